@@ -396,14 +396,7 @@ func (a Amount) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseAmount. On
 // error a is left unchanged.
-func (a *Amount) UnmarshalText(text []byte) error {
-	parsed, err := ParseAmount(string(text))
-	if err != nil {
-		return err
-	}
-	*a = parsed
-	return nil
-}
+func (a *Amount) UnmarshalText(text []byte) error { return unmarshalWith(a, text, ParseAmount) }
 
 // decimalParts is the syntax of a plain decimal number.
 type decimalParts struct {

@@ -98,17 +98,21 @@ func (c Currency) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseCurrency. On
 // error c is left unchanged.
-func (c *Currency) UnmarshalText(text []byte) error {
-	parsed, err := ParseCurrency(string(text))
-	if err != nil {
-		return err
-	}
-	*c = parsed
-	return nil
-}
+func (c *Currency) UnmarshalText(text []byte) error { return unmarshalWith(c, text, ParseCurrency) }
 
 // invalidf returns an error of kind ErrInvalid whose text is the formatted
 // message.
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, ErrInvalid)...)
+}
+
+// unmarshalWith sets *dst to parse(text), leaving it unchanged on error:
+// the shared body of the UnmarshalText methods.
+func unmarshalWith[T any](dst *T, text []byte, parse func(string) (T, error)) error {
+	v, err := parse(string(text))
+	if err != nil {
+		return err
+	}
+	*dst = v
+	return nil
 }

@@ -146,12 +146,7 @@ func (w WalletAddress) MarshalText() ([]byte, error) { return []byte(w.String())
 // UnmarshalText implements encoding.TextUnmarshaler with ParseWalletAddress.
 // On error w is left unchanged.
 func (w *WalletAddress) UnmarshalText(text []byte) error {
-	parsed, err := ParseWalletAddress(string(text))
-	if err != nil {
-		return err
-	}
-	*w = parsed
-	return nil
+	return unmarshalWith(w, text, ParseWalletAddress)
 }
 
 // truncate shortens s for an error message.

@@ -206,11 +206,4 @@ func (r Rate) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler with ParseRate. On
 // error r is left unchanged.
-func (r *Rate) UnmarshalText(text []byte) error {
-	parsed, err := ParseRate(string(text))
-	if err != nil {
-		return err
-	}
-	*r = parsed
-	return nil
-}
+func (r *Rate) UnmarshalText(text []byte) error { return unmarshalWith(r, text, ParseRate) }

@@ -12,7 +12,9 @@
 //     multiplication by a [Rate] under an explicit [Rounding], and [Amount.Split]
 //     into weighted shares that always add up to the whole.
 //   - Hardware and place: [GPU], [CPU], [Device], [Bandwidth] and its
-//     [BandwidthTier], [Location] with [EstimateRTT] between two places.
+//     [BandwidthTier], [Location] with [EstimateRTT] between two places, and
+//     the catalog of [GPUModel] specifications that every package keys its
+//     tables by ([LookupGPUModel], [IdentifyGPU]).
 //   - Demand: [Requirements] for a job or a cluster, with fractional GPUs
 //     ([GPUShare]), placement, latency, budget and priority.
 //   - Identity: [DeviceID], [WorkerID], [ClusterID], [JobID], and

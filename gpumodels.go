@@ -1,0 +1,188 @@
+package iog
+
+import (
+	"strings"
+	"sync"
+)
+
+// GPUModel is the published specification of a GPU model: what the network
+// expects a GPU of that model to have. The gpu package checks reported
+// hardware against it, pricing prices by it, and the scheduler and
+// tokenomics key their tables by its Name.
+type GPUModel struct {
+	// Name is the canonical model name, such as "H100-SXM" or "A100-80GB".
+	Name string
+	// Family groups the memory and form-factor variants of one chip, such
+	// as "A100". A request for a family accepts any of its models.
+	Family string
+	Vendor Vendor
+	Class  GPUClass
+	// MemoryBytes is the nominal memory (80 GB is 80 GiB here). Drivers
+	// report a little less, some memory being reserved; compare with a
+	// tolerance.
+	MemoryBytes uint64
+	// MemoryBandwidthGBps is the memory bandwidth in GB/s.
+	MemoryBandwidthGBps uint32
+	// ComputeCapability is NVIDIA's architecture version; zero for others.
+	ComputeCapability ComputeCapability
+	// FP32GFLOPS is the peak single-precision throughput.
+	FP32GFLOPS uint32
+	// FP16GFLOPS is the peak dense half-precision tensor throughput, as
+	// the vendor publishes it (without structured sparsity).
+	FP16GFLOPS uint32
+}
+
+const gib = 1 << 30
+
+// gpuModels is the catalog. Figures are the vendors' published peak
+// specifications; aliases are the names drivers (NVML, ROCm) and earlier
+// traces use for each model, matched after normalizeGPUName.
+var gpuModels = []struct {
+	GPUModel
+	aliases []string
+}{
+	{GPUModel{"B200", "B200", VendorNVIDIA, DatacenterGPU, 180 * gib, 8000, ComputeCapability{10, 0}, 80000, 2250000}, []string{"B200"}},
+	{GPUModel{"H200", "H200", VendorNVIDIA, DatacenterGPU, 141 * gib, 4800, ComputeCapability{9, 0}, 67000, 989000}, []string{"H200", "H200SXM141GB", "H200NVL"}},
+	{GPUModel{"H100-SXM", "H100", VendorNVIDIA, DatacenterGPU, 80 * gib, 3350, ComputeCapability{9, 0}, 67000, 989000}, []string{"H100SXM", "H10080GBHBM3", "H100SXM580GB"}},
+	{GPUModel{"H100-PCIe", "H100", VendorNVIDIA, DatacenterGPU, 80 * gib, 2000, ComputeCapability{9, 0}, 51000, 756000}, []string{"H100PCIE", "H100PCIE80GB"}},
+	{GPUModel{"A100-80GB", "A100", VendorNVIDIA, DatacenterGPU, 80 * gib, 2039, ComputeCapability{8, 0}, 19500, 312000}, []string{"A10080GB", "A100SXM480GB", "A100PCIE80GB", "A10080GBPCIE"}},
+	{GPUModel{"A100-40GB", "A100", VendorNVIDIA, DatacenterGPU, 40 * gib, 1555, ComputeCapability{8, 0}, 19500, 312000}, []string{"A10040GB", "A100SXM440GB", "A100PCIE40GB"}},
+	{GPUModel{"L40S", "L40S", VendorNVIDIA, DatacenterGPU, 48 * gib, 864, ComputeCapability{8, 9}, 91600, 362000}, []string{"L40S"}},
+	{GPUModel{"L40", "L40", VendorNVIDIA, DatacenterGPU, 48 * gib, 864, ComputeCapability{8, 9}, 90500, 181000}, []string{"L40"}},
+	{GPUModel{"L4", "L4", VendorNVIDIA, DatacenterGPU, 24 * gib, 300, ComputeCapability{8, 9}, 30300, 121000}, []string{"L4"}},
+	{GPUModel{"A40", "A40", VendorNVIDIA, DatacenterGPU, 48 * gib, 696, ComputeCapability{8, 6}, 37400, 150000}, []string{"A40"}},
+	{GPUModel{"A10", "A10", VendorNVIDIA, DatacenterGPU, 24 * gib, 600, ComputeCapability{8, 6}, 31200, 125000}, []string{"A10"}},
+	{GPUModel{"V100-32GB", "V100", VendorNVIDIA, DatacenterGPU, 32 * gib, 900, ComputeCapability{7, 0}, 15700, 125000}, []string{"V100SXM232GB", "V100PCIE32GB", "V100M32", "V10032GB"}},
+	{GPUModel{"V100-16GB", "V100", VendorNVIDIA, DatacenterGPU, 16 * gib, 900, ComputeCapability{7, 0}, 15700, 125000}, []string{"V100SXM216GB", "V100PCIE16GB", "V100M16", "V10016GB"}},
+	{GPUModel{"T4", "T4", VendorNVIDIA, DatacenterGPU, 16 * gib, 320, ComputeCapability{7, 5}, 8100, 65000}, []string{"T4"}},
+	{GPUModel{"P100", "P100", VendorNVIDIA, DatacenterGPU, 16 * gib, 732, ComputeCapability{6, 0}, 9300, 18700}, []string{"P100", "P100PCIE16GB", "P100SXM216GB"}},
+	{GPUModel{"RTX-6000-Ada", "RTX-6000-Ada", VendorNVIDIA, WorkstationGPU, 48 * gib, 960, ComputeCapability{8, 9}, 91100, 364000}, []string{"RTX6000ADA"}},
+	{GPUModel{"RTX-A6000", "RTX-A6000", VendorNVIDIA, WorkstationGPU, 48 * gib, 768, ComputeCapability{8, 6}, 38700, 155000}, []string{"RTXA6000", "A6000"}},
+	{GPUModel{"RTX-A5000", "RTX-A5000", VendorNVIDIA, WorkstationGPU, 24 * gib, 768, ComputeCapability{8, 6}, 27800, 111000}, []string{"RTXA5000", "A5000"}},
+	{GPUModel{"RTX-A4000", "RTX-A4000", VendorNVIDIA, WorkstationGPU, 16 * gib, 448, ComputeCapability{8, 6}, 19200, 77000}, []string{"RTXA4000", "A4000"}},
+	{GPUModel{"RTX-5090", "RTX-5090", VendorNVIDIA, ConsumerGPU, 32 * gib, 1792, ComputeCapability{12, 0}, 104800, 419000}, []string{"RTX5090"}},
+	{GPUModel{"RTX-4090", "RTX-4090", VendorNVIDIA, ConsumerGPU, 24 * gib, 1008, ComputeCapability{8, 9}, 82600, 330000}, []string{"RTX4090"}},
+	{GPUModel{"RTX-4080", "RTX-4080", VendorNVIDIA, ConsumerGPU, 16 * gib, 717, ComputeCapability{8, 9}, 48700, 195000}, []string{"RTX4080"}},
+	{GPUModel{"RTX-4070-Ti", "RTX-4070-Ti", VendorNVIDIA, ConsumerGPU, 12 * gib, 504, ComputeCapability{8, 9}, 40100, 160000}, []string{"RTX4070TI"}},
+	{GPUModel{"RTX-4070", "RTX-4070", VendorNVIDIA, ConsumerGPU, 12 * gib, 504, ComputeCapability{8, 9}, 29100, 117000}, []string{"RTX4070"}},
+	{GPUModel{"RTX-4060-Ti", "RTX-4060-Ti", VendorNVIDIA, ConsumerGPU, 16 * gib, 288, ComputeCapability{8, 9}, 22100, 88000}, []string{"RTX4060TI"}},
+	{GPUModel{"RTX-3090-Ti", "RTX-3090-Ti", VendorNVIDIA, ConsumerGPU, 24 * gib, 1008, ComputeCapability{8, 6}, 40000, 160000}, []string{"RTX3090TI"}},
+	{GPUModel{"RTX-3090", "RTX-3090", VendorNVIDIA, ConsumerGPU, 24 * gib, 936, ComputeCapability{8, 6}, 35600, 142000}, []string{"RTX3090"}},
+	{GPUModel{"RTX-3080-Ti", "RTX-3080-Ti", VendorNVIDIA, ConsumerGPU, 12 * gib, 912, ComputeCapability{8, 6}, 34100, 136000}, []string{"RTX3080TI"}},
+	{GPUModel{"RTX-3080", "RTX-3080", VendorNVIDIA, ConsumerGPU, 10 * gib, 760, ComputeCapability{8, 6}, 29800, 119000}, []string{"RTX3080"}},
+	{GPUModel{"RTX-3070", "RTX-3070", VendorNVIDIA, ConsumerGPU, 8 * gib, 448, ComputeCapability{8, 6}, 20300, 81000}, []string{"RTX3070"}},
+	{GPUModel{"RTX-3060", "RTX-3060", VendorNVIDIA, ConsumerGPU, 12 * gib, 360, ComputeCapability{8, 6}, 12700, 51000}, []string{"RTX3060"}},
+	{GPUModel{"MI300X", "MI300X", VendorAMD, DatacenterGPU, 192 * gib, 5300, ComputeCapability{}, 163400, 1307000}, []string{"MI300X"}},
+	{GPUModel{"MI250X", "MI250X", VendorAMD, DatacenterGPU, 128 * gib, 3277, ComputeCapability{}, 47900, 383000}, []string{"MI250X"}},
+}
+
+// gpuIndex maps normalized names, aliases and families to catalog entries.
+type gpuIndex struct {
+	byName   map[string]int   // canonical names and aliases
+	byFamily map[string][]int // families with more than one model
+}
+
+var catalogIndex = sync.OnceValue(func() gpuIndex {
+	idx := gpuIndex{byName: map[string]int{}, byFamily: map[string][]int{}}
+	for i, m := range gpuModels {
+		idx.byName[normalizeGPUName(m.Name)] = i
+		for _, alias := range m.aliases {
+			idx.byName[alias] = i
+		}
+		fam := normalizeGPUName(m.Family)
+		idx.byFamily[fam] = append(idx.byFamily[fam], i)
+	}
+	for fam, members := range idx.byFamily {
+		if len(members) == 1 {
+			idx.byName[fam] = members[0]
+			delete(idx.byFamily, fam)
+		}
+	}
+	return idx
+})
+
+// GPUModels returns the catalog of known GPU models, newest and largest
+// first within each class.
+func GPUModels() []GPUModel {
+	out := make([]GPUModel, len(gpuModels))
+	for i, m := range gpuModels {
+		out[i] = m.GPUModel
+	}
+	return out
+}
+
+// LookupGPUModel finds a model by its canonical name, a family with a single
+// model, or a name a driver reports ("NVIDIA GeForce RTX 4090", "NVIDIA
+// A100-SXM4-80GB", "Tesla T4"), without regard to case, spacing, hyphens or
+// vendor words. A family with several models ("A100") is not a model; see
+// IdentifyGPU.
+func LookupGPUModel(name string) (GPUModel, bool) {
+	i, ok := catalogIndex().byName[normalizeGPUName(name)]
+	if !ok {
+		return GPUModel{}, false
+	}
+	return gpuModels[i].GPUModel, true
+}
+
+// IdentifyGPU returns the catalog model of a reported GPU. When the name
+// alone names a family with several models ("NVIDIA A100-SXM4" says neither
+// 40 nor 80 GB), the member whose memory is nearest the reported memory is
+// chosen.
+func IdentifyGPU(g GPU) (GPUModel, bool) {
+	if m, ok := LookupGPUModel(g.Model); ok {
+		return m, true
+	}
+	idx := catalogIndex()
+	key := normalizeGPUName(g.Model)
+	var family string
+	for fam := range idx.byFamily {
+		if len(fam) > len(family) && strings.HasPrefix(key, fam) && (len(key) == len(fam) || !isDigit(key[len(fam)])) {
+			family = fam
+		}
+	}
+	members := idx.byFamily[family]
+	if len(members) == 0 {
+		return GPUModel{}, false
+	}
+	best := members[0]
+	for _, i := range members[1:] {
+		if memoryDistance(gpuModels[i].MemoryBytes, g.MemoryBytes) < memoryDistance(gpuModels[best].MemoryBytes, g.MemoryBytes) {
+			best = i
+		}
+	}
+	return gpuModels[best].GPUModel, true
+}
+
+func memoryDistance(a, b uint64) uint64 { return max(a, b) - min(a, b) }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// MatchesGPUModel reports whether m satisfies a request for want, which may
+// be a canonical name, an alias or a family ("A100" accepts both A100
+// models). An empty want accepts every model.
+func (m GPUModel) MatchesGPUModel(want string) bool {
+	if want == "" {
+		return true
+	}
+	key := normalizeGPUName(want)
+	if key == normalizeGPUName(m.Family) {
+		return true
+	}
+	i, ok := catalogIndex().byName[key]
+	return ok && gpuModels[i].Name == m.Name
+}
+
+// vendorWords are dropped from reported names before matching.
+var vendorWords = strings.NewReplacer("NVIDIA", "", "GEFORCE", "", "TESLA", "", "AMD", "", "INSTINCT", "", "GENERATION", "", "RADEON", "")
+
+// normalizeGPUName reduces a model name to upper-case letters and digits,
+// without vendor words: "NVIDIA GeForce RTX 4090" becomes "RTX4090".
+func normalizeGPUName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return vendorWords.Replace(b.String())
+}

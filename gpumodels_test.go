@@ -1,0 +1,93 @@
+package iog_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+)
+
+func TestLookupGPUModel(t *testing.T) {
+	for name, want := range map[string]string{
+		"NVIDIA H100 80GB HBM3":          "H100-SXM",
+		"NVIDIA H100 PCIe":               "H100-PCIe",
+		"h100-sxm":                       "H100-SXM",
+		"NVIDIA A100-SXM4-80GB":          "A100-80GB",
+		"NVIDIA A100-PCIE-40GB":          "A100-40GB",
+		"NVIDIA A100 80GB PCIe":          "A100-80GB",
+		"Tesla V100-SXM2-32GB":           "V100-32GB",
+		"V100M16":                        "V100-16GB",
+		"Tesla T4":                       "T4",
+		"Tesla P100-PCIE-16GB":           "P100",
+		"NVIDIA GeForce RTX 4090":        "RTX-4090",
+		"NVIDIA GeForce RTX 4070":        "RTX-4070",
+		"NVIDIA GeForce RTX 4070 Ti":     "RTX-4070-Ti",
+		"NVIDIA RTX A6000":               "RTX-A6000",
+		"NVIDIA RTX 6000 Ada Generation": "RTX-6000-Ada",
+		"NVIDIA L40S":                    "L40S",
+		"NVIDIA A10":                     "A10",
+		"AMD Instinct MI300X":            "MI300X",
+		"L4":                             "L4",
+	} {
+		m, ok := iog.LookupGPUModel(name)
+		require.True(t, ok, name)
+		require.Equal(t, want, m.Name, name)
+	}
+	for _, name := range []string{"", "A100", "H100", "G1", "Voodoo 5", "RTX 40900"} {
+		_, ok := iog.LookupGPUModel(name)
+		require.False(t, ok, name)
+	}
+}
+
+func TestIdentifyGPU(t *testing.T) {
+	for _, tt := range []struct {
+		model  string
+		memory uint64
+		want   string
+	}{
+		{"NVIDIA A100-SXM4", 81920 << 20, "A100-80GB"},
+		{"NVIDIA A100-SXM4", 40960 << 20, "A100-40GB"},
+		{"NVIDIA A100-PCIE", 39 << 30, "A100-40GB"},
+		{"Tesla V100-SXM2", 16 << 30, "V100-16GB"},
+		{"NVIDIA H100 80GB HBM3", 79 << 30, "H100-SXM"},
+		{"NVIDIA H100 NVL", 94 << 30, "H100-SXM"},
+	} {
+		m, ok := iog.IdentifyGPU(iog.GPU{Model: tt.model, MemoryBytes: tt.memory})
+		require.True(t, ok, tt.model)
+		require.Equal(t, tt.want, m.Name, tt.model)
+	}
+	for _, model := range []string{"NVIDIA RTX A1000", "G2", ""} {
+		_, ok := iog.IdentifyGPU(iog.GPU{Model: model, MemoryBytes: 8 << 30})
+		require.False(t, ok, model)
+	}
+}
+
+func TestMatchesGPUModel(t *testing.T) {
+	a100, _ := iog.LookupGPUModel("A100-80GB")
+	require.True(t, a100.MatchesGPUModel(""))
+	require.True(t, a100.MatchesGPUModel("A100"))
+	require.True(t, a100.MatchesGPUModel("a100-80gb"))
+	require.True(t, a100.MatchesGPUModel("NVIDIA A100-SXM4-80GB"))
+	require.False(t, a100.MatchesGPUModel("A100-40GB"))
+	require.False(t, a100.MatchesGPUModel("H100"))
+	require.False(t, a100.MatchesGPUModel("A10"))
+}
+
+func TestGPUCatalogIsConsistent(t *testing.T) {
+	names := map[string]bool{}
+	for _, m := range iog.GPUModels() {
+		require.False(t, names[m.Name], "duplicate %s", m.Name)
+		names[m.Name] = true
+		got, ok := iog.LookupGPUModel(m.Name)
+		require.True(t, ok, m.Name)
+		require.Equal(t, m, got)
+		require.NotEmpty(t, m.Family)
+		require.NotZero(t, m.MemoryBytes, m.Name)
+		require.NotZero(t, m.MemoryBandwidthGBps, m.Name)
+		require.NotZero(t, m.FP32GFLOPS, m.Name)
+		require.Greater(t, m.FP16GFLOPS, m.FP32GFLOPS, m.Name)
+		require.NotEqual(t, iog.AnyGPUClass, m.Class, m.Name)
+		require.Equal(t, m.Vendor == iog.VendorNVIDIA, m.ComputeCapability != iog.ComputeCapability{}, m.Name)
+	}
+}

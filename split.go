@@ -1,7 +1,6 @@
 package iog
 
 import (
-	"cmp"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -41,7 +40,7 @@ func (a Amount) Split(weights []uint64) ([]Amount, error) {
 
 	whole := uint64(a.units)
 	shares := make([]Amount, len(weights))
-	remainders := make([]uint64, len(weights))
+	var remainders []remainder
 	var given uint64
 	for i, w := range weights {
 		// whole*w/total fits in 64 bits because w <= total, so Div64
@@ -49,25 +48,83 @@ func (a Amount) Split(weights []uint64) ([]Amount, error) {
 		hi, lo := bits.Mul64(whole, w)
 		q, r := bits.Div64(hi, lo, total)
 		shares[i] = Amount{int64(q), a.currency}
-		remainders[i] = r
 		given += q
+		if r > 0 {
+			if remainders == nil {
+				remainders = make([]remainder, 0, len(weights)-i)
+			}
+			remainders = append(remainders, remainder{r, i})
+		}
 	}
 	if left := whole - given; left > 0 {
-		order := make([]int, 0, len(weights))
-		for i, r := range remainders {
-			if r > 0 {
-				order = append(order, i)
-			}
-		}
-		slices.SortFunc(order, func(i, j int) int {
-			if c := cmp.Compare(remainders[j], remainders[i]); c != 0 {
-				return c
-			}
-			return cmp.Compare(i, j)
-		})
-		for _, i := range order[:left] {
-			shares[i].units++
+		selectLargest(remainders, int(left))
+		for _, rem := range remainders[:left] {
+			shares[rem.i].units++
 		}
 	}
 	return shares, nil
+}
+
+// remainder is the fractional part r/total of share i's exact proportion.
+type remainder struct {
+	r uint64
+	i int
+}
+
+// ranksBefore orders remainders largest first, ties to the lower index.
+// Indices are distinct, so it is a strict total order and the k first are
+// the same set whatever algorithm finds them.
+func ranksBefore(x, y remainder) bool { return x.r > y.r || x.r == y.r && x.i < y.i }
+
+// selectLargest reorders rs so that rs[:k] holds its k first remainders in
+// the ranksBefore order (in no particular order among themselves). It is
+// quickselect, expected O(n), falling back to a sort of what is left after
+// 2·log2(n) rounds so that no input makes it quadratic.
+func selectLargest(rs []remainder, k int) {
+	lo, hi := 0, len(rs)
+	for rounds := 2 * bits.Len(uint(len(rs))); hi-lo > 1; rounds-- {
+		if rounds == 0 {
+			slices.SortFunc(rs[lo:hi], func(x, y remainder) int {
+				if ranksBefore(x, y) {
+					return -1
+				}
+				return 1
+			})
+			return
+		}
+		p := partition(rs, lo, hi)
+		switch {
+		case p == k || p+1 == k:
+			return
+		case p < k:
+			lo = p + 1
+		default:
+			hi = p
+		}
+	}
+}
+
+// partition moves the median of rs[lo], rs[mid] and rs[hi-1] to its final
+// place p in rs[lo:hi], with everything ranked before it in rs[lo:p], and
+// returns p.
+func partition(rs []remainder, lo, hi int) int {
+	mid, last := lo+(hi-lo)/2, hi-1
+	if ranksBefore(rs[mid], rs[lo]) {
+		rs[mid], rs[lo] = rs[lo], rs[mid]
+	}
+	if ranksBefore(rs[last], rs[lo]) {
+		rs[last], rs[lo] = rs[lo], rs[last]
+	}
+	if ranksBefore(rs[mid], rs[last]) {
+		rs[mid], rs[last] = rs[last], rs[mid]
+	}
+	pivot, p := rs[last], lo
+	for j := lo; j < last; j++ {
+		if ranksBefore(rs[j], pivot) {
+			rs[p], rs[j] = rs[j], rs[p]
+			p++
+		}
+	}
+	rs[p], rs[last] = rs[last], rs[p]
+	return p
 }

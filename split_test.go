@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -100,5 +101,49 @@ func TestSplitConserves(t *testing.T) {
 			}
 		}
 		require.Equal(t, iog.NewAmount(total, iog.USDC), got)
+	}
+}
+
+// referenceSplit is the largest-remainder method written plainly with
+// math/big and a full sort, to check Split's selection against.
+func referenceSplit(total int64, weights []uint64) []int64 {
+	sum := new(big.Int)
+	for _, w := range weights {
+		sum.Add(sum, new(big.Int).SetUint64(w))
+	}
+	shares := make([]int64, len(weights))
+	rems := make([]*big.Int, len(weights))
+	order := make([]int, len(weights))
+	given := int64(0)
+	for i, w := range weights {
+		q, r := new(big.Int).QuoRem(new(big.Int).Mul(big.NewInt(total), new(big.Int).SetUint64(w)), sum, new(big.Int))
+		shares[i], rems[i], order[i] = q.Int64(), r, i
+		given += q.Int64()
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rems[order[a]].Cmp(rems[order[b]]) > 0 })
+	for _, i := range order[:total-given] {
+		shares[i]++
+	}
+	return shares
+}
+
+func TestSplitMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 500 {
+		n := 1 + r.IntN(2000)
+		weights := make([]uint64, n)
+		spread := uint64(1) << r.IntN(40) // small spreads make many ties
+		for i := range weights {
+			weights[i] = r.Uint64N(spread + 1)
+		}
+		weights[r.IntN(n)]++
+		total := r.Int64N(1 << 40)
+		shares, err := iog.NewAmount(total, iog.IO).Split(weights)
+		require.NoError(t, err)
+		got := make([]int64, n)
+		for i, s := range shares {
+			got[i] = s.Units()
+		}
+		require.Equal(t, referenceSplit(total, weights), got)
 	}
 }

@@ -61,4 +61,18 @@
 // exactly the 800,000,000 IO cap; since every emission is positive, the
 // supply grows every hour and never exceeds the cap. The whole table is
 // computed once (a few milliseconds) and Supply is a lookup in it.
+//
+// # Staking and slashing
+//
+// A [Staker] keeps the stake that backs each device ([StakeBook] is the
+// in-memory one). A device needs 200 IO × max(1, its GPU model's earning
+// multiplier) × its GPU count ([RequiredStake]); the multipliers are a
+// replaceable table keyed by iog.GPUModel.Name ([Multipliers]). Unstaking
+// starts an irreversible 14-day cooldown during which the stake neither
+// counts nor earns, though it can still be slashed, so leaving does not
+// escape a pending case. A [Slasher] proposes a slash with evidence; the
+// tokens are taken pro rata from every staker of the device and held for
+// a 30-day appeal window. An upheld slash is burned; a successful appeal
+// returns the tokens to the stakes they came from. Co-stakers share a
+// device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
 package tokenomics

@@ -1,6 +1,8 @@
 package tokenomics_test
 
 import (
+	"time"
+
 	"fmt"
 
 	"github.com/internetofgpus/iog"
@@ -40,4 +42,55 @@ func ExampleInflationTable() {
 	// year 1: 37687235 IO emitted, 7.54%
 	// year 2: 33367666 IO emitted, 6.21%
 	// year 3: 29543191 IO emitted, 5.17%
+}
+
+// A supplier stakes what eight H100s need, unstakes part of it, and waits
+// out the 14-day cooldown on a manual clock.
+func ExampleStaker() {
+	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	var staker tokenomics.Staker = tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	owner := iog.WalletAddress{1}
+
+	need, _ := tokenomics.RequiredStake(tokenomics.DefaultMultipliers(), "H100-SXM", 8)
+	fmt.Println("required:", need)
+	_ = staker.Register("h100-box", owner, need)
+	_ = staker.Stake("h100-box", owner, need)
+	c, _ := staker.Unstake("h100-box", owner, iog.MustParseAmount("1000 IO"))
+	d, _ := staker.Device("h100-box")
+	fmt.Println("active:", d.Active, "cooling:", d.Cooling, "meets:", d.Meets())
+	fmt.Println("withdrawable from:", c.Ready.Format(time.DateOnly))
+
+	clock.AdvanceTo(c.Ready)
+	got, _ := staker.Withdraw(owner)
+	fmt.Println("withdrawn:", got)
+	// Output:
+	// required: 16000 IO
+	// active: 15000 IO cooling: 1000 IO meets: false
+	// withdrawable from: 2026-01-15
+	// withdrawn: 1000 IO
+}
+
+// A slash is proposed with evidence, appealed within the month, and
+// returned.
+func ExampleSlasher() {
+	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	var slasher tokenomics.Slasher = book
+	owner, coStaker := iog.WalletAddress{1}, iog.WalletAddress{2}
+	_ = book.Register("rig", owner, iog.MustParseAmount("800 IO"))
+	_ = book.Stake("rig", owner, iog.MustParseAmount("600 IO"))
+	_ = book.Stake("rig", coStaker, iog.MustParseAmount("200 IO"))
+
+	s, _ := slasher.ProposeSlash("rig", iog.MustParseAmount("400 IO"), tokenomics.SpoofedHardware, "benchmark 40% below the claimed model")
+	fmt.Println(s.State, "until", s.Deadline.Format(time.DateOnly), "taking", s.Shares[0].Amount, "and", s.Shares[1].Amount)
+	clock.Advance(10 * 24 * time.Hour)
+	s, _ = slasher.Appeal(s.ID, owner, "the GPU was throttled by a failing fan; logs attached")
+	fmt.Println(s.State)
+	s, _ = slasher.ResolveSlash(s.ID, false)
+	d, _ := book.Device("rig")
+	fmt.Println(s.State, "active again:", d.Active)
+	// Output:
+	// pending until 2026-01-31 taking 300 IO and 100 IO
+	// appealed
+	// returned active again: 800 IO
 }

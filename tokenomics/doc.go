@@ -75,4 +75,13 @@
 // a 30-day appeal window. An upheld slash is burned; a successful appeal
 // returns the tokens to the stakes they came from. Co-stakers share a
 // device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
+//
+// # Block rewards
+//
+// [Distribute] splits an epoch's emission between a GPU and a CPU pool
+// (95/5 by default) and each pool among its eligible devices (proof of
+// compute passed, 5 hours of continuous uptime, minimum stake met, a
+// positive multiplier) by weight = stake-capped earning multiplier ×
+// uptime fraction. Payouts add up to the pool to the base unit; a pool
+// with no eligible device is recorded as Unpaid, not lost.
 package tokenomics

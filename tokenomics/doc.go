@@ -84,4 +84,22 @@
 // positive multiplier) by weight = stake-capped earning multiplier ×
 // uptime fraction. Payouts add up to the pool to the base unit; a pool
 // with no eligible device is recorded as Unpaid, not lost.
+//
+// # Revenue, burns and $IOSD
+//
+// Fee revenue is taken as given (package pricing computes it). A
+// [Treasury] spends it on IO at a [PriceOracle]'s quote and burns the IO
+// ([Treasury.BuybackAndBurn], so the IO burned tracks the IO price), and
+// mints $IOSD, pegged 1:1 to the dollar, only by burning IO at the quote
+// ([Treasury.MintIOSD]). Each records its steps on a ledger under
+// idempotency keys derived from the caller's, so an interrupted call is
+// completed by repeating it with the same quote and key.
+//
+// # Allocation
+//
+// [Allocations] is the token allocation as data: slices with exact
+// shares and vesting (an unlock at launch, a cliff, monthly vesting).
+// [IONetAllocations] is io.net's split of the 800,000,000 IO cap
+// (community 50%, R&D and ecosystem 16%, core contributors 11.3%, seed
+// 12.5%, series A 10.2%) with illustrative vesting terms.
 package tokenomics

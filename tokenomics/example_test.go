@@ -1,12 +1,13 @@
 package tokenomics_test
 
 import (
-	"time"
-
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/tokenomics"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 // The io.net emission: the first hourly epochs to the cent, the supply
@@ -93,4 +94,41 @@ func ExampleSlasher() {
 	// pending until 2026-01-31 taking 300 IO and 100 IO
 	// appealed
 	// returned active again: 800 IO
+}
+
+// Fee revenue buys back IO at the oracle's price and burns it; a holder
+// burns IO for $IOSD credits at the same price.
+func ExamplePriceOracle() {
+	ctx := context.Background()
+	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	usdPerIO, _ := iog.ParseRate("1.85")
+	var oracle tokenomics.PriceOracle = tokenomics.FixedPrice{USDPerIO: usdPerIO, Clock: clock}
+
+	l := ledger.NewMemory(clock)
+	treasury, market, holder := iog.WalletAddress{1}, iog.WalletAddress{2}, iog.WalletAddress{3}
+	for i, op := range []ledger.Op{
+		{Kind: ledger.Open, Key: "open-treasury", Reason: "setup", To: treasury},
+		{Kind: ledger.Open, Key: "open-market", Reason: "setup", To: market},
+		{Kind: ledger.Open, Key: "open-holder", Reason: "setup", To: holder},
+		{Kind: ledger.Mint, Key: "fees", Reason: "a day of USDC fees", To: treasury, Amount: iog.MustParseAmount("370 USDC")},
+		{Kind: ledger.Mint, Key: "liquidity", Reason: "market liquidity", To: market, Amount: iog.MustParseAmount("100000 IO")},
+		{Kind: ledger.Mint, Key: "reward", Reason: "block reward", To: holder, Amount: iog.MustParseAmount("10 IO")},
+	} {
+		if _, err := l.Apply(ctx, op); err != nil {
+			fmt.Println(i, err)
+			return
+		}
+	}
+	t := &tokenomics.Treasury{Ledger: l, Oracle: oracle, Clock: clock, Account: treasury, Market: market}
+	q, _ := t.Quote(ctx)
+	b, _ := t.BuybackAndBurn(ctx, iog.MustParseAmount("370 USDC"), q, "day-1:buyback")
+	fmt.Println("burned:", b.Burned)
+	m, _ := t.MintIOSD(ctx, holder, iog.MustParseAmount("10 IO"), q, "holder:iosd-1")
+	fmt.Println("minted:", m.Minted)
+	s, _ := l.Supply(ctx, iog.IO)
+	fmt.Println("IO supply:", s)
+	// Output:
+	// burned: 200 IO
+	// minted: 18.5 IOSD
+	// IO supply: 99800 IO
 }

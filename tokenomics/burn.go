@@ -113,8 +113,22 @@ type Treasury struct {
 // is zero.
 const DefaultMaxPriceAge = 10 * time.Minute
 
+// check reports a Treasury missing a part it needs, as ErrInvalid.
+func (t *Treasury) check(what string) error {
+	switch {
+	case t.Ledger == nil || t.Oracle == nil || t.Clock == nil:
+		return fmt.Errorf("%s: the treasury needs a ledger, an oracle and a clock: %w", what, iog.ErrInvalid)
+	case t.Account.IsZero() || t.Market.IsZero():
+		return fmt.Errorf("%s: the treasury needs its account and a market account: %w", what, iog.ErrInvalid)
+	}
+	return nil
+}
+
 // Quote asks the oracle for the price of IO. A zero price is ErrInvalid.
 func (t *Treasury) Quote(ctx context.Context) (Price, error) {
+	if err := t.check("quote IO"); err != nil {
+		return Price{}, err
+	}
 	p, err := t.Oracle.IOPrice(ctx)
 	if err != nil {
 		return Price{}, fmt.Errorf("quote IO: %w", err)
@@ -125,8 +139,12 @@ func (t *Treasury) Quote(ctx context.Context) (Price, error) {
 	return p, nil
 }
 
-// checkQuote refuses a quote older than MaxPriceAge (ErrExpired).
+// checkQuote refuses an incomplete treasury (ErrInvalid) and a quote
+// older than MaxPriceAge (ErrExpired).
 func (t *Treasury) checkQuote(what string, p Price) error {
+	if err := t.check(what); err != nil {
+		return err
+	}
 	maxAge := t.MaxPriceAge
 	if maxAge <= 0 {
 		maxAge = DefaultMaxPriceAge

@@ -119,6 +119,31 @@ func TestBuybackAndBurn(t *testing.T) {
 	require.Equal(t, "750 USDC", balance(t, f.l, f.treasury, iog.USDC).String())
 }
 
+func TestTreasuryNeedsItsParts(t *testing.T) {
+	f := newTreasury(t)
+	q, err := f.tr.Quote(ctx)
+	require.NoError(t, err)
+	for name, broken := range map[string]tokenomics.Treasury{
+		"no ledger": {Oracle: f.tr.Oracle, Clock: f.clock, Account: f.treasury, Market: f.market},
+		"no oracle": {Ledger: f.l, Clock: f.clock, Account: f.treasury, Market: f.market},
+		"no clock":  {Ledger: f.l, Oracle: f.tr.Oracle, Account: f.treasury, Market: f.market},
+		"no market": {Ledger: f.l, Oracle: f.tr.Oracle, Clock: f.clock, Account: f.treasury},
+	} {
+		_, err := broken.Quote(ctx)
+		require.ErrorIs(t, err, iog.ErrInvalid, name)
+		_, err = broken.BuybackAndBurn(ctx, iog.MustParseAmount("1 USDC"), q, "k")
+		require.ErrorIs(t, err, iog.ErrInvalid, name)
+		_, err = broken.MintIOSD(ctx, f.holder, io("1"), q, "k")
+		require.ErrorIs(t, err, iog.ErrInvalid, name)
+	}
+	_, err = tokenomics.FixedPrice{USDPerIO: rate(t, "1")}.IOPrice(ctx)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	zero := *f.tr
+	zero.Oracle = tokenomics.FixedPrice{Clock: f.clock}
+	_, err = zero.Quote(ctx)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+}
+
 func TestMintIOSD(t *testing.T) {
 	f := newTreasury(t)
 	q, err := f.tr.Quote(ctx)

@@ -141,7 +141,7 @@ func Distribute(epoch uint64, emission iog.Amount, candidates []RewardCandidate,
 
 	d := Distribution{Epoch: epoch, Emission: emission, Pools: pools, Unpaid: iog.Zero(iog.IO)}
 	seen := make(map[iog.DeviceID]struct{}, len(candidates))
-	var members [3][]int // eligible candidates per pool
+	pool := make([]Pool, len(candidates)) // the pool of each eligible candidate, 0 for the others
 	var weights [3][]uint64
 	for i := range candidates {
 		c := &candidates[i]
@@ -157,28 +157,31 @@ func Distribute(epoch uint64, emission iog.Amount, candidates []RewardCandidate,
 			d.Ineligible = append(d.Ineligible, Ineligible{Device: c.Device, Reason: reason})
 			continue
 		}
-		members[c.Pool] = append(members[c.Pool], i)
+		if weights[c.Pool] == nil {
+			weights[c.Pool] = make([]uint64, 0, len(candidates)-i)
+		}
+		pool[i] = c.Pool
 		weights[c.Pool] = append(weights[c.Pool], w)
 	}
-	payouts := make([]Payout, len(candidates))
+	var shares [3][]iog.Amount
 	for _, p := range []Pool{GPUPool, CPUPool} {
-		if len(members[p]) == 0 {
+		if len(weights[p]) == 0 {
 			d.Unpaid = iog.NewAmount(d.Unpaid.Units()+pools[p].Units(), iog.IO)
 			continue
 		}
-		shares, err := pools[p].Split(weights[p])
-		if err != nil {
+		if shares[p], err = pools[p].Split(weights[p]); err != nil {
 			return Distribution{}, fmt.Errorf("%s: %v pool: %w", what, p, err)
 		}
-		for j, i := range members[p] {
-			payouts[i] = Payout{Device: candidates[i].Device, Pool: p, Amount: shares[j], Weight: weights[p][j]}
-		}
 	}
-	d.Payouts = make([]Payout, 0, len(members[GPUPool])+len(members[CPUPool]))
-	for _, po := range payouts {
-		if po.Pool != 0 {
-			d.Payouts = append(d.Payouts, po)
+	d.Payouts = make([]Payout, 0, len(weights[GPUPool])+len(weights[CPUPool]))
+	var next [3]int
+	for i, p := range pool {
+		if p == 0 {
+			continue
 		}
+		j := next[p]
+		next[p]++
+		d.Payouts = append(d.Payouts, Payout{Device: candidates[i].Device, Pool: p, Amount: shares[p][j], Weight: weights[p][j]})
 	}
 	return d, nil
 }

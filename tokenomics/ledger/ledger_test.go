@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,5 +215,36 @@ func TestLedgerContextCancelled(t *testing.T) {
 		cancel()
 		_, err := l.Apply(c, ledger.Op{Kind: ledger.Open, Key: "k", Reason: "r", To: wallet(1)})
 		require.True(t, errors.Is(err, context.Canceled), name)
+	}
+}
+
+// TestLedgerConcurrentApply: goroutines transferring at once lose nothing
+// and the durable file still verifies.
+func TestLedgerConcurrentApply(t *testing.T) {
+	for name, newLedger := range ledgers() {
+		t.Run(name, func(t *testing.T) {
+			l := newLedger(t)
+			alice, bob, _ := funded(t, l, "1000")
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Go(func() {
+					for i := range 25 {
+						from, to := alice, bob
+						if g%2 == 1 {
+							from, to = bob, alice
+						}
+						// Transfers that find the payer short fail and change nothing.
+						_, _ = l.Apply(ctx, ledger.Op{Kind: ledger.Transfer, Key: fmt.Sprintf("g%d-%d", g, i), Reason: "concurrent", From: from, To: to, Amount: io("3")})
+					}
+				})
+			}
+			wg.Wait()
+			sum, err := available(t, l, alice, iog.IO).Add(available(t, l, bob, iog.IO))
+			require.NoError(t, err)
+			require.Equal(t, io("1000"), sum)
+			if f, ok := l.(*ledger.File); ok {
+				require.NoError(t, f.Verify(ctx))
+			}
+		})
 	}
 }

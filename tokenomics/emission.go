@@ -38,6 +38,17 @@ func Emitted(s EmissionSchedule, from, to uint64) iog.Amount {
 	return iog.NewAmount(end.Units()-start.Units(), end.Currency())
 }
 
+// CompletedEpochs returns how many of s's epochs have ended at t when the
+// first began at genesis: 0 before genesis + EpochLength, n from the end
+// of epoch n to the end of epoch n+1. It is not capped at Epochs(), so
+// s.Supply(CompletedEpochs(s, genesis, t)) is the supply at t.
+func CompletedEpochs(s EmissionSchedule, genesis, t time.Time) uint64 {
+	if !t.After(genesis) || s.EpochLength() <= 0 {
+		return 0
+	}
+	return uint64(t.Sub(genesis) / s.EpochLength())
+}
+
 // prefixSchedule is an EmissionSchedule backed by a table of cumulative
 // emission: cum[e] is what epochs 1..e emit together, so every lookup is
 // O(1). Geometric schedules use it.

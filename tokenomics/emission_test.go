@@ -122,6 +122,28 @@ func TestIONetInflationTable(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 }
 
+func TestCompletedEpochs(t *testing.T) {
+	s := tokenomics.IONet()
+	genesis := time.Date(2024, 6, 11, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		at   time.Time
+		want uint64
+	}{
+		{genesis.Add(-time.Hour), 0},
+		{genesis, 0},
+		{genesis.Add(time.Hour - time.Nanosecond), 0},
+		{genesis.Add(time.Hour), 1},
+		{genesis.Add(3*time.Hour + 30*time.Minute), 3},
+		{genesis.Add(20 * 8766 * time.Hour), 175_320},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, tokenomics.CompletedEpochs(s, genesis, tt.at), "at %v", tt.at)
+	}
+	// The supply 30 years on is the cap.
+	e := tokenomics.CompletedEpochs(s, genesis, genesis.AddDate(30, 0, 0))
+	require.Equal(t, tokenomics.IONetMaxSupply, s.Supply(e))
+}
+
 func TestPercent(t *testing.T) {
 	tests := []struct {
 		num, den uint64
@@ -134,6 +156,8 @@ func TestPercent(t *testing.T) {
 		{0, 1, 3, "0.000%"},
 		{1, 200_000, 4, "0.0005%"},
 		{5, 1, 1, "500.0%"},
+		{1 << 62, 3, 2, "153722867280912930133.33%"},
+		{1, 8, 0, "13%"}, // 12.5 rounds half up
 	}
 	for _, tt := range tests {
 		r, err := iog.NewRate(tt.num, tt.den)

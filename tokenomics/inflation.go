@@ -2,8 +2,7 @@ package tokenomics
 
 import (
 	"fmt"
-	"math/bits"
-	"strconv"
+	"math/big"
 	"strings"
 
 	"github.com/internetofgpus/iog"
@@ -41,21 +40,13 @@ func (y InflationYear) Percent(places int) string {
 // rounded half up: Percent(0.0000091324…, 8) is "0.00091324%".
 func Percent(r iog.Rate, places int) string {
 	places = min(max(places, 0), 12)
-	scale := uint64(100)
-	for range places {
-		scale *= 10
-	}
-	// round(num × scale / den), half up, in 128 bits.
-	hi, lo := bits.Mul64(r.Num(), scale)
-	den := r.Den()
-	if hi >= den {
-		return r.String() + " (as a fraction)"
-	}
-	q, rem := bits.Div64(hi, lo, den)
-	if rem >= den-rem {
-		q++
-	}
-	digits := strconv.FormatUint(q, 10)
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)+2), nil)
+	num := new(big.Int).Mul(new(big.Int).SetUint64(r.Num()), scale)
+	den := new(big.Int).SetUint64(r.Den())
+	// round(num/den), half up: floor((2·num + den) / (2·den)).
+	q := new(big.Int).Add(num.Lsh(num, 1), den)
+	q.Quo(q, den.Lsh(den, 1))
+	digits := q.String()
 	if places == 0 {
 		return digits + "%"
 	}

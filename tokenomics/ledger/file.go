@@ -270,7 +270,8 @@ func verify(data []byte, authority ed25519.PublicKey, keep bool) (scanResult, er
 	return res, nil
 }
 
-// Close closes the file. The ledger refuses every call after it.
+// Close closes the file. Apply and Verify fail after it; Balance and
+// Supply still answer from the state at closing.
 func (l *File) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -83,7 +83,10 @@
 // compute passed, 5 hours of continuous uptime, minimum stake met, a
 // positive multiplier) by weight = stake-capped earning multiplier ×
 // uptime fraction. Payouts add up to the pool to the base unit; a pool
-// with no eligible device is recorded as Unpaid, not lost.
+// with no eligible device is recorded as Unpaid, not lost. [Settle] puts
+// an epoch's distribution on a ledger: each payout shared among the
+// device's stakers pro rata, the unpaid part minted to an account of its
+// own, under idempotency keys so a repeated settlement pays once.
 //
 // # Revenue, burns and $IOSD
 //

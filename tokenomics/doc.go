@@ -36,7 +36,7 @@
 //	E1 · (1 − r^N) / (1 − r) = 300,000,000 IO.
 //
 // With x = N·(1−r) this is (1 − e^(−x)) / x = 300,000,000 / (E1·N) =
-// 0.374744, whose root is x ≈ 2.43470, so 1 − r ≈ 1.38870·10^-5. The
+// 0.374743, whose root is x ≈ 2.43466, so 1 − r ≈ 1.38870·10^-5. The
 // published second and third epochs are then E1·r = 4,566.1466 and E1·r² =
 // 4,566.0832, which print as 4,566.15 and 4,566.08 to the cent, as
 // published (any r with 1 − r between 1.3692·10^-5 and 1.4246·10^-5 would

@@ -1,0 +1,108 @@
+// Package tokenomics is the $IO token economy of the network as a pure,
+// deterministic library: emission and supply, staking and slashing,
+// block-reward distribution, buyback-and-burn and $IOSD credits, and the
+// token allocation. Nothing here reads the wall clock or global
+// randomness; time comes from an injected iog.Clock, and every amount is an
+// exact iog.Amount. The movements themselves are recorded by a Ledger
+// (package tokenomics/ledger).
+//
+// Fee rates (the renter's 0.25% reservation fee, 2% on USDC, the
+// supplier's fees) belong to package pricing; this package takes fee
+// revenue as an input and decides what happens to it.
+//
+// # Emission
+//
+// An [EmissionSchedule] maps each epoch (an hour, for io.net) to the tokens
+// it mints, and answers the cumulative supply at any epoch in O(1) or
+// O(log n). [IONet] is the io.net preset; [NewGeometric], [NewStepped] and
+// [NewHalving] build others, and any type with the four methods is a
+// schedule.
+//
+// # The io.net emission, derived
+//
+// io.net launched with 500,000,000 IO and caps the supply at 800,000,000:
+// the 300,000,000 between are emitted as hourly block rewards over twenty
+// years. Twenty years are counted as 20 × 8,766 hours (365.25 days), so
+// there are N = 175,320 emitting epochs, the "about 175,320" of the
+// published figures. Emission starts at 8% a year of the initial supply
+// over the 8,760 hours of a 365-day year, so epoch 1 emits
+//
+//	E1 = 40,000,000 / 8,760 IO = 4,566.21004566 IO (rounded down to a base unit)
+//
+// and falls a little every hour: epoch n emits E1·r^(n−1) for an hourly
+// ratio r just below 1. The two published facts fix r. The geometric series
+// must sum to the emission total,
+//
+//	E1 · (1 − r^N) / (1 − r) = 300,000,000 IO.
+//
+// With x = N·(1−r) this is (1 − e^(−x)) / x = 300,000,000 / (E1·N) =
+// 0.374743, whose root is x ≈ 2.43466, so 1 − r ≈ 1.38870·10^-5. The
+// published second and third epochs are then E1·r = 4,566.1466 and E1·r² =
+// 4,566.0832, which print as 4,566.15 and 4,566.08 to the cent, as
+// published (any r with 1 − r between 1.3692·10^-5 and 1.4246·10^-5 would
+// print them; the total pins it down). That decay is 1.01% over a
+// 730-hour month and 11.5% over a year; the yearly inflation, a year's
+// emission over the supply it starts from, falls from 7.54% in year 1 to
+// 0.47% in year 20.
+//
+// To make the total exact rather than approximate, the schedule is
+// computed in integers. r is held as the exact fraction
+// [IONetHourlyDecay] = 9,999,861,130,234,295,452 / 10^19, the largest
+// numerator over 10^19 whose rounded series stays within 300,000,000 IO
+// ([SolveGeometricRatio] finds it by bisection; a test re-derives it). Each
+// term is a 128-bit fixed-point number of base units (64 fraction bits),
+// each next term is the previous times r, truncated, and epoch n emits the
+// floor of the running sum of n terms minus the floor of the sum of n−1,
+// so no fraction is lost between epochs. Those emissions sum to
+// 299,999,999.99999937 IO; the 63 base units left (0.00000063 IO, less
+// than one step of the numerator would move) are added to the last epoch,
+// which therefore emits 63 base units more than the decay alone predicts.
+// The total is exactly 300,000,000 IO and the supply after the last epoch
+// exactly the 800,000,000 IO cap; since every emission is positive, the
+// supply grows every hour and never exceeds the cap. The whole table is
+// computed once (a few milliseconds) and Supply is a lookup in it.
+//
+// # Staking and slashing
+//
+// A [Staker] keeps the stake that backs each device ([StakeBook] is the
+// in-memory one). A device needs 200 IO × max(1, its GPU model's earning
+// multiplier) × its GPU count ([RequiredStake]); the multipliers are a
+// replaceable table keyed by iog.GPUModel.Name ([Multipliers]). Unstaking
+// starts an irreversible 14-day cooldown during which the stake neither
+// counts nor earns, though it can still be slashed, so leaving does not
+// escape a pending case. A [Slasher] proposes a slash with evidence; the
+// tokens are taken pro rata from every staker of the device and held for
+// a 30-day appeal window. An upheld slash is burned; a successful appeal
+// returns the tokens to the stakes they came from. Co-stakers share a
+// device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
+//
+// # Block rewards
+//
+// [Distribute] splits an epoch's emission between a GPU and a CPU pool
+// (95/5 by default) and each pool among its eligible devices (proof of
+// compute passed, 5 hours of continuous uptime, minimum stake met, a
+// positive multiplier) by weight = stake-capped earning multiplier ×
+// uptime fraction. Payouts add up to the pool to the base unit; a pool
+// with no eligible device is recorded as Unpaid, not lost. [Settle] puts
+// an epoch's distribution on a ledger: each payout shared among the
+// device's stakers pro rata, the unpaid part minted to an account of its
+// own, under idempotency keys so a repeated settlement pays once.
+//
+// # Revenue, burns and $IOSD
+//
+// Fee revenue is taken as given (package pricing computes it). A
+// [Treasury] spends it on IO at a [PriceOracle]'s quote and burns the IO
+// ([Treasury.BuybackAndBurn], so the IO burned tracks the IO price), and
+// mints $IOSD, pegged 1:1 to the dollar, only by burning IO at the quote
+// ([Treasury.MintIOSD]). Each records its steps on a ledger under
+// idempotency keys derived from the caller's, so an interrupted call is
+// completed by repeating it with the same quote and key.
+//
+// # Allocation
+//
+// [Allocations] is the token allocation as data: slices with exact
+// shares and vesting (an unlock at launch, a cliff, monthly vesting).
+// [IONetAllocations] is io.net's split of the 800,000,000 IO cap
+// (community 50%, R&D and ecosystem 16%, core contributors 11.3%, seed
+// 12.5%, series A 10.2%) with illustrative vesting terms.
+package tokenomics

@@ -1,0 +1,22 @@
+// Package ledger records every movement of the network's tokens: accounts
+// named by wallet addresses, balances per currency, transfers, escrow
+// holds and releases, mint and burn. Each movement is an [Op] with a
+// reason and an idempotency key, applied atomically by a [Ledger] and
+// recorded as an [Entry].
+//
+// Two implementations are here. [Memory] keeps everything in memory, for
+// tests and the simulator. [File] is the embedded, durable ledger: an
+// append-only file in which each entry is hash-chained to the one before
+// and signed by the ledger's ed25519 authority key (a Solana keypair,
+// [ParseKeypair]), and synced to disk before Apply returns, so a crash
+// loses nothing that was acknowledged. Reopening the file replays and
+// verifies it: an incomplete last record (a torn tail) is detected and
+// refused ([ErrTornTail]) unless the caller asks to cut it off, and a
+// tampered entry is refused and named ([ErrTampered]). [File.Verify] does
+// the same check at any time, and compares the replay with the live
+// balances.
+//
+// The file format is documented in record.go: a header naming the
+// authority, then length-framed JSON records, each followed by its
+// SHA-256 chain hash and signature.
+package ledger

@@ -1,0 +1,263 @@
+package ledger
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"time"
+
+	"github.com/internetofgpus/iog"
+)
+
+// The ledger file format:
+//
+//	header:  "IOGLEDG1" (8 bytes) | authority ed25519 public key (32 bytes)
+//	record:  body length L (4 bytes, big-endian) | CRC-32C of those 4 bytes
+//	         | body (L bytes of JSON) | hash (32) | signature (64)
+//
+// hash = SHA-256(previous hash || body), the previous hash of the first
+// record being SHA-256(header); signature = ed25519(authority, hash). The
+// length's own checksum tells a torn tail (a record cut short at the end
+// of the file) from a corrupted length in the middle.
+const (
+	magic        = "IOGLEDG1"
+	headerLen    = len(magic) + ed25519.PublicKeySize
+	frameLen     = 8
+	trailerLen   = sha256.Size + ed25519.SignatureSize
+	maxBodyLen   = 64 << 10
+	maxRecordLen = frameLen + maxBodyLen + trailerLen
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func encodeHeader(pub ed25519.PublicKey) []byte {
+	return append([]byte(magic), pub...)
+}
+
+// recordJSON is the body of a record.
+type recordJSON struct {
+	Seq      uint64        `json:"seq"`
+	Time     time.Time     `json:"time"`
+	Kind     string        `json:"kind"`
+	Key      string        `json:"key"`
+	Reason   string        `json:"reason"`
+	From     string        `json:"from,omitempty"`
+	To       string        `json:"to,omitempty"`
+	Amount   string        `json:"amount,omitempty"`
+	HoldKey  string        `json:"hold,omitempty"`
+	Balances []balanceJSON `json:"balances"`
+}
+
+type balanceJSON struct {
+	Account   string `json:"account"`
+	Available string `json:"available"`
+	Held      string `json:"held"`
+}
+
+func walletText(w iog.WalletAddress) string {
+	if w.IsZero() {
+		return ""
+	}
+	return w.String()
+}
+
+// encodeRecord returns the framed record of e, computing its hash from
+// prev and signing it; it sets e's Prev, Hash and Signature.
+func encodeRecord(e *Entry, prev [32]byte, key ed25519.PrivateKey) ([]byte, error) {
+	r := recordJSON{
+		Seq: e.Seq, Time: e.Time, Kind: e.Op.Kind.String(), Key: e.Op.Key, Reason: e.Op.Reason,
+		From: walletText(e.Op.From), To: walletText(e.Op.To), HoldKey: e.Op.HoldKey,
+	}
+	if e.Op.Amount.Currency() != 0 {
+		r.Amount = e.Op.Amount.String()
+	}
+	for _, b := range e.Balances {
+		r.Balances = append(r.Balances, balanceJSON{Account: b.Account.String(), Available: b.Available.String(), Held: b.Held.String()})
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode entry %d: %w", e.Seq, err)
+	}
+	if len(body) > maxBodyLen {
+		return nil, fmt.Errorf("encode entry %d: %d bytes, more than %d: %w", e.Seq, len(body), maxBodyLen, iog.ErrInvalid)
+	}
+	e.Prev = prev
+	e.Hash = chainHash(prev, body)
+	e.Signature = ed25519.Sign(key, e.Hash[:])
+	out := make([]byte, frameLen, frameLen+len(body)+trailerLen)
+	binary.BigEndian.PutUint32(out, uint32(len(body)))
+	binary.BigEndian.PutUint32(out[4:], crc32.Checksum(out[:4], castagnoli))
+	out = append(out, body...)
+	out = append(out, e.Hash[:]...)
+	return append(out, e.Signature...), nil
+}
+
+func chainHash(prev [32]byte, body []byte) [32]byte {
+	h := sha256.New()
+	h.Write(prev[:])
+	h.Write(body)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// decodeBody parses a record body into an entry (without its hashes).
+func decodeBody(body []byte) (Entry, error) {
+	var r recordJSON
+	if err := json.Unmarshal(body, &r); err != nil {
+		return Entry{}, fmt.Errorf("body is not a ledger record: %w", err)
+	}
+	kind, err := parseKind(r.Kind)
+	if err != nil {
+		return Entry{}, err
+	}
+	e := Entry{Seq: r.Seq, Time: r.Time, Op: Op{Kind: kind, Key: r.Key, Reason: r.Reason, HoldKey: r.HoldKey}}
+	if e.Op.From, err = optionalWallet(r.From); err != nil {
+		return Entry{}, err
+	}
+	if e.Op.To, err = optionalWallet(r.To); err != nil {
+		return Entry{}, err
+	}
+	if r.Amount != "" {
+		if e.Op.Amount, err = iog.ParseAmount(r.Amount); err != nil {
+			return Entry{}, err
+		}
+	}
+	for _, b := range r.Balances {
+		var bal Balance
+		if bal.Account, err = iog.ParseWalletAddress(b.Account); err != nil {
+			return Entry{}, err
+		}
+		if bal.Available, err = iog.ParseAmount(b.Available); err != nil {
+			return Entry{}, err
+		}
+		if bal.Held, err = iog.ParseAmount(b.Held); err != nil {
+			return Entry{}, err
+		}
+		bal.Currency = bal.Available.Currency()
+		e.Balances = append(e.Balances, bal)
+	}
+	return e, nil
+}
+
+func optionalWallet(s string) (iog.WalletAddress, error) {
+	if s == "" {
+		return iog.WalletAddress{}, nil
+	}
+	return iog.ParseWalletAddress(s)
+}
+
+// scanResult is what a scan of a ledger file found.
+type scanResult struct {
+	pub     ed25519.PublicKey
+	book    *book
+	last    [32]byte // hash of the last good record (or of the header)
+	good    int64    // bytes of header and complete, verified records
+	entries uint64
+	list    []Entry // the entries, when scan is asked to keep them
+	// torn is set when the file ends in an incomplete record at offset good.
+	torn bool
+}
+
+// scan reads a whole ledger file: it checks the header, then every
+// record's framing, hash chain and signature, decodes it, replays it on a
+// fresh book and compares the recorded balances with the replayed ones.
+// want, when not nil, is the authority the header must name. A record
+// that fails is ErrTampered naming the entry; an incomplete last record is
+// reported in torn, not as an error. scan never panics on any input.
+func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
+	res := scanResult{book: newBook()}
+	if len(data) < headerLen {
+		if len(data) == 0 || string(data) == magic[:min(len(data), len(magic))] {
+			res.torn = true
+			return res, nil
+		}
+		return res, fmt.Errorf("ledger header: %w", ErrTampered)
+	}
+	if string(data[:len(magic)]) != magic {
+		return res, fmt.Errorf("not a ledger file (no %q header): %w", magic, ErrTampered)
+	}
+	res.pub = ed25519.PublicKey(append([]byte(nil), data[len(magic):headerLen]...))
+	if want != nil && !want.Equal(res.pub) {
+		return res, fmt.Errorf("ledger is signed by authority %x, not the key given (%x): %w", []byte(res.pub[:8]), []byte(want[:8]), iog.ErrUnauthorized)
+	}
+	res.last = sha256.Sum256(data[:headerLen])
+	off := headerLen
+	for off < len(data) {
+		seq := res.entries + 1
+		fail := func(format string, args ...any) (scanResult, error) {
+			return res, fmt.Errorf("entry %d (offset %d): %s: %w", seq, off, fmt.Sprintf(format, args...), ErrTampered)
+		}
+		rest := data[off:]
+		if len(rest) < frameLen {
+			res.torn = true
+			break
+		}
+		n := binary.BigEndian.Uint32(rest)
+		if crc32.Checksum(rest[:4], castagnoli) != binary.BigEndian.Uint32(rest[4:]) {
+			return fail("record length is corrupt")
+		}
+		if n == 0 || n > maxBodyLen {
+			return fail("record length %d is out of range", n)
+		}
+		if len(rest) < frameLen+int(n)+trailerLen {
+			res.torn = true
+			break
+		}
+		body := rest[frameLen : frameLen+int(n)]
+		var hash [32]byte
+		copy(hash[:], rest[frameLen+int(n):])
+		sig := rest[frameLen+int(n)+sha256.Size : frameLen+int(n)+trailerLen]
+		if chainHash(res.last, body) != hash {
+			return fail("hash does not match the content and the previous entry")
+		}
+		if !ed25519.Verify(res.pub, hash[:], sig) {
+			return fail("signature is not the authority's")
+		}
+		e, err := decodeBody(body)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if e.Seq != seq {
+			return fail("numbered %d", e.Seq)
+		}
+		if _, found, _ := res.book.replayed(e.Op); found {
+			return fail("idempotency key %q used twice", e.Op.Key)
+		}
+		if err := res.book.check(e.Op); err != nil {
+			return fail("does not replay: %v", err)
+		}
+		e.Prev, e.Hash, e.Signature = res.last, hash, append([]byte(nil), sig...)
+		replayed := res.book.apply(e.Op)
+		if !equalBalances(replayed, e.Balances) {
+			return fail("recorded balances %v differ from the replayed %v", e.Balances, replayed)
+		}
+		res.book.commit(e)
+		if keep {
+			res.list = append(res.list, e)
+		}
+		res.last = hash
+		res.entries = seq
+		off += frameLen + int(n) + trailerLen
+		res.good = int64(off)
+	}
+	if res.entries == 0 {
+		res.good = int64(headerLen)
+	}
+	return res, nil
+}
+
+func equalBalances(a, b []Balance) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,84 @@
+package tokenomics
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+// Settlement is what Settle minted for one epoch.
+type Settlement struct {
+	Epoch uint64
+	// Paid lists every staker's reward, in the order of the payouts.
+	Paid []Share
+	// Unpaid is what went to the unpaid account: the distribution's
+	// Unpaid, plus the payouts of devices with no active stake left.
+	Unpaid iog.Amount
+}
+
+// Settle mints an epoch's distribution on the ledger: each device's
+// payout is shared among its stakers pro rata (StakeBook.ShareReward) and
+// minted to them, and what no one could earn is minted to the unpaid
+// account, so the epoch's whole emission is on the ledger, recorded, and
+// none of it lost. Every mint has an idempotency key derived from the
+// epoch, the device and the wallet, so settling the same epoch again
+// (after a crash part way) completes it without paying twice. An
+// unpaid account that is not open is iog.ErrNotFound, as is any staker's.
+func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distribution, unpaid iog.WalletAddress) (Settlement, error) {
+	what := fmt.Sprintf("settle epoch %d", d.Epoch)
+	if unpaid.IsZero() {
+		return Settlement{}, fmt.Errorf("%s: no unpaid account: %w", what, iog.ErrInvalid)
+	}
+	if _, err := l.Balance(ctx, unpaid, iog.IO); err != nil {
+		return Settlement{}, fmt.Errorf("%s: unpaid account: %w", what, err)
+	}
+	s := Settlement{Epoch: d.Epoch, Unpaid: d.Unpaid}
+	var ops []ledger.Op
+	for _, p := range d.Payouts {
+		shares, err := book.ShareReward(p.Device, p.Amount)
+		if errors.Is(err, iog.ErrConflict) || errors.Is(err, iog.ErrNotFound) {
+			// No one has stake on it any more: the payout is unpaid.
+			if s.Unpaid, err = s.Unpaid.Add(p.Amount); err != nil {
+				return Settlement{}, fmt.Errorf("%s: %w", what, err)
+			}
+			continue
+		}
+		if err != nil {
+			return Settlement{}, fmt.Errorf("%s: %w", what, err)
+		}
+		for _, sh := range shares {
+			if sh.Amount.IsZero() {
+				continue
+			}
+			s.Paid = append(s.Paid, sh)
+			ops = append(ops, ledger.Op{
+				Kind: ledger.Mint, Key: settleKey(d.Epoch, string(p.Device), sh.Wallet), To: sh.Wallet, Amount: sh.Amount,
+				Reason: fmt.Sprintf("epoch %d block reward, device %s", d.Epoch, p.Device),
+			})
+		}
+	}
+	if !s.Unpaid.IsZero() {
+		ops = append(ops, ledger.Op{
+			Kind: ledger.Mint, Key: settleKey(d.Epoch, "", unpaid), To: unpaid, Amount: s.Unpaid,
+			Reason: fmt.Sprintf("epoch %d emission no eligible device earned", d.Epoch),
+		})
+	}
+	for _, op := range ops {
+		if _, err := l.Apply(ctx, op); err != nil && !errors.Is(err, ledger.ErrReplayed) {
+			return Settlement{}, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return s, nil
+}
+
+// settleKey derives a mint's idempotency key, short whatever the length
+// of the device ID.
+func settleKey(epoch uint64, device string, w iog.WalletAddress) string {
+	h := sha256.Sum256(append([]byte(device+"\x00"), w[:]...))
+	return fmt.Sprintf("epoch-%d:reward:%s", epoch, hex.EncodeToString(h[:16]))
+}

@@ -1,0 +1,61 @@
+package tokenomics_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+func TestSettle(t *testing.T) {
+	clock := iog.NewManualClock(t0)
+	l := ledger.NewMemory(clock)
+	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	owner, co, other, unpaid := wallet(1), wallet(2), wallet(3), wallet(9)
+	for i, w := range []iog.WalletAddress{owner, co, other, unpaid} {
+		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
+		require.NoError(t, err)
+	}
+	require.NoError(t, book.Register("rig", owner, io("800")))
+	require.NoError(t, book.Stake("rig", owner, io("600")))
+	require.NoError(t, book.Stake("rig", co, io("200")))
+	require.NoError(t, book.Register("gone", other, io("200")))
+
+	rig := candidate(t, "rig", "0.25", 4)
+	gone := candidate(t, "gone", "1", 1) // eligible this epoch, but no stake left on the books
+	emission := tokenomics.IONet().Emission(1)
+	d, err := tokenomics.Distribute(1, emission, []tokenomics.RewardCandidate{rig, gone}, tokenomics.RewardConfig{})
+	require.NoError(t, err)
+
+	s, err := tokenomics.Settle(ctx, l, book, d, unpaid)
+	require.NoError(t, err)
+	require.Len(t, s.Paid, 2)
+	require.Equal(t, owner, s.Paid[0].Wallet)
+	supply, err := l.Supply(ctx, iog.IO)
+	require.NoError(t, err)
+	require.Equal(t, emission, supply, "the whole emission is on the ledger")
+	u, err := l.Balance(ctx, unpaid, iog.IO)
+	require.NoError(t, err)
+	require.Equal(t, s.Unpaid, u.Available)
+	require.Positive(t, s.Unpaid.Sign(), "the CPU pool and the stakeless device")
+
+	// Settling again pays nothing twice.
+	_, err = tokenomics.Settle(ctx, l, book, d, unpaid)
+	require.NoError(t, err)
+	again, err := l.Supply(ctx, iog.IO)
+	require.NoError(t, err)
+	require.Equal(t, supply, again)
+
+	_, err = tokenomics.Settle(ctx, l, book, d, iog.WalletAddress{})
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	d.Epoch = 2
+	_, err = tokenomics.Settle(ctx, l, book, d, wallet(77))
+	require.ErrorIs(t, err, iog.ErrNotFound, "the unpaid account must be open")
+	after, err := l.Supply(ctx, iog.IO)
+	require.NoError(t, err)
+	require.Equal(t, supply, after, "and nothing is minted without it")
+}

@@ -9,14 +9,20 @@ import (
 	"github.com/internetofgpus/iog"
 )
 
-// A proof of compute is a matrix product the server can check far faster
-// than the worker can compute it. The server sends a seed; the worker
-// expands it into two n×n matrices A and B over the integers modulo the
-// prime 2^31-1, computes C = A·B (2n³ multiply-adds) and sends C back; the
-// server checks C with Freivalds' algorithm (is A·(B·r) = C·r for random
-// vectors r? — 3n² work a round, a wrong C passes a round with probability
-// at most 1/p) and checks that the answer came within the time the claimed
-// GPU model needs.
+// A proof of compute is a chain of matrix products the server can check
+// far faster than the worker can compute it. The server sends a seed; the
+// worker expands it into two n×n matrices A and B over the integers modulo
+// the prime p = 2^31-1, computes C = A·B^k by k successive products (2kn³
+// operations, each step needing the last) and sends C back. The server
+// checks C with Freivalds' algorithm: is C·r = A·(B·(…(B·r))) for a random
+// vector r only it knows? That is (k+2)n² work a round, and a wrong C
+// passes a round with probability at most 1/p. It also checks that the
+// answer came within the time the claimed GPU model needs for the work
+// (ProofConfig.Allowed), so a weaker GPU posing as a stronger one is late.
+//
+// The worker's work grows with n³ and the server's with n²: for a GPU the
+// server picks n in the thousands and k so that the claimed model needs
+// minutes, which a weaker GPU cannot meet; the tests use small n and k.
 //
 // Solve runs the product on the CPU, as this module has no GPU kernel. On
 // a GPU host a CUDA kernel computing the same product (same seed
@@ -36,8 +42,9 @@ type ProofTask struct {
 	// claimed catalog model, which sets the deadline.
 	GPU   string
 	Model string
-	// N is the matrices' order.
-	N int
+	// N is the matrices' order, and Steps the number of products.
+	N     int
+	Steps int
 	// Issued and Deadline bound when an answer is accepted.
 	Issued   time.Time
 	Deadline time.Time
@@ -55,6 +62,9 @@ type ProofConfig struct {
 	// N is the order of the matrices; 0 means 256 (a 256 KiB answer).
 	// At most MaxProofN.
 	N int
+	// Steps is the number of successive products; 0 means 1. At most
+	// MaxProofSteps.
+	Steps int
 	// EfficiencyPercent is the share of a GPU's FP32 peak that the modular
 	// product is assumed to reach; 0 means 5. The time allowed for the
 	// work is 2n³ operations at that share of the claimed model's peak.
@@ -70,6 +80,9 @@ type ProofConfig struct {
 // MaxProofN bounds a task's order, and so an answer's size (64 MiB).
 const MaxProofN = 4096
 
+// MaxProofSteps bounds a task's chain of products.
+const MaxProofSteps = 1 << 16
+
 // MaxSupplierLoad is the most time an hourly proof may take on the
 // claimed GPU: a quarter of the hour it is lent.
 const MaxSupplierLoad = 15 * time.Minute
@@ -79,6 +92,10 @@ func (c ProofConfig) withDefaults() ProofConfig {
 		c.N = 256
 	}
 	c.N = min(c.N, MaxProofN)
+	if c.Steps <= 0 {
+		c.Steps = 1
+	}
+	c.Steps = min(c.Steps, MaxProofSteps)
 	if c.EfficiencyPercent <= 0 {
 		c.EfficiencyPercent = 5
 	}
@@ -92,9 +109,9 @@ func (c ProofConfig) withDefaults() ProofConfig {
 }
 
 // Allowed returns how long a GPU of model m may take for a task of order
-// n: the work at the configured share of m's FP32 peak, plus the slack. A
-// model without a published FP32 figure, or work that would take longer
-// than MaxSupplierLoad, is ErrInvalid.
+// n and c.Steps products: the work at the configured share of m's FP32
+// peak, plus the slack. A model without a published FP32 figure, or work
+// that would take longer than MaxSupplierLoad, is ErrInvalid.
 func (c ProofConfig) Allowed(m iog.GPUModel, n int) (time.Duration, error) {
 	c = c.withDefaults()
 	if m.FP32GFLOPS == 0 {
@@ -103,12 +120,15 @@ func (c ProofConfig) Allowed(m iog.GPUModel, n int) (time.Duration, error) {
 	if n <= 0 || n > MaxProofN {
 		return 0, fmt.Errorf("proof of compute: order %d, want 1 to %d: %w", n, MaxProofN, iog.ErrInvalid)
 	}
-	ops := 2 * uint64(n) * uint64(n) * uint64(n)
-	// ops / GFLOPS is nanoseconds; dividing by the efficiency share.
-	ns := ops * 100 / (uint64(m.FP32GFLOPS) * uint64(c.EfficiencyPercent))
-	work := time.Duration(ns)
+	// Operations / GFLOPS is nanoseconds; the share divides the peak. Per
+	// step at most 2·4096³·100 ≈ 2^43.6, times 2^16 steps fits in 64 bits.
+	step := 2 * uint64(n) * uint64(n) * uint64(n) * 100 / (uint64(m.FP32GFLOPS) * uint64(c.EfficiencyPercent))
+	if step > uint64(MaxSupplierLoad)/uint64(c.Steps) {
+		return 0, fmt.Errorf("proof of compute: %d steps of order %d would load a %s for more than %s an hour: %w", c.Steps, n, m.Name, MaxSupplierLoad, iog.ErrInvalid)
+	}
+	work := time.Duration(step * uint64(c.Steps))
 	if work > MaxSupplierLoad {
-		return 0, fmt.Errorf("proof of compute: order %d would load a %s for %s, more than %s an hour: %w", n, m.Name, work, MaxSupplierLoad, iog.ErrInvalid)
+		return 0, fmt.Errorf("proof of compute: %d steps of order %d would load a %s for %s, more than %s an hour: %w", c.Steps, n, m.Name, work, MaxSupplierLoad, iog.ErrInvalid)
 	}
 	return work + c.Slack, nil
 }
@@ -139,8 +159,8 @@ func proofMatrices(id Nonce, n int) (a, b []uint32) {
 // ctx ends first.
 func Solve(ctx context.Context, t ProofTask) (ProofAnswer, error) {
 	n := t.N
-	if n <= 0 || n > MaxProofN {
-		return ProofAnswer{}, fmt.Errorf("solve proof: order %d, want 1 to %d: %w", n, MaxProofN, iog.ErrInvalid)
+	if n <= 0 || n > MaxProofN || t.Steps <= 0 || t.Steps > MaxProofSteps {
+		return ProofAnswer{}, fmt.Errorf("solve proof: order %d and %d steps, want 1 to %d and 1 to %d: %w", n, t.Steps, MaxProofN, MaxProofSteps, iog.ErrInvalid)
 	}
 	a, b := proofMatrices(t.ID, n)
 	// Transposing B makes the inner loop walk both operands in order.
@@ -151,18 +171,21 @@ func Solve(ctx context.Context, t ProofTask) (ProofAnswer, error) {
 		}
 	}
 	c := make([]uint32, n*n)
-	for i := range n {
-		if i%16 == 0 {
-			if err := ctx.Err(); err != nil {
-				return ProofAnswer{}, fmt.Errorf("solve proof: %w", err)
+	for range t.Steps {
+		for i := range n {
+			if i%16 == 0 {
+				if err := ctx.Err(); err != nil {
+					return ProofAnswer{}, fmt.Errorf("solve proof: %w", err)
+				}
+			}
+			row := a[i*n : (i+1)*n]
+			for j := range n {
+				c[i*n+j] = dotMod(row, bt[j*n:(j+1)*n])
 			}
 		}
-		row := a[i*n : (i+1)*n]
-		for j := range n {
-			c[i*n+j] = dotMod(row, bt[j*n:(j+1)*n])
-		}
+		a, c = c, a
 	}
-	return ProofAnswer{ID: t.ID, Product: c}, nil
+	return ProofAnswer{ID: t.ID, Product: a}, nil
 }
 
 // dotMod returns the dot product of x and y modulo proofModulus.
@@ -180,20 +203,25 @@ func dotMod(x, y []uint32) uint32 {
 	return uint32(acc)
 }
 
-// checkProduct runs Freivalds' check of c = a·b with rounds random vectors
-// drawn from rng.
-func checkProduct(a, b, c []uint32, n, rounds int, rng *rand.Rand) bool {
+// checkProduct runs Freivalds' check of c = a·b^steps with rounds random
+// vectors drawn from rng.
+func checkProduct(a, b, c []uint32, n, steps, rounds int, rng *rand.Rand) bool {
 	r := make([]uint32, n)
-	br := make([]uint32, n)
+	v := make([]uint32, n)
+	next := make([]uint32, n)
 	for range rounds {
 		for i := range r {
 			r[i] = uint32(rng.Uint64N(proofModulus))
 		}
-		for i := range n {
-			br[i] = dotMod(b[i*n:(i+1)*n], r)
+		copy(v, r)
+		for range steps {
+			for i := range n {
+				next[i] = dotMod(b[i*n:(i+1)*n], v)
+			}
+			v, next = next, v
 		}
 		for i := range n {
-			if dotMod(a[i*n:(i+1)*n], br) != dotMod(c[i*n:(i+1)*n], r) {
+			if dotMod(a[i*n:(i+1)*n], v) != dotMod(c[i*n:(i+1)*n], r) {
 				return false
 			}
 		}
@@ -214,7 +242,9 @@ func VerifyProof(task ProofTask, answer ProofAnswer, now time.Time, rounds int, 
 		return fail(fmt.Errorf("answer is for another task: %w", iog.ErrInvalid))
 	case now.After(task.Deadline):
 		return fail(fmt.Errorf("answer took %s, a %s needs at most %s: %w", now.Sub(task.Issued), task.Model, task.Deadline.Sub(task.Issued), iog.ErrExpired))
-	case task.N <= 0 || task.N > MaxProofN || len(answer.Product) != task.N*task.N:
+	case task.N <= 0 || task.N > MaxProofN || task.Steps <= 0 || task.Steps > MaxProofSteps:
+		return fail(fmt.Errorf("task of order %d and %d steps is malformed: %w", task.N, task.Steps, iog.ErrInvalid))
+	case len(answer.Product) != task.N*task.N:
 		return fail(fmt.Errorf("answer has %d entries, want %d: %w", len(answer.Product), task.N*task.N, iog.ErrInvalid))
 	}
 	for _, v := range answer.Product {
@@ -223,7 +253,7 @@ func VerifyProof(task ProofTask, answer ProofAnswer, now time.Time, rounds int, 
 		}
 	}
 	a, b := proofMatrices(task.ID, task.N)
-	if !checkProduct(a, b, answer.Product, task.N, max(rounds, 1), rng) {
+	if !checkProduct(a, b, answer.Product, task.N, task.Steps, max(rounds, 1), rng) {
 		return fail(fmt.Errorf("the product is wrong: %w", iog.ErrInvalid))
 	}
 	return nil

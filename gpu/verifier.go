@@ -302,7 +302,7 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 		binary.LittleEndian.PutUint64(id[k:], v.rng.Uint64())
 	}
 	now := v.clock.Now()
-	t := ProofTask{ID: id, Device: device, GPU: gpuUUID, Model: model.Name, N: v.cfg.Proof.N, Issued: now, Deadline: now.Add(allowed)}
+	t := ProofTask{ID: id, Device: device, GPU: gpuUUID, Model: model.Name, N: v.cfg.Proof.N, Steps: v.cfg.Proof.Steps, Issued: now, Deadline: now.Add(allowed)}
 	v.tasks[id] = t
 	d.openProofs++
 	return t, nil

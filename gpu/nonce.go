@@ -66,9 +66,10 @@ func NewNonceBook(clock iog.Clock, random io.Reader, ttl time.Duration, perDevic
 		entries: map[Nonce]*nonceEntry{}, unused: map[iog.DeviceID][]Nonce{}}
 }
 
-// Issue returns a fresh nonce for device. A device that already holds its
-// limit of unused, unexpired nonces gets ErrConflict until one is used or
-// expires, so no caller can fill the book.
+// Issue returns a fresh nonce for device. A device holds at most its limit
+// of unused, unexpired nonces: past it, the oldest is withdrawn, so the
+// book cannot be filled and a device cannot be locked out by someone
+// asking for its nonces.
 func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
 	var n Nonce
 	if _, err := io.ReadFull(b.random, n[:]); err != nil {
@@ -84,10 +85,11 @@ func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
 			held = append(held, old)
 		}
 	}
-	b.unused[device] = held
-	if len(held) >= b.limit {
-		return Challenge{}, fmt.Errorf("issue nonce: device %s holds %d unused nonces already: %w", device, b.limit, iog.ErrConflict)
+	for len(held) >= b.limit {
+		delete(b.entries, held[0]) // its place in queue is skipped when it comes up
+		held = held[1:]
 	}
+	b.unused[device] = held
 	if _, dup := b.entries[n]; dup {
 		return Challenge{}, fmt.Errorf("issue nonce: the random source repeated itself: %w", iog.ErrUnavailable)
 	}
@@ -142,7 +144,11 @@ func (b *NonceBook) lookupLocked(device iog.DeviceID, n Nonce) (*nonceEntry, err
 func (b *NonceBook) expireLocked(now time.Time) {
 	drop := 0
 	for _, n := range b.queue {
-		e := b.entries[n]
+		e, ok := b.entries[n]
+		if !ok { // withdrawn by Issue
+			drop++
+			continue
+		}
 		if now.Before(e.expires.Add(b.ttl)) {
 			break
 		}

@@ -49,6 +49,7 @@ type Rejection struct {
 	Err    error
 }
 
+// Error says which device failed which check, and why.
 func (r *Rejection) Error() string {
 	if r.Device == "" {
 		return fmt.Sprintf("%s check failed: %v", r.Check, r.Err)
@@ -106,16 +107,17 @@ func (l Limits) withDefaults() Limits {
 // telemetry, host capacity. It returns the catalog model of each GPU, in
 // order, or a *Rejection wrapping iog.ErrInvalid.
 func CheckHardware(device iog.DeviceID, inv Inventory, limits Limits) ([]iog.GPUModel, error) {
-	limits = limits.withDefaults()
 	if err := checkInventory(inv); err != nil {
 		return nil, reject(device, CheckFormat, err)
 	}
+	return checkHardware(device, inv, limits.withDefaults(), iog.IdentifyGPU)
+}
+
+// checkHardware is CheckHardware for an inventory whose form is checked,
+// with limits defaulted and a function that finds a GPU's catalog model.
+func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, identify func(iog.GPU) (iog.GPUModel, bool)) ([]iog.GPUModel, error) {
 	if n := len(inv.GPUs); n > limits.MaxGPUsPerHost {
 		return nil, reject(device, CheckCapacity, fmt.Errorf("%d GPUs on one host, more than the %d a host can hold: %w", n, limits.MaxGPUsPerHost, iog.ErrInvalid))
-	}
-	uuids := make([]string, len(inv.GPUs))
-	for i, r := range inv.GPUs {
-		uuids[i] = r.GPU.UUID
 	}
 	models := make([]iog.GPUModel, len(inv.GPUs))
 	for i, r := range inv.GPUs {
@@ -124,11 +126,11 @@ func CheckHardware(device iog.DeviceID, inv Inventory, limits Limits) ([]iog.GPU
 			return nil, reject(device, CheckUUID, err)
 		}
 		for _, p := range g.NVLinkPeers {
-			if p == g.UUID || !slices.Contains(uuids, p) {
+			if p == g.UUID || !slices.ContainsFunc(inv.GPUs, func(r GPUReading) bool { return r.GPU.UUID == p }) {
 				return nil, reject(device, CheckUUID, fmt.Errorf("GPU %s: NVLink peer %s is not another GPU of this host: %w", g.UUID, clip(p), iog.ErrInvalid))
 			}
 		}
-		m, err := checkSpec(g, limits)
+		m, err := checkSpec(g, limits, identify)
 		if err != nil {
 			return nil, reject(device, CheckSpec, err)
 		}
@@ -183,8 +185,8 @@ func isUUID(s string) bool {
 }
 
 // checkSpec finds g's catalog model and compares what g claims with it.
-func checkSpec(g iog.GPU, l Limits) (iog.GPUModel, error) {
-	m, ok := iog.IdentifyGPU(g)
+func checkSpec(g iog.GPU, l Limits, identify func(iog.GPU) (iog.GPUModel, bool)) (iog.GPUModel, error) {
+	m, ok := identify(g)
 	if !ok {
 		return iog.GPUModel{}, fmt.Errorf("GPU %s: model %s is not in the catalog: %w", g.UUID, clip(g.Model), iog.ErrInvalid)
 	}

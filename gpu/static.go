@@ -77,13 +77,12 @@ func checkInventory(inv Inventory) error {
 	if c := inv.Host.CPU; c.Cores < 0 || c.Threads < 0 || int64(c.Cores) > 1<<32-1 || int64(c.Threads) > 1<<32-1 {
 		return fmt.Errorf("CPU cores %d and threads %d: want 0 to 2^32-1: %w", c.Cores, c.Threads, iog.ErrInvalid)
 	}
-	seen := make(map[string]bool, len(inv.GPUs))
 	for i, r := range inv.GPUs {
 		g := r.GPU
 		switch {
 		case g.UUID == "":
 			return fmt.Errorf("GPU %d has no UUID: %w", i, iog.ErrInvalid)
-		case seen[g.UUID]:
+		case slices.ContainsFunc(inv.GPUs[:i], func(o GPUReading) bool { return o.GPU.UUID == g.UUID }):
 			return fmt.Errorf("GPU UUID %s appears twice: %w", clip(g.UUID), iog.ErrInvalid)
 		case g.Model == "":
 			return fmt.Errorf("GPU %s has no model: %w", clip(g.UUID), iog.ErrInvalid)
@@ -92,7 +91,6 @@ func checkInventory(inv Inventory) error {
 		case len(r.Telemetry.Missing) > maxMissing:
 			return fmt.Errorf("GPU %s lists %d missing fields, more than %d: %w", clip(g.UUID), len(r.Telemetry.Missing), maxMissing, iog.ErrInvalid)
 		}
-		seen[g.UUID] = true
 	}
 	return nil
 }

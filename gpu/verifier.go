@@ -57,6 +57,43 @@ type Verifier struct {
 	devices map[iog.DeviceID]*deviceState
 	owners  map[string]iog.DeviceID // GPU UUID → the device that holds it
 	tasks   map[Nonce]ProofTask
+
+	catalogMu sync.RWMutex
+	catalog   map[catalogKey]catalogEntry // IdentifyGPU's answers, memoized
+}
+
+// catalogKey is what iog.IdentifyGPU looks at.
+type catalogKey struct {
+	model  string
+	memory uint64
+}
+
+type catalogEntry struct {
+	model iog.GPUModel
+	ok    bool
+}
+
+// maxCatalogMemo bounds the memo of IdentifyGPU, which outside input
+// could otherwise grow with made-up model names.
+const maxCatalogMemo = 4096
+
+// identify is iog.IdentifyGPU, memoized: a fleet reports few distinct
+// models, and identifying one costs more than looking it up.
+func (v *Verifier) identify(g iog.GPU) (iog.GPUModel, bool) {
+	k := catalogKey{g.Model, g.MemoryBytes}
+	v.catalogMu.RLock()
+	e, hit := v.catalog[k]
+	v.catalogMu.RUnlock()
+	if hit {
+		return e.model, e.ok
+	}
+	e.model, e.ok = iog.IdentifyGPU(g)
+	v.catalogMu.Lock()
+	if len(v.catalog) < maxCatalogMemo {
+		v.catalog[k] = e
+	}
+	v.catalogMu.Unlock()
+	return e.model, e.ok
 }
 
 type deviceState struct {
@@ -102,6 +139,7 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 		devices: map[iog.DeviceID]*deviceState{},
 		owners:  map[string]iog.DeviceID{},
 		tasks:   map[Nonce]ProofTask{},
+		catalog: map[catalogKey]catalogEntry{},
 	}
 }
 
@@ -198,7 +236,7 @@ func (v *Verifier) Verify(s SignedReport) (Report, error) {
 	if err := v.nonces.Use(r.Device, r.Nonce); err != nil {
 		return Report{}, reject(r.Device, CheckNonce, err) // lost a race with a replay
 	}
-	models, err := CheckHardware(r.Device, r.Inventory, v.cfg.Limits)
+	models, err := checkHardware(r.Device, r.Inventory, v.cfg.Limits, v.identify)
 
 	v.mu.Lock()
 	defer v.mu.Unlock()

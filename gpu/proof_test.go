@@ -148,10 +148,25 @@ func TestVerifierProofOfCompute(t *testing.T) {
 	require.Equal(t, gpu.TrustScore(1000*3/14), trust)
 	require.False(t, n.v.Eligible("rig-1"))
 
+	var last gpu.ProofTask
 	for range 16 {
-		_, err = n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+		last, err = n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
 		require.NoError(t, err)
 	}
 	_, err = n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
 	require.ErrorIs(t, err, iog.ErrConflict, "unanswered tasks are bounded")
+
+	// Past their deadline, unanswered tasks close as failures.
+	n.clock.AdvanceTo(last.Deadline.Add(time.Second))
+	_, err = n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+	require.NoError(t, err)
+	trust, err = n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, gpu.TrustScore(1000*3/(2+5*18+2)), trust)
+	answer, err = gpu.Solve(context.Background(), last)
+	require.NoError(t, err)
+	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound, "a closed task takes no answer")
+
+	require.NoError(t, n.v.Unregister("rig-1"))
+	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound)
 }

@@ -97,12 +97,12 @@ func (v *Verifier) identify(g iog.GPU) (iog.GPUModel, bool) {
 }
 
 type deviceState struct {
-	owner      iog.WalletAddress
-	gpus       []GPUReading // as last accepted
-	models     []iog.GPUModel
-	sameCount  int // consecutive reports with telemetry equal to gpus'
-	history    TrustHistory
-	openProofs int
+	owner     iog.WalletAddress
+	gpus      []GPUReading // as last accepted
+	models    []iog.GPUModel
+	sameCount int // consecutive reports with telemetry equal to gpus'
+	history   TrustHistory
+	openTasks []Nonce // proof tasks issued and not answered, oldest first
 }
 
 // NewVerifier returns a Verifier with cfg.
@@ -177,6 +177,9 @@ func (v *Verifier) Unregister(device iog.DeviceID) error {
 	}
 	for _, g := range d.gpus {
 		delete(v.owners, g.GPU.UUID)
+	}
+	for _, id := range d.openTasks {
+		delete(v.tasks, id)
 	}
 	delete(v.devices, device)
 	return nil
@@ -313,9 +316,11 @@ func telemetryEqual(a, b Telemetry) bool {
 const maxOpenProofs = 16
 
 // ProofTask issues a proof-of-compute task for one GPU of device, timed by
-// the model its last accepted report claims. A device without an accepted
-// report, or a GPU it did not report, is ErrNotFound; a device with
-// maxOpenProofs unanswered tasks is ErrConflict.
+// the model its last accepted report claims. Tasks of the device whose
+// deadline has passed unanswered are closed first, each as a failed proof.
+// A device without an accepted report, or a GPU it did not report, is
+// ErrNotFound; a device with maxOpenProofs unanswered tasks still in time
+// is ErrConflict.
 func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -327,8 +332,19 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if i < 0 {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: no accepted report lists GPU %s: %w", device, clip(gpuUUID), iog.ErrNotFound)
 	}
-	if d.openProofs >= maxOpenProofs {
-		return ProofTask{}, fmt.Errorf("proof task for device %s: %d tasks are unanswered: %w", device, d.openProofs, iog.ErrConflict)
+	now := v.clock.Now()
+	open := d.openTasks[:0]
+	for _, id := range d.openTasks {
+		if t, ok := v.tasks[id]; ok && now.After(t.Deadline) {
+			delete(v.tasks, id)
+			d.history.Record(Outcome{At: now, Check: CheckProof, Passed: false})
+			continue
+		}
+		open = append(open, id)
+	}
+	d.openTasks = open
+	if len(d.openTasks) >= maxOpenProofs {
+		return ProofTask{}, fmt.Errorf("proof task for device %s: %d tasks are unanswered: %w", device, len(d.openTasks), iog.ErrConflict)
 	}
 	model := d.models[i]
 	allowed, err := v.cfg.Proof.Allowed(model, v.cfg.Proof.N)
@@ -339,10 +355,9 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	for k := 0; k < len(id); k += 8 {
 		binary.LittleEndian.PutUint64(id[k:], v.rng.Uint64())
 	}
-	now := v.clock.Now()
 	t := ProofTask{ID: id, Device: device, GPU: gpuUUID, Model: model.Name, N: v.cfg.Proof.N, Steps: v.cfg.Proof.Steps, Issued: now, Deadline: now.Add(allowed)}
 	v.tasks[id] = t
-	d.openProofs++
+	d.openTasks = append(d.openTasks, id)
 	return t, nil
 }
 
@@ -356,7 +371,7 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 	if ok {
 		delete(v.tasks, answer.ID)
 		if d := v.devices[task.Device]; d != nil {
-			d.openProofs--
+			d.openTasks = slices.DeleteFunc(d.openTasks, func(id Nonce) bool { return id == answer.ID })
 		}
 	}
 	seed := [32]byte{}

@@ -1,7 +1,11 @@
 package gpu_test
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -317,3 +321,35 @@ func TestNonceBook(t *testing.T) {
 type iotestErrReader struct{}
 
 func (iotestErrReader) Read([]byte) (int, error) { return 0, iog.ErrUnavailable }
+
+// Many copies of one signed report arriving at once: exactly one is
+// accepted, whatever the interleaving.
+func TestVerifierConcurrentReplays(t *testing.T) {
+	n := newNet(8)
+	keys := map[iog.DeviceID]gpu.SignedReport{}
+	for i := range 8 {
+		dev := iog.DeviceID(fmt.Sprintf("rig-%d", i))
+		key, inv := n.supplier(t, dev, 2)
+		keys[dev] = n.signed(t, key, dev, inv)
+	}
+	var wg sync.WaitGroup
+	var accepted, replays atomic.Int32
+	for _, s := range keys {
+		for range 8 {
+			wg.Go(func() {
+				_, err := n.v.Verify(s)
+				switch {
+				case err == nil:
+					accepted.Add(1)
+				case errors.Is(err, iog.ErrConflict) && gpu.FailedCheck(err) == gpu.CheckNonce:
+					replays.Add(1)
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	require.Equal(t, int32(8), accepted.Load())
+	require.Equal(t, int32(56), replays.Load())
+}

@@ -34,8 +34,8 @@ type HostProbe struct {
 // maxProcFile bounds what is read from one /proc or /sys file.
 const maxProcFile = 8 << 20
 
-// Probe reads the host. It returns iog.ErrUnavailable when /proc cannot
-// be read (not Linux, or a sandbox without it).
+// Probe reads the host. It returns ErrNotPresent when /proc cannot be read
+// (not Linux, or a sandbox without it).
 func (p HostProbe) Probe(ctx context.Context) (Inventory, error) {
 	if err := ctx.Err(); err != nil {
 		return Inventory{}, fmt.Errorf("host probe: %w", err)
@@ -46,11 +46,11 @@ func (p HostProbe) Probe(ctx context.Context) (Inventory, error) {
 	}
 	cpuinfo, err := readSmall(root, "proc/cpuinfo")
 	if err != nil {
-		return Inventory{}, fmt.Errorf("host probe: %w: %w", err, iog.ErrUnavailable)
+		return Inventory{}, fmt.Errorf("host probe: %w: %w", err, ErrNotPresent)
 	}
 	meminfo, err := readSmall(root, "proc/meminfo")
 	if err != nil {
-		return Inventory{}, fmt.Errorf("host probe: %w: %w", err, iog.ErrUnavailable)
+		return Inventory{}, fmt.Errorf("host probe: %w: %w", err, ErrNotPresent)
 	}
 	h := Host{OS: runtime.GOOS}
 	h.CPU = parseCPUInfo(cpuinfo)

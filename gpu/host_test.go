@@ -92,7 +92,7 @@ func TestHostProbeParsing(t *testing.T) {
 		{
 			name:    "no /proc",
 			files:   fstest.MapFS{},
-			wantErr: iog.ErrUnavailable,
+			wantErr: gpu.ErrNotPresent,
 		},
 		{
 			name:    "meminfo without MemTotal",

@@ -51,8 +51,14 @@ func (e *nvmlError) Error() string {
 }
 
 // Unwrap makes every NVML failure an iog.ErrUnavailable: the hardware could
-// not be read now, and may be read later.
-func (e *nvmlError) Unwrap() error { return iog.ErrUnavailable }
+// not be read now, and may be read later. A library or driver that is not
+// there at all is ErrNotPresent too.
+func (e *nvmlError) Unwrap() error {
+	if e.call == "init" && (e.ret == nvml.ERROR_LIBRARY_NOT_FOUND || e.ret == nvml.ERROR_DRIVER_NOT_LOADED || e.ret == nvml.ERROR_FUNCTION_NOT_FOUND) {
+		return ErrNotPresent
+	}
+	return iog.ErrUnavailable
+}
 
 // returnString names an NVML return code without calling into the library,
 // which may not be loaded.
@@ -145,6 +151,9 @@ func (p *NVMLProbe) Probe(ctx context.Context) (Inventory, error) {
 			return Inventory{}, fmt.Errorf("nvml: probe stopped: %w", err)
 		}
 		dev, r := guard(func() (nvml.Device, nvml.Return) { return p.lib.DeviceGetHandleByIndex(i) })
+		if r == nvml.SUCCESS && dev == nil {
+			r = nvml.ERROR_UNKNOWN
+		}
 		if r != nvml.SUCCESS {
 			return Inventory{}, &nvmlError{device: i, call: "get handle", ret: r}
 		}

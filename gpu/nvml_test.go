@@ -119,6 +119,18 @@ func TestNVMLProbeErrors(t *testing.T) {
 			wantErr: "nvml: GPU 3: get handle: the GPU has fallen off the bus or is otherwise inaccessible",
 		},
 		{
+			name: "handle of GPU 3 is nil",
+			breakIt: func(s *dgxa100.Server) {
+				s.DeviceGetHandleByIndexFunc = func(i int) (nvml.Device, nvml.Return) {
+					if i == 3 {
+						return nil, nvml.SUCCESS
+					}
+					return s.Devices[i], nvml.SUCCESS
+				}
+			},
+			wantErr: "nvml: GPU 3: get handle: unknown error",
+		},
+		{
 			name: "GPU 3 loses its UUID",
 			breakIt: func(s *dgxa100.Server) {
 				dgxDevice(s, 3).GetUUIDFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
@@ -228,6 +240,36 @@ func TestNVMLProbeWithoutDriver(t *testing.T) {
 		require.NotEmpty(t, inv.GPUs, "a machine with NVML has a GPU")
 		return
 	}
+	require.ErrorIs(t, err, gpu.ErrNotPresent)
 	require.ErrorIs(t, err, iog.ErrUnavailable)
 	require.ErrorContains(t, err, "NVML")
+}
+
+// Combined skips a probe whose hardware is absent, but not one whose
+// hardware fails.
+func TestCombined(t *testing.T) {
+	host := gpu.StaticProbe{Inventory: gpu.Inventory{Host: gpu.Host{OS: "linux", MemoryBytes: 1 << 30}}}
+	noDriver := newDGX()
+	noDriver.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND }
+	lost := newDGX()
+	dgxDevice(lost, 3).GetUUIDFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
+	ctx := context.Background()
+
+	inv, err := gpu.Combined{host, gpu.NewNVMLProbe(noDriver)}.Probe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, host.Inventory, inv)
+
+	inv, err = gpu.Combined{host, gpu.NewNVMLProbe(newDGX())}.Probe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, host.Inventory.Host, inv.Host)
+	require.Equal(t, "550.54.15", inv.Driver.Version)
+	require.Len(t, inv.GPUs, 8)
+
+	_, err = gpu.Combined{host, gpu.NewNVMLProbe(lost)}.Probe(ctx)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.NotErrorIs(t, err, gpu.ErrNotPresent)
+	require.ErrorContains(t, err, "GPU 3: UUID")
+
+	_, err = gpu.Combined{gpu.NewNVMLProbe(noDriver)}.Probe(ctx)
+	require.ErrorIs(t, err, gpu.ErrNotPresent, "nothing at all is present")
 }

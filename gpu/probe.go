@@ -8,14 +8,21 @@ import (
 	"github.com/internetofgpus/iog"
 )
 
+// ErrNotPresent reports that what a probe reads is not on this machine: no
+// GPU driver or library, no /proc. It wraps iog.ErrUnavailable. Combined
+// skips probes that fail with it; a device that is present but fails a
+// call is another error, which Combined returns.
+var ErrNotPresent = fmt.Errorf("not present on this machine: %w", iog.ErrUnavailable)
+
 // DeviceProbe discovers the hardware of one machine: its GPUs with their
 // live telemetry, and, for probes that see it, the host's CPU, memory, disk
 // and operating system.
 //
-// Probe returns an error wrapping iog.ErrUnavailable when the probe cannot
-// see the hardware at all (no GPU driver, no /proc), and an error naming
-// the device and the call when one device fails a call the report cannot
-// do without. It stops early with ctx's error when ctx ends.
+// Probe returns an error wrapping ErrNotPresent (and so
+// iog.ErrUnavailable) when the probe cannot see the hardware at all (no GPU
+// driver, no /proc), and an error naming the device and the call, wrapping
+// iog.ErrUnavailable, when one device fails a call the report cannot do
+// without. It stops early with ctx's error when ctx ends.
 type DeviceProbe interface {
 	Probe(ctx context.Context) (Inventory, error)
 }
@@ -119,15 +126,15 @@ func (inv Inventory) Device(id iog.DeviceID, worker iog.WorkerID, owner iog.Wall
 // Driver, and the GPUs of all probes are listed in order.
 type Combined []DeviceProbe
 
-// Probe runs each probe in turn. A probe that fails with iog.ErrUnavailable
-// (no driver) is skipped; any other error, or every probe being
-// unavailable, is returned.
+// Probe runs each probe in turn. A probe that fails with ErrNotPresent (no
+// driver) is skipped; any other error, or every probe failing with
+// ErrNotPresent, is returned.
 func (c Combined) Probe(ctx context.Context) (Inventory, error) {
 	var out Inventory
 	var unavailable []error
 	for _, p := range c {
 		inv, err := p.Probe(ctx)
-		if errors.Is(err, iog.ErrUnavailable) {
+		if errors.Is(err, ErrNotPresent) {
 			unavailable = append(unavailable, err)
 			continue
 		}

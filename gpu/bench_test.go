@@ -2,6 +2,7 @@ package gpu_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -23,6 +24,22 @@ func BenchmarkSignedReportOpen(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.Open(owner); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEd25519Verify is the floor under the two benchmarks around it:
+// the standard library's check of one signature over an 8-GPU report.
+func BenchmarkEd25519Verify(b *testing.B) {
+	key, r := sampleReport(b, 1)
+	s, err := key.SignReport(r)
+	require.NoError(b, err)
+	payload, sig, err := s.Split()
+	require.NoError(b, err)
+	owner := key.Address()
+	for b.Loop() {
+		if !ed25519.Verify(owner[:], payload, sig) {
+			b.Fatal("bad signature")
 		}
 	}
 }

@@ -165,8 +165,10 @@ func DecodeReport(b []byte) (Report, error) {
 	r.Inventory.Driver.CUDAVersion = rd.str()
 	if n := rd.count(MaxGPUsPerReport); n > 0 {
 		r.Inventory.GPUs = make([]GPUReading, n)
+		var prev iog.GPU
 		for i := range r.Inventory.GPUs {
-			decodeGPU(&rd, &r.Inventory.GPUs[i])
+			decodeGPU(&rd, &r.Inventory.GPUs[i], prev)
+			prev = r.Inventory.GPUs[i].GPU
 		}
 	}
 	if rd.err != nil {
@@ -186,11 +188,13 @@ func DecodeReport(b []byte) (Report, error) {
 	return r, nil
 }
 
-func decodeGPU(rd *reader, r *GPUReading) {
+// decodeGPU reads one GPU; prev is the GPU before it, whose vendor and
+// model strings are reused when they repeat.
+func decodeGPU(rd *reader, r *GPUReading, prev iog.GPU) {
 	g, t := &r.GPU, &r.Telemetry
 	g.UUID = rd.str()
-	g.Vendor = iog.Vendor(rd.str())
-	g.Model = rd.str()
+	g.Vendor = iog.Vendor(rd.strLike(string(prev.Vendor)))
+	g.Model = rd.strLike(prev.Model)
 	g.MemoryBytes = rd.u64()
 	g.ComputeCapability.Major = rd.u8()
 	g.ComputeCapability.Minor = rd.u8()

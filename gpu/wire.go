@@ -73,11 +73,18 @@ func (r *reader) u64() uint64 {
 }
 
 // str reads a length-prefixed string, which must be valid UTF-8.
-func (r *reader) str() string {
+func (r *reader) str() string { return r.strLike("") }
+
+// strLike is str that returns same, without allocating, when the string
+// read equals it: the GPUs of one host mostly share a vendor and a model.
+func (r *reader) strLike(same string) string {
 	n := r.u8()
 	b := r.take(int(n))
 	if r.err != nil {
 		return ""
+	}
+	if string(b) == same {
+		return same
 	}
 	if !utf8.Valid(b) {
 		r.err = errBadField

@@ -4,8 +4,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	mrand "math/rand/v2"
 	"slices"
 	"sync"
@@ -40,6 +42,9 @@ type VerifierConfig struct {
 	// MinTrust is the trust score below which a device is not eligible for
 	// block rewards; 0 means 700.
 	MinTrust TrustScore
+	// Logger receives a warning for each rejected report and failed proof;
+	// nil means no logging.
+	Logger *slog.Logger
 }
 
 // Verifier is the server's side of attestation. It keeps which owner key
@@ -121,6 +126,9 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	}
 	if cfg.MinTrust == 0 {
 		cfg.MinTrust = 700
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	cfg.Proof = cfg.Proof.withDefaults()
@@ -209,6 +217,24 @@ func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
 // that does not pass changes nothing, so a forger cannot spend an honest
 // worker's nonce or trust.
 func (v *Verifier) Verify(s SignedReport) (Report, error) {
+	r, err := v.verify(s)
+	if err != nil {
+		v.logRejection("device report rejected", err)
+	}
+	return r, err
+}
+
+// logRejection logs a failed check with its device and kind.
+func (v *Verifier) logRejection(msg string, err error) {
+	var rej *Rejection
+	if errors.As(err, &rej) {
+		v.cfg.Logger.Warn(msg, "device", string(rej.Device), "check", string(rej.Check), "error", rej.Err)
+		return
+	}
+	v.cfg.Logger.Warn(msg, "error", err)
+}
+
+func (v *Verifier) verify(s SignedReport) (Report, error) {
 	payload, sig, err := s.Split()
 	if err != nil {
 		return Report{}, reject("", CheckFormat, err)
@@ -383,6 +409,9 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 		return fmt.Errorf("proof answer: no open task with this ID: %w", iog.ErrNotFound)
 	}
 	err := VerifyProof(task, answer, now, v.cfg.Proof.Rounds, mrand.New(mrand.NewChaCha8(seed)))
+	if err != nil {
+		v.logRejection("proof of compute failed", err)
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if d := v.devices[task.Device]; d != nil {

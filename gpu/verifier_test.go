@@ -1,8 +1,10 @@
 package gpu_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -352,4 +354,33 @@ func TestVerifierConcurrentReplays(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, int32(8), accepted.Load())
 	require.Equal(t, int32(56), replays.Load())
+}
+
+func TestVerifierLogsRejections(t *testing.T) {
+	var buf bytes.Buffer
+	clock := iog.NewManualClock(epoch)
+	v := gpu.NewVerifier(gpu.VerifierConfig{Clock: clock, Random: seeded(1), Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	key, err := gpu.NewKeypair(seeded(2))
+	require.NoError(t, err)
+	require.NoError(t, v.Register("rig-1", key.Address()))
+	_, err = v.Verify(forge(t, key, gpu.Report{Device: "rig-1", Owner: key.Address()}))
+	require.Error(t, err)
+	require.Contains(t, buf.String(), `level=WARN msg="device report rejected" device=rig-1 check=nonce`)
+}
+
+// FuzzVerifierVerify: whatever arrives, Verify neither panics nor accepts
+// anything but the one honest report.
+func FuzzVerifierVerify(f *testing.F) {
+	n := newNet(12)
+	key, inv := n.supplier(f, "rig-1", 2)
+	honest := n.signed(f, key, "rig-1", inv)
+	other := n.signed(f, key, "rig-1", n.moved(inv))
+	f.Add([]byte(other))
+	f.Add([]byte(honest[:len(honest)-1]))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := n.v.Verify(data); err == nil {
+			require.True(t, bytes.Equal(data, other) || bytes.Equal(data, honest), "only the owner's signed reports with live nonces pass")
+		}
+	})
 }

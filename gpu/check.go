@@ -25,8 +25,9 @@ const (
 	// CheckNonce: the report answers a live nonce issued to the device,
 	// not used before.
 	CheckNonce Check = "nonce"
-	// CheckUUID: every GPU UUID is well formed for its vendor, and
-	// NVLink peers are GPUs of the same report.
+	// CheckUUID: every GPU UUID is well formed for its vendor, NVLink
+	// peers are GPUs of the same report, and the device reports no GPU
+	// it did not have at first, nor a GPU of another model than before.
 	CheckUUID Check = "uuid"
 	// CheckSpec: every GPU is a known model whose memory and compute
 	// capability match the catalog, with plausible telemetry.

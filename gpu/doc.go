@@ -35,6 +35,8 @@
 //   - every GPU UUID is well formed and held by no other device, the GPU
 //     count fits a host, and each GPU's memory and compute capability
 //     match its model in the iog.GPUModel catalog ([CheckHardware]);
+//   - the device reports no GPU it did not have in its first report, and
+//     no GPU as another model than before;
 //   - the telemetry moves between reports, as a live GPU's does.
 //
 // A failed check is a [*Rejection] naming the [Check]. Hourly, the server

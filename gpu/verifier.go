@@ -108,6 +108,10 @@ type deviceState struct {
 	sameCount int // consecutive reports with telemetry equal to gpus'
 	history   TrustHistory
 	openTasks []Nonce // proof tasks issued and not answered, oldest first
+	// known maps the UUIDs of the device's first accepted report with GPUs
+	// to their catalog model: later reports may drop GPUs, not add or
+	// change them.
+	known map[string]string
 }
 
 // NewVerifier returns a Verifier with cfg.
@@ -275,7 +279,7 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, reject(r.Device, CheckOwner, fmt.Errorf("the device was unregistered meanwhile: %w", iog.ErrNotFound))
 	}
 	if err == nil {
-		err = v.checkStateLocked(r, d)
+		err = v.checkStateLocked(r, d, models)
 	}
 	if err != nil {
 		d.history.Record(Outcome{At: now, Check: FailedCheck(err), Passed: false})
@@ -289,7 +293,18 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 // checkStateLocked runs the checks that compare a report with what the
 // Verifier has seen: UUIDs held by other devices, telemetry that does not
 // move.
-func (v *Verifier) checkStateLocked(r Report, d *deviceState) error {
+func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel) error {
+	if d.known != nil {
+		for i, g := range r.Inventory.GPUs {
+			was, ok := d.known[g.GPU.UUID]
+			switch {
+			case !ok:
+				return reject(r.Device, CheckUUID, fmt.Errorf("GPU %s is unknown: it was not in the device's first report (unregister and register the device again to add GPUs): %w", g.GPU.UUID, iog.ErrConflict))
+			case was != models[i].Name:
+				return reject(r.Device, CheckUUID, fmt.Errorf("GPU %s was a %s and now claims to be a %s: %w", g.GPU.UUID, was, models[i].Name, iog.ErrConflict))
+			}
+		}
+	}
 	for _, g := range r.Inventory.GPUs {
 		if holder, ok := v.owners[g.GPU.UUID]; ok && holder != r.Device {
 			return reject(r.Device, CheckDuplicate, fmt.Errorf("GPU %s is already registered with another device: %w", g.GPU.UUID, iog.ErrConflict))
@@ -315,6 +330,12 @@ func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel)
 	}
 	d.gpus = r.Inventory.GPUs
 	d.models = models
+	if d.known == nil && len(models) > 0 {
+		d.known = make(map[string]string, len(models))
+		for i, g := range r.Inventory.GPUs {
+			d.known[g.GPU.UUID] = models[i].Name
+		}
+	}
 }
 
 // sameTelemetry reports whether two readings of the same GPUs have equal

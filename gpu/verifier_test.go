@@ -164,6 +164,21 @@ func TestVerifierRejects(t *testing.T) {
 			return s.n.signed(t, s.key, "rig-1", s.inv)
 		}, gpu.CheckTelemetry, iog.ErrInvalid},
 		{"not a report", func(*testing.T, setup) gpu.SignedReport { return make(gpu.SignedReport, 200) }, gpu.CheckFormat, iog.ErrInvalid},
+		{"a GPU the device did not have", func(t *testing.T, s setup) gpu.SignedReport {
+			_, err := s.n.v.Verify(s.n.signed(t, s.key, "rig-1", s.inv))
+			require.NoError(t, err)
+			inv := s.n.moved(s.inv)
+			inv.GPUs = append(inv.GPUs, h100Host(s.n.rng, 1).GPUs...)
+			return s.n.signed(t, s.key, "rig-1", inv)
+		}, gpu.CheckUUID, iog.ErrConflict},
+		{"a GPU that changed model", func(t *testing.T, s setup) gpu.SignedReport {
+			_, err := s.n.v.Verify(s.n.signed(t, s.key, "rig-1", s.inv))
+			require.NoError(t, err)
+			inv := s.n.moved(s.inv)
+			inv.GPUs[2].GPU.Model, inv.GPUs[2].GPU.ComputeCapability = "NVIDIA B200", iog.ComputeCapability{Major: 10}
+			inv.GPUs[2].GPU.MemoryBytes = 180 << 30
+			return s.n.signed(t, s.key, "rig-1", inv)
+		}, gpu.CheckUUID, iog.ErrConflict},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -383,4 +398,17 @@ func FuzzVerifierVerify(f *testing.F) {
 			require.True(t, bytes.Equal(data, other) || bytes.Equal(data, honest), "only the owner's signed reports with live nonces pass")
 		}
 	})
+}
+
+// A device may lose a GPU (it failed, or was taken out) and keep
+// reporting the others.
+func TestVerifierDeviceLosesAGPU(t *testing.T) {
+	n := newNet(13)
+	key, inv := n.supplier(t, "rig-1", 4)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	inv = n.moved(inv)
+	inv.GPUs = inv.GPUs[1:]
+	_, err = n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
 }

@@ -32,8 +32,9 @@ const ReportVersion = 1
 const MaxGPUsPerReport = 64
 
 // MaxReportBytes bounds an encoded, signed report: a report with
-// MaxGPUsPerReport GPUs, every field at its longest, fits.
-const MaxReportBytes = 1 << 20
+// MaxGPUsPerReport GPUs, every list and text field at its longest (about
+// 1.4 MB), fits. A real 8-GPU report is about 1.3 KB.
+const MaxReportBytes = 2 << 20
 
 // reportMagic opens every encoded report. Its first byte, 0xff, is not the
 // first byte of any Solana transaction message, so a report signature can

@@ -2,6 +2,7 @@ package gpu_test
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -38,6 +39,33 @@ func TestReportRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, b, again, "the encoding is canonical")
 	require.Less(t, len(b), 2048, "an 8-GPU report is small")
+}
+
+// The largest report the limits allow encodes, signs, opens and decodes.
+func TestLargestReport(t *testing.T) {
+	long := func(c byte) string { return strings.Repeat(string(c), 255) }
+	key, r := sampleReport(t, 1)
+	r.Device = iog.DeviceID(strings.Repeat("d", 128))
+	r.Inventory.Host.CPU.Model, r.Inventory.Host.Kernel = long('c'), long('k')
+	r.Inventory.GPUs = make([]gpu.GPUReading, gpu.MaxGPUsPerReport)
+	for i := range r.Inventory.GPUs {
+		g := &r.Inventory.GPUs[i]
+		g.GPU.UUID = fmt.Sprintf("%03d", i) + long('u')[3:]
+		g.GPU.Vendor, g.GPU.Model = iog.Vendor(long('v')), long('m')
+		for range gpu.MaxGPUsPerReport {
+			g.GPU.NVLinkPeers = append(g.GPU.NVLinkPeers, long('p'))
+		}
+		for range 16 {
+			g.Telemetry.Missing = append(g.Telemetry.Missing, long('x'))
+		}
+	}
+	s, err := key.SignReport(r)
+	require.NoError(t, err)
+	require.Greater(t, len(s), 1<<20)
+	require.LessOrEqual(t, len(s), gpu.MaxReportBytes)
+	got, err := s.Open(key.Address())
+	require.NoError(t, err)
+	require.Equal(t, r, got)
 }
 
 func TestEncodeReportRejects(t *testing.T) {
@@ -79,7 +107,7 @@ func TestDecodeReportRejects(t *testing.T) {
 		{"truncated", good[:len(good)-1], "ends early"},
 		{"trailing byte", append(bytes.Clone(good), 0), "1 bytes after the report"},
 		{"bad device ID", withByte(magic+2, '/'), "device ID"},
-		{"too large", make([]byte, gpu.MaxReportBytes+1), "more than 1048576"},
+		{"too large", make([]byte, gpu.MaxReportBytes+1), "more than 2097152"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,6 +17,34 @@ type Nonce [32]byte
 // String returns the nonce in hex.
 func (n Nonce) String() string { return hex.EncodeToString(n[:]) }
 
+// ParseNonce reads the 64 hex digits String writes. Anything else is
+// ErrInvalid.
+func ParseNonce(s string) (Nonce, error) {
+	var n Nonce
+	if len(s) != 2*len(n) {
+		return Nonce{}, fmt.Errorf("nonce: %d characters, want %d hex digits: %w", len(s), 2*len(n), iog.ErrInvalid)
+	}
+	if _, err := hex.Decode(n[:], []byte(s)); err != nil {
+		return Nonce{}, fmt.Errorf("nonce: not hex: %w", iog.ErrInvalid)
+	}
+	return n, nil
+}
+
+// MarshalText implements encoding.TextMarshaler with the hex form, so that
+// a Challenge or a ProofTask travels as JSON.
+func (n Nonce) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseNonce. On
+// error n is left unchanged.
+func (n *Nonce) UnmarshalText(text []byte) error {
+	v, err := ParseNonce(string(text))
+	if err != nil {
+		return err
+	}
+	*n = v
+	return nil
+}
+
 // Challenge is an issued nonce with the time it stops being accepted.
 type Challenge struct {
 	Device  iog.DeviceID

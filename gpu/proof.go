@@ -258,3 +258,56 @@ func VerifyProof(task ProofTask, answer ProofAnswer, now time.Time, rounds int, 
 	}
 	return nil
 }
+
+// proofAnswerMagic opens an encoded ProofAnswer.
+const proofAnswerMagic = "\xffiog proof answer"
+
+// proofAnswerVersion is the version of the answer encoding.
+const proofAnswerVersion = 1
+
+// MarshalBinary encodes the answer for the wire: the magic, the version,
+// the task ID, the entry count and the entries, integers big-endian, 4
+// bytes an entry.
+func (a ProofAnswer) MarshalBinary() ([]byte, error) {
+	if len(a.Product) > MaxProofN*MaxProofN {
+		return nil, fmt.Errorf("encode proof answer: %d entries, more than %d: %w", len(a.Product), MaxProofN*MaxProofN, iog.ErrInvalid)
+	}
+	w := writer{b: make([]byte, 0, len(proofAnswerMagic)+1+len(a.ID)+4+4*len(a.Product))}
+	w.raw([]byte(proofAnswerMagic))
+	w.u8(proofAnswerVersion)
+	w.raw(a.ID[:])
+	w.u32(uint32(len(a.Product)))
+	for _, v := range a.Product {
+		w.u32(v)
+	}
+	return w.b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote. Another magic or
+// version, a count over MaxProofN² or that does not match the length, or
+// trailing bytes are ErrInvalid, and leave a unchanged. Whether the
+// entries are right is VerifyProof's question.
+func (a *ProofAnswer) UnmarshalBinary(b []byte) error {
+	rd := reader{b: b}
+	if string(rd.take(len(proofAnswerMagic))) != proofAnswerMagic {
+		return fmt.Errorf("decode proof answer: not a proof answer (wrong magic bytes): %w", iog.ErrInvalid)
+	}
+	if v := rd.u8(); v != proofAnswerVersion {
+		return fmt.Errorf("decode proof answer: version %d, this build reads version %d: %w", v, proofAnswerVersion, iog.ErrInvalid)
+	}
+	var out ProofAnswer
+	copy(out.ID[:], rd.take(len(out.ID)))
+	n := rd.u32()
+	if rd.err != nil {
+		return fmt.Errorf("decode proof answer: %w: %w", rd.err, iog.ErrInvalid)
+	}
+	if n > MaxProofN*MaxProofN || uint64(len(rd.b)) != 4*uint64(n) {
+		return fmt.Errorf("decode proof answer: %d entries in %d bytes: %w", n, len(rd.b), iog.ErrInvalid)
+	}
+	out.Product = make([]uint32, n)
+	for i := range out.Product {
+		out.Product[i] = rd.u32()
+	}
+	*a = out
+	return nil
+}

@@ -1,8 +1,11 @@
 package gpu_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,4 +172,81 @@ func TestVerifierProofOfCompute(t *testing.T) {
 
 	require.NoError(t, n.v.Unregister("rig-1"))
 	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound)
+}
+
+func TestProofAnswerWire(t *testing.T) {
+	task := gpu.ProofTask{ID: gpu.Nonce{4, 2}, N: 8, Steps: 2}
+	answer, err := gpu.Solve(context.Background(), task)
+	require.NoError(t, err)
+	b, err := answer.MarshalBinary()
+	require.NoError(t, err)
+	var back gpu.ProofAnswer
+	require.NoError(t, back.UnmarshalBinary(b))
+	require.Equal(t, answer, back)
+
+	for name, bad := range map[string][]byte{
+		"empty":         nil,
+		"other version": append(append([]byte("\xffiog proof answer"), 2), make([]byte, 36)...),
+		"short":         b[:len(b)-1],
+		"trailing":      append(bytes.Clone(b), 0),
+		"huge count":    append(append(append([]byte("\xffiog proof answer"), 1), make([]byte, 32)...), 0xff, 0xff, 0xff, 0xff),
+	} {
+		t.Run(name, func(t *testing.T) {
+			keep := back
+			require.ErrorIs(t, back.UnmarshalBinary(bad), iog.ErrInvalid)
+			require.Equal(t, keep, back, "a failed decode changes nothing")
+		})
+	}
+}
+
+// FuzzProofAnswerUnmarshal: no input panics the decoder, and what it
+// accepts encodes back to the same bytes.
+func FuzzProofAnswerUnmarshal(f *testing.F) {
+	answer, err := gpu.Solve(context.Background(), gpu.ProofTask{ID: gpu.Nonce{1}, N: 4, Steps: 1})
+	require.NoError(f, err)
+	b, err := answer.MarshalBinary()
+	require.NoError(f, err)
+	f.Add(b)
+	f.Add([]byte("\xffiog proof answer\x01"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var a gpu.ProofAnswer
+		if err := a.UnmarshalBinary(data); err != nil {
+			require.ErrorIs(t, err, iog.ErrInvalid)
+			return
+		}
+		again, err := a.MarshalBinary()
+		require.NoError(t, err)
+		require.Equal(t, data, again)
+	})
+}
+
+// A task and a challenge travel as JSON, their nonces in hex.
+func TestProofTaskJSON(t *testing.T) {
+	task := gpu.ProofTask{ID: gpu.Nonce{0xab, 1}, Device: "rig-1", GPU: "GPU-x", Model: "L4", N: 64, Steps: 3, Issued: epoch, Deadline: epoch.Add(time.Minute)}
+	b, err := json.Marshal(task)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"ID":"ab01000000`)
+	var back gpu.ProofTask
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, task, back)
+
+	_, err = gpu.ParseNonce("ab")
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	_, err = gpu.ParseNonce(strings.Repeat("zz", 32))
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.Error(t, json.Unmarshal([]byte(`{"ID": "00"}`), &back))
+}
+
+// FuzzParseNonce: what parses prints back the same, in lower case.
+func FuzzParseNonce(f *testing.F) {
+	f.Add(gpu.Nonce{1, 2, 3}.String())
+	f.Add(strings.Repeat("A", 64))
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := gpu.ParseNonce(s)
+		if err != nil {
+			require.ErrorIs(t, err, iog.ErrInvalid)
+			return
+		}
+		require.Equal(t, strings.ToLower(s), n.String())
+	})
 }

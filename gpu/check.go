@@ -158,11 +158,25 @@ func checkUUID(g iog.GPU) error {
 	} else if len(u) < 8 || len(u) > 64 || strings.Trim(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != "" {
 		return fmt.Errorf("GPU UUID %s: want 8 to 64 letters, digits and -_.: : %w", clip(u), iog.ErrInvalid)
 	}
-	digits := strings.ReplaceAll(u, "-", "")
-	if digits != "" && strings.Count(digits, digits[:1]) == len(digits) {
+	if isPlaceholder(u) {
 		return fmt.Errorf("GPU UUID %s is a placeholder, not a real GPU's: %w", clip(g.UUID), iog.ErrInvalid)
 	}
 	return nil
+}
+
+// isPlaceholder reports whether s, dashes aside, is one character repeated.
+func isPlaceholder(s string) bool {
+	var first byte
+	for i := range len(s) {
+		switch c := s[i]; {
+		case c == '-':
+		case first == 0:
+			first = c
+		case c != first:
+			return false
+		}
+	}
+	return true
 }
 
 func isUUID(s string) bool {

@@ -99,12 +99,12 @@ func NewNonceBook(clock iog.Clock, random io.Reader, ttl time.Duration, perDevic
 // book cannot be filled and a device cannot be locked out by someone
 // asking for its nonces.
 func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
+	b.mu.Lock() // also guards random, which need not be safe for concurrent use
+	defer b.mu.Unlock()
 	var n Nonce
 	if _, err := io.ReadFull(b.random, n[:]); err != nil {
 		return Challenge{}, fmt.Errorf("issue nonce: read random bits: %w: %w", err, iog.ErrUnavailable)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	now := b.clock.Now()
 	b.expireLocked(now)
 	held := b.unused[device][:0]

@@ -369,6 +369,20 @@ func TestVerifierConcurrentReplays(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, int32(8), accepted.Load())
 	require.Equal(t, int32(56), replays.Load())
+
+	// Challenges, proofs and trust queries from many goroutines at once,
+	// on the seeded (not concurrency-safe) random source.
+	for dev := range keys {
+		wg.Go(func() {
+			for range 4 {
+				_, err := n.v.Challenge(dev)
+				require.NoError(t, err)
+				_, err = n.v.Trust(dev)
+				require.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestVerifierLogsRejections(t *testing.T) {

@@ -2,9 +2,11 @@ package gpu_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,7 +16,8 @@ import (
 
 // TestAttack replays the April 2024 flood against a Verifier: 10,000
 // spoofed reports and proof answers of five kinds, shuffled among 1,000
-// honest reports from 250 suppliers. Every spoof must be rejected by the
+// honest reports from 250 suppliers, over the eight simulated hours that
+// the late proofs move the clock. Every spoof must be rejected by the
 // check meant to catch it, and every honest report accepted.
 func TestAttack(t *testing.T) {
 	const (
@@ -56,7 +59,7 @@ func TestAttack(t *testing.T) {
 		}
 	}
 
-	accepted, rejected := 0, map[gpu.Check]int{}
+	accepted, rejected, late := 0, map[gpu.Check]int{}, 0
 	var wrongAccepted []string
 	honestReport := func(s *supplier) {
 		s.inv = n.moved(s.inv)
@@ -146,12 +149,24 @@ func TestAttack(t *testing.T) {
 			spoofSpecs[kind](&inv)
 			spoof(specCheck[kind], func() error { _, err := n.v.Verify(n.signed(t, a.key, a.device, inv)); return err })
 		})
-		// Wrong proof-of-compute answers from the attackers' "H100"s.
+		// Proof-of-compute answers from the attackers' "H100"s: wrong ones,
+		// and right ones too late for an H100 (computed on something
+		// slower).
 		events = append(events, func() {
 			a := bad[i%attackers]
 			spoof(gpu.CheckProof, func() error {
 				task, err := n.v.ProofTask(a.device, proofGPU[a.device])
 				require.NoError(t, err)
+				if i%2 == 1 {
+					answer, err := gpu.Solve(ctx, task)
+					require.NoError(t, err)
+					n.clock.AdvanceTo(task.Deadline.Add(time.Second))
+					err = n.v.SubmitProof(answer)
+					if errors.Is(err, iog.ErrExpired) {
+						late++
+					}
+					return err
+				}
 				answer := gpu.ProofAnswer{ID: task.ID, Product: make([]uint32, task.N*task.N)}
 				for k := range answer.Product {
 					answer.Product[k] = n.rng.Uint32N(1<<31 - 1)
@@ -183,7 +198,7 @@ func TestAttack(t *testing.T) {
 		total += c
 	}
 	t.Logf("honest reports accepted: %d of %d", accepted, suppliers*rounds)
-	t.Logf("spoofs rejected: %d of %d (%v)", total, 5*perKind, rejected)
+	t.Logf("spoofs rejected: %d of %d (%v; %d of the proofs right but late)", total, 5*perKind, rejected, late)
 	require.Empty(t, wrongAccepted)
 	require.Equal(t, suppliers*rounds, accepted)
 	require.Equal(t, 5*perKind, total)
@@ -191,5 +206,6 @@ func TestAttack(t *testing.T) {
 	require.Equal(t, perKind, rejected[gpu.CheckNonce])
 	require.Equal(t, perKind, rejected[gpu.CheckDuplicate])
 	require.Equal(t, perKind, rejected[gpu.CheckProof])
+	require.Equal(t, perKind/2, late)
 	require.Equal(t, perKind, rejected[gpu.CheckSpec]+rejected[gpu.CheckUUID]+rejected[gpu.CheckCapacity])
 }

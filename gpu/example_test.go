@@ -1,0 +1,76 @@
+package gpu_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing/fstest"
+	"time"
+
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+)
+
+// A supplier's device registers, answers a nonce with a signed report,
+// proves its GPU with a proof of compute, and becomes eligible for block
+// rewards; a replay of its report is refused.
+func Example() {
+	ctx := context.Background()
+	clock := iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
+	server := gpu.NewVerifier(gpu.VerifierConfig{
+		Clock:  clock,
+		Random: rand.NewChaCha8([32]byte{1}), // crypto/rand.Reader in production
+		Proof:  gpu.ProofConfig{N: 64},
+	})
+	owner, _ := gpu.KeypairFromSeed(bytes.Repeat([]byte{7}, 32)) // the supplier's Solana wallet key
+	_ = server.Register("rig-1", owner.Address())
+
+	inv, _ := gpu.StaticProbe{Inventory: gpu.Inventory{GPUs: []gpu.GPUReading{{
+		GPU: iog.GPU{UUID: "GPU-5f0c2a1e-93b4-4d7e-a1c2-7b9e0d4f6a18", Vendor: iog.VendorNVIDIA,
+			Model: "NVIDIA GeForce RTX 4090", MemoryBytes: 24564 << 20, ComputeCapability: iog.ComputeCapability{Major: 8, Minor: 9}},
+		Telemetry: gpu.Telemetry{TemperatureC: 45, PowerMilliwatts: 31_000, PowerLimitMilliwatts: 450_000},
+	}}}}.Probe(ctx)
+
+	challenge, _ := server.Challenge("rig-1")
+	signed, _ := owner.SignReport(gpu.Report{Device: "rig-1", Nonce: challenge.Nonce, Inventory: inv})
+	report, err := server.Verify(signed)
+	fmt.Println("accepted:", err == nil, report.Inventory.GPUs[0].GPU.Model)
+
+	_, err = server.Verify(signed)
+	fmt.Println("replay:", gpu.FailedCheck(err), errors.Is(err, iog.ErrConflict))
+
+	task, _ := server.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+	answer, _ := gpu.Solve(ctx, task)
+	fmt.Println("proof:", server.SubmitProof(answer))
+	trust, _ := server.Trust("rig-1")
+	fmt.Println("trust:", trust, "eligible:", server.Eligible("rig-1"))
+	// Output:
+	// accepted: true NVIDIA GeForce RTX 4090
+	// replay: nonce true
+	// proof: <nil>
+	// trust: 750 eligible: true
+}
+
+// A worker probes its host and its GPUs together; here the host is a
+// fixture and the GPUs are go-nvml's DGX A100 mock.
+func ExampleDeviceProbe() {
+	host := gpu.HostProbe{Root: fstest.MapFS{
+		"proc/cpuinfo": {Data: []byte("processor\t: 0\nmodel name\t: AMD EPYC 7742 64-Core Processor\nphysical id\t: 0\ncore id\t: 0\n")},
+		"proc/meminfo": {Data: []byte("MemTotal:       1056764904 kB\n")},
+	}}
+	var probe gpu.DeviceProbe = gpu.Combined{host, gpu.NewNVMLProbe(dgxa100.New())}
+	inv, err := probe.Probe(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(inv.Host.CPU.Model, inv.Host.MemoryBytes>>30, "GiB")
+	fmt.Println(len(inv.GPUs), "×", inv.GPUs[0].GPU.Model, inv.GPUs[0].GPU.MemoryBytes>>30, "GiB, driver", inv.Driver.Version)
+	// Output:
+	// AMD EPYC 7742 64-Core Processor 1007 GiB
+	// 8 × Mock NVIDIA A100-SXM4-40GB 40 GiB, driver 550.54.15
+}

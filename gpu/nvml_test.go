@@ -1,0 +1,275 @@
+package gpu_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+)
+
+func TestNVMLProbeDGXA100(t *testing.T) {
+	s := newDGX()
+	inv, err := gpu.NewNVMLProbe(s).Probe(context.Background())
+	require.NoError(t, err)
+
+	require.Equal(t, gpu.Driver{Version: "550.54.15", CUDAVersion: "12.4"}, inv.Driver)
+	require.Equal(t, gpu.Host{}, inv.Host, "NVML does not look at the host")
+	require.Len(t, inv.GPUs, 8)
+	for i, r := range inv.GPUs {
+		g := r.GPU
+		require.Equal(t, dgxDevice(s, i).UUID, g.UUID)
+		require.Equal(t, iog.VendorNVIDIA, g.Vendor)
+		require.Equal(t, "NVIDIA A100-SXM4-40GB", g.Model)
+		require.Equal(t, uint64(40<<30), g.MemoryBytes)
+		require.Equal(t, iog.ComputeCapability{Major: 8, Minor: 0}, g.ComputeCapability)
+		require.Equal(t, iog.PCIeLink{Generation: 4, Lanes: 16}, g.PCIe)
+		require.False(t, g.MIG)
+		require.Len(t, g.NVLinkPeers, 7, "GPU %d reaches the seven others", i)
+		require.NotContains(t, g.NVLinkPeers, g.UUID)
+		require.Equal(t, dgxDevice(s, (i+1)%8).UUID, g.NVLinkPeers[0])
+
+		tm := r.Telemetry
+		require.Equal(t, uint32(40+i), tm.TemperatureC)
+		require.Greater(t, tm.PowerMilliwatts, uint32(90_000))
+		require.Equal(t, uint32(400_000), tm.PowerLimitMilliwatts)
+		require.Equal(t, uint32(97), tm.UtilizationPercent)
+		require.Equal(t, uint32(60), tm.MemoryUtilizationPercent)
+		require.Equal(t, uint64(1<<30), tm.MemoryUsedBytes)
+		require.Equal(t, uint64(39<<30), tm.MemoryFreeBytes)
+		require.Equal(t, uint32(1410), tm.SMClockMHz)
+		require.Equal(t, uint32(1215), tm.MemoryClockMHz)
+		require.Equal(t, uint64(3), tm.ECCCorrected)
+		require.Equal(t, uint64(nvml.ClocksEventReasonSwPowerCap), tm.ThrottleReasons)
+		require.Empty(t, tm.Missing)
+	}
+	require.Len(t, s.InitCalls(), 1)
+	require.Len(t, s.ShutdownCalls(), 1, "the probe releases NVML")
+
+	models, err := gpu.CheckHardware("dgx-1", inv, gpu.Limits{})
+	require.NoError(t, err, "a DGX A100 passes every hardware check")
+	require.Equal(t, "A100-40GB", models[0].Name)
+}
+
+func TestNVMLProbeMIGEnabled(t *testing.T) {
+	s := newDGX()
+	_, ret := dgxDevice(s, 2).SetMigMode(nvml.DEVICE_MIG_ENABLE)
+	require.Equal(t, nvml.SUCCESS, ret)
+	inv, err := gpu.NewNVMLProbe(s).Probe(context.Background())
+	require.NoError(t, err)
+	require.True(t, inv.GPUs[2].GPU.MIG)
+	require.False(t, inv.GPUs[1].GPU.MIG)
+}
+
+// TestNVMLProbeErrors breaks one call of the mock at a time: calls a report
+// needs fail the probe with an error naming the GPU and the call; fields a
+// GPU may lack are left zero and named in Telemetry.Missing.
+func TestNVMLProbeErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		breakIt func(s *dgxa100.Server)
+		wantErr string   // "" for success
+		missing []string // on GPU 3, when the probe succeeds
+	}{
+		{
+			name:    "no library",
+			breakIt: func(s *dgxa100.Server) { s.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND } },
+			wantErr: "nvml: init: the NVML library (libnvidia-ml.so.1) was not found; is an NVIDIA driver installed?",
+		},
+		{
+			name:    "driver not loaded",
+			breakIt: func(s *dgxa100.Server) { s.InitFunc = func() nvml.Return { return nvml.ERROR_DRIVER_NOT_LOADED } },
+			wantErr: "nvml: init: the NVIDIA driver is not loaded",
+		},
+		{
+			name: "device count fails",
+			breakIt: func(s *dgxa100.Server) {
+				s.DeviceGetCountFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_UNKNOWN }
+			},
+			wantErr: "nvml: device count: unknown error",
+		},
+		{
+			name: "absurd device count",
+			breakIt: func(s *dgxa100.Server) {
+				s.DeviceGetCountFunc = func() (int, nvml.Return) { return 1 << 20, nvml.SUCCESS }
+			},
+			wantErr: "nvml: the driver reports 1048576 GPUs, more than 64",
+		},
+		{
+			name: "driver version fails",
+			breakIt: func(s *dgxa100.Server) {
+				s.SystemGetDriverVersionFunc = func() (string, nvml.Return) { return "", nvml.ERROR_NO_PERMISSION }
+			},
+			wantErr: "nvml: driver version: no permission",
+		},
+		{
+			name: "handle of GPU 3 fails",
+			breakIt: func(s *dgxa100.Server) {
+				s.DeviceGetHandleByIndexFunc = func(i int) (nvml.Device, nvml.Return) {
+					if i == 3 {
+						return nil, nvml.ERROR_GPU_IS_LOST
+					}
+					return s.Devices[i], nvml.SUCCESS
+				}
+			},
+			wantErr: "nvml: GPU 3: get handle: the GPU has fallen off the bus or is otherwise inaccessible",
+		},
+		{
+			name: "handle of GPU 3 is nil",
+			breakIt: func(s *dgxa100.Server) {
+				s.DeviceGetHandleByIndexFunc = func(i int) (nvml.Device, nvml.Return) {
+					if i == 3 {
+						return nil, nvml.SUCCESS
+					}
+					return s.Devices[i], nvml.SUCCESS
+				}
+			},
+			wantErr: "nvml: GPU 3: get handle: unknown error",
+		},
+		{
+			name: "GPU 3 loses its UUID",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetUUIDFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
+			},
+			wantErr: "nvml: GPU 3: UUID: the GPU has fallen off the bus or is otherwise inaccessible",
+		},
+		{
+			name:    "GPU 3 has no name function",
+			breakIt: func(s *dgxa100.Server) { dgxDevice(s, 3).GetNameFunc = nil },
+			wantErr: "nvml: GPU 3: name: the NVML library lacks this function",
+		},
+		{
+			name: "GPU 3 memory info fails",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) { return nvml.Memory{}, nvml.ERROR_TIMEOUT }
+			},
+			wantErr: "nvml: GPU 3: memory info: timed out",
+		},
+		{
+			name: "GPU 3 temperature fails",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return 0, nvml.ERROR_UNKNOWN }
+			},
+			wantErr: "nvml: GPU 3: temperature: unknown error",
+		},
+		{
+			name: "GPU 3 compute capability out of range",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetCudaComputeCapabilityFunc = func() (int, int, nvml.Return) { return 300, 0, nvml.SUCCESS }
+			},
+			wantErr: "nvml: GPU 3: compute capability 300.0 is out of range",
+		},
+		{
+			name: "GPU 3 nvlink state fails",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetNvLinkStateFunc = func(int) (nvml.EnableState, nvml.Return) { return 0, nvml.ERROR_GPU_IS_LOST }
+			},
+			wantErr: "nvml: GPU 3: nvlink state: the GPU has fallen off the bus or is otherwise inaccessible",
+		},
+		{
+			name: "GPU 3 without ECC (consumer card)",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetTotalEccErrorsFunc = func(nvml.MemoryErrorType, nvml.EccCounterType) (uint64, nvml.Return) {
+					return 0, nvml.ERROR_NOT_SUPPORTED
+				}
+			},
+			missing: []string{"ecc"},
+		},
+		{
+			name: "GPU 3 mock lacks power and throttle functions",
+			breakIt: func(s *dgxa100.Server) {
+				d := dgxDevice(s, 3)
+				d.GetPowerUsageFunc, d.GetCurrentClocksEventReasonsFunc = nil, nil
+			},
+			missing: []string{"power", "throttle reasons"},
+		},
+		{
+			name: "GPU 3 without NVLink or PCIe link info",
+			breakIt: func(s *dgxa100.Server) {
+				d := dgxDevice(s, 3)
+				d.GetNvLinkStateFunc = func(int) (nvml.EnableState, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
+				d.GetCurrPcieLinkWidthFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
+			},
+			missing: []string{"pcie link"},
+		},
+		{
+			name: "CUDA version not supported",
+			breakIt: func(s *dgxa100.Server) {
+				s.SystemGetCudaDriverVersionFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newDGX()
+			tt.breakIt(s)
+			inv, err := gpu.NewNVMLProbe(s).Probe(context.Background())
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, iog.ErrUnavailable)
+				require.ErrorContains(t, err, tt.wantErr)
+				require.Empty(t, inv.GPUs)
+				require.Equal(t, len(s.InitCalls()) > 0 && s.InitFunc() == nvml.SUCCESS, len(s.ShutdownCalls()) == 1,
+					"NVML is shut down exactly when it was started")
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, inv.GPUs, 8)
+			require.Equal(t, tt.missing, inv.GPUs[3].Telemetry.Missing)
+			require.Empty(t, inv.GPUs[2].Telemetry.Missing, "only GPU 3 was broken")
+		})
+	}
+}
+
+func TestNVMLProbeStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := gpu.NewNVMLProbe(newDGX()).Probe(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// TestNVMLProbeWithoutDriver runs the real library loader. This machine and
+// CI have no NVIDIA driver, so the probe must say so, not crash; on a GPU
+// host it finds GPUs.
+func TestNVMLProbeWithoutDriver(t *testing.T) {
+	inv, err := gpu.NewNVMLProbe(nil).Probe(context.Background())
+	if err == nil {
+		require.NotEmpty(t, inv.GPUs, "a machine with NVML has a GPU")
+		return
+	}
+	require.ErrorIs(t, err, gpu.ErrNotPresent)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.ErrorContains(t, err, "NVML")
+}
+
+// Combined skips a probe whose hardware is absent, but not one whose
+// hardware fails.
+func TestCombined(t *testing.T) {
+	host := gpu.StaticProbe{Inventory: gpu.Inventory{Host: gpu.Host{OS: "linux", MemoryBytes: 1 << 30}}}
+	noDriver := newDGX()
+	noDriver.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND }
+	lost := newDGX()
+	dgxDevice(lost, 3).GetUUIDFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
+	ctx := context.Background()
+
+	inv, err := gpu.Combined{host, gpu.NewNVMLProbe(noDriver)}.Probe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, host.Inventory, inv)
+
+	inv, err = gpu.Combined{host, gpu.NewNVMLProbe(newDGX())}.Probe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, host.Inventory.Host, inv.Host)
+	require.Equal(t, "550.54.15", inv.Driver.Version)
+	require.Len(t, inv.GPUs, 8)
+
+	_, err = gpu.Combined{host, gpu.NewNVMLProbe(lost)}.Probe(ctx)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.NotErrorIs(t, err, gpu.ErrNotPresent)
+	require.ErrorContains(t, err, "GPU 3: UUID")
+
+	_, err = gpu.Combined{gpu.NewNVMLProbe(noDriver)}.Probe(ctx)
+	require.ErrorIs(t, err, gpu.ErrNotPresent, "nothing at all is present")
+}

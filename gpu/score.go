@@ -1,0 +1,54 @@
+package gpu
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+)
+
+// HardwareScore rates a machine's compute.
+type HardwareScore struct {
+	// GPUGFLOPS is the FP32 peak of the machine's GPUs, summed from the
+	// iog.GPUModel catalog for the models the probe reported.
+	GPUGFLOPS uint64
+	// UnknownGPUs counts GPUs the catalog does not know; they add nothing.
+	UnknownGPUs int
+	// CPUOpsPerSec is the measured rate of the proof-of-compute kernel
+	// (modular multiply-adds) on one CPU core.
+	CPUOpsPerSec uint64
+}
+
+// cpuBenchOrder is the matrix order of the CPU run: 2·192³ ≈ 14 million
+// operations, a few tens of milliseconds on a current core.
+const cpuBenchOrder = 192
+
+// MeasureHardware scores inv's GPUs from their catalog specifications and
+// times a run of the proof kernel on the CPU with clock. No GPU kernel
+// ships with this module, so the GPUs are not measured: a GPU host whose
+// kernel exists would time Solve's product on the GPU the same way. A
+// clock that does not move during the run (a ManualClock) is
+// ErrUnavailable.
+func MeasureHardware(ctx context.Context, clock iog.Clock, inv Inventory) (HardwareScore, error) {
+	var s HardwareScore
+	for _, r := range inv.GPUs {
+		m, ok := iog.IdentifyGPU(r.GPU)
+		if !ok {
+			s.UnknownGPUs++
+			continue
+		}
+		s.GPUGFLOPS += uint64(m.FP32GFLOPS)
+	}
+	task := ProofTask{N: cpuBenchOrder, Steps: 1}
+	start := clock.Now()
+	if _, err := Solve(ctx, task); err != nil {
+		return HardwareScore{}, fmt.Errorf("measure hardware: %w", err)
+	}
+	elapsed := clock.Now().Sub(start)
+	if elapsed <= 0 {
+		return HardwareScore{}, fmt.Errorf("measure hardware: the clock did not move during the CPU run: %w", iog.ErrUnavailable)
+	}
+	ops := 2 * uint64(cpuBenchOrder) * cpuBenchOrder * cpuBenchOrder
+	s.CPUOpsPerSec = ops * 1e9 / uint64(elapsed.Nanoseconds())
+	return s, nil
+}

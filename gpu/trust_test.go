@@ -1,0 +1,98 @@
+package gpu_test
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+)
+
+func TestTrustHistory(t *testing.T) {
+	var h gpu.TrustHistory
+	require.Equal(t, gpu.TrustScore(500), h.Score(epoch), "no history: half trust")
+	_, ok := h.LastPassed(gpu.CheckProof)
+	require.False(t, ok)
+
+	tests := []struct {
+		passed, failed int
+		want           gpu.TrustScore
+	}{
+		{1, 0, 666},
+		{10, 0, 916},
+		{10, 1, 647},
+		{0, 1, 142},
+		{90, 6, 745}, // the ring holds 96
+	}
+	for _, tt := range tests {
+		var h gpu.TrustHistory
+		at := epoch
+		for range tt.passed {
+			at = at.Add(time.Minute)
+			h.Record(gpu.Outcome{At: at, Check: gpu.CheckProof, Passed: true})
+		}
+		for range tt.failed {
+			at = at.Add(time.Minute)
+			h.Record(gpu.Outcome{At: at, Check: gpu.CheckSpec})
+		}
+		require.Equal(t, tt.want, h.Score(at), "%d passed, %d failed", tt.passed, tt.failed)
+	}
+}
+
+// The history keeps the last 96 outcomes: a long-honest device that starts
+// lying loses its old credit as the lies push it out.
+func TestTrustHistoryForgetsOldest(t *testing.T) {
+	var h gpu.TrustHistory
+	at := epoch
+	for range 96 {
+		at = at.Add(time.Minute)
+		h.Record(gpu.Outcome{At: at, Check: gpu.CheckProof, Passed: true})
+	}
+	last, ok := h.LastPassed(gpu.CheckProof)
+	require.True(t, ok)
+	require.Equal(t, at, last)
+	for range 96 {
+		at = at.Add(time.Minute)
+		h.Record(gpu.Outcome{At: at, Check: gpu.CheckProof})
+	}
+	require.Equal(t, gpu.TrustScore(1000*1/(5*96+2)), h.Score(at))
+	_, ok = h.LastPassed(gpu.CheckProof)
+	require.False(t, ok, "the passes were pushed out")
+}
+
+// Property: a failure never raises the score, a pass never lowers it.
+func TestTrustScoreMonotone(t *testing.T) {
+	rng := rand.New(seeded(14))
+	var h gpu.TrustHistory
+	at := epoch
+	for range 500 {
+		at = at.Add(time.Minute)
+		before := h.Score(at)
+		passed := rng.IntN(4) > 0
+		h.Record(gpu.Outcome{At: at, Check: gpu.CheckProof, Passed: passed})
+		after := h.Score(at)
+		if passed {
+			require.GreaterOrEqual(t, after, before)
+		} else {
+			require.LessOrEqual(t, after, before)
+		}
+		require.Less(t, after, gpu.TrustScore(1000))
+	}
+}
+
+func TestInventoryDevice(t *testing.T) {
+	inv := h100Host(rand.New(seeded(15)), 2)
+	key, err := gpu.NewKeypair(seeded(16))
+	require.NoError(t, err)
+	d := inv.Device("rig-1", "worker-1", key.Address())
+	require.NoError(t, d.Validate())
+	require.Equal(t, iog.DeviceID("rig-1"), d.ID)
+	require.Equal(t, key.Address(), d.Owner)
+	require.Equal(t, inv.Host.CPU, d.CPU)
+	require.Equal(t, inv.Host.MemoryBytes, d.MemoryBytes)
+	require.Len(t, d.GPUs, 2)
+	require.Equal(t, inv.GPUs[1].GPU, d.GPUs[1])
+}

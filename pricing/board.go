@@ -66,8 +66,8 @@ func BuildBoard(m PriceModel, at time.Time, models []string, regions []iog.Locat
 
 // WriteText writes the board as an aligned text table.
 func (b Board) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\tregion\tUSD/GPU-h\tpaid/GPU-h\tcloud USD/GPU-h\tsaving\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "model\tregion\tUSD/GPU-h\tpaid/GPU-h\tcloud USD/GPU-h\tsaving")
 	for _, r := range b.Rows {
 		region := r.Region.String()
 		if region == "" {
@@ -78,7 +78,7 @@ func (b Board) WriteText(w io.Writer) error {
 			cloud = r.Reference.HourlyPerGPU.RoundedDecimal(2, iog.RoundHalfUp) + " " + r.Reference.Provider
 			saving = r.Saving.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %v\t%s\t%s\t\n", r.Model, region,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %v\t%s\t%s\n", r.Model, region,
 			r.HourlyUSD.RoundedDecimal(4, iog.RoundHalfUp), r.Hourly.RoundedDecimal(4, iog.RoundHalfUp),
 			r.Hourly.Currency(), cloud, saving)
 	}

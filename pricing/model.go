@@ -3,6 +3,7 @@ package pricing
 import (
 	"fmt"
 	"maps"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -125,7 +126,14 @@ func (m *Model) QuoteInto(q *Quote, req Request, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	in := Input{Request: &req, Market: market, At: at, Class: req.GPUClass, Score: req.Score}
+	// The factors take the request and input by pointer through an
+	// interface, which would move them to the heap on every quote; they
+	// live in pooled scratch space instead.
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	sc.req = req
+	sc.in = Input{Request: &sc.req, Market: market, At: at, Class: req.GPUClass, Score: req.Score}
+	in := &sc.in
 	locations := req.Locations
 	if len(locations) == 0 {
 		locations = anywhere[:]
@@ -136,8 +144,8 @@ func (m *Model) QuoteInto(q *Quote, req Request, at time.Time) error {
 	if n := max(len(models), 1); n*len(locations) > 1 {
 		for i := range n {
 			for j := range locations {
-				m.use(&in, models, i, locations[j])
-				p, err := m.run(&in, nil)
+				m.use(in, models, i, locations[j])
+				p, err := m.run(in, nil)
 				if err != nil {
 					return err
 				}
@@ -147,13 +155,28 @@ func (m *Model) QuoteInto(q *Quote, req Request, at time.Time) error {
 			}
 		}
 	}
-	m.use(&in, models, bestModel, locations[bestLoc])
+	m.use(in, models, bestModel, locations[bestLoc])
 	q.Factors = q.Factors[:0]
-	hourly, err := m.run(&in, &q.Factors)
+	hourly, err := m.run(in, &q.Factors)
 	if err != nil {
 		return err
 	}
-	return m.finish(q, &in, hourly, market)
+	return m.finish(q, in, hourly, market)
+}
+
+// scratch is the working space of one quote.
+type scratch struct {
+	req Request
+	in  Input
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// release clears sc, so that the pool holds no request or market, and
+// returns it to the pool.
+func (sc *scratch) release() {
+	*sc = scratch{}
+	scratchPool.Put(sc)
 }
 
 // anywhere is the location of a request that names none.

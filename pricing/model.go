@@ -104,7 +104,7 @@ func (m *Model) Market() *MarketState { return m.market.Load() }
 
 // Quote prices req at the moment at (see PriceModel).
 func (m *Model) Quote(req Request, at time.Time) (Quote, error) {
-	var q Quote
+	q := Quote{Factors: make([]Adjustment, 0, len(m.factors))}
 	if err := m.QuoteInto(&q, req, at); err != nil {
 		return Quote{}, err
 	}

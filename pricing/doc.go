@@ -25,4 +25,7 @@
 // plus 2% in USDC, suppliers 0.25% plus 2% on USDC payouts, nothing extra
 // in IO or IOSD); tokenomics takes its lines for buyback-and-burn. [Board]
 // lists current prices per model and region, as the explorer shows them.
+// A supplier learns what its device earns by quoting [DeviceRequest].
+// Requests arrive as JSON through [DecodeRequest]; the cloud reference
+// table is CSV read by [ParseReferenceTable].
 package pricing

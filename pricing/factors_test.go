@@ -148,11 +148,16 @@ func TestRegional(t *testing.T) {
 			require.Equal(t, tt.reason, adj.Reason)
 		})
 	}
-	r.Default = iog.BasisPoints(12_000)
 	req := goodRequest()
 	in := inputFor(t, "T4", &req)
-	in.Location = iog.Location{Country: "KE"}
+	in.Location = iog.Location{Coordinates: iog.Coordinates{Latitude: 1, Longitude: 2}}
 	adj, err := r.Apply(in, usd("2"))
+	require.NoError(t, err)
+	require.Equal(t, "no country given", adj.Reason)
+
+	r.Default = iog.BasisPoints(12_000)
+	in.Location = iog.Location{Country: "KE"}
+	adj, err = r.Apply(in, usd("2"))
 	require.NoError(t, err)
 	require.Equal(t, usd("2.4"), adj.After)
 }

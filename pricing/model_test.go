@@ -246,7 +246,7 @@ func TestQuoteScoredGPUIsPricedLikeTheCatalog(t *testing.T) {
 	known, err := m.Quote(pricing.Request{GPUModel: "RTX-4090", GPUCount: 1, Hours: 1, Currency: iog.IO}, noon)
 	require.NoError(t, err)
 	require.Equal(t, known.Factors[0].After, scored.Factors[0].After)
-	require.Contains(t, scored.String(), "scored any GPU")
+	require.Contains(t, scored.String(), "1×benchmarked GPU for 1h")
 }
 
 // TestQuoteMonotonicInDemand checks that the hourly price never falls as

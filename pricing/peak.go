@@ -60,7 +60,7 @@ func DefaultPeakHours() *PeakHours {
 
 // LocalHour returns the hour of the day, 0 to 23, at l at the moment t.
 func (p *PeakHours) LocalHour(l iog.Location, t time.Time) int {
-	offset := 0
+	var offset int
 	if !l.Coordinates.IsZero() {
 		offset = 60 * int(math.Round(l.Coordinates.Longitude/15))
 	} else {

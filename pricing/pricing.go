@@ -72,8 +72,11 @@ type Quote struct {
 // String returns a short human summary of q.
 func (q Quote) String() string {
 	name := q.Model
-	if name == "" {
-		name = "scored " + q.Class.String() + " GPU"
+	switch {
+	case name == "" && q.Class == iog.AnyGPUClass:
+		name = "benchmarked GPU"
+	case name == "":
+		name = "benchmarked " + q.Class.String() + " GPU"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d×%s for %dh", q.GPUCount, name, q.Hours)
@@ -199,6 +202,8 @@ func ChangeOf(before, after iog.Amount) (PPM, error) {
 	if a < b {
 		diff, sign = b-a, -1
 	}
+	// |after − before| / before, scaled to a million and truncated,
+	// computed exactly with the iog money arithmetic.
 	r, err := iog.NewRate(diff, b)
 	if err != nil {
 		return 0, err

@@ -43,8 +43,11 @@ func (r *Regional) Apply(in *Input, hourly iog.Amount) (Adjustment, error) {
 		}
 		reason = "no regional entry"
 	}
-	if in.Location.Country == "" {
+	switch {
+	case in.Location == iog.Location{}:
 		reason = "anywhere"
+	case in.Location.Country == "":
+		reason = "no country given"
 	}
 	return scaleByRate("location", reason, 0, NoUnit, hourly, m)
 }

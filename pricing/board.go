@@ -34,6 +34,9 @@ type BoardRow struct {
 	Reference Reference
 	// Saving is how much cheaper than Reference the price is, in ppm.
 	Saving PPM
+	// SavingPerTFLOPS is how much cheaper per FP16 TFLOPS the price is
+	// than the clouds' best deal on raw compute (Quote.SavingPerTFLOPS).
+	SavingPerTFLOPS PPM
 }
 
 // BuildBoard quotes one GPU of each of models for one hour in each of
@@ -57,7 +60,7 @@ func BuildBoard(m PriceModel, at time.Time, models []string, regions []iog.Locat
 			}
 			b.Rows = append(b.Rows, BoardRow{
 				Model: q.Model, Region: region, HourlyUSD: q.HourlyPerGPU, Hourly: q.Fees.RenterPays,
-				Reference: q.Reference, Saving: q.Saving,
+				Reference: q.Reference, Saving: q.Saving, SavingPerTFLOPS: q.SavingPerTFLOPS,
 			})
 		}
 	}
@@ -67,7 +70,7 @@ func BuildBoard(m PriceModel, at time.Time, models []string, regions []iog.Locat
 // WriteText writes the board as an aligned text table.
 func (b Board) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "model\tregion\tUSD/GPU-h\tpaid/GPU-h\tcloud USD/GPU-h\tsaving")
+	fmt.Fprintln(tw, "model\tregion\tUSD/GPU-h\tpaid/GPU-h\tcloud USD/GPU-h\tcheaper\tcheaper per TFLOPS")
 	for _, r := range b.Rows {
 		region := r.Region.String()
 		if region == "" {
@@ -78,9 +81,9 @@ func (b Board) WriteText(w io.Writer) error {
 			cloud = r.Reference.HourlyPerGPU.RoundedDecimal(2, iog.RoundHalfUp) + " " + r.Reference.Provider
 			saving = r.Saving.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %v\t%s\t%s\n", r.Model, region,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %v\t%s\t%s\t%v\n", r.Model, region,
 			r.HourlyUSD.RoundedDecimal(4, iog.RoundHalfUp), r.Hourly.RoundedDecimal(4, iog.RoundHalfUp),
-			r.Hourly.Currency(), cloud, saving)
+			r.Hourly.Currency(), cloud, saving, r.SavingPerTFLOPS)
 	}
 	return tw.Flush()
 }

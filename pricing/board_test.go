@@ -27,6 +27,7 @@ func TestBuildBoard(t *testing.T) {
 		require.Equal(t, q.HourlyPerGPU, row.HourlyUSD)
 		require.Equal(t, q.Fees.RenterPays, row.Hourly)
 		require.Equal(t, q.Saving, row.Saving)
+		require.Equal(t, q.SavingPerTFLOPS, row.SavingPerTFLOPS)
 	}
 	require.Equal(t, "RTX-4090", b.Rows[3].Model)
 	// US datacenter GPUs are busy (90%), Swedish ones idle (50%).

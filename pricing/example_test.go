@@ -174,11 +174,11 @@ func ExampleBuildBoard() {
 		fmt.Println(err)
 	}
 	// Output:
-	// model      region  USD/GPU-h  paid/GPU-h  cloud USD/GPU-h     saving
-	// H100-SXM   US      2.2191     1.2025 IO   11.06 Google Cloud  79.94%
-	// H100-SXM   DE      2.3301     1.2627 IO   11.06 Google Cloud  78.93%
-	// A100-80GB  US      1.1424     0.6190 IO   4.10 Azure          72.14%
-	// A100-80GB  DE      1.1995     0.6500 IO   4.10 Azure          70.74%
-	// RTX-4090   US      0.4671     0.2531 IO   -                   -
-	// RTX-4090   DE      0.4905     0.2658 IO   -                   -
+	// model      region  USD/GPU-h  paid/GPU-h  cloud USD/GPU-h     cheaper  cheaper per TFLOPS
+	// H100-SXM   US      2.2191     1.2025 IO   11.06 Google Cloud  79.94%   56.33%
+	// H100-SXM   DE      2.3301     1.2627 IO   11.06 Google Cloud  78.93%   54.15%
+	// A100-80GB  US      1.1424     0.6190 IO   4.10 Azure          72.14%   28.74%
+	// A100-80GB  DE      1.1995     0.6500 IO   4.10 Azure          70.74%   25.18%
+	// RTX-4090   US      0.4671     0.2531 IO   -                   -        72.45%
+	// RTX-4090   DE      0.4905     0.2658 IO   -                   -        71.07%
 }

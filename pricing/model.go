@@ -278,6 +278,14 @@ func (m *Model) finish(q *Quote, in *Input, hourly iog.Amount, market *MarketSta
 		}
 		q.Reference, q.Saving = ref, -change
 	}
+	q.PerTFLOPSReference, q.SavingPerTFLOPS = Reference{}, 0
+	if ref, refGFLOPS, ok := m.refs.CheapestPerTFLOPS(); ok {
+		saving, err := SavingPerTFLOPS(hourly, in.Score.FP16GFLOPS, ref.HourlyPerGPU, refGFLOPS)
+		if err != nil {
+			return fmt.Errorf("quote: saving per TFLOPS against %s: %w", ref.Provider, err)
+		}
+		q.PerTFLOPSReference, q.SavingPerTFLOPS = ref, saving
+	}
 	return nil
 }
 

@@ -75,6 +75,11 @@ func TestQuoteAddsUp(t *testing.T) {
 	require.Equal(t, "Google Cloud", q.Reference.Provider)
 	require.Equal(t, usd("11.06"), q.Reference.HourlyPerGPU)
 	require.Greater(t, int64(q.Saving), int64(700_000), "well under the cloud: %v", q.Saving)
+	require.Equal(t, "L40S", q.PerTFLOPSReference.Model)
+	want4, err := pricing.SavingPerTFLOPS(q.HourlyPerGPU, 989_000, q.PerTFLOPSReference.HourlyPerGPU, 362_000)
+	require.NoError(t, err)
+	require.Equal(t, want4, q.SavingPerTFLOPS)
+	require.Positive(t, int64(q.SavingPerTFLOPS))
 	require.Contains(t, q.String(), "8×H100-SXM for 24h in US")
 	require.Contains(t, q.String(), "cheaper than Google Cloud")
 	for _, a := range q.Moved() {
@@ -238,6 +243,7 @@ func TestQuoteScoredGPUIsPricedLikeTheCatalog(t *testing.T) {
 			require.Equal(t, known.HourlyPerGPU, scored.HourlyPerGPU, name)
 		}
 		require.Equal(t, int64(0), int64(scored.Saving), "no reference for an unknown GPU")
+		require.Equal(t, known.SavingPerTFLOPS, scored.SavingPerTFLOPS, "but a saving per TFLOPS")
 	}
 	// An unclassed scored GPU is priced as a consumer card.
 	g := catalog(t, "RTX-4090")
@@ -426,6 +432,11 @@ func TestPPMAndChange(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	_, err = pricing.ChangeOf(usd("1"), iog.MustParseAmount("1 IO"))
 	require.ErrorIs(t, err, iog.ErrInvalid)
+	_, err = pricing.ChangeOf(iog.NewAmount(1, iog.USD), iog.NewAmount(1<<62, iog.USD))
+	require.ErrorIs(t, err, iog.ErrOverflow)
+	c, err = pricing.ChangeOf(iog.NewAmount(3, iog.USD), iog.NewAmount(1<<40, iog.USD))
+	require.NoError(t, err)
+	require.Equal(t, pricing.PPM((1<<40-3)*1_000_000/3), c)
 }
 
 func TestToPayment(t *testing.T) {

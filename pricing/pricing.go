@@ -2,6 +2,8 @@ package pricing
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +65,13 @@ type Quote struct {
 	// parts per million of the reference price (negative if dearer, 0
 	// when there is no reference).
 	Saving PPM
+	// PerTFLOPSReference is the big clouds' cheapest offer per FP16
+	// TFLOPS of any GPU in the reference table, and SavingPerTFLOPS how
+	// much cheaper per FP16 TFLOPS this quote is, in ppm: the figure that
+	// compares any GPU, a consumer card or a benchmarked one too, with the
+	// clouds' best deal on raw compute. Both are zero without a table.
+	PerTFLOPSReference Reference
+	SavingPerTFLOPS    PPM
 
 	// Factors explains the price: every factor the model applied, in
 	// order, with the hourly price before and after it.
@@ -202,17 +211,16 @@ func ChangeOf(before, after iog.Amount) (PPM, error) {
 	if a < b {
 		diff, sign = b-a, -1
 	}
-	// |after − before| / before, scaled to a million and truncated,
-	// computed exactly with the iog money arithmetic.
-	r, err := iog.NewRate(diff, b)
-	if err != nil {
-		return 0, err
+	// |after − before| × 10^6 / before, truncated, in 128 bits.
+	hi, lo := bits.Mul64(diff, ppmScale)
+	if hi >= b {
+		return 0, fmt.Errorf("change from %v to %v: too large to express: %w", before, after, iog.ErrOverflow)
 	}
-	v, err := iog.NewAmount(1_000_000, iog.USD).MulRate(r, iog.RoundDown)
-	if err != nil {
-		return 0, err
+	q, _ := bits.Div64(hi, lo, b)
+	if q > math.MaxInt64 {
+		return 0, fmt.Errorf("change from %v to %v: too large to express: %w", before, after, iog.ErrOverflow)
 	}
-	return sign * PPM(v.Units()), nil
+	return sign * PPM(q), nil
 }
 
 // Score is the measured performance of a GPU, which prices a GPU the

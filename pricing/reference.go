@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,10 @@ type Reference struct {
 type ReferenceTable struct {
 	rows     []Reference
 	cheapest map[string]Reference
+	// perTFLOPS is the row with the lowest price per FP16 TFLOPS, and
+	// perTFLOPSGFLOPS its model's FP16 GFLOPS.
+	perTFLOPS       Reference
+	perTFLOPSGFLOPS uint32
 }
 
 // Limits on a reference table read from outside.
@@ -66,6 +71,12 @@ func NewReferenceTable(rows []Reference) (*ReferenceTable, error) {
 		if c, ok := t.cheapest[m.Name]; !ok || r.HourlyPerGPU.Units() < c.HourlyPerGPU.Units() {
 			t.cheapest[m.Name] = r
 		}
+		// price/GFLOPS < best/bestGFLOPS, compared as cross products:
+		// both fit 128 bits, and 64 for any real price.
+		if m.FP16GFLOPS > 0 && (t.perTFLOPSGFLOPS == 0 ||
+			lessPerGFLOPS(r.HourlyPerGPU, m.FP16GFLOPS, t.perTFLOPS.HourlyPerGPU, t.perTFLOPSGFLOPS)) {
+			t.perTFLOPS, t.perTFLOPSGFLOPS = r, m.FP16GFLOPS
+		}
 	}
 	return t, nil
 }
@@ -87,6 +98,47 @@ func (t *ReferenceTable) Cheapest(model string) (Reference, bool) {
 	}
 	r, ok := t.cheapest[model]
 	return r, ok
+}
+
+// CheapestPerTFLOPS returns the reference with the lowest price per FP16
+// TFLOPS of its model across the whole table, with that model's FP16
+// GFLOPS, and false for a table without rows. It is the base of
+// Quote.SavingPerTFLOPS: the big clouds' best deal on raw compute.
+func (t *ReferenceTable) CheapestPerTFLOPS() (ref Reference, fp16GFLOPS uint32, ok bool) {
+	if t == nil || t.perTFLOPSGFLOPS == 0 {
+		return Reference{}, 0, false
+	}
+	return t.perTFLOPS, t.perTFLOPSGFLOPS, true
+}
+
+// lessPerGFLOPS reports whether a/ag < b/bg, for positive amounts of one
+// currency and positive GFLOPS.
+func lessPerGFLOPS(a iog.Amount, ag uint32, b iog.Amount, bg uint32) bool {
+	hiA, loA := bits.Mul64(uint64(a.Units()), uint64(bg))
+	hiB, loB := bits.Mul64(uint64(b.Units()), uint64(ag))
+	return hiA < hiB || hiA == hiB && loA < loB
+}
+
+// SavingPerTFLOPS returns how much cheaper hourly, the price of a GPU of
+// gflops FP16 GFLOPS, is per TFLOPS than ref, the price of a GPU of
+// refGFLOPS, in ppm of ref's price per TFLOPS (negative if dearer).
+func SavingPerTFLOPS(hourly iog.Amount, gflops uint32, ref iog.Amount, refGFLOPS uint32) (PPM, error) {
+	if gflops == 0 || refGFLOPS == 0 {
+		return 0, fmt.Errorf("saving per TFLOPS: no FP16 throughput to compare: %w", iog.ErrInvalid)
+	}
+	ours, err := hourly.Mul(int64(refGFLOPS))
+	var theirs iog.Amount
+	if err == nil {
+		theirs, err = ref.Mul(int64(gflops))
+	}
+	var change PPM
+	if err == nil {
+		change, err = ChangeOf(theirs, ours)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("saving per TFLOPS: %w", err)
+	}
+	return -change, nil
 }
 
 //go:embed reference.csv

@@ -129,3 +129,44 @@ func FuzzParseReferenceTable(f *testing.F) {
 		}
 	})
 }
+
+func TestCheapestPerTFLOPS(t *testing.T) {
+	ref, gflops, ok := pricing.DefaultReferences().CheapestPerTFLOPS()
+	require.True(t, ok)
+	// 1.86 USD for the L40S's 362 TFLOPS beats the L4's 0.71 for 121.
+	require.Equal(t, "L40S", ref.Model)
+	require.Equal(t, uint32(362_000), gflops)
+	for _, r := range pricing.DefaultReferences().Rows() {
+		m := catalog(t, r.Model)
+		s, err := pricing.SavingPerTFLOPS(r.HourlyPerGPU, m.FP16GFLOPS, ref.HourlyPerGPU, gflops)
+		require.NoError(t, err)
+		require.LessOrEqual(t, int64(s), int64(0), "%s %s is no better per TFLOPS", r.Provider, r.Model)
+	}
+	var none *pricing.ReferenceTable
+	_, _, ok = none.CheapestPerTFLOPS()
+	require.False(t, ok)
+}
+
+func TestSavingPerTFLOPS(t *testing.T) {
+	tests := []struct {
+		hourly    string
+		gflops    uint32
+		ref       string
+		refGFLOPS uint32
+		want      pricing.PPM
+	}{
+		{"1", 1000, "2", 1000, 500_000},
+		{"1", 2000, "1", 1000, 500_000},
+		{"3", 1000, "2", 1000, -500_000},
+		{"2", 989_000, "1.86", 362_000, 606_423},
+	}
+	for _, tt := range tests {
+		got, err := pricing.SavingPerTFLOPS(usd(tt.hourly), tt.gflops, usd(tt.ref), tt.refGFLOPS)
+		require.NoError(t, err)
+		require.Equal(t, tt.want, got)
+	}
+	_, err := pricing.SavingPerTFLOPS(usd("1"), 0, usd("1"), 1)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	_, err = pricing.SavingPerTFLOPS(iog.NewAmount(1<<62, iog.USD), 1, usd("1"), 1<<31)
+	require.ErrorIs(t, err, iog.ErrOverflow)
+}

@@ -147,6 +147,9 @@ func show(q pricing.Quote) error {
 	fmt.Printf("  %s on demand: %s USD (%s USD per GPU-hour, %s, list price as of %s)\n",
 		q.Reference.Provider, cloud.RoundedDecimal(2, iog.RoundHalfUp), q.Reference.HourlyPerGPU.RoundedDecimal(2, iog.RoundHalfUp),
 		q.Reference.Offering, q.Reference.AsOf.Format("2006-01-02"))
-	fmt.Printf("  saving        %s USD: the renter pays %v less, fees included\n\n", saved.RoundedDecimal(2, iog.RoundHalfUp), -change)
+	fmt.Printf("  saving        %s USD: the renter pays %v less, fees included\n", saved.RoundedDecimal(2, iog.RoundHalfUp), -change)
+	fmt.Printf("  per TFLOPS    %v cheaper (before fees) than the clouds' best deal on compute, %s %s %s at %s USD/GPU-hour\n\n",
+		q.SavingPerTFLOPS, q.PerTFLOPSReference.Provider, q.PerTFLOPSReference.Model, q.PerTFLOPSReference.Offering,
+		q.PerTFLOPSReference.HourlyPerGPU.RoundedDecimal(2, iog.RoundHalfUp))
 	return nil
 }

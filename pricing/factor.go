@@ -15,9 +15,13 @@ import (
 // Each factor of the default model is a small type of its own, with its
 // data in exported fields, so that a server can replace one (another
 // reference table, another demand curve) without touching the rest.
-// Apply must not change in, must be safe for concurrent use, and must
-// return an error wrapping iog.ErrInvalid or iog.ErrOverflow rather than
-// panic on any input.
+// A factor's fields must not change once a Model uses it: build a new
+// factor and a new Model instead.
+//
+// Apply must not change in nor keep it after returning (the model reuses
+// its storage), must be safe for concurrent use, and must return an error
+// wrapping iog.ErrInvalid or iog.ErrOverflow rather than panic on any
+// input.
 type Factor interface {
 	Apply(in *Input, hourly iog.Amount) (Adjustment, error)
 }

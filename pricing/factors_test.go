@@ -275,6 +275,8 @@ func TestPeakHoursMean(t *testing.T) {
 		{"across midnight", 23, 3, 960_000 + 920_000 + 920_000},
 		{"whole day from anywhere", 17, 24, day},
 		{"two days and two hours", 9, 50, 2*day + 2*1_080_000},
+		{"start taken modulo 24", -14, 1, 1_080_000},
+		{"no hours", 5, -3, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

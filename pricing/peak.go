@@ -70,8 +70,12 @@ func (p *PeakHours) LocalHour(l iog.Location, t time.Time) int {
 }
 
 // Sum returns the sum of the multipliers (ppm) of hours local hours from
-// start on.
+// the local hour start (taken modulo 24) on; it is 0 for hours ≤ 0.
 func (p *PeakHours) Sum(start, hours int) uint64 {
+	if hours <= 0 {
+		return 0
+	}
+	start = (start%24 + 24) % 24
 	var day, sum uint64
 	for _, m := range p.ByHour {
 		day += uint64(m)

@@ -1,0 +1,31 @@
+// Package pricing says what an hour of a GPU costs on the network, and
+// what fees go around it.
+//
+// A [PriceModel] quotes a [Request] (which GPUs, how many, for how long,
+// where, how well connected, how committed, paid in which currency) at a
+// moment, and returns a [Quote]: the hourly price per GPU and the total in
+// USD, the total in the payment currency divided by the [FeeSchedule] into
+// exact fee lines ([Fees]), the big clouds' reference price with the
+// saving against it, and an [Adjustment] for every factor that shaped the
+// price. A quote depends only on the request, the market state and the
+// time passed in, never on the wall clock.
+//
+// The default [Model] is a chain of small, replaceable [Factor]s:
+// [Hardware] (performance from the catalog, iog.GPUModels, or from a
+// benchmark [Score] for an unknown GPU), [Connectivity] (bandwidth tier),
+// [Regional] (country), [Demand] (utilization in the [MarketState]),
+// [PeakHours] (local time of day), [CommitmentDiscount] (graduated by
+// reservation length), [Ceiling] (a share of the cheapest cloud price in
+// a dated [ReferenceTable]) and [SupplierFloor] (the supplier's
+// opportunity cost). Money is exact throughout: iog.Amount for prices,
+// iog.Rate and integer parts per million for multipliers, every rounding
+// explicit.
+//
+// [FeeSchedule] is the network's one definition of fees (renters 0.25%
+// plus 2% in USDC, suppliers 0.25% plus 2% on USDC payouts, nothing extra
+// in IO or IOSD); tokenomics takes its lines for buyback-and-burn. [Board]
+// lists current prices per model and region, as the explorer shows them.
+// A supplier learns what its device earns by quoting [DeviceRequest].
+// Requests arrive as JSON through [DecodeRequest]; the cloud reference
+// table is CSV read by [ParseReferenceTable].
+package pricing

@@ -1,0 +1,186 @@
+package pricing
+
+import (
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+)
+
+// Limits on a request, so that a quote is bounded work and its totals fit.
+const (
+	// MaxGPUs is the most GPUs one request may ask for.
+	MaxGPUs = 100_000
+	// MaxHours is the longest reservation quoted: three years.
+	MaxHours = 3 * 366 * 24
+	// MaxLocations is the most allowed locations one request may list.
+	MaxLocations = 32
+)
+
+// Commitment says whether a rental is reserved for its whole length.
+type Commitment uint8
+
+// The commitments. The zero value is OnDemand.
+const (
+	// OnDemand rentals may stop at any hour and pay the on-demand rate.
+	OnDemand Commitment = iota
+	// Reserved rentals are paid for their whole length upfront, and
+	// longer ones earn the commitment discount.
+	Reserved
+)
+
+var commitmentNames = [...]string{"on-demand", "reserved"}
+
+// String returns the commitment's name, "on-demand" or "reserved".
+func (c Commitment) String() string {
+	if int(c) >= len(commitmentNames) {
+		return fmt.Sprintf("Commitment(%d)", uint8(c))
+	}
+	return commitmentNames[c]
+}
+
+// ParseCommitment parses a commitment's name.
+func ParseCommitment(s string) (Commitment, error) {
+	for c, name := range commitmentNames {
+		if s == name {
+			return Commitment(c), nil
+		}
+	}
+	return 0, fmt.Errorf("commitment %q: want on-demand or reserved: %w", clip(s), iog.ErrInvalid)
+}
+
+// MarshalText implements encoding.TextMarshaler with String.
+func (c Commitment) MarshalText() ([]byte, error) {
+	if int(c) >= len(commitmentNames) {
+		return nil, fmt.Errorf("marshal %v: not a commitment: %w", c, iog.ErrInvalid)
+	}
+	return []byte(c.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseCommitment.
+func (c *Commitment) UnmarshalText(text []byte) error {
+	v, err := ParseCommitment(string(text))
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}
+
+// Request is what an engineer asks a price for: which GPUs, how many, for
+// how long, where, how well connected, how committed, and in which
+// currency.
+type Request struct {
+	// GPUModel names a catalog model ("H100-SXM"), a name a driver
+	// reports, or a family ("A100"); a family is quoted at its cheapest
+	// model. Empty asks for GPUClass, or for a GPU priced by Score.
+	GPUModel string
+	// GPUClass asks for any model of a class, quoted at the class's
+	// cheapest model, when GPUModel is empty; it also classes a GPU
+	// priced by Score (consumer when unset).
+	GPUClass iog.GPUClass
+	// Score prices a GPU the catalog does not know, from its benchmark.
+	// It is given instead of GPUModel, not with it.
+	Score Score
+	// GPUCount is the number of GPUs, 1 to MaxGPUs.
+	GPUCount int
+	// Hours is the length of the rental, 1 to MaxHours.
+	Hours int
+	// Locations are the areas the GPUs may be in; the quote is for the
+	// cheapest. Empty allows anywhere.
+	Locations []iog.Location
+	// Bandwidth is the connectivity tier asked for; a supplier quoting its
+	// own device passes its measured Bandwidth.Tier().
+	Bandwidth iog.BandwidthTier
+	// Commitment says whether the rental is reserved upfront.
+	Commitment Commitment
+	// Currency is what the renter pays in: IO, USDC or IOSD.
+	Currency iog.Currency
+	// Payout is what the supplier is paid out in, IO or USDC, which sets
+	// the supplier's currency fee. Zero means the payment currency, or IO
+	// for a payment in IOSD.
+	Payout iog.Currency
+}
+
+// PayoutCurrency returns the currency the supplier is paid out in (see
+// Payout).
+func (r *Request) PayoutCurrency() iog.Currency {
+	switch {
+	case r.Payout != 0:
+		return r.Payout
+	case r.Currency == iog.IOSD:
+		return iog.IO
+	}
+	return r.Currency
+}
+
+// Validate checks that r can be quoted. Problems are iog.ErrInvalid with a
+// message naming the field. Whether GPUModel is in the catalog is checked
+// by the quote.
+func (r *Request) Validate() error {
+	switch {
+	case r.GPUCount <= 0:
+		return invalidf("GPU count %d: ask for at least one GPU", r.GPUCount)
+	case r.GPUCount > MaxGPUs:
+		return invalidf("GPU count %d: at most %d GPUs per request", r.GPUCount, MaxGPUs)
+	case r.Hours <= 0:
+		return invalidf("hours %d: a rental lasts at least one hour", r.Hours)
+	case r.Hours > MaxHours:
+		return invalidf("hours %d: at most %d hours (three years) per request", r.Hours, MaxHours)
+	case r.GPUModel != "" && !r.Score.IsZero():
+		return invalidf("GPU model %q and a benchmark score: give one, not both", clip(r.GPUModel))
+	case r.GPUModel == "" && r.Score.IsZero() && r.GPUClass == iog.AnyGPUClass:
+		return invalidf("no GPU named: give a GPU model, a GPU class or a benchmark score")
+	case !r.Score.IsZero() && (r.Score.FP16GFLOPS == 0 || r.Score.MemoryBytes == 0):
+		return invalidf("benchmark score: FP16 throughput and memory must both be measured")
+	case !validClass(r.GPUClass):
+		return invalidf("%v is not a GPU class", r.GPUClass)
+	case r.Bandwidth > iog.HighBandwidth:
+		return invalidf("%v is not a bandwidth tier", r.Bandwidth)
+	case int(r.Commitment) >= len(commitmentNames):
+		return invalidf("%v is not a commitment", r.Commitment)
+	case len(r.Locations) > MaxLocations:
+		return invalidf("%d locations: at most %d per request", len(r.Locations), MaxLocations)
+	}
+	if err := CheckPayment(r.Currency); err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	if r.Payout != 0 {
+		if err := CheckPayout(r.Payout); err != nil {
+			return fmt.Errorf("request: %w", err)
+		}
+	}
+	for i := range r.Locations {
+		if err := r.Locations[i].Validate(); err != nil {
+			return fmt.Errorf("request: location %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+var gpuClasses = [...]iog.GPUClass{iog.AnyGPUClass, iog.ConsumerGPU, iog.WorkstationGPU, iog.DatacenterGPU}
+
+func validClass(c iog.GPUClass) bool { return int(c) < len(gpuClasses) }
+
+// parseClass parses a GPU class's name as iog.GPUClass.String writes it.
+func parseClass(s string) (iog.GPUClass, error) {
+	for _, c := range gpuClasses {
+		if s == c.String() {
+			return c, nil
+		}
+	}
+	return 0, invalidf("GPU class %q: want any, consumer, workstation or datacenter", clip(s))
+}
+
+// invalidf returns an iog.ErrInvalid error for a request.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("request: "+format+": %w", append(args, iog.ErrInvalid)...)
+}
+
+// clip shortens outside input quoted in an error message.
+func clip(s string) string {
+	const max = 64
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
+}

@@ -60,3 +60,12 @@ func BenchmarkParseLocation(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkLookupGPUModel(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := iog.LookupGPUModel("NVIDIA H100 80GB HBM3"); !ok {
+			b.Fatal("H100 not found")
+		}
+	}
+}

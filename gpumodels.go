@@ -1,6 +1,7 @@
 package iog
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 )
@@ -117,7 +118,8 @@ func GPUModels() []GPUModel {
 // vendor words. A family with several models ("A100") is not a model; see
 // IdentifyGPU.
 func LookupGPUModel(name string) (GPUModel, bool) {
-	i, ok := catalogIndex().byName[normalizeGPUName(name)]
+	var buf [64]byte
+	i, ok := catalogIndex().byName[string(appendNormalizedGPUName(buf[:0], name))]
 	if !ok {
 		return GPUModel{}, false
 	}
@@ -173,16 +175,36 @@ func (m GPUModel) MatchesGPUModel(want string) bool {
 }
 
 // vendorWords are dropped from reported names before matching.
-var vendorWords = strings.NewReplacer("NVIDIA", "", "GEFORCE", "", "TESLA", "", "AMD", "", "INSTINCT", "", "GENERATION", "", "RADEON", "")
+var vendorWords = [...]string{"NVIDIA", "GEFORCE", "TESLA", "AMD", "INSTINCT", "GENERATION", "RADEON"}
 
 // normalizeGPUName reduces a model name to upper-case letters and digits,
 // without vendor words: "NVIDIA GeForce RTX 4090" becomes "RTX4090".
 func normalizeGPUName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
+	var buf [64]byte
+	return string(appendNormalizedGPUName(buf[:0], s))
+}
+
+// appendNormalizedGPUName appends the normalized form of s to dst. Lookups
+// index a map with string(appendNormalizedGPUName(stackBuffer, name)),
+// which Go does without allocating.
+func appendNormalizedGPUName(dst []byte, s string) []byte {
+	start := len(dst)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			dst = append(dst, c)
+		case c >= 'a' && c <= 'z':
+			dst = append(dst, c-'a'+'A')
 		}
 	}
-	return vendorWords.Replace(b.String())
+	for _, word := range vendorWords {
+		for {
+			at := bytes.Index(dst[start:], []byte(word))
+			if at < 0 {
+				break
+			}
+			dst = append(dst[:start+at], dst[start+at+len(word):]...)
+		}
+	}
+	return dst
 }

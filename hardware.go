@@ -41,13 +41,28 @@ var gpuClassNames = [...]string{
 	DatacenterGPU:  "datacenter",
 }
 
+// Valid reports whether c is one of the declared classes.
+func (c GPUClass) Valid() bool { return int(c) < len(gpuClassNames) }
+
 // String returns the class's name, such as "datacenter".
 func (c GPUClass) String() string {
-	if int(c) >= len(gpuClassNames) {
+	if !c.Valid() {
 		return fmt.Sprintf("GPUClass(%d)", uint8(c))
 	}
 	return gpuClassNames[c]
 }
+
+// ParseGPUClass parses a class's name as String writes it.
+func ParseGPUClass(s string) (GPUClass, error) {
+	return parseEnum[GPUClass]("GPU class", s, gpuClassNames[:])
+}
+
+// MarshalText implements encoding.TextMarshaler with the class's name.
+func (c GPUClass) MarshalText() ([]byte, error) { return marshalEnum("GPU class", c, gpuClassNames[:]) }
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseGPUClass. On
+// error c is left unchanged.
+func (c *GPUClass) UnmarshalText(text []byte) error { return unmarshalWith(c, text, ParseGPUClass) }
 
 // ComputeCapability is an NVIDIA compute capability, such as 8.0 for the
 // A100 or 9.0 for the H100. The zero value means unknown (or not NVIDIA).
@@ -151,22 +166,51 @@ const (
 
 var bandwidthTierNames = [...]string{"unrated", "low", "medium", "high"}
 
+// Valid reports whether t is one of the declared tiers.
+func (t BandwidthTier) Valid() bool { return int(t) < len(bandwidthTierNames) }
+
 // String returns the tier's name, such as "medium".
 func (t BandwidthTier) String() string {
-	if int(t) >= len(bandwidthTierNames) {
+	if !t.Valid() {
 		return fmt.Sprintf("BandwidthTier(%d)", uint8(t))
 	}
 	return bandwidthTierNames[t]
 }
 
-// ParseBandwidthTier parses a tier's name.
+// ParseBandwidthTier parses a tier's name as String writes it.
 func ParseBandwidthTier(s string) (BandwidthTier, error) {
-	for t, name := range bandwidthTierNames {
+	return parseEnum[BandwidthTier]("bandwidth tier", s, bandwidthTierNames[:])
+}
+
+// MarshalText implements encoding.TextMarshaler with the tier's name.
+func (t BandwidthTier) MarshalText() ([]byte, error) {
+	return marshalEnum("bandwidth tier", t, bandwidthTierNames[:])
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParseBandwidthTier.
+// On error t is left unchanged.
+func (t *BandwidthTier) UnmarshalText(text []byte) error {
+	return unmarshalWith(t, text, ParseBandwidthTier)
+}
+
+// parseEnum finds s among the names of a small enumeration whose values
+// are the names' indices.
+func parseEnum[T ~uint8](what, s string, names []string) (T, error) {
+	for v, name := range names {
 		if s == name {
-			return BandwidthTier(t), nil
+			return T(v), nil
 		}
 	}
-	return 0, invalidf("bandwidth tier %q: want one of %s", truncate(s), strings.Join(bandwidthTierNames[:], ", "))
+	return 0, invalidf("%s %q: want one of %s", what, truncate(s), strings.Join(names, ", "))
+}
+
+// marshalEnum returns the name of v, or ErrInvalid for a value outside the
+// enumeration.
+func marshalEnum[T ~uint8](what string, v T, names []string) ([]byte, error) {
+	if int(v) >= len(names) {
+		return nil, invalidf("marshal %s: %d is not one", what, uint8(v))
+	}
+	return []byte(names[v]), nil
 }
 
 // Bandwidth is a measured network speed, in bytes (not bits) per second.

@@ -1,6 +1,7 @@
 package iog_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -100,4 +101,33 @@ func TestDeviceValidate(t *testing.T) {
 			require.ErrorContains(t, err, tt.msg)
 		})
 	}
+}
+
+func TestEnumText(t *testing.T) {
+	type enums struct {
+		Class     iog.GPUClass      `json:"class"`
+		Tier      iog.BandwidthTier `json:"tier"`
+		Placement iog.Placement     `json:"placement"`
+	}
+	in := enums{iog.DatacenterGPU, iog.MediumBandwidth, iog.GeoDistributed}
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"class":"datacenter","tier":"medium","placement":"geo-distributed"}`, string(b))
+	var out enums
+	require.NoError(t, json.Unmarshal(b, &out))
+	require.Equal(t, in, out)
+
+	for _, bad := range []string{`{"class":"server"}`, `{"tier":"fast"}`, `{"placement":"anywhere"}`} {
+		err := json.Unmarshal([]byte(bad), &out)
+		require.ErrorIs(t, err, iog.ErrInvalid, bad)
+		require.Equal(t, in, out, "a failed decode must not change the value")
+	}
+	_, err = iog.ParseGPUClass("gaming")
+	require.ErrorContains(t, err, `GPU class "gaming": want one of any, consumer, workstation, datacenter`)
+	_, err = json.Marshal(enums{Class: 9})
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	_, err = json.Marshal(enums{Placement: 3})
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.False(t, iog.BandwidthTier(4).Valid())
+	require.True(t, iog.AnyPlacement.Valid())
 }

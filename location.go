@@ -221,8 +221,16 @@ func isCountryCode(s string) bool {
 	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {
 		return false
 	}
-	return strings.Contains(countryCodes, " "+s+" ")
+	return countryTable[int(s[0]-'A')*26+int(s[1]-'A')]
 }
+
+// countryTable marks the codes of countryCodes in a 26×26 table.
+var countryTable = func() (table [26 * 26]bool) {
+	for _, code := range strings.Fields(countryCodes) {
+		table[int(code[0]-'A')*26+int(code[1]-'A')] = true
+	}
+	return table
+}()
 
 const countryCodes = " " +
 	"AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ " +

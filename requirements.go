@@ -48,13 +48,30 @@ const (
 
 var placementNames = [...]string{"any", "co-located", "geo-distributed"}
 
+// Valid reports whether p is one of the declared placements.
+func (p Placement) Valid() bool { return int(p) < len(placementNames) }
+
 // String returns the placement's name, such as "co-located".
 func (p Placement) String() string {
-	if int(p) >= len(placementNames) {
+	if !p.Valid() {
 		return fmt.Sprintf("Placement(%d)", uint8(p))
 	}
 	return placementNames[p]
 }
+
+// ParsePlacement parses a placement's name as String writes it.
+func ParsePlacement(s string) (Placement, error) {
+	return parseEnum[Placement]("placement", s, placementNames[:])
+}
+
+// MarshalText implements encoding.TextMarshaler with the placement's name.
+func (p Placement) MarshalText() ([]byte, error) {
+	return marshalEnum("placement", p, placementNames[:])
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler with ParsePlacement. On
+// error p is left unchanged.
+func (p *Placement) UnmarshalText(text []byte) error { return unmarshalWith(p, text, ParsePlacement) }
 
 // Requirements is what a job or a cluster asks of the devices it runs on.
 // Zero fields place no constraint, except where noted; Validate checks a
@@ -138,11 +155,11 @@ func (r Requirements) Validate() error {
 		return invalidf("requirements: nothing requested; ask for GPUs, CPU or memory")
 	case r.GPUCount == 0 && (r.GPUModel != "" || r.GPUClass != AnyGPUClass || r.GPUMemoryBytes != 0):
 		return invalidf("requirements: GPU model, class or memory given with a GPU count of 0")
-	case int(r.GPUClass) >= len(gpuClassNames):
+	case !r.GPUClass.Valid():
 		return invalidf("requirements: %v is not a GPU class", r.GPUClass)
-	case int(r.Bandwidth) >= len(bandwidthTierNames):
+	case !r.Bandwidth.Valid():
 		return invalidf("requirements: %v is not a bandwidth tier", r.Bandwidth)
-	case int(r.Placement) >= len(placementNames):
+	case !r.Placement.Valid():
 		return invalidf("requirements: %v is not a placement", r.Placement)
 	case r.MaxRTT < 0:
 		return invalidf("requirements: max RTT %v is negative", r.MaxRTT)

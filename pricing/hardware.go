@@ -50,7 +50,7 @@ func DefaultHardware() *Hardware {
 
 // Price returns the hourly USD price of a GPU with figures s in class.
 func (h *Hardware) Price(s Score, class iog.GPUClass) (iog.Amount, error) {
-	if !validClass(class) {
+	if !class.Valid() {
 		return iog.Amount{}, fmt.Errorf("hardware price: %v is not a GPU class: %w", class, iog.ErrInvalid)
 	}
 	fp16, err := h.PerFP16GFLOPS.Mul(int64(s.FP16GFLOPS))

@@ -104,8 +104,8 @@ func (r *Request) UnmarshalJSON(data []byte) error {
 	}
 	var err error
 	if w.GPUClass != "" {
-		if req.GPUClass, err = parseClass(w.GPUClass); err != nil {
-			return err
+		if req.GPUClass, err = iog.ParseGPUClass(w.GPUClass); err != nil {
+			return fmt.Errorf("request: %w", err)
 		}
 	}
 	if w.Score != nil {

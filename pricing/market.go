@@ -38,7 +38,7 @@ func (s *MarketState) Validate() error {
 		return fmt.Errorf("market state: IO price is zero: %w", iog.ErrInvalid)
 	}
 	for k, u := range s.Utilization {
-		if !validClass(k.Class) {
+		if !k.Class.Valid() {
 			return fmt.Errorf("market state: %v is not a GPU class: %w", k.Class, iog.ErrInvalid)
 		}
 		if k.Country != "" {

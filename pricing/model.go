@@ -46,8 +46,8 @@ type Model struct {
 	refs    *ReferenceTable
 	market  atomic.Pointer[MarketState]
 
-	byName  map[string][]iog.GPUModel // canonical names and families
-	byClass [len(gpuClasses)][]iog.GPUModel
+	byName  map[string][]iog.GPUModel       // canonical names and families
+	byClass map[iog.GPUClass][]iog.GPUModel // AnyGPUClass holds every model
 }
 
 var _ PriceModel = (*Model)(nil)
@@ -55,7 +55,7 @@ var _ PriceModel = (*Model)(nil)
 // NewModel returns a Model with cfg and no market state: it quotes once
 // SetMarket has given it one.
 func NewModel(cfg Config) (*Model, error) {
-	m := &Model{factors: cfg.Factors, fees: DefaultFees(), refs: cfg.References, byName: map[string][]iog.GPUModel{}}
+	m := &Model{factors: cfg.Factors, fees: DefaultFees(), refs: cfg.References, byName: map[string][]iog.GPUModel{}, byClass: map[iog.GPUClass][]iog.GPUModel{}}
 	if m.factors == nil {
 		m.factors = DefaultFactors()
 	}

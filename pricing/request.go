@@ -132,7 +132,7 @@ func (r *Request) Validate() error {
 		return invalidf("no GPU named: give a GPU model, a GPU class or a benchmark score")
 	case !r.Score.IsZero() && (r.Score.FP16GFLOPS == 0 || r.Score.MemoryBytes == 0):
 		return invalidf("benchmark score: FP16 throughput and memory must both be measured")
-	case !validClass(r.GPUClass):
+	case !r.GPUClass.Valid():
 		return invalidf("%v is not a GPU class", r.GPUClass)
 	case r.Bandwidth > iog.HighBandwidth:
 		return invalidf("%v is not a bandwidth tier", r.Bandwidth)
@@ -155,20 +155,6 @@ func (r *Request) Validate() error {
 		}
 	}
 	return nil
-}
-
-var gpuClasses = [...]iog.GPUClass{iog.AnyGPUClass, iog.ConsumerGPU, iog.WorkstationGPU, iog.DatacenterGPU}
-
-func validClass(c iog.GPUClass) bool { return int(c) < len(gpuClasses) }
-
-// parseClass parses a GPU class's name as iog.GPUClass.String writes it.
-func parseClass(s string) (iog.GPUClass, error) {
-	for _, c := range gpuClasses {
-		if s == c.String() {
-			return c, nil
-		}
-	}
-	return 0, invalidf("GPU class %q: want any, consumer, workstation or datacenter", clip(s))
 }
 
 // invalidf returns an iog.ErrInvalid error for a request.

@@ -175,7 +175,7 @@ const ratioPrecision = 10_000_000_000_000_000_000
 // answer is found by bisection over num, about 64 passes over the epochs.
 // When even a ratio of 1 (a level emission) emits less than total, or
 // First alone exceeds it, there is no decaying ratio and the error is
-// ErrInvalid.
+// ErrInvalid; so are more epochs than NewGeometric accepts.
 func SolveGeometricRatio(first, total iog.Amount, epochs, den uint64) (iog.Rate, error) {
 	if err := checkPositive("solve ratio: first emission", first, first.Currency()); err != nil {
 		return iog.Rate{}, err
@@ -185,6 +185,9 @@ func SolveGeometricRatio(first, total iog.Amount, epochs, den uint64) (iog.Rate,
 	}
 	if epochs == 0 || den == 0 {
 		return iog.Rate{}, fmt.Errorf("solve ratio: epochs and denominator must be positive: %w", iog.ErrInvalid)
+	}
+	if epochs > maxEpochs {
+		return iog.Rate{}, fmt.Errorf("solve ratio: %d epochs, more than the %d a schedule may have: %w", epochs, uint64(maxEpochs), iog.ErrInvalid)
 	}
 	level, ok := geometricSum(first.Units(), den, den, epochs)
 	if ok && level < total.Units() {

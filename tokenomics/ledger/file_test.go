@@ -62,8 +62,12 @@ func TestFileReopens(t *testing.T) {
 	require.Equal(t, io("999"), available(t, l, wallet(1), iog.IO))
 	require.Equal(t, io("1"), available(t, l, wallet(2), iog.IO))
 	// A retry of an op from before the restart is still recognized.
-	_, err := l.Apply(ctx, transferOp(4))
+	replayed, err := l.Apply(ctx, transferOp(4))
 	require.ErrorIs(t, err, ledger.ErrReplayed)
+	found, err := l.Entry(ctx, transferOp(4).Key)
+	require.NoError(t, err)
+	require.Equal(t, replayed, found)
+	require.Equal(t, transferOp(4), found.Op, "the entry read back is the op applied")
 	e := apply(t, l, transferOp(5))
 	require.Equal(t, uint64(9), e.Seq)
 	require.True(t, ed25519.Verify(authority.Public().(ed25519.PublicKey), e.Hash[:], e.Signature))

@@ -128,6 +128,11 @@ func TestLedgerIdempotency(t *testing.T) {
 			require.ErrorIs(t, err, iog.ErrConflict)
 			require.Equal(t, first, again, "a retry returns the original entry")
 			require.Equal(t, io("6"), available(t, l, alice, iog.IO), "and applies once")
+			found, err := l.Entry(ctx, "pay-1")
+			require.NoError(t, err)
+			require.Equal(t, first, found, "the entry is found by its key")
+			_, err = l.Entry(ctx, "pay-2")
+			require.ErrorIs(t, err, iog.ErrNotFound)
 
 			other := op
 			other.Amount = io("5")

@@ -62,3 +62,14 @@ func (s *state) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error) 
 	defer s.mu.Unlock()
 	return s.book.supplyOf(c)
 }
+
+// Entry implements Ledger.
+func (s *state) Entry(ctx context.Context, key string) (Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.book.keys[key]
+	if !ok {
+		return Entry{}, fmt.Errorf("entry %q: no operation was applied under that key: %w", key, iog.ErrNotFound)
+	}
+	return e, nil
+}

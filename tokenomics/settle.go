@@ -28,7 +28,8 @@ type Settlement struct {
 // none of it lost. Every mint has an idempotency key derived from the
 // epoch, the device and the wallet, so settling the same epoch again
 // (after a crash part way) completes it without paying twice. An
-// unpaid account that is not open is iog.ErrNotFound, as is any staker's.
+// unpaid account that is not open is iog.ErrNotFound, as is any staker's,
+// and then nothing is minted.
 func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distribution, unpaid iog.WalletAddress) (Settlement, error) {
 	what := fmt.Sprintf("settle epoch %d", d.Epoch)
 	if unpaid.IsZero() {
@@ -67,6 +68,17 @@ func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distributio
 			Kind: ledger.Mint, Key: settleKey(d.Epoch, "", unpaid), To: unpaid, Amount: s.Unpaid,
 			Reason: fmt.Sprintf("epoch %d emission no eligible device earned", d.Epoch),
 		})
+	}
+	// Every account must be open before anything is minted, so that a
+	// missing one leaves the epoch unpaid rather than half paid.
+	checked := map[iog.WalletAddress]bool{unpaid: true}
+	for _, op := range ops {
+		if !checked[op.To] {
+			if _, err := l.Balance(ctx, op.To, iog.IO); err != nil {
+				return Settlement{}, fmt.Errorf("%s: staker account: %w", what, err)
+			}
+			checked[op.To] = true
+		}
 	}
 	for _, op := range ops {
 		if _, err := l.Apply(ctx, op); err != nil && !errors.Is(err, ledger.ErrReplayed) {

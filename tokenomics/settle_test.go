@@ -59,3 +59,37 @@ func TestSettle(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, supply, after, "and nothing is minted without it")
 }
+
+// TestSettleUnopenedStakerChangesNothing: a staker whose account is not
+// open fails the settlement before anything is minted, so the epoch is
+// not left half paid; once the account is open, it settles in full.
+func TestSettleUnopenedStakerChangesNothing(t *testing.T) {
+	clock := iog.NewManualClock(t0)
+	l := ledger.NewMemory(clock)
+	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
+	for i, w := range []iog.WalletAddress{owner, unpaid} { // not co
+		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
+		require.NoError(t, err)
+	}
+	require.NoError(t, book.Register("rig", owner, io("800")))
+	require.NoError(t, book.Stake("rig", owner, io("600")))
+	require.NoError(t, book.Stake("rig", co, io("200")))
+	emission := tokenomics.IONet().Emission(1)
+	d, err := tokenomics.Distribute(1, emission, []tokenomics.RewardCandidate{candidate(t, "rig", "0.25", 4)}, tokenomics.RewardConfig{})
+	require.NoError(t, err)
+
+	_, err = tokenomics.Settle(ctx, l, book, d, unpaid)
+	require.ErrorIs(t, err, iog.ErrNotFound)
+	supply, err := l.Supply(ctx, iog.IO)
+	require.NoError(t, err)
+	require.True(t, supply.IsZero(), "nothing minted: %v", supply)
+
+	_, err = l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-co", Reason: "test", To: co})
+	require.NoError(t, err)
+	_, err = tokenomics.Settle(ctx, l, book, d, unpaid)
+	require.NoError(t, err)
+	supply, err = l.Supply(ctx, iog.IO)
+	require.NoError(t, err)
+	require.Equal(t, emission, supply)
+}

@@ -2,9 +2,11 @@ package tokenomics_test
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
@@ -284,4 +286,53 @@ func TestStakingConservation(t *testing.T) {
 			require.Equal(t, staked, held+withdrawn+burned, "seed %d", seed)
 		}
 	}
+}
+
+// TestStakeBookConcurrent runs stakers, slashes, reward shares and
+// withdrawals on one book from several goroutines (run it with -race):
+// StakeBook says it is safe for concurrent use, and no IO may be created
+// or lost when the calls interleave.
+func TestStakeBookConcurrent(t *testing.T) {
+	b, clock := newBook()
+	assert.NoError(t, b.Register("rig", wallet(1), io("100")))
+	var staked, withdrawn, burned [4]int64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		w := wallet(byte(g + 1))
+		wg.Go(func() {
+			for i := range 200 {
+				if b.Stake("rig", w, io("10")) == nil {
+					staked[g] += 10e8
+				}
+				_, _ = b.Unstake("rig", w, io("3"))
+				if _, err := b.ShareReward("rig", io("1")); err != nil {
+					assert.ErrorIs(t, err, iog.ErrConflict)
+				}
+				if i%20 == 0 {
+					if s, err := b.ProposeSlash("rig", io("5"), tokenomics.FalsifiedData, "bad telemetry"); err == nil {
+						_, _ = b.Appeal(s.ID, w, "not us")
+						if r, err := b.ResolveSlash(s.ID, g%2 == 0); err == nil && r.State == tokenomics.SlashBurned {
+							burned[g] += r.Amount.Units()
+						}
+					}
+					clock.Advance(24 * time.Hour)
+				}
+				got, err := b.Withdraw(w)
+				assert.NoError(t, err)
+				withdrawn[g] += got.Units()
+				_, err = b.Device("rig")
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	d, err := b.Device("rig")
+	require.NoError(t, err)
+	var in, out int64
+	for g := range 4 {
+		in += staked[g]
+		out += withdrawn[g] + burned[g]
+	}
+	require.Positive(t, out)
+	require.Equal(t, in, out+d.Active.Units()+d.Cooling.Units()+d.Held.Units(), "nothing created or lost")
 }

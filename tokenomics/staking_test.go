@@ -1,6 +1,7 @@
 package tokenomics_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -335,4 +336,46 @@ func TestStakeBookConcurrent(t *testing.T) {
 	}
 	require.Positive(t, out)
 	require.Equal(t, in, out+d.Active.Units()+d.Cooling.Units()+d.Held.Units(), "nothing created or lost")
+}
+
+// TestStakeOverflow: a device's stake, active, cooling and held together,
+// and a withdrawal, never pass what an amount holds; the stake that would
+// is refused and changes nothing.
+func TestStakeOverflow(t *testing.T) {
+	b, clock := newBook()
+	most := iog.NewAmount(math.MaxInt64, iog.IO)
+	for _, d := range []iog.DeviceID{"a", "b"} {
+		require.NoError(t, b.Register(d, wallet(1), io("1")))
+		require.NoError(t, b.Stake(d, wallet(1), most))
+	}
+	before, err := b.Device("a")
+	require.NoError(t, err)
+	require.ErrorIs(t, b.Stake("a", wallet(2), iog.NewAmount(1, iog.IO)), iog.ErrOverflow, "a co-staker's stake")
+	_, err = b.Unstake("a", wallet(1), io("1"))
+	require.NoError(t, err)
+	require.ErrorIs(t, b.Stake("a", wallet(1), io("1")), iog.ErrOverflow, "stake back while cooling")
+	after, err := b.Device("a")
+	require.NoError(t, err)
+	require.Equal(t, before.Positions[0].Active.Units()-1e8, after.Positions[0].Active.Units())
+	require.Len(t, after.Positions, 1, "the refused co-staker has no position")
+	require.Equal(t, int64(math.MaxInt64), after.Active.Units()+after.Cooling.Units())
+
+	// Two devices' cooldowns exceed an amount together: each withdrawal
+	// pays what fits and leaves the rest for the next.
+	_, err = b.Unstake("a", wallet(1), after.Positions[0].Active)
+	require.NoError(t, err)
+	_, err = b.Unstake("b", wallet(1), most)
+	require.NoError(t, err)
+	clock.Advance(tokenomics.DefaultCooldown)
+	var total []int64
+	for range 3 {
+		got, err := b.Withdraw(wallet(1))
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, got.Sign(), 0)
+		total = append(total, got.Units())
+	}
+	require.Equal(t, int64(math.MaxInt64), total[0], "the first withdrawal is one device's worth")
+	require.Equal(t, int64(math.MaxInt64), total[1])
+	require.Zero(t, total[2])
+	require.Empty(t, b.Cooldowns(wallet(1)))
 }

@@ -197,6 +197,47 @@ func TestFileTornTail(t *testing.T) {
 	}
 }
 
+// TestFileZeroedTail: a crash can leave the file longer than what was
+// written, the end filled with zeros (the size reached the disk, the data
+// did not). That is a torn tail, not tampering: refused as such, and cut
+// off on request like any other.
+func TestFileZeroedTail(t *testing.T) {
+	path, _ := writeSample(t, 2)
+	orig, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, zeros := range []int{1, 8, 300, 4096} {
+		require.NoError(t, os.WriteFile(path, append(append([]byte(nil), orig...), make([]byte, zeros)...), 0o600))
+		_, err := ledger.VerifyFile(path, authority.Public().(ed25519.PublicKey))
+		require.ErrorIs(t, err, ledger.ErrTornTail, "%d zeros", zeros)
+		_, err = ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0)})
+		require.ErrorIs(t, err, ledger.ErrTornTail, "%d zeros", zeros)
+		l, err := ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: true})
+		require.NoError(t, err, "%d zeros", zeros)
+		require.NoError(t, l.Verify(ctx))
+		require.NoError(t, l.Close())
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.Equal(t, orig, got, "the zeros are cut off")
+	}
+	// A new ledger, its header alone on disk, then zeros.
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, openFile(t, empty).Close())
+	header, err := os.ReadFile(empty)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(empty, append(header, make([]byte, 100)...), 0o600))
+	l, err := ledger.OpenFile(ctx, empty, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: true})
+	require.NoError(t, err)
+	require.NoError(t, l.Verify(ctx))
+	require.NoError(t, l.Close())
+
+	// Zeros in place of a record that is not the last are tampering.
+	data := append([]byte(nil), orig...)
+	copy(data[40:48], make([]byte, 8))
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	_, err = ledger.VerifyFile(path, authority.Public().(ed25519.PublicKey))
+	require.ErrorIs(t, err, ledger.ErrTampered)
+}
+
 // The crash test: a child process (this test binary, re-executed) applies
 // transfers to a durable ledger and reports each acknowledged one on
 // stdout; the parent kills it mid-stream, reopens the ledger, verifies it,

@@ -178,11 +178,13 @@ type Buyback struct {
 // quoted price and burns the IO: revenue goes to the market account, the
 // IO it buys comes back from it (key+":pay", key+":buy"), and is burned
 // (key+":burn"). Revenue in IO is burned directly. A stale quote is
-// ErrExpired, unless the call repeats one that made its first step. Each
-// step is its own ledger entry: when one fails (the market account short
-// of IO is ErrInsufficientFunds) the steps before it stand, and repeating
-// the call with the same quote and key, once the cause is fixed,
-// completes the rest without repeating them.
+// ErrExpired, unless the call repeats one that made its first step. A
+// treasury or market short of funds is ErrInsufficientFunds and moves
+// nothing. Each step is its own ledger entry: when one fails part way
+// (the ledger unavailable, or the market emptied by a concurrent call)
+// the steps before it stand, and repeating the call with the same quote
+// and key, once the cause is fixed, completes the rest without repeating
+// them.
 func (t *Treasury) BuybackAndBurn(ctx context.Context, revenue iog.Amount, q Price, key string) (Buyback, error) {
 	const what = "buyback and burn"
 	if err := t.check(what); err != nil {
@@ -206,10 +208,34 @@ func (t *Treasury) BuybackAndBurn(ctx context.Context, revenue iog.Amount, q Pri
 	if err := t.checkQuote(ctx, what, q, ops[0]); err != nil {
 		return Buyback{}, err
 	}
+	if err := t.checkMarket(ctx, what, ops[0], io); err != nil {
+		return Buyback{}, err
+	}
 	if err := t.applyAll(ctx, what, ops); err != nil {
 		return Buyback{}, err
 	}
 	return Buyback{Revenue: revenue, Price: q, Burned: io}, nil
+}
+
+// checkMarket refuses, before anything moves, a buyback the market
+// cannot sell the IO for (ErrInsufficientFunds), so the revenue is not
+// paid for IO that cannot come back. A retry whose payment (first) is
+// already made is not refused here: the steps that remain report it.
+func (t *Treasury) checkMarket(ctx context.Context, what string, first ledger.Op, io iog.Amount) error {
+	if first.Kind != ledger.Transfer { // revenue in IO: nothing to buy
+		return nil
+	}
+	if _, err := t.Ledger.Entry(ctx, first.Key); err == nil {
+		return nil
+	}
+	b, err := t.Ledger.Balance(ctx, t.Market, iog.IO)
+	if err != nil {
+		return fmt.Errorf("%s: market account: %w", what, err)
+	}
+	if b.Available.Units() < io.Units() {
+		return fmt.Errorf("%s: the market has %v to sell, %v wanted: %w", what, b.Available, io, iog.ErrInsufficientFunds)
+	}
+	return nil
 }
 
 // IOSDMint is the record of IO burned for $IOSD.

@@ -111,6 +111,21 @@ func TestBuybackAndBurn(t *testing.T) {
 	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("1 USDC"), q, "late")
 	require.ErrorIs(t, err, iog.ErrExpired)
 	require.Equal(t, after, supply(t, f.l, iog.IO))
+	// A market short of the IO to sell changes nothing: the revenue is
+	// not paid for IO that cannot come back.
+	usdc := balance(t, f.l, f.treasury, iog.USDC)
+	_, err = f.l.Apply(ctx, ledger.Op{Kind: ledger.Burn, Key: "drain", Reason: "test", From: f.market, Amount: balance(t, f.l, f.market, iog.IO)})
+	require.NoError(t, err)
+	q, err = f.tr.Quote(ctx)
+	require.NoError(t, err)
+	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("2 USDC"), q, "short")
+	require.ErrorIs(t, err, iog.ErrInsufficientFunds)
+	require.Equal(t, usdc, balance(t, f.l, f.treasury, iog.USDC))
+	_, err = f.l.Entry(ctx, "short:pay")
+	require.ErrorIs(t, err, iog.ErrNotFound)
+	_, err = f.l.Apply(ctx, ledger.Op{Kind: ledger.Mint, Key: "refill", Reason: "test", To: f.market, Amount: io("1000")})
+	require.NoError(t, err)
+
 	// More revenue than the treasury has changes nothing.
 	q, err = f.tr.Quote(ctx)
 	require.NoError(t, err)
@@ -125,18 +140,16 @@ func TestBuybackAndBurn(t *testing.T) {
 // future-dated quote cannot start one.
 func TestTreasuryRetryOutlivesItsQuote(t *testing.T) {
 	f := newTreasury(t)
-	_, err := f.l.Apply(ctx, ledger.Op{Kind: ledger.Burn, Key: "drain", Reason: "test", From: f.market, Amount: io("999800")})
-	require.NoError(t, err)
 	q, err := f.tr.Quote(ctx)
 	require.NoError(t, err)
-	revenue := iog.MustParseAmount("500 USDC") // buys 250 IO; the market has 200
-	_, err = f.tr.BuybackAndBurn(ctx, revenue, q, "day-1")
-	require.ErrorIs(t, err, iog.ErrInsufficientFunds)
+	revenue := iog.MustParseAmount("500 USDC") // buys 250 IO
+	cut := *f.tr
+	cut.Ledger = &cutLedger{Ledger: f.l, n: 1} // the call stops after paying
+	_, err = cut.BuybackAndBurn(ctx, revenue, q, "day-1")
+	require.ErrorIs(t, err, iog.ErrUnavailable)
 	require.Equal(t, "500 USDC", balance(t, f.l, f.treasury, iog.USDC).String(), "the payment stands")
 
 	f.clock.Advance(time.Hour)
-	_, err = f.l.Apply(ctx, ledger.Op{Kind: ledger.Mint, Key: "refill", Reason: "test", To: f.market, Amount: io("1000")})
-	require.NoError(t, err)
 	before := supply(t, f.l, iog.IO)
 	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("400 USDC"), q, "day-1")
 	require.ErrorIs(t, err, iog.ErrExpired, "another buyback under the key is a new one, at a stale price")

@@ -91,7 +91,8 @@ func IOSDForIO(io iog.Amount, p Price) (iog.Amount, error) {
 // and records one or more ledger entries under keys derived from it. A
 // call interrupted between its entries is completed by repeating it with
 // the same quote and key: entries already made are recognized, not
-// repeated.
+// repeated, and the quote may by then be older than MaxPriceAge (a stale
+// quote can finish what it started, never start anything).
 type Treasury struct {
 	// Ledger records the movements.
 	Ledger ledger.Ledger
@@ -99,7 +100,9 @@ type Treasury struct {
 	Oracle PriceOracle
 	// Clock judges the age of quotes.
 	Clock iog.Clock
-	// MaxPriceAge is how old a quote may be. Zero means 10 minutes.
+	// MaxPriceAge is how old a quote may be to start a buyback or a mint,
+	// and how far ahead of the clock it may be dated. Zero means 10
+	// minutes.
 	MaxPriceAge time.Duration
 	// Account is the treasury's wallet: it holds fee revenue and the IO
 	// it buys back, and burns it.
@@ -139,20 +142,27 @@ func (t *Treasury) Quote(ctx context.Context) (Price, error) {
 	return p, nil
 }
 
-// checkQuote refuses an incomplete treasury (ErrInvalid) and a quote
-// older than MaxPriceAge (ErrExpired).
-func (t *Treasury) checkQuote(what string, p Price) error {
-	if err := t.check(what); err != nil {
-		return err
-	}
+// checkQuote refuses a quote older than MaxPriceAge, or dated more than
+// MaxPriceAge ahead of the clock (ErrExpired), unless first, the call's
+// first entry, is already on the ledger: then the call is the retry of
+// one that started while its quote was fresh, and completing it at that
+// quote is what was intended.
+func (t *Treasury) checkQuote(ctx context.Context, what string, p Price, first ledger.Op) error {
 	maxAge := t.MaxPriceAge
 	if maxAge <= 0 {
 		maxAge = DefaultMaxPriceAge
 	}
-	if age := t.Clock.Now().Sub(p.At); age > maxAge {
-		return fmt.Errorf("%s: the IO price quote is %v old, more than %v: %w", what, age, maxAge, iog.ErrExpired)
+	age := t.Clock.Now().Sub(p.At)
+	if -maxAge <= age && age <= maxAge {
+		return nil
 	}
-	return nil
+	if e, err := t.Ledger.Entry(ctx, first.Key); err == nil && e.Op == first {
+		return nil
+	}
+	if age < 0 {
+		return fmt.Errorf("%s: the IO price quote is dated %v ahead of the clock, more than %v: %w", what, -age, maxAge, iog.ErrExpired)
+	}
+	return fmt.Errorf("%s: the IO price quote is %v old, more than %v: %w", what, age, maxAge, iog.ErrExpired)
 }
 
 // Buyback is the record of one buyback and burn.
@@ -168,13 +178,16 @@ type Buyback struct {
 // quoted price and burns the IO: revenue goes to the market account, the
 // IO it buys comes back from it (key+":pay", key+":buy"), and is burned
 // (key+":burn"). Revenue in IO is burned directly. A stale quote is
-// ErrExpired. Each step is its own ledger entry: when one fails (the
-// market account short of IO is ErrInsufficientFunds) the steps before it
-// stand, and repeating the call with the same quote and key, once the
-// cause is fixed, completes the rest without repeating them.
+// ErrExpired, unless the call repeats one that made its first step. A
+// treasury or market short of funds is ErrInsufficientFunds and moves
+// nothing. Each step is its own ledger entry: when one fails part way
+// (the ledger unavailable, or the market emptied by a concurrent call)
+// the steps before it stand, and repeating the call with the same quote
+// and key, once the cause is fixed, completes the rest without repeating
+// them.
 func (t *Treasury) BuybackAndBurn(ctx context.Context, revenue iog.Amount, q Price, key string) (Buyback, error) {
 	const what = "buyback and burn"
-	if err := t.checkQuote(what, q); err != nil {
+	if err := t.check(what); err != nil {
 		return Buyback{}, err
 	}
 	io, err := IOForRevenue(revenue, q)
@@ -192,10 +205,37 @@ func (t *Treasury) BuybackAndBurn(ctx context.Context, revenue iog.Amount, q Pri
 			ledger.Op{Kind: ledger.Transfer, Key: key + ":buy", Reason: reason, From: t.Market, To: t.Account, Amount: io})
 	}
 	ops = append(ops, ledger.Op{Kind: ledger.Burn, Key: key + ":burn", Reason: reason, From: t.Account, Amount: io})
+	if err := t.checkQuote(ctx, what, q, ops[0]); err != nil {
+		return Buyback{}, err
+	}
+	if err := t.checkMarket(ctx, what, ops[0], io); err != nil {
+		return Buyback{}, err
+	}
 	if err := t.applyAll(ctx, what, ops); err != nil {
 		return Buyback{}, err
 	}
 	return Buyback{Revenue: revenue, Price: q, Burned: io}, nil
+}
+
+// checkMarket refuses, before anything moves, a buyback the market
+// cannot sell the IO for (ErrInsufficientFunds), so the revenue is not
+// paid for IO that cannot come back. A retry whose payment (first) is
+// already made is not refused here: the steps that remain report it.
+func (t *Treasury) checkMarket(ctx context.Context, what string, first ledger.Op, io iog.Amount) error {
+	if first.Kind != ledger.Transfer { // revenue in IO: nothing to buy
+		return nil
+	}
+	if _, err := t.Ledger.Entry(ctx, first.Key); err == nil {
+		return nil
+	}
+	b, err := t.Ledger.Balance(ctx, t.Market, iog.IO)
+	if err != nil {
+		return fmt.Errorf("%s: market account: %w", what, err)
+	}
+	if b.Available.Units() < io.Units() {
+		return fmt.Errorf("%s: the market has %v to sell, %v wanted: %w", what, b.Available, io, iog.ErrInsufficientFunds)
+	}
+	return nil
 }
 
 // IOSDMint is the record of IO burned for $IOSD.
@@ -209,10 +249,11 @@ type IOSDMint struct {
 // MintIOSD burns io from holder's account (key+":burn") and mints the
 // IOSD it is worth at the quoted price to the same account
 // (key+":mint"). IOSD is only ever minted this way. A stale quote is
-// ErrExpired; too little IO is ErrInsufficientFunds.
+// ErrExpired, unless the call repeats one that burned already; too
+// little IO is ErrInsufficientFunds.
 func (t *Treasury) MintIOSD(ctx context.Context, holder iog.WalletAddress, io iog.Amount, q Price, key string) (IOSDMint, error) {
 	const what = "mint IOSD"
-	if err := t.checkQuote(what, q); err != nil {
+	if err := t.check(what); err != nil {
 		return IOSDMint{}, err
 	}
 	iosd, err := IOSDForIO(io, q)
@@ -223,11 +264,14 @@ func (t *Treasury) MintIOSD(ctx context.Context, holder iog.WalletAddress, io io
 		return IOSDMint{}, fmt.Errorf("%s: %v is worth less than a base unit of IOSD: %w", what, io, iog.ErrInvalid)
 	}
 	reason := fmt.Sprintf("IOSD: %v burned at %v USD/IO mints %v", io, q.USDPerIO, iosd)
-	err = t.applyAll(ctx, what, []ledger.Op{
+	ops := []ledger.Op{
 		{Kind: ledger.Burn, Key: key + ":burn", Reason: reason, From: holder, Amount: io},
 		{Kind: ledger.Mint, Key: key + ":mint", Reason: reason, To: holder, Amount: iosd},
-	})
-	if err != nil {
+	}
+	if err := t.checkQuote(ctx, what, q, ops[0]); err != nil {
+		return IOSDMint{}, err
+	}
+	if err := t.applyAll(ctx, what, ops); err != nil {
 		return IOSDMint{}, err
 	}
 	return IOSDMint{Holder: holder, Burned: io, Price: q, Minted: iosd}, nil

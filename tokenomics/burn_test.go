@@ -111,12 +111,62 @@ func TestBuybackAndBurn(t *testing.T) {
 	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("1 USDC"), q, "late")
 	require.ErrorIs(t, err, iog.ErrExpired)
 	require.Equal(t, after, supply(t, f.l, iog.IO))
+	// A market short of the IO to sell changes nothing: the revenue is
+	// not paid for IO that cannot come back.
+	usdc := balance(t, f.l, f.treasury, iog.USDC)
+	_, err = f.l.Apply(ctx, ledger.Op{Kind: ledger.Burn, Key: "drain", Reason: "test", From: f.market, Amount: balance(t, f.l, f.market, iog.IO)})
+	require.NoError(t, err)
+	q, err = f.tr.Quote(ctx)
+	require.NoError(t, err)
+	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("2 USDC"), q, "short")
+	require.ErrorIs(t, err, iog.ErrInsufficientFunds)
+	require.Equal(t, usdc, balance(t, f.l, f.treasury, iog.USDC))
+	_, err = f.l.Entry(ctx, "short:pay")
+	require.ErrorIs(t, err, iog.ErrNotFound)
+	_, err = f.l.Apply(ctx, ledger.Op{Kind: ledger.Mint, Key: "refill", Reason: "test", To: f.market, Amount: io("1000")})
+	require.NoError(t, err)
+
 	// More revenue than the treasury has changes nothing.
 	q, err = f.tr.Quote(ctx)
 	require.NoError(t, err)
 	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("751 USDC"), q, "too-much")
 	require.ErrorIs(t, err, iog.ErrInsufficientFunds)
 	require.Equal(t, "750 USDC", balance(t, f.l, f.treasury, iog.USDC).String())
+}
+
+// TestTreasuryRetryOutlivesItsQuote: a buyback cut short after its first
+// entry is completed by repeating the call with the same quote and key,
+// even once the quote is too old to start a new buyback; a stale or
+// future-dated quote cannot start one.
+func TestTreasuryRetryOutlivesItsQuote(t *testing.T) {
+	f := newTreasury(t)
+	q, err := f.tr.Quote(ctx)
+	require.NoError(t, err)
+	revenue := iog.MustParseAmount("500 USDC") // buys 250 IO
+	cut := *f.tr
+	cut.Ledger = &cutLedger{Ledger: f.l, n: 1} // the call stops after paying
+	_, err = cut.BuybackAndBurn(ctx, revenue, q, "day-1")
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.Equal(t, "500 USDC", balance(t, f.l, f.treasury, iog.USDC).String(), "the payment stands")
+
+	f.clock.Advance(time.Hour)
+	before := supply(t, f.l, iog.IO)
+	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("400 USDC"), q, "day-1")
+	require.ErrorIs(t, err, iog.ErrExpired, "another buyback under the key is a new one, at a stale price")
+	b, err := f.tr.BuybackAndBurn(ctx, revenue, q, "day-1")
+	require.NoError(t, err, "the interrupted buyback completes at its own quote")
+	require.Equal(t, "250 IO", b.Burned.String())
+	require.Equal(t, before.Units()-250e8, supply(t, f.l, iog.IO).Units())
+	require.Equal(t, "500 USDC", balance(t, f.l, f.treasury, iog.USDC).String(), "paid once")
+
+	_, err = f.tr.BuybackAndBurn(ctx, revenue, q, "day-2")
+	require.ErrorIs(t, err, iog.ErrExpired)
+	future := tokenomics.Price{USDPerIO: q.USDPerIO, At: f.clock.Now().Add(time.Hour)}
+	_, err = f.tr.BuybackAndBurn(ctx, revenue, future, "day-2")
+	require.ErrorIs(t, err, iog.ErrExpired, "a quote dated ahead would stay fresh too long")
+	_, err = f.tr.MintIOSD(ctx, f.holder, io("1"), future, "iosd")
+	require.ErrorIs(t, err, iog.ErrExpired)
+	require.Equal(t, "500 USDC", balance(t, f.l, f.treasury, iog.USDC).String())
 }
 
 func TestTreasuryNeedsItsParts(t *testing.T) {

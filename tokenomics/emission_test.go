@@ -216,6 +216,16 @@ func TestSolveGeometricRatioRejectsImpossibleTotals(t *testing.T) {
 	r, err := tokenomics.SolveGeometricRatio(first, iog.MustParseAmount("1000 IO"), 100, 1_000_000)
 	require.NoError(t, err)
 	require.Equal(t, "1", r.String(), "a level emission fits exactly")
+
+	// More epochs than any schedule may have is refused before the
+	// bisection walks them: a caller's typo must not spin for hours. (A
+	// base unit a year over 2^40 epochs would otherwise run the level sum
+	// alone for 10^12 steps.)
+	unit := iog.NewAmount(1, iog.IO)
+	_, err = tokenomics.SolveGeometricRatio(first, iog.MustParseAmount("1000000 IO"), 100*8766+1, 1_000_000)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	_, err = tokenomics.SolveGeometricRatio(unit, iog.MustParseAmount("1000000000 IO"), 1<<40, 1_000_000)
+	require.ErrorIs(t, err, iog.ErrInvalid)
 }
 
 // TestSchedulesProperties checks, for random geometric and stepped

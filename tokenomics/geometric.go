@@ -66,27 +66,26 @@ func (a uint128) mulRatio(num, den uint64) uint128 {
 // math.MaxInt64 base units.
 func geometricPrefix(first int64, num, den uint64, epochs uint64) (cum []int64, ok bool) {
 	cum = make([]int64, epochs+1)
-	term := uint128{uint64(first), 0}
-	var sum uint128
-	for n := uint64(1); n <= epochs; n++ {
-		if sum, ok = sum.add(term); !ok || sum.hi > math.MaxInt64 {
-			return nil, false
-		}
-		cum[n] = int64(sum.hi)
-		term = term.mulRatio(num, den)
+	if _, ok = geometricSum(first, num, den, epochs, cum); !ok {
+		return nil, false
 	}
 	return cum, true
 }
 
 // geometricSum returns the floor of the fixed-point sum of the series,
-// without a table, and false when it passes math.MaxInt64 base units.
-func geometricSum(first int64, num, den uint64, epochs uint64) (int64, bool) {
+// and false when it passes math.MaxInt64 base units. When cum is not nil
+// (epochs+1 long), cum[n] receives the floor of the sum of the first n
+// terms.
+func geometricSum(first int64, num, den uint64, epochs uint64, cum []int64) (int64, bool) {
 	term := uint128{uint64(first), 0}
 	var sum uint128
 	ok := true
 	for n := uint64(1); n <= epochs; n++ {
 		if sum, ok = sum.add(term); !ok || sum.hi > math.MaxInt64 {
 			return 0, false
+		}
+		if cum != nil {
+			cum[n] = int64(sum.hi)
 		}
 		term = term.mulRatio(num, den)
 	}
@@ -175,7 +174,7 @@ const ratioPrecision = 10_000_000_000_000_000_000
 // answer is found by bisection over num, about 64 passes over the epochs.
 // When even a ratio of 1 (a level emission) emits less than total, or
 // First alone exceeds it, there is no decaying ratio and the error is
-// ErrInvalid.
+// ErrInvalid; so are more epochs than NewGeometric accepts.
 func SolveGeometricRatio(first, total iog.Amount, epochs, den uint64) (iog.Rate, error) {
 	if err := checkPositive("solve ratio: first emission", first, first.Currency()); err != nil {
 		return iog.Rate{}, err
@@ -186,7 +185,10 @@ func SolveGeometricRatio(first, total iog.Amount, epochs, den uint64) (iog.Rate,
 	if epochs == 0 || den == 0 {
 		return iog.Rate{}, fmt.Errorf("solve ratio: epochs and denominator must be positive: %w", iog.ErrInvalid)
 	}
-	level, ok := geometricSum(first.Units(), den, den, epochs)
+	if epochs > maxEpochs {
+		return iog.Rate{}, fmt.Errorf("solve ratio: %d epochs, more than the %d a schedule may have: %w", epochs, uint64(maxEpochs), iog.ErrInvalid)
+	}
+	level, ok := geometricSum(first.Units(), den, den, epochs, nil)
 	if ok && level < total.Units() {
 		return iog.Rate{}, fmt.Errorf("solve ratio: %d level epochs of %v emit less than %v: %w", epochs, first, total, iog.ErrInvalid)
 	}
@@ -199,7 +201,7 @@ func SolveGeometricRatio(first, total iog.Amount, epochs, den uint64) (iog.Rate,
 	lo, hi := uint64(0), den // invariant: sum(lo) <= total < sum(hi)
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		if s, ok := geometricSum(first.Units(), mid, den, epochs); ok && s <= total.Units() {
+		if s, ok := geometricSum(first.Units(), mid, den, epochs, nil); ok && s <= total.Units() {
 			lo = mid
 		} else {
 			hi = mid

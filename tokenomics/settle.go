@@ -27,8 +27,11 @@ type Settlement struct {
 // account, so the epoch's whole emission is on the ledger, recorded, and
 // none of it lost. Every mint has an idempotency key derived from the
 // epoch, the device and the wallet, so settling the same epoch again
-// (after a crash part way) completes it without paying twice. An
-// unpaid account that is not open is iog.ErrNotFound, as is any staker's.
+// (after a crash part way) completes it without paying twice, as long as
+// the stakes have not changed in between: if they have, what is left
+// cannot be paid as the first attempt would have paid it, and the retry
+// is iog.ErrConflict. An unpaid account that is not open is
+// iog.ErrNotFound, as is any staker's. On these errors nothing is minted.
 func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distribution, unpaid iog.WalletAddress) (Settlement, error) {
 	what := fmt.Sprintf("settle epoch %d", d.Epoch)
 	if unpaid.IsZero() {
@@ -67,6 +70,29 @@ func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distributio
 			Kind: ledger.Mint, Key: settleKey(d.Epoch, "", unpaid), To: unpaid, Amount: s.Unpaid,
 			Reason: fmt.Sprintf("epoch %d emission no eligible device earned", d.Epoch),
 		})
+	}
+	// Every account must be open before anything is minted, so that a
+	// missing one leaves the epoch unpaid rather than half paid. And a
+	// retry must mint what the first attempt would have: if a mint it
+	// made differs (the stakes changed in between), minting the others
+	// would pay out more than the epoch emitted.
+	checked := map[iog.WalletAddress]bool{unpaid: true}
+	for _, op := range ops {
+		if !checked[op.To] {
+			if _, err := l.Balance(ctx, op.To, iog.IO); err != nil {
+				return Settlement{}, fmt.Errorf("%s: staker account: %w", what, err)
+			}
+			checked[op.To] = true
+		}
+		e, err := l.Entry(ctx, op.Key)
+		switch {
+		case errors.Is(err, iog.ErrNotFound):
+		case err != nil:
+			return Settlement{}, fmt.Errorf("%s: %w", what, err)
+		case e.Op != op:
+			return Settlement{}, fmt.Errorf("%s: entry %d minted %v to %v where the stakes now say %v; settle an epoch before its stakes change: %w",
+				what, e.Seq, e.Op.Amount, op.To, op.Amount, iog.ErrConflict)
+		}
 	}
 	for _, op := range ops {
 		if _, err := l.Apply(ctx, op); err != nil && !errors.Is(err, ledger.ErrReplayed) {

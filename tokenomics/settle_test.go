@@ -1,6 +1,8 @@
 package tokenomics_test
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -58,4 +60,94 @@ func TestSettle(t *testing.T) {
 	after, err := l.Supply(ctx, iog.IO)
 	require.NoError(t, err)
 	require.Equal(t, supply, after, "and nothing is minted without it")
+}
+
+// TestSettleUnopenedStakerChangesNothing: a staker whose account is not
+// open fails the settlement before anything is minted, so the epoch is
+// not left half paid; once the account is open, it settles in full.
+func TestSettleUnopenedStakerChangesNothing(t *testing.T) {
+	clock := iog.NewManualClock(t0)
+	l := ledger.NewMemory(clock)
+	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
+	for i, w := range []iog.WalletAddress{owner, unpaid} { // not co
+		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
+		require.NoError(t, err)
+	}
+	require.NoError(t, book.Register("rig", owner, io("800")))
+	require.NoError(t, book.Stake("rig", owner, io("600")))
+	require.NoError(t, book.Stake("rig", co, io("200")))
+	emission := tokenomics.IONet().Emission(1)
+	d, err := tokenomics.Distribute(1, emission, []tokenomics.RewardCandidate{candidate(t, "rig", "0.25", 4)}, tokenomics.RewardConfig{})
+	require.NoError(t, err)
+
+	_, err = tokenomics.Settle(ctx, l, book, d, unpaid)
+	require.ErrorIs(t, err, iog.ErrNotFound)
+	minted := supply(t, l, iog.IO)
+	require.True(t, minted.IsZero(), "nothing minted: %v", minted)
+
+	_, err = l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-co", Reason: "test", To: co})
+	require.NoError(t, err)
+	_, err = tokenomics.Settle(ctx, l, book, d, unpaid)
+	require.NoError(t, err)
+	require.Equal(t, emission, supply(t, l, iog.IO))
+}
+
+// cutLedger is a ledger that fails every Apply after the first n, as a
+// crash part way through a settlement would leave it.
+type cutLedger struct {
+	ledger.Ledger
+	n int
+}
+
+func (c *cutLedger) Apply(ctx context.Context, op ledger.Op) (ledger.Entry, error) {
+	if c.n == 0 {
+		return ledger.Entry{}, fmt.Errorf("cut: %w", iog.ErrUnavailable)
+	}
+	c.n--
+	return c.Ledger.Apply(ctx, op)
+}
+
+// TestSettleRetry: a settlement cut short is completed by settling again;
+// but once the stakes have changed, the shares differ from those already
+// minted, and the retry is refused before it mints anything more.
+func TestSettleRetry(t *testing.T) {
+	clock := iog.NewManualClock(t0)
+	mem := ledger.NewMemory(clock)
+	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
+	for i, w := range []iog.WalletAddress{owner, co, unpaid} {
+		_, err := mem.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
+		require.NoError(t, err)
+	}
+	require.NoError(t, book.Register("rig", owner, io("800")))
+	require.NoError(t, book.Stake("rig", owner, io("600")))
+	require.NoError(t, book.Stake("rig", co, io("800")))
+	_, err := book.Unstake("rig", owner, io("600")) // the co-staker alone earns
+	require.NoError(t, err)
+	emission := tokenomics.IONet().Emission(1)
+	d, err := tokenomics.Distribute(1, emission, []tokenomics.RewardCandidate{candidate(t, "rig", "0.25", 4)}, tokenomics.RewardConfig{})
+	require.NoError(t, err)
+
+	_, err = tokenomics.Settle(ctx, &cutLedger{Ledger: mem, n: 1}, book, d, unpaid)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	partial := supply(t, mem, iog.IO)
+	require.Positive(t, partial.Sign())
+	require.Less(t, partial.Units(), emission.Units())
+
+	// The owner stakes again before the retry: it would now take a share
+	// of the payout the co-staker was already minted whole.
+	require.NoError(t, book.Stake("rig", owner, io("600")))
+	_, err = tokenomics.Settle(ctx, mem, book, d, unpaid)
+	require.ErrorIs(t, err, iog.ErrConflict)
+	after := supply(t, mem, iog.IO)
+	require.Equal(t, partial, after, "the refused retry minted nothing")
+
+	// With the stakes as they were, the retry completes the epoch.
+	_, err = book.Unstake("rig", owner, io("600"))
+	require.NoError(t, err)
+	_, err = tokenomics.Settle(ctx, mem, book, d, unpaid)
+	require.NoError(t, err)
+	after = supply(t, mem, iog.IO)
+	require.Equal(t, emission, after)
 }

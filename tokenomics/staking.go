@@ -3,6 +3,7 @@ package tokenomics
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -18,8 +19,9 @@ import (
 // Every method validates its input first, and an error leaves the state
 // unchanged. Errors: an unknown device is iog.ErrNotFound, a malformed
 // amount or address iog.ErrInvalid, a withdrawal of more than is staked
-// iog.ErrInsufficientFunds, and a call the state does not allow (a
-// device registered twice) iog.ErrConflict.
+// iog.ErrInsufficientFunds, a stake that would take a device's stake
+// beyond what an amount holds iog.ErrOverflow, and a call the state does
+// not allow (a device registered twice) iog.ErrConflict.
 type Staker interface {
 	// Register declares a device, its owner and the stake it needs
 	// (see RequiredStake).
@@ -34,7 +36,8 @@ type Staker interface {
 	Unstake(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) (Cooldown, error)
 	// Withdraw ends every cooldown of staker's that has run its course and
 	// returns the total, which the caller pays out. It is zero when none
-	// has.
+	// has. Cooldowns that together exceed what an amount holds are ended
+	// over several calls, oldest first.
 	Withdraw(staker iog.WalletAddress) (iog.Amount, error)
 	// Device reports a device's stake.
 	Device(dev iog.DeviceID) (DeviceStake, error)
@@ -276,17 +279,32 @@ func (b *StakeBook) Stake(dev iog.DeviceID, staker iog.WalletAddress, amount iog
 	if err != nil {
 		return err
 	}
+	// Every sum over the device's stake (its report, a slash's share-out)
+	// fits an amount because the whole of it does.
+	if total := b.stakeOn(dev, d); amount.Units() > math.MaxInt64-total {
+		return fmt.Errorf("%s: %v more on the %v staked: %w", what, amount, iog.NewAmount(total, iog.IO), iog.ErrOverflow)
+	}
 	i := d.position(staker)
 	if i < 0 {
 		d.positions = append(d.positions, Position{Staker: staker, Active: iog.Zero(iog.IO)})
 		i = len(d.positions) - 1
 	}
-	sum, err := d.positions[i].Active.Add(amount)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	d.positions[i].Active = sum
+	d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()+amount.Units(), iog.IO)
 	return nil
+}
+
+// stakeOn returns all the stake on a device: active, cooling and held.
+func (b *StakeBook) stakeOn(dev iog.DeviceID, d *deviceBook) int64 {
+	total := d.held
+	for _, p := range d.positions {
+		total += p.Active.Units()
+	}
+	for _, c := range b.cooldowns {
+		if c.Device == dev {
+			total += c.Amount.Units()
+		}
+	}
+	return total
 }
 
 // Unstake implements Staker.
@@ -324,12 +342,20 @@ func (b *StakeBook) Withdraw(staker iog.WalletAddress) (iog.Amount, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	var total int64
-	for id, c := range b.cooldowns {
+	var due []*Cooldown
+	for _, c := range b.cooldowns {
 		if c.Staker == staker && !now.Before(c.Ready) {
-			total += c.Amount.Units()
-			delete(b.cooldowns, id)
+			due = append(due, c)
 		}
+	}
+	slices.SortFunc(due, func(a, b *Cooldown) int { return cmp.Compare(a.ID, b.ID) })
+	var total int64
+	for _, c := range due {
+		if c.Amount.Units() > math.MaxInt64-total {
+			continue // more than an amount holds: left for the next call
+		}
+		total += c.Amount.Units()
+		delete(b.cooldowns, c.ID)
 	}
 	return iog.NewAmount(total, iog.IO), nil
 }

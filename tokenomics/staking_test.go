@@ -1,10 +1,13 @@
 package tokenomics_test
 
 import (
+	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
@@ -284,4 +287,95 @@ func TestStakingConservation(t *testing.T) {
 			require.Equal(t, staked, held+withdrawn+burned, "seed %d", seed)
 		}
 	}
+}
+
+// TestStakeBookConcurrent runs stakers, slashes, reward shares and
+// withdrawals on one book from several goroutines (run it with -race):
+// StakeBook says it is safe for concurrent use, and no IO may be created
+// or lost when the calls interleave.
+func TestStakeBookConcurrent(t *testing.T) {
+	b, clock := newBook()
+	assert.NoError(t, b.Register("rig", wallet(1), io("100")))
+	var staked, withdrawn, burned [4]int64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		w := wallet(byte(g + 1))
+		wg.Go(func() {
+			for i := range 200 {
+				if b.Stake("rig", w, io("10")) == nil {
+					staked[g] += 10e8
+				}
+				_, _ = b.Unstake("rig", w, io("3"))
+				if _, err := b.ShareReward("rig", io("1")); err != nil {
+					assert.ErrorIs(t, err, iog.ErrConflict)
+				}
+				if i%20 == 0 {
+					if s, err := b.ProposeSlash("rig", io("5"), tokenomics.FalsifiedData, "bad telemetry"); err == nil {
+						_, _ = b.Appeal(s.ID, w, "not us")
+						if r, err := b.ResolveSlash(s.ID, g%2 == 0); err == nil && r.State == tokenomics.SlashBurned {
+							burned[g] += r.Amount.Units()
+						}
+					}
+					clock.Advance(24 * time.Hour)
+				}
+				got, err := b.Withdraw(w)
+				assert.NoError(t, err)
+				withdrawn[g] += got.Units()
+				_, err = b.Device("rig")
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	d, err := b.Device("rig")
+	require.NoError(t, err)
+	var in, out int64
+	for g := range 4 {
+		in += staked[g]
+		out += withdrawn[g] + burned[g]
+	}
+	require.Positive(t, out)
+	require.Equal(t, in, out+d.Active.Units()+d.Cooling.Units()+d.Held.Units(), "nothing created or lost")
+}
+
+// TestStakeOverflow: a device's stake, active, cooling and held together,
+// and a withdrawal, never pass what an amount holds; the stake that would
+// is refused and changes nothing.
+func TestStakeOverflow(t *testing.T) {
+	b, clock := newBook()
+	most := iog.NewAmount(math.MaxInt64, iog.IO)
+	for _, d := range []iog.DeviceID{"a", "b"} {
+		require.NoError(t, b.Register(d, wallet(1), io("1")))
+		require.NoError(t, b.Stake(d, wallet(1), most))
+	}
+	before, err := b.Device("a")
+	require.NoError(t, err)
+	require.ErrorIs(t, b.Stake("a", wallet(2), iog.NewAmount(1, iog.IO)), iog.ErrOverflow, "a co-staker's stake")
+	_, err = b.Unstake("a", wallet(1), io("1"))
+	require.NoError(t, err)
+	require.ErrorIs(t, b.Stake("a", wallet(1), io("1")), iog.ErrOverflow, "stake back while cooling")
+	after, err := b.Device("a")
+	require.NoError(t, err)
+	require.Equal(t, before.Positions[0].Active.Units()-1e8, after.Positions[0].Active.Units())
+	require.Len(t, after.Positions, 1, "the refused co-staker has no position")
+	require.Equal(t, int64(math.MaxInt64), after.Active.Units()+after.Cooling.Units())
+
+	// Two devices' cooldowns exceed an amount together: each withdrawal
+	// pays what fits and leaves the rest for the next.
+	_, err = b.Unstake("a", wallet(1), after.Positions[0].Active)
+	require.NoError(t, err)
+	_, err = b.Unstake("b", wallet(1), most)
+	require.NoError(t, err)
+	clock.Advance(tokenomics.DefaultCooldown)
+	var total []int64
+	for range 3 {
+		got, err := b.Withdraw(wallet(1))
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, got.Sign(), 0)
+		total = append(total, got.Units())
+	}
+	require.Equal(t, int64(math.MaxInt64), total[0], "the first withdrawal is one device's worth")
+	require.Equal(t, int64(math.MaxInt64), total[1])
+	require.Zero(t, total[2])
+	require.Empty(t, b.Cooldowns(wallet(1)))
 }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/internetofgpus/iog"
 )
@@ -52,7 +53,16 @@ func (b *book) replayed(op Op) (Entry, bool, error) {
 	if e.Op != op {
 		return Entry{}, true, fmt.Errorf("%v %q: the key was used by entry %d for a different %v: %w", op.Kind, op.Key, e.Seq, e.Op.Kind, iog.ErrConflict)
 	}
-	return e, true, fmt.Errorf("%v %q: entry %d: %w", op.Kind, op.Key, e.Seq, ErrReplayed)
+	return e.clone(), true, fmt.Errorf("%v %q: entry %d: %w", op.Kind, op.Key, e.Seq, ErrReplayed)
+}
+
+// clone returns a copy of e that shares no memory with it, so that what a
+// caller does with an entry it was given cannot change the ledger's
+// record.
+func (e Entry) clone() Entry {
+	e.Balances = slices.Clone(e.Balances)
+	e.Signature = slices.Clone(e.Signature)
+	return e
 }
 
 // check returns why op cannot be applied to the current state, or nil.
@@ -214,7 +224,8 @@ func (b *book) balance(w iog.WalletAddress, c iog.Currency) Balance {
 	return Balance{Account: w, Currency: c, Available: iog.NewAmount(a.avail[c], c), Held: iog.NewAmount(a.held[c], c)}
 }
 
-// commit records e, applied, under its key.
+// commit records e, applied, under its key. The ledgers give callers
+// clones of it.
 func (b *book) commit(e Entry) {
 	b.seq = e.Seq
 	b.keys[e.Op.Key] = e

@@ -161,7 +161,7 @@ func (l *File) Apply(ctx context.Context, op Op) (Entry, error) {
 	}
 	l.book.commit(e)
 	l.last = e.Hash
-	return e, nil
+	return e.clone(), nil
 }
 
 // append writes a record at the end and syncs it. On failure it cuts the

@@ -62,8 +62,12 @@ func TestFileReopens(t *testing.T) {
 	require.Equal(t, io("999"), available(t, l, wallet(1), iog.IO))
 	require.Equal(t, io("1"), available(t, l, wallet(2), iog.IO))
 	// A retry of an op from before the restart is still recognized.
-	_, err := l.Apply(ctx, transferOp(4))
+	replayed, err := l.Apply(ctx, transferOp(4))
 	require.ErrorIs(t, err, ledger.ErrReplayed)
+	found, err := l.Entry(ctx, transferOp(4).Key)
+	require.NoError(t, err)
+	require.Equal(t, replayed, found)
+	require.Equal(t, transferOp(4), found.Op, "the entry read back is the op applied")
 	e := apply(t, l, transferOp(5))
 	require.Equal(t, uint64(9), e.Seq)
 	require.True(t, ed25519.Verify(authority.Public().(ed25519.PublicKey), e.Hash[:], e.Signature))
@@ -127,6 +131,34 @@ func TestFileTamper(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrUnauthorized)
 }
 
+// TestFileVerifyNamesTamperedEntry: one byte edited on disk under an open
+// ledger is caught by its Verify, which names the entry; with the byte
+// put back, the ledger verifies again.
+func TestFileVerifyNamesTamperedEntry(t *testing.T) {
+	path, ends := writeSample(t, 4)
+	l := openFile(t, path)
+	defer l.Close()
+	disk, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer disk.Close()
+	start := int64(40) // the header
+	for i, end := range ends {
+		off := (start + end) / 2
+		b := make([]byte, 1)
+		_, err := disk.ReadAt(b, off)
+		require.NoError(t, err)
+		_, err = disk.WriteAt([]byte{b[0] ^ 0x04}, off)
+		require.NoError(t, err)
+		err = l.Verify(ctx)
+		require.ErrorIs(t, err, ledger.ErrTampered, "byte %d", off)
+		require.Contains(t, err.Error(), fmt.Sprintf("entry %d ", i+1))
+		_, err = disk.WriteAt(b, off)
+		require.NoError(t, err)
+		require.NoError(t, l.Verify(ctx))
+		start = end
+	}
+}
+
 // TestFileEveryByteEdit: no single-byte edit anywhere in the file goes
 // unnoticed.
 func TestFileEveryByteEdit(t *testing.T) {
@@ -163,6 +195,47 @@ func TestFileTornTail(t *testing.T) {
 		require.NoError(t, l.Verify(ctx))
 		require.NoError(t, l.Close())
 	}
+}
+
+// TestFileZeroedTail: a crash can leave the file longer than what was
+// written, the end filled with zeros (the size reached the disk, the data
+// did not). That is a torn tail, not tampering: refused as such, and cut
+// off on request like any other.
+func TestFileZeroedTail(t *testing.T) {
+	path, _ := writeSample(t, 2)
+	orig, err := os.ReadFile(path)
+	require.NoError(t, err)
+	for _, zeros := range []int{1, 8, 300, 4096} {
+		require.NoError(t, os.WriteFile(path, append(append([]byte(nil), orig...), make([]byte, zeros)...), 0o600))
+		_, err := ledger.VerifyFile(path, authority.Public().(ed25519.PublicKey))
+		require.ErrorIs(t, err, ledger.ErrTornTail, "%d zeros", zeros)
+		_, err = ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0)})
+		require.ErrorIs(t, err, ledger.ErrTornTail, "%d zeros", zeros)
+		l, err := ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: true})
+		require.NoError(t, err, "%d zeros", zeros)
+		require.NoError(t, l.Verify(ctx))
+		require.NoError(t, l.Close())
+		got, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.Equal(t, orig, got, "the zeros are cut off")
+	}
+	// A new ledger, its header alone on disk, then zeros.
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, openFile(t, empty).Close())
+	header, err := os.ReadFile(empty)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(empty, append(header, make([]byte, 100)...), 0o600))
+	l, err := ledger.OpenFile(ctx, empty, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: true})
+	require.NoError(t, err)
+	require.NoError(t, l.Verify(ctx))
+	require.NoError(t, l.Close())
+
+	// Zeros in place of a record that is not the last are tampering.
+	data := append([]byte(nil), orig...)
+	copy(data[40:48], make([]byte, 8))
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	_, err = ledger.VerifyFile(path, authority.Public().(ed25519.PublicKey))
+	require.ErrorIs(t, err, ledger.ErrTampered)
 }
 
 // The crash test: a child process (this test binary, re-executed) applies

@@ -37,6 +37,10 @@ type Ledger interface {
 	// Supply returns what has been minted and not burned of a currency:
 	// the sum of every account's available and held balance in it.
 	Supply(ctx context.Context, c iog.Currency) (iog.Amount, error)
+	// Entry returns the entry applied under an idempotency key, so a
+	// caller can tell whether a step of an interrupted sequence was made.
+	// A key never applied is iog.ErrNotFound.
+	Entry(ctx context.Context, key string) (Entry, error)
 }
 
 // ErrReplayed reports an Op whose idempotency key was already applied to

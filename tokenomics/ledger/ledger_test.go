@@ -128,6 +128,27 @@ func TestLedgerIdempotency(t *testing.T) {
 			require.ErrorIs(t, err, iog.ErrConflict)
 			require.Equal(t, first, again, "a retry returns the original entry")
 			require.Equal(t, io("6"), available(t, l, alice, iog.IO), "and applies once")
+			found, err := l.Entry(ctx, "pay-1")
+			require.NoError(t, err)
+			require.Equal(t, first, found, "the entry is found by its key")
+			_, err = l.Entry(ctx, "pay-2")
+			require.ErrorIs(t, err, iog.ErrNotFound)
+
+			// What a caller does with an entry it was given does not change
+			// the ledger's record of it.
+			for _, e := range []ledger.Entry{first, again, found} {
+				e.Balances[0].Available = io("1000000")
+				e.Balances = append(e.Balances[:0], ledger.Balance{})
+				if len(e.Signature) > 0 {
+					e.Signature[0] ^= 1
+				}
+			}
+			kept, err := l.Entry(ctx, "pay-1")
+			require.NoError(t, err)
+			require.Equal(t, io("6"), kept.Balances[0].Available)
+			require.Len(t, kept.Balances, 2)
+			_, err = l.Apply(ctx, op)
+			require.ErrorIs(t, err, ledger.ErrReplayed)
 
 			other := op
 			other.Amount = io("5")

@@ -40,7 +40,7 @@ func (m *Memory) Apply(ctx context.Context, op Op) (Entry, error) {
 	e := Entry{Seq: m.book.seq + 1, Time: m.clock.Now().UTC(), Op: op}
 	e.Balances = m.book.apply(op)
 	m.book.commit(e)
-	return e, nil
+	return e.clone(), nil
 }
 
 // state is a book behind a lock: what both ledgers answer queries from.
@@ -61,4 +61,15 @@ func (s *state) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.book.supplyOf(c)
+}
+
+// Entry implements Ledger.
+func (s *state) Entry(ctx context.Context, key string) (Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.book.keys[key]
+	if !ok {
+		return Entry{}, fmt.Errorf("entry %q: no operation was applied under that key: %w", key, iog.ErrNotFound)
+	}
+	return e.clone(), nil
 }

@@ -167,7 +167,8 @@ type scanResult struct {
 // fresh book and compares the recorded balances with the replayed ones.
 // want, when not nil, is the authority the header must name. A record
 // that fails is ErrTampered naming the entry; an incomplete last record is
-// reported in torn, not as an error. scan never panics on any input.
+// reported in torn, not as an error, and so is an end of the file that is
+// all zeros from a record boundary on. scan never panics on any input.
 func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 	res := scanResult{book: newBook()}
 	if len(data) < headerLen {
@@ -188,10 +189,18 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 	off := headerLen
 	for off < len(data) {
 		seq := res.entries + 1
+		rest := data[off:]
 		fail := func(format string, args ...any) (scanResult, error) {
+			if allZero(rest) {
+				// The file grew but the record never reached it: a crash
+				// can leave the end of a file zero-filled. Torn, not
+				// tampered (cutting records off the end is not
+				// detectable anyway).
+				res.torn, res.good = true, int64(off)
+				return res, nil
+			}
 			return res, fmt.Errorf("entry %d (offset %d): %s: %w", seq, off, fmt.Sprintf(format, args...), ErrTampered)
 		}
-		rest := data[off:]
 		if len(rest) < frameLen {
 			res.torn = true
 			break
@@ -248,6 +257,16 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 		res.good = int64(headerLen)
 	}
 	return res, nil
+}
+
+// allZero reports whether every byte of b is zero.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func equalBalances(a, b []Balance) bool {

@@ -1,0 +1,215 @@
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/yamux"
+	"golang.org/x/time/rate"
+)
+
+// Defaults shared by the relay, the agent and the client.
+const (
+	// DefaultKeepAlive is how often a connection is pinged; with the
+	// default PeerTimeout, a dead peer is noticed within three times this.
+	DefaultKeepAlive = 5 * time.Second
+	// DefaultHandshakeTimeout bounds a TLS handshake plus hello, and the
+	// open frame of a stream.
+	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultStreamWindow is the most a stream may have in flight: it
+	// should cover bandwidth × RTT of the path, and 4 MiB does 1 Gbit/s at
+	// 32 ms. Memory is taken only while data waits to be read, so an idle
+	// stream costs nothing of it.
+	DefaultStreamWindow = 4 << 20
+	// copyBufferSize is the chunk each splice moves at a time; a large one
+	// makes for large multiplexer frames and few TLS records.
+	copyBufferSize = 128 << 10
+)
+
+// ConnConfig holds the settings every tunnel connection shares, on the
+// relay, the agent and the client alike. Each zero value takes the default
+// its field names.
+type ConnConfig struct {
+	// Logger receives connection events and refusals; nil is
+	// slog.Default().
+	Logger *slog.Logger
+	// KeepAlive is the ping interval of every connection; zero is
+	// DefaultKeepAlive.
+	KeepAlive time.Duration
+	// PeerTimeout is how long a ping may go unanswered, or a write wait
+	// for the connection, before the peer counts as dead and the
+	// connection is closed; zero is twice KeepAlive. A dead peer is thus
+	// noticed within KeepAlive + PeerTimeout. Pings queue behind data, so
+	// a busy connection needs the slack.
+	PeerTimeout time.Duration
+	// HandshakeTimeout bounds a connection's TLS handshake and hello, and a
+	// stream's open; zero is DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// StreamWindow is the multiplexer's per-stream window in bytes; zero is
+	// DefaultStreamWindow.
+	StreamWindow uint32
+}
+
+// withDefaults fills the zero fields.
+func (c ConnConfig) withDefaults() ConnConfig {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.PeerTimeout <= 0 {
+		c.PeerTimeout = 2 * c.KeepAlive
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.StreamWindow == 0 {
+		c.StreamWindow = DefaultStreamWindow
+	}
+	return c
+}
+
+// ioDeadline is a connection deadline d from now. Deadlines of net.Conn
+// are wall-clock instants, so this, at the I/O edge, is the one place the
+// package reads the wall clock; rental expiries go through an iog.Clock.
+func ioDeadline(d time.Duration) time.Time { return time.Now().Add(d) }
+
+// muxConfig is the multiplexer configuration of every tunnel connection.
+func (cc ConnConfig) muxConfig(logger *slog.Logger) *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.AcceptBacklog = 1024
+	c.EnableKeepAlive = true
+	c.KeepAliveInterval = cc.KeepAlive
+	c.ConnectionWriteTimeout = cc.PeerTimeout
+	c.MaxStreamWindowSize = cc.StreamWindow
+	c.StreamOpenTimeout = 30 * time.Second
+	c.StreamCloseTimeout = time.Minute
+	c.LogOutput = nil
+	c.Logger = slog.NewLogLogger(logger.With("part", "yamux").Handler(), slog.LevelDebug)
+	return c
+}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// meter counts the bytes a copy moves and may hold it to a rate.
+type meter struct {
+	bytes   *atomic.Uint64
+	limiter *rate.Limiter // nil: unlimited
+}
+
+// copyMetered copies src to dst until EOF or an error, adding every byte
+// written to m and waiting on m's limiter before each chunk.
+func copyMetered(ctx context.Context, dst io.Writer, src io.Reader, m meter) error {
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
+	if m.limiter != nil && m.limiter.Limit() != rate.Inf && m.limiter.Burst() < len(buf) {
+		buf = buf[:max(1, m.limiter.Burst())]
+	}
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			if m.limiter != nil {
+				if err := m.limiter.WaitN(ctx, n); err != nil {
+					return err
+				}
+			}
+			w, werr := dst.Write(buf[:n])
+			if m.bytes != nil {
+				m.bytes.Add(uint64(w))
+			}
+			if werr != nil {
+				return werr
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// halfCloser is a connection whose write side can be closed alone.
+type halfCloser interface{ CloseWrite() error }
+
+// closeWrite ends the write side of c: TCP's CloseWrite, or Close for a
+// multiplexed stream, whose Close is a half close already.
+func closeWrite(c net.Conn) {
+	if hc, ok := c.(halfCloser); ok {
+		_ = hc.CloseWrite()
+		return
+	}
+	_ = c.Close()
+}
+
+// splice copies a to b and b to a until both directions end, then closes
+// both. An end of input half-closes the other side, so a request and its
+// response can follow each other as on one TCP connection. A failure in
+// either direction, ctx ending, or cut firing aborts both. It returns the
+// first failure, if any.
+func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan time.Time) error {
+	errs := make(chan error, 2)
+	abort := func() {
+		_ = a.SetDeadline(pastDeadline)
+		_ = b.SetDeadline(pastDeadline)
+	}
+	run := func(dst, src net.Conn, m meter) {
+		err := copyMetered(ctx, dst, src, m)
+		if err != nil {
+			abort()
+		} else {
+			closeWrite(dst)
+		}
+		errs <- err
+	}
+	go run(b, a, aToB)
+	go run(a, b, bToA)
+	var first error
+	for done := 0; done < 2; {
+		select {
+		case err := <-errs:
+			done++
+			if first == nil && err != nil {
+				first = err
+			}
+		case <-cut:
+			cut = nil
+			first = errCut
+			abort()
+		case <-ctx.Done():
+			ctx = context.Background() // abort once
+			abort()
+		}
+	}
+	_ = a.Close()
+	_ = b.Close()
+	if errors.Is(first, errCut) {
+		return errCut
+	}
+	return first
+}
+
+// errCut reports a stream closed because its authorization ran out.
+var errCut = errors.New("stream closed: its rental has ended")
+
+// stream is a multiplexed stream with TCP's closing semantics: CloseWrite
+// ends the sending side alone (the peer reads EOF), Close ends both.
+type stream struct{ *yamux.Stream }
+
+// CloseWrite half-closes the stream.
+func (s stream) CloseWrite() error { return s.Stream.Close() }
+
+// Close closes both directions: reads pending or to come fail.
+func (s stream) Close() error {
+	_ = s.Stream.SetReadDeadline(pastDeadline)
+	return s.Stream.Close()
+}

@@ -110,18 +110,25 @@ func (n *testNet) startRelay(addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.NoError(t, err)
+	n.relay, n.addr = relay, ln.Addr().String()
+	n.stop = background(t, func(ctx context.Context) error { return relay.Serve(ctx, ln) })
+}
+
+// background runs run until the returned stop is called, or the test
+// ends, and checks that it returns nil.
+func background(t *testing.T, run func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- relay.Serve(ctx, ln) }()
-	n.relay, n.addr = relay, ln.Addr().String()
+	go func() { done <- run(ctx) }()
 	var once sync.Once
-	n.stop = func() {
+	stop = func() {
 		once.Do(func() {
 			cancel()
 			require.NoError(t, <-done)
 		})
 	}
-	t.Cleanup(n.stop)
+	t.Cleanup(stop)
+	return stop
 }
 
 // newEchoNet is a test net whose device gpu-1, rented to engineer for an
@@ -162,18 +169,7 @@ func (n *testNet) startAgent(device iog.DeviceID, key ed25519.PrivateKey, ports 
 	}
 	agent, err := tunnel.NewAgent(cfg)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- agent.Run(ctx) }()
-	var once sync.Once
-	a := &testAgent{agent: agent, device: device, stop: func() {
-		once.Do(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-	}}
-	t.Cleanup(a.stop)
-	return a
+	return &testAgent{agent: agent, device: device, stop: background(t, agent.Run)}
 }
 
 // waitOnline waits until the relay sees device.

@@ -46,7 +46,8 @@ type AgentConfig struct {
 	Clock iog.Clock
 	// ConnConfig sets logging, keepalives, timeouts and windows.
 	ConnConfig
-	// Dial opens the TCP connection to the relay; nil is a net.Dialer's.
+	// Dial opens TCP connections, to the relay and to the local ports; nil
+	// is a net.Dialer's.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
@@ -188,7 +189,7 @@ func (a *Agent) serveStream(ctx context.Context, st *yamux.Stream) {
 		}
 		addr := net.JoinHostPort(a.cfg.Host, strconv.Itoa(int(req.port)))
 		dctx, cancel := context.WithTimeout(ctx, a.cfg.HandshakeTimeout)
-		local, err := (&net.Dialer{}).DialContext(dctx, "tcp", addr)
+		local, err := a.dial.dial(dctx, "tcp", addr)
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("device %s port %d: %w: %w", a.cfg.Device, req.port, iog.ErrUnavailable, err)

@@ -273,3 +273,5 @@ func isClosedErr(err error) bool {
 type ed25519PublicKey = ed25519.PublicKey
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func iogDevice(s string) iog.DeviceID { return iog.DeviceID(s) }

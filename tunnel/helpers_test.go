@@ -59,7 +59,7 @@ func (l *logBuffer) String() string {
 
 // testNet is a relay on loopback with its rentals and clock.
 type testNet struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *iog.ManualClock
 	rentals *tunnel.Rentals
 	relay   *tunnel.Relay
@@ -73,7 +73,7 @@ type testNet struct {
 // relayKey is the relay's key in every test.
 var relayKey = keyFrom(200)
 
-func newTestNet(t *testing.T, tweak func(*tunnel.RelayConfig)) *testNet {
+func newTestNet(t testing.TB, tweak func(*tunnel.RelayConfig)) *testNet {
 	t.Helper()
 	cert, err := tunnel.NewCertificate(relayKey)
 	require.NoError(t, err)
@@ -116,7 +116,7 @@ func (n *testNet) startRelay(addr string) {
 
 // background runs run until the returned stop is called, or the test
 // ends, and checks that it returns nil.
-func background(t *testing.T, run func(context.Context) error) (stop func()) {
+func background(t testing.TB, run func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx) }()
@@ -133,7 +133,7 @@ func background(t *testing.T, run func(context.Context) error) (stop func()) {
 
 // newEchoNet is a test net whose device gpu-1, rented to engineer for an
 // hour, exposes an echo server and the extra ports.
-func newEchoNet(t *testing.T, tweak func(*tunnel.RelayConfig), extra ...uint16) (*testNet, *testAgent, uint16) {
+func newEchoNet(t testing.TB, tweak func(*tunnel.RelayConfig), extra ...uint16) (*testNet, *testAgent, uint16) {
 	t.Helper()
 	n := newTestNet(t, tweak)
 	echoPort := serve(t, echo)
@@ -198,7 +198,7 @@ func (n *testNet) rent(cluster iog.ClusterID, renter ed25519.PrivateKey, d time.
 
 // serve runs a TCP server on loopback that handles each connection with h,
 // and returns its port.
-func serve(t *testing.T, h func(net.Conn)) uint16 {
+func serve(t testing.TB, h func(net.Conn)) uint16 {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -222,7 +222,7 @@ func serve(t *testing.T, h func(net.Conn)) uint16 {
 	return portOf(t, ln.Addr())
 }
 
-func portOf(t *testing.T, a net.Addr) uint16 {
+func portOf(t testing.TB, a net.Addr) uint16 {
 	_, p, err := net.SplitHostPort(a.String())
 	require.NoError(t, err)
 	port, err := strconv.Atoi(p)
@@ -239,7 +239,7 @@ func echo(c net.Conn) {
 }
 
 // serveHTTP runs an HTTP server on loopback and returns its port.
-func serveHTTP(t *testing.T, h http.Handler) uint16 {
+func serveHTTP(t testing.TB, h http.Handler) uint16 {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -247,7 +247,7 @@ func serveHTTP(t *testing.T, h http.Handler) uint16 {
 }
 
 // freePort returns a loopback port with nothing listening on it.
-func freePort(t *testing.T) uint16 {
+func freePort(t testing.TB) uint16 {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	p := portOf(t, ln.Addr())
@@ -256,7 +256,7 @@ func freePort(t *testing.T) uint16 {
 }
 
 // echoOnce writes msg on c and reads as many bytes back.
-func echoOnce(t *testing.T, c net.Conn, msg []byte) {
+func echoOnce(t testing.TB, c net.Conn, msg []byte) {
 	t.Helper()
 	_, err := c.Write(msg)
 	require.NoError(t, err)

@@ -1,0 +1,172 @@
+package tunnel_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"runtime"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tunnel"
+)
+
+// sink reads a connection to its end, then answers one byte, so a writer
+// knows everything arrived.
+func sink(c net.Conn) {
+	_, _ = io.Copy(io.Discard, c)
+	_, _ = c.Write([]byte{1})
+}
+
+const benchChunk = 1 << 20
+
+// pushThrough writes b.N chunks on conn, half-closes it and waits for the
+// sink's answer.
+func pushThrough(b *testing.B, conn net.Conn) {
+	chunk := make([]byte, benchChunk)
+	b.SetBytes(benchChunk)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := conn.Write(chunk); err != nil {
+			b.Fatal(err)
+		}
+	}
+	require.NoError(b, conn.(interface{ CloseWrite() error }).CloseWrite())
+	_, err := io.ReadFull(conn, make([]byte, 1))
+	require.NoError(b, err)
+	b.StopTimer()
+	_ = conn.Close()
+}
+
+func benchNet(b *testing.B, extra ...uint16) (*testNet, uint16) {
+	n, _, echoPort := newEchoNet(b, nil, extra...)
+	return n, echoPort
+}
+
+func BenchmarkThroughputRelay(b *testing.B) {
+	sinkPort := serve(b, sink)
+	n, _ := benchNet(b, sinkPort)
+	conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", sinkPort)
+	require.NoError(b, err)
+	pushThrough(b, conn)
+}
+
+func BenchmarkThroughputDirectTCP(b *testing.B) {
+	sinkPort := serve(b, sink)
+	conn, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(sinkPort))))
+	require.NoError(b, err)
+	pushThrough(b, conn)
+}
+
+// BenchmarkThroughputDirectTLS is one TLS 1.3 hop, the cipher's share of
+// the relay's work: the relayed path crosses two such hops.
+func BenchmarkThroughputDirectTLS(b *testing.B) {
+	cert, err := tunnel.NewCertificate(relayKey)
+	require.NoError(b, err)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert}})
+	require.NoError(b, err)
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		sink(c)
+	}()
+	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true})
+	require.NoError(b, err)
+	pushThrough(b, conn)
+}
+
+// BenchmarkStreamOpen measures a new stream plus a one-byte echo, and
+// reports its latency percentiles.
+func BenchmarkStreamOpen(b *testing.B) {
+	n, echoPort := benchNet(b)
+	c := n.client(engineer)
+	ctx := context.Background()
+	warm, err := c.Dial(ctx, "gpu-1", echoPort)
+	require.NoError(b, err)
+	_ = warm.Close()
+	lat := make([]time.Duration, 0, b.N)
+	one := []byte{7}
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		conn, err := c.Dial(ctx, "gpu-1", echoPort)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := conn.Write(one); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(conn, make([]byte, 1)); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		_ = conn.Close()
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkIdleTunnelMemory connects idle workers and reports the heap and
+// goroutines each costs, relay side and agent side together.
+func BenchmarkIdleTunnelMemory(b *testing.B) {
+	const tunnels = 200
+	for range b.N {
+		func() {
+			n := newTestNet(b, nil)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			g0 := runtime.NumGoroutine()
+			agents := make([]*testAgent, 0, tunnels)
+			for i := range tunnels {
+				dev := iog.DeviceID("idle-" + strconv.Itoa(i))
+				agents = append(agents, n.startAgent(dev, keyFrom(byte(i)), []uint16{22}, nil))
+			}
+			for _, a := range agents {
+				n.waitOnline(a.device)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/tunnels, "heap-B/tunnel")
+			b.ReportMetric(float64(runtime.NumGoroutine()-g0)/tunnels, "goroutines/tunnel")
+			for _, a := range agents {
+				a.stop()
+			}
+			n.stop()
+		}()
+	}
+}
+
+// BenchmarkReconnect measures the time from a relay restart to the worker
+// being reachable again, with a 10 ms initial backoff.
+func BenchmarkReconnect(b *testing.B) {
+	n, echoPort := benchNet(b)
+	c := n.client(engineer)
+	var total time.Duration
+	for range b.N {
+		addr := n.addr
+		n.stop()
+		t0 := time.Now()
+		n.startRelay(addr)
+		for !n.relay.Online("gpu-1") {
+			time.Sleep(100 * time.Microsecond)
+		}
+		conn, err := c.Dial(context.Background(), "gpu-1", echoPort)
+		require.NoError(b, err)
+		total += time.Since(t0)
+		_ = conn.Close()
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms/reconnect")
+}

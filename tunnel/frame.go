@@ -272,8 +272,18 @@ func (r result) err() error {
 	if r.code == resultOK {
 		return nil
 	}
-	return fmt.Errorf("relay refused: %s: %w", r.message, resultErrors[r.code])
+	return &refusal{message: r.message, kind: resultErrors[r.code]}
 }
+
+// refusal is an error the far end sent: its message already names its
+// kind, which errors.Is finds through Unwrap.
+type refusal struct {
+	message string
+	kind    error
+}
+
+func (e *refusal) Error() string { return "refused: " + e.message }
+func (e *refusal) Unwrap() error { return e.kind }
 
 // openReq is the payload of an open frame: the device and port to reach.
 // On the relay-to-worker leg the device is the worker's own.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -275,3 +276,9 @@ type ed25519PublicKey = ed25519.PublicKey
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func iogDevice(s string) iog.DeviceID { return iog.DeviceID(s) }
+
+// cert2 is a certificate with no leaf.
+func cert2() tls.Certificate { return tls.Certificate{} }
+
+// dummyListener is a listener that is never used.
+type dummyListener struct{ net.Listener }

@@ -138,7 +138,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // whether the relay accepted it.
 func (a *Agent) runOnce(ctx context.Context) (bool, error) {
 	h := hello{role: roleWorker, device: a.cfg.Device, ports: a.cfg.Ports}
-	conn, err := dialRelay(ctx, a.dial, h, a.cfg.Key)
+	conn, err := dialRelay(ctx, a.dial, h, a.cfg.Key, a.cfg.Privacy)
 	if err != nil {
 		return false, err
 	}

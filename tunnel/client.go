@@ -91,7 +91,7 @@ func (c *Client) session(ctx context.Context) (*yamux.Session, error) {
 	if c.sess != nil && !c.sess.IsClosed() {
 		return c.sess, nil
 	}
-	conn, err := dialRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key)
+	conn, err := dialRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.Privacy)
 	if err != nil {
 		return nil, err
 	}

@@ -26,4 +26,8 @@
 // direct path, and falls back to a stream through the relay; either way
 // the link is TLS 1.3 between the nodes' own keys, which the relay cannot
 // read.
+//
+// Privacy, off by default, pads a connection's traffic into fixed-size
+// cells and jitters its writes, so that an observer of the relay learns
+// less from the traffic's shape.
 package tunnel

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"io"
+	"net"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -102,6 +103,7 @@ func FuzzHello(f *testing.F) {
 	worker := good(hello{role: roleWorker, device: "gpu-1", ports: []uint16{22, 8265}})
 	f.Add(worker)
 	f.Add(good(hello{role: roleEngineer}))
+	f.Add(good(hello{role: roleEngineer, flags: helloFlagPad}))
 	f.Add(worker[:len(worker)-1])
 	f.Add([]byte{byte(frameHello), 0, 1, 3})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -172,3 +174,57 @@ func TestFrameBounds(t *testing.T) {
 		require.ErrorIs(t, r.err(), sentinel)
 	}
 }
+
+// FuzzPaddedCells feeds arbitrary bytes to the padded-cell reader: it must
+// return only data a cell can hold, and fail as ErrInvalid or a short read.
+func FuzzPaddedCells(f *testing.F) {
+	var wire bytes.Buffer
+	w := withPrivacy(nopConn{w: &wire}, Privacy{Pad: true}, true)
+	_, _ = w.Write([]byte("hello"))
+	_, _ = w.Write(bytes.Repeat([]byte{9}, 3000))
+	f.Add(wire.Bytes())
+	f.Add([]byte{0xff, 0xff})
+	f.Add(make([]byte, CellSize))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var cell [CellSize]byte
+		r := bytes.NewReader(data)
+		for range len(data)/CellSize + 1 {
+			got, err := readCell(r, &cell)
+			if err != nil {
+				require.True(t, errors.Is(err, iog.ErrInvalid) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF), "%v", err)
+				return
+			}
+			require.LessOrEqual(t, len(got), cellData)
+		}
+	})
+}
+
+func TestPaddedCellsRoundTrip(t *testing.T) {
+	var wire bytes.Buffer
+	w := withPrivacy(nopConn{w: &wire}, Privacy{Pad: true}, true)
+	var sent []byte
+	for _, n := range []int{0, 1, cellData - 1, cellData, cellData + 1, 5000} {
+		p := bytes.Repeat([]byte{byte(n)}, n)
+		k, err := w.Write(p)
+		require.NoError(t, err)
+		require.Equal(t, n, k)
+		sent = append(sent, p...)
+	}
+	require.Zero(t, wire.Len()%CellSize, "the wire carries whole cells only")
+	r := withPrivacy(nopConn{r: &wire}, Privacy{Pad: true}, true)
+	got, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Equal(t, sent, got)
+	_, wrapped := withPrivacy(nopConn{}, Privacy{}, false).(*privateConn)
+	require.False(t, wrapped, "no privacy, no wrapper")
+}
+
+// nopConn is a net.Conn over a reader and a writer.
+type nopConn struct {
+	net.Conn
+	r io.Reader
+	w io.Writer
+}
+
+func (c nopConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
+func (c nopConn) Write(p []byte) (int, error) { return c.w.Write(p) }

@@ -38,6 +38,7 @@ func (r role) String() string {
 // malicious relay cannot be replayed into another session.
 type hello struct {
 	role   role
+	flags  byte              // helloFlagPad, or 0
 	key    ed25519.PublicKey // device key (worker) or wallet key (engineer)
 	device iog.DeviceID      // worker only
 	ports  []uint16          // worker only: the ports it exposes
@@ -57,6 +58,7 @@ const (
 func (h hello) body() []byte {
 	var e enc
 	e.u8(byte(h.role))
+	e.u8(h.flags)
 	e.raw(h.key)
 	e.str(string(h.device))
 	e.u8(byte(len(h.ports)))
@@ -74,7 +76,10 @@ func (h hello) encode() []byte { return slices.Concat(h.body(), h.sig) }
 
 func decodeHello(p []byte) (hello, error) {
 	d := dec{b: p}
-	h := hello{role: role(d.u8("role"))}
+	h := hello{role: role(d.u8("role")), flags: d.u8("flags")}
+	if h.flags&^helloFlagPad != 0 {
+		d.fail("unknown hello flags %#x", h.flags)
+	}
 	h.key = ed25519.PublicKey(d.take(ed25519.PublicKeySize, "public key"))
 	dev := d.str("device")
 	n := int(d.u8("port count"))
@@ -143,8 +148,9 @@ type dialConfig struct {
 }
 
 // dialRelay connects to the relay, checks its pinned key, and sends h
-// signed with key; it returns the connection once the relay accepts.
-func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateKey) (*tls.Conn, error) {
+// signed with key; it returns the connection once the relay accepts,
+// wrapped for privacy as priv asks.
+func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateKey, priv Privacy) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, dc.timeout)
 	defer cancel()
 	raw, err := dc.dial(ctx, "tcp", dc.addr)
@@ -168,6 +174,9 @@ func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateK
 		return nil, err
 	}
 	h.key = key.Public().(ed25519.PublicKey)
+	if priv.Pad {
+		h.flags |= helloFlagPad
+	}
 	h.sig = ed25519.Sign(key, h.signedMessage(ekm))
 	if err := writeFrame(conn, frameHello, h.encode()); err != nil {
 		return nil, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
@@ -188,7 +197,7 @@ func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateK
 	}
 	_ = conn.SetDeadline(time.Time{})
 	ok = true
-	return conn, nil
+	return withPrivacy(conn, priv, priv.Pad), nil
 }
 
 // pastDeadline is a deadline long gone: setting it makes blocked reads and

@@ -54,6 +54,10 @@ type ConnConfig struct {
 	// StreamWindow is the multiplexer's per-stream window in bytes; zero is
 	// DefaultStreamWindow.
 	StreamWindow uint32
+	// Privacy pads and delays this side's traffic; off by default. On a
+	// relay, padding follows each peer's request, and MaxDelay applies to
+	// every connection.
+	Privacy Privacy
 }
 
 // withDefaults fills the zero fields.

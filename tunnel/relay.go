@@ -229,7 +229,7 @@ func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
-	sess, err := yamux.Server(conn, r.cfg.muxConfig(r.logger))
+	sess, err := yamux.Server(withPrivacy(conn, r.cfg.Privacy, h.flags&helloFlagPad != 0), r.cfg.muxConfig(r.logger))
 	if err != nil {
 		_ = conn.Close()
 		return

@@ -475,6 +475,11 @@ func (m *Mesh) serveLink(ctx context.Context, c net.Conn, relayedFrom iog.Device
 	context.AfterFunc(ctx, func() { _ = sess.Close() })
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if relayedFrom == "" {
+		// A direct link lasts only as long as the peer may reach this node;
+		// the relay cuts relayed links itself.
+		wg.Go(func() { m.watch(ctx, sess, peer) })
+	}
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
@@ -482,6 +487,31 @@ func (m *Mesh) serveLink(ctx context.Context, c net.Conn, relayedFrom iog.Device
 		}
 		wg.Go(func() { m.cfg.Handler(ctx, peer, stream{st}) })
 	}
+}
+
+// watch closes an accepted direct link once the relay no longer allows
+// the peer, checking every Recheck.
+func (m *Mesh) watch(ctx context.Context, sess *yamux.Session, peer iog.DeviceID) {
+	for {
+		select {
+		case <-sess.CloseChan():
+			return
+		case <-m.cfg.Clock.After(m.cfg.Recheck):
+		case <-ctx.Done():
+			return
+		}
+		if _, err := m.lookup(ctx, peer); revoked(err) {
+			m.logger.Info("mesh link no longer allowed", "peer", peer, "err", err)
+			_ = sess.Close()
+			return
+		}
+	}
+}
+
+// revoked reports an authorization that the relay withdrew, as opposed to
+// a lookup that failed for a passing reason.
+func revoked(err error) bool {
+	return errors.Is(err, iog.ErrForbidden) || errors.Is(err, iog.ErrExpired)
 }
 
 // admit authenticates the initiator of a link.
@@ -543,6 +573,13 @@ func (m *Mesh) recheck(ctx context.Context) {
 	runCtx := m.runCtx
 	m.mu.Unlock()
 	for _, l := range links {
+		info, err := m.lookup(ctx, l.peer)
+		if revoked(err) {
+			// The relay cuts relayed links itself when a rental ends.
+			m.logger.Info("mesh link no longer allowed", "peer", l.peer, "err", err)
+			m.drop(l)
+			continue
+		}
 		if l.direct {
 			rtt, err := l.sess.Ping()
 			if err != nil {
@@ -555,7 +592,6 @@ func (m *Mesh) recheck(ctx context.Context) {
 			m.mu.Unlock()
 			continue
 		}
-		info, err := m.lookup(ctx, l.peer)
 		if err != nil {
 			continue
 		}

@@ -143,3 +143,25 @@ func TestMeshRefusesPeersOutsideTheRental(t *testing.T) {
 	_, ok := a.mesh.Path("node-x")
 	require.False(t, ok)
 }
+
+func TestMeshDirectLinksEndWithTheRental(t *testing.T) {
+	n := newTestNet(t, nil)
+	a := n.startNode("node-a", keyFrom(20), nil)
+	n.startNode("node-b", keyFrom(21), nil)
+	n.rent("cluster-1", engineer, time.Hour, "node-a", "node-b")
+	meshRoundTrip(t, a.mesh, "node-a", "node-b")
+	require.Eventually(t, func() bool { p, _ := a.mesh.Path("node-b"); return p.Direct }, 20*time.Second, 10*time.Millisecond)
+	ctx := context.Background()
+	conn, err := a.mesh.Dial(ctx, "node-b")
+	require.NoError(t, err)
+	defer conn.Close()
+
+	n.clock.Advance(time.Hour)
+	// Both ends drop the direct link at their next check: the open stream
+	// ends, and a new one is refused.
+	_, err = io.ReadAll(conn)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { _, ok := a.mesh.Path("node-b"); return !ok }, 20*time.Second, 10*time.Millisecond)
+	_, err = a.mesh.Dial(ctx, "node-b")
+	require.ErrorIs(t, err, iog.ErrExpired)
+}

@@ -194,3 +194,21 @@ func BenchmarkThroughputRelayLimited(b *testing.B) {
 	require.NoError(b, err)
 	pushThrough(b, conn)
 }
+
+// BenchmarkThroughputRelayPadded is BenchmarkThroughputRelay with privacy
+// padding on both legs.
+func BenchmarkThroughputRelayPadded(b *testing.B) {
+	sinkPort := serve(b, sink)
+	n := newTestNet(b, nil)
+	pad := func(c *tunnel.AgentConfig) { c.Privacy.Pad = true }
+	n.startAgent("gpu-1", gpuKey, []uint16{sinkPort}, pad)
+	n.waitOnline("gpu-1")
+	n.rent("cluster-1", engineer, time.Hour, "gpu-1")
+	c, err := tunnel.NewClient(tunnel.ClientConfig{RelayAddr: n.addr, RelayPin: n.pin, Key: engineer,
+		ConnConfig: tunnel.ConnConfig{Logger: discard(), Privacy: tunnel.Privacy{Pad: true}}})
+	require.NoError(b, err)
+	defer c.Close()
+	conn, err := c.Dial(context.Background(), "gpu-1", sinkPort)
+	require.NoError(b, err)
+	pushThrough(b, conn)
+}

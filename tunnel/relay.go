@@ -354,9 +354,10 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
 		return
 	}
+	var res result
 	p, err := expectFrame(out, frameResult)
 	if err == nil {
-		_, err = decodeResult(p)
+		res, err = decodeResult(p)
 	}
 	if err != nil {
 		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
@@ -365,8 +366,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 	if err := writeFrame(st, frameResult, p); err != nil {
 		return
 	}
-	if p[0] != byte(resultOK) {
-		r.logger.Info("worker refused a stream", append(attrs, "reason", string(p[2:]))...)
+	if res.code != resultOK {
+		r.logger.Info("worker refused a stream", append(attrs, "reason", res.message)...)
 		return
 	}
 	_ = st.SetDeadline(time.Time{})

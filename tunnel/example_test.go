@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -115,4 +116,29 @@ func ExampleAuthorizer() {
 	// true
 	// <nil>
 	// true
+}
+
+// Keys, pins and backoff: a relay's certificate comes from its ed25519
+// key and clients pin that key; a worker that loses the relay waits a
+// jittered, doubling delay between attempts, drawn from a seeded source.
+func Example() {
+	relayKey := ed25519.NewKeyFromSeed([]byte("relay key seed, 32 bytes long..."))
+	cert, _ := tunnel.NewCertificate(relayKey)
+	pin, _ := tunnel.PinOf(cert)
+	same, _ := tunnel.PinOfKey(relayKey.Public().(ed25519.PublicKey))
+	fmt.Println("pin of the certificate = pin of the key:", pin == same)
+
+	b := tunnel.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 6 {
+		fmt.Println(n, b.Delay(n, rng).Round(time.Millisecond))
+	}
+	// Output:
+	// pin of the certificate = pin of the key: true
+	// 0 88ms
+	// 1 162ms
+	// 2 357ms
+	// 3 719ms
+	// 4 617ms
+	// 5 521ms
 }

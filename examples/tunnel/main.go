@@ -118,7 +118,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger, path string) e
 	if err != nil {
 		return err
 	}
-	if err := rentals.Rent(tunnel.Rental{Cluster: "cluster-1", Renter: renter, Devices: []iog.DeviceID{device}, Expires: time.Now().Add(time.Hour)}); err != nil {
+	if err := rentals.Rent(tunnel.Rental{Cluster: "cluster-1", Renter: renter, Devices: []iog.DeviceID{device}, Expires: iog.SystemClock.Now().Add(time.Hour)}); err != nil {
 		return err
 	}
 	client, err := tunnel.NewClient(tunnel.ClientConfig{RelayAddr: relayLn.Addr().String(), RelayPin: pin, Key: walletKey, ConnConfig: conn})

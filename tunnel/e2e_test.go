@@ -241,6 +241,9 @@ func TestByteCountersAndRateLimit(t *testing.T) {
 	}, 10*time.Second, time.Millisecond)
 	_, ok := n.relay.Stats("gpu-unknown")
 	require.False(t, ok)
+	all := n.relay.AllStats()
+	require.Len(t, all, 1)
+	require.Equal(t, uint64(len(payload)), all["gpu-1"].ToDevice)
 }
 
 func TestSlowReaderDoesNotStallOtherStreams(t *testing.T) {

@@ -160,6 +160,22 @@ func (r *Relay) Stats(device iog.DeviceID) (Stats, bool) {
 	return Stats{ToDevice: d.toDevice.Load(), FromDevice: d.fromDevice.Load(), Streams: d.streams.Load(), Refused: d.refused.Load()}, true
 }
 
+// AllStats returns the counters of every device the relay has seen, for
+// metering and metrics export.
+func (r *Relay) AllStats() map[iog.DeviceID]Stats {
+	r.mu.Lock()
+	ids := make([]iog.DeviceID, 0, len(r.devices))
+	for id := range r.devices {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	all := make(map[iog.DeviceID]Stats, len(ids))
+	for _, id := range ids {
+		all[id], _ = r.Stats(id)
+	}
+	return all
+}
+
 // Refused returns how many connections and streams the relay has refused.
 func (r *Relay) Refused() uint64 { return r.refused.Load() }
 

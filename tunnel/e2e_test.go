@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -438,4 +440,44 @@ func TestClientSurvivesRelayLoss(t *testing.T) {
 	_, err = c.Dial(context.Background(), "gpu-1", 80)
 	require.Error(t, err)
 	require.False(t, errors.Is(err, iog.ErrForbidden))
+}
+
+// flakyListener fails its first Accept calls, as a listener does when the
+// process runs out of file descriptors.
+type flakyListener struct {
+	net.Listener
+	failures atomic.Int32
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if l.failures.Add(-1) >= 0 {
+		return nil, syscall.EMFILE
+	}
+	return l.Listener.Accept()
+}
+
+func TestRelaySurvivesAcceptErrors(t *testing.T) {
+	n := newTestNet(t, nil)
+	n.stop()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	flaky := &flakyListener{Listener: ln}
+	flaky.failures.Store(3)
+	relay, err := tunnel.NewRelay(n.cfg)
+	require.NoError(t, err)
+	n.relay, n.addr = relay, ln.Addr().String()
+	stop := background(t, func(ctx context.Context) error { return relay.Serve(ctx, flaky) })
+	echoPort := serve(t, echo)
+	n.startAgent("gpu-1", gpuKey, []uint16{echoPort}, nil)
+	n.waitOnline("gpu-1")
+	require.Contains(t, n.logs.String(), "relay accept failed; retrying")
+	stop()
+
+	// A listener closed from outside ends Serve with an error.
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- relay.Serve(context.Background(), ln2) }()
+	require.NoError(t, ln2.Close())
+	require.ErrorIs(t, <-done, net.ErrClosed)
 }

@@ -115,8 +115,9 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 }
 
 // Serve accepts connections on ln until ctx ends, then closes ln and every
-// connection, waits for all of its goroutines, and returns nil. It returns
-// an error if ln fails otherwise.
+// connection, waits for all of its goroutines, and returns nil. Accept
+// errors that may pass (such as too many open files) are retried after a
+// growing pause; it returns an error if ln is closed by someone else.
 func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -128,14 +129,28 @@ func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
 	r.logger.Info("relay serving", "addr", ln.Addr().String())
+	var pause time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("relay accept: %w", err)
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("relay accept: %w", err)
+			}
+			// Running out of file descriptors and the like pass; wait a
+			// little longer each time instead of spinning or giving up.
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			r.logger.Error("relay accept failed; retrying", "err", err, "in", pause)
+			select {
+			case <-time.After(pause): // pacing at the I/O edge, on the wall clock
+			case <-ctx.Done():
+				return nil
+			}
+			continue
 		}
+		pause = 0
 		wg.Go(func() { r.serveConn(ctx, c, &wg) })
 	}
 }

@@ -135,20 +135,11 @@ func (c *Client) Dial(ctx context.Context, device iog.DeviceID, port uint16) (ne
 // Forward implements Tunnel.
 func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.DeviceID, port uint16) error {
 	var wg sync.WaitGroup
-	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer func() {
-		stop()
 		_ = ln.Close()
 		wg.Wait()
 	}()
-	for {
-		local, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("forward %s to device %s port %d: %w", ln.Addr(), device, port, err)
-		}
+	err := acceptLoop(ctx, ln, c.logger, func(local net.Conn) {
 		wg.Go(func() {
 			remote, err := c.Dial(ctx, device, port)
 			if err != nil {
@@ -158,7 +149,11 @@ func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.Device
 			}
 			_ = splice(ctx, local, remote, meter{}, meter{}, nil)
 		})
+	})
+	if err != nil {
+		return fmt.Errorf("forward to device %s port %d: %w", device, port, err)
 	}
+	return nil
 }
 
 // Close closes the connection to the relay and every stream on it.

@@ -470,7 +470,7 @@ func TestRelaySurvivesAcceptErrors(t *testing.T) {
 	echoPort := serve(t, echo)
 	n.startAgent("gpu-1", gpuKey, []uint16{echoPort}, nil)
 	n.waitOnline("gpu-1")
-	require.Contains(t, n.logs.String(), "relay accept failed; retrying")
+	require.Contains(t, n.logs.String(), "accept failed; retrying")
 	stop()
 
 	// A listener closed from outside ends Serve with an error.

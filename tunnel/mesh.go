@@ -163,15 +163,12 @@ func (m *Mesh) Run(ctx context.Context) error {
 		m.mu.Unlock()
 		m.wg.Wait()
 	}()
-	stop := context.AfterFunc(ctx, func() { _ = m.cfg.Listener.Close() })
-	defer stop()
 	m.wg.Go(func() {
-		for {
-			c, err := m.cfg.Listener.Accept()
-			if err != nil {
-				return
-			}
+		err := acceptLoop(ctx, m.cfg.Listener, m.logger, func(c net.Conn) {
 			m.wg.Go(func() { m.serveLink(ctx, c, "") })
+		})
+		if err != nil {
+			m.logger.Error("mesh stopped accepting direct links", "err", err)
 		}
 	})
 

@@ -126,33 +126,14 @@ func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
 		_ = ln.Close()
 		wg.Wait()
 	}()
-	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
-	defer stop()
 	r.logger.Info("relay serving", "addr", ln.Addr().String())
-	var pause time.Duration
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("relay accept: %w", err)
-			}
-			// Running out of file descriptors and the like pass; wait a
-			// little longer each time instead of spinning or giving up.
-			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
-			r.logger.Error("relay accept failed; retrying", "err", err, "in", pause)
-			select {
-			case <-time.After(pause): // pacing at the I/O edge, on the wall clock
-			case <-ctx.Done():
-				return nil
-			}
-			continue
-		}
-		pause = 0
+	err := acceptLoop(ctx, ln, r.logger, func(c net.Conn) {
 		wg.Go(func() { r.serveConn(ctx, c, &wg) })
+	})
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
 	}
+	return nil
 }
 
 // Online reports whether device's worker is connected.

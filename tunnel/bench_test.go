@@ -189,7 +189,9 @@ func BenchmarkReconnect(b *testing.B) {
 // the rate should come out near the 16 MiB/s configured.
 func BenchmarkThroughputRelayLimited(b *testing.B) {
 	sinkPort := serve(b, sink)
-	n, _, _ := newEchoNet(b, func(c *tunnel.RelayConfig) { c.DeviceRate, c.DeviceBurst = 16<<20, 256<<10 }, sinkPort)
+	n, _, _ := newEchoNet(b, func(c *tunnel.RelayConfig) {
+		c.DeviceRate, c.DeviceBurst, c.Clock = 16<<20, 256<<10, iog.SystemClock
+	}, sinkPort)
 	conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", sinkPort)
 	require.NoError(b, err)
 	pushThrough(b, conn)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/hashicorp/yamux"
 	"golang.org/x/time/rate"
+
+	"github.com/internetofgpus/iog"
 )
 
 // Defaults shared by the relay, the agent and the client.
@@ -135,15 +137,46 @@ func (cc ConnConfig) muxConfig(logger *slog.Logger) *yamux.Config {
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 
-// meter counts the bytes a copy moves and may hold it to a rate.
+// meter counts the bytes a copy moves and may hold it to a rate, timed by
+// clock.
 type meter struct {
 	bytes   *atomic.Uint64
 	limiter *rate.Limiter // nil: unlimited
+	clock   iog.Clock
+}
+
+// errLimit reports a chunk larger than the limiter's burst; copyMetered
+// never asks for one.
+var errLimit = errors.New("rate limit burst smaller than a chunk")
+
+// wait holds the copy until the limiter allows n more bytes, or until ctx
+// ends or abort closes.
+func (m meter) wait(ctx context.Context, abort <-chan struct{}, n int) error {
+	if m.limiter == nil {
+		return nil
+	}
+	now := m.clock.Now()
+	r := m.limiter.ReserveN(now, n)
+	if !r.OK() {
+		return errLimit
+	}
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case <-m.clock.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-abort:
+		return net.ErrClosed
+	}
 }
 
 // copyMetered copies src to dst until EOF or an error, adding every byte
 // written to m and waiting on m's limiter before each chunk.
-func copyMetered(ctx context.Context, dst io.Writer, src io.Reader, m meter) error {
+func copyMetered(ctx context.Context, abort <-chan struct{}, dst io.Writer, src io.Reader, m meter) error {
 	bp := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(bp)
 	buf := *bp
@@ -153,10 +186,8 @@ func copyMetered(ctx context.Context, dst io.Writer, src io.Reader, m meter) err
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
-			if m.limiter != nil {
-				if err := m.limiter.WaitN(ctx, n); err != nil {
-					return err
-				}
+			if err := m.wait(ctx, abort, n); err != nil {
+				return err
 			}
 			w, werr := dst.Write(buf[:n])
 			if m.bytes != nil {
@@ -195,12 +226,17 @@ func closeWrite(c net.Conn) {
 // first failure, if any.
 func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan time.Time) error {
 	errs := make(chan error, 2)
+	aborted := make(chan struct{})
+	var once sync.Once
 	abort := func() {
-		_ = a.SetDeadline(pastDeadline)
-		_ = b.SetDeadline(pastDeadline)
+		once.Do(func() {
+			close(aborted)
+			_ = a.SetDeadline(pastDeadline)
+			_ = b.SetDeadline(pastDeadline)
+		})
 	}
 	run := func(dst, src net.Conn, m meter) {
-		err := copyMetered(ctx, dst, src, m)
+		err := copyMetered(ctx, aborted, dst, src, m)
 		if err != nil {
 			abort()
 		} else {

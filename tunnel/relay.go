@@ -27,13 +27,13 @@ type RelayConfig struct {
 	Certificate tls.Certificate
 	// Authorizer admits workers and allows streams.
 	Authorizer Authorizer
-	// Clock times the end of rentals for open streams; nil is
-	// iog.SystemClock.
+	// Clock times the end of rentals for open streams, and the rate
+	// limits; nil is iog.SystemClock.
 	Clock iog.Clock
 	// ConnConfig sets logging, keepalives, timeouts and windows.
 	ConnConfig
 	// DeviceRate limits the bytes per second through each device's tunnel,
-	// both directions together; zero is unlimited.
+	// both directions together, timed by Clock; zero is unlimited.
 	DeviceRate rate.Limit
 	// DeviceBurst is the most bytes a device's tunnel may move at once
 	// under DeviceRate; zero is 256 KiB.
@@ -390,7 +390,7 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 	if !until.IsZero() {
 		cut = r.clock.After(until.Sub(r.clock.Now()))
 	}
-	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter}, meter{&d.fromDevice, d.limiter}, cut)
+	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, cut)
 	if errors.Is(err, errCut) {
 		r.logger.Info("stream closed at the end of its rental", attrs...)
 	}

@@ -2,12 +2,17 @@ package tunnel_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -154,6 +159,7 @@ func BenchmarkIdleTunnelMemory(b *testing.B) {
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/tunnels, "heap-B/tunnel")
+			b.ReportMetric(float64(after.StackInuse-before.StackInuse)/tunnels, "stack-B/tunnel")
 			b.ReportMetric(float64(runtime.NumGoroutine()-g0)/tunnels, "goroutines/tunnel")
 			for _, a := range agents {
 				a.stop()
@@ -213,4 +219,79 @@ func BenchmarkThroughputRelayPadded(b *testing.B) {
 	conn, err := c.Dial(context.Background(), "gpu-1", sinkPort)
 	require.NoError(b, err)
 	pushThrough(b, conn)
+}
+
+// agentsEnv, set in a child process of the test binary, makes it run
+// idle agents instead of tests: "relay-addr pin count".
+const agentsEnv = "IOG_TUNNEL_IDLE_AGENTS"
+
+// runIdleAgents runs the agents agentsEnv asks for until its standard
+// input closes.
+func runIdleAgents() int {
+	var addr, pinText string
+	var count int
+	if _, err := fmt.Sscan(os.Getenv(agentsEnv), &addr, &pinText, &count); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	pin, err := tunnel.ParsePin(pinText)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait() // runs after cancel
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := range count {
+		agent, err := tunnel.NewAgent(tunnel.AgentConfig{
+			RelayAddr: addr, RelayPin: pin, Device: idleDevice(i), Key: keyFrom(byte(i)), Ports: []uint16{22},
+			ConnConfig: tunnel.ConnConfig{Logger: discard()},
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		wg.Go(func() { _ = agent.Run(ctx) })
+	}
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+func idleDevice(i int) iog.DeviceID { return iog.DeviceID("idle-" + strconv.Itoa(i)) }
+
+// BenchmarkIdleTunnelMemoryRelaySide runs the idle workers in a child
+// process, so the heap measured is the relay's alone.
+func BenchmarkIdleTunnelMemoryRelaySide(b *testing.B) {
+	const tunnels = 200
+	for range b.N {
+		func() {
+			n := newTestNet(b, nil)
+			for i := range tunnels {
+				require.NoError(b, n.rentals.RegisterDevice(idleDevice(i), keyFrom(byte(i)).Public().(ed25519.PublicKey)))
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			g0 := runtime.NumGoroutine()
+			child := exec.Command(os.Args[0], "-test.run=^$")
+			child.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d", agentsEnv, n.addr, n.pin, tunnels))
+			stdin, err := child.StdinPipe()
+			require.NoError(b, err)
+			child.Stderr = os.Stderr
+			require.NoError(b, child.Start())
+			defer func() {
+				_ = stdin.Close()
+				require.NoError(b, child.Wait())
+			}()
+			for i := range tunnels {
+				n.waitOnline(idleDevice(i))
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/tunnels, "heap-B/tunnel")
+			b.ReportMetric(float64(after.StackInuse-before.StackInuse)/tunnels, "stack-B/tunnel")
+			b.ReportMetric(float64(runtime.NumGoroutine()-g0)/tunnels, "goroutines/tunnel")
+		}()
+	}
 }

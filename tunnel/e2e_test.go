@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,7 +24,12 @@ import (
 	"github.com/internetofgpus/iog/tunnel"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(agentsEnv) != "" {
+		os.Exit(runIdleAgents())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 var (
 	engineer = keyFrom(1)

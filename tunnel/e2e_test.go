@@ -526,3 +526,30 @@ func TestRelaySurvivesAcceptErrors(t *testing.T) {
 	require.NoError(t, ln2.Close())
 	require.ErrorIs(t, <-done, net.ErrClosed)
 }
+
+func TestStreamsPerConnectionAreBounded(t *testing.T) {
+	n, _, echoPort := newEchoNet(t, func(c *tunnel.RelayConfig) { c.MaxStreams = 2 })
+	c := n.client(engineer)
+	ctx := context.Background()
+	var open []net.Conn
+	for range 2 {
+		conn, err := c.Dial(ctx, "gpu-1", echoPort)
+		require.NoError(t, err)
+		echoOnce(t, conn, []byte("held open"))
+		open = append(open, conn)
+	}
+	_, err := c.Dial(ctx, "gpu-1", echoPort)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.Contains(t, n.logs.String(), "the most the relay allows")
+	require.NoError(t, open[0].Close())
+	// The slot frees once the relay has seen the stream end.
+	require.Eventually(t, func() bool {
+		conn, err := c.Dial(ctx, "gpu-1", echoPort)
+		if err != nil {
+			return false
+		}
+		defer conn.Close()
+		return true
+	}, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, open[1].Close())
+}

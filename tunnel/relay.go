@@ -38,6 +38,9 @@ type RelayConfig struct {
 	// DeviceBurst is the most bytes a device's tunnel may move at once
 	// under DeviceRate; zero is 256 KiB.
 	DeviceBurst int
+	// MaxStreams bounds the streams one connection may have open through
+	// the relay at once; more are refused. Zero is 4096.
+	MaxStreams int
 }
 
 // Stats are the counters of one device's tunnel since the relay started,
@@ -101,6 +104,9 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 		cfg.Clock = iog.SystemClock
 	}
 	cfg.ConnConfig = cfg.withDefaults()
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = 4096
+	}
 	if cfg.DeviceBurst <= 0 {
 		cfg.DeviceBurst = 256 << 10
 	}
@@ -256,13 +262,7 @@ func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 	}
 	wallet, _ := iog.WalletAddressOf(h.key)
 	r.logger.Info("engineer connected", "wallet", wallet.String(), "remote", remote)
-	for {
-		st, err := sess.AcceptStream()
-		if err != nil {
-			return
-		}
-		wg.Go(func() { r.engineerStream(ctx, wallet, st) })
-	}
+	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
 }
 
 func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, addr net.Addr, wg *sync.WaitGroup) {
@@ -285,12 +285,31 @@ func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, a
 		r.mu.Unlock()
 		r.logger.Info("worker disconnected", "device", h.device)
 	}()
+	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.workerStream(ctx, w, st) }, "device", h.device)
+}
+
+// acceptStreams serves the streams a peer opens until its connection
+// ends, at most MaxStreams at once; streams past that are refused.
+func (r *Relay) acceptStreams(sess *yamux.Session, wg *sync.WaitGroup, serve func(*yamux.Stream), attrs ...any) {
+	slots := make(chan struct{}, r.cfg.MaxStreams)
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
 			return
 		}
-		wg.Go(func() { r.workerStream(ctx, w, st) })
+		select {
+		case slots <- struct{}{}:
+			wg.Go(func() {
+				defer func() { <-slots }()
+				serve(st)
+			})
+		default:
+			wg.Go(func() {
+				defer st.Close()
+				_ = st.SetDeadline(r.deadline())
+				r.refuse(st, fmt.Errorf("%w: this connection has %d streams open, the most the relay allows", iog.ErrUnavailable, r.cfg.MaxStreams), attrs...)
+			})
+		}
 	}
 }
 

@@ -331,17 +331,17 @@ func (m *Mesh) establish(ctx, runCtx context.Context, peer iog.DeviceID) (*link,
 	if err != nil {
 		return nil, err
 	}
-	if l, err := m.direct(ctx, runCtx, peer, info); err == nil {
+	l, err := m.direct(ctx, runCtx, peer, info)
+	if err == nil {
 		m.logger.Info("mesh link direct", "peer", peer, "addr", l.addr, "rtt", l.rtt)
 		return l, nil
-	} else {
-		m.logger.Info("no direct path; using the relay", "peer", peer, "err", err)
 	}
+	m.logger.Info("no direct path; using the relay", "peer", peer, "err", err)
 	st, _, _, err := m.agent.request(ctx, frameOpenMesh, meshReq{peer: peer}.encode())
 	if err != nil {
 		return nil, err
 	}
-	l, err := m.secure(ctx, runCtx, st, peer, info.key)
+	l, err = m.secure(ctx, runCtx, st, peer, info.key)
 	if err != nil {
 		_ = st.Close()
 		return nil, err

@@ -221,23 +221,27 @@ func BenchmarkThroughputRelayPadded(b *testing.B) {
 	pushThrough(b, conn)
 }
 
+// childConfig reads "relay-addr pin count" from the environment variable
+// env of a child process.
+func childConfig(env string) (addr string, pin tunnel.Pin, count int, err error) {
+	var pinText string
+	if _, err = fmt.Sscan(os.Getenv(env), &addr, &pinText, &count); err != nil {
+		return "", tunnel.Pin{}, 0, err
+	}
+	pin, err = tunnel.ParsePin(pinText)
+	return addr, pin, count, err
+}
+
 // agentsEnv, set in a child process of the test binary, makes it run
 // idle agents instead of tests: "relay-addr pin count".
 const agentsEnv = "IOG_TUNNEL_IDLE_AGENTS"
 
 // runIdleAgents runs the agents agentsEnv asks for until its standard
 // input closes.
-func runIdleAgents() int {
-	var addr, pinText string
-	var count int
-	if _, err := fmt.Sscan(os.Getenv(agentsEnv), &addr, &pinText, &count); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	pin, err := tunnel.ParsePin(pinText)
+func runIdleAgents() error {
+	addr, pin, count, err := childConfig(agentsEnv)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
+		return err
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait() // runs after cancel
@@ -249,13 +253,12 @@ func runIdleAgents() int {
 			ConnConfig: tunnel.ConnConfig{Logger: discard()},
 		})
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 2
+			return err
 		}
 		wg.Go(func() { _ = agent.Run(ctx) })
 	}
 	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
+	return nil
 }
 
 func idleDevice(i int) iog.DeviceID { return iog.DeviceID("idle-" + strconv.Itoa(i)) }
@@ -294,4 +297,88 @@ func BenchmarkIdleTunnelMemoryRelaySide(b *testing.B) {
 			b.ReportMetric(float64(runtime.NumGoroutine()-g0)/tunnels, "goroutines/tunnel")
 		}()
 	}
+}
+
+// pushEnv, set in a child process of the test binary, makes it run a
+// worker with a sink and an engineer pushing through the relay: "relay-addr
+// pin mebibytes".
+const pushEnv = "IOG_TUNNEL_PUSH"
+
+// runPush is the child's side of BenchmarkThroughputRelayOnly.
+func runPush() error {
+	addr, pin, mib, err := childConfig(pushEnv)
+	if err != nil {
+		return err
+	}
+	return func() error {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err == nil {
+				sink(c)
+				_ = c.Close()
+			}
+		}()
+		_, portText, _ := net.SplitHostPort(ln.Addr().String())
+		port, _ := strconv.Atoi(portText)
+		agent, err := tunnel.NewAgent(tunnel.AgentConfig{RelayAddr: addr, RelayPin: pin, Device: "gpu-1", Key: gpuKey,
+			Ports: []uint16{uint16(port)}, ConnConfig: tunnel.ConnConfig{Logger: discard()}})
+		if err != nil {
+			return err
+		}
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		wg.Go(func() { _ = agent.Run(ctx) })
+		c, err := tunnel.NewClient(tunnel.ClientConfig{RelayAddr: addr, RelayPin: pin, Key: engineer, ConnConfig: tunnel.ConnConfig{Logger: discard()}})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		var conn net.Conn
+		for range 1000 { // until the agent is online
+			if conn, err = c.Dial(ctx, "gpu-1", uint16(port)); err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		chunk := make([]byte, benchChunk)
+		for range mib {
+			if _, err := conn.Write(chunk); err != nil {
+				return err
+			}
+		}
+		if err := conn.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+			return err
+		}
+		_, err = io.ReadFull(conn, make([]byte, 1))
+		return err
+	}()
+}
+
+// BenchmarkThroughputRelayOnly runs the engineer and the worker in a child
+// process and reports the relay's own CPU time per byte: what one relay
+// core spends to forward a byte.
+func BenchmarkThroughputRelayOnly(b *testing.B) {
+	n := newTestNet(b, func(c *tunnel.RelayConfig) { c.Clock = iog.SystemClock })
+	require.NoError(b, n.rentals.RegisterDevice("gpu-1", gpuKey.Public().(ed25519.PublicKey)))
+	n.rent("cluster-1", engineer, time.Hour, "gpu-1")
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %d", pushEnv, n.addr, n.pin, b.N))
+	child.Stderr = os.Stderr
+	b.SetBytes(benchChunk)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	require.NoError(b, child.Run())
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N*benchChunk), "relay-cpu-ns/B")
 }

@@ -51,6 +51,8 @@ func (n *testNet) startNode(device iog.DeviceID, key ed25519.PrivateKey, tweak f
 	require.NoError(t, err)
 	background(t, m.Run)
 	n.waitOnline(device)
+	// The relay counts the agent before the agent counts its connection.
+	require.Eventually(t, a.agent.Online, 20*time.Second, time.Millisecond)
 	return &testNode{mesh: m, ln: ln}
 }
 

@@ -247,6 +247,7 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan tim
 	go run(b, a, aToB)
 	go run(a, b, bToA)
 	var first error
+	stopped := ctx.Done()
 	for done := 0; done < 2; {
 		select {
 		case err := <-errs:
@@ -258,8 +259,8 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan tim
 			cut = nil
 			first = errCut
 			abort()
-		case <-ctx.Done():
-			ctx = context.Background() // abort once
+		case <-stopped:
+			stopped = nil
 			abort()
 		}
 	}

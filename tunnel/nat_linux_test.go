@@ -235,6 +235,7 @@ func TestNATWorkerReachableThroughRelayAndMeshFallback(t *testing.T) {
 		require.NoError(t, err)
 		background(t, m.Run)
 		n.waitOnline(iogDevice(device))
+		require.Eventually(t, a.agent.Online, 20*time.Second, time.Millisecond)
 		return m
 	}
 	ma := node("node-a", 20, inLan, aLn, lan)

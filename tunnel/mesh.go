@@ -445,11 +445,9 @@ func (m *Mesh) serveLink(ctx context.Context, c net.Conn, relayedFrom iog.Device
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(runCtx, cancel)()
-	conn := tls.Server(c, &tls.Config{
-		MinVersion:   tls.VersionTLS13,
-		Certificates: []tls.Certificate{m.cert},
-		ClientAuth:   tls.RequireAnyClientCert,
-	})
+	cfg := serverTLS(m.cert)
+	cfg.ClientAuth = tls.RequireAnyClientCert // checked against the relay's directory in admit
+	conn := tls.Server(c, cfg)
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()

@@ -116,7 +116,9 @@ func (a *Agent) Online() bool { return a.sess.Load() != nil }
 func (a *Agent) Connections() uint64 { return a.conns.Load() }
 
 // Run keeps the agent connected until ctx ends, then closes its connection,
-// waits for its streams and returns nil.
+// waits for its streams and returns nil. An Agent runs once at a time: a
+// second concurrent Run would hold a second connection for the same
+// device, and the relay keeps only the newest.
 func (a *Agent) Run(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
 		up, err := a.runOnce(ctx)

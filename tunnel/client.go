@@ -3,7 +3,6 @@ package tunnel
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -78,7 +77,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 }
 
 // errClientClosed reports use of a closed Client.
-var errClientClosed = errors.New("tunnel client is closed")
+var errClientClosed = fmt.Errorf("tunnel client: %w", net.ErrClosed)
 
 // session returns the live connection to the relay, connecting if there is
 // none.
@@ -156,7 +155,8 @@ func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.Device
 	return nil
 }
 
-// Close closes the connection to the relay and every stream on it.
+// Close closes the connection to the relay and every stream on it; Dial
+// then fails with net.ErrClosed.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -205,44 +205,46 @@ func (r *Relay) refuse(w io.Writer, err error, attrs ...any) {
 	}
 }
 
+// admit runs the TLS handshake and the hello, asks the Authorizer about
+// a worker, and answers; refusals are logged, counted and told.
+func (r *Relay) admit(ctx context.Context, conn *tls.Conn, remote string) (hello, error) {
+	if err := conn.HandshakeContext(ctx); err != nil {
+		r.logger.Debug("TLS handshake failed", "remote", remote, "err", err)
+		return hello{}, err
+	}
+	ekm, err := exportEKM(conn.ConnectionState())
+	if err != nil {
+		r.refuse(nil, err, "remote", remote)
+		return hello{}, err
+	}
+	h, err := readHello(conn, ekm)
+	if err != nil {
+		r.refuse(conn, err, "remote", remote)
+		return hello{}, err
+	}
+	if h.role == roleWorker {
+		err = r.cfg.Authorizer.AdmitWorker(h.device, h.key)
+	}
+	if err != nil {
+		r.refuse(conn, err, "remote", remote, "device", h.device)
+		return hello{}, err
+	}
+	if err := writeFrame(conn, frameResult, result{}.encode()); err != nil {
+		return hello{}, err
+	}
+	return h, nil
+}
+
+// serveConn admits one connection and serves the streams its peer opens
+// until it ends.
 func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 	conn := tls.Server(c, r.tls)
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 	remote := c.RemoteAddr().String()
 	_ = conn.SetDeadline(r.deadline())
-	if err := conn.HandshakeContext(ctx); err != nil {
-		r.logger.Debug("TLS handshake failed", "remote", remote, "err", err)
-		_ = conn.Close()
-		return
-	}
-	ekm, err := exportEKM(conn.ConnectionState())
+	h, err := r.admit(ctx, conn, remote)
 	if err != nil {
-		r.refuse(nil, err, "remote", remote)
-		_ = conn.Close()
-		return
-	}
-	h, err := readHello(conn, ekm)
-	if err != nil {
-		r.refuse(conn, err, "remote", remote)
-		_ = conn.Close()
-		return
-	}
-	switch h.role {
-	case roleWorker:
-		if err := r.cfg.Authorizer.AdmitWorker(h.device, h.key); err != nil {
-			r.refuse(conn, err, "remote", remote, "device", h.device)
-			_ = conn.Close()
-			return
-		}
-	case roleEngineer:
-		if _, err := iog.WalletAddressOf(h.key); err != nil {
-			r.refuse(conn, err, "remote", remote)
-			_ = conn.Close()
-			return
-		}
-	}
-	if err := writeFrame(conn, frameResult, result{}.encode()); err != nil {
 		_ = conn.Close()
 		return
 	}

@@ -1,0 +1,168 @@
+package tunnel
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/internetofgpus/iog"
+)
+
+// Tunnel is the engineer's side of the network: reaching a port on a
+// rented device wherever it sits, NAT and firewalls included.
+type Tunnel interface {
+	// Dial returns a connection to port on device. It fails with an error
+	// matching iog.ErrForbidden when the caller has not rented the device
+	// or the worker does not expose the port, iog.ErrExpired when the
+	// rental has ended, iog.ErrUnavailable when the device is not
+	// connected or nothing listens on the port, and iog.ErrUnauthorized
+	// when the relay does not accept the caller's key.
+	Dial(ctx context.Context, device iog.DeviceID, port uint16) (net.Conn, error)
+	// Forward accepts connections on ln and connects each to port on
+	// device, like ssh -L, until ctx ends; then it closes ln, waits for
+	// the forwarded connections to close and returns nil. A connection
+	// that cannot be dialed is closed and logged.
+	Forward(ctx context.Context, ln net.Listener, device iog.DeviceID, port uint16) error
+}
+
+// ClientConfig configures a Client. RelayAddr, RelayPin and Key are
+// required; every other zero value takes the default its field names.
+type ClientConfig struct {
+	// RelayAddr is the relay's host:port, and RelayPin its key pin.
+	RelayAddr string
+	RelayPin  Pin
+	// Key is the engineer's wallet key: its public half is the
+	// iog.WalletAddress that rented the devices.
+	Key ed25519.PrivateKey
+	// ConnConfig sets logging, keepalives, timeouts and windows.
+	ConnConfig
+	// Dial opens the TCP connection to the relay; nil is a net.Dialer's.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Client is the Tunnel of an engineer: one TLS connection to the relay,
+// made on first use and again after it drops, carrying a stream per Dial.
+// The zero value is not usable; create one with NewClient, and Close it.
+type Client struct {
+	cfg    ClientConfig
+	dial   dialConfig
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	sess   *yamux.Session
+	closed bool
+}
+
+var _ Tunnel = (*Client)(nil)
+
+// NewClient checks cfg and returns a Client. It does not connect yet.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.RelayAddr == "" {
+		return nil, fmt.Errorf("new client: %w: a relay address is required", iog.ErrInvalid)
+	}
+	if len(cfg.Key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("new client: %w: the wallet key must be an ed25519 private key", iog.ErrInvalid)
+	}
+	cfg.ConnConfig = cfg.withDefaults()
+	return &Client{
+		cfg:    cfg,
+		dial:   newDialConfig(cfg.RelayAddr, cfg.RelayPin, cfg.HandshakeTimeout, cfg.Dial),
+		logger: cfg.Logger.With("part", "client"),
+	}, nil
+}
+
+// errClientClosed reports use of a closed Client.
+var errClientClosed = fmt.Errorf("tunnel client: %w", net.ErrClosed)
+
+// session returns the live connection to the relay, connecting if there is
+// none.
+func (c *Client) session(ctx context.Context) (*yamux.Session, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClientClosed
+	}
+	if c.sess != nil && !c.sess.IsClosed() {
+		return c.sess, nil
+	}
+	conn, err := dialRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.Privacy)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := yamux.Client(conn, c.cfg.muxConfig(c.logger))
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("multiplex relay connection: %w", err)
+	}
+	c.sess = sess
+	return sess, nil
+}
+
+// Dial implements Tunnel.
+func (c *Client) Dial(ctx context.Context, device iog.DeviceID, port uint16) (net.Conn, error) {
+	req := openReq{device: device, port: port}
+	if _, err := decodeOpen(req.encode()); err != nil {
+		return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
+	}
+	// A connection that died since its last use fails the open; one more
+	// try on a fresh connection tells a dead connection from a dead relay.
+	for try := 0; ; try++ {
+		sess, err := c.session(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
+		}
+		st, err := sess.OpenStream()
+		if err == nil {
+			if _, _, err = exchange(ctx, st, frameOpen, req.encode()); err != nil {
+				_ = st.Close()
+				return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
+			}
+			return stream{st}, nil
+		}
+		_ = sess.Close()
+		if try > 0 || ctx.Err() != nil {
+			return nil, fmt.Errorf("dial device %s port %d: %w: %w", device, port, iog.ErrUnavailable, err)
+		}
+	}
+}
+
+// Forward implements Tunnel.
+func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.DeviceID, port uint16) error {
+	var wg sync.WaitGroup
+	defer func() {
+		_ = ln.Close()
+		wg.Wait()
+	}()
+	err := acceptLoop(ctx, ln, c.logger, func(local net.Conn) {
+		wg.Go(func() {
+			remote, err := c.Dial(ctx, device, port)
+			if err != nil {
+				c.logger.Warn("forward: dial failed", "device", device, "port", port, "err", err)
+				_ = local.Close()
+				return
+			}
+			_ = splice(ctx, local, remote, meter{}, meter{}, nil)
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("forward to device %s port %d: %w", device, port, err)
+	}
+	return nil
+}
+
+// Close closes the connection to the relay and every stream on it; Dial
+// then fails with net.ErrClosed.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.sess != nil {
+		return c.sess.Close()
+	}
+	return nil
+}

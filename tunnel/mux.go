@@ -1,0 +1,289 @@
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/yamux"
+	"golang.org/x/time/rate"
+
+	"github.com/internetofgpus/iog"
+)
+
+// Defaults shared by the relay, the agent and the client.
+const (
+	// DefaultKeepAlive is how often a connection is pinged; with the
+	// default PeerTimeout, a dead peer is noticed within three times this.
+	DefaultKeepAlive = 5 * time.Second
+	// DefaultHandshakeTimeout bounds a TLS handshake plus hello, and the
+	// open frame of a stream.
+	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultStreamWindow is the most a stream may have in flight: it
+	// should cover bandwidth × RTT of the path, and 4 MiB does 1 Gbit/s at
+	// 32 ms. Memory is taken only while data waits to be read, so an idle
+	// stream costs nothing of it.
+	DefaultStreamWindow = 4 << 20
+	// copyBufferSize is the chunk each splice moves at a time; a large one
+	// makes for large multiplexer frames and few TLS records.
+	copyBufferSize = 128 << 10
+)
+
+// ConnConfig holds the settings every tunnel connection shares, on the
+// relay, the agent and the client alike. Each zero value takes the default
+// its field names.
+type ConnConfig struct {
+	// Logger receives connection events and refusals; nil is
+	// slog.Default().
+	Logger *slog.Logger
+	// KeepAlive is the ping interval of every connection; zero is
+	// DefaultKeepAlive.
+	KeepAlive time.Duration
+	// PeerTimeout is how long a ping may go unanswered, or a write wait
+	// for the connection, before the peer counts as dead and the
+	// connection is closed; zero is twice KeepAlive. A dead peer is thus
+	// noticed within KeepAlive + PeerTimeout. Pings queue behind data, so
+	// a busy connection needs the slack.
+	PeerTimeout time.Duration
+	// HandshakeTimeout bounds a connection's TLS handshake and hello, and a
+	// stream's open; zero is DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// StreamWindow is the multiplexer's per-stream window in bytes; zero is
+	// DefaultStreamWindow.
+	StreamWindow uint32
+	// Privacy pads and delays this side's traffic; off by default. On a
+	// relay, padding follows each peer's request, and MaxDelay applies to
+	// every connection.
+	Privacy Privacy
+}
+
+// withDefaults fills the zero fields.
+func (c ConnConfig) withDefaults() ConnConfig {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.PeerTimeout <= 0 {
+		c.PeerTimeout = 2 * c.KeepAlive
+	}
+	if c.HandshakeTimeout <= 0 {
+		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.StreamWindow == 0 {
+		c.StreamWindow = DefaultStreamWindow
+	}
+	return c
+}
+
+// acceptLoop hands every connection ln accepts to handle, which must not
+// block, until ctx ends; then it closes ln and returns nil. Accept errors
+// that may pass (such as too many open files) are logged and retried
+// after a pause that doubles up to a second; a listener closed by someone
+// else ends the loop with an error.
+func acceptLoop(ctx context.Context, ln net.Listener, logger *slog.Logger, handle func(net.Conn)) error {
+	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
+	defer stop()
+	var pause time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
+			}
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			logger.Error("accept failed; retrying", "addr", ln.Addr().String(), "err", err, "in", pause)
+			select {
+			case <-time.After(pause): // pacing at the I/O edge, on the wall clock
+			case <-ctx.Done():
+				return nil
+			}
+			continue
+		}
+		pause = 0
+		handle(c)
+	}
+}
+
+// ioDeadline is a connection deadline d from now. Deadlines of net.Conn
+// are wall-clock instants, so this, at the I/O edge, is the one place the
+// package reads the wall clock; rental expiries go through an iog.Clock.
+func ioDeadline(d time.Duration) time.Time { return time.Now().Add(d) }
+
+// muxConfig is the multiplexer configuration of every tunnel connection.
+func (cc ConnConfig) muxConfig(logger *slog.Logger) *yamux.Config {
+	c := yamux.DefaultConfig()
+	c.AcceptBacklog = 1024
+	c.EnableKeepAlive = true
+	c.KeepAliveInterval = cc.KeepAlive
+	c.ConnectionWriteTimeout = cc.PeerTimeout
+	c.MaxStreamWindowSize = cc.StreamWindow
+	c.StreamOpenTimeout = 30 * time.Second
+	c.StreamCloseTimeout = time.Minute
+	c.LogOutput = nil
+	c.Logger = slog.NewLogLogger(logger.With("part", "yamux").Handler(), slog.LevelDebug)
+	return c
+}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// meter counts the bytes a copy moves and may hold it to a rate, timed by
+// clock.
+type meter struct {
+	bytes   *atomic.Uint64
+	limiter *rate.Limiter // nil: unlimited
+	clock   iog.Clock
+}
+
+// errLimit reports a chunk larger than the limiter's burst; copyMetered
+// never asks for one.
+var errLimit = errors.New("rate limit burst smaller than a chunk")
+
+// wait holds the copy until the limiter allows n more bytes, or until ctx
+// ends or abort closes.
+func (m meter) wait(ctx context.Context, abort <-chan struct{}, n int) error {
+	if m.limiter == nil {
+		return nil
+	}
+	now := m.clock.Now()
+	r := m.limiter.ReserveN(now, n)
+	if !r.OK() {
+		return errLimit
+	}
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return nil
+	}
+	select {
+	case <-m.clock.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-abort:
+		return net.ErrClosed
+	}
+}
+
+// copyMetered copies src to dst until EOF or an error, adding every byte
+// written to m and waiting on m's limiter before each chunk.
+func copyMetered(ctx context.Context, abort <-chan struct{}, dst io.Writer, src io.Reader, m meter) error {
+	bp := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(bp)
+	buf := *bp
+	if m.limiter != nil && m.limiter.Limit() != rate.Inf && m.limiter.Burst() < len(buf) {
+		buf = buf[:max(1, m.limiter.Burst())]
+	}
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			if err := m.wait(ctx, abort, n); err != nil {
+				return err
+			}
+			w, werr := dst.Write(buf[:n])
+			if m.bytes != nil {
+				m.bytes.Add(uint64(w))
+			}
+			if werr != nil {
+				return werr
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// halfCloser is a connection whose write side can be closed alone.
+type halfCloser interface{ CloseWrite() error }
+
+// closeWrite ends the write side of c: TCP's CloseWrite, or Close for a
+// multiplexed stream, whose Close is a half close already.
+func closeWrite(c net.Conn) {
+	if hc, ok := c.(halfCloser); ok {
+		_ = hc.CloseWrite()
+		return
+	}
+	_ = c.Close()
+}
+
+// splice copies a to b and b to a until both directions end, then closes
+// both. An end of input half-closes the other side, so a request and its
+// response can follow each other as on one TCP connection. A failure in
+// either direction, ctx ending, or cut firing aborts both. It returns the
+// first failure, if any.
+func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan time.Time) error {
+	errs := make(chan error, 2)
+	aborted := make(chan struct{})
+	var once sync.Once
+	abort := func() {
+		once.Do(func() {
+			close(aborted)
+			_ = a.SetDeadline(pastDeadline)
+			_ = b.SetDeadline(pastDeadline)
+		})
+	}
+	run := func(dst, src net.Conn, m meter) {
+		err := copyMetered(ctx, aborted, dst, src, m)
+		if err != nil {
+			abort()
+		} else {
+			closeWrite(dst)
+		}
+		errs <- err
+	}
+	go run(b, a, aToB)
+	go run(a, b, bToA)
+	var first error
+	stopped := ctx.Done()
+	for done := 0; done < 2; {
+		select {
+		case err := <-errs:
+			done++
+			if first == nil && err != nil {
+				first = err
+			}
+		case <-cut:
+			cut = nil
+			first = errCut
+			abort()
+		case <-stopped:
+			stopped = nil
+			abort()
+		}
+	}
+	_ = a.Close()
+	_ = b.Close()
+	if errors.Is(first, errCut) {
+		return errCut
+	}
+	return first
+}
+
+// errCut reports a stream closed because its authorization ran out.
+var errCut = errors.New("stream closed: its rental has ended")
+
+// stream is a multiplexed stream with TCP's closing semantics: CloseWrite
+// ends the sending side alone (the peer reads EOF), Close ends both.
+type stream struct{ *yamux.Stream }
+
+// CloseWrite half-closes the stream.
+func (s stream) CloseWrite() error { return s.Stream.Close() }
+
+// Close closes both directions: reads pending or to come fail.
+func (s stream) Close() error {
+	_ = s.Stream.SetReadDeadline(pastDeadline)
+	return s.Stream.Close()
+}

@@ -1,0 +1,418 @@
+package tunnel
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/yamux"
+	"golang.org/x/time/rate"
+
+	"github.com/internetofgpus/iog"
+)
+
+// RelayConfig configures a Relay. Certificate and Authorizer are required;
+// every other zero value takes the default its field names.
+type RelayConfig struct {
+	// Certificate is the relay's TLS certificate; clients pin its key (see
+	// NewCertificate and PinOf).
+	Certificate tls.Certificate
+	// Authorizer admits workers and allows streams.
+	Authorizer Authorizer
+	// Clock times the end of rentals for open streams, and the rate
+	// limits; nil is iog.SystemClock.
+	Clock iog.Clock
+	// ConnConfig sets logging, keepalives, timeouts and windows.
+	ConnConfig
+	// DeviceRate limits the bytes per second through each device's tunnel,
+	// both directions together, timed by Clock; zero is unlimited.
+	DeviceRate rate.Limit
+	// DeviceBurst is the most bytes a device's tunnel may move at once
+	// under DeviceRate; zero is 256 KiB.
+	DeviceBurst int
+	// MaxStreams bounds the streams one connection may have open through
+	// the relay at once; more are refused. Zero is 4096.
+	MaxStreams int
+}
+
+// Stats are the counters of one device's tunnel since the relay started,
+// across reconnections: what metering bills and tiers are built on.
+type Stats struct {
+	// ToDevice and FromDevice count the payload bytes the relay moved.
+	ToDevice, FromDevice uint64
+	// Streams counts the streams opened to the device.
+	Streams uint64
+	// Refused counts the streams refused to the device.
+	Refused uint64
+}
+
+// Relay is the meeting point of workers behind NAT and the engineers and
+// mesh peers that reach them. Workers keep one TLS connection each, over
+// which the relay opens a stream per engineer stream and splices the two.
+// The zero value is not usable; create one with NewRelay.
+type Relay struct {
+	cfg    RelayConfig
+	tls    *tls.Config
+	logger *slog.Logger
+	clock  iog.Clock
+
+	refused atomic.Uint64
+
+	mu      sync.Mutex
+	workers map[iog.DeviceID]*workerConn
+	devices map[iog.DeviceID]*deviceState
+}
+
+// deviceState is the part of a device that outlives its connections.
+type deviceState struct {
+	toDevice, fromDevice, streams, refused atomic.Uint64
+	limiter                                *rate.Limiter
+}
+
+// workerConn is a connected worker.
+type workerConn struct {
+	device iog.DeviceID
+	key    []byte
+	ports  []uint16
+	addr   net.Addr
+	sess   *yamux.Session
+
+	mu         sync.Mutex
+	candidates []string // announced mesh candidates
+}
+
+// NewRelay checks cfg and returns a Relay.
+func NewRelay(cfg RelayConfig) (*Relay, error) {
+	if cfg.Authorizer == nil {
+		return nil, fmt.Errorf("new relay: %w: an Authorizer is required", iog.ErrInvalid)
+	}
+	if len(cfg.Certificate.Certificate) == 0 {
+		return nil, fmt.Errorf("new relay: %w: a TLS certificate is required", iog.ErrInvalid)
+	}
+	if _, err := PinOf(cfg.Certificate); err != nil {
+		return nil, fmt.Errorf("new relay: %w", err)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = iog.SystemClock
+	}
+	cfg.ConnConfig = cfg.withDefaults()
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = 4096
+	}
+	if cfg.DeviceBurst <= 0 {
+		cfg.DeviceBurst = 256 << 10
+	}
+	return &Relay{
+		cfg:     cfg,
+		tls:     serverTLS(cfg.Certificate),
+		logger:  cfg.Logger.With("part", "relay"),
+		clock:   cfg.Clock,
+		workers: make(map[iog.DeviceID]*workerConn),
+		devices: make(map[iog.DeviceID]*deviceState),
+	}, nil
+}
+
+// Serve accepts connections on ln until ctx ends, then closes ln and every
+// connection, waits for all of its goroutines, and returns nil. Accept
+// errors that may pass (such as too many open files) are retried after a
+// growing pause; it returns an error if ln is closed by someone else.
+func (r *Relay) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		_ = ln.Close()
+		wg.Wait()
+	}()
+	r.logger.Info("relay serving", "addr", ln.Addr().String())
+	err := acceptLoop(ctx, ln, r.logger, func(c net.Conn) {
+		wg.Go(func() { r.serveConn(ctx, c, &wg) })
+	})
+	if err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	return nil
+}
+
+// Online reports whether device's worker is connected.
+func (r *Relay) Online(device iog.DeviceID) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.workers[device]
+	return ok
+}
+
+// Stats returns device's counters, and false if the relay has never seen
+// the device.
+func (r *Relay) Stats(device iog.DeviceID) (Stats, bool) {
+	r.mu.Lock()
+	d, ok := r.devices[device]
+	r.mu.Unlock()
+	if !ok {
+		return Stats{}, false
+	}
+	return Stats{ToDevice: d.toDevice.Load(), FromDevice: d.fromDevice.Load(), Streams: d.streams.Load(), Refused: d.refused.Load()}, true
+}
+
+// AllStats returns the counters of every device the relay has seen, for
+// metering and metrics export.
+func (r *Relay) AllStats() map[iog.DeviceID]Stats {
+	r.mu.Lock()
+	ids := make([]iog.DeviceID, 0, len(r.devices))
+	for id := range r.devices {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	all := make(map[iog.DeviceID]Stats, len(ids))
+	for _, id := range ids {
+		all[id], _ = r.Stats(id)
+	}
+	return all
+}
+
+// Refused returns how many connections and streams the relay has refused.
+func (r *Relay) Refused() uint64 { return r.refused.Load() }
+
+func (r *Relay) device(id iog.DeviceID) *deviceState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d, ok := r.devices[id]
+	if !ok {
+		d = &deviceState{}
+		if r.cfg.DeviceRate > 0 {
+			d.limiter = rate.NewLimiter(r.cfg.DeviceRate, r.cfg.DeviceBurst)
+		}
+		r.devices[id] = d
+	}
+	return d
+}
+
+// refuse logs and counts a refusal, and tells the peer why when w is not
+// nil.
+func (r *Relay) refuse(w io.Writer, err error, attrs ...any) {
+	r.refused.Add(1)
+	r.logger.Warn("relay refused", append(attrs, "err", err.Error())...)
+	if w != nil {
+		_ = writeFrame(w, frameResult, resultOf(err).encode())
+	}
+}
+
+// admit runs the TLS handshake and the hello, asks the Authorizer about
+// a worker, and answers; refusals are logged, counted and told.
+func (r *Relay) admit(ctx context.Context, conn *tls.Conn, remote string) (hello, error) {
+	if err := conn.HandshakeContext(ctx); err != nil {
+		r.logger.Debug("TLS handshake failed", "remote", remote, "err", err)
+		return hello{}, err
+	}
+	ekm, err := exportEKM(conn.ConnectionState())
+	if err != nil {
+		r.refuse(nil, err, "remote", remote)
+		return hello{}, err
+	}
+	h, err := readHello(conn, ekm)
+	if err != nil {
+		r.refuse(conn, err, "remote", remote)
+		return hello{}, err
+	}
+	if h.role == roleWorker {
+		err = r.cfg.Authorizer.AdmitWorker(h.device, h.key)
+	}
+	if err != nil {
+		r.refuse(conn, err, "remote", remote, "device", h.device)
+		return hello{}, err
+	}
+	if err := writeFrame(conn, frameResult, result{}.encode()); err != nil {
+		return hello{}, err
+	}
+	return h, nil
+}
+
+// serveConn admits one connection and serves the streams its peer opens
+// until it ends.
+func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
+	conn := tls.Server(c, r.tls)
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	remote := c.RemoteAddr().String()
+	_ = conn.SetDeadline(r.deadline())
+	h, err := r.admit(ctx, conn, remote)
+	if err != nil {
+		_ = conn.Close()
+		return
+	}
+	_ = conn.SetDeadline(time.Time{})
+	sess, err := yamux.Server(withPrivacy(conn, r.cfg.Privacy, h.flags&helloFlagPad != 0), r.cfg.muxConfig(r.logger))
+	if err != nil {
+		_ = conn.Close()
+		return
+	}
+	stop()
+	stopSess := context.AfterFunc(ctx, func() { _ = sess.Close() })
+	defer stopSess()
+	defer sess.Close()
+	if h.role == roleWorker {
+		r.serveWorker(ctx, h, sess, c.RemoteAddr(), wg)
+		return
+	}
+	wallet, _ := iog.WalletAddressOf(h.key)
+	r.logger.Info("engineer connected", "wallet", wallet.String(), "remote", remote)
+	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
+}
+
+func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, addr net.Addr, wg *sync.WaitGroup) {
+	w := &workerConn{device: h.device, key: h.key, ports: slices.Clone(h.ports), addr: addr, sess: sess}
+	r.device(h.device) // create its counters
+	r.mu.Lock()
+	old := r.workers[h.device]
+	r.workers[h.device] = w
+	r.mu.Unlock()
+	if old != nil {
+		r.logger.Info("worker replaced its connection", "device", h.device)
+		_ = old.sess.Close()
+	}
+	r.logger.Info("worker connected", "device", h.device, "remote", addr.String(), "ports", h.ports)
+	defer func() {
+		r.mu.Lock()
+		if r.workers[h.device] == w {
+			delete(r.workers, h.device)
+		}
+		r.mu.Unlock()
+		r.logger.Info("worker disconnected", "device", h.device)
+	}()
+	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.workerStream(ctx, w, st) }, "device", h.device)
+}
+
+// acceptStreams serves the streams a peer opens until its connection
+// ends, at most MaxStreams at once; streams past that are refused.
+func (r *Relay) acceptStreams(sess *yamux.Session, wg *sync.WaitGroup, serve func(*yamux.Stream), attrs ...any) {
+	slots := make(chan struct{}, r.cfg.MaxStreams)
+	for {
+		st, err := sess.AcceptStream()
+		if err != nil {
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			wg.Go(func() {
+				defer func() { <-slots }()
+				serve(st)
+			})
+		default:
+			wg.Go(func() {
+				defer st.Close()
+				_ = st.SetDeadline(r.deadline())
+				r.refuse(st, fmt.Errorf("%w: this connection has %d streams open, the most the relay allows", iog.ErrUnavailable, r.cfg.MaxStreams), attrs...)
+			})
+		}
+	}
+}
+
+func (r *Relay) deadline() time.Time { return ioDeadline(r.cfg.HandshakeTimeout) }
+
+func (r *Relay) worker(id iog.DeviceID) (*workerConn, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	w, ok := r.workers[id]
+	if !ok {
+		return nil, fmt.Errorf("device %s: %w: its worker is not connected to the relay", id, iog.ErrUnavailable)
+	}
+	return w, nil
+}
+
+// engineerStream serves one stream an engineer opened: an open frame, the
+// authorization, then a splice to the worker.
+func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st *yamux.Stream) {
+	defer st.Close()
+	_ = st.SetDeadline(r.deadline())
+	p, err := expectFrame(st, frameOpen)
+	if err != nil {
+		r.refuse(st, err, "wallet", wallet.String())
+		return
+	}
+	req, err := decodeOpen(p)
+	if err != nil {
+		r.refuse(st, err, "wallet", wallet.String())
+		return
+	}
+	attrs := []any{"wallet", wallet.String(), "device", req.device, "port", req.port}
+	until, err := r.cfg.Authorizer.AllowDial(wallet, req.device, req.port)
+	if err == nil {
+		err = r.checkPort(req.device, req.port)
+	}
+	if err != nil {
+		r.device(req.device).refused.Add(1)
+		r.refuse(st, err, attrs...)
+		return
+	}
+	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, attrs)
+}
+
+// checkPort refuses ports the device's worker does not expose.
+func (r *Relay) checkPort(device iog.DeviceID, port uint16) error {
+	w, err := r.worker(device)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(w.ports, port) {
+		return fmt.Errorf("device %s port %d: %w: the worker does not expose it (it exposes %v)", device, port, iog.ErrForbidden, w.ports)
+	}
+	return nil
+}
+
+// connect opens a stream to device's worker, sends it the open frame,
+// passes its answer back on st and splices the two until they end or until
+// passes.
+func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.DeviceID, t frameType, payload []byte, until time.Time, attrs []any) {
+	w, err := r.worker(device)
+	if err != nil {
+		r.refuse(st, err, attrs...)
+		return
+	}
+	out, err := w.sess.OpenStream()
+	if err != nil {
+		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
+		return
+	}
+	defer out.Close()
+	_ = out.SetDeadline(r.deadline())
+	if err := writeFrame(out, t, payload); err != nil {
+		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
+		return
+	}
+	var res result
+	p, err := expectFrame(out, frameResult)
+	if err == nil {
+		res, err = decodeResult(p)
+	}
+	if err != nil {
+		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
+		return
+	}
+	if err := writeFrame(st, frameResult, p); err != nil {
+		return
+	}
+	if res.code != resultOK {
+		r.logger.Info("worker refused a stream", append(attrs, "reason", res.message)...)
+		return
+	}
+	_ = st.SetDeadline(time.Time{})
+	_ = out.SetDeadline(time.Time{})
+	d := r.device(device)
+	d.streams.Add(1)
+	var cut <-chan time.Time
+	if !until.IsZero() {
+		cut = r.clock.After(until.Sub(r.clock.Now()))
+	}
+	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, cut)
+	if errors.Is(err, errCut) {
+		r.logger.Info("stream closed at the end of its rental", attrs...)
+	}
+}

@@ -25,11 +25,10 @@ func ShapeOf(r iog.Requirements) TaskShape {
 	return s
 }
 
-// shapeStat is a shape with its count and its model match per group.
+// shapeStat is a shape with its count.
 type shapeStat struct {
 	TaskShape
 	count int
-	match []int8 // by model group id: 0 unknown, 1 yes, -1 no
 }
 
 // TaskDistribution is the mix of typical tasks FGD plans for: each shape's
@@ -44,13 +43,17 @@ type TaskDistribution struct {
 	shapes []shapeStat
 	index  map[TaskShape]int
 	total  int
-	gen    uint64 // bumped on every change
+	gen    uint64   // bumped on every change
+	masks  [][]bool // by model group id: which shapes its GPUs suit
+	memo   map[string]float64
+	memoAt uint64 // gen the memo is for
+	key    []byte
 }
 
 // NewTaskDistribution returns an empty distribution remembering the last
 // window observations; zero remembers them all.
 func NewTaskDistribution(window int) *TaskDistribution {
-	return &TaskDistribution{window: max(window, 0), index: map[TaskShape]int{}}
+	return &TaskDistribution{window: max(window, 0), index: map[TaskShape]int{}, memo: map[string]float64{}}
 }
 
 // Observe adds one task to the mix (for a gang, one GPU's worth of it).
@@ -95,23 +98,19 @@ func (d *TaskDistribution) Shapes() ([]TaskShape, []float64) {
 	return shapes, probs
 }
 
-// matches reports whether shape i may use GPUs of group g.
-func (d *TaskDistribution) matches(i int, g *modelGroup) bool {
-	s := &d.shapes[i]
-	if s.GPUs == 0 {
-		return true
+// mask returns which shapes may use GPUs of group g.
+func (d *TaskDistribution) mask(g *modelGroup) []bool {
+	if g.id >= len(d.masks) {
+		d.masks = append(d.masks, make([][]bool, g.id+1-len(d.masks))...)
 	}
-	if g.id >= len(s.match) {
-		s.match = append(s.match, make([]int8, g.id+1-len(s.match))...)
-	}
-	if s.match[g.id] == 0 {
+	m := d.masks[g.id]
+	for i := len(m); i < len(d.shapes); i++ {
+		s := &d.shapes[i]
 		r := iog.Requirements{GPUModel: s.GPUModel, GPUCount: s.GPUs}
-		s.match[g.id] = -1
-		if g.matchesGPU(&r) {
-			s.match[g.id] = 1
-		}
+		m = append(m, s.GPUs == 0 || g.matchesGPU(&r))
 	}
-	return s.match[g.id] > 0
+	d.masks[g.id] = m
+	return m
 }
 
 // fragView is a node's free resources, real or as they would be.
@@ -138,6 +137,7 @@ func (d *TaskDistribution) frag(v fragView) float64 {
 		return 0
 	}
 	var sum float64
+	mask := d.mask(v.group)
 	for i := range d.shapes {
 		s := &d.shapes[i]
 		if s.count == 0 {
@@ -145,7 +145,7 @@ func (d *TaskDistribution) frag(v fragView) float64 {
 		}
 		var f uint64
 		switch {
-		case s.CPUMilli > v.cpu || s.MemoryBytes > v.mem || !d.matches(i, v.group) || !gpuFits(v.free, s.GPUs, uint16(s.Share)):
+		case s.CPUMilli > v.cpu || s.MemoryBytes > v.mem || !mask[i] || !gpuFits(v.free, s.GPUs, uint16(s.Share)):
 			f = totalFree
 		case s.GPUs == 0:
 			f = 0
@@ -168,7 +168,7 @@ func (d *TaskDistribution) Fragmentation(n *NodeInfo) float64 {
 	if !n.up {
 		return float64(n.FreeGPUMilli())
 	}
-	return d.frag(fragView{group: n.group, free: n.free, cpu: n.freeCPU, mem: n.freeMem})
+	return d.lookup(fragView{group: n.group, free: n.free, cpu: n.freeCPU, mem: n.freeMem})
 }
 
 // FGD is fragmentation gradient descent (Weng et al., ATC '23): it places
@@ -178,10 +178,7 @@ func (d *TaskDistribution) Fragmentation(n *NodeInfo) float64 {
 // fragmentation until the node or the distribution changes.
 type FGD struct {
 	dist    *TaskDistribution
-	gen     uint64
 	before  []fgdCached // by node index
-	memo    map[string]float64
-	key     []byte
 	scratch []uint16
 }
 
@@ -192,11 +189,11 @@ type fgdCached struct {
 	frag    float64
 }
 
-// fgdMemoLimit bounds FGD's memo of fragmentation by node state.
-const fgdMemoLimit = 1 << 16
+// fragMemoLimit bounds the memo of fragmentation by node state.
+const fragMemoLimit = 1 << 16
 
 // NewFGD returns an FGD policy planning for the mix d.
-func NewFGD(d *TaskDistribution) *FGD { return &FGD{dist: d, memo: map[string]float64{}} }
+func NewFGD(d *TaskDistribution) *FGD { return &FGD{dist: d} }
 
 // Name returns "fgd".
 func (*FGD) Name() string { return "fgd" }
@@ -206,18 +203,14 @@ func (p *FGD) Distribution() *TaskDistribution { return p.dist }
 
 // Score is minus the growth of the node's fragmentation.
 func (p *FGD) Score(_ *CycleState, job *Job, o Option) float64 {
-	if p.gen != p.dist.gen {
-		p.gen = p.dist.gen
-		clear(p.memo)
-	}
-	n, r := o.Node, &job.Requirements
+	n, r, d := o.Node, &job.Requirements, p.dist
 	if n.idx >= len(p.before) {
 		p.before = append(p.before, make([]fgdCached, n.idx+1-len(p.before))...)
 	}
 	c := &p.before[n.idx]
-	if !c.valid || c.version != n.version || c.gen != p.gen {
-		*c = fgdCached{version: n.version, gen: p.gen, valid: true,
-			frag: p.lookup(fragView{group: n.group, free: n.free, cpu: n.freeCPU, mem: n.freeMem})}
+	if !c.valid || c.version != n.version || c.gen != d.gen {
+		*c = fgdCached{version: n.version, gen: d.gen, valid: true,
+			frag: d.lookup(fragView{group: n.group, free: n.free, cpu: n.freeCPU, mem: n.freeMem})}
 	}
 	p.scratch = append(p.scratch[:0], n.free...)
 	if r.GPUCount > 0 {
@@ -233,14 +226,18 @@ func (p *FGD) Score(_ *CycleState, job *Job, o Option) float64 {
 			}
 		}
 	}
-	after := p.lookup(fragView{group: n.group, free: p.scratch, cpu: n.freeCPU - r.CPUMilli, mem: n.freeMem - r.MemoryBytes})
+	after := d.lookup(fragView{group: n.group, free: p.scratch, cpu: n.freeCPU - r.CPUMilli, mem: n.freeMem - r.MemoryBytes})
 	return -(after - c.frag)
 }
 
 // lookup returns the fragmentation of v, memoized by the view's contents
-// (the order of GPUs does not matter).
-func (p *FGD) lookup(v fragView) float64 {
-	k := binary.AppendUvarint(p.key[:0], uint64(v.group.id))
+// (the order of GPUs does not matter) until the mix changes.
+func (d *TaskDistribution) lookup(v fragView) float64 {
+	if d.memoAt != d.gen {
+		d.memoAt = d.gen
+		clear(d.memo)
+	}
+	k := binary.AppendUvarint(d.key[:0], uint64(v.group.id))
 	k = binary.AppendUvarint(k, v.cpu)
 	k = binary.AppendUvarint(k, v.mem)
 	start := len(k)
@@ -248,15 +245,15 @@ func (p *FGD) lookup(v fragView) float64 {
 		k = binary.BigEndian.AppendUint16(k, f)
 	}
 	sortPairs(k[start:])
-	p.key = k
-	if f, ok := p.memo[string(k)]; ok {
+	d.key = k
+	if f, ok := d.memo[string(k)]; ok {
 		return f
 	}
-	f := p.dist.frag(v)
-	if len(p.memo) >= fgdMemoLimit {
-		clear(p.memo)
+	f := d.frag(v)
+	if len(d.memo) >= fragMemoLimit {
+		clear(d.memo)
 	}
-	p.memo[string(k)] = f
+	d.memo[string(k)] = f
 	return f
 }
 

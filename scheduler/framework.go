@@ -110,7 +110,7 @@ func New(cfg Config) *Framework {
 
 // AddNode puts a device in the pool, up.
 func (f *Framework) AddNode(spec Node) error {
-	if err := spec.validate(); err != nil {
+	if err := spec.Validate(); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -184,7 +184,7 @@ func (f *Framework) SetNodeUp(ctx context.Context, id iog.DeviceID, up bool) ([]
 
 // Submit queues a job. Its Submitted time defaults to the clock's now.
 func (f *Framework) Submit(job Job) error {
-	if err := job.validate(); err != nil {
+	if err := job.Validate(); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -291,6 +291,7 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 		}
 		if victims := f.preempt(e); len(victims) > 0 {
 			rep.Preempted = append(rep.Preempted, victims...)
+			rep.Placed = slices.DeleteFunc(rep.Placed, func(p Placement) bool { return slices.Contains(victims, p.Job) })
 			if f.scheduleOne(ctx, e) {
 				rep.Placed = append(rep.Placed, clonePlacement(e.placement))
 				continue

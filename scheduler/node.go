@@ -58,8 +58,10 @@ func NodeOf(d iog.Device) Node {
 // the scheduler allocate without limit.
 const maxGPUsPerNode = 1024
 
-// validate checks a Node before it joins the pool.
-func (n Node) validate() error {
+// Validate checks a Node before it joins the pool: a well-formed ID, a
+// GPU count within bounds, a model named when there are GPUs, a valid
+// location. Problems are iog.ErrInvalid.
+func (n Node) Validate() error {
 	if _, err := iog.ParseDeviceID(string(n.ID)); err != nil {
 		return fmt.Errorf("scheduler: node: %w", err)
 	}

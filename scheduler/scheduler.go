@@ -55,7 +55,9 @@ type Job struct {
 // scheduler allocate without limit.
 const maxGangGPUs = 1 << 20
 
-func (j Job) validate() error {
+// Validate checks a Job before it is queued: a well-formed ID, valid
+// requirements, and for a gang whole GPUs. Problems are iog.ErrInvalid.
+func (j Job) Validate() error {
 	if _, err := iog.ParseJobID(string(j.ID)); err != nil {
 		return fmt.Errorf("scheduler: job: %w", err)
 	}
@@ -99,7 +101,9 @@ type Assignment struct {
 
 // Report says what a scheduling cycle did.
 type Report struct {
-	// Placed are the placements made, in order.
+	// Placed are the placements made, in order, that still hold at the
+	// end of the cycle (a job placed and then preempted in the same cycle
+	// is not among them unless placed again).
 	Placed []Placement
 	// Preempted are the jobs evicted for higher-priority work; they are
 	// back in the queue.

@@ -176,6 +176,12 @@ func (d *TaskDistribution) Fragmentation(n *NodeInfo) float64 {
 // TaskDistribution.Fragmentation) grows least. Its score is minus that
 // growth. The distribution is the caller's to feed; FGD caches node
 // fragmentation until the node or the distribution changes.
+//
+// Ties are common (most typical tasks fit most nodes, so many options
+// leave the expected fragment unchanged); they go to the best fit
+// (BestFit's score, scaled by fgdTieBreak so that it never outweighs a
+// real difference in growth). Left to the index's order instead, FGD
+// allocates about 1.7 points less of the openb cluster (BENCHMARKS.md).
 type FGD struct {
 	dist    *TaskDistribution
 	before  []fgdCached // by node index
@@ -227,8 +233,14 @@ func (p *FGD) Score(_ *CycleState, job *Job, o Option) float64 {
 		}
 	}
 	after := d.lookup(fragView{group: n.group, free: p.scratch, cpu: n.freeCPU - r.CPUMilli, mem: n.freeMem - r.MemoryBytes})
-	return -(after - c.frag)
+	return -(after - c.frag) + fgdTieBreak*BestFit{}.Score(nil, job, o)
 }
+
+// fgdTieBreak scales the best-fit tie-break of FGD. BestFit's score lies
+// within [-3, 0], so the term is below 3e-8 of a thousandth of a GPU,
+// while two different growths differ by at least a task's probability
+// times a thousandth (1.2e-4 on openb).
+const fgdTieBreak = 1e-8
 
 // lookup returns the fragmentation of v, memoized by the view's contents
 // (the order of GPUs does not matter) until the mix changes.

@@ -56,6 +56,9 @@ type Framework struct {
 	// only tried when lower-priority work runs.
 	running map[int32]int
 	regions map[string]*regionLoad
+	// locs are the distinct node locations, locIDs their indices.
+	locs   []iog.Location
+	locIDs map[iog.Location]int32
 }
 
 // jobState is where a job is.
@@ -103,7 +106,7 @@ func New(cfg Config) *Framework {
 		log = slog.New(slog.DiscardHandler)
 	}
 	f := &Framework{cfg: cfg, clock: cfg.Clock, log: log, idx: newIndex(),
-		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{}, running: map[int32]int{}, regions: map[string]*regionLoad{}}
+		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{}, running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
 	f.queue.less = cfg.Profile.QueueSort.Less
 	return f
 }
@@ -128,6 +131,13 @@ func (f *Framework) AddNode(spec Node) error {
 		n.gpuMem = n.group.model.MemoryBytes
 	}
 	n.rel.start(f.clock.Now())
+	loc, ok := f.locIDs[spec.Location]
+	if !ok {
+		loc = int32(len(f.locs))
+		f.locIDs[spec.Location] = loc
+		f.locs = append(f.locs, spec.Location)
+	}
+	n.loc = loc
 	rk := regionKey(spec.Location)
 	if f.regions[rk] == nil {
 		f.regions[rk] = &regionLoad{}

@@ -13,7 +13,6 @@ import (
 type gangCandidate struct {
 	node   *NodeInfo
 	usable int
-	loc    int // index into the distinct locations
 }
 
 // maxGangAnchors bounds the places a latency-bound gang is tried around.
@@ -39,14 +38,18 @@ func (f *Framework) latencyBound(r *iog.Requirements) time.Duration {
 func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*NodeInfo) ([]*NodeInfo, []Assignment) {
 	r := &job.Requirements
 	bound := f.latencyBound(r)
-	cands, total := f.gangCandidates(job, need, bound > 0, avoid)
+	var fixedLocs []iog.Location
+	for _, n := range fixed {
+		fixedLocs = append(fixedLocs, f.locs[n.loc])
+	}
+	cands, total := f.gangCandidates(job, need, bound, fixedLocs, avoid)
 	if total < need {
 		return nil, nil
 	}
 	var chosen []gangCandidate
 	switch {
 	case bound > 0:
-		chosen = planLatencyBound(cands, fixed, need, bound)
+		chosen = f.planLatencyBound(cands, fixedLocs, need, bound)
 	case r.Placement == iog.GeoDistributed:
 		chosen = takeGreedy(interleaveRegions(cands), need, nil)
 	default:
@@ -77,9 +80,10 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 }
 
 // gangCandidates lists the nodes that can take GPUs of the gang, most
-// usable GPUs first (then most reliable). Without a latency bound it stops
-// once need is covered; with one it lists them all.
-func (f *Framework) gangCandidates(job *Job, need int, all bool, avoid []*NodeInfo) ([]gangCandidate, int) {
+// wholly free GPUs first (the index's order, so nothing is sorted). It
+// stops once need is covered, or, under a latency bound, once one place
+// (within the bound of itself and of the fixed places) can cover it.
+func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixed []iog.Location, avoid []*NodeInfo) ([]gangCandidate, int) {
 	r := &job.Requirements
 	var cands []gangCandidate
 	total := 0
@@ -88,6 +92,19 @@ func (f *Framework) gangCandidates(job *Job, need int, all bool, avoid []*NodeIn
 		if g.matchesGPU(r) {
 			groups = append(groups, g)
 		}
+	}
+	supply := map[int32]int{}
+	enough := func(n *NodeInfo, u int) bool {
+		if bound <= 0 {
+			return total >= need
+		}
+		s := supply[n.loc] + u
+		supply[n.loc] = s
+		if s < need || s-u >= need {
+			return false // not crossing need now
+		}
+		l := f.locs[n.loc]
+		return iog.EstimateRTT(l, l) <= bound && withinRTT(l, fixed, bound)
 	}
 	for w := maxWholeBucket; w >= 1; w-- {
 		for _, g := range groups {
@@ -108,20 +125,24 @@ func (f *Framework) gangCandidates(job *Job, need int, all bool, avoid []*NodeIn
 					}
 					cands = append(cands, gangCandidate{node: n, usable: u})
 					total += u
+					if enough(n, u) {
+						return cands, total
+					}
 				}
 			}
 		}
-		if !all && total >= need {
-			break
+	}
+	return cands, total
+}
+
+// withinRTT reports whether a is within bound of every place in set.
+func withinRTT(a iog.Location, set []iog.Location, bound time.Duration) bool {
+	for _, b := range set {
+		if iog.EstimateRTT(a, b) > bound {
+			return false
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b gangCandidate) int {
-		if c := cmp.Compare(b.usable, a.usable); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.node.rel.score(), a.node.rel.score())
-	})
-	return cands, total
+	return true
 }
 
 // takeGreedy takes candidates in order until need GPUs are covered,
@@ -174,55 +195,33 @@ func interleaveRegions(cands []gangCandidate) []gangCandidate {
 // planLatencyBound tries each of the best-supplied places as the gang's
 // anchor and keeps the plan with the fewest nodes in which every pair of
 // places is within bound.
-func planLatencyBound(cands []gangCandidate, fixed []*NodeInfo, need int, bound time.Duration) []gangCandidate {
-	var locs []iog.Location
-	index := map[iog.Location]int{}
-	supply := []int{}
-	for i := range cands {
-		l := cands[i].node.spec.Location
-		j, ok := index[l]
-		if !ok {
-			j = len(locs)
-			index[l] = j
-			locs = append(locs, l)
-			supply = append(supply, 0)
+func (f *Framework) planLatencyBound(cands []gangCandidate, fixed []iog.Location, need int, bound time.Duration) []gangCandidate {
+	supply := map[int32]int{}
+	var anchors []int32
+	for _, c := range cands {
+		if _, ok := supply[c.node.loc]; !ok {
+			anchors = append(anchors, c.node.loc)
 		}
-		cands[i].loc = j
-		supply[j] += cands[i].usable
+		supply[c.node.loc] += c.usable
 	}
-	anchors := make([]int, len(locs))
-	for i := range anchors {
-		anchors[i] = i
-	}
-	slices.SortStableFunc(anchors, func(a, b int) int { return cmp.Compare(supply[b], supply[a]) })
-	var fixedLocs []iog.Location
-	for _, n := range fixed {
-		fixedLocs = append(fixedLocs, n.spec.Location)
-	}
-	within := func(a iog.Location, set []iog.Location) bool {
-		for _, b := range set {
-			if iog.EstimateRTT(a, b) > bound {
-				return false
-			}
-		}
-		return true
-	}
+	slices.SortStableFunc(anchors, func(a, b int32) int { return cmp.Compare(supply[b], supply[a]) })
 	var best []gangCandidate
 	for _, a := range anchors[:min(len(anchors), maxGangAnchors)] {
-		if !within(locs[a], fixedLocs) {
+		if !withinRTT(f.locs[a], fixed, bound) {
 			continue
 		}
-		used := append(slices.Clone(fixedLocs), locs[a])
-		member := map[int]bool{a: true}
+		used := append(slices.Clone(fixed), f.locs[a])
+		member := map[int32]bool{a: true}
 		plan := takeGreedy(cands, need, func(c gangCandidate) bool {
-			if member[c.loc] {
+			loc := c.node.loc
+			if member[loc] {
 				return true
 			}
-			if !within(locs[c.loc], used) {
+			if !withinRTT(f.locs[loc], used, bound) {
 				return false
 			}
-			member[c.loc] = true
-			used = append(used, locs[c.loc])
+			member[loc] = true
+			used = append(used, f.locs[loc])
 			return true
 		})
 		if plan != nil && (best == nil || len(plan) < len(best)) {

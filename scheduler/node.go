@@ -159,6 +159,7 @@ type NodeInfo struct {
 	version uint64
 	jobs    []*jobEntry // resident work
 	region  *regionLoad
+	loc     int32 // index of the node's location in Framework.locs
 	rel     reliability
 }
 

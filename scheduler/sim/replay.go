@@ -36,6 +36,9 @@ type Replay struct {
 	FailFraction float64
 	FailAt       time.Duration
 	FailFor      time.Duration
+	// MaxCandidates bounds the nodes the default scheduler scores per
+	// task (scheduler.Config.MaxCandidates); zero scores all that fit.
+	MaxCandidates int
 	// SampleEvery is how often allocation and fragmentation are sampled;
 	// zero takes 256 samples over the arrivals (at least a minute apart).
 	SampleEvery time.Duration
@@ -170,7 +173,7 @@ func (r Replay) Run(ctx context.Context) (Metrics, error) {
 		if err != nil {
 			return Metrics{}, err
 		}
-		st.s = scheduler.New(scheduler.Config{Clock: st.clock, Profile: scheduler.ProfileOf(pol)})
+		st.s = scheduler.New(scheduler.Config{Clock: st.clock, Profile: scheduler.ProfileOf(pol), MaxCandidates: r.MaxCandidates})
 	}
 	for _, n := range r.Workload.Nodes {
 		if err := st.s.AddNode(n); err != nil {

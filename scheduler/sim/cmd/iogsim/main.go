@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.nodes, "nodes", defaultNodes, "node list file")
 	fs.StringVar(&o.tasks, "tasks", defaultTasks, "task list file")
 	fs.StringVar(&o.format, "format", "openb", "input format: openb, csv, json or synthetic")
-	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+" (table: a comma-separated list, or all)")
+	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+" (table: a comma-separated list, or all; left at fgd it means all)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of sampling, shuffling and the random policy")
 	fs.IntVar(&o.seeds, "seeds", 10, "table: seeds 1 to this")
 	fs.Float64Var(&o.inflate, "inflate", 1.3, "frag, table: GPU request as a multiple of capacity")

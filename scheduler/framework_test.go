@@ -169,3 +169,39 @@ func TestPreemptionCheapestVictims(t *testing.T) {
 	require.False(t, ok)
 	require.Equal(t, 1, f.Pending(), "the victim waits in the queue")
 }
+
+// TestConcurrentUse drives one Framework from several goroutines (run with
+// -race): submissions, cycles, cancellations and node failures interleave
+// and the bookkeeping holds.
+func TestConcurrentUse(t *testing.T) {
+	f := newFramework(t, scheduler.ProfileOf(scheduler.BestFit{}))
+	for i := range 8 {
+		require.NoError(t, f.AddNode(gpuNode(fmt.Sprint("n", i), "T4", 4)))
+	}
+	ctx := context.Background()
+	done := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			var err error
+			for i := 0; i < 100 && err == nil; i++ {
+				id := iog.JobID(fmt.Sprint("w", w, "-", i))
+				switch {
+				case w == 3 && i%10 == 0:
+					_, err = f.SetNodeUp(ctx, iog.DeviceID(fmt.Sprint("n", i%8)), i%20 == 0)
+				default:
+					if err = f.Submit(gpuJob(string(id), 1, iog.GPUShare(100*(1+i%10)))); err == nil {
+						_, err = f.Schedule(ctx)
+					}
+					if err == nil && i%3 == 0 {
+						err = f.Cancel(id)
+					}
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-done)
+	}
+	require.NoError(t, f.CheckInvariants())
+}

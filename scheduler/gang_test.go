@@ -155,6 +155,11 @@ func TestGangMemberReplacedOnFailure(t *testing.T) {
 // ever lost: each is placed or waiting until cancelled.
 func TestRandomOperationsKeepInvariants(t *testing.T) {
 	policies := scheduler.PolicyNames()
+	var preempted, displaced int
+	defer func() {
+		require.Positive(t, preempted, "the sequences exercise preemption")
+		require.Positive(t, displaced, "and failures")
+	}()
 	for seed := range uint64(12) {
 		name := policies[seed%uint64(len(policies))]
 		t.Run(fmt.Sprint(name, "/", seed), func(t *testing.T) {
@@ -194,11 +199,13 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 						break
 					}
 				case op < 7:
-					_, err := f.SetNodeUp(context.Background(), nodes[rng.IntN(len(nodes))], rng.IntN(2) == 0)
+					moved, err := f.SetNodeUp(context.Background(), nodes[rng.IntN(len(nodes))], rng.IntN(2) == 0)
 					require.NoError(t, err)
+					displaced += len(moved)
 				default:
-					_, err := f.Schedule(context.Background())
+					rep, err := f.Schedule(context.Background())
 					require.NoError(t, err)
+					preempted += len(rep.Preempted)
 				}
 				require.NoError(t, f.CheckInvariants(), "step %d", step)
 				placed := 0

@@ -279,3 +279,36 @@ func downSet(f *scheduler.Framework) []iog.DeviceID {
 	})
 	return out
 }
+
+// TestGangPreemption: a high-priority gang evicts the cheapest work it
+// needs (all the priority-0 jobs, then only two of the priority-1 jobs)
+// and every victim waits in the queue.
+func TestGangPreemption(t *testing.T) {
+	f := newFramework(t, scheduler.ProfileOf(scheduler.FirstFit{}), gpuNode("a", "H100", 8), gpuNode("b", "H100", 8))
+	for i := range 14 {
+		j := gpuJob(fmt.Sprint("s", i), 1, 0)
+		if i >= 8 {
+			j.Requirements.Priority = 1 // on b
+		}
+		require.NoError(t, f.Submit(j))
+		schedule(t, f)
+	}
+	g := gpuJob("gang", 12, 0)
+	g.Gang, g.Requirements.Priority = true, 5
+	require.NoError(t, f.Submit(g))
+	rep := schedule(t, f)
+	require.Len(t, rep.Preempted, 10)
+	_, ok := f.Placement("gang")
+	require.True(t, ok)
+	for i := range 8 {
+		require.Contains(t, rep.Preempted, iog.JobID(fmt.Sprint("s", i)))
+	}
+	require.Equal(t, 10, f.Pending(), "the victims wait")
+
+	// A co-located gang does not preempt.
+	c := gpuJob("colo", 4, 0)
+	c.Gang, c.Requirements.Priority, c.Requirements.Placement = true, 9, iog.CoLocated
+	require.NoError(t, f.Submit(c))
+	rep = schedule(t, f)
+	require.Empty(t, rep.Preempted)
+}

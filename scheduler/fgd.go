@@ -56,7 +56,8 @@ func NewTaskDistribution(window int) *TaskDistribution {
 	return &TaskDistribution{window: max(window, 0), index: map[TaskShape]int{}, memo: map[string]float64{}}
 }
 
-// Observe adds one task to the mix (for a gang, one GPU's worth of it).
+// Observe adds one task to the mix. A gang is best observed as one
+// member's worth: GPUCount 1 with its per-GPU CPU and memory.
 func (d *TaskDistribution) Observe(r iog.Requirements) {
 	s := ShapeOf(r)
 	i, ok := d.index[s]

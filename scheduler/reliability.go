@@ -55,8 +55,10 @@ func (r *reliability) score() float64 {
 }
 
 // RecordCheck records the outcome of a health or proof-of-compute check of
-// a node. A failed check lowers the node's reliability; a pass forgives
-// one earlier failure.
+// a node. A failed check lowers the node's reliability (and so its
+// Reliable score for future placements); a pass forgives one earlier
+// failure. It moves no work: to take work off a node that failed, take
+// the node down with SetNodeUp.
 func (f *Framework) RecordCheck(id iog.DeviceID, passed bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

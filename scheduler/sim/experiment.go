@@ -102,7 +102,6 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 		if err := ctx.Err(); err != nil {
 			return points, fmt.Errorf("experiment stopped: %w", err)
 		}
-		t.Job.Gang = false // the experiment places every task on one node
 		if err := f.Submit(t.Job); err != nil {
 			return points, fmt.Errorf("experiment: %w", err)
 		}

@@ -4,7 +4,8 @@
 // cancel jobs, run a scheduling cycle, take devices down and up. Framework
 // implements it after the Kubernetes scheduling framework: a queue ordered
 // by a QueueSort plugin (PriorityAging by default, so low priority is not
-// starved), then for each job PreFilter, the built-in capacity check and
+// starved; Config.StarvationLimit also keeps smaller jobs from backfilling
+// forever around a large one), then for each job PreFilter, the built-in capacity check and
 // Filter plugins, Score plugins (normalized and weighted), Reserve, Permit
 // and Bind; when nothing fits, a PostFilter plugin (Preemption) may evict
 // cheaper, lower-priority work, which goes back in the queue. A policy is

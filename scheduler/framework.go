@@ -28,6 +28,12 @@ type Config struct {
 	// CoLocatedRTT is the latency bound between the devices of a
 	// co-located gang that gives no MaxRTT; zero is 10 ms (one region).
 	CoLocatedRTT time.Duration
+	// StarvationLimit protects old jobs from being starved by smaller ones
+	// that keep filling the space they need (backfilling): once a job has
+	// waited this long, fails to fit, and would fit on the pool were it
+	// empty, the cycle stops there and places nothing after it, so that
+	// capacity accumulates for it as work finishes. Zero never holds.
+	StarvationLimit time.Duration
 	// Logger receives evictions and re-placements; nil discards them.
 	Logger *slog.Logger
 }
@@ -285,6 +291,7 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 		f.freed = false
 	}
 	var failed []*jobEntry
+	holding := false // a starved job holds the rest of the queue back
 	for f.queue.Len() > 0 {
 		if err := ctx.Err(); err != nil {
 			f.parked = append(f.parked, failed...)
@@ -295,6 +302,10 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 			return rep, fmt.Errorf("scheduler: cycle stopped: %w", err)
 		}
 		e := f.queue.pop()
+		if holding {
+			failed = append(failed, e)
+			continue
+		}
 		if f.scheduleOne(ctx, e) {
 			rep.Placed = append(rep.Placed, clonePlacement(e.placement))
 			continue
@@ -308,6 +319,7 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 			}
 		}
 		failed = append(failed, e)
+		holding = f.starved(e)
 	}
 	for _, e := range failed {
 		e.state = parked
@@ -571,4 +583,44 @@ func (n *NodeInfo) take(a Assignment, sign int) {
 func (f *Framework) requeue(e *jobEntry) {
 	e.state = queued
 	f.queue.push(e)
+}
+
+// starved reports whether e, which just failed to fit, has waited past
+// the starvation limit and would fit on the up nodes were they empty.
+func (f *Framework) starved(e *jobEntry) bool {
+	limit := f.cfg.StarvationLimit
+	if limit <= 0 || f.clock.Now().Sub(e.job.Submitted) < limit {
+		return false
+	}
+	r := &e.job.Requirements
+	whole := 0
+	for _, g := range f.idx.groups {
+		if !g.matchesGPU(r) {
+			continue
+		}
+		for b := range g.buckets {
+			for _, n := range g.buckets[b] {
+				if !n.fitsStatic(r) {
+					continue
+				}
+				fits := n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free)
+				switch {
+				case !e.job.Gang && fits:
+					return true
+				case e.job.Gang:
+					u := len(n.free)
+					if r.CPUMilli > 0 {
+						u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
+					}
+					if r.MemoryBytes > 0 {
+						u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
+					}
+					if whole += u; whole >= r.GPUCount {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }

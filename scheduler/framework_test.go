@@ -205,3 +205,38 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	require.NoError(t, f.CheckInvariants())
 }
+
+// TestStarvationLimit: ageing soon puts a whole-node job ahead of newer
+// single-GPU jobs, but they still backfill each GPU that frees, so it
+// never fits; past the starvation limit the queue holds for it and it
+// runs.
+func TestStarvationLimit(t *testing.T) {
+	for _, limit := range []time.Duration{0, 2 * time.Hour} {
+		t.Run(fmt.Sprint("limit=", limit), func(t *testing.T) {
+			clock := iog.NewManualClock(t0)
+			f := scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: limit}) // ageing one level an hour
+			require.NoError(t, f.AddNode(gpuNode("n", "T4", 2)))
+			small := func(i int) iog.JobID {
+				j := gpuJob(fmt.Sprint("small", i), 1, 0)
+				j.Requirements.Priority = 1
+				require.NoError(t, f.Submit(j))
+				return j.ID
+			}
+			running := []iog.JobID{small(0), small(1)}
+			schedule(t, f)
+			require.NoError(t, f.Submit(gpuJob("big", 2, 0)))
+			placedBig := false
+			for hour := range 6 {
+				clock.Advance(time.Hour)
+				require.NoError(t, f.Cancel(running[0])) // one small job ends each hour
+				running = append(running[1:], small(hour+2))
+				schedule(t, f)
+				if _, ok := f.Placement("big"); ok {
+					placedBig = true
+					break
+				}
+			}
+			require.Equal(t, limit > 0, placedBig)
+		})
+	}
+}

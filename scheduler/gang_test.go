@@ -166,7 +166,9 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			pol, err := scheduler.NewPolicy(name, scheduler.PolicyOptions{Seed: seed, Price: flatPrice})
 			require.NoError(t, err)
-			f := newFramework(t, scheduler.ProfileOf(pol))
+			clock := iog.NewManualClock(t0)
+			f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol),
+				StarvationLimit: time.Duration(seed%2) * 10 * time.Minute}) // odd seeds hold for starved jobs
 			var nodes []iog.DeviceID
 			for i := range 12 {
 				n := at(fmt.Sprint("n", i), "US", []string{"CA", "NY"}[i%2], 37+float64(i%2)*3, -122+float64(i%2)*48, []int{1, 2, 4, 8}[i%4])
@@ -176,6 +178,7 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 			}
 			live := map[iog.JobID]bool{}
 			for step := range 300 {
+				clock.Advance(time.Minute)
 				switch op := rng.IntN(10); {
 				case op < 5:
 					id := iog.JobID(fmt.Sprint("j", step))

@@ -240,3 +240,16 @@ func TestStarvationLimit(t *testing.T) {
 		})
 	}
 }
+
+func TestNodeOf(t *testing.T) {
+	d := iog.Device{ID: "dev-1", CPU: iog.CPU{Cores: 32, Threads: 64}, MemoryBytes: 512 << 30,
+		GPUs:      []iog.GPU{{UUID: "GPU-1", Model: "NVIDIA A100-SXM4", MemoryBytes: 80 << 30}, {UUID: "GPU-2", Model: "NVIDIA A100-SXM4", MemoryBytes: 80 << 30}},
+		Bandwidth: iog.Bandwidth{DownBytesPerSec: 900_000_000, UpBytesPerSec: 900_000_000},
+		Location:  iog.Location{Country: "US"}}
+	n := scheduler.NodeOf(d)
+	require.Equal(t, scheduler.Node{ID: "dev-1", GPUModel: "A100-80GB", GPUs: 2, GPUMemoryBytes: 80 << 30, CPUMilli: 64000,
+		MemoryBytes: 512 << 30, Bandwidth: iog.HighBandwidth, Location: iog.Location{Country: "US"}}, n)
+	unknown := scheduler.NodeOf(iog.Device{ID: "dev-2", GPUs: []iog.GPU{{UUID: "g", Model: "G2"}}})
+	require.Equal(t, "G2", unknown.GPUModel)
+	require.NoError(t, unknown.Validate())
+}

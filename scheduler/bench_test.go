@@ -1,0 +1,158 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/scheduler"
+)
+
+var benchRegions = []iog.Location{
+	{Country: "US", Region: "California", Coordinates: iog.Coordinates{Latitude: 37.34, Longitude: -121.89}},
+	{Country: "US", Region: "Virginia", Coordinates: iog.Coordinates{Latitude: 39.04, Longitude: -77.49}},
+	{Country: "DE", Region: "Hesse", Coordinates: iog.Coordinates{Latitude: 50.11, Longitude: 8.68}},
+	{Country: "SG", Coordinates: iog.Coordinates{Latitude: 1.29, Longitude: 103.85}},
+}
+
+// benchPool returns a framework with n 8-GPU devices over four regions.
+func benchPool(b *testing.B, n, candidates int, p scheduler.ScorePlugin) *scheduler.Framework {
+	b.Helper()
+	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: scheduler.ProfileOf(p), MaxCandidates: candidates})
+	for i := range n {
+		err := f.AddNode(scheduler.Node{ID: iog.DeviceID(fmt.Sprintf("dev-%06d", i)), GPUModel: "A100-80GB", GPUs: 8,
+			CPUMilli: 128000, MemoryBytes: 1 << 40, Location: benchRegions[i%len(benchRegions)]})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return f
+}
+
+// BenchmarkPlaceSingleGPU places single-GPU tasks, one scheduling cycle
+// each, on 100,000 devices kept about half full (the oldest task is
+// cancelled once 400,000 run).
+func BenchmarkPlaceSingleGPU(b *testing.B) {
+	for _, bc := range []struct {
+		name       string
+		candidates int
+	}{{"candidates=32", 32}, {"candidates=all", 0}} {
+		b.Run(bc.name, func(b *testing.B) {
+			f := benchPool(b, 100_000, bc.candidates, scheduler.BestFit{})
+			ctx := context.Background()
+			const live = 400_000
+			ids := make([]iog.JobID, 0, live)
+			b.ResetTimer()
+			for i := range b.N {
+				id := iog.JobID(fmt.Sprint("j", i))
+				if err := f.Submit(gpuJob(string(id), 1, 0)); err != nil {
+					b.Fatal(err)
+				}
+				rep, err := f.Schedule(ctx)
+				if err != nil || len(rep.Placed) != 1 {
+					b.Fatal("not placed", err)
+				}
+				ids = append(ids, id)
+				if len(ids) == live {
+					if err := f.Cancel(ids[0]); err != nil {
+						b.Fatal(err)
+					}
+					ids = ids[1:]
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
+		})
+	}
+}
+
+// BenchmarkQueue100k submits 100,000 mixed tasks and places them in one
+// cycle on 100,000 devices.
+func BenchmarkQueue100k(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		f := benchPool(b, 100_000, 32, scheduler.BestFit{})
+		rng := rand.New(rand.NewPCG(1, 2))
+		for i := range 100_000 {
+			j := gpuJob(fmt.Sprint("j", i), 1, 0)
+			if rng.IntN(3) == 0 {
+				j.Requirements.GPUShare = iog.GPUShare(100 + rng.IntN(900))
+			}
+			if err := f.Submit(j); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		rep, err := f.Schedule(context.Background())
+		if err != nil || len(rep.Placed) != 100_000 {
+			b.Fatal("not all placed", err)
+		}
+	}
+	b.ReportMetric(100_000*float64(b.N)/b.Elapsed().Seconds(), "placements/s")
+}
+
+// BenchmarkGang64 places a 64-GPU gang on 10,000 devices half filled with
+// single GPUs, and releases it; it reports the 99th percentile of the
+// placement time. co-located gangs must keep within 10 ms of each other
+// (one region).
+func BenchmarkGang64(b *testing.B) {
+	for _, place := range []iog.Placement{iog.AnyPlacement, iog.CoLocated} {
+		b.Run(place.String(), func(b *testing.B) {
+			f := benchPool(b, 10_000, 32, scheduler.BestFit{})
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(3, 4))
+			for i := range 40_000 {
+				j := gpuJob(fmt.Sprint("fill", i), 1+rng.IntN(2), 0)
+				if err := f.Submit(j); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := f.Schedule(ctx); err != nil {
+				b.Fatal(err)
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				g := gpuJob(fmt.Sprint("g", i), 64, 0)
+				g.Gang, g.Requirements.Placement = true, place
+				start := time.Now()
+				if err := f.Submit(g); err != nil {
+					b.Fatal(err)
+				}
+				rep, err := f.Schedule(ctx)
+				lat = append(lat, time.Since(start))
+				if err != nil || len(rep.Placed) != 1 {
+					b.Fatal("gang not placed", err)
+				}
+				if err := f.Cancel(g.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[(len(lat)*99+99)/100-1].Microseconds()), "p99-µs")
+		})
+	}
+}
+
+// BenchmarkMemoryPerDevice measures the heap the scheduler holds per
+// device, with 100,000 devices.
+func BenchmarkMemoryPerDevice(b *testing.B) {
+	const n = 100_000
+	var perDevice float64
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f := benchPool(b, n, 0, scheduler.BestFit{})
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perDevice = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(f)
+	}
+	b.ReportMetric(perDevice, "B/device")
+}

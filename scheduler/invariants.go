@@ -1,0 +1,116 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/internetofgpus/iog"
+)
+
+// CheckInvariants verifies the scheduler's bookkeeping from scratch and
+// returns every violation found, joined: no GPU share, CPU or memory of a
+// node is booked beyond its capacity (nothing is double-booked, nothing
+// negative); what each node has free is its capacity less its residents;
+// a down node holds no work; every placed job holds exactly what it asked
+// (a gang all its GPUs, or nothing); every job is either placed or
+// waiting; and the index files each up node where its free GPUs put it.
+// Tests call it after every operation; it costs a pass over everything.
+func (f *Framework) CheckInvariants() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("scheduler invariant: "+format, args...))
+	}
+	type usage struct {
+		gpu      []int
+		cpu, mem uint64
+	}
+	used := make(map[*NodeInfo]*usage, len(f.nodes))
+	for _, n := range f.nodes {
+		used[n] = &usage{gpu: make([]int, len(n.free))}
+	}
+	waiting := 0
+	for id, e := range f.jobs {
+		r := e.job.Requirements
+		switch e.state {
+		case queued, parked:
+			waiting++
+			if len(e.nodes) > 0 {
+				bad("job %s is waiting but holds %d nodes", id, len(e.nodes))
+			}
+			continue
+		}
+		if len(e.nodes) != len(e.placement.Assignments) || len(e.nodes) == 0 {
+			bad("job %s is placed on %d nodes with %d assignments", id, len(e.nodes), len(e.placement.Assignments))
+			continue
+		}
+		gpus := 0
+		seen := map[*NodeInfo]bool{}
+		for i, n := range e.nodes {
+			a := e.placement.Assignments[i]
+			if seen[n] {
+				bad("job %s has two assignments on node %s", id, n.spec.ID)
+			}
+			seen[n] = true
+			if !n.up {
+				bad("job %s is on node %s, which is down", id, n.spec.ID)
+			}
+			u := used[n]
+			for _, g := range a.GPUs {
+				if g < 0 || g >= len(u.gpu) {
+					bad("job %s uses GPU %d of node %s, which has %d", id, g, n.spec.ID, len(u.gpu))
+					continue
+				}
+				u.gpu[g] += int(a.Share)
+			}
+			u.cpu += a.CPUMilli
+			u.mem += a.MemoryBytes
+			gpus += len(a.GPUs)
+			if !slices.Contains(n.jobs, e) {
+				bad("node %s does not list its resident job %s", n.spec.ID, id)
+			}
+		}
+		switch {
+		case e.job.Gang && gpus != r.GPUCount:
+			bad("gang %s holds %d of its %d GPUs", id, gpus, r.GPUCount)
+		case !e.job.Gang && (len(e.nodes) != 1 || gpus != r.GPUCount):
+			bad("job %s holds %d GPUs on %d nodes; asked %d on one", id, gpus, len(e.nodes), r.GPUCount)
+		}
+	}
+	if waiting != f.queue.Len()+len(f.parked) {
+		bad("%d jobs are waiting but the queue holds %d", waiting, f.queue.Len()+len(f.parked))
+	}
+	for _, n := range f.nodes {
+		u := used[n]
+		for g, x := range u.gpu {
+			if x > int(iog.FullGPU) {
+				bad("GPU %d of node %s is booked %d/1000", g, n.spec.ID, x)
+			}
+			if int(n.free[g]) != int(iog.FullGPU)-x {
+				bad("GPU %d of node %s: %d free, but residents use %d", g, n.spec.ID, n.free[g], x)
+			}
+		}
+		if u.cpu > n.spec.CPUMilli || u.mem > n.spec.MemoryBytes {
+			bad("node %s is booked beyond its CPU or memory", n.spec.ID)
+		}
+		if n.freeCPU != n.spec.CPUMilli-u.cpu || n.freeMem != n.spec.MemoryBytes-u.mem {
+			bad("node %s: free CPU or memory does not match its residents", n.spec.ID)
+		}
+		for _, e := range n.jobs {
+			if e.state != placed || !slices.Contains(e.nodes, n) {
+				bad("node %s lists job %s, which is not placed there", n.spec.ID, e.job.ID)
+			}
+		}
+		switch {
+		case n.up && n.bucket != bucketOf(n.free):
+			bad("node %s is filed in bucket %d, not %d", n.spec.ID, n.bucket, bucketOf(n.free))
+		case n.up && n.group.buckets[n.bucket][n.pos] != n:
+			bad("node %s is not where the index says", n.spec.ID)
+		case !n.up && n.bucket >= 0:
+			bad("node %s is down but indexed", n.spec.ID)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,146 @@
+package scheduler
+
+import (
+	"context"
+	"time"
+
+	"github.com/internetofgpus/iog"
+)
+
+// The extension points follow the Kubernetes scheduling framework. A
+// plugin implements Plugin and any of the point interfaces below; Profile
+// lists which plugins run where. Plugins are called with the framework's
+// lock held, one at a time: they need no locking of their own, and must
+// not call back into the Framework.
+
+// Plugin is anything that runs at an extension point.
+type Plugin interface {
+	// Name identifies the plugin in errors and profiles.
+	Name() string
+}
+
+// QueueSortPlugin orders the queue: Less reports whether a runs before b.
+// The order must not change while jobs wait (an ageing rule must be a
+// fixed rate, as PriorityAging's is), because the queue is a heap.
+type QueueSortPlugin interface {
+	Plugin
+	Less(a, b *Job) bool
+}
+
+// PreFilterPlugin looks at a job before any node; an error marks the job
+// unschedulable for this cycle.
+type PreFilterPlugin interface {
+	Plugin
+	PreFilter(st *CycleState, job *Job) error
+}
+
+// FilterPlugin rejects nodes a job must not use. The framework has already
+// checked capacity, GPU model, bandwidth and location.
+type FilterPlugin interface {
+	Plugin
+	Filter(st *CycleState, job *Job, n *NodeInfo) bool
+}
+
+// Option is one way to place a single-node job: a node and, for a
+// fractional GPU share, which GPU (GPU is -1 when the choice does not
+// matter: whole GPUs, taken lowest index first, or none).
+type Option struct {
+	Node *NodeInfo
+	GPU  int
+}
+
+// ScorePlugin rates an option; higher is better. Scores of different
+// plugins are combined after normalization (see ScoreNormalizer).
+type ScorePlugin interface {
+	Plugin
+	Score(st *CycleState, job *Job, o Option) float64
+}
+
+// ScoreNormalizer is a ScorePlugin that rescales its own scores. Without
+// it, and when a profile has several score plugins, scores are rescaled
+// linearly to 0..100.
+type ScoreNormalizer interface {
+	NormalizeScores(st *CycleState, job *Job, scores []float64)
+}
+
+// PostFilterPlugin runs when no node fits: it may name running jobs whose
+// eviction lets the job fit (preemption). nodes are the nodes that are up
+// and would suit the job if they were empty. The framework evicts only
+// jobs of lower priority than job's; evicted jobs go back in the queue.
+// An empty result means nothing can be done.
+type PostFilterPlugin interface {
+	Plugin
+	PostFilter(st *CycleState, job *Job, nodes []*NodeInfo) []iog.JobID
+}
+
+// ReservePlugin is told of a placement as it is made (Reserve) and undone
+// (Unreserve); a Reserve error undoes the placement.
+type ReservePlugin interface {
+	Plugin
+	Reserve(st *CycleState, job *Job, p Placement) error
+	Unreserve(st *CycleState, job *Job, p Placement)
+}
+
+// PermitPlugin approves a whole placement before it binds; an error
+// releases all of it (a gang is placed whole or not at all).
+type PermitPlugin interface {
+	Plugin
+	Permit(st *CycleState, job *Job, p Placement) error
+}
+
+// BindPlugin makes a placement real (tells workers, writes a record). An
+// error releases the placement and the job waits for the next cycle.
+type BindPlugin interface {
+	Plugin
+	Bind(ctx context.Context, job *Job, p Placement) error
+}
+
+// CycleState is what plugins share while one job is scheduled.
+type CycleState struct {
+	// Now is the scheduler clock's time at the start of the cycle.
+	Now  time.Time
+	data map[string]any
+}
+
+// Read returns what a plugin stored under key in this cycle.
+func (s *CycleState) Read(key string) (any, bool) {
+	v, ok := s.data[key]
+	return v, ok
+}
+
+// Write stores v under key for the rest of this job's cycle.
+func (s *CycleState) Write(key string, v any) {
+	if s.data == nil {
+		s.data = map[string]any{}
+	}
+	s.data[key] = v
+}
+
+func (s *CycleState) reset(now time.Time) {
+	s.Now = now
+	clear(s.data)
+}
+
+// WeightedScore is a score plugin with its weight in a profile.
+type WeightedScore struct {
+	Plugin ScorePlugin
+	// Weight multiplies the plugin's normalized score; zero counts as 1.
+	Weight float64
+}
+
+// Profile is the set of plugins a Framework runs. Zero fields use the
+// defaults named.
+type Profile struct {
+	// QueueSort orders the queue; nil is PriorityAging with a one-hour
+	// step.
+	QueueSort QueueSortPlugin
+	PreFilter []PreFilterPlugin
+	Filter    []FilterPlugin
+	// PostFilter runs when nothing fits; nil disables preemption.
+	PostFilter PostFilterPlugin
+	// Score rates options; none takes the first feasible option found.
+	Score   []WeightedScore
+	Reserve []ReservePlugin
+	Permit  []PermitPlugin
+	Bind    []BindPlugin
+}

@@ -1,0 +1,284 @@
+package scheduler
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/internetofgpus/iog"
+)
+
+// preempt runs the PostFilter plugin for a job that found no node, evicts
+// the lower-priority victims it names and puts them back in the queue.
+func (f *Framework) preempt(e *jobEntry) []iog.JobID {
+	pf := f.cfg.Profile.PostFilter
+	prio := e.job.Requirements.Priority
+	if pf == nil || !f.runsBelow(prio) {
+		return nil
+	}
+	r := &e.job.Requirements
+	var nodes []*NodeInfo
+	for _, g := range f.idx.groups {
+		if !g.matchesGPU(r) {
+			continue
+		}
+		for b := range g.buckets {
+			for _, n := range g.buckets[b] {
+				if n.fitsStatic(r) && f.filtered(&e.job, n) {
+					nodes = append(nodes, n)
+				}
+			}
+		}
+	}
+	slices.SortFunc(nodes, func(a, b *NodeInfo) int { return cmp.Compare(a.idx, b.idx) })
+	var evicted []iog.JobID
+	for _, id := range pf.PostFilter(&f.st, &e.job, nodes) {
+		v, ok := f.jobs[id]
+		if !ok || v.state != placed || v.job.Requirements.Priority >= prio {
+			continue
+		}
+		f.release(v)
+		f.requeue(v)
+		evicted = append(evicted, id)
+		f.log.Info("scheduler: job preempted", "job", id, "by", e.job.ID)
+	}
+	return evicted
+}
+
+// runsBelow reports whether any placed job has a priority below p.
+func (f *Framework) runsBelow(p int32) bool {
+	for q := range f.running {
+		if q < p {
+			return true
+		}
+	}
+	return false
+}
+
+// Preemption is the default PostFilter: for a single-node job that fits
+// nowhere, it finds the node where evicting lower-priority work costs
+// least and names those victims. A set of victims costs less when its
+// highest priority is lower, then when it holds fewer GPUs (a gang's
+// whole size counts, since it leaves whole), then when it is smaller.
+// Victims not needed once others are gone are spared. A gang without a
+// latency bound preempts too: it takes, node by node, the cheapest
+// victims per GPU they free until the gang is covered; a latency-bound
+// gang does not preempt.
+type Preemption struct{}
+
+// Name returns "preemption".
+func (Preemption) Name() string { return "preemption" }
+
+// victimCost orders victim sets: lower is cheaper.
+type victimCost struct {
+	maxPriority int64
+	gpuMilli    uint64
+	count       int
+}
+
+func (a victimCost) less(b victimCost) bool {
+	if a.maxPriority != b.maxPriority {
+		return a.maxPriority < b.maxPriority
+	}
+	if a.gpuMilli != b.gpuMilli {
+		return a.gpuMilli < b.gpuMilli
+	}
+	return a.count < b.count
+}
+
+// PostFilter names the cheapest victims.
+func (Preemption) PostFilter(_ *CycleState, job *Job, nodes []*NodeInfo) []iog.JobID {
+	if job.Gang {
+		if job.Requirements.MaxRTT > 0 || job.Requirements.Placement == iog.CoLocated {
+			return nil
+		}
+		return gangVictims(&job.Requirements, nodes)
+	}
+	r := &job.Requirements
+	var best []Resident
+	var bestCost victimCost
+	for _, n := range nodes {
+		lower, cost := lowerResidents(n, r.Priority)
+		if len(lower) == 0 {
+			continue
+		}
+		k := 0
+		for k < len(lower) && !n.FitsAfterEvicting(r, lower[:k]) {
+			k++
+		}
+		if !n.FitsAfterEvicting(r, lower[:k]) {
+			continue
+		}
+		victims := slices.Clone(lower[:k])
+		for i := len(victims) - 1; i >= 0; i-- { // spare the costliest first
+			without := slices.Delete(slices.Clone(victims), i, i+1)
+			if n.FitsAfterEvicting(r, without) {
+				victims = without
+			}
+		}
+		c := victimCost{maxPriority: -1 << 40, count: len(victims)}
+		for _, v := range victims {
+			c.maxPriority = max(c.maxPriority, int64(v.Priority))
+			c.gpuMilli += cost(v)
+		}
+		if best == nil || c.less(bestCost) {
+			best, bestCost = victims, c
+		}
+	}
+	ids := make([]iog.JobID, len(best))
+	for i, v := range best {
+		ids[i] = v.Job
+	}
+	return ids
+}
+
+// gangMilli returns the GPU capacity the resident job id holds across all
+// its nodes.
+func (n *NodeInfo) gangMilli(id iog.JobID) uint64 {
+	for _, e := range n.jobs {
+		if e.job.ID == id {
+			return e.placement.GPUMilli()
+		}
+	}
+	return 0
+}
+
+// FitsAfterEvicting reports whether r would fit on n (a single-node
+// placement) if the residents evict left it.
+func (n *NodeInfo) FitsAfterEvicting(r *iog.Requirements, evict []Resident) bool {
+	if !n.up || !n.fitsStatic(r) {
+		return false
+	}
+	free := slices.Clone(n.free)
+	cpu, mem := n.freeCPU, n.freeMem
+	for _, v := range evict {
+		for _, g := range v.GPUs {
+			if g >= 0 && g < len(free) {
+				free[g] += uint16(v.Share)
+			}
+		}
+		cpu += v.CPUMilli
+		mem += v.MemoryBytes
+	}
+	return cpu >= r.CPUMilli && mem >= r.MemoryBytes && gpuFits(free, r.GPUCount, uint16(r.Share()))
+}
+
+// lowerResidents returns n's residents of priority below p, cheapest to
+// evict first (lowest priority, then fewest GPUs, a gang counting whole).
+func lowerResidents(n *NodeInfo, p int32) ([]Resident, func(Resident) uint64) {
+	cost := func(res Resident) uint64 {
+		if res.Gang {
+			return n.gangMilli(res.Job)
+		}
+		return uint64(len(res.GPUs)) * uint64(res.Share)
+	}
+	var lower []Resident
+	for _, res := range n.Residents() {
+		if res.Priority < p {
+			lower = append(lower, res)
+		}
+	}
+	slices.SortStableFunc(lower, func(a, b Resident) int {
+		if c := cmp.Compare(a.Priority, b.Priority); c != 0 {
+			return c
+		}
+		return cmp.Compare(cost(a), cost(b))
+	})
+	return lower, cost
+}
+
+// usableAfterEvicting returns how many whole GPUs of a gang member (with
+// per-GPU CPU and memory of r) n could take if evict left it.
+func (n *NodeInfo) usableAfterEvicting(r *iog.Requirements, evict []Resident) int {
+	free := slices.Clone(n.free)
+	cpu, mem := n.freeCPU, n.freeMem
+	for _, v := range evict {
+		for _, g := range v.GPUs {
+			free[g] += uint16(v.Share)
+		}
+		cpu += v.CPUMilli
+		mem += v.MemoryBytes
+	}
+	u := 0
+	for _, f := range free {
+		if f == uint16(iog.FullGPU) {
+			u++
+		}
+	}
+	if r.CPUMilli > 0 {
+		u = min(u, int(cpu/r.CPUMilli))
+	}
+	if r.MemoryBytes > 0 {
+		u = min(u, int(mem/r.MemoryBytes))
+	}
+	return u
+}
+
+// gangVictims chooses victims for a gang without a latency bound: on each
+// node the shortest cheapest-first run of evictions that frees the most
+// GPUs, nodes taken by the priority of their victims and then by GPU
+// capacity evicted per GPU gained, until the gang is covered. The last
+// node evicts only what the gang still needs. Nil if the gang cannot be
+// covered even so.
+func gangVictims(r *iog.Requirements, nodes []*NodeInfo) []iog.JobID {
+	type gain struct {
+		victims []Resident
+		prefix  []int // usable GPUs after evicting victims[:k+1]
+		now     int
+		cost    victimCost
+	}
+	need := r.GPUCount
+	var gains []gain
+	for _, n := range nodes {
+		now := n.usableAfterEvicting(r, nil)
+		need -= now
+		lower, cost := lowerResidents(n, r.Priority)
+		if len(lower) == 0 {
+			continue
+		}
+		g := gain{now: now}
+		best, bestK := now, -1
+		for k := range lower {
+			u := n.usableAfterEvicting(r, lower[:k+1])
+			g.prefix = append(g.prefix, u)
+			if u > best {
+				best, bestK = u, k
+			}
+		}
+		if bestK < 0 {
+			continue
+		}
+		g.victims, g.prefix = lower[:bestK+1], g.prefix[:bestK+1]
+		g.cost.maxPriority = int64(g.victims[len(g.victims)-1].Priority)
+		for _, v := range g.victims {
+			g.cost.gpuMilli += cost(v)
+		}
+		g.cost.count = best - now // GPUs gained
+		gains = append(gains, g)
+	}
+	if need <= 0 {
+		return nil // enough GPUs without evicting: the gang failed for another reason
+	}
+	slices.SortStableFunc(gains, func(a, b gain) int {
+		if c := cmp.Compare(a.cost.maxPriority, b.cost.maxPriority); c != 0 {
+			return c
+		}
+		// GPU capacity evicted per GPU gained, compared without division.
+		return cmp.Compare(a.cost.gpuMilli*uint64(b.cost.count), b.cost.gpuMilli*uint64(a.cost.count))
+	})
+	var ids []iog.JobID
+	for _, g := range gains {
+		k := len(g.victims) - 1
+		for k > 0 && g.prefix[k-1]-g.now >= need {
+			k-- // the last node needs fewer victims
+		}
+		for _, v := range g.victims[:k+1] {
+			if !slices.Contains(ids, v.Job) {
+				ids = append(ids, v.Job)
+			}
+		}
+		if need -= g.prefix[k] - g.now; need <= 0 {
+			return ids
+		}
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRun(t *testing.T) {
+	data := []string{"-nodes", "../../testdata/openb/openb_node_list_gpu_node.csv", "-tasks", "../../testdata/openb/openb_pod_list_default.csv"}
+	tests := []struct {
+		name string
+		args []string
+		want []string // lines or fragments expected in the output
+		err  string
+	}{
+		{"frag", append(data, "-policy", "best-fit", "-inflate", "0.05"), []string{"arrived_pct,gpu_alloc_pct,frag_pct\n0,0.00,", "\n5,"}, ""},
+		{"table", append(data, "-mode", "table", "-policy", "random,fgd", "-seeds", "2", "-inflate", "0.03"), []string{"| random |", "| fgd |", "at 3% arrived"}, ""},
+		{"replay", []string{"-mode", "replay", "-format", "synthetic", "-synthetic-nodes", "20", "-synthetic-tasks", "200", "-fail", "0.3", "-policy", "spread"},
+			[]string{"tasks\t200", "fairness (Jain)", "at_h,gpu_alloc_pct,frag_pct,pending"}, ""},
+		{"unknown mode", append(data, "-mode", "nope"), nil, "unknown -mode"},
+		{"unknown format", []string{"-format", "xml"}, nil, "unknown -format"},
+		{"unknown policy", append(data, "-policy", "nope"), nil, "no policy"},
+		{"missing file", []string{"-nodes", "nope.csv"}, nil, "nope.csv"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), tc.args, &out)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			for _, w := range tc.want {
+				require.True(t, strings.Contains(out.String(), w), "output lacks %q:\n%s", w, out.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,18 @@
+// Package sim is a deterministic discrete-event simulator for the
+// scheduler: it runs any scheduler.Scheduler over a workload (a device
+// pool and timed tasks) in virtual time and measures GPU allocation over
+// time, fragmentation, queueing delay, job completion time, utilization,
+// cost, preemptions and failures, and fairness across users (Replay).
+//
+// Experiment is the fragmentation experiment of the FGD paper (Weng et
+// al., "Beware of Fragmentation: Scheduling GPU-Sharing Workloads with
+// Fragmentation Gradient Descent", USENIX ATC '23): the task list is
+// inflated by seeded sampling until it asks for a multiple of the
+// cluster's GPUs, and the allocation and fragmentation are reported as
+// capacity arrives.
+//
+// Workloads come from the openb trace (LoadOpenB; the trace itself is in
+// testdata/openb with its attribution), from the iog CSV and JSON formats
+// (ReadCSV, ReadJSON, documented in format.go), or from a seeded
+// generator (Synthetic). The command iogsim (cmd/iogsim) runs it all.
+package sim

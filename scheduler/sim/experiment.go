@@ -1,0 +1,215 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/scheduler"
+)
+
+// Inflate returns the task list of the FGD paper's fragmentation
+// experiment: tasks sampled from tasks (seeded, with replacement) until
+// their total GPU request reaches factor times capacity (in thousandths of
+// a GPU), then shuffled (seeded). Sampled tasks get distinct IDs
+// ("<id>.<n>"). Problems are iog.ErrInvalid.
+func Inflate(tasks []Task, capacity uint64, factor float64, seed uint64) ([]Task, error) {
+	var demand uint64
+	for _, t := range tasks {
+		demand += t.Job.Requirements.GPUMilli()
+	}
+	switch {
+	case !(factor > 0 && factor <= 100):
+		return nil, fmt.Errorf("inflate: factor %v: want more than 0 and at most 100: %w", factor, iog.ErrInvalid)
+	case demand == 0 || capacity == 0:
+		return nil, fmt.Errorf("inflate: no GPU capacity or no GPU demand to sample: %w", iog.ErrInvalid)
+	}
+	target := uint64(factor * float64(capacity))
+	rng := rand.New(rand.NewPCG(seed, 0xf6d))
+	var out []Task
+	var total uint64
+	for n := 0; total < target; n++ {
+		t := tasks[rng.IntN(len(tasks))]
+		t.Job.ID = iog.JobID(fmt.Sprintf("%s.%d", t.Job.ID, n))
+		total += t.Job.Requirements.GPUMilli()
+		out = append(out, t)
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out, nil
+}
+
+// Point is one row of the fragmentation experiment: when ArrivedPct
+// percent of the GPU capacity has been requested, the share of capacity
+// allocated and the share fragmented, in percent.
+type Point struct {
+	ArrivedPct int
+	AllocPct   float64
+	FragPct    float64
+}
+
+// Experiment is the FGD paper's fragmentation experiment on a workload.
+type Experiment struct {
+	// Workload gives the nodes and the tasks to sample; its task mix is
+	// the typical-task distribution of FGD and of the fragmentation
+	// metric.
+	Workload Workload
+	// Policy names a scheduler policy (scheduler.PolicyNames), or is
+	// empty when Plugin is given.
+	Policy string
+	// Plugin is a policy of one's own; it takes precedence over Policy.
+	Plugin scheduler.ScorePlugin
+	// Seed seeds the sampling, the shuffle and the random policy.
+	Seed uint64
+	// Inflate is the multiple of GPU capacity to request; zero is 1.3.
+	Inflate float64
+	// Price prices nodes for the cost-aware policy; nil prices every GPU
+	// the same (one dollar an hour per GPU).
+	Price scheduler.PriceFunc
+}
+
+// Run schedules the inflated tasks one at a time in arrival order, with no
+// departures (a task that does not fit is dropped), and returns a point for
+// every whole percent of capacity that has arrived, from 0 to Inflate×100.
+func (e Experiment) Run(ctx context.Context) ([]Point, error) {
+	factor := e.Inflate
+	if factor == 0 {
+		factor = 1.3
+	}
+	capacity := e.Workload.GPUMilli()
+	tasks, err := Inflate(e.Workload.Tasks, capacity, factor, e.Seed)
+	if err != nil {
+		return nil, err
+	}
+	dist := e.Workload.Distribution()
+	f, err := newPolicyFramework(e.Policy, e.Plugin, e.Seed, dist, e.Price, e.Workload.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	var points []Point
+	var arrived uint64
+	next := 0
+	record := func() {
+		alloc, frag := allocAndFrag(f, dist)
+		for next <= int(factor*100+1e-9) && arrived*100 >= uint64(next)*capacity {
+			points = append(points, Point{ArrivedPct: next, AllocPct: 100 * float64(alloc) / float64(capacity), FragPct: 100 * frag / float64(capacity)})
+			next++
+		}
+	}
+	record()
+	for _, t := range tasks {
+		if err := ctx.Err(); err != nil {
+			return points, fmt.Errorf("experiment stopped: %w", err)
+		}
+		if err := f.Submit(t.Job); err != nil {
+			return points, fmt.Errorf("experiment: %w", err)
+		}
+		rep, err := f.Schedule(ctx)
+		if err != nil {
+			return points, err
+		}
+		if len(rep.Placed) == 0 {
+			if err := f.Cancel(t.Job.ID); err != nil {
+				return points, err
+			}
+		}
+		arrived += t.Job.Requirements.GPUMilli()
+		if arrived*100 >= uint64(next)*capacity {
+			record()
+		}
+	}
+	return points, nil
+}
+
+// newPolicyFramework builds a Framework scoring with the named policy (or
+// plugin) alone, with the nodes added.
+func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64, dist *scheduler.TaskDistribution, price scheduler.PriceFunc, nodes []scheduler.Node) (*scheduler.Framework, error) {
+	if price == nil {
+		price = FlatPrice
+	}
+	if plugin == nil {
+		var err error
+		plugin, err = scheduler.NewPolicy(policy, scheduler.PolicyOptions{Seed: seed, Distribution: dist, Price: price})
+		if err != nil {
+			return nil, err
+		}
+	}
+	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: scheduler.ProfileOf(plugin)})
+	for _, n := range nodes {
+		if err := f.AddNode(n); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// FlatPrice prices every GPU at one dollar an hour and a CPU-only
+// placement at nothing: the default of the cost-aware policy here.
+func FlatPrice(_ *scheduler.NodeInfo, gpuMilli uint64) (iog.Amount, error) {
+	return iog.NewAmount(int64(gpuMilli)*100_000, iog.USD), nil // 10^8 units = 1 USD per 1000 milli
+}
+
+// allocAndFrag returns the allocated GPU capacity and the expected
+// fragmentation of the up nodes, both in thousandths of a GPU.
+func allocAndFrag(f *scheduler.Framework, dist *scheduler.TaskDistribution) (uint64, float64) {
+	var alloc uint64
+	var frag float64
+	f.VisitNodes(func(n *scheduler.NodeInfo) {
+		if !n.Up() {
+			return
+		}
+		alloc += uint64(n.GPUs())*uint64(iog.FullGPU) - n.FreeGPUMilli()
+		frag += dist.Fragmentation(n)
+	})
+	return alloc, frag
+}
+
+// Summary condenses the runs of an experiment over several seeds: the
+// mean and the range of the allocation at the given arrival percentages.
+type Summary struct {
+	Policy   string
+	Seeds    int
+	At       []int       // arrival percentages
+	Mean     []float64   // mean allocation % at each
+	Min, Max []float64   // range over seeds
+	Runs     [][]float64 // allocation % by seed, then by At
+}
+
+// Summarize runs e for seeds 1..seeds and summarizes the allocation at
+// the arrival percentages at.
+func (e Experiment) Summarize(ctx context.Context, seeds int, at []int) (Summary, error) {
+	s := Summary{Policy: e.Policy, Seeds: seeds, At: slices.Clone(at)}
+	if e.Plugin != nil {
+		s.Policy = e.Plugin.Name()
+	}
+	for seed := 1; seed <= seeds; seed++ {
+		e.Seed = uint64(seed)
+		if e.Plugin != nil && seed > 1 {
+			return s, fmt.Errorf("summarize: a stateful plugin cannot be reused across seeds; use Policy: %w", iog.ErrInvalid)
+		}
+		points, err := e.Run(ctx)
+		if err != nil {
+			return s, err
+		}
+		row := make([]float64, len(at))
+		for i, pct := range at {
+			if pct < 0 || pct >= len(points) {
+				return s, fmt.Errorf("summarize: no point at %d%% arrived: %w", pct, iog.ErrInvalid)
+			}
+			row[i] = points[pct].AllocPct
+		}
+		s.Runs = append(s.Runs, row)
+	}
+	for i := range at {
+		var sum float64
+		lo, hi := s.Runs[0][i], s.Runs[0][i]
+		for _, r := range s.Runs {
+			sum += r[i]
+			lo, hi = min(lo, r[i]), max(hi, r[i])
+		}
+		s.Mean = append(s.Mean, sum/float64(len(s.Runs)))
+		s.Min, s.Max = append(s.Min, lo), append(s.Max, hi)
+	}
+	return s, nil
+}

@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -40,6 +41,10 @@ type ReferenceTable struct {
 	perTFLOPS       Reference
 	perTFLOPSGFLOPS uint32
 }
+
+// MaxReferenceBytes bounds the CSV of a reference table, comments
+// included.
+const MaxReferenceBytes = 2 << 20
 
 // Limits on a reference table read from outside.
 const (
@@ -162,9 +167,19 @@ var referenceColumns = []string{"as_of", "provider", "offering", "model", "usd_p
 // "as_of,provider,offering,model,usd_per_gpu_hour", then one row per
 // price, such as "2025-01-15,AWS,p5.48xlarge,H100-SXM,12.29"; lines
 // starting with '#' are comments. Dates are YYYY-MM-DD and prices plain
-// decimals of USD. Problems are iog.ErrInvalid, naming the line.
+// decimals of USD. Input over MaxReferenceBytes and every other problem is
+// iog.ErrInvalid, naming the line where there is one.
 func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
-	cr := csv.NewReader(r)
+	// The CSV reader skips comment lines whole, whatever their length, so
+	// the bound on rows and fields alone does not bound what is read.
+	data, err := io.ReadAll(io.LimitReader(r, MaxReferenceBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reference table: read: %w", err)
+	}
+	if len(data) > MaxReferenceBytes {
+		return nil, fmt.Errorf("reference table: larger than %d bytes: %w", MaxReferenceBytes, iog.ErrInvalid)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comment = '#'
 	cr.FieldsPerRecord = len(referenceColumns)
 	cr.ReuseRecord = true

@@ -158,6 +158,22 @@ func TestQuoteWithoutMarketIsUnavailable(t *testing.T) {
 	require.Nil(t, m.Market(), "a refused state changes nothing")
 }
 
+// TestMarketValidateIsDeterministic checks that a state with several bad
+// entries is refused with the same message every time, whatever order the
+// map is walked in.
+func TestMarketValidateIsDeterministic(t *testing.T) {
+	s := testMarket()
+	for i, c := range []string{"US", "DE", "SE", "SG", "JP", "IN", "BR", "KE"} {
+		s.Utilization[pricing.MarketKey{Class: iog.ConsumerGPU, Country: c}] = 1_000_001 + uint32(i)
+	}
+	s.Utilization[pricing.MarketKey{Class: iog.WorkstationGPU, Country: "ZZ"}] = 1
+	first := s.Validate()
+	require.ErrorIs(t, first, iog.ErrInvalid)
+	for range 50 {
+		require.EqualError(t, s.Validate(), first.Error())
+	}
+}
+
 func TestNewModelRejects(t *testing.T) {
 	_, err := pricing.NewModel(pricing.Config{Factors: []pricing.Factor{}})
 	require.ErrorIs(t, err, iog.ErrInvalid)

@@ -150,8 +150,12 @@ func SavingPerTFLOPS(hourly iog.Amount, gflops uint32, ref iog.Amount, refGFLOPS
 var referenceCSV string
 
 // DefaultReferences returns the reference table shipped with the package
-// (reference.csv): list prices of AWS, Google Cloud and Azure for H100,
-// A100, L40S, L4, A10, V100 and T4, as of the date in each row.
+// (reference.csv): on-demand list prices of AWS, Google Cloud and Azure
+// for H100, A100, L40S, L4, A10, V100 and T4, as of the date in each row
+// (2025-01-15). They are approximate, written from memory and not checked
+// against the providers, and clouds have cut GPU prices since: use them to
+// show how the comparison works, and give a Model a table of current
+// prices (ParseReferenceTable) to make claims with.
 var DefaultReferences = sync.OnceValue(func() *ReferenceTable {
 	t, err := ParseReferenceTable(strings.NewReader(referenceCSV))
 	if err != nil {

@@ -183,6 +183,29 @@ func TestNewModelRejects(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 }
 
+// TestModelKeepsItsFactors checks that a Model does not share its list of
+// factors with the Config it was built from: building a variant by
+// changing one factor of the same Config leaves the first model as it was.
+func TestModelKeepsItsFactors(t *testing.T) {
+	cfg := pricing.Config{Factors: pricing.DefaultFactors()}
+	m, err := pricing.NewModel(cfg)
+	require.NoError(t, err)
+	require.NoError(t, m.SetMarket(testMarket()))
+	before, err := m.Quote(goodRequest(), noon)
+	require.NoError(t, err)
+
+	cfg.Factors[len(cfg.Factors)-1] = failing{}
+	variant, err := pricing.NewModel(cfg)
+	require.NoError(t, err)
+	require.NoError(t, variant.SetMarket(testMarket()))
+	_, err = variant.Quote(goodRequest(), noon)
+	require.Error(t, err)
+
+	after, err := m.Quote(goodRequest(), noon)
+	require.NoError(t, err, "the first model still has its own floor")
+	require.Equal(t, before, after)
+}
+
 func TestQuoteIsDeterministic(t *testing.T) {
 	a, b := newModel(t), newModel(t)
 	req := goodRequest()

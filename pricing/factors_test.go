@@ -402,4 +402,20 @@ func TestSupplierFloor(t *testing.T) {
 	adj, err = minOnly.Apply(inputFor(t, "T4", &req), usd("0.001"))
 	require.NoError(t, err)
 	require.Equal(t, usd("0.01"), adj.After)
+
+	none := &pricing.SupplierFloor{}
+	adj, err = none.Apply(inputFor(t, "T4", &req), usd("0.001"))
+	require.NoError(t, err)
+	require.Equal(t, usd("0.001"), adj.After, "the zero floor holds nothing up")
+
+	// A floor set in another currency than USD is an error, not a floor
+	// silently dropped (the quote would go under the supplier's cost).
+	for _, bad := range []*pricing.SupplierFloor{
+		{Minimum: iog.MustParseAmount("0.5 USDC")},
+		{PerModel: map[string]iog.Amount{"T4": iog.MustParseAmount("0.3 IO")}},
+	} {
+		_, err = bad.Apply(inputFor(t, "T4", &req), usd("0.001"))
+		require.ErrorIs(t, err, iog.ErrInvalid)
+		require.ErrorContains(t, err, "USD")
+	}
 }

@@ -14,6 +14,7 @@ import (
 // MarketKey names a market: a class of GPU in a country. The empty
 // Country is the class's market across the whole network.
 type MarketKey struct {
+	// Class is the class of GPU.
 	Class iog.GPUClass
 	// Country is an ISO 3166-1 alpha-2 code, or "" for everywhere.
 	Country string

@@ -373,6 +373,11 @@ func TestCeiling(t *testing.T) {
 	adj, err = (&pricing.Ceiling{}).Apply(inputFor(t, "H100-SXM", &req), usd("90"))
 	require.NoError(t, err)
 	require.Equal(t, usd("90"), adj.After, "no table, no cap")
+
+	// A table without a share would cap every price it knows at zero.
+	_, err = (&pricing.Ceiling{References: pricing.DefaultReferences()}).Apply(inputFor(t, "H100-SXM", &req), usd("2"))
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.ErrorContains(t, err, "share")
 }
 
 func TestSupplierFloor(t *testing.T) {

@@ -249,7 +249,8 @@ type Ceiling struct {
 	// References is the table of cloud prices.
 	References *ReferenceTable
 	// Share is the most of the cheapest reference price a GPU-hour may
-	// cost.
+	// cost. It must not be zero when References is set: that would cap
+	// every price the table knows at nothing.
 	Share iog.Rate
 }
 
@@ -266,6 +267,9 @@ func (c *Ceiling) Apply(in *Input, hourly iog.Amount) (Adjustment, error) {
 	ref, ok := c.References.Cheapest(in.Model.Name)
 	if !ok || in.Model.Name == "" {
 		return adj, nil
+	}
+	if c.Share.IsZero() {
+		return Adjustment{}, fmt.Errorf("ceiling factor: share of the reference price is zero: %w", iog.ErrInvalid)
 	}
 	limit, err := ref.HourlyPerGPU.MulRate(c.Share, iog.RoundDown)
 	if err != nil {

@@ -12,6 +12,11 @@ import (
 // night hour pushes the price under it. The floor of a GPU is the largest
 // of Minimum, Share of its hardware price (Hardware.Price), and its entry
 // in PerModel.
+//
+// The floor bounds the hourly price, before fees. What the supplier
+// receives is that price less its own fees (FeeSchedule: 0.25%, and 2%
+// more on a USDC payout), so set PerModel and Minimum to the earnings to
+// beat grossed up by those fees when the supplier's net must clear them.
 type SupplierFloor struct {
 	// Hardware prices the GPU for the Share term; nil leaves that term
 	// out.

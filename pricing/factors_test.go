@@ -339,6 +339,12 @@ func TestCommitmentDiscount(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	_, err = (&pricing.CommitmentDiscount{Brackets: []pricing.Bracket{{From: 1, Discount: 1_000_001}}}).Sum(3)
 	require.ErrorIs(t, err, iog.ErrInvalid)
+	// A smaller discount for later hours would make a longer reservation
+	// dearer per hour, which the factor promises never happens.
+	shrinking := &pricing.CommitmentDiscount{Brackets: []pricing.Bracket{{From: 24, Discount: 200_000}, {From: 48, Discount: 50_000}}}
+	_, err = shrinking.Sum(100)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.ErrorContains(t, err, "smaller")
 }
 
 // TestCommitmentMonotonic checks that a longer reservation never costs

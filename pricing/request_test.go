@@ -196,6 +196,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(`{}`)
 	f.Add(`null`)
 	f.Add(`{"gpu_model":"T4"}{}`)
+	f.Add(`{"gpu_model":"T4","gpu_count":1,"hours":1,"HOURS":9,"currency":"IO"}`)
+	f.Add(`{"score":{"fp16_gflops":1,"memory_bytes":1,"fp16_gflops":2},"gpu_count":1,"hours":1,"currency":"IO","locations":["US"]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		req, err := pricing.DecodeRequest(strings.NewReader(body))
 		if err != nil {

@@ -14,7 +14,8 @@ import (
 // discount.
 type CommitmentDiscount struct {
 	// Brackets are the discounts, by the hour they start from, in
-	// increasing order of From; hours before the first bracket get none.
+	// increasing order of From and with discounts that never shrink;
+	// hours before the first bracket get none.
 	Brackets []Bracket
 }
 
@@ -51,6 +52,10 @@ func (c *CommitmentDiscount) Sum(hours int) (uint64, error) {
 		if b.From < prev || b.Discount > ppmScale {
 			return 0, fmt.Errorf("commitment factor: bracket from hour %d with discount %v is out of order or above 100%%: %w",
 				b.From, PPM(b.Discount), iog.ErrInvalid)
+		}
+		if b.Discount < discount {
+			return 0, fmt.Errorf("commitment factor: bracket from hour %d has a smaller discount (%v) than the one before (%v): %w",
+				b.From, PPM(b.Discount), PPM(discount), iog.ErrInvalid)
 		}
 		end := min(b.From, hours)
 		if end > covered {

@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -51,6 +52,42 @@ func Example() {
 	//   renter currency fee: 9.56921 USDC
 	//   supplier reservation fee: 1.196151 USDC
 	//   supplier currency fee: 9.56921 USDC
+}
+
+// A caller that needs only PriceModel, such as a scheduler plugin, and
+// tells its errors apart: no market state yet, a request that cannot be
+// priced.
+func ExamplePriceModel() {
+	model, err := pricing.NewModel(pricing.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var pm pricing.PriceModel = model
+	req := pricing.Request{GPUModel: "A100-80GB", GPUCount: 2, Hours: 8, Currency: iog.IO}
+	at := time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
+
+	_, err = pm.Quote(req, at)
+	fmt.Println("before any market state, unavailable:", errors.Is(err, iog.ErrUnavailable))
+
+	if err := model.SetMarket(pricing.MarketState{IOPriceUSD: iog.BasisPoints(20_000)}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	q, err := pm.Quote(req, at)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(q.HourlyPerGPU.RoundedDecimal(4, iog.RoundHalfUp), "USD per GPU-hour; renter pays", q.Fees.RenterPays)
+
+	req.GPUCount = 0
+	_, err = pm.Quote(req, at)
+	fmt.Println("invalid:", errors.Is(err, iog.ErrInvalid), "-", err)
+	// Output:
+	// before any market state, unavailable: true
+	// 0.9429 USD per GPU-hour; renter pays 7.56211959 IO
+	// invalid: true - request: GPU count 0: ask for at least one GPU: invalid input
 }
 
 // The fee schedule on its own, as tokenomics uses it: a rental paid in

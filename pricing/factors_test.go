@@ -339,6 +339,12 @@ func TestCommitmentDiscount(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	_, err = (&pricing.CommitmentDiscount{Brackets: []pricing.Bracket{{From: 1, Discount: 1_000_001}}}).Sum(3)
 	require.ErrorIs(t, err, iog.ErrInvalid)
+	// A smaller discount for later hours would make a longer reservation
+	// dearer per hour, which the factor promises never happens.
+	shrinking := &pricing.CommitmentDiscount{Brackets: []pricing.Bracket{{From: 24, Discount: 200_000}, {From: 48, Discount: 50_000}}}
+	_, err = shrinking.Sum(100)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.ErrorContains(t, err, "smaller")
 }
 
 // TestCommitmentMonotonic checks that a longer reservation never costs
@@ -373,6 +379,11 @@ func TestCeiling(t *testing.T) {
 	adj, err = (&pricing.Ceiling{}).Apply(inputFor(t, "H100-SXM", &req), usd("90"))
 	require.NoError(t, err)
 	require.Equal(t, usd("90"), adj.After, "no table, no cap")
+
+	// A table without a share would cap every price it knows at zero.
+	_, err = (&pricing.Ceiling{References: pricing.DefaultReferences()}).Apply(inputFor(t, "H100-SXM", &req), usd("2"))
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.ErrorContains(t, err, "share")
 }
 
 func TestSupplierFloor(t *testing.T) {
@@ -402,4 +413,20 @@ func TestSupplierFloor(t *testing.T) {
 	adj, err = minOnly.Apply(inputFor(t, "T4", &req), usd("0.001"))
 	require.NoError(t, err)
 	require.Equal(t, usd("0.01"), adj.After)
+
+	none := &pricing.SupplierFloor{}
+	adj, err = none.Apply(inputFor(t, "T4", &req), usd("0.001"))
+	require.NoError(t, err)
+	require.Equal(t, usd("0.001"), adj.After, "the zero floor holds nothing up")
+
+	// A floor set in another currency than USD is an error, not a floor
+	// silently dropped (the quote would go under the supplier's cost).
+	for _, bad := range []*pricing.SupplierFloor{
+		{Minimum: iog.MustParseAmount("0.5 USDC")},
+		{PerModel: map[string]iog.Amount{"T4": iog.MustParseAmount("0.3 IO")}},
+	} {
+		_, err = bad.Apply(inputFor(t, "T4", &req), usd("0.001"))
+		require.ErrorIs(t, err, iog.ErrInvalid)
+		require.ErrorContains(t, err, "USD")
+	}
 }

@@ -76,8 +76,13 @@ func (k FeeKind) String() string {
 // FeeLine is one fee of a rental: its kind, the rate applied to the price,
 // and the exact amount taken, in the payment currency.
 type FeeLine struct {
-	Kind   FeeKind
-	Rate   iog.Rate
+	// Kind says which fee the line is.
+	Kind FeeKind
+	// Rate is the share of the price taken; zero when the fee does not
+	// apply to the payment or payout currency.
+	Rate iog.Rate
+	// Amount is Rate of the price, rounded to a base unit, in the
+	// payment currency.
 	Amount iog.Amount
 }
 
@@ -111,7 +116,7 @@ func (f Fees) Lines() [4]FeeLine {
 	return [4]FeeLine{f.RenterReservation, f.RenterCurrency, f.SupplierReservation, f.SupplierCurrency}
 }
 
-// PaymentCurrencies are the currencies a renter may pay in.
+// paymentCurrencies are the currencies a renter may pay in.
 var paymentCurrencies = [...]iog.Currency{iog.IO, iog.USDC, iog.IOSD}
 
 // CheckPayment returns nil when a renter may pay in c, and otherwise an

@@ -12,6 +12,11 @@ import (
 // night hour pushes the price under it. The floor of a GPU is the largest
 // of Minimum, Share of its hardware price (Hardware.Price), and its entry
 // in PerModel.
+//
+// The floor bounds the hourly price, before fees. What the supplier
+// receives is that price less its own fees (FeeSchedule: 0.25%, and 2%
+// more on a USDC payout), so set PerModel and Minimum to the earnings to
+// beat grossed up by those fees when the supplier's net must clear them.
 type SupplierFloor struct {
 	// Hardware prices the GPU for the Share term; nil leaves that term
 	// out.
@@ -23,7 +28,8 @@ type SupplierFloor struct {
 	// in USD per hour, such as a card's mining revenue less its power;
 	// the server fills it from its observations.
 	PerModel map[string]iog.Amount
-	// Minimum is the least any GPU-hour costs, in USD.
+	// Minimum is the least any GPU-hour costs, in USD; the zero Amount
+	// sets none.
 	Minimum iog.Amount
 }
 
@@ -37,11 +43,16 @@ func DefaultFloor() *SupplierFloor {
 	}
 }
 
-// Floor returns the floor of the GPU in in, in USD per hour.
+// Floor returns the floor of the GPU in in, in USD per hour. A Minimum or
+// a PerModel entry in another currency than USD is iog.ErrInvalid: a
+// floor that cannot be compared with the price is not silently dropped.
 func (f *SupplierFloor) Floor(in *Input) (iog.Amount, error) {
 	floor := iog.Zero(iog.USD)
-	if f.Minimum.Currency() == iog.USD {
-		floor = f.Minimum
+	if f.Minimum != (iog.Amount{}) {
+		if f.Minimum.Currency() != iog.USD {
+			return iog.Amount{}, fmt.Errorf("floor factor: minimum %v: want an amount of USD: %w", f.Minimum, iog.ErrInvalid)
+		}
+		floor = maxAmount(floor, f.Minimum)
 	}
 	if f.Hardware != nil {
 		base, err := f.Hardware.Price(in.Score, in.Class)
@@ -53,7 +64,10 @@ func (f *SupplierFloor) Floor(in *Input) (iog.Amount, error) {
 		}
 		floor = maxAmount(floor, base)
 	}
-	if m, ok := f.PerModel[in.Model.Name]; ok && in.Model.Name != "" && m.Currency() == iog.USD {
+	if m, ok := f.PerModel[in.Model.Name]; ok && in.Model.Name != "" {
+		if m.Currency() != iog.USD {
+			return iog.Amount{}, fmt.Errorf("floor factor: opportunity cost of %s %v: want an amount of USD: %w", in.Model.Name, m, iog.ErrInvalid)
+		}
 		floor = maxAmount(floor, m)
 	}
 	return floor, nil

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/internetofgpus/iog"
 )
@@ -41,8 +44,9 @@ type scoreJSON struct {
 }
 
 // DecodeRequest reads one request as JSON (see MarshalJSON for the form)
-// and validates it. Unknown fields, trailing data, bodies over
-// MaxRequestBytes and every problem Validate finds are iog.ErrInvalid.
+// and validates it. Unknown fields, names not spelled exactly as in the
+// wire form or given twice, trailing data, bodies over MaxRequestBytes and
+// every problem Validate finds are iog.ErrInvalid.
 func DecodeRequest(r io.Reader) (Request, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxRequestBytes+1))
 	if err != nil {
@@ -85,8 +89,8 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
-// UnmarshalJSON reads the wire form of a request, refusing unknown fields
-// and trailing data. It checks the syntax of each field but not the
+// UnmarshalJSON reads the wire form of a request, refusing unknown fields,
+// names not spelled exactly or given twice, and trailing data. It checks the syntax of each field but not the
 // request as a whole; DecodeRequest does both. On error r is unchanged.
 func (r *Request) UnmarshalJSON(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -97,6 +101,9 @@ func (r *Request) UnmarshalJSON(data []byte) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalidf("unexpected data after the JSON object")
+	}
+	if err := checkNames(data); err != nil {
+		return err
 	}
 	req := Request{
 		GPUModel: w.GPUModel, GPUCount: w.GPUCount, Hours: w.Hours,
@@ -150,4 +157,66 @@ func jsonError(err error) error {
 		return invalidf("field %q: want a JSON %s", typeErr.Field, typeErr.Type)
 	}
 	return invalidf("not a JSON request object (%v)", err)
+}
+
+// wireNames are the field names of the wire form, at any depth.
+var wireNames = func() []string {
+	var names []string
+	for _, t := range []reflect.Type{reflect.TypeFor[requestJSON](), reflect.TypeFor[scoreJSON]()} {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	return names
+}()
+
+// checkNames refuses object names that encoding/json would match without
+// being a field's exact name (another case, or a Unicode folding such as
+// "ſcore" for "score") and names repeated in one object, of which
+// encoding/json silently keeps the last: either would let a request read
+// one way by a proxy or a log and another by the quote. data is one JSON
+// value that has decoded without error.
+func checkNames(data []byte) error {
+	type frame struct {
+		object, wantName bool
+		seen             []string
+	}
+	var stack []frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].wantName = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or a syntax error Decode has reported
+		}
+		if n := len(stack); n > 0 && stack[n-1].wantName {
+			if name, ok := tok.(string); ok {
+				top := &stack[n-1]
+				switch {
+				case !slices.Contains(wireNames, name):
+					return invalidf("field %q: not a field of a request (names are exact and lower-case)", clip(name))
+				case slices.Contains(top.seen, name):
+					return invalidf("field %q is given twice", clip(name))
+				}
+				top.seen, top.wantName = append(top.seen, name), false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, wantName: true})
+		case json.Delim('['):
+			stack = append(stack, frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }

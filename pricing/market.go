@@ -1,7 +1,11 @@
 package pricing
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -10,6 +14,7 @@ import (
 // MarketKey names a market: a class of GPU in a country. The empty
 // Country is the class's market across the whole network.
 type MarketKey struct {
+	// Class is the class of GPU.
 	Class iog.GPUClass
 	// Country is an ISO 3166-1 alpha-2 code, or "" for everywhere.
 	Country string
@@ -32,12 +37,18 @@ type MarketState struct {
 }
 
 // Validate checks s: a positive IO price, utilizations within 0..100%,
-// valid classes and country codes. Problems are iog.ErrInvalid.
+// valid classes and country codes. Problems are iog.ErrInvalid; with
+// several, the error names the first market in (class, country) order, so
+// the same state always gets the same error.
 func (s *MarketState) Validate() error {
 	if s.IOPriceUSD.IsZero() {
 		return fmt.Errorf("market state: IO price is zero: %w", iog.ErrInvalid)
 	}
-	for k, u := range s.Utilization {
+	keys := slices.SortedFunc(maps.Keys(s.Utilization), func(a, b MarketKey) int {
+		return cmp.Or(cmp.Compare(a.Class, b.Class), strings.Compare(a.Country, b.Country))
+	})
+	for _, k := range keys {
+		u := s.Utilization[k]
 		if !k.Class.Valid() {
 			return fmt.Errorf("market state: %v is not a GPU class: %w", k.Class, iog.ErrInvalid)
 		}
@@ -47,8 +58,8 @@ func (s *MarketState) Validate() error {
 			}
 		}
 		if u > 1_000_000 {
-			return fmt.Errorf("market state: utilization of %v GPUs in %q is %v, more than 100%%: %w",
-				k.Class, k.Country, PPM(u), iog.ErrInvalid)
+			return fmt.Errorf("market state: utilization of %v GPUs in %q is %d ppm, more than 1000000 (100%%): %w",
+				k.Class, k.Country, u, iog.ErrInvalid)
 		}
 	}
 	return nil

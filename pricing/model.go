@@ -3,6 +3,7 @@ package pricing
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +56,9 @@ var _ PriceModel = (*Model)(nil)
 // NewModel returns a Model with cfg and no market state: it quotes once
 // SetMarket has given it one.
 func NewModel(cfg Config) (*Model, error) {
-	m := &Model{factors: cfg.Factors, fees: DefaultFees(), refs: cfg.References, byName: map[string][]iog.GPUModel{}, byClass: map[iog.GPUClass][]iog.GPUModel{}}
+	// The list is copied: a caller may reuse cfg to build a variant, and
+	// a model's factors must not change under its quotes.
+	m := &Model{factors: slices.Clone(cfg.Factors), fees: DefaultFees(), refs: cfg.References, byName: map[string][]iog.GPUModel{}, byClass: map[iog.GPUClass][]iog.GPUModel{}}
 	if m.factors == nil {
 		m.factors = DefaultFactors()
 	}

@@ -158,6 +158,22 @@ func TestQuoteWithoutMarketIsUnavailable(t *testing.T) {
 	require.Nil(t, m.Market(), "a refused state changes nothing")
 }
 
+// TestMarketValidateIsDeterministic checks that a state with several bad
+// entries is refused with the same message every time, whatever order the
+// map is walked in.
+func TestMarketValidateIsDeterministic(t *testing.T) {
+	s := testMarket()
+	for i, c := range []string{"US", "DE", "SE", "SG", "JP", "IN", "BR", "KE"} {
+		s.Utilization[pricing.MarketKey{Class: iog.ConsumerGPU, Country: c}] = 1_000_001 + uint32(i)
+	}
+	s.Utilization[pricing.MarketKey{Class: iog.WorkstationGPU, Country: "ZZ"}] = 1
+	first := s.Validate()
+	require.ErrorIs(t, first, iog.ErrInvalid)
+	for range 50 {
+		require.EqualError(t, s.Validate(), first.Error())
+	}
+}
+
 func TestNewModelRejects(t *testing.T) {
 	_, err := pricing.NewModel(pricing.Config{Factors: []pricing.Factor{}})
 	require.ErrorIs(t, err, iog.ErrInvalid)
@@ -165,6 +181,29 @@ func TestNewModelRejects(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	_, err = pricing.NewModel(pricing.Config{Fees: &pricing.FeeSchedule{Rounding: 42}})
 	require.ErrorIs(t, err, iog.ErrInvalid)
+}
+
+// TestModelKeepsItsFactors checks that a Model does not share its list of
+// factors with the Config it was built from: building a variant by
+// changing one factor of the same Config leaves the first model as it was.
+func TestModelKeepsItsFactors(t *testing.T) {
+	cfg := pricing.Config{Factors: pricing.DefaultFactors()}
+	m, err := pricing.NewModel(cfg)
+	require.NoError(t, err)
+	require.NoError(t, m.SetMarket(testMarket()))
+	before, err := m.Quote(goodRequest(), noon)
+	require.NoError(t, err)
+
+	cfg.Factors[len(cfg.Factors)-1] = failing{}
+	variant, err := pricing.NewModel(cfg)
+	require.NoError(t, err)
+	require.NoError(t, variant.SetMarket(testMarket()))
+	_, err = variant.Quote(goodRequest(), noon)
+	require.Error(t, err)
+
+	after, err := m.Quote(goodRequest(), noon)
+	require.NoError(t, err, "the first model still has its own floor")
+	require.Equal(t, before, after)
 }
 
 func TestQuoteIsDeterministic(t *testing.T) {

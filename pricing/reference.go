@@ -1,6 +1,7 @@
 package pricing
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -40,6 +41,10 @@ type ReferenceTable struct {
 	perTFLOPS       Reference
 	perTFLOPSGFLOPS uint32
 }
+
+// MaxReferenceBytes bounds the CSV of a reference table, comments
+// included.
+const MaxReferenceBytes = 2 << 20
 
 // Limits on a reference table read from outside.
 const (
@@ -145,8 +150,12 @@ func SavingPerTFLOPS(hourly iog.Amount, gflops uint32, ref iog.Amount, refGFLOPS
 var referenceCSV string
 
 // DefaultReferences returns the reference table shipped with the package
-// (reference.csv): list prices of AWS, Google Cloud and Azure for H100,
-// A100, L40S, L4, A10, V100 and T4, as of the date in each row.
+// (reference.csv): on-demand list prices of AWS, Google Cloud and Azure
+// for H100, A100, L40S, L4, A10, V100 and T4, as of the date in each row
+// (2025-01-15). They are approximate, written from memory and not checked
+// against the providers, and clouds have cut GPU prices since: use them to
+// show how the comparison works, and give a Model a table of current
+// prices (ParseReferenceTable) to make claims with.
 var DefaultReferences = sync.OnceValue(func() *ReferenceTable {
 	t, err := ParseReferenceTable(strings.NewReader(referenceCSV))
 	if err != nil {
@@ -162,9 +171,19 @@ var referenceColumns = []string{"as_of", "provider", "offering", "model", "usd_p
 // "as_of,provider,offering,model,usd_per_gpu_hour", then one row per
 // price, such as "2025-01-15,AWS,p5.48xlarge,H100-SXM,12.29"; lines
 // starting with '#' are comments. Dates are YYYY-MM-DD and prices plain
-// decimals of USD. Problems are iog.ErrInvalid, naming the line.
+// decimals of USD. Input over MaxReferenceBytes and every other problem is
+// iog.ErrInvalid, naming the line where there is one.
 func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
-	cr := csv.NewReader(r)
+	// The CSV reader skips comment lines whole, whatever their length, so
+	// the bound on rows and fields alone does not bound what is read.
+	data, err := io.ReadAll(io.LimitReader(r, MaxReferenceBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reference table: read: %w", err)
+	}
+	if len(data) > MaxReferenceBytes {
+		return nil, fmt.Errorf("reference table: larger than %d bytes: %w", MaxReferenceBytes, iog.ErrInvalid)
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.Comment = '#'
 	cr.FieldsPerRecord = len(referenceColumns)
 	cr.ReuseRecord = true
@@ -230,7 +249,8 @@ type Ceiling struct {
 	// References is the table of cloud prices.
 	References *ReferenceTable
 	// Share is the most of the cheapest reference price a GPU-hour may
-	// cost.
+	// cost. It must not be zero when References is set: that would cap
+	// every price the table knows at nothing.
 	Share iog.Rate
 }
 
@@ -247,6 +267,9 @@ func (c *Ceiling) Apply(in *Input, hourly iog.Amount) (Adjustment, error) {
 	ref, ok := c.References.Cheapest(in.Model.Name)
 	if !ok || in.Model.Name == "" {
 		return adj, nil
+	}
+	if c.Share.IsZero() {
+		return Adjustment{}, fmt.Errorf("ceiling factor: share of the reference price is zero: %w", iog.ErrInvalid)
 	}
 	limit, err := ref.HourlyPerGPU.MulRate(c.Share, iog.RoundDown)
 	if err != nil {

@@ -1,6 +1,7 @@
 package pricing_test
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,39 @@ func TestNewReferenceTableRejects(t *testing.T) {
 		_, err := pricing.NewReferenceTable([]pricing.Reference{tt.row})
 		require.ErrorIs(t, err, iog.ErrInvalid, tt.name)
 	}
+}
+
+// endless is a reader that never ends: a comment line without end.
+type endless struct{ read int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestParseReferenceTableIsBounded checks that the parser reads at most
+// MaxReferenceBytes: comment lines are skipped by the CSV reader, so only
+// a bound on the input keeps a huge or endless comment from taking all
+// memory.
+func TestParseReferenceTableIsBounded(t *testing.T) {
+	const table = "as_of,provider,offering,model,usd_per_gpu_hour\n2025-01-15,AWS,g4dn.xlarge,T4,0.53\n"
+	big := table + "#" + strings.Repeat("x", pricing.MaxReferenceBytes) + "\n"
+	_, err := pricing.ParseReferenceTable(strings.NewReader(big))
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.ErrorContains(t, err, "larger than")
+
+	fits := table + "#" + strings.Repeat("x", pricing.MaxReferenceBytes-len(table)-2) + "\n"
+	require.Len(t, fits, pricing.MaxReferenceBytes)
+	_, err = pricing.ParseReferenceTable(strings.NewReader(fits))
+	require.NoError(t, err, "a table of exactly MaxReferenceBytes is read")
+
+	e := &endless{}
+	_, err = pricing.ParseReferenceTable(io.MultiReader(strings.NewReader(table+"#"), e))
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.LessOrEqual(t, e.read, int64(pricing.MaxReferenceBytes)+64<<10, "stops reading near the bound")
 }
 
 // FuzzParseReferenceTable feeds arbitrary text to the table parser: it

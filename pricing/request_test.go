@@ -151,6 +151,14 @@ func TestDecodeRequestRejects(t *testing.T) {
 		{"empty score", `{"score":{"fp16_gflops":0,"memory_bytes":0},"gpu_count":1,"hours":1,"currency":"IO"}`, "score is empty"},
 		{"bad payout", `{"gpu_model":"T4","gpu_count":1,"hours":1,"currency":"IO","payout":"IOSD"}`, "paid out in IO or USDC"},
 		{"too large", `{"gpu_model":"` + strings.Repeat("x", pricing.MaxRequestBytes) + `"}`, "larger than"},
+		// encoding/json matches names without regard to case and keeps the
+		// last of repeated names: a proxy that reads "hours" as 1 would
+		// let through a request priced for 2000.
+		{"name in another case", `{"gpu_model":"T4","gpu_count":1,"hours":1,"currency":"IO","HOURS":2000}`, `field "HOURS"`},
+		{"name by Unicode folding", `{"gpu_model":"T4","gpu_count":1,"hours":1,"currency":"IO","ſcore":{"fp16_gflops":1,"memory_bytes":1}}`, `field "ſcore"`},
+		{"repeated name", `{"gpu_model":"T4","gpu_count":1,"hours":1,"hours":2000,"currency":"IO"}`, `field "hours" is given twice`},
+		{"repeated score name", `{"score":{"fp16_gflops":1,"memory_bytes":1,"fp16_gflops":9},"gpu_count":1,"hours":1,"currency":"IO"}`, `field "fp16_gflops" is given twice`},
+		{"score name in another case", `{"score":{"FP16_GFLOPS":1,"memory_bytes":1},"gpu_count":1,"hours":1,"currency":"IO"}`, `field "FP16_GFLOPS"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +196,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(`{}`)
 	f.Add(`null`)
 	f.Add(`{"gpu_model":"T4"}{}`)
+	f.Add(`{"gpu_model":"T4","gpu_count":1,"hours":1,"HOURS":9,"currency":"IO"}`)
+	f.Add(`{"score":{"fp16_gflops":1,"memory_bytes":1,"fp16_gflops":2},"gpu_count":1,"hours":1,"currency":"IO","locations":["US"]}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		req, err := pricing.DecodeRequest(strings.NewReader(body))
 		if err != nil {

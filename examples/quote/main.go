@@ -1,6 +1,8 @@
 // Command quote prices 8×H100 for 24 hours in two regions, paid in IO and
 // in USDC, and shows the fee lines and the saving against the big clouds'
-// on-demand price for the same GPUs.
+// on-demand price for the same GPUs. The cloud prices are the package's
+// approximate reference table (pricing/reference.csv), dated and written
+// from memory: the saving shows the comparison, not today's market.
 //
 //	go run ./examples/quote
 //	go run ./examples/quote -io-usd 2.10 -util US=0.95,SE=0.40 -at 2026-11-23T20:00:00Z
@@ -144,7 +146,7 @@ func show(q pricing.Quote) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  %s on demand: %s USD (%s USD per GPU-hour, %s, list price as of %s)\n",
+	fmt.Printf("  %s on demand: %s USD (%s USD per GPU-hour, %s, approximate list price as of %s)\n",
 		q.Reference.Provider, cloud.RoundedDecimal(2, iog.RoundHalfUp), q.Reference.HourlyPerGPU.RoundedDecimal(2, iog.RoundHalfUp),
 		q.Reference.Offering, q.Reference.AsOf.Format("2006-01-02"))
 	fmt.Printf("  saving        %s USD: the renter pays %v less, fees included\n", saved.RoundedDecimal(2, iog.RoundHalfUp), -change)

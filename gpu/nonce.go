@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -125,8 +126,18 @@ func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
 	b.entries[n] = e
 	b.queue = append(b.queue, n)
 	b.unused[device] = append(held, n)
+	if len(b.queue) > 2*len(b.entries)+nonceQueueSlack {
+		// Withdrawn nonces wait in the queue until the live ones ahead of
+		// them expire; drop them now, so that asking for a device's nonces
+		// over and over costs no memory. Amortized, this is O(1) an Issue.
+		b.queue = slices.DeleteFunc(b.queue, func(n Nonce) bool { _, ok := b.entries[n]; return !ok })
+	}
 	return Challenge{Device: device, Nonce: n, Expires: e.expires}, nil
 }
+
+// nonceQueueSlack is how many withdrawn nonces the expiry queue may hold,
+// beyond as many as there are live ones, before Issue compacts it.
+const nonceQueueSlack = 64
 
 // Check reports whether n could be used now by device, without using it:
 // an unknown nonce, or one issued to another device, is ErrUnauthorized, a

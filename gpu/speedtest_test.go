@@ -105,6 +105,30 @@ func TestSpeedTestFailures(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
+// A server that sends more than asked, without end, costs the client no
+// more than what it asked for: the download stops one byte past it. (The
+// timeout only keeps a broken client from hanging the test.)
+func TestSpeedTestEndlessDownload(t *testing.T) {
+	endless := loopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/download") {
+			gpu.SpeedTestHandler{}.ServeHTTP(w, r)
+			return
+		}
+		chunk := make([]byte, 32<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := gpu.SpeedTest(ctx, endless.URL, gpu.SpeedTestConfig{Bytes: 1000})
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.NotErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorContains(t, err, "more than the 1000 bytes asked for")
+}
+
 func TestSpeedTestHandlerMethods(t *testing.T) {
 	srv := loopback(t, gpu.SpeedTestHandler{})
 	for _, tt := range []struct {

@@ -96,9 +96,12 @@ func NewNonceBook(clock iog.Clock, random io.Reader, ttl time.Duration, perDevic
 }
 
 // Issue returns a fresh nonce for device. A device holds at most its limit
-// of unused, unexpired nonces: past it, the oldest is withdrawn, so the
-// book cannot be filled and a device cannot be locked out by someone
-// asking for its nonces.
+// of unused, unexpired nonces: past it, the oldest is withdrawn, so that
+// asking for a device's nonces cannot fill the book. It also means that
+// whoever can ask for a device's nonces can withdraw the one its worker
+// is answering: Issue does not know who asks, so the caller must grant
+// nonces only to the device's own worker (an authenticated session) or
+// rate-limit the asking.
 func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
 	b.mu.Lock() // also guards random, which need not be safe for concurrent use
 	defer b.mu.Unlock()

@@ -199,6 +199,12 @@ func (v *Verifier) Unregister(device iog.DeviceID) error {
 
 // Challenge issues a nonce for device's next report. An unregistered
 // device is ErrNotFound; see NonceBook.Issue for the other errors.
+//
+// Challenge does not authenticate who asks. Each device holds at most
+// DefaultNoncesPerDevice unused nonces and a new one withdraws the
+// oldest, so a server that lets anyone ask lets anyone withdraw a
+// device's nonce before its worker answers (the report is then refused,
+// not wrongly accepted): serve challenges only to the device's worker.
 func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
 	v.mu.Lock()
 	_, ok := v.devices[device]

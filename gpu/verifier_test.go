@@ -426,3 +426,27 @@ func TestVerifierDeviceLosesAGPU(t *testing.T) {
 	_, err = n.v.Verify(n.signed(t, key, "rig-1", inv))
 	require.NoError(t, err)
 }
+
+// Challenge does not know who asks: DefaultNoncesPerDevice more
+// challenges for a device withdraw the nonce its worker holds. The report
+// is then refused by the nonce check and costs the device nothing, and
+// its next nonce works.
+func TestVerifierChallengesWithdrawOldest(t *testing.T) {
+	n := newNet(14)
+	key, inv := n.supplier(t, "rig-1", 2)
+	held := n.signed(t, key, "rig-1", inv)
+	for range gpu.DefaultNoncesPerDevice {
+		_, err := n.v.Challenge("rig-1")
+		require.NoError(t, err)
+	}
+	before, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	_, err = n.v.Verify(held)
+	require.Equal(t, gpu.CheckNonce, gpu.FailedCheck(err))
+	require.ErrorIs(t, err, iog.ErrUnauthorized)
+	after, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+	_, err = n.v.Verify(n.signed(t, key, "rig-1", n.moved(inv)))
+	require.NoError(t, err)
+}

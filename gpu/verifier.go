@@ -223,8 +223,9 @@ func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
 // nonce or a GPU UUID another device holds, ErrExpired for a late nonce.
 //
 // A report that passes the signature check uses up its nonce whatever
-// happens next, and its outcome enters the device's trust history; one
-// that does not pass changes nothing, so a forger cannot spend an honest
+// happens next, and its outcome enters the device's trust history (a
+// failure always, an acceptance at most once a quarter hour); one that
+// does not pass changes nothing, so a forger cannot spend an honest
 // worker's nonce or trust.
 func (v *Verifier) Verify(s SignedReport) (Report, error) {
 	r, err := v.verify(s)
@@ -292,9 +293,17 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, err
 	}
 	v.acceptLocked(r, d, models)
-	d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
+	if last, ok := d.history.LastPassed(CheckFormat); !ok || now.Sub(last) >= reportCreditInterval {
+		d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
+	}
 	return r, nil
 }
+
+// reportCreditInterval is how often an accepted report counts toward
+// trust. A report costs its device only a signature: were each one a
+// pass, a device could push its failures out of its TrustHistory with a
+// burst of reports. Failures always count.
+const reportCreditInterval = 15 * time.Minute
 
 // checkStateLocked runs the checks that compare a report with what the
 // Verifier has seen: UUIDs held by other devices, telemetry that does not

@@ -450,3 +450,42 @@ func TestVerifierChallengesWithdrawOldest(t *testing.T) {
 	_, err = n.v.Verify(n.signed(t, key, "rig-1", n.moved(inv)))
 	require.NoError(t, err)
 }
+
+// An accepted report costs its device nothing but a signature, so a
+// device must not be able to flush a failure out of its trust history by
+// sending reports in a burst: at most one accepted report a quarter hour
+// counts toward trust.
+func TestVerifierReportBurstDoesNotWashOutFailures(t *testing.T) {
+	n := newNet(15)
+	key, inv := n.supplier(t, "rig-1", 2)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	task, err := n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+	require.NoError(t, err)
+	wrong := gpu.ProofAnswer{ID: task.ID, Product: make([]uint32, task.N*task.N)}
+	require.Equal(t, gpu.CheckProof, gpu.FailedCheck(n.v.SubmitProof(wrong)))
+	failed, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, gpu.TrustScore(1000*2/8), failed)
+
+	for range 200 {
+		inv = n.moved(inv)
+		_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+		require.NoError(t, err)
+		n.clock.Advance(time.Second)
+	}
+	burst, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, failed, burst, "200 reports within four minutes earn nothing")
+
+	// Reported a quarter hour apart, they earn trust back as before.
+	for range 4 {
+		n.clock.Advance(15 * time.Minute)
+		inv = n.moved(inv)
+		_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+		require.NoError(t, err)
+	}
+	later, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, gpu.TrustScore(1000*6/12), later)
+}

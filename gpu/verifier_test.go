@@ -27,12 +27,15 @@ type net struct {
 	src   *rand.ChaCha8
 }
 
-func newNet(seed uint64) *net {
+func newNet(seed uint64) *net { return newNetProof(seed, gpu.ProofConfig{N: 16}) }
+
+// newNetProof is newNet with proofs sized by proof.
+func newNetProof(seed uint64, proof gpu.ProofConfig) *net {
 	clock := iog.NewManualClock(epoch)
 	src := seeded(seed)
 	return &net{
 		clock: clock,
-		v:     gpu.NewVerifier(gpu.VerifierConfig{Clock: clock, Random: seeded(seed + 1), Proof: gpu.ProofConfig{N: 16}}),
+		v:     gpu.NewVerifier(gpu.VerifierConfig{Clock: clock, Random: seeded(seed + 1), Proof: proof}),
 		rng:   rand.New(src),
 		src:   src,
 	}

@@ -146,7 +146,7 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	return &Verifier{
 		cfg:     cfg,
 		clock:   cfg.Clock,
-		nonces:  NewNonceBook(cfg.Clock, cfg.Random, cfg.NonceTTL, 0),
+		nonces:  NewNonceBook(cfg.Clock, cfg.Random, cfg.NonceTTL),
 		rng:     mrand.New(mrand.NewChaCha8(seed)),
 		devices: map[iog.DeviceID]*deviceState{},
 		owners:  map[string]iog.DeviceID{},
@@ -199,12 +199,9 @@ func (v *Verifier) Unregister(device iog.DeviceID) error {
 
 // Challenge issues a nonce for device's next report. An unregistered
 // device is ErrNotFound; see NonceBook.Issue for the other errors.
-//
-// Challenge does not authenticate who asks. Each device holds at most
-// DefaultNoncesPerDevice unused nonces and a new one withdraws the
-// oldest, so a server that lets anyone ask lets anyone withdraw a
-// device's nonce before its worker answers (the report is then refused,
-// not wrongly accepted): serve challenges only to the device's worker.
+// Challenge does not authenticate who asks, and need not: a nonce is
+// worth nothing without the owner's signature over it, and issuing one
+// neither costs memory nor withdraws another.
 func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
 	v.mu.Lock()
 	_, ok := v.devices[device]

@@ -72,6 +72,7 @@ type NonceBook struct {
 
 	mu        sync.Mutex
 	mac       hash.Hash // nil until the first Issue draws the key
+	scratch   []byte    // the MAC's input and output, reused
 	used      map[Nonce]time.Time
 	nextSweep int // len(used) at which Use next forgets old entries
 }
@@ -117,11 +118,11 @@ func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
 
 // sumLocked writes the first len(out) bytes of n's MAC for device to out.
 func (b *NonceBook) sumLocked(device iog.DeviceID, n *Nonce, out []byte) {
+	b.scratch = append(append(b.scratch[:0], n[:16]...), device...)
 	b.mac.Reset()
-	b.mac.Write(n[:16])
-	b.mac.Write([]byte(device))
-	var sum [sha256.Size]byte
-	copy(out, b.mac.Sum(sum[:0]))
+	b.mac.Write(b.scratch)
+	b.scratch = b.mac.Sum(b.scratch[:0])
+	copy(out, b.scratch)
 }
 
 // Check reports whether n could be used now by device, without using it:

@@ -102,8 +102,10 @@ const MaxProofN = 4096
 // MaxProofSteps bounds a task's chain of products.
 const MaxProofSteps = 1 << 16
 
-// MaxSupplierLoad is the most time an hourly proof may take on the
-// claimed GPU: a quarter of the hour it is lent.
+// MaxSupplierLoad is the most proof work a GPU is given in one clock
+// hour, at the claimed model's speed: a quarter of the hour it is lent.
+// Allowed refuses a task that alone needs more; Verifier.ProofTask refuses
+// one that would take the GPU's hour past it.
 const MaxSupplierLoad = 15 * time.Minute
 
 func (c ProofConfig) withDefaults() ProofConfig {

@@ -250,3 +250,29 @@ func FuzzParseNonce(f *testing.F) {
 		require.Equal(t, strings.ToLower(s), n.String())
 	})
 }
+
+// A GPU is loaded by proofs for at most MaxSupplierLoad in each hour, the
+// rest of the hour being the renter's: past it, ProofTask refuses.
+func TestVerifierProofLoadPerHour(t *testing.T) {
+	// About six minutes of work on an H100 a task.
+	proof := gpu.ProofConfig{N: gpu.MaxProofN, Steps: 1750, EfficiencyPercent: 1}
+	n := newNetProof(16, proof)
+	key, inv := n.supplier(t, "rig-1", 2)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	first, second := inv.GPUs[0].GPU.UUID, inv.GPUs[1].GPU.UUID
+
+	for range 2 {
+		_, err := n.v.ProofTask("rig-1", first)
+		require.NoError(t, err)
+	}
+	_, err = n.v.ProofTask("rig-1", first)
+	require.ErrorIs(t, err, iog.ErrConflict, "a third task would load the GPU 18 minutes this hour")
+	require.ErrorContains(t, err, "15m0s")
+	_, err = n.v.ProofTask("rig-1", second)
+	require.NoError(t, err, "each GPU has its own quarter hour")
+
+	n.clock.Advance(time.Hour)
+	_, err = n.v.ProofTask("rig-1", first)
+	require.NoError(t, err, "a new hour")
+}

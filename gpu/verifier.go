@@ -108,6 +108,9 @@ type deviceState struct {
 	sameCount int // consecutive reports with telemetry equal to gpus'
 	history   TrustHistory
 	openTasks []Nonce // proof tasks issued and not answered, oldest first
+	// load is the proof work issued to each GPU (by UUID) in the current
+	// clock hour.
+	load map[string]hourLoad
 	// known maps the UUIDs of the device's first accepted report with GPUs
 	// to their catalog model: later reports may drop GPUs, not add or
 	// change them.
@@ -374,12 +377,19 @@ func telemetryEqual(a, b Telemetry) bool {
 // maxOpenProofs bounds the unanswered proof tasks of one device.
 const maxOpenProofs = 16
 
+// hourLoad is the proof work issued to one GPU in one clock hour.
+type hourLoad struct {
+	hour time.Time
+	work time.Duration
+}
+
 // ProofTask issues a proof-of-compute task for one GPU of device, timed by
 // the model its last accepted report claims. Tasks of the device whose
 // deadline has passed unanswered are closed first, each as a failed proof.
 // A device without an accepted report, or a GPU it did not report, is
-// ErrNotFound; a device with maxOpenProofs unanswered tasks still in time
-// is ErrConflict.
+// ErrNotFound; a device with maxOpenProofs unanswered tasks still in time,
+// or a task that would take the GPU's proof work in this clock hour past
+// MaxSupplierLoad, is ErrConflict.
 func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -410,6 +420,19 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if err != nil {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: %w", device, err)
 	}
+	hour, work := now.Truncate(time.Hour), allowed-v.cfg.Proof.Slack
+	load := d.load[gpuUUID]
+	if !load.hour.Equal(hour) {
+		load = hourLoad{hour: hour}
+	}
+	if load.work+work > MaxSupplierLoad {
+		return ProofTask{}, fmt.Errorf("proof task for device %s: GPU %s has had %s of proofs this hour, and %s more would pass %s: %w", device, clip(gpuUUID), load.work, work, MaxSupplierLoad, iog.ErrConflict)
+	}
+	if d.load == nil {
+		d.load = map[string]hourLoad{}
+	}
+	load.work += work
+	d.load[gpuUUID] = load
 	var id Nonce
 	for k := 0; k < len(id); k += 8 {
 		binary.LittleEndian.PutUint64(id[k:], v.rng.Uint64())

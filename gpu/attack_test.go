@@ -204,16 +204,18 @@ func TestAttack(t *testing.T) {
 		e()
 	}
 
-	// Honest devices prove their compute in an H100's time and are
+	// Honest devices prove each GPU's compute in an H100's time and are
 	// eligible; no attacker is.
 	require.Greater(t, rtx3060Work, h100Work+proof.Slack, "a 3060 misses an H100's deadline")
 	for _, s := range honest {
-		task, err := n.v.ProofTask(s.device, s.inv.GPUs[0].GPU.UUID)
-		require.NoError(t, err)
-		answer, err := gpu.Solve(ctx, task)
-		require.NoError(t, err)
-		n.clock.AdvanceTo(task.Issued.Add(h100Work))
-		require.NoError(t, n.v.SubmitProof(answer))
+		for _, g := range s.inv.GPUs {
+			task, err := n.v.ProofTask(s.device, g.GPU.UUID)
+			require.NoError(t, err)
+			answer, err := gpu.Solve(ctx, task)
+			require.NoError(t, err)
+			n.clock.AdvanceTo(task.Issued.Add(h100Work))
+			require.NoError(t, n.v.SubmitProof(answer))
+		}
 		require.True(t, n.v.Eligible(s.device), s.device)
 	}
 	for _, a := range bad {

@@ -45,7 +45,8 @@
 // Freivalds' algorithm in O(n²) and whose deadline follows the claimed
 // model's throughput ([ProofConfig.Allowed]); a worker computes it with
 // [Solve]. Each device's outcomes make its [TrustScore], and
-// [Verifier.Eligible] tells whether it shares the epoch's block reward.
+// [Verifier.Eligible] tells whether it shares the epoch's block reward:
+// only when every GPU it reports has passed a recent proof.
 //
 // # Benchmarks
 //

@@ -111,6 +111,8 @@ type deviceState struct {
 	// load is the proof work issued to each GPU (by UUID) in the current
 	// clock hour.
 	load map[string]hourLoad
+	// proven is when each GPU (by UUID) last passed a proof.
+	proven map[string]time.Time
 	// known maps the UUIDs of the device's first accepted report with GPUs
 	// to their catalog model: later reports may drop GPUs, not add or
 	// change them.
@@ -472,6 +474,12 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 	defer v.mu.Unlock()
 	if d := v.devices[task.Device]; d != nil {
 		d.history.Record(Outcome{At: now, Check: CheckProof, Passed: err == nil})
+		if err == nil {
+			if d.proven == nil {
+				d.proven = map[string]time.Time{}
+			}
+			d.proven[task.GPU] = now
+		}
 	}
 	return err
 }
@@ -489,8 +497,10 @@ func (v *Verifier) Trust(device iog.DeviceID) (TrustScore, error) {
 }
 
 // Eligible reports whether device may share this epoch's block reward: its
-// trust is at least MinTrust and it passed a proof of compute within the
-// last ProofInterval (plus a quarter of it, for the task's own run time).
+// trust is at least MinTrust, its last accepted report lists a GPU, and
+// every GPU it lists passed a proof of compute within the last
+// ProofInterval (plus a quarter of it, for the task's own run time), so
+// that no GPU earns on another's proof.
 func (v *Verifier) Eligible(device iog.DeviceID) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -499,7 +509,14 @@ func (v *Verifier) Eligible(device iog.DeviceID) bool {
 		return false
 	}
 	now := v.clock.Now()
-	last, passed := d.history.LastPassed(CheckProof)
-	return passed && now.Sub(last) <= v.cfg.ProofInterval+v.cfg.ProofInterval/4 &&
-		d.history.Score(now) >= v.cfg.MinTrust
+	if len(d.gpus) == 0 || d.history.Score(now) < v.cfg.MinTrust {
+		return false
+	}
+	for _, g := range d.gpus {
+		at, ok := d.proven[g.GPU.UUID]
+		if !ok || now.Sub(at) > v.cfg.ProofInterval+v.cfg.ProofInterval/4 {
+			return false
+		}
+	}
+	return true
 }

@@ -113,6 +113,8 @@ type deviceState struct {
 	load map[string]hourLoad
 	// proven is when each GPU (by UUID) last passed a proof.
 	proven map[string]time.Time
+	// credited is when an accepted report last counted toward trust.
+	credited time.Time
 	// known maps the UUIDs of the device's first accepted report with GPUs
 	// to their catalog model: later reports may drop GPUs, not add or
 	// change them.
@@ -295,8 +297,9 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, err
 	}
 	v.acceptLocked(r, d, models)
-	if last, ok := d.history.LastPassed(CheckFormat); !ok || now.Sub(last) >= reportCreditInterval {
+	if d.credited.IsZero() || now.Sub(d.credited) >= reportCreditInterval {
 		d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
+		d.credited = now
 	}
 	return r, nil
 }

@@ -389,7 +389,11 @@ type hourLoad struct {
 }
 
 // ProofTask issues a proof-of-compute task for one GPU of device, timed by
-// the model its last accepted report claims. Tasks of the device whose
+// the model its last accepted report claims. Nothing ties the answer to
+// the GPU named: to keep one real GPU from answering for several, issue
+// the tasks of all a device's GPUs at once, with work long against the
+// slack (see ProofConfig), so that there is no time to run them one after
+// another. Tasks of the device whose
 // deadline has passed unanswered are closed first, each as a failed proof.
 // A device without an accepted report, or a GPU it did not report, is
 // ErrNotFound; a device with maxOpenProofs unanswered tasks still in time,

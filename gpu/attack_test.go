@@ -16,9 +16,15 @@ import (
 
 // TestAttack replays the April 2024 flood against a Verifier: 10,000
 // spoofed reports and proof answers of five kinds, shuffled among 1,000
-// honest reports from 250 suppliers, over the eight simulated hours that
-// the late proofs move the clock. Every spoof must be rejected by the
+// honest reports from 250 suppliers. Every spoof must be rejected by the
 // check meant to catch it, and every honest report accepted.
+//
+// Answers to proofs of compute arrive when the GPU that really computed
+// them would be done: the honest H100s after an H100's work, the
+// attackers' "H100s", really RTX 3060s, after a 3060's. The proofs are
+// sized so that the work is long against the slack, as a deployment that
+// means to tell GPUs apart must size them (see gpu.ProofConfig); on the
+// manual clock their small scale costs nothing.
 func TestAttack(t *testing.T) {
 	const (
 		suppliers   = 250 // honest, one device each
@@ -27,8 +33,17 @@ func TestAttack(t *testing.T) {
 		attackers   = 50 // keys
 		perAttacker = 4  // devices per attacker key
 	)
-	n := newNet(2024)
+	proof := gpu.ProofConfig{N: 16, Steps: 8, Slack: 10 * time.Nanosecond}
+	n := newNetProof(2024, proof)
 	ctx := context.Background()
+	// workOn is how long a GPU of model needs for a task's work, at the
+	// efficiency the Verifier assumes.
+	workOn := func(model string) time.Duration {
+		d, err := proof.Allowed(mustModel(t, model), proof.N)
+		require.NoError(t, err)
+		return d - proof.Slack
+	}
+	h100Work, rtx3060Work := workOn("H100-SXM"), workOn("RTX-3060")
 
 	type supplier struct {
 		key    gpu.Keypair
@@ -149,23 +164,32 @@ func TestAttack(t *testing.T) {
 			spoofSpecs[kind](&inv)
 			spoof(specCheck[kind], func() error { _, err := n.v.Verify(n.signed(t, a.key, a.device, inv)); return err })
 		})
-		// Proof-of-compute answers from the attackers' "H100"s: wrong ones,
-		// and right ones too late for an H100 (computed on something
-		// slower).
+		// Proof-of-compute answers from the attackers' "H100"s, really RTX
+		// 3060s: right ones, which come when a 3060 is done, too late for
+		// an H100; and wrong ones in time, either made up or the right
+		// product with one entry off (a shortcut that got one thing wrong).
 		events = append(events, func() {
 			a := bad[i%attackers]
 			spoof(gpu.CheckProof, func() error {
 				task, err := n.v.ProofTask(a.device, proofGPU[a.device])
 				require.NoError(t, err)
-				if i%2 == 1 {
+				switch i % 4 {
+				case 1, 3:
 					answer, err := gpu.Solve(ctx, task)
 					require.NoError(t, err)
-					n.clock.AdvanceTo(task.Deadline.Add(time.Second))
+					n.clock.AdvanceTo(task.Issued.Add(rtx3060Work))
 					err = n.v.SubmitProof(answer)
 					if errors.Is(err, iog.ErrExpired) {
 						late++
 					}
 					return err
+				case 2:
+					answer, err := gpu.Solve(ctx, task)
+					require.NoError(t, err)
+					k := n.rng.IntN(len(answer.Product))
+					answer.Product[k] = (answer.Product[k] + 1) % (1<<31 - 1)
+					n.clock.AdvanceTo(task.Issued.Add(h100Work))
+					return n.v.SubmitProof(answer)
 				}
 				answer := gpu.ProofAnswer{ID: task.ID, Product: make([]uint32, task.N*task.N)}
 				for k := range answer.Product {
@@ -180,13 +204,18 @@ func TestAttack(t *testing.T) {
 		e()
 	}
 
-	// Honest devices prove their compute and are eligible; no attacker is.
+	// Honest devices prove each GPU's compute in an H100's time and are
+	// eligible; no attacker is.
+	require.Greater(t, rtx3060Work, h100Work+proof.Slack, "a 3060 misses an H100's deadline")
 	for _, s := range honest {
-		task, err := n.v.ProofTask(s.device, s.inv.GPUs[0].GPU.UUID)
-		require.NoError(t, err)
-		answer, err := gpu.Solve(ctx, task)
-		require.NoError(t, err)
-		require.NoError(t, n.v.SubmitProof(answer))
+		for _, g := range s.inv.GPUs {
+			task, err := n.v.ProofTask(s.device, g.GPU.UUID)
+			require.NoError(t, err)
+			answer, err := gpu.Solve(ctx, task)
+			require.NoError(t, err)
+			n.clock.AdvanceTo(task.Issued.Add(h100Work))
+			require.NoError(t, n.v.SubmitProof(answer))
+		}
 		require.True(t, n.v.Eligible(s.device), s.device)
 	}
 	for _, a := range bad {

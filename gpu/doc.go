@@ -26,7 +26,8 @@
 // is also a Solana wallet, producing a [SignedReport]: the canonical,
 // versioned, bounded binary encoding ([EncodeReport]) followed by the
 // signature. The server's [Verifier] issues a [Challenge] nonce per report
-// (kept in a [NonceBook] with an expiry on an iog.Clock) and accepts a
+// (made by a [NonceBook], which binds it to the device and to an expiry on
+// an iog.Clock with a MAC, and remembers it once used) and accepts a
 // report only if
 //
 //   - the device is registered to the owner the report names, and that
@@ -44,7 +45,8 @@
 // Freivalds' algorithm in O(n²) and whose deadline follows the claimed
 // model's throughput ([ProofConfig.Allowed]); a worker computes it with
 // [Solve]. Each device's outcomes make its [TrustScore], and
-// [Verifier.Eligible] tells whether it shares the epoch's block reward.
+// [Verifier.Eligible] tells whether it shares the epoch's block reward:
+// only when every GPU it reports has passed a recent proof.
 //
 // # Benchmarks
 //

@@ -1,8 +1,12 @@
 package gpu
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 	"time"
@@ -10,8 +14,9 @@ import (
 	"github.com/internetofgpus/iog"
 )
 
-// Nonce is a server-issued challenge value that a report must carry: 32
-// random bytes, valid for one use by one device until it expires.
+// Nonce is a server-issued challenge value that a report must carry,
+// valid for one use by one device until it expires. A NonceBook makes it
+// of its expiry, 8 random bytes and a MAC binding both to the device.
 type Nonce [32]byte
 
 // String returns the nonce in hex.
@@ -53,142 +58,119 @@ type Challenge struct {
 }
 
 // NonceBook issues nonces and accepts each once, before it expires, for
-// the device it was issued to. It remembers a used nonce until its expiry,
-// so a replay is told apart from a forgery. It is safe for concurrent use.
+// the device it was issued to. It keeps no record of the nonces it issues:
+// each carries its expiry and a MAC (HMAC-SHA256 under a key drawn when
+// the first nonce is issued) over the expiry, its random bytes and the
+// device. So asking for nonces, however often and for whichever device,
+// costs no memory and withdraws nobody's nonce; only a used nonce is
+// remembered, until a TTL after its expiry, so a replay is told apart
+// from a forgery. It is safe for concurrent use.
 type NonceBook struct {
 	clock  iog.Clock
 	random io.Reader
 	ttl    time.Duration
-	limit  int
 
-	mu      sync.Mutex
-	entries map[Nonce]*nonceEntry
-	queue   []Nonce                  // in issue order, which is expiry order
-	unused  map[iog.DeviceID][]Nonce // may hold used or forgotten nonces until the next Issue
-}
-
-type nonceEntry struct {
-	device  iog.DeviceID
-	expires time.Time
-	used    bool
+	mu        sync.Mutex
+	mac       hash.Hash // nil until the first Issue draws the key
+	scratch   []byte    // the MAC's input and output, reused
+	used      map[Nonce]time.Time
+	nextSweep int // len(used) at which Use next forgets old entries
 }
 
 // DefaultNonceTTL is how long a nonce is valid when no TTL is given.
 const DefaultNonceTTL = 5 * time.Minute
 
-// DefaultNoncesPerDevice is how many unused nonces a device may hold at
-// once when no limit is given.
-const DefaultNoncesPerDevice = 8
-
-// NewNonceBook returns a NonceBook reading time from clock and nonces from
-// random (crypto/rand.Reader in production). A ttl of zero or less means
-// DefaultNonceTTL, a perDevice of zero or less DefaultNoncesPerDevice.
-func NewNonceBook(clock iog.Clock, random io.Reader, ttl time.Duration, perDevice int) *NonceBook {
+// NewNonceBook returns a NonceBook reading time from clock and its key and
+// nonces from random (crypto/rand.Reader in production). A ttl of zero or
+// less means DefaultNonceTTL.
+func NewNonceBook(clock iog.Clock, random io.Reader, ttl time.Duration) *NonceBook {
 	if ttl <= 0 {
 		ttl = DefaultNonceTTL
 	}
-	if perDevice <= 0 {
-		perDevice = DefaultNoncesPerDevice
-	}
-	return &NonceBook{clock: clock, random: random, ttl: ttl, limit: perDevice,
-		entries: map[Nonce]*nonceEntry{}, unused: map[iog.DeviceID][]Nonce{}}
+	return &NonceBook{clock: clock, random: random, ttl: ttl, used: map[Nonce]time.Time{}, nextSweep: minUsedSweep}
 }
 
-// Issue returns a fresh nonce for device. A device holds at most its limit
-// of unused, unexpired nonces: past it, the oldest is withdrawn, so the
-// book cannot be filled and a device cannot be locked out by someone
-// asking for its nonces.
+// minUsedSweep is the fewest used nonces the book keeps before it looks
+// for expired ones to forget.
+const minUsedSweep = 64
+
+// Issue returns a fresh nonce for device. A random source that fails is
+// ErrUnavailable.
 func (b *NonceBook) Issue(device iog.DeviceID) (Challenge, error) {
 	b.mu.Lock() // also guards random, which need not be safe for concurrent use
 	defer b.mu.Unlock()
+	if b.mac == nil {
+		key := make([]byte, 32)
+		if _, err := io.ReadFull(b.random, key); err != nil {
+			return Challenge{}, fmt.Errorf("issue nonce: read a key: %w: %w", err, iog.ErrUnavailable)
+		}
+		b.mac = hmac.New(sha256.New, key)
+	}
 	var n Nonce
-	if _, err := io.ReadFull(b.random, n[:]); err != nil {
+	if _, err := io.ReadFull(b.random, n[8:16]); err != nil {
 		return Challenge{}, fmt.Errorf("issue nonce: read random bits: %w: %w", err, iog.ErrUnavailable)
 	}
-	now := b.clock.Now()
-	b.expireLocked(now)
-	held := b.unused[device][:0]
-	for _, old := range b.unused[device] {
-		if e, ok := b.entries[old]; ok && !e.used && now.Before(e.expires) {
-			held = append(held, old)
-		}
-	}
-	for len(held) >= b.limit {
-		delete(b.entries, held[0]) // its place in queue is skipped when it comes up
-		held = held[1:]
-	}
-	b.unused[device] = held
-	if _, dup := b.entries[n]; dup {
-		return Challenge{}, fmt.Errorf("issue nonce: the random source repeated itself: %w", iog.ErrUnavailable)
-	}
-	e := &nonceEntry{device: device, expires: now.Add(b.ttl)}
-	b.entries[n] = e
-	b.queue = append(b.queue, n)
-	b.unused[device] = append(held, n)
-	return Challenge{Device: device, Nonce: n, Expires: e.expires}, nil
+	expires := b.clock.Now().Add(b.ttl)
+	binary.BigEndian.PutUint64(n[:8], uint64(expires.UnixNano()))
+	b.sumLocked(device, &n, n[16:])
+	return Challenge{Device: device, Nonce: n, Expires: expires}, nil
+}
+
+// sumLocked writes the first len(out) bytes of n's MAC for device to out.
+func (b *NonceBook) sumLocked(device iog.DeviceID, n *Nonce, out []byte) {
+	b.scratch = append(append(b.scratch[:0], n[:16]...), device...)
+	b.mac.Reset()
+	b.mac.Write(b.scratch)
+	b.scratch = b.mac.Sum(b.scratch[:0])
+	copy(out, b.scratch)
 }
 
 // Check reports whether n could be used now by device, without using it:
-// an unknown nonce, or one issued to another device, is ErrUnauthorized, a
-// used one ErrConflict, an expired one ErrExpired.
+// a nonce this book did not issue to device is ErrUnauthorized, a used
+// one ErrConflict, an expired one ErrExpired.
 func (b *NonceBook) Check(device iog.DeviceID, n Nonce) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	_, err := b.lookupLocked(device, n)
-	return err
+	return b.checkLocked(device, n, b.clock.Now())
 }
 
 // Use marks n as used by device, failing as Check does.
 func (b *NonceBook) Use(device iog.DeviceID, n Nonce) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e, err := b.lookupLocked(device, n)
-	if err != nil {
+	now := b.clock.Now()
+	if err := b.checkLocked(device, n, now); err != nil {
 		return err
 	}
-	e.used = true
+	if len(b.used) >= b.nextSweep {
+		for k, exp := range b.used {
+			if !now.Before(exp.Add(b.ttl)) {
+				delete(b.used, k)
+			}
+		}
+		b.nextSweep = max(2*len(b.used), minUsedSweep)
+	}
+	b.used[n] = expiryOf(n)
 	return nil
 }
 
-func (b *NonceBook) lookupLocked(device iog.DeviceID, n Nonce) (*nonceEntry, error) {
-	now := b.clock.Now()
-	b.expireLocked(now)
-	e, ok := b.entries[n]
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("nonce %.16s…: not issued by this server, or expired long ago: %w", n, iog.ErrUnauthorized)
-	case e.device != device:
-		return nil, fmt.Errorf("nonce %.16s…: issued to another device than %s: %w", n, device, iog.ErrUnauthorized)
-	case e.used:
-		return nil, fmt.Errorf("nonce %.16s…: already used; a report cannot be replayed: %w", n, iog.ErrConflict)
-	case !now.Before(e.expires):
-		return nil, fmt.Errorf("nonce %.16s…: expired at %s: %w", n, e.expires.UTC().Format(time.RFC3339), iog.ErrExpired)
+func (b *NonceBook) checkLocked(device iog.DeviceID, n Nonce, now time.Time) error {
+	var want [16]byte
+	if b.mac != nil {
+		b.sumLocked(device, &n, want[:])
 	}
-	return e, nil
+	expires := expiryOf(n)
+	_, used := b.used[n]
+	switch {
+	case b.mac == nil || !hmac.Equal(want[:], n[16:]):
+		return fmt.Errorf("nonce %.16s…: not issued to device %s by this server: %w", n, device, iog.ErrUnauthorized)
+	case used && now.Before(expires.Add(b.ttl)):
+		return fmt.Errorf("nonce %.16s…: already used; a report cannot be replayed: %w", n, iog.ErrConflict)
+	case !now.Before(expires):
+		return fmt.Errorf("nonce %.16s…: expired at %s: %w", n, expires.UTC().Format(time.RFC3339), iog.ErrExpired)
+	}
+	return nil
 }
 
-// expireLocked forgets nonces a grace period after they expired: long
-// enough that a late replay is still told it is expired or used.
-func (b *NonceBook) expireLocked(now time.Time) {
-	drop := 0
-	for _, n := range b.queue {
-		e, ok := b.entries[n]
-		if !ok { // withdrawn by Issue
-			drop++
-			continue
-		}
-		if now.Before(e.expires.Add(b.ttl)) {
-			break
-		}
-		delete(b.entries, n)
-		if held := b.unused[e.device]; len(held) > 0 && held[0] == n {
-			if len(held) == 1 {
-				delete(b.unused, e.device)
-			} else {
-				b.unused[e.device] = held[1:]
-			}
-		}
-		drop++
-	}
-	b.queue = b.queue[drop:]
-}
+// expiryOf reads the expiry a NonceBook wrote into n.
+func expiryOf(n Nonce) time.Time { return time.Unix(0, int64(binary.BigEndian.Uint64(n[:8]))) }

@@ -18,11 +18,21 @@ import (
 // vector r only it knows? That is (k+2)n² work a round, and a wrong C
 // passes a round with probability at most 1/p. It also checks that the
 // answer came within the time the claimed GPU model needs for the work
-// (ProofConfig.Allowed), so a weaker GPU posing as a stronger one is late.
+// (ProofConfig.Allowed).
 //
-// The worker's work grows with n³ and the server's with n²: for a GPU the
-// server picks n in the thousands and k so that the claimed model needs
-// minutes, which a weaker GPU cannot meet; the tests use small n and k.
+// What the deadline can tell apart depends on the configuration. A
+// weaker GPU posing as a stronger one is late only when the work on the
+// claimed model is long against ProofConfig.Slack, which must cover the
+// upload of the n² answer, and when EfficiencyPercent is close to what
+// the fastest kernel reaches (at 5%, anything that runs the product at a
+// twentieth of the claimed peak is in time). With the defaults (order
+// 256, one step, 30 s of slack) the work is about 10 µs on an H100 and
+// 17 ms on one CPU core, so the proof shows that the device computes the
+// right answer, not which hardware it has. Making the work dominate costs
+// the server too: its check is (k+2)n² multiply-adds a round on a CPU
+// against the worker's 2kn³ on a GPU, and at n ≤ MaxProofN a GPU's
+// hundredfold to thousandfold speed over a CPU core nearly cancels the
+// factor n, so seconds of GPU work cost seconds of server CPU.
 //
 // Solve runs the product on the CPU, as this module has no GPU kernel. On
 // a GPU host a CUDA kernel computing the same product (same seed
@@ -58,6 +68,15 @@ type ProofAnswer struct {
 
 // ProofConfig sizes proof-of-compute tasks. The zero value means the
 // defaults documented on each field.
+//
+// The deadline (Allowed) tells a weaker GPU from the claimed one only
+// when the work on the claimed model is long against Slack. The defaults
+// are not: an order-256 product takes about 10 µs on an H100 at 5% of
+// its peak and 17 ms on one CPU core, both far inside 30 s of slack, so
+// they prove a right answer, not the hardware class. Larger N and Steps
+// make the work count, at a server cost of (k+2)n² multiply-adds a
+// Freivalds round on the CPU, which at GPU speeds is of the order of the
+// worker's own time.
 type ProofConfig struct {
 	// N is the order of the matrices; 0 means 256 (a 256 KiB answer).
 	// At most MaxProofN.
@@ -83,8 +102,10 @@ const MaxProofN = 4096
 // MaxProofSteps bounds a task's chain of products.
 const MaxProofSteps = 1 << 16
 
-// MaxSupplierLoad is the most time an hourly proof may take on the
-// claimed GPU: a quarter of the hour it is lent.
+// MaxSupplierLoad is the most proof work a GPU is given in one clock
+// hour, at the claimed model's speed: a quarter of the hour it is lent.
+// Allowed refuses a task that alone needs more; Verifier.ProofTask refuses
+// one that would take the GPU's hour past it.
 const MaxSupplierLoad = 15 * time.Minute
 
 func (c ProofConfig) withDefaults() ProofConfig {

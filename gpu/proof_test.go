@@ -126,6 +126,12 @@ func TestVerifierProofOfCompute(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, n.v.SubmitProof(answer))
 	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound, "a task is answered once")
+	require.False(t, n.v.Eligible("rig-1"), "GPU 1 has not proved itself")
+	task, err = n.v.ProofTask("rig-1", inv.GPUs[1].GPU.UUID)
+	require.NoError(t, err)
+	answer, err = gpu.Solve(context.Background(), task)
+	require.NoError(t, err)
+	require.NoError(t, n.v.SubmitProof(answer))
 	require.True(t, n.v.Eligible("rig-1"))
 
 	// An hour and a quarter later, without a new proof, it is not.
@@ -148,7 +154,7 @@ func TestVerifierProofOfCompute(t *testing.T) {
 	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrInvalid)
 	trust, err := n.v.Trust("rig-1")
 	require.NoError(t, err)
-	require.Equal(t, gpu.TrustScore(1000*3/14), trust)
+	require.Equal(t, gpu.TrustScore(1000*4/15), trust)
 	require.False(t, n.v.Eligible("rig-1"))
 
 	var last gpu.ProofTask
@@ -165,7 +171,7 @@ func TestVerifierProofOfCompute(t *testing.T) {
 	require.NoError(t, err)
 	trust, err = n.v.Trust("rig-1")
 	require.NoError(t, err)
-	require.Equal(t, gpu.TrustScore(1000*3/(2+5*18+2)), trust)
+	require.Equal(t, gpu.TrustScore(1000*4/(3+5*18+2)), trust)
 	answer, err = gpu.Solve(context.Background(), last)
 	require.NoError(t, err)
 	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound, "a closed task takes no answer")
@@ -249,4 +255,67 @@ func FuzzParseNonce(f *testing.F) {
 		}
 		require.Equal(t, strings.ToLower(s), n.String())
 	})
+}
+
+// A GPU is loaded by proofs for at most MaxSupplierLoad in each hour, the
+// rest of the hour being the renter's: past it, ProofTask refuses.
+func TestVerifierProofLoadPerHour(t *testing.T) {
+	// About six minutes of work on an H100 a task.
+	proof := gpu.ProofConfig{N: gpu.MaxProofN, Steps: 1750, EfficiencyPercent: 1}
+	n := newNetProof(16, proof)
+	key, inv := n.supplier(t, "rig-1", 2)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	first, second := inv.GPUs[0].GPU.UUID, inv.GPUs[1].GPU.UUID
+
+	for range 2 {
+		_, err := n.v.ProofTask("rig-1", first)
+		require.NoError(t, err)
+	}
+	_, err = n.v.ProofTask("rig-1", first)
+	require.ErrorIs(t, err, iog.ErrConflict, "a third task would load the GPU 18 minutes this hour")
+	require.ErrorContains(t, err, "15m0s")
+	_, err = n.v.ProofTask("rig-1", second)
+	require.NoError(t, err, "each GPU has its own quarter hour")
+
+	n.clock.Advance(time.Hour)
+	_, err = n.v.ProofTask("rig-1", first)
+	require.NoError(t, err, "a new hour")
+}
+
+// A device is eligible only when every GPU it reports has passed a proof
+// in the interval: one real GPU cannot vouch for fake ones beside it.
+func TestVerifierEligibleNeedsEveryGPU(t *testing.T) {
+	n := newNet(17)
+	key, inv := n.supplier(t, "rig-1", 3)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	prove := func(uuid string) {
+		t.Helper()
+		task, err := n.v.ProofTask("rig-1", uuid)
+		require.NoError(t, err)
+		answer, err := gpu.Solve(context.Background(), task)
+		require.NoError(t, err)
+		require.NoError(t, n.v.SubmitProof(answer))
+	}
+	prove(inv.GPUs[0].GPU.UUID)
+	prove(inv.GPUs[1].GPU.UUID)
+	require.False(t, n.v.Eligible("rig-1"), "GPU 2 has not proved itself")
+	prove(inv.GPUs[2].GPU.UUID)
+	require.True(t, n.v.Eligible("rig-1"))
+
+	// An hour later GPU 0 and 1 prove themselves again, GPU 2 does not.
+	n.clock.Advance(time.Hour)
+	prove(inv.GPUs[0].GPU.UUID)
+	prove(inv.GPUs[1].GPU.UUID)
+	n.clock.Advance(20 * time.Minute)
+	require.False(t, n.v.Eligible("rig-1"), "GPU 2's proof is 80 minutes old")
+
+	// A device that drops the unproven GPU from its reports is eligible
+	// for what it still reports.
+	inv = n.moved(inv)
+	inv.GPUs = inv.GPUs[:2]
+	_, err = n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	require.True(t, n.v.Eligible("rig-1"))
 }

@@ -46,9 +46,10 @@ const reportMagic = "\xffiog device report"
 // signs: the magic, ReportVersion, then every field in a fixed order,
 // integers big-endian at fixed width, strings and lists with a one-byte
 // length. Each report has exactly one encoding, and DecodeReport accepts
-// no other. Strings longer than 255 bytes or not UTF-8, more than
-// MaxGPUsPerReport GPUs and more than 255 NVLink peers or missing fields
-// per GPU are ErrInvalid.
+// no other. What DecodeReport would refuse is ErrInvalid: a malformed
+// device ID, strings longer than 255 bytes or not UTF-8, more than
+// MaxGPUsPerReport GPUs or NVLink peers of a GPU, more than 16 missing
+// fields of a GPU, a GPU without UUID or model, a repeated UUID.
 func EncodeReport(r Report) ([]byte, error) {
 	if err := checkEncodable(r); err != nil {
 		return nil, fmt.Errorf("encode report: %w", err)
@@ -112,6 +113,9 @@ func encodeGPU(w *writer, r GPUReading) {
 
 // checkEncodable reports what EncodeReport cannot write.
 func checkEncodable(r Report) error {
+	if _, err := iog.ParseDeviceID(string(r.Device)); err != nil {
+		return err
+	}
 	inv := r.Inventory
 	if err := checkInventory(inv); err != nil {
 		return err

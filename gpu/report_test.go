@@ -78,6 +78,8 @@ func TestEncodeReportRejects(t *testing.T) {
 		{"not UTF-8", func(r *gpu.Report) { r.Inventory.Host.OS = "\xff" }, "not UTF-8"},
 		{"negative cores", func(r *gpu.Report) { r.Inventory.Host.CPU.Cores = -1 }, "CPU cores -1"},
 		{"repeated UUID", func(r *gpu.Report) { r.Inventory.GPUs[1].GPU.UUID = r.Inventory.GPUs[0].GPU.UUID }, "appears twice"},
+		{"no device ID", func(r *gpu.Report) { r.Device = "" }, "device ID is empty"},
+		{"malformed device ID", func(r *gpu.Report) { r.Device = "rig/1" }, "device ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,5 +227,31 @@ func FuzzParseSolanaKeypair(f *testing.F) {
 		again, err := gpu.ParseSolanaKeypair(k.MarshalSolanaKeypair())
 		require.NoError(t, err)
 		require.Equal(t, k.Address(), again.Address())
+	})
+}
+
+// FuzzEncodeReport: whatever report EncodeReport accepts, DecodeReport
+// reads back unchanged; the two agree on what a report is.
+func FuzzEncodeReport(f *testing.F) {
+	f.Add("dev-1", "GPU-1", "NVIDIA H100 80GB HBM3", "linux", 1, uint8(0))
+	f.Add("", "", "", "", 0, uint8(3))
+	f.Add("rig/1", "u", "m", "\xff", -1, uint8(70))
+	f.Fuzz(func(t *testing.T, device, uuid, model, os string, cores int, peers uint8) {
+		_, r := sampleReport(t, 5)
+		r.Device = iog.DeviceID(device)
+		r.Inventory.Host.OS = os
+		r.Inventory.Host.CPU.Cores = cores
+		r.Inventory.GPUs[0].GPU.UUID, r.Inventory.GPUs[0].GPU.Model = uuid, model
+		r.Inventory.GPUs[0].GPU.NVLinkPeers = make([]string, peers)
+		b, err := gpu.EncodeReport(r)
+		if err != nil {
+			require.ErrorIs(t, err, iog.ErrInvalid)
+			return
+		}
+		back, err := gpu.DecodeReport(b)
+		require.NoError(t, err)
+		again, err := gpu.EncodeReport(back)
+		require.NoError(t, err)
+		require.Equal(t, b, again)
 	})
 }

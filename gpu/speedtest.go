@@ -212,8 +212,19 @@ func (st speedTest) timed(ctx context.Context, method, path string, body io.Read
 	}
 	switch method {
 	case http.MethodGet:
-		n, err := io.Copy(io.Discard, resp.Body)
-		if err == nil && want > 0 && n != want {
+		// Read one byte past what was asked, so that a server sending
+		// more, or without end, is caught instead of read forever. A
+		// ping's body is ignored, up to a small bound.
+		limit := want + 1
+		if want == 0 {
+			limit = maxPingBody
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, limit))
+		switch {
+		case err != nil || want == 0:
+		case n > want:
+			err = fmt.Errorf("the server sent more than the %d bytes asked for", want)
+		case n < want:
 			err = fmt.Errorf("got %d bytes of %d", n, want)
 		}
 		if err != nil {
@@ -230,6 +241,10 @@ func (st speedTest) timed(ctx context.Context, method, path string, body io.Read
 	}
 	return st.cfg.Clock.Now().Sub(start), nil
 }
+
+// maxPingBody bounds what SpeedTest reads of an answer to a ping, which
+// SpeedTestHandler sends empty.
+const maxPingBody = 4 << 10
 
 // bytesPerSec returns n bytes over d, exactly to the byte, with a 128-bit
 // product so that no size overflows.

@@ -2,6 +2,7 @@ package gpu_test
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -103,6 +104,65 @@ func TestSpeedTestFailures(t *testing.T) {
 	cancel()
 	_, err := gpu.SpeedTest(ctx, good.URL, gpu.SpeedTestConfig{})
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// A server that sends more than asked, without end, costs the client no
+// more than what it asked for: the download stops one byte past it. (The
+// timeout only keeps a broken client from hanging the test.)
+func TestSpeedTestEndlessDownload(t *testing.T) {
+	endless := loopback(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/download") {
+			gpu.SpeedTestHandler{}.ServeHTTP(w, r)
+			return
+		}
+		chunk := make([]byte, 32<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := gpu.SpeedTest(ctx, endless.URL, gpu.SpeedTestConfig{Bytes: 1000})
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.NotErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorContains(t, err, "more than the 1000 bytes asked for")
+}
+
+// The handler never sends or reads more than MaxBytes for one request,
+// whatever the client asks.
+func TestSpeedTestHandlerBounds(t *testing.T) {
+	const limit = 64 << 10
+	srv := loopback(t, gpu.SpeedTestHandler{MaxBytes: limit})
+	for _, tt := range []struct {
+		method, path string
+		body         int
+		want         int
+		answer       string
+	}{
+		{http.MethodGet, "/download?bytes=65536", 0, http.StatusOK, strings.Repeat("x", limit)},
+		{http.MethodGet, "/download?bytes=65537", 0, http.StatusBadRequest, ""},
+		{http.MethodGet, "/download?bytes=9223372036854775807", 0, http.StatusBadRequest, ""},
+		{http.MethodPost, "/upload", limit, http.StatusOK, "65536"},
+		{http.MethodPost, "/upload", limit + 1, http.StatusBadRequest, ""},
+	} {
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(strings.Repeat("u", tt.body)))
+		require.NoError(t, err)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, tt.want, resp.StatusCode, "%s %s", tt.method, tt.path)
+		switch {
+		case tt.want != http.StatusOK:
+		case tt.method == http.MethodGet:
+			require.Len(t, b, len(tt.answer))
+		default:
+			require.Equal(t, tt.answer, string(b))
+		}
+	}
 }
 
 func TestSpeedTestHandlerMethods(t *testing.T) {

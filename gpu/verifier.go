@@ -108,6 +108,13 @@ type deviceState struct {
 	sameCount int // consecutive reports with telemetry equal to gpus'
 	history   TrustHistory
 	openTasks []Nonce // proof tasks issued and not answered, oldest first
+	// load is the proof work issued to each GPU (by UUID) in the current
+	// clock hour.
+	load map[string]hourLoad
+	// proven is when each GPU (by UUID) last passed a proof.
+	proven map[string]time.Time
+	// credited is when an accepted report last counted toward trust.
+	credited time.Time
 	// known maps the UUIDs of the device's first accepted report with GPUs
 	// to their catalog model: later reports may drop GPUs, not add or
 	// change them.
@@ -146,7 +153,7 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	return &Verifier{
 		cfg:     cfg,
 		clock:   cfg.Clock,
-		nonces:  NewNonceBook(cfg.Clock, cfg.Random, cfg.NonceTTL, 0),
+		nonces:  NewNonceBook(cfg.Clock, cfg.Random, cfg.NonceTTL),
 		rng:     mrand.New(mrand.NewChaCha8(seed)),
 		devices: map[iog.DeviceID]*deviceState{},
 		owners:  map[string]iog.DeviceID{},
@@ -199,6 +206,9 @@ func (v *Verifier) Unregister(device iog.DeviceID) error {
 
 // Challenge issues a nonce for device's next report. An unregistered
 // device is ErrNotFound; see NonceBook.Issue for the other errors.
+// Challenge does not authenticate who asks, and need not: a nonce is
+// worth nothing without the owner's signature over it, and issuing one
+// neither costs memory nor withdraws another.
 func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
 	v.mu.Lock()
 	_, ok := v.devices[device]
@@ -217,8 +227,9 @@ func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
 // nonce or a GPU UUID another device holds, ErrExpired for a late nonce.
 //
 // A report that passes the signature check uses up its nonce whatever
-// happens next, and its outcome enters the device's trust history; one
-// that does not pass changes nothing, so a forger cannot spend an honest
+// happens next, and its outcome enters the device's trust history (a
+// failure always, an acceptance at most once a quarter hour); one that
+// does not pass changes nothing, so a forger cannot spend an honest
 // worker's nonce or trust.
 func (v *Verifier) Verify(s SignedReport) (Report, error) {
 	r, err := v.verify(s)
@@ -286,9 +297,18 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, err
 	}
 	v.acceptLocked(r, d, models)
-	d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
+	if d.credited.IsZero() || now.Sub(d.credited) >= reportCreditInterval {
+		d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
+		d.credited = now
+	}
 	return r, nil
 }
+
+// reportCreditInterval is how often an accepted report counts toward
+// trust. A report costs its device only a signature: were each one a
+// pass, a device could push its failures out of its TrustHistory with a
+// burst of reports. Failures always count.
+const reportCreditInterval = 15 * time.Minute
 
 // checkStateLocked runs the checks that compare a report with what the
 // Verifier has seen: UUIDs held by other devices, telemetry that does not
@@ -362,12 +382,23 @@ func telemetryEqual(a, b Telemetry) bool {
 // maxOpenProofs bounds the unanswered proof tasks of one device.
 const maxOpenProofs = 16
 
+// hourLoad is the proof work issued to one GPU in one clock hour.
+type hourLoad struct {
+	hour time.Time
+	work time.Duration
+}
+
 // ProofTask issues a proof-of-compute task for one GPU of device, timed by
-// the model its last accepted report claims. Tasks of the device whose
+// the model its last accepted report claims. Nothing ties the answer to
+// the GPU named: to keep one real GPU from answering for several, issue
+// the tasks of all a device's GPUs at once, with work long against the
+// slack (see ProofConfig), so that there is no time to run them one after
+// another. Tasks of the device whose
 // deadline has passed unanswered are closed first, each as a failed proof.
 // A device without an accepted report, or a GPU it did not report, is
-// ErrNotFound; a device with maxOpenProofs unanswered tasks still in time
-// is ErrConflict.
+// ErrNotFound; a device with maxOpenProofs unanswered tasks still in time,
+// or a task that would take the GPU's proof work in this clock hour past
+// MaxSupplierLoad, is ErrConflict.
 func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -398,6 +429,19 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if err != nil {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: %w", device, err)
 	}
+	hour, work := now.Truncate(time.Hour), allowed-v.cfg.Proof.Slack
+	load := d.load[gpuUUID]
+	if !load.hour.Equal(hour) {
+		load = hourLoad{hour: hour}
+	}
+	if load.work+work > MaxSupplierLoad {
+		return ProofTask{}, fmt.Errorf("proof task for device %s: GPU %s has had %s of proofs this hour, and %s more would pass %s: %w", device, clip(gpuUUID), load.work, work, MaxSupplierLoad, iog.ErrConflict)
+	}
+	if d.load == nil {
+		d.load = map[string]hourLoad{}
+	}
+	load.work += work
+	d.load[gpuUUID] = load
 	var id Nonce
 	for k := 0; k < len(id); k += 8 {
 		binary.LittleEndian.PutUint64(id[k:], v.rng.Uint64())
@@ -437,6 +481,12 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 	defer v.mu.Unlock()
 	if d := v.devices[task.Device]; d != nil {
 		d.history.Record(Outcome{At: now, Check: CheckProof, Passed: err == nil})
+		if err == nil {
+			if d.proven == nil {
+				d.proven = map[string]time.Time{}
+			}
+			d.proven[task.GPU] = now
+		}
 	}
 	return err
 }
@@ -454,8 +504,10 @@ func (v *Verifier) Trust(device iog.DeviceID) (TrustScore, error) {
 }
 
 // Eligible reports whether device may share this epoch's block reward: its
-// trust is at least MinTrust and it passed a proof of compute within the
-// last ProofInterval (plus a quarter of it, for the task's own run time).
+// trust is at least MinTrust, its last accepted report lists a GPU, and
+// every GPU it lists passed a proof of compute within the last
+// ProofInterval (plus a quarter of it, for the task's own run time), so
+// that no GPU earns on another's proof.
 func (v *Verifier) Eligible(device iog.DeviceID) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -464,7 +516,14 @@ func (v *Verifier) Eligible(device iog.DeviceID) bool {
 		return false
 	}
 	now := v.clock.Now()
-	last, passed := d.history.LastPassed(CheckProof)
-	return passed && now.Sub(last) <= v.cfg.ProofInterval+v.cfg.ProofInterval/4 &&
-		d.history.Score(now) >= v.cfg.MinTrust
+	if len(d.gpus) == 0 || d.history.Score(now) < v.cfg.MinTrust {
+		return false
+	}
+	for _, g := range d.gpus {
+		at, ok := d.proven[g.GPU.UUID]
+		if !ok || now.Sub(at) > v.cfg.ProofInterval+v.cfg.ProofInterval/4 {
+			return false
+		}
+	}
+	return true
 }

@@ -27,12 +27,15 @@ type net struct {
 	src   *rand.ChaCha8
 }
 
-func newNet(seed uint64) *net {
+func newNet(seed uint64) *net { return newNetProof(seed, gpu.ProofConfig{N: 16}) }
+
+// newNetProof is newNet with proofs sized by proof.
+func newNetProof(seed uint64, proof gpu.ProofConfig) *net {
 	clock := iog.NewManualClock(epoch)
 	src := seeded(seed)
 	return &net{
 		clock: clock,
-		v:     gpu.NewVerifier(gpu.VerifierConfig{Clock: clock, Random: seeded(seed + 1), Proof: gpu.ProofConfig{N: 16}}),
+		v:     gpu.NewVerifier(gpu.VerifierConfig{Clock: clock, Random: seeded(seed + 1), Proof: proof}),
 		rng:   rand.New(src),
 		src:   src,
 	}
@@ -298,41 +301,43 @@ func TestVerifierRegistration(t *testing.T) {
 
 func TestNonceBook(t *testing.T) {
 	clock := iog.NewManualClock(epoch)
-	book := gpu.NewNonceBook(clock, seeded(6), time.Minute, 2)
+	book := gpu.NewNonceBook(clock, seeded(6), time.Minute)
 	a, err := book.Issue("d1")
 	require.NoError(t, err)
 	require.Equal(t, epoch.Add(time.Minute), a.Expires)
 	b, err := book.Issue("d1")
 	require.NoError(t, err)
-	require.NotEqual(t, a.Nonce, b.Nonce)
-	require.NoError(t, book.Check("d1", a.Nonce))
-	c, err := book.Issue("d1")
-	require.NoError(t, err)
-	require.ErrorIs(t, book.Check("d1", a.Nonce), iog.ErrUnauthorized, "past the limit the oldest is withdrawn")
-	a = c
-	_, err = book.Issue("d2")
-	require.NoError(t, err, "the limit is per device")
-	require.NoError(t, book.Check("d1", b.Nonce))
+	require.NotEqual(t, a.Nonce, b.Nonce, "two nonces issued at one instant differ")
+	for range 100 {
+		_, err := book.Issue("d1")
+		require.NoError(t, err)
+	}
+	require.NoError(t, book.Check("d1", a.Nonce), "issuing more withdraws none")
 
-	require.NoError(t, book.Check("d1", a.Nonce))
-	require.ErrorIs(t, book.Use("d2", a.Nonce), iog.ErrUnauthorized)
+	require.ErrorIs(t, book.Use("d2", a.Nonce), iog.ErrUnauthorized, "bound to its device")
+	forged := a.Nonce
+	forged[0]++ // a later expiry
+	require.ErrorIs(t, book.Check("d1", forged), iog.ErrUnauthorized)
+	require.ErrorIs(t, book.Check("d1", gpu.Nonce{}), iog.ErrUnauthorized)
+	require.ErrorIs(t, gpu.NewNonceBook(clock, seeded(6), time.Minute).Check("d1", a.Nonce), iog.ErrUnauthorized,
+		"another book, even one with the same random source, has not issued it yet")
 	require.NoError(t, book.Use("d1", a.Nonce))
 	require.ErrorIs(t, book.Use("d1", a.Nonce), iog.ErrConflict)
-	_, err = book.Issue("d1")
-	require.NoError(t, err)
-	require.NoError(t, book.Check("d1", b.Nonce), "a used nonce frees a place")
+	require.ErrorIs(t, book.Check("d1", a.Nonce), iog.ErrConflict)
 
 	clock.Advance(time.Minute)
 	require.ErrorIs(t, book.Use("d1", b.Nonce), iog.ErrExpired)
 	require.ErrorIs(t, book.Use("d1", a.Nonce), iog.ErrConflict, "a used nonce stays used past its expiry")
-	_, err = book.Issue("d1")
-	require.NoError(t, err, "expired nonces free their places")
+	c, err := book.Issue("d1")
+	require.NoError(t, err)
+	require.NoError(t, book.Check("d1", c.Nonce))
 	clock.Advance(time.Minute)
-	require.ErrorIs(t, book.Use("d1", a.Nonce), iog.ErrUnauthorized, "forgotten after twice the TTL")
+	require.ErrorIs(t, book.Use("d1", a.Nonce), iog.ErrExpired, "forgotten as used after twice the TTL, still expired")
 
-	failing := gpu.NewNonceBook(clock, iotestErrReader{}, 0, 0)
+	failing := gpu.NewNonceBook(clock, iotestErrReader{}, 0)
 	_, err = failing.Issue("d1")
 	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.ErrorIs(t, failing.Check("d1", a.Nonce), iog.ErrUnauthorized, "a book without a key accepts nothing")
 }
 
 type iotestErrReader struct{}
@@ -425,4 +430,58 @@ func TestVerifierDeviceLosesAGPU(t *testing.T) {
 	inv.GPUs = inv.GPUs[1:]
 	_, err = n.v.Verify(n.signed(t, key, "rig-1", inv))
 	require.NoError(t, err)
+}
+
+// Challenge does not know who asks, so anyone may ask for a device's
+// nonces, as often as they like: that withdraws nothing, and the nonce the
+// worker holds still works.
+func TestVerifierChallengesWithdrawNothing(t *testing.T) {
+	n := newNet(14)
+	key, inv := n.supplier(t, "rig-1", 2)
+	held := n.signed(t, key, "rig-1", inv)
+	for range 1000 {
+		_, err := n.v.Challenge("rig-1")
+		require.NoError(t, err)
+	}
+	_, err := n.v.Verify(held)
+	require.NoError(t, err)
+}
+
+// An accepted report costs its device nothing but a signature, so a
+// device must not be able to flush a failure out of its trust history by
+// sending reports in a burst: at most one accepted report a quarter hour
+// counts toward trust.
+func TestVerifierReportBurstDoesNotWashOutFailures(t *testing.T) {
+	n := newNet(15)
+	key, inv := n.supplier(t, "rig-1", 2)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	task, err := n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+	require.NoError(t, err)
+	wrong := gpu.ProofAnswer{ID: task.ID, Product: make([]uint32, task.N*task.N)}
+	require.Equal(t, gpu.CheckProof, gpu.FailedCheck(n.v.SubmitProof(wrong)))
+	failed, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, gpu.TrustScore(1000*2/8), failed)
+
+	for range 200 {
+		inv = n.moved(inv)
+		_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+		require.NoError(t, err)
+		n.clock.Advance(time.Second)
+	}
+	burst, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, failed, burst, "200 reports within four minutes earn nothing")
+
+	// Reported a quarter hour apart, they earn trust back as before.
+	for range 4 {
+		n.clock.Advance(15 * time.Minute)
+		inv = n.moved(inv)
+		_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+		require.NoError(t, err)
+	}
+	later, err := n.v.Trust("rig-1")
+	require.NoError(t, err)
+	require.Equal(t, gpu.TrustScore(1000*6/12), later)
 }

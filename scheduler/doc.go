@@ -18,7 +18,8 @@
 // and aliases, or a trace's own model codes matched exactly, with '|'
 // between alternatives), class, count and memory, fractional GPU shares in
 // thousandths, CPU, memory, bandwidth tier, allowed locations, priority
-// and budget. A gang (Job.Gang) asks for many whole GPUs across devices,
+// and budget (a hard limit when Config.Price prices nodes; without a price
+// function budgets cannot be checked). A gang (Job.Gang) asks for many whole GPUs across devices,
 // placed whole or not at all on as few devices as possible, with every
 // pair within a latency bound when it is co-located or gives a MaxRTT.
 // When a device goes down, the work on it is re-placed (a gang keeps its

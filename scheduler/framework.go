@@ -34,6 +34,15 @@ type Config struct {
 	// empty, the cycle stops there and places nothing after it, so that
 	// capacity accumulates for it as work finishes. Zero never holds.
 	StarvationLimit time.Duration
+	// Price prices a node for a job; with it, a job's
+	// Requirements.BudgetPerHour is a hard constraint whatever the score
+	// policy: a single-node job is only placed where the whole request is
+	// within budget, and a gang only on nodes whose price per GPU, times
+	// the gang's GPUs, is within budget, and only if its members' prices
+	// add up to no more than the budget. A node that cannot be priced (an
+	// error, another currency) takes no budgeted job. Nil checks no
+	// budget: without prices, budgets cannot be checked.
+	Price PriceFunc
 	// Logger receives evictions and re-placements; nil discards them.
 	Logger *slog.Logger
 }
@@ -339,7 +348,7 @@ func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) bool {
 	}
 	if e.job.Gang {
 		nodes, as := f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
-		return nodes != nil && f.commit(ctx, e, nodes, as)
+		return nodes != nil && f.planWithinBudget(&e.job, nodes, as) && f.commit(ctx, e, nodes, as)
 	}
 	opts := f.options(&e.job)
 	if len(opts) == 0 {
@@ -380,8 +389,11 @@ func (f *Framework) options(job *Job) []Option {
 	return f.opts
 }
 
-// filtered runs the Filter plugins.
+// filtered runs the budget check and the Filter plugins.
 func (f *Framework) filtered(job *Job, n *NodeInfo) bool {
+	if !f.withinBudget(job, n) {
+		return false
+	}
 	for _, p := range f.cfg.Profile.Filter {
 		if !p.Filter(&f.st, job, n) {
 			return false
@@ -600,7 +612,7 @@ func (f *Framework) starved(e *jobEntry) bool {
 		}
 		for b := range g.buckets {
 			for _, n := range g.buckets[b] {
-				if !n.fitsStatic(r) {
+				if !n.fitsStatic(r) || !f.withinBudget(&e.job, n) {
 					continue
 				}
 				fits := n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free)

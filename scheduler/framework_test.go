@@ -253,3 +253,20 @@ func TestNodeOf(t *testing.T) {
 	require.Equal(t, "G2", unknown.GPUModel)
 	require.NoError(t, unknown.Validate())
 }
+
+// requirePlacedOn checks that job id is placed on exactly the devices
+// want, in any order, or not placed when want is nil.
+func requirePlacedOn(t *testing.T, f *scheduler.Framework, id iog.JobID, want []iog.DeviceID) {
+	t.Helper()
+	p, ok := f.Placement(id)
+	if want == nil {
+		require.False(t, ok, "%s is placed", id)
+		return
+	}
+	require.True(t, ok, "%s is not placed", id)
+	var got []iog.DeviceID
+	for _, a := range p.Assignments {
+		got = append(got, a.Device)
+	}
+	require.ElementsMatch(t, want, got)
+}

@@ -247,6 +247,10 @@ func (f *Framework) replaceMember(ctx context.Context, e *jobEntry, n *NodeInfo)
 	if nodes == nil {
 		return false
 	}
+	keptAs := slices.Delete(slices.Clone(e.placement.Assignments), i, i+1)
+	if !f.planWithinBudget(&e.job, append(slices.Clone(keep), nodes...), append(keptAs, as...)) {
+		return false
+	}
 	oldNodes, oldPlacement := e.nodes, clonePlacement(e.placement)
 	n.take(lost, -1)
 	n.jobs = slices.DeleteFunc(n.jobs, func(j *jobEntry) bool { return j == e })

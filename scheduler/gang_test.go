@@ -101,17 +101,7 @@ func TestGangLatencyBound(t *testing.T) {
 			g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, tc.rtt, tc.place
 			require.NoError(t, f.Submit(g))
 			schedule(t, f)
-			p, ok := f.Placement("g")
-			if tc.places == nil {
-				require.False(t, ok)
-				return
-			}
-			require.True(t, ok)
-			var got []iog.DeviceID
-			for _, a := range p.Assignments {
-				got = append(got, a.Device)
-			}
-			require.ElementsMatch(t, tc.places, got)
+			requirePlacedOn(t, f, "g", tc.places)
 		})
 	}
 }

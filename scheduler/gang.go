@@ -79,10 +79,17 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 	return nodes, as
 }
 
+// maxGangExtra bounds the candidates a latency-bound gang scans, after
+// one place can cover it, in search of a plan with fewer nodes.
+const maxGangExtra = 1024
+
 // gangCandidates lists the nodes that can take GPUs of the gang, most
 // wholly free GPUs first (the index's order, so nothing is sorted). It
-// stops once need is covered, or, under a latency bound, once one place
-// (within the bound of itself and of the fixed places) can cover it.
+// stops once need is covered. Under a latency bound it goes on past the
+// first place (within the bound of itself and of the fixed places) that
+// can cover need, for as long as the nodes still unseen could make a plan
+// with fewer nodes than the best so far (and for at most maxGangExtra
+// more candidates).
 func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixed []iog.Location, avoid []*NodeInfo) ([]gangCandidate, int) {
 	r := &job.Requirements
 	var cands []gangCandidate
@@ -106,7 +113,14 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 		l := f.locs[n.loc]
 		return iog.EstimateRTT(l, l) <= bound && withinRTT(l, fixed, bound)
 	}
+	best, extra := 0, 0 // nodes of the best plan once one place covers need
 	for w := maxWholeBucket; w >= 1; w-- {
+		if best > 0 {
+			best = len(f.planLatencyBound(cands, fixed, need, bound))
+			if !mayImprove(cands, best, need, w) {
+				return cands, total
+			}
+		}
 		for _, g := range groups {
 			for p := range partialBuckets {
 				for _, n := range g.buckets[w*partialBuckets+p] {
@@ -125,7 +139,20 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 					}
 					cands = append(cands, gangCandidate{node: n, usable: u})
 					total += u
-					if enough(n, u) {
+					if best > 0 {
+						if extra++; extra >= maxGangExtra {
+							return cands, total
+						}
+						continue
+					}
+					if !enough(n, u) {
+						continue
+					}
+					if bound <= 0 {
+						return cands, total
+					}
+					best = len(f.planLatencyBound(cands, fixed, need, bound))
+					if best > 0 && !mayImprove(cands, best, need, w) {
 						return cands, total
 					}
 				}
@@ -133,6 +160,35 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 		}
 	}
 	return cands, total
+}
+
+// mayImprove reports whether fewer than k nodes could cover need, taking
+// the largest of the candidates seen and, beside them, unseen nodes of at
+// most w usable GPUs each (any number when w is the top bucket, which
+// holds every node with at least that many free).
+func mayImprove(cands []gangCandidate, k, need, w int) bool {
+	if k <= 1 {
+		return false
+	}
+	if w >= maxWholeBucket {
+		return true
+	}
+	us := make([]int, len(cands))
+	for i, c := range cands {
+		us[i] = c.usable
+	}
+	slices.Sort(us)
+	slices.Reverse(us)
+	for m := 0; m <= k-1; m++ { // m unseen nodes beside k-1-m seen ones
+		sum := m * w
+		for _, u := range us[:min(len(us), k-1-m)] {
+			sum += u
+		}
+		if sum >= need {
+			return true
+		}
+	}
+	return false
 }
 
 // withinRTT reports whether a is within bound of every place in set.
@@ -193,42 +249,111 @@ func interleaveRegions(cands []gangCandidate) []gangCandidate {
 }
 
 // planLatencyBound tries each of the best-supplied places as the gang's
-// anchor and keeps the plan with the fewest nodes in which every pair of
-// places is within bound.
+// anchor. Around an anchor it admits places nearest first, each within
+// bound of every place admitted and of the fixed ones, and takes the
+// candidates there with the most usable GPUs until the gang is covered.
+// Of these plans it keeps the one with the fewest nodes, then the lowest
+// round trip between any two of its places.
 func (f *Framework) planLatencyBound(cands []gangCandidate, fixed []iog.Location, need int, bound time.Duration) []gangCandidate {
+	order := slices.Clone(cands)
+	slices.SortStableFunc(order, func(a, b gangCandidate) int { return cmp.Compare(b.usable, a.usable) })
 	supply := map[int32]int{}
-	var anchors []int32
+	var locs []int32
 	for _, c := range cands {
 		if _, ok := supply[c.node.loc]; !ok {
-			anchors = append(anchors, c.node.loc)
+			locs = append(locs, c.node.loc)
 		}
 		supply[c.node.loc] += c.usable
 	}
+	anchors := slices.Clone(locs)
 	slices.SortStableFunc(anchors, func(a, b int32) int { return cmp.Compare(supply[b], supply[a]) })
 	var best []gangCandidate
+	var bestRTT time.Duration
+	near := make([]int32, len(locs))
+	rtt := make([]time.Duration, len(f.locs))
+	admitted := make([]bool, len(f.locs))
 	for _, a := range anchors[:min(len(anchors), maxGangAnchors)] {
-		if !withinRTT(f.locs[a], fixed, bound) {
+		la := f.locs[a]
+		if iog.EstimateRTT(la, la) > bound || !withinRTT(la, fixed, bound) {
 			continue
 		}
-		used := append(slices.Clone(fixed), f.locs[a])
-		member := map[int32]bool{a: true}
-		plan := takeGreedy(cands, need, func(c gangCandidate) bool {
-			loc := c.node.loc
-			if member[loc] {
-				return true
+		for _, l := range locs {
+			rtt[l] = iog.EstimateRTT(la, f.locs[l])
+		}
+		copy(near, locs)
+		slices.SortStableFunc(near, func(x, y int32) int { return cmp.Compare(rtt[x], rtt[y]) })
+		used := slices.Clone(fixed)
+		clear(admitted)
+		for _, l := range near {
+			if ll := f.locs[l]; withinRTT(ll, used, bound) && iog.EstimateRTT(ll, ll) <= bound {
+				admitted[l] = true
+				used = append(used, ll)
 			}
-			if !withinRTT(f.locs[loc], used, bound) {
-				return false
-			}
-			member[loc] = true
-			used = append(used, f.locs[loc])
-			return true
-		})
-		if plan != nil && (best == nil || len(plan) < len(best)) {
-			best = plan
+		}
+		plan := takeLargestNearest(order, need, admitted, rtt)
+		if plan == nil {
+			continue
+		}
+		worst := f.worstRTT(plan, fixed)
+		if best == nil || len(plan) < len(best) || len(plan) == len(best) && worst < bestRTT {
+			best, bestRTT = plan, worst
 		}
 	}
 	return best
+}
+
+// takeLargestNearest covers need with the admitted candidates of order
+// (sorted by usable GPUs, most first) that have the most usable GPUs, and
+// among those with as many, the nearest (by rtt of their place); nil if
+// they do not suffice.
+func takeLargestNearest(order []gangCandidate, need int, admitted []bool, rtt []time.Duration) []gangCandidate {
+	var out []gangCandidate
+	for i := 0; i < len(order) && need > 0; {
+		j := i
+		run := len(out)
+		for ; j < len(order) && order[j].usable == order[i].usable; j++ {
+			if admitted[order[j].node.loc] {
+				out = append(out, order[j])
+			}
+		}
+		if sum := (len(out) - run) * order[i].usable; sum < need {
+			need -= sum
+			i = j
+			continue
+		}
+		tail := out[run:]
+		slices.SortStableFunc(tail, func(a, b gangCandidate) int { return cmp.Compare(rtt[a.node.loc], rtt[b.node.loc]) })
+		k := (need + order[i].usable - 1) / order[i].usable
+		return out[:run+k]
+	}
+	if need > 0 {
+		return nil
+	}
+	return out
+}
+
+// worstRTT returns the largest round trip between two places of a plan
+// and the fixed places (a place with two members counts with itself).
+func (f *Framework) worstRTT(plan []gangCandidate, fixed []iog.Location) time.Duration {
+	places := slices.Clone(fixed)
+	count := map[int32]int{}
+	for _, c := range plan {
+		if count[c.node.loc]++; count[c.node.loc] == 1 {
+			places = append(places, f.locs[c.node.loc])
+		}
+	}
+	var worst time.Duration
+	for i, a := range places {
+		for j := i + 1; j < len(places); j++ {
+			worst = max(worst, iog.EstimateRTT(a, places[j]))
+		}
+	}
+	for l, k := range count {
+		if k > 1 || slices.Contains(fixed, f.locs[l]) {
+			worst = max(worst, iog.EstimateRTT(f.locs[l], f.locs[l]))
+		}
+	}
+	return worst
 }
 
 // replaceMember moves a gang's assignment off n (going down) onto other

@@ -305,3 +305,37 @@ func TestGangPreemption(t *testing.T) {
 	rep = schedule(t, f)
 	require.Empty(t, rep.Preempted)
 }
+
+// TestGangLatencyBoundFewestNodes: under a latency bound a gang takes the
+// plan with the fewest nodes, then the lowest round trip, even when
+// another place could cover it first.
+func TestGangLatencyBoundFewestNodes(t *testing.T) {
+	cpuBound := func(n scheduler.Node) scheduler.Node { n.CPUMilli = 4000; return n } // 4 GPUs of 1 core each
+	tests := []struct {
+		name  string
+		rtt   time.Duration
+		nodes []scheduler.Node
+		gpus  int
+		want  []iog.DeviceID
+	}{
+		{"two big nodes beat four CPU-bound ones", 0, []scheduler.Node{
+			cpuBound(at("sf1", "US", "CA", 37.77, -122.42, 16)), cpuBound(at("sf2", "US", "CA", 37.77, -122.42, 16)),
+			cpuBound(at("sf3", "US", "CA", 37.77, -122.42, 16)), cpuBound(at("sf4", "US", "CA", 37.77, -122.42, 16)),
+			at("ny1", "US", "NY", 40.71, -74.0, 8), at("ny2", "US", "NY", 40.71, -74.0, 8),
+		}, 16, []iog.DeviceID{"ny1", "ny2"}},
+		{"one place beats two places as near", 20 * time.Millisecond, []scheduler.Node{
+			at("la1", "US", "CA", 34.05, -118.24, 8),
+			at("sf1", "US", "CA", 37.77, -122.42, 8), at("sf2", "US", "CA", 37.77, -122.42, 8),
+		}, 16, []iog.DeviceID{"sf1", "sf2"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFramework(t, scheduler.Profile{}, tc.nodes...)
+			g := gpuJob("g", tc.gpus, 0)
+			g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, tc.rtt, iog.CoLocated
+			require.NoError(t, f.Submit(g))
+			schedule(t, f)
+			requirePlacedOn(t, f, "g", tc.want)
+		})
+	}
+}

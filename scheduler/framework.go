@@ -347,6 +347,7 @@ func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) bool {
 		}
 	}
 	if e.job.Gang {
+		f.st.GangRTT = f.latencyBound(&e.job.Requirements)
 		nodes, as := f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
 		return nodes != nil && f.planWithinBudget(&e.job, nodes, as) && f.commit(ctx, e, nodes, as)
 	}

@@ -368,6 +368,7 @@ func (f *Framework) replaceMember(ctx context.Context, e *jobEntry, n *NodeInfo)
 	lost := e.placement.Assignments[i]
 	keep := slices.Delete(slices.Clone(e.nodes), i, i+1)
 	f.st.reset(f.clock.Now())
+	f.st.GangRTT = f.latencyBound(&e.job.Requirements)
 	nodes, as := f.planGang(&e.job, keep, len(lost.GPUs), e.nodes)
 	if nodes == nil {
 		return false

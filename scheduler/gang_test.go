@@ -298,7 +298,9 @@ func TestGangPreemption(t *testing.T) {
 	}
 	require.Equal(t, 10, f.Pending(), "the victims wait")
 
-	// A co-located gang does not preempt.
+	// A co-located gang does not preempt where it could not be placed
+	// even on empty nodes: these have no known place, so not even two of
+	// them are within 10 ms of each other.
 	c := gpuJob("colo", 4, 0)
 	c.Gang, c.Requirements.Priority, c.Requirements.Placement = true, 9, iog.CoLocated
 	require.NoError(t, f.Submit(c))
@@ -336,6 +338,45 @@ func TestGangLatencyBoundFewestNodes(t *testing.T) {
 			require.NoError(t, f.Submit(g))
 			schedule(t, f)
 			requirePlacedOn(t, f, "g", tc.want)
+		})
+	}
+}
+
+// TestLatencyBoundGangPreemption: a co-located gang evicts the cheapest
+// work among nodes that are near enough to each other. Sixteen GPUs need
+// both San Francisco nodes, and evict their sixteen single-GPU jobs,
+// though New York's one 8-GPU job is cheaper (one victim); eight GPUs
+// evict that one job. Every victim waits in the queue.
+func TestLatencyBoundGangPreemption(t *testing.T) {
+	tests := []struct {
+		gpus    int
+		victims []iog.JobID
+		on      []iog.DeviceID
+	}{
+		{16, []iog.JobID{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15"}, []iog.DeviceID{"sf1", "sf2"}},
+		{8, []iog.JobID{"big"}, []iog.DeviceID{"ny1"}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.gpus, " GPUs"), func(t *testing.T) {
+			f := newFramework(t, scheduler.ProfileOf(scheduler.FirstFit{}),
+				at("sf1", "US", "CA", 37.77, -122.42, 8), at("sf2", "US", "CA", 37.77, -122.42, 8), at("ny1", "US", "NY", 40.71, -74.0, 8))
+			for i := range 16 {
+				require.NoError(t, f.Submit(gpuJob(fmt.Sprint("s", i), 1, 0)))
+				schedule(t, f)
+			}
+			require.NoError(t, f.Submit(gpuJob("big", 8, 0)))
+			schedule(t, f)
+			g := gpuJob("gang", tc.gpus, 0)
+			g.Gang, g.Requirements.Priority, g.Requirements.Placement = true, 5, iog.CoLocated
+			require.NoError(t, f.Submit(g))
+			rep := schedule(t, f)
+			require.ElementsMatch(t, tc.victims, rep.Preempted)
+			requirePlacedOn(t, f, "gang", tc.on)
+			require.Equal(t, len(tc.victims), f.Pending(), "the victims wait")
+			for _, id := range tc.victims {
+				_, placed := f.Placement(id)
+				require.False(t, placed)
+			}
 		})
 	}
 }

@@ -98,8 +98,13 @@ type BindPlugin interface {
 // CycleState is what plugins share while one job is scheduled.
 type CycleState struct {
 	// Now is the scheduler clock's time at the start of the cycle.
-	Now  time.Time
-	data map[string]any
+	Now time.Time
+	// GangRTT is the round-trip bound between the members of the gang
+	// being scheduled (its Requirements.MaxRTT, or Config.CoLocatedRTT
+	// when it is co-located); zero when there is none or the job is not
+	// a gang.
+	GangRTT time.Duration
+	data    map[string]any
 }
 
 // Read returns what a plugin stored under key in this cycle.
@@ -117,7 +122,7 @@ func (s *CycleState) Write(key string, v any) {
 }
 
 func (s *CycleState) reset(now time.Time) {
-	s.Now = now
+	s.Now, s.GangRTT = now, 0
 	clear(s.data)
 }
 

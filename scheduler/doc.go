@@ -25,7 +25,8 @@
 // When a device goes down, the work on it is re-placed (a gang keeps its
 // other members) or re-queued; never lost, never double-booked
 // (CheckInvariants verifies it). Reliability, from uptime, failed checks
-// and user ratings, lowers a device's Reliable score.
+// and user ratings, lowers a device's Reliable score, and among devices
+// offering a gang as many GPUs its members are the most reliable.
 //
 // Nodes are indexed by GPU model and free capacity, so a placement visits
 // only the nodes that can hold it, tightest first; Config.MaxCandidates

@@ -13,7 +13,23 @@ import (
 type gangCandidate struct {
 	node   *NodeInfo
 	usable int
+	rel    float64 // the node's reliability
 }
+
+// byUsableThenReliable orders gang candidates by usable GPUs, most first,
+// then by reliability, most reliable first; a stable sort keeps the
+// index's order among equals.
+func byUsableThenReliable(a, b gangCandidate) int {
+	if c := cmp.Compare(b.usable, a.usable); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.rel, a.rel)
+}
+
+// maxGangSpare bounds the candidates scanned beyond those that cover a
+// gang, so that its members can be the most reliable and largest of a
+// few more than it needs.
+const maxGangSpare = 64
 
 // maxGangAnchors bounds the places a latency-bound gang is tried around.
 const maxGangAnchors = 32
@@ -31,7 +47,9 @@ func (f *Framework) latencyBound(r *iog.Requirements) time.Duration {
 }
 
 // planGang chooses nodes for need whole GPUs of a gang job, fewest nodes
-// first (the nodes with the most usable GPUs), every pair within the
+// first (the nodes with the most usable GPUs; among nodes with as many,
+// the nearest under a latency bound, then the most reliable), every pair
+// within the
 // latency bound, and within it of the places in fixed (the members a
 // re-placement keeps). Nodes in avoid are not used. It returns nil when
 // the gang cannot be placed whole.
@@ -51,8 +69,10 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 	case bound > 0:
 		chosen = f.planLatencyBound(cands, fixedLocs, need, bound)
 	case r.Placement == iog.GeoDistributed:
+		slices.SortStableFunc(cands, byUsableThenReliable)
 		chosen = takeGreedy(interleaveRegions(cands), need, nil)
 	default:
+		slices.SortStableFunc(cands, byUsableThenReliable)
 		chosen = takeGreedy(cands, need, nil)
 	}
 	if chosen == nil {
@@ -84,12 +104,14 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 const maxGangExtra = 1024
 
 // gangCandidates lists the nodes that can take GPUs of the gang, most
-// wholly free GPUs first (the index's order, so nothing is sorted). It
-// stops once need is covered. Under a latency bound it goes on past the
-// first place (within the bound of itself and of the fixed places) that
-// can cover need, for as long as the nodes still unseen could make a plan
-// with fewer nodes than the best so far (and for at most maxGangExtra
-// more candidates).
+// wholly free GPUs first (the index's order). Once need is covered (under
+// a latency bound: once one place within the bound of itself and of the
+// fixed places can cover it) it scans spare candidates, as many GPUs more
+// as need but at most maxGangSpare nodes, among which planning prefers
+// the largest and most reliable. Under a latency bound it goes on for as
+// long as the nodes still unseen could make a plan with fewer nodes than
+// the best so far; never for more than maxGangExtra candidates past the
+// cover.
 func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixed []iog.Location, avoid []*NodeInfo) ([]gangCandidate, int) {
 	r := &job.Requirements
 	var cands []gangCandidate
@@ -113,11 +135,12 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 		l := f.locs[n.loc]
 		return iog.EstimateRTT(l, l) <= bound && withinRTT(l, fixed, bound)
 	}
-	best, extra := 0, 0 // nodes of the best plan once one place covers need
+	coveredAt, extra := -1, 0 // total at the cover, candidates since
+	improvable := false       // under a bound, fewer nodes may yet do
 	for w := maxWholeBucket; w >= 1; w-- {
-		if best > 0 {
-			best = len(f.planLatencyBound(cands, fixed, need, bound))
-			if !mayImprove(cands, best, need, w) {
+		if coveredAt >= 0 && bound > 0 {
+			improvable = mayImprove(cands, len(f.planLatencyBound(cands, fixed, need, bound)), need, w)
+			if !improvable && (total-coveredAt >= need || extra >= maxGangSpare) {
 				return cands, total
 			}
 		}
@@ -137,10 +160,12 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 					if u <= 0 {
 						continue
 					}
-					cands = append(cands, gangCandidate{node: n, usable: u})
+					cands = append(cands, gangCandidate{node: n, usable: u, rel: n.Reliability()})
 					total += u
-					if best > 0 {
-						if extra++; extra >= maxGangExtra {
+					if coveredAt >= 0 {
+						extra++
+						spared := total-coveredAt >= need || extra >= maxGangSpare
+						if extra >= maxGangExtra || spared && !improvable {
 							return cands, total
 						}
 						continue
@@ -148,12 +173,9 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 					if !enough(n, u) {
 						continue
 					}
-					if bound <= 0 {
-						return cands, total
-					}
-					best = len(f.planLatencyBound(cands, fixed, need, bound))
-					if best > 0 && !mayImprove(cands, best, need, w) {
-						return cands, total
+					coveredAt = total
+					if bound > 0 {
+						improvable = mayImprove(cands, len(f.planLatencyBound(cands, fixed, need, bound)), need, w)
 					}
 				}
 			}
@@ -256,7 +278,7 @@ func interleaveRegions(cands []gangCandidate) []gangCandidate {
 // round trip between any two of its places.
 func (f *Framework) planLatencyBound(cands []gangCandidate, fixed []iog.Location, need int, bound time.Duration) []gangCandidate {
 	order := slices.Clone(cands)
-	slices.SortStableFunc(order, func(a, b gangCandidate) int { return cmp.Compare(b.usable, a.usable) })
+	slices.SortStableFunc(order, byUsableThenReliable)
 	supply := map[int32]int{}
 	var locs []int32
 	for _, c := range cands {
@@ -304,8 +326,9 @@ func (f *Framework) planLatencyBound(cands []gangCandidate, fixed []iog.Location
 
 // takeLargestNearest covers need with the admitted candidates of order
 // (sorted by usable GPUs, most first) that have the most usable GPUs, and
-// among those with as many, the nearest (by rtt of their place); nil if
-// they do not suffice.
+// among those with as many, the nearest (by rtt of their place), keeping
+// order's order (reliability) among the equally near; nil if they do not
+// suffice.
 func takeLargestNearest(order []gangCandidate, need int, admitted []bool, rtt []time.Duration) []gangCandidate {
 	var out []gangCandidate
 	for i := 0; i < len(order) && need > 0; {

@@ -380,3 +380,31 @@ func TestLatencyBoundGangPreemption(t *testing.T) {
 		})
 	}
 }
+
+// TestGangPrefersReliableNodes: among nodes offering a gang as many GPUs,
+// its members are the most reliable, with or without a latency bound.
+func TestGangPrefersReliableNodes(t *testing.T) {
+	for _, place := range []iog.Placement{iog.AnyPlacement, iog.CoLocated, iog.GeoDistributed} {
+		t.Run(place.String(), func(t *testing.T) {
+			f := newFramework(t, scheduler.Profile{},
+				at("flaky1", "US", "CA", 37.77, -122.42, 8), at("flaky2", "US", "CA", 37.77, -122.42, 8),
+				at("good1", "US", "CA", 37.77, -122.42, 8), at("good2", "US", "CA", 37.77, -122.42, 8))
+			for _, id := range []iog.DeviceID{"flaky1", "flaky2"} {
+				require.NoError(t, f.RecordCheck(id, false))
+			}
+			require.NoError(t, f.RecordFeedback("good2", 5))
+			require.NoError(t, f.RecordCheck("flaky2", false))
+			g := gpuJob("g", 16, 0)
+			g.Gang, g.Requirements.Placement = true, place
+			require.NoError(t, f.Submit(g))
+			schedule(t, f)
+			requirePlacedOn(t, f, "g", []iog.DeviceID{"good1", "good2"})
+
+			h := gpuJob("h", 8, 0) // the rest: the less flaky first
+			h.Gang, h.Requirements.Placement = true, place
+			require.NoError(t, f.Submit(h))
+			schedule(t, f)
+			requirePlacedOn(t, f, "h", []iog.DeviceID{"flaky1"})
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -140,24 +141,29 @@ func TestGangMemberReplacedOnFailure(t *testing.T) {
 }
 
 // TestRandomOperationsKeepInvariants runs seeded random sequences of
-// submissions, cancellations, scheduling cycles, node failures and
-// recoveries, checking every invariant after each step and that no job is
-// ever lost: each is placed or waiting until cancelled.
+// submissions (fractional, single-node and gang jobs, some co-located or
+// latency-bound, some with a budget), cancellations, scheduling cycles,
+// failed checks, node failures and recoveries, checking every invariant
+// after each step, that no job is ever lost (each is placed or waiting
+// until cancelled, and a preempted job is not placed unless the cycle
+// placed it again), and that no placement costs more than its budget.
+// A sequence depends on its seed alone.
 func TestRandomOperationsKeepInvariants(t *testing.T) {
 	policies := scheduler.PolicyNames()
-	var preempted, displaced int
+	var preempted, displaced, boundGangs int
 	defer func() {
 		require.Positive(t, preempted, "the sequences exercise preemption")
 		require.Positive(t, displaced, "and failures")
+		require.Positive(t, boundGangs, "and latency-bound gangs over several nodes")
 	}()
-	for seed := range uint64(12) {
+	for seed := range uint64(24) {
 		name := policies[seed%uint64(len(policies))]
 		t.Run(fmt.Sprint(name, "/", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			pol, err := scheduler.NewPolicy(name, scheduler.PolicyOptions{Seed: seed, Price: flatPrice})
 			require.NoError(t, err)
 			clock := iog.NewManualClock(t0)
-			f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol),
+			f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol), Price: flatPrice,
 				StarvationLimit: time.Duration(seed%2) * 10 * time.Minute}) // odd seeds hold for starved jobs
 			var nodes []iog.DeviceID
 			for i := range 12 {
@@ -166,10 +172,12 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 				require.NoError(t, f.AddNode(n))
 				nodes = append(nodes, n.ID)
 			}
-			live := map[iog.JobID]bool{}
-			for step := range 300 {
+			var live []iog.JobID
+			budgets := map[iog.JobID]iog.Amount{}
+			bound := map[iog.JobID]bool{}
+			for step := range 400 {
 				clock.Advance(time.Minute)
-				switch op := rng.IntN(10); {
+				switch op := rng.IntN(11); {
 				case op < 5:
 					id := iog.JobID(fmt.Sprint("j", step))
 					j := gpuJob(string(id), 1+rng.IntN(3), 0)
@@ -178,33 +186,62 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 						j.Requirements.GPUCount, j.Requirements.GPUShare = 1, iog.GPUShare(1+rng.IntN(999))
 					case 1:
 						j.Gang, j.Requirements.GPUCount = true, 1+rng.IntN(12)
-						if rng.IntN(2) == 0 {
+						switch rng.IntN(3) {
+						case 0:
 							j.Requirements.Placement = iog.CoLocated
+							bound[id] = true
+						case 1:
+							j.Requirements.MaxRTT = 20 * time.Millisecond
+							bound[id] = true
 						}
+					}
+					if rng.IntN(4) == 0 {
+						j.Requirements.BudgetPerHour = iog.NewAmount(int64(50+rng.IntN(1200))*1_000_000, iog.USD)
+						budgets[id] = j.Requirements.BudgetPerHour
 					}
 					j.Requirements.Priority = int32(rng.IntN(3))
 					require.NoError(t, f.Submit(j))
-					live[id] = true
+					live = append(live, id)
 				case op < 6 && len(live) > 0:
-					for id := range live { // any one
-						require.NoError(t, f.Cancel(id))
-						delete(live, id)
-						break
-					}
+					k := rng.IntN(len(live))
+					require.NoError(t, f.Cancel(live[k]))
+					live = slices.Delete(live, k, k+1)
 				case op < 7:
 					moved, err := f.SetNodeUp(context.Background(), nodes[rng.IntN(len(nodes))], rng.IntN(2) == 0)
 					require.NoError(t, err)
 					displaced += len(moved)
+				case op < 8:
+					require.NoError(t, f.RecordCheck(nodes[rng.IntN(len(nodes))], rng.IntN(3) == 0))
 				default:
 					rep, err := f.Schedule(context.Background())
 					require.NoError(t, err)
 					preempted += len(rep.Preempted)
+					for _, id := range rep.Preempted {
+						_, placed := f.Placement(id)
+						again := slices.ContainsFunc(rep.Placed, func(p scheduler.Placement) bool { return p.Job == id })
+						require.Equal(t, again, placed, "preempted %s is placed only if placed again", id)
+					}
 				}
 				require.NoError(t, f.CheckInvariants(), "step %d", step)
 				placed := 0
-				for id := range live {
-					if _, ok := f.Placement(id); ok {
-						placed++
+				for _, id := range live {
+					p, ok := f.Placement(id)
+					if !ok {
+						continue
+					}
+					placed++
+					if bound[id] && len(p.Assignments) > 1 {
+						boundGangs++
+					}
+					if b, ok := budgets[id]; ok {
+						var units int64
+						for _, a := range p.Assignments {
+							var i int
+							_, err := fmt.Sscanf(string(a.Device), "n%d", &i)
+							require.NoError(t, err)
+							units += (100_000_000 + int64(i)*1_000_000) * int64(len(a.GPUs)) * int64(a.Share) / 1000
+						}
+						require.LessOrEqual(t, units, b.Units(), "%s costs more than its budget", id)
 					}
 				}
 				require.Equal(t, len(live), placed+f.Pending(), "every job is placed or waiting")

@@ -284,6 +284,18 @@ func (f *Framework) VisitNodes(fn func(*NodeInfo)) {
 	}
 }
 
+// VisitNode calls fn with the node id, if it is in the pool, and reports
+// whether it is. fn must not keep the NodeInfo nor call the Framework.
+func (f *Framework) VisitNode(id iog.DeviceID, fn func(*NodeInfo)) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.byID[id]
+	if ok {
+		fn(n)
+	}
+	return ok
+}
+
 // Schedule runs one cycle: every waiting job, in queue order, is tried
 // once. Jobs that do not fit wait, without being tried again, until
 // capacity is released (a cancellation, an eviction, a node coming up).

@@ -73,8 +73,9 @@ type Metrics struct {
 	// and completion time (arrival to finish) of the completed ones.
 	QueueDelayMean, QueueDelayP50, QueueDelayP99 time.Duration
 	JCTMean, JCTP99                              time.Duration
-	// GPUHours is the GPU time allocated; Cost what it cost, at the
-	// scheduler policy's price (FlatPrice by default).
+	// GPUHours is the GPU time allocated; Cost what it cost, in USD at
+	// the replay's Price (FlatPrice by default; a price in another
+	// currency, or an error, adds nothing).
 	GPUHours float64
 	Cost     iog.Amount
 	// Fairness is Jain's index, over users, of the share of their asked
@@ -130,6 +131,7 @@ type taskRun struct {
 	placedAt time.Duration // current placement
 	first    time.Duration // first placement, -1 if never
 	milli    uint64
+	hourly   iog.Amount // what the current placement costs an hour
 	served   time.Duration
 }
 
@@ -269,6 +271,7 @@ func (st *replayState) start(i int, p scheduler.Placement, now time.Duration) {
 	t := st.r.Workload.Tasks[i]
 	run.version++
 	run.running, run.placedAt, run.milli = true, now, p.GPUMilli()
+	run.hourly = st.hourly(p)
 	if run.first < 0 {
 		run.first = now
 		st.delays = append(st.delays, now-t.Arrival)
@@ -278,6 +281,36 @@ func (st *replayState) start(i int, p scheduler.Placement, now time.Duration) {
 	if t.Duration > 0 {
 		st.push(event{at: now + t.Duration, kind: evFinish, task: i, version: run.version})
 	}
+}
+
+// hourly returns what placement p costs an hour at the replay's Price
+// (FlatPrice by default), when the scheduler shows its nodes; at
+// FlatPrice otherwise. A node its Price cannot price adds nothing.
+func (st *replayState) hourly(p scheduler.Placement) iog.Amount {
+	price := st.r.Price
+	if price == nil {
+		price = FlatPrice
+	}
+	v, ok := st.s.(interface {
+		VisitNode(iog.DeviceID, func(*scheduler.NodeInfo)) bool
+	})
+	if !ok {
+		a, _ := FlatPrice(nil, p.GPUMilli())
+		return a
+	}
+	sum := iog.Zero(iog.USD)
+	for _, a := range p.Assignments {
+		v.VisitNode(a.Device, func(n *scheduler.NodeInfo) {
+			c, err := price(n, uint64(len(a.GPUs))*uint64(a.Share))
+			if err != nil {
+				return
+			}
+			if t, err := sum.Add(c); err == nil {
+				sum = t
+			}
+		})
+	}
+	return sum
 }
 
 // stop records that task i stopped running at now (finished or evicted).
@@ -291,7 +324,7 @@ func (st *replayState) stop(i int, now time.Duration) {
 	run.running = false
 	run.version++
 	st.alloc -= run.milli
-	hourly := iog.NewAmount(int64(run.milli)*100_000, iog.USD)
+	hourly := run.hourly
 	if rate, err := iog.NewRate(uint64(ran/time.Second), 3600); err == nil {
 		if c, err := hourly.MulRate(rate, iog.RoundHalfEven); err == nil {
 			if sum, err := st.cost.Add(c); err == nil {

@@ -216,3 +216,19 @@ func TestSyntheticErrors(t *testing.T) {
 		require.ErrorIs(t, err, iog.ErrInvalid)
 	}
 }
+
+// TestReplayCostAtPrice: the cost metric is at the replay's Price, node
+// by node, not a flat rate.
+func TestReplayCostAtPrice(t *testing.T) {
+	w := sim.Workload{
+		Nodes: []scheduler.Node{{ID: "a", GPUModel: "T4", GPUs: 2, CPUMilli: 8000, MemoryBytes: 32 << 30}},
+		Tasks: []sim.Task{{Job: scheduler.Job{ID: "t", Requirements: iog.Requirements{GPUCount: 2, CPUMilli: 1000}}, Duration: 90 * time.Minute}},
+	}
+	dear := func(_ *scheduler.NodeInfo, milli uint64) (iog.Amount, error) {
+		return iog.NewAmount(int64(milli)*300_000, iog.USD), nil // 3 USD per GPU-hour
+	}
+	m, err := sim.Replay{Workload: w, Policy: "best-fit", Price: dear}.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, m.Completed)
+	require.Equal(t, iog.MustParseAmount("9 USD"), m.Cost, "2 GPUs × 1.5 h × 3 USD")
+}

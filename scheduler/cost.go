@@ -66,6 +66,7 @@ func notAbove(a, b iog.Amount) bool {
 // over budget (or in another currency); as a score it prefers the lowest
 // price.
 type CostAware struct {
+	// Price prices a node for a job; required.
 	Price PriceFunc
 }
 

@@ -45,8 +45,10 @@ type FilterPlugin interface {
 // fractional GPU share, which GPU (GPU is -1 when the choice does not
 // matter: whole GPUs, taken lowest index first, or none).
 type Option struct {
+	// Node is the node to place on.
 	Node *NodeInfo
-	GPU  int
+	// GPU is the GPU of Node a fractional share goes on, or -1.
+	GPU int
 }
 
 // ScorePlugin rates an option; higher is better. Scores of different
@@ -128,6 +130,7 @@ func (s *CycleState) reset(now time.Time) {
 
 // WeightedScore is a score plugin with its weight in a profile.
 type WeightedScore struct {
+	// Plugin is the score plugin.
 	Plugin ScorePlugin
 	// Weight multiplies the plugin's normalized score; zero counts as 1.
 	Weight float64
@@ -139,13 +142,19 @@ type Profile struct {
 	// QueueSort orders the queue; nil is PriorityAging with a one-hour
 	// step.
 	QueueSort QueueSortPlugin
+	// PreFilter plugins run, in order, before any node is looked at.
 	PreFilter []PreFilterPlugin
-	Filter    []FilterPlugin
+	// Filter plugins run, in order, on each node that has the capacity.
+	Filter []FilterPlugin
 	// PostFilter runs when nothing fits; nil disables preemption.
 	PostFilter PostFilterPlugin
 	// Score rates options; none takes the first feasible option found.
-	Score   []WeightedScore
+	Score []WeightedScore
+	// Reserve plugins are told of each placement, in order, and of its
+	// undoing, in reverse.
 	Reserve []ReservePlugin
-	Permit  []PermitPlugin
-	Bind    []BindPlugin
+	// Permit plugins approve a whole placement, in order.
+	Permit []PermitPlugin
+	// Bind plugins make a permitted placement real, in order.
+	Bind []BindPlugin
 }

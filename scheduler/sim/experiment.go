@@ -44,9 +44,12 @@ func Inflate(tasks []Task, capacity uint64, factor float64, seed uint64) ([]Task
 // percent of the GPU capacity has been requested, the share of capacity
 // allocated and the share fragmented, in percent.
 type Point struct {
+	// ArrivedPct is the GPU capacity requested so far, in percent.
 	ArrivedPct int
-	AllocPct   float64
-	FragPct    float64
+	// AllocPct is the GPU capacity allocated, in percent.
+	AllocPct float64
+	// FragPct is the expected GPU fragmentation, in percent of capacity.
+	FragPct float64
 }
 
 // Experiment is the FGD paper's fragmentation experiment on a workload.
@@ -168,7 +171,9 @@ func allocAndFrag(f *scheduler.Framework, dist *scheduler.TaskDistribution) (uin
 // Summary condenses the runs of an experiment over several seeds: the
 // mean and the range of the allocation at the given arrival percentages.
 type Summary struct {
-	Policy   string
+	// Policy is the policy run.
+	Policy string
+	// Seeds is the number of seeds run.
 	Seeds    int
 	At       []int       // arrival percentages
 	Mean     []float64   // mean allocation % at each

@@ -17,6 +17,7 @@ import (
 // leave; optionally a share of the devices fails for a while. It is
 // deterministic for a given workload, policy and seed.
 type Replay struct {
+	// Workload is the pool and the tasks to replay.
 	Workload Workload
 	// Scheduler is the scheduler to measure. Nil builds a Framework
 	// scoring with Policy alone, on a virtual clock. A scheduler given
@@ -34,8 +35,10 @@ type Replay struct {
 	// FailFraction of the devices go down at FailAt and come back
 	// FailFor later; zero fails none.
 	FailFraction float64
-	FailAt       time.Duration
-	FailFor      time.Duration
+	// FailAt is when the devices fail, from the start of the trace.
+	FailAt time.Duration
+	// FailFor is how long they stay down; zero keeps them down.
+	FailFor time.Duration
 	// MaxCandidates bounds the nodes the default scheduler scores per
 	// task (scheduler.Config.MaxCandidates); zero scores all that fit.
 	MaxCandidates int
@@ -46,16 +49,21 @@ type Replay struct {
 
 // Sample is the state of the pool at one moment of a replay.
 type Sample struct {
-	At       time.Duration
+	// At is when the sample was taken, from the start of the trace.
+	At time.Duration
+	// AllocPct is the allocated share of the GPU capacity, in percent.
 	AllocPct float64
 	// FragPct is the expected fragmentation (see scheduler.FGD) over the
 	// workload's task mix; 0 when the scheduler does not show its nodes.
 	FragPct float64
+	// Pending is the number of jobs waiting; 0 when the scheduler does
+	// not tell.
 	Pending int
 }
 
 // Metrics is what a replay measured.
 type Metrics struct {
+	// Policy is the Replay's Policy.
 	Policy string
 	// Tasks is the number of tasks; Completed finished, Unplaced were
 	// never placed by the end, Preempted and Displaced count evictions
@@ -68,16 +76,20 @@ type Metrics struct {
 	MeanAllocPct, PeakAllocPct float64
 	// MeanFragPct is the mean fragmentation over the samples.
 	MeanFragPct float64
-	Samples     []Sample
+	// Samples are the samples taken, in time order.
+	Samples []Sample
 	// Queueing delay (arrival to first placement) of the placed tasks,
 	// and completion time (arrival to finish) of the completed ones.
 	QueueDelayMean, QueueDelayP50, QueueDelayP99 time.Duration
-	JCTMean, JCTP99                              time.Duration
+	// JCTMean and JCTP99 are the mean and 99th percentile job completion
+	// time.
+	JCTMean, JCTP99 time.Duration
 	// GPUHours is the GPU time allocated; Cost what it cost, in USD at
 	// the replay's Price (FlatPrice by default; a price in another
 	// currency, or an error, adds nothing).
 	GPUHours float64
-	Cost     iog.Amount
+	// Cost is what the GPU time cost (see GPUHours).
+	Cost iog.Amount
 	// Fairness is Jain's index, over users, of the share of their asked
 	// GPU time they were served: 1 is perfectly fair.
 	Fairness float64

@@ -70,10 +70,10 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 		chosen = f.planLatencyBound(cands, fixedLocs, need, bound)
 	case r.Placement == iog.GeoDistributed:
 		slices.SortStableFunc(cands, byUsableThenReliable)
-		chosen = takeGreedy(interleaveRegions(cands), need, nil)
+		chosen = takeGreedy(interleaveRegions(cands), need)
 	default:
 		slices.SortStableFunc(cands, byUsableThenReliable)
-		chosen = takeGreedy(cands, need, nil)
+		chosen = takeGreedy(cands, need)
 	}
 	if chosen == nil {
 		return nil, nil
@@ -223,24 +223,15 @@ func withinRTT(a iog.Location, set []iog.Location, bound time.Duration) bool {
 	return true
 }
 
-// takeGreedy takes candidates in order until need GPUs are covered,
-// skipping those ok rejects; nil if they do not suffice.
-func takeGreedy(cands []gangCandidate, need int, ok func(gangCandidate) bool) []gangCandidate {
-	var out []gangCandidate
-	for _, c := range cands {
-		if need <= 0 {
-			break
+// takeGreedy takes candidates in order until need GPUs are covered; nil
+// if they do not suffice.
+func takeGreedy(cands []gangCandidate, need int) []gangCandidate {
+	for i, c := range cands {
+		if need -= c.usable; need <= 0 {
+			return cands[:i+1]
 		}
-		if ok != nil && !ok(c) {
-			continue
-		}
-		out = append(out, c)
-		need -= c.usable
 	}
-	if need > 0 {
-		return nil
-	}
-	return out
+	return nil
 }
 
 // regionKey names a node's region for spreading.

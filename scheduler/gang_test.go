@@ -97,14 +97,22 @@ func TestGangLatencyBound(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFramework(t, scheduler.Profile{}, nodes...)
-			g := gpuJob("g", tc.gpus, 0)
-			g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, tc.rtt, tc.place
-			require.NoError(t, f.Submit(g))
-			schedule(t, f)
-			requirePlacedOn(t, f, "g", tc.places)
+			requireGangOn(t, nodes, tc.gpus, tc.rtt, tc.place, tc.places)
 		})
 	}
+}
+
+// requireGangOn places a gang of gpus GPUs with the given bound and
+// placement on a pool of nodes and checks that it lands on want (nowhere
+// when want is nil).
+func requireGangOn(t *testing.T, nodes []scheduler.Node, gpus int, rtt time.Duration, place iog.Placement, want []iog.DeviceID) {
+	t.Helper()
+	f := newFramework(t, scheduler.Profile{}, nodes...)
+	g := gpuJob("g", gpus, 0)
+	g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, rtt, place
+	require.NoError(t, f.Submit(g))
+	schedule(t, f)
+	requirePlacedOn(t, f, "g", want)
 }
 
 func TestGangMemberReplacedOnFailure(t *testing.T) {
@@ -369,12 +377,7 @@ func TestGangLatencyBoundFewestNodes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFramework(t, scheduler.Profile{}, tc.nodes...)
-			g := gpuJob("g", tc.gpus, 0)
-			g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, tc.rtt, iog.CoLocated
-			require.NoError(t, f.Submit(g))
-			schedule(t, f)
-			requirePlacedOn(t, f, "g", tc.want)
+			requireGangOn(t, tc.nodes, tc.gpus, tc.rtt, iog.CoLocated, tc.want)
 		})
 	}
 }

@@ -158,8 +158,7 @@ func (f *Framework) AddNode(spec Node) error {
 		f.regions[rk] = &regionLoad{}
 	}
 	n.region = f.regions[rk]
-	n.region.gpuCap += uint64(spec.GPUs) * uint64(iog.FullGPU)
-	n.region.cpuCap += spec.CPUMilli
+	n.region.serve(n, +1)
 	f.nodes = append(f.nodes, n)
 	f.byID[spec.ID] = n
 	f.idx.insert(n)
@@ -187,10 +186,12 @@ func (f *Framework) SetNodeUp(ctx context.Context, id iog.DeviceID, up bool) ([]
 	n.rel.setUp(now, up)
 	n.up = up
 	if up {
+		n.region.serve(n, +1)
 		f.idx.insert(n)
 		f.freed = true
 		return nil, nil
 	}
+	n.region.serve(n, -1)
 	f.idx.remove(n)
 	var moved []iog.JobID
 	for len(n.jobs) > 0 {

@@ -219,6 +219,35 @@ func TestSpreadAcrossRegions(t *testing.T) {
 	require.Equal(t, 2, count["east2"])
 }
 
+// TestSpreadIgnoresDownCapacity: a region's load is over the devices in
+// service; a big device that is down does not make its region look
+// empty.
+func TestSpreadIgnoresDownCapacity(t *testing.T) {
+	f := newFramework(t, scheduler.ProfileOf(scheduler.Spread{}),
+		at("east1", "US", "NY", 40.7, -74, 8), at("east2", "US", "NY", 40.7, -74, 56), at("west", "US", "CA", 37.7, -122.4, 8))
+	_, err := f.SetNodeUp(context.Background(), "east2", false)
+	require.NoError(t, err)
+	for _, j := range []struct {
+		id     string
+		gpus   int
+		region string
+	}{{"e", 4, "NY"}, {"w", 3, "CA"}} {
+		job := gpuJob(j.id, j.gpus, 0)
+		job.Requirements.Locations = []iog.Location{{Country: "US", Region: j.region}}
+		require.NoError(t, f.Submit(job))
+	}
+	schedule(t, f)
+	require.NoError(t, f.Submit(gpuJob("next", 1, 0)))
+	schedule(t, f)
+	requirePlacedOn(t, f, "next", []iog.DeviceID{"west"}) // NY is half used, CA three eighths
+
+	_, err = f.SetNodeUp(context.Background(), "east2", true)
+	require.NoError(t, err)
+	require.NoError(t, f.Submit(gpuJob("after", 1, 0)))
+	schedule(t, f)
+	requirePlacedOn(t, f, "after", []iog.DeviceID{"east2"})
+}
+
 // TestBudgetIsHard: with a price function configured, a job's budget per
 // hour binds whatever the score policy (here first-fit and the default),
 // for single-node jobs, gangs and a gang member's re-placement.

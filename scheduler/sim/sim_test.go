@@ -115,6 +115,18 @@ func TestReadFormatErrors(t *testing.T) {
 	}
 }
 
+// TestReadJSONOneDocument: a workload file holds one JSON object and
+// nothing after it but space.
+func TestReadJSONOneDocument(t *testing.T) {
+	w := `{"nodes":[{"id":"n","gpus":1,"gpu_model":"T4"}]}`
+	_, err := sim.ReadJSON(strings.NewReader(w + "\n\t "))
+	require.NoError(t, err)
+	for _, tail := range []string{` {"nodes":[]}`, "]", "x"} {
+		_, err := sim.ReadJSON(strings.NewReader(w + tail))
+		require.ErrorIs(t, err, iog.ErrInvalid, "%q after the workload", tail)
+	}
+}
+
 func TestInflate(t *testing.T) {
 	w := openb(t)
 	a, err := sim.Inflate(w.Tasks, w.GPUMilli(), 1.3, 7)

@@ -612,13 +612,15 @@ func (f *Framework) requeue(e *jobEntry) {
 }
 
 // starved reports whether e, which just failed to fit, has waited past
-// the starvation limit and would fit on the up nodes were they empty.
+// the starvation limit and would fit on the up nodes were they empty (a
+// gang within its latency bound, if it has one).
 func (f *Framework) starved(e *jobEntry) bool {
 	limit := f.cfg.StarvationLimit
 	if limit <= 0 || f.clock.Now().Sub(e.job.Submitted) < limit {
 		return false
 	}
 	r := &e.job.Requirements
+	var cands []gangCandidate // for a gang, every node's GPUs were it empty
 	whole := 0
 	for _, g := range f.idx.groups {
 		if !g.matchesGPU(r) {
@@ -629,24 +631,29 @@ func (f *Framework) starved(e *jobEntry) bool {
 				if !n.fitsStatic(r) || !f.withinBudget(&e.job, n) {
 					continue
 				}
-				fits := n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free)
-				switch {
-				case !e.job.Gang && fits:
-					return true
-				case e.job.Gang:
-					u := len(n.free)
-					if r.CPUMilli > 0 {
-						u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
-					}
-					if r.MemoryBytes > 0 {
-						u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
-					}
-					if whole += u; whole >= r.GPUCount {
+				if !e.job.Gang {
+					if n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free) {
 						return true
 					}
+					continue
+				}
+				u := len(n.free)
+				if r.CPUMilli > 0 {
+					u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
+				}
+				if r.MemoryBytes > 0 {
+					u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
+				}
+				if u > 0 {
+					cands = append(cands, gangCandidate{node: n, usable: u})
+					whole += u
 				}
 			}
 		}
 	}
-	return false
+	if !e.job.Gang || whole < r.GPUCount {
+		return false
+	}
+	bound := f.latencyBound(r)
+	return bound <= 0 || f.planLatencyBound(cands, nil, r.GPUCount, bound) != nil
 }

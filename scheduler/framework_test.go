@@ -270,3 +270,23 @@ func requirePlacedOn(t *testing.T, f *scheduler.Framework, id iog.JobID, want []
 	}
 	require.ElementsMatch(t, want, got)
 }
+
+// TestStarvationLimitNeedsAPlaceThatFits: a job that could not be placed
+// even on an empty pool does not hold the queue: here a co-located gang
+// on devices of unknown place, no two of which are within 10 ms.
+func TestStarvationLimitNeedsAPlaceThatFits(t *testing.T) {
+	clock := iog.NewManualClock(t0)
+	f := scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: time.Hour})
+	require.NoError(t, f.AddNode(gpuNode("a", "T4", 8)))
+	require.NoError(t, f.AddNode(gpuNode("b", "T4", 8)))
+	g := gpuJob("gang", 16, 0)
+	g.Gang, g.Requirements.Placement, g.Requirements.Priority = true, iog.CoLocated, 9
+	require.NoError(t, f.Submit(g))
+	schedule(t, f)
+	clock.Advance(2 * time.Hour)
+	require.NoError(t, f.AddNode(gpuNode("c", "T4", 8))) // the gang tries again
+	require.NoError(t, f.Submit(gpuJob("other", 1, 0)))
+	schedule(t, f)
+	_, ok := f.Placement("other")
+	require.True(t, ok, "the gang could never be placed, so it holds nothing back")
+}

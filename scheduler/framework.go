@@ -31,7 +31,8 @@ type Config struct {
 	// StarvationLimit protects old jobs from being starved by smaller ones
 	// that keep filling the space they need (backfilling): once a job has
 	// waited this long, fails to fit, and would fit on the pool were it
-	// empty, the cycle stops there and places nothing after it, so that
+	// empty (on nodes its budget and the Filter plugins accept), the
+	// cycle stops there and places nothing after it, so that
 	// capacity accumulates for it as work finishes. Zero never holds.
 	StarvationLimit time.Duration
 	// Price prices a node for a job; with it, a job's
@@ -613,7 +614,9 @@ func (f *Framework) requeue(e *jobEntry) {
 
 // starved reports whether e, which just failed to fit, has waited past
 // the starvation limit and would fit on the up nodes were they empty (a
-// gang within its latency bound, if it has one).
+// gang within its latency bound, if it has one), counting only nodes its
+// budget and the Filter plugins accept as they are now: a job no node
+// could ever take must not hold the queue.
 func (f *Framework) starved(e *jobEntry) bool {
 	limit := f.cfg.StarvationLimit
 	if limit <= 0 || f.clock.Now().Sub(e.job.Submitted) < limit {
@@ -628,7 +631,7 @@ func (f *Framework) starved(e *jobEntry) bool {
 		}
 		for b := range g.buckets {
 			for _, n := range g.buckets[b] {
-				if !n.fitsStatic(r) || !f.withinBudget(&e.job, n) {
+				if !n.fitsStatic(r) || !f.filtered(&e.job, n) {
 					continue
 				}
 				if !e.job.Gang {

@@ -340,4 +340,18 @@ func TestUnaffordableJobDoesNotHoldTheQueue(t *testing.T) {
 	rep := schedule(t, f)
 	require.Len(t, rep.Placed, 1)
 	require.Equal(t, iog.JobID("other"), rep.Placed[0].Job)
+
+	// The same through the cost-aware policy's filter, without
+	// Config.Price: a node a Filter plugin refuses cannot take the job
+	// even empty.
+	clock = iog.NewManualClock(t0)
+	f = scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(&scheduler.CostAware{Price: price}), StarvationLimit: time.Hour})
+	require.NoError(t, f.AddNode(gpuNode("a", "T4", 2)))
+	require.NoError(t, f.Submit(poor))
+	schedule(t, f)
+	clock.Advance(2 * time.Hour)
+	require.NoError(t, f.AddNode(gpuNode("b", "T4", 2)))
+	require.NoError(t, f.Submit(gpuJob("other", 1, 0)))
+	rep = schedule(t, f)
+	require.Len(t, rep.Placed, 1)
 }

@@ -68,6 +68,8 @@ type Framework struct {
 	opts   []Option
 	scores []float64
 	total  []float64
+	// gangCands and gangOrder are scratch space for gang planning.
+	gangCands, gangOrder []gangCandidate
 	// running counts placed jobs by priority, so that preemption is
 	// only tried when lower-priority work runs.
 	running map[int32]int

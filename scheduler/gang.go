@@ -17,13 +17,16 @@ type gangCandidate struct {
 }
 
 // byUsableThenReliable orders gang candidates by usable GPUs, most first,
-// then by reliability, most reliable first; a stable sort keeps the
-// index's order among equals.
+// then by reliability, most reliable first, then by the order nodes were
+// added: a total order, so an unstable sort is deterministic.
 func byUsableThenReliable(a, b gangCandidate) int {
 	if c := cmp.Compare(b.usable, a.usable); c != 0 {
 		return c
 	}
-	return cmp.Compare(b.rel, a.rel)
+	if c := cmp.Compare(b.rel, a.rel); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.node.idx, b.node.idx)
 }
 
 // maxGangSpare bounds the candidates scanned beyond those that cover a
@@ -69,10 +72,10 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 	case bound > 0:
 		chosen = f.planLatencyBound(cands, fixedLocs, need, bound)
 	case r.Placement == iog.GeoDistributed:
-		slices.SortStableFunc(cands, byUsableThenReliable)
+		slices.SortFunc(cands, byUsableThenReliable)
 		chosen = takeGreedy(interleaveRegions(cands), need)
 	default:
-		slices.SortStableFunc(cands, byUsableThenReliable)
+		slices.SortFunc(cands, byUsableThenReliable)
 		chosen = takeGreedy(cands, need)
 	}
 	if chosen == nil {
@@ -101,7 +104,7 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 
 // maxGangExtra bounds the candidates a latency-bound gang scans, after
 // one place can cover it, in search of a plan with fewer nodes.
-const maxGangExtra = 1024
+const maxGangExtra = 512
 
 // gangCandidates lists the nodes that can take GPUs of the gang, most
 // wholly free GPUs first (the index's order). Once need is covered (under
@@ -114,7 +117,8 @@ const maxGangExtra = 1024
 // cover.
 func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixed []iog.Location, avoid []*NodeInfo) ([]gangCandidate, int) {
 	r := &job.Requirements
-	var cands []gangCandidate
+	cands := f.gangCands[:0]
+	defer func() { f.gangCands = cands[:0] }() // reused by the next gang
 	total := 0
 	var groups []*modelGroup
 	for _, g := range f.idx.groups {
@@ -137,9 +141,18 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 	}
 	coveredAt, extra := -1, 0 // total at the cover, candidates since
 	improvable := false       // under a bound, fewer nodes may yet do
+	best, planned := 0, 0     // nodes of the best plan, of the first planned candidates
+	var sums []int            // largestSums of the planned candidates
+	replan := func() {
+		best, planned = len(f.planLatencyBound(cands, fixed, need, bound)), len(cands)
+		sums = largestSums(cands, best)
+	}
 	for w := maxWholeBucket; w >= 1; w-- {
-		if coveredAt >= 0 && bound > 0 {
-			improvable = mayImprove(cands, len(f.planLatencyBound(cands, fixed, need, bound)), need, w)
+		if coveredAt >= 0 && bound > 0 && improvable {
+			if len(cands) > planned {
+				replan()
+			}
+			improvable = mayImprove(sums, best, need, w)
 			if !improvable && (total-coveredAt >= need || extra >= maxGangSpare) {
 				return cands, total
 			}
@@ -175,7 +188,8 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 					}
 					coveredAt = total
 					if bound > 0 {
-						improvable = mayImprove(cands, len(f.planLatencyBound(cands, fixed, need, bound)), need, w)
+						replan()
+						improvable = mayImprove(sums, best, need, w)
 					}
 				}
 			}
@@ -185,32 +199,39 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 }
 
 // mayImprove reports whether fewer than k nodes could cover need, taking
-// the largest of the candidates seen and, beside them, unseen nodes of at
-// most w usable GPUs each (any number when w is the top bucket, which
-// holds every node with at least that many free).
-func mayImprove(cands []gangCandidate, k, need, w int) bool {
+// the largest of the candidates seen (sums[i] is the total of the i
+// largest, see largestSums) and, beside them, unseen nodes of at most w
+// usable GPUs each (any number when w is the top bucket, which holds
+// every node with at least that many free).
+func mayImprove(sums []int, k, need, w int) bool {
 	if k <= 1 {
 		return false
 	}
 	if w >= maxWholeBucket {
 		return true
 	}
+	for m := 0; m <= k-1; m++ { // m unseen nodes beside k-1-m seen ones
+		if sums[min(len(sums)-1, k-1-m)]+m*w >= need {
+			return true
+		}
+	}
+	return false
+}
+
+// largestSums returns the totals of the i largest usable GPU counts of
+// cands, for i from 0 to k.
+func largestSums(cands []gangCandidate, k int) []int {
 	us := make([]int, len(cands))
 	for i, c := range cands {
 		us[i] = c.usable
 	}
 	slices.Sort(us)
 	slices.Reverse(us)
-	for m := 0; m <= k-1; m++ { // m unseen nodes beside k-1-m seen ones
-		sum := m * w
-		for _, u := range us[:min(len(us), k-1-m)] {
-			sum += u
-		}
-		if sum >= need {
-			return true
-		}
+	sums := make([]int, 1, min(k, len(us))+1)
+	for _, u := range us[:min(k, len(us))] {
+		sums = append(sums, sums[len(sums)-1]+u)
 	}
-	return false
+	return sums
 }
 
 // withinRTT reports whether a is within bound of every place in set.
@@ -268,8 +289,9 @@ func interleaveRegions(cands []gangCandidate) []gangCandidate {
 // Of these plans it keeps the one with the fewest nodes, then the lowest
 // round trip between any two of its places.
 func (f *Framework) planLatencyBound(cands []gangCandidate, fixed []iog.Location, need int, bound time.Duration) []gangCandidate {
-	order := slices.Clone(cands)
-	slices.SortStableFunc(order, byUsableThenReliable)
+	order := append(f.gangOrder[:0], cands...)
+	defer func() { f.gangOrder = order[:0] }()
+	slices.SortFunc(order, byUsableThenReliable)
 	supply := map[int32]int{}
 	var locs []int32
 	for _, c := range cands {
@@ -336,7 +358,12 @@ func takeLargestNearest(order []gangCandidate, need int, admitted []bool, rtt []
 			continue
 		}
 		tail := out[run:]
-		slices.SortStableFunc(tail, func(a, b gangCandidate) int { return cmp.Compare(rtt[a.node.loc], rtt[b.node.loc]) })
+		slices.SortFunc(tail, func(a, b gangCandidate) int {
+			if c := cmp.Compare(rtt[a.node.loc], rtt[b.node.loc]); c != 0 {
+				return c
+			}
+			return byUsableThenReliable(a, b)
+		})
 		k := (need + order[i].usable - 1) / order[i].usable
 		return out[:run+k]
 	}

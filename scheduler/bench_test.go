@@ -141,11 +141,11 @@ func BenchmarkMemoryPerDevice(b *testing.B) {
 // place to cover one does so with many small members (16-GPU devices with
 // CPU for one GPU each) and 10,000 7-GPU devices lie below them in the
 // index: the planner goes on scanning for a plan with fewer nodes. With
-// 400 small devices it reaches the 7-GPU ones and takes 10 nodes; with
+// 200 small devices it reaches the 7-GPU ones and takes 10 nodes; with
 // 1,000 it gives up at its bound (maxGangExtra candidates past the cover)
 // and takes 64: the cost of the bound itself.
 func BenchmarkGang64Worst(b *testing.B) {
-	for _, tc := range []struct{ thin, nodes int }{{400, 10}, {1000, 64}} {
+	for _, tc := range []struct{ thin, nodes int }{{200, 10}, {1000, 64}} {
 		b.Run(fmt.Sprint("small=", tc.thin), func(b *testing.B) { benchGangWorst(b, tc.thin, tc.nodes) })
 	}
 }

@@ -104,7 +104,7 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 
 // maxGangExtra bounds the candidates a latency-bound gang scans, after
 // one place can cover it, in search of a plan with fewer nodes.
-const maxGangExtra = 512
+const maxGangExtra = 256
 
 // gangCandidates lists the nodes that can take GPUs of the gang, most
 // wholly free GPUs first (the index's order). Once need is covered (under

@@ -108,11 +108,10 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 		if err := f.Submit(t.Job); err != nil {
 			return points, fmt.Errorf("experiment: %w", err)
 		}
-		rep, err := f.Schedule(ctx)
-		if err != nil {
+		if _, err := f.Schedule(ctx); err != nil {
 			return points, err
 		}
-		if len(rep.Placed) == 0 {
+		if _, placed := f.Placement(t.Job.ID); !placed {
 			if err := f.Cancel(t.Job.ID); err != nil {
 				return points, err
 			}
@@ -126,7 +125,7 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 }
 
 // newPolicyFramework builds a Framework scoring with the named policy (or
-// plugin) alone, with the nodes added.
+// plugin) alone, without preemption, with the nodes added.
 func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64, dist *scheduler.TaskDistribution, price scheduler.PriceFunc, nodes []scheduler.Node) (*scheduler.Framework, error) {
 	if price == nil {
 		price = FlatPrice
@@ -138,7 +137,9 @@ func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64
 			return nil, err
 		}
 	}
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: scheduler.ProfileOf(plugin)})
+	prof := scheduler.ProfileOf(plugin)
+	prof.PostFilter = nil // no departures: a task that does not fit is dropped, it evicts nothing
+	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: prof})
 	for _, n := range nodes {
 		if err := f.AddNode(n); err != nil {
 			return nil, err

@@ -244,3 +244,24 @@ func TestReplayCostAtPrice(t *testing.T) {
 	require.Equal(t, 1, m.Completed)
 	require.Equal(t, iog.MustParseAmount("9 USD"), m.Cost, "2 GPUs × 1.5 h × 3 USD")
 }
+
+// TestExperimentHasNoDepartures: the fragmentation experiment places
+// tasks in arrival order and nothing leaves, whatever the tasks'
+// priorities: a later, higher-priority task is dropped rather than
+// evicting an earlier one, so allocation never falls.
+func TestExperimentHasNoDepartures(t *testing.T) {
+	job := func(id string, share iog.GPUShare, prio int32) sim.Task {
+		return sim.Task{Job: scheduler.Job{ID: iog.JobID(id), Requirements: iog.Requirements{GPUCount: 1, GPUShare: share, CPUMilli: 1000, Priority: prio}}}
+	}
+	w := sim.Workload{
+		Nodes: []scheduler.Node{{ID: "n", GPUModel: "T4", GPUs: 1, CPUMilli: 8000, MemoryBytes: 32 << 30}},
+		Tasks: []sim.Task{job("low", 0, 0), job("high", 500, 5)},
+	}
+	for seed := range uint64(20) {
+		points, err := sim.Experiment{Workload: w, Policy: "best-fit", Seed: seed, Inflate: 2}.Run(context.Background())
+		require.NoError(t, err)
+		for i := 1; i < len(points); i++ {
+			require.GreaterOrEqual(t, points[i].AllocPct, points[i-1].AllocPct, "seed %d: allocation fell at %d%% arrived", seed, points[i].ArrivedPct)
+		}
+	}
+}

@@ -331,14 +331,16 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 			failed = append(failed, e)
 			continue
 		}
-		if f.scheduleOne(ctx, e) {
+		out := f.scheduleOne(ctx, e)
+		if out == placedNow {
 			rep.Placed = append(rep.Placed, clonePlacement(e.placement))
 			continue
 		}
-		if victims := f.preempt(e); len(victims) > 0 {
+		if out == noFit {
+			victims := f.preempt(e)
 			rep.Preempted = append(rep.Preempted, victims...)
 			rep.Placed = slices.DeleteFunc(rep.Placed, func(p Placement) bool { return slices.Contains(victims, p.Job) })
-			if f.scheduleOne(ctx, e) {
+			if len(victims) > 0 && f.scheduleOne(ctx, e) == placedNow {
 				rep.Placed = append(rep.Placed, clonePlacement(e.placement))
 				continue
 			}
@@ -354,25 +356,45 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
+// outcome is how an attempt to place a job ended.
+type outcome uint8
+
+const (
+	placedNow outcome = iota
+	noFit             // no node (or set of nodes) fits: preemption may help
+	refused           // a PreFilter, Reserve, Permit or Bind plugin said no
+)
+
 // scheduleOne tries to place e now.
-func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) bool {
+func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) outcome {
 	f.st.reset(f.clock.Now())
-	for _, p := range f.cfg.Profile.PreFilter {
-		if err := p.PreFilter(&f.st, &e.job); err != nil {
-			return false
-		}
-	}
 	if e.job.Gang {
 		f.st.GangRTT = f.latencyBound(&e.job.Requirements)
-		nodes, as := f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
-		return nodes != nil && f.planWithinBudget(&e.job, nodes, as) && f.commit(ctx, e, nodes, as)
 	}
-	opts := f.options(&e.job)
-	if len(opts) == 0 {
-		return false
+	for _, p := range f.cfg.Profile.PreFilter {
+		if err := p.PreFilter(&f.st, &e.job); err != nil {
+			return refused
+		}
 	}
-	best := f.pick(&e.job, opts)
-	return f.commit(ctx, e, []*NodeInfo{best.Node}, []Assignment{assignOn(&e.job.Requirements, best)})
+	var nodes []*NodeInfo
+	var as []Assignment
+	if e.job.Gang {
+		nodes, as = f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
+		if nodes == nil || !f.planWithinBudget(&e.job, nodes, as) {
+			return noFit
+		}
+	} else {
+		opts := f.options(&e.job)
+		if len(opts) == 0 {
+			return noFit
+		}
+		best := f.pick(&e.job, opts)
+		nodes, as = []*NodeInfo{best.Node}, []Assignment{assignOn(&e.job.Requirements, best)}
+	}
+	if !f.commit(ctx, e, nodes, as) {
+		return refused
+	}
+	return placedNow
 }
 
 // options collects the feasible options of a single-node job.

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -289,4 +290,39 @@ func TestStarvationLimitNeedsAPlaceThatFits(t *testing.T) {
 	schedule(t, f)
 	_, ok := f.Placement("other")
 	require.True(t, ok, "the gang could never be placed, so it holds nothing back")
+}
+
+// vetoPre refuses the job named "refused" before any node is looked at.
+type vetoPre struct{}
+
+func (vetoPre) Name() string { return "veto" }
+func (vetoPre) PreFilter(_ *scheduler.CycleState, job *scheduler.Job) error {
+	if job.ID == "refused" {
+		return errors.New("no")
+	}
+	return nil
+}
+
+// TestNoPreemptionForARefusedJob: preemption is for a job that finds no
+// room; a job a PreFilter plugin refuses, or a Permit plugin refuses on
+// the room it found, evicts nothing.
+func TestNoPreemptionForARefusedJob(t *testing.T) {
+	for _, prof := range []scheduler.Profile{
+		{PostFilter: scheduler.Preemption{}, PreFilter: []scheduler.PreFilterPlugin{vetoPre{}}},
+		{PostFilter: scheduler.Preemption{}, Permit: []scheduler.PermitPlugin{refuse{"refuse"}}},
+	} {
+		f := newFramework(t, prof, gpuNode("a", "T4", 1), gpuNode("b", "T4", 1)) // room for one more
+		require.NoError(t, f.Submit(gpuJob("low", 1, 0)))
+		schedule(t, f)
+		for _, gang := range []bool{false, true} {
+			j := gpuJob("refused", 1, 0)
+			j.Gang, j.Requirements.Priority = gang, 5
+			require.NoError(t, f.Submit(j))
+			rep := schedule(t, f)
+			require.Empty(t, rep.Preempted)
+			_, ok := f.Placement("low")
+			require.True(t, ok)
+			require.NoError(t, f.Cancel("refused"))
+		}
+	}
 }

@@ -114,27 +114,7 @@ func BenchmarkGang64(b *testing.B) {
 			if _, err := f.Schedule(ctx); err != nil {
 				b.Fatal(err)
 			}
-			lat := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := range b.N {
-				g := gpuJob(fmt.Sprint("g", i), 64, 0)
-				g.Gang, g.Requirements.Placement = true, place
-				start := time.Now()
-				if err := f.Submit(g); err != nil {
-					b.Fatal(err)
-				}
-				rep, err := f.Schedule(ctx)
-				lat = append(lat, time.Since(start))
-				if err != nil || len(rep.Placed) != 1 {
-					b.Fatal("gang not placed", err)
-				}
-				if err := f.Cancel(g.ID); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[(len(lat)*99+99)/100-1].Microseconds()), "p99-µs")
+			placeGangs(b, f, place, 0)
 		})
 	}
 }
@@ -155,4 +135,67 @@ func BenchmarkMemoryPerDevice(b *testing.B) {
 		runtime.KeepAlive(f)
 	}
 	b.ReportMetric(perDevice, "B/device")
+}
+
+// BenchmarkGang64Worst measures co-located 64-GPU gangs where the first
+// place to cover one does so with many small members (16-GPU devices with
+// CPU for one GPU each) and 10,000 7-GPU devices lie below them in the
+// index: the planner goes on scanning for a plan with fewer nodes. With
+// 200 small devices it reaches the 7-GPU ones and takes 10 nodes; with
+// 1,000 it gives up at its bound (maxGangExtra candidates past the cover)
+// and takes 64: the cost of the bound itself.
+func BenchmarkGang64Worst(b *testing.B) {
+	for _, tc := range []struct{ thin, nodes int }{{200, 10}, {1000, 64}} {
+		b.Run(fmt.Sprint("small=", tc.thin), func(b *testing.B) { benchGangWorst(b, tc.thin, tc.nodes) })
+	}
+}
+
+func benchGangWorst(b *testing.B, thin, want int) {
+	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: scheduler.ProfileOf(scheduler.BestFit{})})
+	add := func(id string, gpus int, cpu uint64) {
+		err := f.AddNode(scheduler.Node{ID: iog.DeviceID(id), GPUModel: "A100-80GB", GPUs: gpus,
+			CPUMilli: cpu, MemoryBytes: 1 << 40, Location: benchRegions[0]})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range thin {
+		add(fmt.Sprintf("thin-%04d", i), 16, 1000)
+	}
+	for i := range 10_000 {
+		add(fmt.Sprintf("dev-%05d", i), 7, 128000)
+	}
+	placeGangs(b, f, iog.CoLocated, want)
+}
+
+// placeGangs places b.N 64-GPU gangs one at a time, each in a cycle of its
+// own and cancelled after, and reports the p99 latency. want, when not
+// zero, is the number of nodes each must take.
+func placeGangs(b *testing.B, f *scheduler.Framework, place iog.Placement, want int) {
+	b.Helper()
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		g := gpuJob(fmt.Sprint("g", i), 64, 0)
+		g.Gang, g.Requirements.Placement = true, place
+		start := time.Now()
+		if err := f.Submit(g); err != nil {
+			b.Fatal(err)
+		}
+		rep, err := f.Schedule(ctx)
+		lat = append(lat, time.Since(start))
+		if err != nil || len(rep.Placed) != 1 {
+			b.Fatal("gang not placed", err)
+		}
+		if want > 0 && len(rep.Placed[0].Assignments) != want {
+			b.Fatalf("gang on %d nodes; want %d", len(rep.Placed[0].Assignments), want)
+		}
+		if err := f.Cancel(g.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[(len(lat)*99+99)/100-1].Microseconds()), "p99-µs")
 }

@@ -8,11 +8,65 @@ import "github.com/internetofgpus/iog"
 // unusable for the job.
 type PriceFunc func(n *NodeInfo, gpuMilli uint64) (iog.Amount, error)
 
+// budgeted reports whether the framework must check job's budget.
+func (f *Framework) budgeted(job *Job) bool {
+	return f.cfg.Price != nil && job.Requirements.BudgetPerHour != (iog.Amount{})
+}
+
+// withinBudget reports whether n may take job under its budget (see
+// Config.Price): for a single-node job, the price of the whole request on
+// n; for a gang, n's price of one GPU times the gang's GPUs, so that any
+// mix of such nodes keeps within budget when prices are linear (the
+// plan's exact total is checked by planWithinBudget).
+func (f *Framework) withinBudget(job *Job, n *NodeInfo) bool {
+	if !f.budgeted(job) {
+		return true
+	}
+	r := &job.Requirements
+	if !job.Gang {
+		p, err := f.cfg.Price(n, r.GPUMilli())
+		return err == nil && notAbove(p, r.BudgetPerHour)
+	}
+	p, err := f.cfg.Price(n, uint64(iog.FullGPU))
+	if err != nil {
+		return false
+	}
+	p, err = p.Mul(int64(r.GPUCount))
+	return err == nil && notAbove(p, r.BudgetPerHour)
+}
+
+// planWithinBudget reports whether the assignments of a plan for job,
+// together with those it already holds on kept (a gang member's
+// re-placement), cost no more than the job's budget.
+func (f *Framework) planWithinBudget(job *Job, nodes []*NodeInfo, as []Assignment) bool {
+	if !f.budgeted(job) {
+		return true
+	}
+	total := iog.Zero(job.Requirements.BudgetPerHour.Currency())
+	for i, n := range nodes {
+		p, err := f.cfg.Price(n, uint64(len(as[i].GPUs))*uint64(as[i].Share))
+		if err != nil {
+			return false
+		}
+		if total, err = total.Add(p); err != nil {
+			return false
+		}
+	}
+	return notAbove(total, job.Requirements.BudgetPerHour)
+}
+
+// notAbove reports whether a is at most b, in the same currency.
+func notAbove(a, b iog.Amount) bool {
+	c, err := a.Cmp(b)
+	return err == nil && c <= 0
+}
+
 // CostAware places work on the cheapest node within the job's budget per
 // hour. As a filter it rejects nodes whose price for the whole request is
 // over budget (or in another currency); as a score it prefers the lowest
 // price.
 type CostAware struct {
+	// Price prices a node for a job; required.
 	Price PriceFunc
 }
 
@@ -33,11 +87,7 @@ func (c *CostAware) Filter(_ *CycleState, job *Job, n *NodeInfo) bool {
 		return false
 	}
 	budget := job.Requirements.BudgetPerHour
-	if budget == (iog.Amount{}) {
-		return true
-	}
-	cmp, err := a.Cmp(budget)
-	return err == nil && cmp <= 0
+	return budget == (iog.Amount{}) || notAbove(a, budget)
 }
 
 // Score is minus the price in base units (the currency's smallest unit):

@@ -18,13 +18,15 @@
 // and aliases, or a trace's own model codes matched exactly, with '|'
 // between alternatives), class, count and memory, fractional GPU shares in
 // thousandths, CPU, memory, bandwidth tier, allowed locations, priority
-// and budget. A gang (Job.Gang) asks for many whole GPUs across devices,
+// and budget (a hard limit when Config.Price prices nodes; without a price
+// function budgets cannot be checked). A gang (Job.Gang) asks for many whole GPUs across devices,
 // placed whole or not at all on as few devices as possible, with every
 // pair within a latency bound when it is co-located or gives a MaxRTT.
 // When a device goes down, the work on it is re-placed (a gang keeps its
 // other members) or re-queued; never lost, never double-booked
 // (CheckInvariants verifies it). Reliability, from uptime, failed checks
-// and user ratings, lowers a device's Reliable score.
+// and user ratings, lowers a device's Reliable score, and among devices
+// offering a gang as many GPUs its members are the most reliable.
 //
 // Nodes are indexed by GPU model and free capacity, so a placement visits
 // only the nodes that can hold it, tightest first; Config.MaxCandidates

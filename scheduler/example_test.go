@@ -47,3 +47,47 @@ func Example() {
 	// inference: small GPUs [0], 0.5 each
 	// training: big GPUs [0 1], 1 each
 }
+
+// A device going down takes its job with it; the job waits in the queue
+// and the next cycle places it on a healthy device.
+func ExampleScheduler() {
+	var s scheduler.Scheduler = scheduler.New(scheduler.Config{
+		Clock: iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+	})
+	for _, id := range []iog.DeviceID{"a", "b"} {
+		if err := s.AddNode(scheduler.Node{ID: id, GPUModel: "RTX 4090", GPUs: 1, CPUMilli: 8000, MemoryBytes: 64 << 30}); err != nil {
+			fmt.Println(err)
+		}
+	}
+	if err := s.Submit(scheduler.Job{ID: "render", Requirements: iog.Requirements{GPUCount: 1}}); err != nil {
+		fmt.Println(err)
+	}
+	where := func() {
+		p, ok := s.Placement("render")
+		if !ok {
+			fmt.Println("render waits")
+			return
+		}
+		fmt.Println("render runs on", p.Assignments[0].Device)
+	}
+	ctx := context.Background()
+	if _, err := s.Schedule(ctx); err != nil {
+		fmt.Println(err)
+	}
+	where()
+	p, _ := s.Placement("render")
+	moved, err := s.SetNodeUp(ctx, p.Assignments[0].Device, false)
+	fmt.Println("moved:", moved, err)
+	where()
+	if _, err := s.Schedule(ctx); err != nil {
+		fmt.Println(err)
+	}
+	where()
+	fmt.Println(s.Cancel("render"), s.Cancel("render") != nil)
+	// Output:
+	// render runs on a
+	// moved: [render] <nil>
+	// render waits
+	// render runs on b
+	// <nil> true
+}

@@ -9,10 +9,15 @@ import (
 
 // TaskShape is a kind of task by what it asks of one node.
 type TaskShape struct {
-	GPUModel    string
-	GPUs        int
-	Share       iog.GPUShare // per GPU; FullGPU for whole GPUs
-	CPUMilli    uint64
+	// GPUModel is the GPU model asked for; "" for any (or no GPU).
+	GPUModel string
+	// GPUs is the number of GPUs.
+	GPUs int
+	// Share is the share of each GPU; FullGPU for whole GPUs.
+	Share iog.GPUShare
+	// CPUMilli is the CPU, in thousandths of a core.
+	CPUMilli uint64
+	// MemoryBytes is the host memory.
 	MemoryBytes uint64
 }
 

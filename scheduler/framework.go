@@ -31,9 +31,19 @@ type Config struct {
 	// StarvationLimit protects old jobs from being starved by smaller ones
 	// that keep filling the space they need (backfilling): once a job has
 	// waited this long, fails to fit, and would fit on the pool were it
-	// empty, the cycle stops there and places nothing after it, so that
+	// empty (on nodes its budget and the Filter plugins accept), the
+	// cycle stops there and places nothing after it, so that
 	// capacity accumulates for it as work finishes. Zero never holds.
 	StarvationLimit time.Duration
+	// Price prices a node for a job; with it, a job's
+	// Requirements.BudgetPerHour is a hard constraint whatever the score
+	// policy: a single-node job is only placed where the whole request is
+	// within budget, and a gang only on nodes whose price per GPU, times
+	// the gang's GPUs, is within budget, and only if its members' prices
+	// add up to no more than the budget. A node that cannot be priced (an
+	// error, another currency) takes no budgeted job. Nil checks no
+	// budget: without prices, budgets cannot be checked.
+	Price PriceFunc
 	// Logger receives evictions and re-placements; nil discards them.
 	Logger *slog.Logger
 }
@@ -58,6 +68,8 @@ type Framework struct {
 	opts   []Option
 	scores []float64
 	total  []float64
+	// gangCands and gangOrder are scratch space for gang planning.
+	gangCands, gangOrder []gangCandidate
 	// running counts placed jobs by priority, so that preemption is
 	// only tried when lower-priority work runs.
 	running map[int32]int
@@ -149,8 +161,7 @@ func (f *Framework) AddNode(spec Node) error {
 		f.regions[rk] = &regionLoad{}
 	}
 	n.region = f.regions[rk]
-	n.region.gpuCap += uint64(spec.GPUs) * uint64(iog.FullGPU)
-	n.region.cpuCap += spec.CPUMilli
+	n.region.serve(n, +1)
 	f.nodes = append(f.nodes, n)
 	f.byID[spec.ID] = n
 	f.idx.insert(n)
@@ -178,10 +189,12 @@ func (f *Framework) SetNodeUp(ctx context.Context, id iog.DeviceID, up bool) ([]
 	n.rel.setUp(now, up)
 	n.up = up
 	if up {
+		n.region.serve(n, +1)
 		f.idx.insert(n)
 		f.freed = true
 		return nil, nil
 	}
+	n.region.serve(n, -1)
 	f.idx.remove(n)
 	var moved []iog.JobID
 	for len(n.jobs) > 0 {
@@ -275,6 +288,18 @@ func (f *Framework) VisitNodes(fn func(*NodeInfo)) {
 	}
 }
 
+// VisitNode calls fn with the node id, if it is in the pool, and reports
+// whether it is. fn must not keep the NodeInfo nor call the Framework.
+func (f *Framework) VisitNode(id iog.DeviceID, fn func(*NodeInfo)) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.byID[id]
+	if ok {
+		fn(n)
+	}
+	return ok
+}
+
 // Schedule runs one cycle: every waiting job, in queue order, is tried
 // once. Jobs that do not fit wait, without being tried again, until
 // capacity is released (a cancellation, an eviction, a node coming up).
@@ -306,14 +331,16 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 			failed = append(failed, e)
 			continue
 		}
-		if f.scheduleOne(ctx, e) {
+		out := f.scheduleOne(ctx, e)
+		if out == placedNow {
 			rep.Placed = append(rep.Placed, clonePlacement(e.placement))
 			continue
 		}
-		if victims := f.preempt(e); len(victims) > 0 {
+		if out == noFit {
+			victims := f.preempt(e)
 			rep.Preempted = append(rep.Preempted, victims...)
 			rep.Placed = slices.DeleteFunc(rep.Placed, func(p Placement) bool { return slices.Contains(victims, p.Job) })
-			if f.scheduleOne(ctx, e) {
+			if len(victims) > 0 && f.scheduleOne(ctx, e) == placedNow {
 				rep.Placed = append(rep.Placed, clonePlacement(e.placement))
 				continue
 			}
@@ -329,24 +356,45 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 	return rep, nil
 }
 
+// outcome is how an attempt to place a job ended.
+type outcome uint8
+
+const (
+	placedNow outcome = iota
+	noFit             // no node (or set of nodes) fits: preemption may help
+	refused           // a PreFilter, Reserve, Permit or Bind plugin said no
+)
+
 // scheduleOne tries to place e now.
-func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) bool {
+func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) outcome {
 	f.st.reset(f.clock.Now())
+	if e.job.Gang {
+		f.st.GangRTT = f.latencyBound(&e.job.Requirements)
+	}
 	for _, p := range f.cfg.Profile.PreFilter {
 		if err := p.PreFilter(&f.st, &e.job); err != nil {
-			return false
+			return refused
 		}
 	}
+	var nodes []*NodeInfo
+	var as []Assignment
 	if e.job.Gang {
-		nodes, as := f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
-		return nodes != nil && f.commit(ctx, e, nodes, as)
+		nodes, as = f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
+		if nodes == nil || !f.planWithinBudget(&e.job, nodes, as) {
+			return noFit
+		}
+	} else {
+		opts := f.options(&e.job)
+		if len(opts) == 0 {
+			return noFit
+		}
+		best := f.pick(&e.job, opts)
+		nodes, as = []*NodeInfo{best.Node}, []Assignment{assignOn(&e.job.Requirements, best)}
 	}
-	opts := f.options(&e.job)
-	if len(opts) == 0 {
-		return false
+	if !f.commit(ctx, e, nodes, as) {
+		return refused
 	}
-	best := f.pick(&e.job, opts)
-	return f.commit(ctx, e, []*NodeInfo{best.Node}, []Assignment{assignOn(&e.job.Requirements, best)})
+	return placedNow
 }
 
 // options collects the feasible options of a single-node job.
@@ -380,8 +428,11 @@ func (f *Framework) options(job *Job) []Option {
 	return f.opts
 }
 
-// filtered runs the Filter plugins.
+// filtered runs the budget check and the Filter plugins.
 func (f *Framework) filtered(job *Job, n *NodeInfo) bool {
+	if !f.withinBudget(job, n) {
+		return false
+	}
 	for _, p := range f.cfg.Profile.Filter {
 		if !p.Filter(&f.st, job, n) {
 			return false
@@ -586,13 +637,17 @@ func (f *Framework) requeue(e *jobEntry) {
 }
 
 // starved reports whether e, which just failed to fit, has waited past
-// the starvation limit and would fit on the up nodes were they empty.
+// the starvation limit and would fit on the up nodes were they empty (a
+// gang within its latency bound, if it has one), counting only nodes its
+// budget and the Filter plugins accept as they are now: a job no node
+// could ever take must not hold the queue.
 func (f *Framework) starved(e *jobEntry) bool {
 	limit := f.cfg.StarvationLimit
 	if limit <= 0 || f.clock.Now().Sub(e.job.Submitted) < limit {
 		return false
 	}
 	r := &e.job.Requirements
+	var cands []gangCandidate // for a gang, every node's GPUs were it empty
 	whole := 0
 	for _, g := range f.idx.groups {
 		if !g.matchesGPU(r) {
@@ -600,27 +655,32 @@ func (f *Framework) starved(e *jobEntry) bool {
 		}
 		for b := range g.buckets {
 			for _, n := range g.buckets[b] {
-				if !n.fitsStatic(r) {
+				if !n.fitsStatic(r) || !f.filtered(&e.job, n) {
 					continue
 				}
-				fits := n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free)
-				switch {
-				case !e.job.Gang && fits:
-					return true
-				case e.job.Gang:
-					u := len(n.free)
-					if r.CPUMilli > 0 {
-						u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
-					}
-					if r.MemoryBytes > 0 {
-						u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
-					}
-					if whole += u; whole >= r.GPUCount {
+				if !e.job.Gang {
+					if n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free) {
 						return true
 					}
+					continue
+				}
+				u := len(n.free)
+				if r.CPUMilli > 0 {
+					u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
+				}
+				if r.MemoryBytes > 0 {
+					u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
+				}
+				if u > 0 {
+					cands = append(cands, gangCandidate{node: n, usable: u})
+					whole += u
 				}
 			}
 		}
 	}
-	return false
+	if !e.job.Gang || whole < r.GPUCount {
+		return false
+	}
+	bound := f.latencyBound(r)
+	return bound <= 0 || f.planLatencyBound(cands, nil, r.GPUCount, bound) != nil
 }

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -252,4 +253,76 @@ func TestNodeOf(t *testing.T) {
 	unknown := scheduler.NodeOf(iog.Device{ID: "dev-2", GPUs: []iog.GPU{{UUID: "g", Model: "G2"}}})
 	require.Equal(t, "G2", unknown.GPUModel)
 	require.NoError(t, unknown.Validate())
+}
+
+// requirePlacedOn checks that job id is placed on exactly the devices
+// want, in any order, or not placed when want is nil.
+func requirePlacedOn(t *testing.T, f *scheduler.Framework, id iog.JobID, want []iog.DeviceID) {
+	t.Helper()
+	p, ok := f.Placement(id)
+	if want == nil {
+		require.False(t, ok, "%s is placed", id)
+		return
+	}
+	require.True(t, ok, "%s is not placed", id)
+	var got []iog.DeviceID
+	for _, a := range p.Assignments {
+		got = append(got, a.Device)
+	}
+	require.ElementsMatch(t, want, got)
+}
+
+// TestStarvationLimitNeedsAPlaceThatFits: a job that could not be placed
+// even on an empty pool does not hold the queue: here a co-located gang
+// on devices of unknown place, no two of which are within 10 ms.
+func TestStarvationLimitNeedsAPlaceThatFits(t *testing.T) {
+	clock := iog.NewManualClock(t0)
+	f := scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: time.Hour})
+	require.NoError(t, f.AddNode(gpuNode("a", "T4", 8)))
+	require.NoError(t, f.AddNode(gpuNode("b", "T4", 8)))
+	g := gpuJob("gang", 16, 0)
+	g.Gang, g.Requirements.Placement, g.Requirements.Priority = true, iog.CoLocated, 9
+	require.NoError(t, f.Submit(g))
+	schedule(t, f)
+	clock.Advance(2 * time.Hour)
+	require.NoError(t, f.AddNode(gpuNode("c", "T4", 8))) // the gang tries again
+	require.NoError(t, f.Submit(gpuJob("other", 1, 0)))
+	schedule(t, f)
+	_, ok := f.Placement("other")
+	require.True(t, ok, "the gang could never be placed, so it holds nothing back")
+}
+
+// vetoPre refuses the job named "refused" before any node is looked at.
+type vetoPre struct{}
+
+func (vetoPre) Name() string { return "veto" }
+func (vetoPre) PreFilter(_ *scheduler.CycleState, job *scheduler.Job) error {
+	if job.ID == "refused" {
+		return errors.New("no")
+	}
+	return nil
+}
+
+// TestNoPreemptionForARefusedJob: preemption is for a job that finds no
+// room; a job a PreFilter plugin refuses, or a Permit plugin refuses on
+// the room it found, evicts nothing.
+func TestNoPreemptionForARefusedJob(t *testing.T) {
+	for _, prof := range []scheduler.Profile{
+		{PostFilter: scheduler.Preemption{}, PreFilter: []scheduler.PreFilterPlugin{vetoPre{}}},
+		{PostFilter: scheduler.Preemption{}, Permit: []scheduler.PermitPlugin{refuse{"refuse"}}},
+	} {
+		f := newFramework(t, prof, gpuNode("a", "T4", 1), gpuNode("b", "T4", 1)) // room for one more
+		require.NoError(t, f.Submit(gpuJob("low", 1, 0)))
+		schedule(t, f)
+		for _, gang := range []bool{false, true} {
+			j := gpuJob("refused", 1, 0)
+			j.Gang, j.Requirements.Priority = gang, 5
+			require.NoError(t, f.Submit(j))
+			rep := schedule(t, f)
+			require.Empty(t, rep.Preempted)
+			_, ok := f.Placement("low")
+			require.True(t, ok)
+			require.NoError(t, f.Cancel("refused"))
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,24 +97,22 @@ func TestGangLatencyBound(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFramework(t, scheduler.Profile{}, nodes...)
-			g := gpuJob("g", tc.gpus, 0)
-			g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, tc.rtt, tc.place
-			require.NoError(t, f.Submit(g))
-			schedule(t, f)
-			p, ok := f.Placement("g")
-			if tc.places == nil {
-				require.False(t, ok)
-				return
-			}
-			require.True(t, ok)
-			var got []iog.DeviceID
-			for _, a := range p.Assignments {
-				got = append(got, a.Device)
-			}
-			require.ElementsMatch(t, tc.places, got)
+			requireGangOn(t, nodes, tc.gpus, tc.rtt, tc.place, tc.places)
 		})
 	}
+}
+
+// requireGangOn places a gang of gpus GPUs with the given bound and
+// placement on a pool of nodes and checks that it lands on want (nowhere
+// when want is nil).
+func requireGangOn(t *testing.T, nodes []scheduler.Node, gpus int, rtt time.Duration, place iog.Placement, want []iog.DeviceID) {
+	t.Helper()
+	f := newFramework(t, scheduler.Profile{}, nodes...)
+	g := gpuJob("g", gpus, 0)
+	g.Gang, g.Requirements.MaxRTT, g.Requirements.Placement = true, rtt, place
+	require.NoError(t, f.Submit(g))
+	schedule(t, f)
+	requirePlacedOn(t, f, "g", want)
 }
 
 func TestGangMemberReplacedOnFailure(t *testing.T) {
@@ -150,24 +149,29 @@ func TestGangMemberReplacedOnFailure(t *testing.T) {
 }
 
 // TestRandomOperationsKeepInvariants runs seeded random sequences of
-// submissions, cancellations, scheduling cycles, node failures and
-// recoveries, checking every invariant after each step and that no job is
-// ever lost: each is placed or waiting until cancelled.
+// submissions (fractional, single-node and gang jobs, some co-located or
+// latency-bound, some with a budget), cancellations, scheduling cycles,
+// failed checks, node failures and recoveries, checking every invariant
+// after each step, that no job is ever lost (each is placed or waiting
+// until cancelled, and a preempted job is not placed unless the cycle
+// placed it again), and that no placement costs more than its budget.
+// A sequence depends on its seed alone.
 func TestRandomOperationsKeepInvariants(t *testing.T) {
 	policies := scheduler.PolicyNames()
-	var preempted, displaced int
+	var preempted, displaced, boundGangs int
 	defer func() {
 		require.Positive(t, preempted, "the sequences exercise preemption")
 		require.Positive(t, displaced, "and failures")
+		require.Positive(t, boundGangs, "and latency-bound gangs over several nodes")
 	}()
-	for seed := range uint64(12) {
+	for seed := range uint64(24) {
 		name := policies[seed%uint64(len(policies))]
 		t.Run(fmt.Sprint(name, "/", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			pol, err := scheduler.NewPolicy(name, scheduler.PolicyOptions{Seed: seed, Price: flatPrice})
 			require.NoError(t, err)
 			clock := iog.NewManualClock(t0)
-			f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol),
+			f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol), Price: flatPrice,
 				StarvationLimit: time.Duration(seed%2) * 10 * time.Minute}) // odd seeds hold for starved jobs
 			var nodes []iog.DeviceID
 			for i := range 12 {
@@ -176,10 +180,12 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 				require.NoError(t, f.AddNode(n))
 				nodes = append(nodes, n.ID)
 			}
-			live := map[iog.JobID]bool{}
-			for step := range 300 {
+			var live []iog.JobID
+			budgets := map[iog.JobID]iog.Amount{}
+			bound := map[iog.JobID]bool{}
+			for step := range 400 {
 				clock.Advance(time.Minute)
-				switch op := rng.IntN(10); {
+				switch op := rng.IntN(11); {
 				case op < 5:
 					id := iog.JobID(fmt.Sprint("j", step))
 					j := gpuJob(string(id), 1+rng.IntN(3), 0)
@@ -188,33 +194,62 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 						j.Requirements.GPUCount, j.Requirements.GPUShare = 1, iog.GPUShare(1+rng.IntN(999))
 					case 1:
 						j.Gang, j.Requirements.GPUCount = true, 1+rng.IntN(12)
-						if rng.IntN(2) == 0 {
+						switch rng.IntN(3) {
+						case 0:
 							j.Requirements.Placement = iog.CoLocated
+							bound[id] = true
+						case 1:
+							j.Requirements.MaxRTT = 20 * time.Millisecond
+							bound[id] = true
 						}
+					}
+					if rng.IntN(4) == 0 {
+						j.Requirements.BudgetPerHour = iog.NewAmount(int64(50+rng.IntN(1200))*1_000_000, iog.USD)
+						budgets[id] = j.Requirements.BudgetPerHour
 					}
 					j.Requirements.Priority = int32(rng.IntN(3))
 					require.NoError(t, f.Submit(j))
-					live[id] = true
+					live = append(live, id)
 				case op < 6 && len(live) > 0:
-					for id := range live { // any one
-						require.NoError(t, f.Cancel(id))
-						delete(live, id)
-						break
-					}
+					k := rng.IntN(len(live))
+					require.NoError(t, f.Cancel(live[k]))
+					live = slices.Delete(live, k, k+1)
 				case op < 7:
 					moved, err := f.SetNodeUp(context.Background(), nodes[rng.IntN(len(nodes))], rng.IntN(2) == 0)
 					require.NoError(t, err)
 					displaced += len(moved)
+				case op < 8:
+					require.NoError(t, f.RecordCheck(nodes[rng.IntN(len(nodes))], rng.IntN(3) == 0))
 				default:
 					rep, err := f.Schedule(context.Background())
 					require.NoError(t, err)
 					preempted += len(rep.Preempted)
+					for _, id := range rep.Preempted {
+						_, placed := f.Placement(id)
+						again := slices.ContainsFunc(rep.Placed, func(p scheduler.Placement) bool { return p.Job == id })
+						require.Equal(t, again, placed, "preempted %s is placed only if placed again", id)
+					}
 				}
 				require.NoError(t, f.CheckInvariants(), "step %d", step)
 				placed := 0
-				for id := range live {
-					if _, ok := f.Placement(id); ok {
-						placed++
+				for _, id := range live {
+					p, ok := f.Placement(id)
+					if !ok {
+						continue
+					}
+					placed++
+					if bound[id] && len(p.Assignments) > 1 {
+						boundGangs++
+					}
+					if b, ok := budgets[id]; ok {
+						var units int64
+						for _, a := range p.Assignments {
+							var i int
+							_, err := fmt.Sscanf(string(a.Device), "n%d", &i)
+							require.NoError(t, err)
+							units += (100_000_000 + int64(i)*1_000_000) * int64(len(a.GPUs)) * int64(a.Share) / 1000
+						}
+						require.LessOrEqual(t, units, b.Units(), "%s costs more than its budget", id)
 					}
 				}
 				require.Equal(t, len(live), placed+f.Pending(), "every job is placed or waiting")
@@ -308,10 +343,108 @@ func TestGangPreemption(t *testing.T) {
 	}
 	require.Equal(t, 10, f.Pending(), "the victims wait")
 
-	// A co-located gang does not preempt.
+	// A co-located gang does not preempt where it could not be placed
+	// even on empty nodes: these have no known place, so not even two of
+	// them are within 10 ms of each other.
 	c := gpuJob("colo", 4, 0)
 	c.Gang, c.Requirements.Priority, c.Requirements.Placement = true, 9, iog.CoLocated
 	require.NoError(t, f.Submit(c))
 	rep = schedule(t, f)
 	require.Empty(t, rep.Preempted)
+}
+
+// TestGangLatencyBoundFewestNodes: under a latency bound a gang takes the
+// plan with the fewest nodes, then the lowest round trip, even when
+// another place could cover it first.
+func TestGangLatencyBoundFewestNodes(t *testing.T) {
+	cpuBound := func(n scheduler.Node) scheduler.Node { n.CPUMilli = 4000; return n } // 4 GPUs of 1 core each
+	tests := []struct {
+		name  string
+		rtt   time.Duration
+		nodes []scheduler.Node
+		gpus  int
+		want  []iog.DeviceID
+	}{
+		{"two big nodes beat four CPU-bound ones", 0, []scheduler.Node{
+			cpuBound(at("sf1", "US", "CA", 37.77, -122.42, 16)), cpuBound(at("sf2", "US", "CA", 37.77, -122.42, 16)),
+			cpuBound(at("sf3", "US", "CA", 37.77, -122.42, 16)), cpuBound(at("sf4", "US", "CA", 37.77, -122.42, 16)),
+			at("ny1", "US", "NY", 40.71, -74.0, 8), at("ny2", "US", "NY", 40.71, -74.0, 8),
+		}, 16, []iog.DeviceID{"ny1", "ny2"}},
+		{"one place beats two places as near", 20 * time.Millisecond, []scheduler.Node{
+			at("la1", "US", "CA", 34.05, -118.24, 8),
+			at("sf1", "US", "CA", 37.77, -122.42, 8), at("sf2", "US", "CA", 37.77, -122.42, 8),
+		}, 16, []iog.DeviceID{"sf1", "sf2"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			requireGangOn(t, tc.nodes, tc.gpus, tc.rtt, iog.CoLocated, tc.want)
+		})
+	}
+}
+
+// TestLatencyBoundGangPreemption: a co-located gang evicts the cheapest
+// work among nodes that are near enough to each other. Sixteen GPUs need
+// both San Francisco nodes, and evict their sixteen single-GPU jobs,
+// though New York's one 8-GPU job is cheaper (one victim); eight GPUs
+// evict that one job. Every victim waits in the queue.
+func TestLatencyBoundGangPreemption(t *testing.T) {
+	tests := []struct {
+		gpus    int
+		victims []iog.JobID
+		on      []iog.DeviceID
+	}{
+		{16, []iog.JobID{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15"}, []iog.DeviceID{"sf1", "sf2"}},
+		{8, []iog.JobID{"big"}, []iog.DeviceID{"ny1"}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.gpus, " GPUs"), func(t *testing.T) {
+			f := newFramework(t, scheduler.ProfileOf(scheduler.FirstFit{}),
+				at("sf1", "US", "CA", 37.77, -122.42, 8), at("sf2", "US", "CA", 37.77, -122.42, 8), at("ny1", "US", "NY", 40.71, -74.0, 8))
+			for i := range 16 {
+				require.NoError(t, f.Submit(gpuJob(fmt.Sprint("s", i), 1, 0)))
+				schedule(t, f)
+			}
+			require.NoError(t, f.Submit(gpuJob("big", 8, 0)))
+			schedule(t, f)
+			g := gpuJob("gang", tc.gpus, 0)
+			g.Gang, g.Requirements.Priority, g.Requirements.Placement = true, 5, iog.CoLocated
+			require.NoError(t, f.Submit(g))
+			rep := schedule(t, f)
+			require.ElementsMatch(t, tc.victims, rep.Preempted)
+			requirePlacedOn(t, f, "gang", tc.on)
+			require.Equal(t, len(tc.victims), f.Pending(), "the victims wait")
+			for _, id := range tc.victims {
+				_, placed := f.Placement(id)
+				require.False(t, placed)
+			}
+		})
+	}
+}
+
+// TestGangPrefersReliableNodes: among nodes offering a gang as many GPUs,
+// its members are the most reliable, with or without a latency bound.
+func TestGangPrefersReliableNodes(t *testing.T) {
+	for _, place := range []iog.Placement{iog.AnyPlacement, iog.CoLocated, iog.GeoDistributed} {
+		t.Run(place.String(), func(t *testing.T) {
+			f := newFramework(t, scheduler.Profile{},
+				at("flaky1", "US", "CA", 37.77, -122.42, 8), at("flaky2", "US", "CA", 37.77, -122.42, 8),
+				at("good1", "US", "CA", 37.77, -122.42, 8), at("good2", "US", "CA", 37.77, -122.42, 8))
+			for _, id := range []iog.DeviceID{"flaky1", "flaky2"} {
+				require.NoError(t, f.RecordCheck(id, false))
+			}
+			require.NoError(t, f.RecordFeedback("good2", 5))
+			require.NoError(t, f.RecordCheck("flaky2", false))
+			g := gpuJob("g", 16, 0)
+			g.Gang, g.Requirements.Placement = true, place
+			require.NoError(t, f.Submit(g))
+			schedule(t, f)
+			requirePlacedOn(t, f, "g", []iog.DeviceID{"good1", "good2"})
+
+			h := gpuJob("h", 8, 0) // the rest: the less flaky first
+			h.Gang, h.Requirements.Placement = true, place
+			require.NoError(t, f.Submit(h))
+			schedule(t, f)
+			requirePlacedOn(t, f, "h", []iog.DeviceID{"flaky1"})
+		})
+	}
 }

@@ -14,7 +14,8 @@ import (
 // negative); what each node has free is its capacity less its residents;
 // a down node holds no work; every placed job holds exactly what it asked
 // (a gang all its GPUs, or nothing); every job is either placed or
-// waiting; and the index files each up node where its free GPUs put it.
+// waiting; the index files each up node where its free GPUs put it; and
+// each region's load adds up over its nodes in service.
 // Tests call it after every operation; it costs a pass over everything.
 func (f *Framework) CheckInvariants() error {
 	f.mu.Lock()
@@ -110,6 +111,29 @@ func (f *Framework) CheckInvariants() error {
 			bad("node %s is not where the index says", n.spec.ID)
 		case !n.up && n.bucket >= 0:
 			bad("node %s is down but indexed", n.spec.ID)
+		}
+	}
+	sums := map[*regionLoad]*regionLoad{}
+	for _, n := range f.nodes {
+		sum := sums[n.region]
+		if sum == nil {
+			sum = &regionLoad{}
+			sums[n.region] = sum
+		}
+		if n.up {
+			sum.serve(n, +1)
+		}
+		for _, x := range used[n].gpu {
+			sum.gpuUsed += uint64(x)
+		}
+		sum.cpuUsed += used[n].cpu
+	}
+	for _, n := range f.nodes {
+		if sum := sums[n.region]; sum != nil {
+			if *sum != *n.region {
+				bad("region of node %s: load %+v, but its nodes add up to %+v", n.spec.ID, *n.region, *sum)
+			}
+			delete(sums, n.region) // checked
 		}
 	}
 	return errors.Join(errs...)

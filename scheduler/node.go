@@ -224,7 +224,9 @@ func (n *NodeInfo) Residents() []Resident {
 
 // Resident is a job's share of one node.
 type Resident struct {
-	Job      iog.JobID
+	// Job is the resident job.
+	Job iog.JobID
+	// Priority is the job's priority.
 	Priority int32
 	// Gang reports that the job spans nodes and leaves all of them if
 	// evicted.

@@ -45,8 +45,10 @@ type FilterPlugin interface {
 // fractional GPU share, which GPU (GPU is -1 when the choice does not
 // matter: whole GPUs, taken lowest index first, or none).
 type Option struct {
+	// Node is the node to place on.
 	Node *NodeInfo
-	GPU  int
+	// GPU is the GPU of Node a fractional share goes on, or -1.
+	GPU int
 }
 
 // ScorePlugin rates an option; higher is better. Scores of different
@@ -98,8 +100,13 @@ type BindPlugin interface {
 // CycleState is what plugins share while one job is scheduled.
 type CycleState struct {
 	// Now is the scheduler clock's time at the start of the cycle.
-	Now  time.Time
-	data map[string]any
+	Now time.Time
+	// GangRTT is the round-trip bound between the members of the gang
+	// being scheduled (its Requirements.MaxRTT, or Config.CoLocatedRTT
+	// when it is co-located); zero when there is none or the job is not
+	// a gang.
+	GangRTT time.Duration
+	data    map[string]any
 }
 
 // Read returns what a plugin stored under key in this cycle.
@@ -117,12 +124,13 @@ func (s *CycleState) Write(key string, v any) {
 }
 
 func (s *CycleState) reset(now time.Time) {
-	s.Now = now
+	s.Now, s.GangRTT = now, 0
 	clear(s.data)
 }
 
 // WeightedScore is a score plugin with its weight in a profile.
 type WeightedScore struct {
+	// Plugin is the score plugin.
 	Plugin ScorePlugin
 	// Weight multiplies the plugin's normalized score; zero counts as 1.
 	Weight float64
@@ -134,13 +142,19 @@ type Profile struct {
 	// QueueSort orders the queue; nil is PriorityAging with a one-hour
 	// step.
 	QueueSort QueueSortPlugin
+	// PreFilter plugins run, in order, before any node is looked at.
 	PreFilter []PreFilterPlugin
-	Filter    []FilterPlugin
+	// Filter plugins run, in order, on each node that has the capacity.
+	Filter []FilterPlugin
 	// PostFilter runs when nothing fits; nil disables preemption.
 	PostFilter PostFilterPlugin
 	// Score rates options; none takes the first feasible option found.
-	Score   []WeightedScore
+	Score []WeightedScore
+	// Reserve plugins are told of each placement, in order, and of its
+	// undoing, in reverse.
 	Reserve []ReservePlugin
-	Permit  []PermitPlugin
-	Bind    []BindPlugin
+	// Permit plugins approve a whole placement, in order.
+	Permit []PermitPlugin
+	// Bind plugins make a permitted placement real, in order.
+	Bind []BindPlugin
 }

@@ -1,8 +1,10 @@
 package scheduler_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -215,4 +217,141 @@ func TestSpreadAcrossRegions(t *testing.T) {
 	require.Equal(t, 4, count["west"], "half the load on the region with half the GPUs")
 	require.Equal(t, 2, count["east1"])
 	require.Equal(t, 2, count["east2"])
+}
+
+// TestSpreadIgnoresDownCapacity: a region's load is over the devices in
+// service; a big device that is down does not make its region look
+// empty.
+func TestSpreadIgnoresDownCapacity(t *testing.T) {
+	f := newFramework(t, scheduler.ProfileOf(scheduler.Spread{}),
+		at("east1", "US", "NY", 40.7, -74, 8), at("east2", "US", "NY", 40.7, -74, 56), at("west", "US", "CA", 37.7, -122.4, 8))
+	_, err := f.SetNodeUp(context.Background(), "east2", false)
+	require.NoError(t, err)
+	for _, j := range []struct {
+		id     string
+		gpus   int
+		region string
+	}{{"e", 4, "NY"}, {"w", 3, "CA"}} {
+		job := gpuJob(j.id, j.gpus, 0)
+		job.Requirements.Locations = []iog.Location{{Country: "US", Region: j.region}}
+		require.NoError(t, f.Submit(job))
+	}
+	schedule(t, f)
+	require.NoError(t, f.Submit(gpuJob("next", 1, 0)))
+	schedule(t, f)
+	requirePlacedOn(t, f, "next", []iog.DeviceID{"west"}) // NY is half used, CA three eighths
+
+	_, err = f.SetNodeUp(context.Background(), "east2", true)
+	require.NoError(t, err)
+	require.NoError(t, f.Submit(gpuJob("after", 1, 0)))
+	schedule(t, f)
+	requirePlacedOn(t, f, "after", []iog.DeviceID{"east2"})
+}
+
+// TestBudgetIsHard: with a price function configured, a job's budget per
+// hour binds whatever the score policy (here first-fit and the default),
+// for single-node jobs, gangs and a gang member's re-placement.
+func TestBudgetIsHard(t *testing.T) {
+	perGPU := map[iog.DeviceID]int64{"dear": 3, "cheap1": 1, "cheap2": 1, "mid": 2}
+	price := func(n *scheduler.NodeInfo, milli uint64) (iog.Amount, error) {
+		return iog.NewAmount(int64(milli)*perGPU[n.ID()]*100_000, iog.USD), nil // USD per GPU-hour
+	}
+	budgeted := func(j scheduler.Job, budget string) scheduler.Job {
+		j.Requirements.BudgetPerHour = iog.MustParseAmount(budget)
+		return j
+	}
+	gang := func(j scheduler.Job) scheduler.Job { j.Gang = true; return j }
+	tests := []struct {
+		name   string
+		prof   scheduler.Profile
+		price  scheduler.PriceFunc
+		job    scheduler.Job
+		placed []iog.DeviceID // nil: not placed
+	}{
+		{"first-fit skips the dear node", scheduler.ProfileOf(scheduler.FirstFit{}), price,
+			budgeted(gpuJob("j", 2, 0), "2 USD"), []iog.DeviceID{"cheap1"}},
+		{"default profile too", scheduler.Profile{}, price,
+			budgeted(gpuJob("j", 1, 0), "1 USD"), []iog.DeviceID{"cheap1"}},
+		{"over every node's price waits", scheduler.ProfileOf(scheduler.BestFit{}), price,
+			budgeted(gpuJob("j", 1, 0), "0.5 USD"), nil},
+		{"another currency waits", scheduler.Profile{}, price,
+			budgeted(gpuJob("j", 1, 0), "100 IO"), nil},
+		{"no budget, any price", scheduler.Profile{}, price,
+			gpuJob("j", 4, 0), []iog.DeviceID{"dear"}},
+		{"without prices budgets are not checked", scheduler.Profile{}, nil,
+			budgeted(gpuJob("j", 4, 0), "0.5 USD"), []iog.DeviceID{"dear"}},
+		{"a gang leaves the fewer but dearer nodes", scheduler.Profile{}, price,
+			budgeted(gang(gpuJob("g", 4, 0)), "4 USD"), []iog.DeviceID{"cheap1", "cheap2"}},
+		{"a gang over budget waits", scheduler.Profile{}, price,
+			budgeted(gang(gpuJob("g", 4, 0)), "3.99 USD"), nil},
+		{"a gang without budget takes the fewest nodes", scheduler.Profile{}, price,
+			gang(gpuJob("g", 4, 0)), []iog.DeviceID{"dear"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: tc.prof, Price: tc.price})
+			for _, n := range []scheduler.Node{gpuNode("dear", "T4", 8), gpuNode("cheap1", "T4", 2), gpuNode("cheap2", "T4", 2)} {
+				require.NoError(t, f.AddNode(n))
+			}
+			require.NoError(t, f.Submit(tc.job))
+			schedule(t, f)
+			requirePlacedOn(t, f, tc.job.ID, tc.placed)
+		})
+	}
+
+	// A gang member lost to a failure is not re-placed over budget: the
+	// gang goes back to the queue instead.
+	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Price: price})
+	for _, n := range []scheduler.Node{gpuNode("cheap1", "T4", 2), gpuNode("cheap2", "T4", 2), gpuNode("mid", "T4", 2)} {
+		require.NoError(t, f.AddNode(n))
+	}
+	g := budgeted(gang(gpuJob("g", 4, 0)), "4 USD")
+	require.NoError(t, f.Submit(g))
+	schedule(t, f)
+	p, ok := f.Placement("g")
+	require.True(t, ok)
+	require.Len(t, p.Assignments, 2)
+	_, err := f.SetNodeUp(context.Background(), p.Assignments[0].Device, false)
+	require.NoError(t, err)
+	require.NoError(t, f.CheckInvariants())
+	_, ok = f.Placement("g")
+	require.False(t, ok, "the mid node would make the gang cost 6 USD an hour")
+	require.Equal(t, 1, f.Pending())
+}
+
+// TestUnaffordableJobDoesNotHoldTheQueue: a job no node's price fits is
+// not starved by others (no capacity could ever free up for it), so the
+// starvation limit does not hold the queue behind it.
+func TestUnaffordableJobDoesNotHoldTheQueue(t *testing.T) {
+	price := func(_ *scheduler.NodeInfo, milli uint64) (iog.Amount, error) {
+		return iog.NewAmount(int64(milli)*100_000, iog.USD), nil
+	}
+	clock := iog.NewManualClock(t0)
+	f := scheduler.New(scheduler.Config{Clock: clock, Price: price, StarvationLimit: time.Hour})
+	require.NoError(t, f.AddNode(gpuNode("a", "T4", 2)))
+	poor := gpuJob("poor", 1, 0)
+	poor.Requirements.BudgetPerHour = iog.MustParseAmount("0.5 USD")
+	poor.Requirements.Priority = 9
+	require.NoError(t, f.Submit(poor))
+	schedule(t, f)
+	clock.Advance(2 * time.Hour)
+	require.NoError(t, f.AddNode(gpuNode("b", "T4", 2))) // poor tries again
+	require.NoError(t, f.Submit(gpuJob("other", 1, 0)))
+	rep := schedule(t, f)
+	require.Len(t, rep.Placed, 1)
+	require.Equal(t, iog.JobID("other"), rep.Placed[0].Job)
+
+	// The same through the cost-aware policy's filter, without
+	// Config.Price: a node a Filter plugin refuses cannot take the job
+	// even empty.
+	clock = iog.NewManualClock(t0)
+	f = scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(&scheduler.CostAware{Price: price}), StarvationLimit: time.Hour})
+	require.NoError(t, f.AddNode(gpuNode("a", "T4", 2)))
+	require.NoError(t, f.Submit(poor))
+	schedule(t, f)
+	clock.Advance(2 * time.Hour)
+	require.NoError(t, f.AddNode(gpuNode("b", "T4", 2)))
+	require.NoError(t, f.Submit(gpuJob("other", 1, 0)))
+	rep = schedule(t, f)
+	require.Len(t, rep.Placed, 1)
 }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/internetofgpus/iog"
 )
@@ -59,10 +60,12 @@ func (f *Framework) runsBelow(p int32) bool {
 // least and names those victims. A set of victims costs less when its
 // highest priority is lower, then when it holds fewer GPUs (a gang's
 // whole size counts, since it leaves whole), then when it is smaller.
-// Victims not needed once others are gone are spared. A gang without a
-// latency bound preempts too: it takes, node by node, the cheapest
-// victims per GPU they free until the gang is covered; a latency-bound
-// gang does not preempt.
+// Victims not needed once others are gone are spared. A gang preempts
+// too: it takes, node by node, the cheapest victims per GPU they free
+// until the gang is covered. Under a latency bound (CycleState.GangRTT)
+// it does so within each group of places every pair of which is within
+// the bound (formed around each place, nearest first, as placement
+// does), and names the cheapest of these victim sets.
 type Preemption struct{}
 
 // Name returns "preemption".
@@ -86,12 +89,13 @@ func (a victimCost) less(b victimCost) bool {
 }
 
 // PostFilter names the cheapest victims.
-func (Preemption) PostFilter(_ *CycleState, job *Job, nodes []*NodeInfo) []iog.JobID {
+func (Preemption) PostFilter(st *CycleState, job *Job, nodes []*NodeInfo) []iog.JobID {
 	if job.Gang {
-		if job.Requirements.MaxRTT > 0 || job.Requirements.Placement == iog.CoLocated {
-			return nil
+		if st.GangRTT > 0 {
+			return boundGangVictims(&job.Requirements, nodes, st.GangRTT)
 		}
-		return gangVictims(&job.Requirements, nodes)
+		ids, _ := gangVictims(&job.Requirements, nodes)
+		return ids
 	}
 	r := &job.Requirements
 	var best []Resident
@@ -217,12 +221,13 @@ func (n *NodeInfo) usableAfterEvicting(r *iog.Requirements, evict []Resident) in
 // node the shortest cheapest-first run of evictions that frees the most
 // GPUs, nodes taken by the priority of their victims and then by GPU
 // capacity evicted per GPU gained, until the gang is covered. The last
-// node evicts only what the gang still needs. Nil if the gang cannot be
-// covered even so.
-func gangVictims(r *iog.Requirements, nodes []*NodeInfo) []iog.JobID {
+// node evicts only what the gang still needs. It returns the victims and
+// what they cost; nil if the gang cannot be covered even so.
+func gangVictims(r *iog.Requirements, nodes []*NodeInfo) ([]iog.JobID, victimCost) {
 	type gain struct {
 		victims []Resident
-		prefix  []int // usable GPUs after evicting victims[:k+1]
+		prefix  []int    // usable GPUs after evicting victims[:k+1]
+		costs   []uint64 // GPU capacity each victim holds (a gang's whole)
 		now     int
 		cost    victimCost
 	}
@@ -250,13 +255,14 @@ func gangVictims(r *iog.Requirements, nodes []*NodeInfo) []iog.JobID {
 		g.victims, g.prefix = lower[:bestK+1], g.prefix[:bestK+1]
 		g.cost.maxPriority = int64(g.victims[len(g.victims)-1].Priority)
 		for _, v := range g.victims {
+			g.costs = append(g.costs, cost(v))
 			g.cost.gpuMilli += cost(v)
 		}
 		g.cost.count = best - now // GPUs gained
 		gains = append(gains, g)
 	}
 	if need <= 0 {
-		return nil // enough GPUs without evicting: the gang failed for another reason
+		return nil, victimCost{} // enough GPUs without evicting: the gang failed for another reason
 	}
 	slices.SortStableFunc(gains, func(a, b gain) int {
 		if c := cmp.Compare(a.cost.maxPriority, b.cost.maxPriority); c != 0 {
@@ -266,19 +272,65 @@ func gangVictims(r *iog.Requirements, nodes []*NodeInfo) []iog.JobID {
 		return cmp.Compare(a.cost.gpuMilli*uint64(b.cost.count), b.cost.gpuMilli*uint64(a.cost.count))
 	})
 	var ids []iog.JobID
+	total := victimCost{maxPriority: -1 << 40}
 	for _, g := range gains {
 		k := len(g.victims) - 1
 		for k > 0 && g.prefix[k-1]-g.now >= need {
 			k-- // the last node needs fewer victims
 		}
-		for _, v := range g.victims[:k+1] {
+		for i, v := range g.victims[:k+1] {
 			if !slices.Contains(ids, v.Job) {
 				ids = append(ids, v.Job)
+				total.maxPriority = max(total.maxPriority, int64(v.Priority))
+				total.gpuMilli += g.costs[i]
+				total.count++
 			}
 		}
 		if need -= g.prefix[k] - g.now; need <= 0 {
-			return ids
+			return ids, total
 		}
 	}
-	return nil
+	return nil, victimCost{}
+}
+
+// boundGangVictims chooses victims for a gang whose members must all be
+// within bound of each other: around each place, it admits the places
+// nearest first that are within bound of every one admitted (and of
+// themselves), runs gangVictims on their nodes, and returns the cheapest
+// of the victim sets found; nil if none covers the gang.
+func boundGangVictims(r *iog.Requirements, nodes []*NodeInfo, bound time.Duration) []iog.JobID {
+	var places []iog.Location
+	byPlace := map[iog.Location][]*NodeInfo{}
+	for _, n := range nodes {
+		l := n.spec.Location
+		if _, ok := byPlace[l]; !ok {
+			places = append(places, l)
+		}
+		byPlace[l] = append(byPlace[l], n)
+	}
+	var best []iog.JobID
+	var bestCost victimCost
+	near := slices.Clone(places)
+	for _, a := range places[:min(len(places), maxGangAnchors)] {
+		slices.SortStableFunc(near, func(x, y iog.Location) int {
+			return cmp.Compare(iog.EstimateRTT(a, x), iog.EstimateRTT(a, y))
+		})
+		var used []iog.Location
+		var group []*NodeInfo
+		for _, l := range near {
+			if iog.EstimateRTT(l, l) <= bound && withinRTT(l, used, bound) {
+				used = append(used, l)
+				group = append(group, byPlace[l]...)
+			}
+		}
+		if !slices.Contains(used, a) {
+			continue
+		}
+		slices.SortFunc(group, func(x, y *NodeInfo) int { return cmp.Compare(x.idx, y.idx) })
+		ids, c := gangVictims(r, group)
+		if ids != nil && (best == nil || c.less(bestCost)) {
+			best, bestCost = ids, c
+		}
+	}
+	return best
 }

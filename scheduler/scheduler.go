@@ -75,7 +75,9 @@ func (j Job) Validate() error {
 
 // Placement is where a job runs: one assignment per device.
 type Placement struct {
-	Job         iog.JobID
+	// Job is the placed job.
+	Job iog.JobID
+	// Assignments are its shares of devices, one per device.
 	Assignments []Assignment
 }
 
@@ -90,12 +92,15 @@ func (p Placement) GPUMilli() uint64 {
 
 // Assignment is a job's share of one device.
 type Assignment struct {
+	// Device is the device.
 	Device iog.DeviceID
 	// GPUs are the indices of the device's GPUs the job uses.
 	GPUs []int
 	// Share is the part of each of those GPUs.
-	Share       iog.GPUShare
-	CPUMilli    uint64
+	Share iog.GPUShare
+	// CPUMilli is the CPU the job holds there, in thousandths of a core.
+	CPUMilli uint64
+	// MemoryBytes is the host memory the job holds there.
 	MemoryBytes uint64
 }
 

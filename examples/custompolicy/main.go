@@ -23,8 +23,10 @@ import (
 // policy is a score plugin: a name and a score, higher is better.
 type noStrand struct{}
 
+// Name returns "no-strand".
 func (noStrand) Name() string { return "no-strand" }
 
+// Score is best fit's, less a penalty for stranding GPUs.
 func (noStrand) Score(st *scheduler.CycleState, job *scheduler.Job, o scheduler.Option) float64 {
 	score := scheduler.BestFit{}.Score(st, job, o) // within [-3, 0]
 	r, n := job.Requirements, o.Node

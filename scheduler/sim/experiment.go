@@ -44,9 +44,12 @@ func Inflate(tasks []Task, capacity uint64, factor float64, seed uint64) ([]Task
 // percent of the GPU capacity has been requested, the share of capacity
 // allocated and the share fragmented, in percent.
 type Point struct {
+	// ArrivedPct is the GPU capacity requested so far, in percent.
 	ArrivedPct int
-	AllocPct   float64
-	FragPct    float64
+	// AllocPct is the GPU capacity allocated, in percent.
+	AllocPct float64
+	// FragPct is the expected GPU fragmentation, in percent of capacity.
+	FragPct float64
 }
 
 // Experiment is the FGD paper's fragmentation experiment on a workload.
@@ -105,11 +108,10 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 		if err := f.Submit(t.Job); err != nil {
 			return points, fmt.Errorf("experiment: %w", err)
 		}
-		rep, err := f.Schedule(ctx)
-		if err != nil {
+		if _, err := f.Schedule(ctx); err != nil {
 			return points, err
 		}
-		if len(rep.Placed) == 0 {
+		if _, placed := f.Placement(t.Job.ID); !placed {
 			if err := f.Cancel(t.Job.ID); err != nil {
 				return points, err
 			}
@@ -123,7 +125,7 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 }
 
 // newPolicyFramework builds a Framework scoring with the named policy (or
-// plugin) alone, with the nodes added.
+// plugin) alone, without preemption, with the nodes added.
 func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64, dist *scheduler.TaskDistribution, price scheduler.PriceFunc, nodes []scheduler.Node) (*scheduler.Framework, error) {
 	if price == nil {
 		price = FlatPrice
@@ -135,7 +137,9 @@ func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64
 			return nil, err
 		}
 	}
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: scheduler.ProfileOf(plugin)})
+	prof := scheduler.ProfileOf(plugin)
+	prof.PostFilter = nil // no departures: a task that does not fit is dropped, it evicts nothing
+	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: prof})
 	for _, n := range nodes {
 		if err := f.AddNode(n); err != nil {
 			return nil, err
@@ -168,7 +172,9 @@ func allocAndFrag(f *scheduler.Framework, dist *scheduler.TaskDistribution) (uin
 // Summary condenses the runs of an experiment over several seeds: the
 // mean and the range of the allocation at the given arrival percentages.
 type Summary struct {
-	Policy   string
+	// Policy is the policy run.
+	Policy string
+	// Seeds is the number of seeds run.
 	Seeds    int
 	At       []int       // arrival percentages
 	Mean     []float64   // mean allocation % at each

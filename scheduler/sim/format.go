@@ -238,6 +238,9 @@ func ReadJSON(r io.Reader) (Workload, error) {
 	if err := dec.Decode(&jw); err != nil {
 		return Workload{}, fmt.Errorf("workload JSON: %v: %w", err, iog.ErrInvalid)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Workload{}, fmt.Errorf("workload JSON: data after the workload object: %w", iog.ErrInvalid)
+	}
 	if len(jw.Nodes) > maxNodes || len(jw.Tasks) > maxTasks {
 		return Workload{}, fmt.Errorf("workload JSON: more than %d nodes or %d tasks: %w", maxNodes, maxTasks, iog.ErrInvalid)
 	}

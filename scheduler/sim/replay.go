@@ -17,6 +17,7 @@ import (
 // leave; optionally a share of the devices fails for a while. It is
 // deterministic for a given workload, policy and seed.
 type Replay struct {
+	// Workload is the pool and the tasks to replay.
 	Workload Workload
 	// Scheduler is the scheduler to measure. Nil builds a Framework
 	// scoring with Policy alone, on a virtual clock. A scheduler given
@@ -34,8 +35,10 @@ type Replay struct {
 	// FailFraction of the devices go down at FailAt and come back
 	// FailFor later; zero fails none.
 	FailFraction float64
-	FailAt       time.Duration
-	FailFor      time.Duration
+	// FailAt is when the devices fail, from the start of the trace.
+	FailAt time.Duration
+	// FailFor is how long they stay down; zero keeps them down.
+	FailFor time.Duration
 	// MaxCandidates bounds the nodes the default scheduler scores per
 	// task (scheduler.Config.MaxCandidates); zero scores all that fit.
 	MaxCandidates int
@@ -46,16 +49,21 @@ type Replay struct {
 
 // Sample is the state of the pool at one moment of a replay.
 type Sample struct {
-	At       time.Duration
+	// At is when the sample was taken, from the start of the trace.
+	At time.Duration
+	// AllocPct is the allocated share of the GPU capacity, in percent.
 	AllocPct float64
 	// FragPct is the expected fragmentation (see scheduler.FGD) over the
 	// workload's task mix; 0 when the scheduler does not show its nodes.
 	FragPct float64
+	// Pending is the number of jobs waiting; 0 when the scheduler does
+	// not tell.
 	Pending int
 }
 
 // Metrics is what a replay measured.
 type Metrics struct {
+	// Policy is the Replay's Policy.
 	Policy string
 	// Tasks is the number of tasks; Completed finished, Unplaced were
 	// never placed by the end, Preempted and Displaced count evictions
@@ -68,15 +76,20 @@ type Metrics struct {
 	MeanAllocPct, PeakAllocPct float64
 	// MeanFragPct is the mean fragmentation over the samples.
 	MeanFragPct float64
-	Samples     []Sample
+	// Samples are the samples taken, in time order.
+	Samples []Sample
 	// Queueing delay (arrival to first placement) of the placed tasks,
 	// and completion time (arrival to finish) of the completed ones.
 	QueueDelayMean, QueueDelayP50, QueueDelayP99 time.Duration
-	JCTMean, JCTP99                              time.Duration
-	// GPUHours is the GPU time allocated; Cost what it cost, at the
-	// scheduler policy's price (FlatPrice by default).
+	// JCTMean and JCTP99 are the mean and 99th percentile job completion
+	// time.
+	JCTMean, JCTP99 time.Duration
+	// GPUHours is the GPU time allocated; Cost what it cost, in USD at
+	// the replay's Price (FlatPrice by default; a price in another
+	// currency, or an error, adds nothing).
 	GPUHours float64
-	Cost     iog.Amount
+	// Cost is what the GPU time cost (see GPUHours).
+	Cost iog.Amount
 	// Fairness is Jain's index, over users, of the share of their asked
 	// GPU time they were served: 1 is perfectly fair.
 	Fairness float64
@@ -130,6 +143,7 @@ type taskRun struct {
 	placedAt time.Duration // current placement
 	first    time.Duration // first placement, -1 if never
 	milli    uint64
+	hourly   iog.Amount // what the current placement costs an hour
 	served   time.Duration
 }
 
@@ -269,6 +283,7 @@ func (st *replayState) start(i int, p scheduler.Placement, now time.Duration) {
 	t := st.r.Workload.Tasks[i]
 	run.version++
 	run.running, run.placedAt, run.milli = true, now, p.GPUMilli()
+	run.hourly = st.hourly(p)
 	if run.first < 0 {
 		run.first = now
 		st.delays = append(st.delays, now-t.Arrival)
@@ -278,6 +293,36 @@ func (st *replayState) start(i int, p scheduler.Placement, now time.Duration) {
 	if t.Duration > 0 {
 		st.push(event{at: now + t.Duration, kind: evFinish, task: i, version: run.version})
 	}
+}
+
+// hourly returns what placement p costs an hour at the replay's Price
+// (FlatPrice by default), when the scheduler shows its nodes; at
+// FlatPrice otherwise. A node its Price cannot price adds nothing.
+func (st *replayState) hourly(p scheduler.Placement) iog.Amount {
+	price := st.r.Price
+	if price == nil {
+		price = FlatPrice
+	}
+	v, ok := st.s.(interface {
+		VisitNode(iog.DeviceID, func(*scheduler.NodeInfo)) bool
+	})
+	if !ok {
+		a, _ := FlatPrice(nil, p.GPUMilli())
+		return a
+	}
+	sum := iog.Zero(iog.USD)
+	for _, a := range p.Assignments {
+		v.VisitNode(a.Device, func(n *scheduler.NodeInfo) {
+			c, err := price(n, uint64(len(a.GPUs))*uint64(a.Share))
+			if err != nil {
+				return
+			}
+			if t, err := sum.Add(c); err == nil {
+				sum = t
+			}
+		})
+	}
+	return sum
 }
 
 // stop records that task i stopped running at now (finished or evicted).
@@ -291,7 +336,7 @@ func (st *replayState) stop(i int, now time.Duration) {
 	run.running = false
 	run.version++
 	st.alloc -= run.milli
-	hourly := iog.NewAmount(int64(run.milli)*100_000, iog.USD)
+	hourly := run.hourly
 	if rate, err := iog.NewRate(uint64(ran/time.Second), 3600); err == nil {
 		if c, err := hourly.MulRate(rate, iog.RoundHalfEven); err == nil {
 			if sum, err := st.cost.Add(c); err == nil {

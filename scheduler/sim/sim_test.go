@@ -115,6 +115,18 @@ func TestReadFormatErrors(t *testing.T) {
 	}
 }
 
+// TestReadJSONOneDocument: a workload file holds one JSON object and
+// nothing after it but space.
+func TestReadJSONOneDocument(t *testing.T) {
+	w := `{"nodes":[{"id":"n","gpus":1,"gpu_model":"T4"}]}`
+	_, err := sim.ReadJSON(strings.NewReader(w + "\n\t "))
+	require.NoError(t, err)
+	for _, tail := range []string{` {"nodes":[]}`, "]", "x"} {
+		_, err := sim.ReadJSON(strings.NewReader(w + tail))
+		require.ErrorIs(t, err, iog.ErrInvalid, "%q after the workload", tail)
+	}
+}
+
 func TestInflate(t *testing.T) {
 	w := openb(t)
 	a, err := sim.Inflate(w.Tasks, w.GPUMilli(), 1.3, 7)
@@ -214,5 +226,42 @@ func TestSyntheticErrors(t *testing.T) {
 	for _, s := range []sim.Synthetic{{Nodes: 0, Tasks: 1}, {Nodes: 1, Tasks: -1}, {Nodes: 1, GangFraction: 2}} {
 		_, err := s.Generate()
 		require.ErrorIs(t, err, iog.ErrInvalid)
+	}
+}
+
+// TestReplayCostAtPrice: the cost metric is at the replay's Price, node
+// by node, not a flat rate.
+func TestReplayCostAtPrice(t *testing.T) {
+	w := sim.Workload{
+		Nodes: []scheduler.Node{{ID: "a", GPUModel: "T4", GPUs: 2, CPUMilli: 8000, MemoryBytes: 32 << 30}},
+		Tasks: []sim.Task{{Job: scheduler.Job{ID: "t", Requirements: iog.Requirements{GPUCount: 2, CPUMilli: 1000}}, Duration: 90 * time.Minute}},
+	}
+	dear := func(_ *scheduler.NodeInfo, milli uint64) (iog.Amount, error) {
+		return iog.NewAmount(int64(milli)*300_000, iog.USD), nil // 3 USD per GPU-hour
+	}
+	m, err := sim.Replay{Workload: w, Policy: "best-fit", Price: dear}.Run(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, m.Completed)
+	require.Equal(t, iog.MustParseAmount("9 USD"), m.Cost, "2 GPUs × 1.5 h × 3 USD")
+}
+
+// TestExperimentHasNoDepartures: the fragmentation experiment places
+// tasks in arrival order and nothing leaves, whatever the tasks'
+// priorities: a later, higher-priority task is dropped rather than
+// evicting an earlier one, so allocation never falls.
+func TestExperimentHasNoDepartures(t *testing.T) {
+	job := func(id string, share iog.GPUShare, prio int32) sim.Task {
+		return sim.Task{Job: scheduler.Job{ID: iog.JobID(id), Requirements: iog.Requirements{GPUCount: 1, GPUShare: share, CPUMilli: 1000, Priority: prio}}}
+	}
+	w := sim.Workload{
+		Nodes: []scheduler.Node{{ID: "n", GPUModel: "T4", GPUs: 1, CPUMilli: 8000, MemoryBytes: 32 << 30}},
+		Tasks: []sim.Task{job("low", 0, 0), job("high", 500, 5)},
+	}
+	for seed := range uint64(20) {
+		points, err := sim.Experiment{Workload: w, Policy: "best-fit", Seed: seed, Inflate: 2}.Run(context.Background())
+		require.NoError(t, err)
+		for i := 1; i < len(points); i++ {
+			require.GreaterOrEqual(t, points[i].AllocPct, points[i-1].AllocPct, "seed %d: allocation fell at %d%% arrived", seed, points[i].ArrivedPct)
+		}
 	}
 }

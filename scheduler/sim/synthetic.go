@@ -15,6 +15,7 @@ import (
 // CPU-only tasks, a few gangs), arriving as a Poisson process with
 // exponentially distributed run times.
 type Synthetic struct {
+	// Nodes and Tasks are how many of each to generate.
 	Nodes, Tasks int
 	// Seed seeds everything drawn.
 	Seed uint64

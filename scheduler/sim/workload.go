@@ -10,13 +10,16 @@ import (
 
 // Workload is a device pool and the tasks that arrive at it.
 type Workload struct {
+	// Nodes are the devices of the pool.
 	Nodes []scheduler.Node
+	// Tasks are the tasks, in no particular order.
 	Tasks []Task
 }
 
 // Task is one job of a workload, with when it arrives and how long it runs
 // once placed.
 type Task struct {
+	// Job is what the task asks for.
 	Job scheduler.Job
 	// Arrival is when the task is submitted, from the start of the trace.
 	Arrival time.Duration

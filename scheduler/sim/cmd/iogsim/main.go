@@ -64,6 +64,7 @@ type options struct {
 	seeds                              int
 	inflate, fail                      float64
 	synNodes, synTasks                 int
+	policySet                          bool // -policy was given
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.nodes, "nodes", defaultNodes, "node list file")
 	fs.StringVar(&o.tasks, "tasks", defaultTasks, "task list file")
 	fs.StringVar(&o.format, "format", "openb", "input format: openb, csv, json or synthetic")
-	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+" (table: a comma-separated list, or all; left at fgd it means all)")
+	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+" (table: a comma-separated list, or all; not given, all)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of sampling, shuffling and the random policy")
 	fs.IntVar(&o.seeds, "seeds", 10, "table: seeds 1 to this")
 	fs.Float64Var(&o.inflate, "inflate", 1.3, "frag, table: GPU request as a multiple of capacity")
@@ -84,6 +85,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	fs.Visit(func(f *flag.Flag) { o.policySet = o.policySet || f.Name == "policy" })
 	w, err := load(o)
 	if err != nil {
 		return err
@@ -143,7 +145,7 @@ func fragMode(ctx context.Context, out io.Writer, w sim.Workload, o options) err
 
 func tableMode(ctx context.Context, out io.Writer, w sim.Workload, o options) error {
 	policies := scheduler.PolicyNames()
-	if o.policy != "all" && o.policy != "fgd" {
+	if o.policySet && o.policy != "all" {
 		policies = strings.Split(o.policy, ",")
 	}
 	last := int(o.inflate*100 + 1e-9)

@@ -19,6 +19,7 @@ func TestRun(t *testing.T) {
 	}{
 		{"frag", append(data, "-policy", "best-fit", "-inflate", "0.05"), []string{"arrived_pct,gpu_alloc_pct,frag_pct\n0,0.00,", "\n5,"}, ""},
 		{"table", append(data, "-mode", "table", "-policy", "random,fgd", "-seeds", "2", "-inflate", "0.03"), []string{"| random |", "| fgd |", "at 3% arrived"}, ""},
+		{"table of fgd alone", append(data, "-mode", "table", "-policy", "fgd", "-seeds", "1", "-inflate", "0.03"), []string{"|---|---|---|\n| fgd |"}, ""},
 		{"replay", []string{"-mode", "replay", "-format", "synthetic", "-synthetic-nodes", "20", "-synthetic-tasks", "200", "-fail", "0.3", "-policy", "spread"},
 			[]string{"tasks\t200", "fairness (Jain)", "at_h,gpu_alloc_pct,frag_pct,pending"}, ""},
 		{"unknown mode", append(data, "-mode", "nope"), nil, "unknown -mode"},

@@ -145,6 +145,12 @@ func TestRefusals(t *testing.T) {
 	require.GreaterOrEqual(t, n.relay.Refused(), uint64(4))
 	stats, _ := n.relay.Stats("gpu-1")
 	require.Equal(t, uint64(3), stats.Refused)
+	// Any key may connect as an engineer: naming devices the relay has
+	// never seen must not give them counters, or the relay's memory would
+	// grow with every made-up name.
+	_, seen := n.relay.Stats("gpu-2")
+	require.False(t, seen, "a device whose worker never connected has no counters")
+	require.Len(t, n.relay.AllStats(), 1)
 	require.Contains(t, n.logs.String(), "relay refused")
 	require.Contains(t, n.logs.String(), "rental has ended")
 

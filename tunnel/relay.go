@@ -50,7 +50,8 @@ type Stats struct {
 	ToDevice, FromDevice uint64
 	// Streams counts the streams opened to the device.
 	Streams uint64
-	// Refused counts the streams refused to the device.
+	// Refused counts the streams refused to the device since its worker
+	// first connected.
 	Refused uint64
 }
 
@@ -151,7 +152,7 @@ func (r *Relay) Online(device iog.DeviceID) bool {
 }
 
 // Stats returns device's counters, and false if the relay has never seen
-// the device.
+// the device's worker connect.
 func (r *Relay) Stats(device iog.DeviceID) (Stats, bool) {
 	r.mu.Lock()
 	d, ok := r.devices[device]
@@ -193,6 +194,18 @@ func (r *Relay) device(id iog.DeviceID) *deviceState {
 		r.devices[id] = d
 	}
 	return d
+}
+
+// countRefused counts a stream refused to a device the relay has seen. A
+// device it has never seen gets no counters: any key may connect as an
+// engineer, and names it makes up must not grow the relay's memory.
+func (r *Relay) countRefused(id iog.DeviceID) {
+	r.mu.Lock()
+	d := r.devices[id]
+	r.mu.Unlock()
+	if d != nil {
+		d.refused.Add(1)
+	}
 }
 
 // refuse logs and counts a refusal, and tells the peer why when w is not
@@ -348,7 +361,7 @@ func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st
 		err = r.checkPort(req.device, req.port)
 	}
 	if err != nil {
-		r.device(req.device).refused.Add(1)
+		r.countRefused(req.device)
 		r.refuse(st, err, attrs...)
 		return
 	}

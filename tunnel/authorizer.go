@@ -13,8 +13,9 @@ import (
 
 // Authorizer decides who may use the relay. The relay asks it on every
 // worker connection and every stream an engineer or a mesh node opens, so
-// a rental that ends stops new streams at once, and streams already open
-// are closed when the returned time comes.
+// a rental that ends stops new streams at once; streams already open are
+// closed when the returned time comes, and the relay asks again about
+// each of them every RelayConfig.Recheck, closing those it refuses.
 //
 // Implementations must be safe for concurrent use.
 type Authorizer interface {
@@ -114,9 +115,9 @@ func (r *Rentals) Rent(rental Rental) error {
 	return nil
 }
 
-// End removes a rental; an unknown cluster is iog.ErrNotFound. Streams the
-// renter has open are closed at their next check, the old expiry at the
-// latest.
+// End removes a rental; an unknown cluster is iog.ErrNotFound. A relay
+// closes the streams open under it at its next check (RelayConfig.Recheck
+// later at the most).
 func (r *Rentals) End(cluster iog.ClusterID) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -184,19 +184,36 @@ func TestWorkerWithWrongKeyIsRefused(t *testing.T) {
 	require.Contains(t, n.logs.String(), "the key is not the device")
 }
 
+// The streams open under a rental close when it expires, and when it is
+// ended early (Rentals.End) at the relay's next check.
 func TestRentalEndClosesOpenStreams(t *testing.T) {
-	n, _, echoPort := newEchoNet(t, nil)
-	conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
-	require.NoError(t, err)
-	defer conn.Close()
-	echoOnce(t, conn, []byte("during the rental"))
-	require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
-	n.clock.Advance(time.Hour)
-	_, err = io.ReadAll(conn) // the relay closes the stream
-	require.NoError(t, err)
-	_, err = n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
-	require.ErrorIs(t, err, iog.ErrExpired)
-	require.Contains(t, n.logs.String(), "stream closed at the end of its rental")
+	tests := []struct {
+		name string
+		end  func(n *testNet)
+		want error
+	}{
+		{"at its expiry", func(n *testNet) { n.clock.Advance(time.Hour) }, iog.ErrExpired},
+		{"ended early", func(n *testNet) {
+			require.NoError(t, n.rentals.End("cluster-1"))
+			n.clock.Advance(tunnel.DefaultRecheck)
+		}, iog.ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, _, echoPort := newEchoNet(t, nil)
+			conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
+			require.NoError(t, err)
+			defer conn.Close()
+			echoOnce(t, conn, []byte("during the rental"))
+			require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
+			tt.end(n)
+			_, err = io.ReadAll(conn) // the relay closes the stream
+			require.NoError(t, err)
+			_, err = n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
+			require.ErrorIs(t, err, tt.want)
+			require.Contains(t, n.logs.String(), "stream closed at the end of its rental")
+		})
+	}
 }
 
 func TestThousandConcurrentStreams(t *testing.T) {

@@ -41,7 +41,16 @@ type RelayConfig struct {
 	// MaxStreams bounds the streams one connection may have open through
 	// the relay at once; more are refused. Zero is 4096.
 	MaxStreams int
+	// Recheck is how often, timed by Clock, the relay asks the Authorizer
+	// again about each open stream, closing it once refused: a rental
+	// ended before its expiry closes its streams within Recheck. Zero is
+	// DefaultRecheck.
+	Recheck time.Duration
 }
+
+// DefaultRecheck is how often the relay asks again about open streams,
+// unless RelayConfig.Recheck says otherwise.
+const DefaultRecheck = 30 * time.Second
 
 // Stats are the counters of one device's tunnel since the relay started,
 // across reconnections: what metering bills and tiers are built on.
@@ -107,6 +116,9 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	cfg.ConnConfig = cfg.withDefaults()
 	if cfg.MaxStreams <= 0 {
 		cfg.MaxStreams = 4096
+	}
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = DefaultRecheck
 	}
 	if cfg.DeviceBurst <= 0 {
 		cfg.DeviceBurst = 256 << 10
@@ -365,7 +377,14 @@ func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st
 		r.refuse(st, err, attrs...)
 		return
 	}
-	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, attrs)
+	ask := func() (time.Time, error) {
+		until, err := r.cfg.Authorizer.AllowDial(wallet, req.device, req.port)
+		if err == nil {
+			err = r.checkPort(req.device, req.port)
+		}
+		return until, err
+	}
+	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, ask, attrs)
 }
 
 // checkPort refuses ports the device's worker does not expose.
@@ -381,9 +400,10 @@ func (r *Relay) checkPort(device iog.DeviceID, port uint16) error {
 }
 
 // connect opens a stream to device's worker, sends it the open frame,
-// passes its answer back on st and splices the two until they end or until
-// passes.
-func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.DeviceID, t frameType, payload []byte, until time.Time, attrs []any) {
+// passes its answer back on st and splices the two until they end, until
+// passes, or ask, the Authorizer's question asked again every Recheck,
+// refuses.
+func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.DeviceID, t frameType, payload []byte, until time.Time, ask func() (time.Time, error), attrs []any) {
 	w, err := r.worker(device)
 	if err != nil {
 		r.refuse(st, err, attrs...)
@@ -420,11 +440,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 	_ = out.SetDeadline(time.Time{})
 	d := r.device(device)
 	d.streams.Add(1)
-	var cut <-chan time.Time
-	if !until.IsZero() {
-		cut = r.clock.After(until.Sub(r.clock.Now()))
-	}
-	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, cut)
+	g := &grant{clock: r.clock, until: until, every: r.cfg.Recheck, ask: ask}
+	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g)
 	if errors.Is(err, errCut) {
 		r.logger.Info("stream closed at the end of its rental", attrs...)
 	}

@@ -36,9 +36,14 @@ type Authorizer interface {
 
 // Rental is an engineer's hold on a cluster's devices until Expires.
 type Rental struct {
+	// Cluster names the rental; one cluster is rented once at a time.
 	Cluster iog.ClusterID
-	Renter  iog.WalletAddress
+	// Renter is the wallet that may reach the devices.
+	Renter iog.WalletAddress
+	// Devices are the cluster's devices: the renter reaches them, and
+	// they may link to each other in a Mesh.
 	Devices []iog.DeviceID
+	// Expires is when the rental ends, on the Rentals' clock.
 	Expires time.Time
 }
 

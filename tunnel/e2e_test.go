@@ -518,6 +518,61 @@ func TestClientSurvivesRelayLoss(t *testing.T) {
 	require.ErrorIs(t, err, net.ErrClosed)
 }
 
+// A Dial waiting for another Dial's connection to the relay gives up
+// when its own context ends, and Close ends a connection attempt under way
+// instead of waiting for it.
+func TestClientDialHonorsContextWhileConnecting(t *testing.T) {
+	// A relay that accepts TCP and then says nothing: the handshake hangs.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	c, err := tunnel.NewClient(tunnel.ClientConfig{
+		RelayAddr: ln.Addr().String(), Key: engineer,
+		ConnConfig: tunnel.ConnConfig{Logger: discard(), HandshakeTimeout: time.Hour},
+	})
+	require.NoError(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Dial(context.Background(), "gpu-1", 22)
+		first <- err
+	}()
+	var held net.Conn
+	select {
+	case held = <-accepted: // the first Dial is in its handshake
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first Dial never connected")
+	}
+	defer held.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() {
+		_, err := c.Dial(ctx, "gpu-1", 22)
+		second <- err
+	}()
+	cancel()
+	select {
+	case err := <-second:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(20 * time.Second):
+		t.Fatal("a Dial whose context ended kept waiting for another Dial's connection")
+	}
+
+	require.NoError(t, c.Close())
+	select {
+	case err := <-first:
+		require.ErrorIs(t, err, net.ErrClosed)
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not end the connection attempt under way")
+	}
+}
+
 // flakyListener fails its first Accept calls, as a listener does when the
 // process runs out of file descriptors.
 type flakyListener struct {

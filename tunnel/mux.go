@@ -129,7 +129,13 @@ func (cc ConnConfig) muxConfig(logger *slog.Logger) *yamux.Config {
 	c.ConnectionWriteTimeout = cc.PeerTimeout
 	c.MaxStreamWindowSize = cc.StreamWindow
 	c.StreamOpenTimeout = 30 * time.Second
-	c.StreamCloseTimeout = time.Minute
+	// No timer resets a half-closed stream: yamux would reset a stream
+	// whose peer has not closed its side within StreamCloseTimeout of our
+	// close, and a half close (CloseWrite, or a splice passing on an end
+	// of input) would then cut a reply that takes longer than that, which
+	// TCP delivers. The relay bounds the streams a peer leaves unclosed
+	// instead (Relay.acceptStreams).
+	c.StreamCloseTimeout = 0
 	c.LogOutput = nil
 	c.Logger = slog.NewLogLogger(logger.With("part", "yamux").Handler(), slog.LevelDebug)
 	return c

@@ -39,7 +39,9 @@ type RelayConfig struct {
 	// under DeviceRate; zero is 256 KiB.
 	DeviceBurst int
 	// MaxStreams bounds the streams one connection may have open through
-	// the relay at once; more are refused. Zero is 4096.
+	// the relay at once; more are refused. An engineer's connection that
+	// holds more than twice as many, counting those the relay has closed
+	// and the engineer has not, is closed. Zero is 4096.
 	MaxStreams int
 	// Recheck is how often, timed by Clock, the relay asks the Authorizer
 	// again about each open stream, closing it once refused: a rental
@@ -289,7 +291,7 @@ func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 	}
 	wallet, _ := iog.WalletAddressOf(h.key)
 	r.logger.Info("engineer connected", "wallet", wallet.String(), "remote", remote)
-	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
+	r.acceptStreams(sess, wg, 2*r.cfg.MaxStreams, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
 }
 
 func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, addr net.Addr, wg *sync.WaitGroup) {
@@ -312,16 +314,28 @@ func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, a
 		r.mu.Unlock()
 		r.logger.Info("worker disconnected", "device", h.device)
 	}()
-	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.workerStream(ctx, w, st) }, "device", h.device)
+	r.acceptStreams(sess, wg, 0, func(st *yamux.Stream) { r.workerStream(ctx, w, st) }, "device", h.device)
 }
 
 // acceptStreams serves the streams a peer opens until its connection
 // ends, at most MaxStreams at once; streams past that are refused.
-func (r *Relay) acceptStreams(sess *yamux.Session, wg *sync.WaitGroup, serve func(*yamux.Stream), attrs ...any) {
+//
+// A stream the relay has closed stays in the session until the peer
+// closes its side too. When maxHeld is not zero, a peer whose connection
+// holds more streams than that, open or left unclosed, loses the
+// connection, so that it cannot grow the relay's memory without bound.
+// Engineers get that bound: any key may connect as one. A worker's
+// session also holds the streams the relay opens to it, as many as
+// engineers ask for, so it gets none.
+func (r *Relay) acceptStreams(sess *yamux.Session, wg *sync.WaitGroup, maxHeld int, serve func(*yamux.Stream), attrs ...any) {
 	slots := make(chan struct{}, r.cfg.MaxStreams)
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
+			return
+		}
+		if held := sess.NumStreams(); maxHeld > 0 && held > maxHeld {
+			r.refuse(nil, fmt.Errorf("%w: the peer holds %d streams, open or left unclosed, more than the %d the relay allows; closing its connection", iog.ErrUnavailable, held, maxHeld), attrs...)
 			return
 		}
 		select {

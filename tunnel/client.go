@@ -131,16 +131,7 @@ func (c *Client) session(ctx context.Context) (*yamux.Session, error) {
 
 // connect makes a new connection to the relay.
 func (c *Client) connect(ctx context.Context) (*yamux.Session, error) {
-	conn, err := dialRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.Privacy)
-	if err != nil {
-		return nil, err
-	}
-	sess, err := yamux.Client(conn, c.cfg.muxConfig(c.logger))
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("multiplex relay connection: %w", err)
-	}
-	return sess, nil
+	return muxRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.ConnConfig, c.logger)
 }
 
 // Dial implements Tunnel.

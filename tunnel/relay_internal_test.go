@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/yamux"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
@@ -23,10 +22,8 @@ func TestRelayDropsEngineerHoldingUnclosedStreams(t *testing.T) {
 	})
 	ctx := context.Background()
 	dc := newDialConfig(addr, pin, 10*time.Second, nil)
-	conn, err := dialRelay(ctx, dc, hello{role: roleEngineer}, testKey(1), Privacy{})
-	require.NoError(t, err)
 	cfg := ConnConfig{Logger: slog.New(slog.DiscardHandler)}.withDefaults()
-	sess, err := yamux.Client(conn, cfg.muxConfig(cfg.Logger))
+	sess, err := muxRelay(ctx, dc, hello{role: roleEngineer}, testKey(1), cfg, cfg.Logger)
 	require.NoError(t, err)
 	defer sess.Close()
 

@@ -15,7 +15,9 @@ import (
 // worker connection and every stream an engineer or a mesh node opens, so
 // a rental that ends stops new streams at once; streams already open are
 // closed when the returned time comes, and the relay asks again about
-// each of them every RelayConfig.Recheck, closing those it refuses.
+// each of them every RelayConfig.Recheck, closing those it refuses with
+// iog.ErrForbidden or iog.ErrExpired (other errors, such as an
+// unreachable backend, leave a stream open until its known end).
 //
 // Implementations must be safe for concurrent use.
 type Authorizer interface {

@@ -216,6 +216,42 @@ func TestRentalEndClosesOpenStreams(t *testing.T) {
 	}
 }
 
+// downAuthorizer fails every AllowDial as an Authorizer whose backend is
+// unreachable does, while down is set.
+type downAuthorizer struct {
+	tunnel.Authorizer
+	down atomic.Bool
+}
+
+func (a *downAuthorizer) AllowDial(w iog.WalletAddress, d iog.DeviceID, port uint16) (time.Time, error) {
+	if a.down.Load() {
+		return time.Time{}, fmt.Errorf("rentals database: %w: connection refused", iog.ErrUnavailable)
+	}
+	return a.Authorizer.AllowDial(w, d, port)
+}
+
+// An Authorizer that fails for a passing reason at a re-check withdraws
+// nothing: open streams stay open until the end they were given.
+func TestAuthorizerOutageKeepsOpenStreams(t *testing.T) {
+	var auth *downAuthorizer
+	n, _, echoPort := newEchoNet(t, func(c *tunnel.RelayConfig) {
+		auth = &downAuthorizer{Authorizer: c.Authorizer}
+		c.Authorizer = auth
+	})
+	conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
+	auth.down.Store(true)
+	n.clock.Advance(tunnel.DefaultRecheck)
+	require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond,
+		"the relay checks again later")
+	echoOnce(t, conn, []byte("still open"))
+	n.clock.Advance(time.Hour) // the rental's own end still closes it
+	_, err = io.ReadAll(conn)
+	require.NoError(t, err)
+}
+
 func TestThousandConcurrentStreams(t *testing.T) {
 	n, _, echoPort := newEchoNet(t, nil)
 	c := n.client(engineer)

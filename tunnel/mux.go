@@ -250,10 +250,19 @@ func (g *grant) next() <-chan time.Time {
 }
 
 // renew asks the Authorizer again, and reports whether the stream may stay
-// open.
+// open. Only a refusal (iog.ErrForbidden, iog.ErrExpired) withdraws it; an
+// Authorizer failing for a passing reason leaves the stream to the end it
+// was given.
 func (g *grant) renew() bool {
 	until, err := g.ask()
-	if err != nil || (!until.IsZero() && !until.After(g.clock.Now())) {
+	switch {
+	case err == nil:
+	case revoked(err):
+		return false
+	default:
+		until = g.until
+	}
+	if !until.IsZero() && !until.After(g.clock.Now()) {
 		return false
 	}
 	g.until = until

@@ -44,9 +44,9 @@ type RelayConfig struct {
 	// and the engineer has not, is closed. Zero is 4096.
 	MaxStreams int
 	// Recheck is how often, timed by Clock, the relay asks the Authorizer
-	// again about each open stream, closing it once refused: a rental
-	// ended before its expiry closes its streams within Recheck. Zero is
-	// DefaultRecheck.
+	// again about each open stream, closing it once refused (see
+	// Authorizer): a rental ended before its expiry closes its streams
+	// within Recheck. Zero is DefaultRecheck.
 	Recheck time.Duration
 }
 
@@ -391,13 +391,10 @@ func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st
 		r.refuse(st, err, attrs...)
 		return
 	}
-	ask := func() (time.Time, error) {
-		until, err := r.cfg.Authorizer.AllowDial(wallet, req.device, req.port)
-		if err == nil {
-			err = r.checkPort(req.device, req.port)
-		}
-		return until, err
-	}
+	// The port was checked against the worker's session that carries the
+	// stream; a worker that reconnects ends the stream with its old
+	// session, so only the rental needs asking again.
+	ask := func() (time.Time, error) { return r.cfg.Authorizer.AllowDial(wallet, req.device, req.port) }
 	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, ask, attrs)
 }
 

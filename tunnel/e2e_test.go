@@ -105,6 +105,7 @@ func TestEngineerReachesEchoAndHTTP(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
+	noLeaks(t)
 	n := newTestNet(t, nil)
 	echoPort := serve(t, echo)
 	closedPort := freePort(t)
@@ -233,6 +234,7 @@ func (a *downAuthorizer) AllowDial(w iog.WalletAddress, d iog.DeviceID, port uin
 // An Authorizer that fails for a passing reason at a re-check withdraws
 // nothing: open streams stay open until the end they were given.
 func TestAuthorizerOutageKeepsOpenStreams(t *testing.T) {
+	noLeaks(t)
 	var auth *downAuthorizer
 	n, _, echoPort := newEchoNet(t, func(c *tunnel.RelayConfig) {
 		auth = &downAuthorizer{Authorizer: c.Authorizer}
@@ -253,6 +255,7 @@ func TestAuthorizerOutageKeepsOpenStreams(t *testing.T) {
 }
 
 func TestThousandConcurrentStreams(t *testing.T) {
+	noLeaks(t)
 	n, _, echoPort := newEchoNet(t, nil)
 	c := n.client(engineer)
 
@@ -360,6 +363,7 @@ func TestRateLimitHoldsTransferToItsRate(t *testing.T) {
 }
 
 func TestSlowReaderDoesNotStallOtherStreams(t *testing.T) {
+	noLeaks(t)
 	n := newTestNet(t, nil)
 	echoPort := serve(t, echo)
 	firehose := serve(t, func(c net.Conn) {
@@ -389,9 +393,7 @@ func TestSlowReaderDoesNotStallOtherStreams(t *testing.T) {
 }
 
 func TestRelayRestartWorkerComesBack(t *testing.T) {
-	// Registered first, this check runs after every other cleanup.
-	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+	noLeaks(t) // registered first, it runs after every other cleanup
 	n, a, echoPort := newEchoNet(t, nil)
 	c := n.client(engineer)
 	conn, err := c.Dial(context.Background(), "gpu-1", echoPort)
@@ -609,6 +611,14 @@ func TestClientDialHonorsContextWhileConnecting(t *testing.T) {
 	}
 }
 
+// noLeaks checks, after every other cleanup of the test, that the test
+// left no goroutine of its own running: relay, agents and streams all
+// stopped.
+func noLeaks(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+}
+
 // flakyListener fails its first Accept calls, as a listener does when the
 // process runs out of file descriptors.
 type flakyListener struct {
@@ -650,6 +660,7 @@ func TestRelaySurvivesAcceptErrors(t *testing.T) {
 }
 
 func TestStreamsPerConnectionAreBounded(t *testing.T) {
+	noLeaks(t)
 	n, _, echoPort := newEchoNet(t, func(c *tunnel.RelayConfig) { c.MaxStreams = 2 })
 	c := n.client(engineer)
 	ctx := context.Background()

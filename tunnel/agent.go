@@ -140,14 +140,9 @@ func (a *Agent) Run(ctx context.Context) error {
 // whether the relay accepted it.
 func (a *Agent) runOnce(ctx context.Context) (bool, error) {
 	h := hello{role: roleWorker, device: a.cfg.Device, ports: a.cfg.Ports}
-	conn, err := dialRelay(ctx, a.dial, h, a.cfg.Key, a.cfg.Privacy)
+	sess, err := muxRelay(ctx, a.dial, h, a.cfg.Key, a.cfg.ConnConfig, a.logger)
 	if err != nil {
 		return false, err
-	}
-	sess, err := yamux.Client(conn, a.cfg.muxConfig(a.logger))
-	if err != nil {
-		_ = conn.Close()
-		return false, fmt.Errorf("multiplex relay connection: %w", err)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = sess.Close() })
 	defer stop()

@@ -13,8 +13,11 @@ import (
 
 // Authorizer decides who may use the relay. The relay asks it on every
 // worker connection and every stream an engineer or a mesh node opens, so
-// a rental that ends stops new streams at once, and streams already open
-// are closed when the returned time comes.
+// a rental that ends stops new streams at once; streams already open are
+// closed when the returned time comes, and the relay asks again about
+// each of them every RelayConfig.Recheck, closing those it refuses with
+// iog.ErrForbidden or iog.ErrExpired (other errors, such as an
+// unreachable backend, leave a stream open until its known end).
 //
 // Implementations must be safe for concurrent use.
 type Authorizer interface {
@@ -35,9 +38,14 @@ type Authorizer interface {
 
 // Rental is an engineer's hold on a cluster's devices until Expires.
 type Rental struct {
+	// Cluster names the rental; one cluster is rented once at a time.
 	Cluster iog.ClusterID
-	Renter  iog.WalletAddress
+	// Renter is the wallet that may reach the devices.
+	Renter iog.WalletAddress
+	// Devices are the cluster's devices: the renter reaches them, and
+	// they may link to each other in a Mesh.
 	Devices []iog.DeviceID
+	// Expires is when the rental ends, on the Rentals' clock.
 	Expires time.Time
 }
 
@@ -114,9 +122,9 @@ func (r *Rentals) Rent(rental Rental) error {
 	return nil
 }
 
-// End removes a rental; an unknown cluster is iog.ErrNotFound. Streams the
-// renter has open are closed at their next check, the old expiry at the
-// latest.
+// End removes a rental; an unknown cluster is iog.ErrNotFound. A relay
+// closes the streams open under it at its next check (RelayConfig.Recheck
+// later at the most).
 func (r *Rentals) End(cluster iog.ClusterID) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

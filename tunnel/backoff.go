@@ -10,8 +10,10 @@ import (
 // The jitter keeps many workers that lost the same relay from all coming
 // back at the same instant. Zero fields take the defaults, 100 ms and 30 s.
 type Backoff struct {
+	// Initial is the first wait before jitter; zero is 100 ms.
 	Initial time.Duration
-	Max     time.Duration
+	// Max caps the wait before jitter; zero is 30 s.
+	Max time.Duration
 }
 
 // Delay returns the wait before attempt n (0 for the first retry), drawing

@@ -180,7 +180,10 @@ func BenchmarkReconnect(b *testing.B) {
 		n.stop()
 		t0 := time.Now()
 		n.startRelay(addr)
-		for !n.relay.Online("gpu-1") {
+		for i := 0; !n.relay.Online("gpu-1"); i++ {
+			if i == 100000 {
+				b.Fatal("the worker did not come back within 10 s")
+			}
 			time.Sleep(100 * time.Microsecond)
 		}
 		conn, err := c.Dial(context.Background(), "gpu-1", echoPort)

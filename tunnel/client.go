@@ -53,9 +53,11 @@ type Client struct {
 	dial   dialConfig
 	logger *slog.Logger
 
-	mu     sync.Mutex
-	sess   *yamux.Session
-	closed bool
+	mu      sync.Mutex
+	sess    *yamux.Session
+	dialing chan struct{}      // closed when the connection attempt under way ends
+	stop    context.CancelFunc // ends the attempt under way
+	closed  bool
 }
 
 var _ Tunnel = (*Client)(nil)
@@ -80,27 +82,56 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 var errClientClosed = fmt.Errorf("tunnel client: %w", net.ErrClosed)
 
 // session returns the live connection to the relay, connecting if there is
-// none.
+// none. One caller connects at a time; the others wait for it, or for
+// their own ctx to end.
 func (c *Client) session(ctx context.Context) (*yamux.Session, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, errClientClosed
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return nil, errClientClosed
+		}
+		if c.sess != nil && !c.sess.IsClosed() {
+			sess := c.sess
+			c.mu.Unlock()
+			return sess, nil
+		}
+		if wait := c.dialing; wait != nil {
+			c.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		dctx, stop := context.WithCancel(ctx)
+		c.dialing, c.stop = done, stop
+		c.mu.Unlock()
+
+		sess, err := c.connect(dctx)
+		stop()
+		c.mu.Lock()
+		c.dialing, c.stop = nil, nil
+		close(done)
+		if c.closed {
+			if err == nil {
+				_ = sess.Close()
+			}
+			sess, err = nil, errClientClosed
+		}
+		if err == nil {
+			c.sess = sess
+		}
+		c.mu.Unlock()
+		return sess, err
 	}
-	if c.sess != nil && !c.sess.IsClosed() {
-		return c.sess, nil
-	}
-	conn, err := dialRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.Privacy)
-	if err != nil {
-		return nil, err
-	}
-	sess, err := yamux.Client(conn, c.cfg.muxConfig(c.logger))
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("multiplex relay connection: %w", err)
-	}
-	c.sess = sess
-	return sess, nil
+}
+
+// connect makes a new connection to the relay.
+func (c *Client) connect(ctx context.Context) (*yamux.Session, error) {
+	return muxRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.ConnConfig, c.logger)
 }
 
 // Dial implements Tunnel.
@@ -155,12 +186,15 @@ func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.Device
 	return nil
 }
 
-// Close closes the connection to the relay and every stream on it; Dial
-// then fails with net.ErrClosed.
+// Close closes the connection to the relay and every stream on it, and
+// ends a connection attempt under way; Dial then fails with net.ErrClosed.
 func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
+	if c.stop != nil {
+		c.stop()
+	}
 	if c.sess != nil {
 		return c.sess.Close()
 	}

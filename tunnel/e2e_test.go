@@ -105,6 +105,7 @@ func TestEngineerReachesEchoAndHTTP(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
+	noLeaks(t)
 	n := newTestNet(t, nil)
 	echoPort := serve(t, echo)
 	closedPort := freePort(t)
@@ -145,6 +146,12 @@ func TestRefusals(t *testing.T) {
 	require.GreaterOrEqual(t, n.relay.Refused(), uint64(4))
 	stats, _ := n.relay.Stats("gpu-1")
 	require.Equal(t, uint64(3), stats.Refused)
+	// Any key may connect as an engineer: naming devices the relay has
+	// never seen must not give them counters, or the relay's memory would
+	// grow with every made-up name.
+	_, seen := n.relay.Stats("gpu-2")
+	require.False(t, seen, "a device whose worker never connected has no counters")
+	require.Len(t, n.relay.AllStats(), 1)
 	require.Contains(t, n.logs.String(), "relay refused")
 	require.Contains(t, n.logs.String(), "rental has ended")
 
@@ -178,22 +185,77 @@ func TestWorkerWithWrongKeyIsRefused(t *testing.T) {
 	require.Contains(t, n.logs.String(), "the key is not the device")
 }
 
+// The streams open under a rental close when it expires, and when it is
+// ended early (Rentals.End) at the relay's next check.
 func TestRentalEndClosesOpenStreams(t *testing.T) {
-	n, _, echoPort := newEchoNet(t, nil)
+	tests := []struct {
+		name string
+		end  func(n *testNet)
+		want error
+	}{
+		{"at its expiry", func(n *testNet) { n.clock.Advance(time.Hour) }, iog.ErrExpired},
+		{"ended early", func(n *testNet) {
+			require.NoError(t, n.rentals.End("cluster-1"))
+			n.clock.Advance(tunnel.DefaultRecheck)
+		}, iog.ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, _, echoPort := newEchoNet(t, nil)
+			conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
+			require.NoError(t, err)
+			defer conn.Close()
+			echoOnce(t, conn, []byte("during the rental"))
+			require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
+			tt.end(n)
+			_, err = io.ReadAll(conn) // the relay closes the stream
+			require.NoError(t, err)
+			_, err = n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
+			require.ErrorIs(t, err, tt.want)
+			require.Contains(t, n.logs.String(), "stream closed at the end of its rental")
+		})
+	}
+}
+
+// downAuthorizer fails every AllowDial as an Authorizer whose backend is
+// unreachable does, while down is set.
+type downAuthorizer struct {
+	tunnel.Authorizer
+	down atomic.Bool
+}
+
+func (a *downAuthorizer) AllowDial(w iog.WalletAddress, d iog.DeviceID, port uint16) (time.Time, error) {
+	if a.down.Load() {
+		return time.Time{}, fmt.Errorf("rentals database: %w: connection refused", iog.ErrUnavailable)
+	}
+	return a.Authorizer.AllowDial(w, d, port)
+}
+
+// An Authorizer that fails for a passing reason at a re-check withdraws
+// nothing: open streams stay open until the end they were given.
+func TestAuthorizerOutageKeepsOpenStreams(t *testing.T) {
+	noLeaks(t)
+	var auth *downAuthorizer
+	n, _, echoPort := newEchoNet(t, func(c *tunnel.RelayConfig) {
+		auth = &downAuthorizer{Authorizer: c.Authorizer}
+		c.Authorizer = auth
+	})
 	conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
 	require.NoError(t, err)
 	defer conn.Close()
-	echoOnce(t, conn, []byte("during the rental"))
 	require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
-	n.clock.Advance(time.Hour)
-	_, err = io.ReadAll(conn) // the relay closes the stream
+	auth.down.Store(true)
+	n.clock.Advance(tunnel.DefaultRecheck)
+	require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond,
+		"the relay checks again later")
+	echoOnce(t, conn, []byte("still open"))
+	n.clock.Advance(time.Hour) // the rental's own end still closes it
+	_, err = io.ReadAll(conn)
 	require.NoError(t, err)
-	_, err = n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
-	require.ErrorIs(t, err, iog.ErrExpired)
-	require.Contains(t, n.logs.String(), "stream closed at the end of its rental")
 }
 
 func TestThousandConcurrentStreams(t *testing.T) {
+	noLeaks(t)
 	n, _, echoPort := newEchoNet(t, nil)
 	c := n.client(engineer)
 
@@ -301,6 +363,7 @@ func TestRateLimitHoldsTransferToItsRate(t *testing.T) {
 }
 
 func TestSlowReaderDoesNotStallOtherStreams(t *testing.T) {
+	noLeaks(t)
 	n := newTestNet(t, nil)
 	echoPort := serve(t, echo)
 	firehose := serve(t, func(c net.Conn) {
@@ -330,9 +393,7 @@ func TestSlowReaderDoesNotStallOtherStreams(t *testing.T) {
 }
 
 func TestRelayRestartWorkerComesBack(t *testing.T) {
-	// Registered first, this check runs after every other cleanup.
-	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+	noLeaks(t) // registered first, it runs after every other cleanup
 	n, a, echoPort := newEchoNet(t, nil)
 	c := n.client(engineer)
 	conn, err := c.Dial(context.Background(), "gpu-1", echoPort)
@@ -495,6 +556,69 @@ func TestClientSurvivesRelayLoss(t *testing.T) {
 	require.ErrorIs(t, err, net.ErrClosed)
 }
 
+// A Dial waiting for another Dial's connection to the relay gives up
+// when its own context ends, and Close ends a connection attempt under way
+// instead of waiting for it.
+func TestClientDialHonorsContextWhileConnecting(t *testing.T) {
+	// A relay that accepts TCP and then says nothing: the handshake hangs.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	c, err := tunnel.NewClient(tunnel.ClientConfig{
+		RelayAddr: ln.Addr().String(), Key: engineer,
+		ConnConfig: tunnel.ConnConfig{Logger: discard(), HandshakeTimeout: time.Hour},
+	})
+	require.NoError(t, err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Dial(context.Background(), "gpu-1", 22)
+		first <- err
+	}()
+	var held net.Conn
+	select {
+	case held = <-accepted: // the first Dial is in its handshake
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first Dial never connected")
+	}
+	defer held.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan error, 1)
+	go func() {
+		_, err := c.Dial(ctx, "gpu-1", 22)
+		second <- err
+	}()
+	cancel()
+	select {
+	case err := <-second:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(20 * time.Second):
+		t.Fatal("a Dial whose context ended kept waiting for another Dial's connection")
+	}
+
+	require.NoError(t, c.Close())
+	select {
+	case err := <-first:
+		require.ErrorIs(t, err, net.ErrClosed)
+	case <-time.After(20 * time.Second):
+		t.Fatal("Close did not end the connection attempt under way")
+	}
+}
+
+// noLeaks checks, after every other cleanup of the test, that the test
+// left no goroutine of its own running: relay, agents and streams all
+// stopped.
+func noLeaks(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+}
+
 // flakyListener fails its first Accept calls, as a listener does when the
 // process runs out of file descriptors.
 type flakyListener struct {
@@ -536,6 +660,7 @@ func TestRelaySurvivesAcceptErrors(t *testing.T) {
 }
 
 func TestStreamsPerConnectionAreBounded(t *testing.T) {
+	noLeaks(t)
 	n, _, echoPort := newEchoNet(t, func(c *tunnel.RelayConfig) { c.MaxStreams = 2 })
 	c := n.client(engineer)
 	ctx := context.Background()

@@ -51,7 +51,11 @@ func ExampleTunnel() {
 	})
 	agentDone := make(chan error, 1)
 	go func() { agentDone <- agent.Run(ctx) }()
-	for !relay.Online("gpu-1") {
+	for i := 0; !relay.Online("gpu-1"); i++ {
+		if i == 10000 {
+			fmt.Println("the worker did not connect within 10 s")
+			return
+		}
 		time.Sleep(time.Millisecond)
 	}
 

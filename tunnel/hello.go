@@ -6,9 +6,12 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"slices"
 	"time"
+
+	"github.com/hashicorp/yamux"
 
 	"github.com/internetofgpus/iog"
 )
@@ -198,6 +201,21 @@ func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateK
 	_ = conn.SetDeadline(time.Time{})
 	ok = true
 	return withPrivacy(conn, priv, priv.Pad), nil
+}
+
+// muxRelay connects to the relay as dialRelay does and multiplexes the
+// connection as the client side.
+func muxRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateKey, cc ConnConfig, logger *slog.Logger) (*yamux.Session, error) {
+	conn, err := dialRelay(ctx, dc, h, key, cc.Privacy)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := yamux.Client(conn, cc.muxConfig(logger))
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("multiplex relay connection: %w", err)
+	}
+	return sess, nil
 }
 
 // pastDeadline is a deadline long gone: setting it makes blocked reads and

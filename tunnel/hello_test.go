@@ -1,11 +1,8 @@
 package tunnel
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/tls"
-	"log/slog"
-	"net"
 	"testing"
 	"time"
 
@@ -18,28 +15,13 @@ import (
 // cannot use the signature in another: the signature covers keying
 // material only that session has.
 func TestHelloCannotBeReplayedIntoAnotherSession(t *testing.T) {
-	relayKey := testKey(200)
-	cert, err := NewCertificate(relayKey)
-	require.NoError(t, err)
-	pin, err := PinOf(cert)
-	require.NoError(t, err)
 	rentals := NewRentals(iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)))
 	deviceKey := testKey(10)
 	require.NoError(t, rentals.RegisterDevice("gpu-1", deviceKey.Public().(ed25519.PublicKey)))
-	relay, err := NewRelay(RelayConfig{Certificate: cert, Authorizer: rentals, ConnConfig: ConnConfig{Logger: slog.New(slog.DiscardHandler)}})
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- relay.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
+	relay, addr, pin := startRelay(t, RelayConfig{Authorizer: rentals})
 
 	session := func() *tls.Conn {
-		c, err := tls.Dial("tcp", ln.Addr().String(), clientTLS(pin, nil))
+		c, err := tls.Dial("tcp", addr, clientTLS(pin, nil))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.Close() })
 		return c

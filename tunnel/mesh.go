@@ -503,8 +503,9 @@ func (m *Mesh) watch(ctx context.Context, sess *yamux.Session, peer iog.DeviceID
 	}
 }
 
-// revoked reports an authorization that the relay withdrew, as opposed to
-// a lookup that failed for a passing reason.
+// revoked reports an authorization withdrawn (iog.ErrForbidden,
+// iog.ErrExpired), as opposed to a check that failed for a passing
+// reason.
 func revoked(err error) bool {
 	return errors.Is(err, iog.ErrForbidden) || errors.Is(err, iog.ErrExpired)
 }

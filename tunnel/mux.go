@@ -129,7 +129,13 @@ func (cc ConnConfig) muxConfig(logger *slog.Logger) *yamux.Config {
 	c.ConnectionWriteTimeout = cc.PeerTimeout
 	c.MaxStreamWindowSize = cc.StreamWindow
 	c.StreamOpenTimeout = 30 * time.Second
-	c.StreamCloseTimeout = time.Minute
+	// No timer resets a half-closed stream: yamux would reset a stream
+	// whose peer has not closed its side within StreamCloseTimeout of our
+	// close, and a half close (CloseWrite, or a splice passing on an end
+	// of input) would then cut a reply that takes longer than that, which
+	// TCP delivers. The relay bounds the streams a peer leaves unclosed
+	// instead (Relay.acceptStreams).
+	c.StreamCloseTimeout = 0
 	c.LogOutput = nil
 	c.Logger = slog.NewLogLogger(logger.With("part", "yamux").Handler(), slog.LevelDebug)
 	return c
@@ -219,12 +225,56 @@ func closeWrite(c net.Conn) {
 	_ = c.Close()
 }
 
+// grant is how long a spliced stream may stay open: until its end, with
+// the Authorizer asked again every interval, so that an authorization
+// withdrawn early (a rental ended before its expiry) closes the stream
+// too. A nil grant never ends.
+type grant struct {
+	clock iog.Clock
+	until time.Time // zero: no end but a refusal
+	every time.Duration
+	ask   func() (time.Time, error)
+}
+
+// next returns a channel that fires at the next check, nil for a nil
+// grant.
+func (g *grant) next() <-chan time.Time {
+	if g == nil {
+		return nil
+	}
+	d := g.every
+	if !g.until.IsZero() {
+		d = min(d, g.until.Sub(g.clock.Now()))
+	}
+	return g.clock.After(d)
+}
+
+// renew asks the Authorizer again, and reports whether the stream may stay
+// open. Only a refusal (iog.ErrForbidden, iog.ErrExpired) withdraws it; an
+// Authorizer failing for a passing reason leaves the stream to the end it
+// was given.
+func (g *grant) renew() bool {
+	until, err := g.ask()
+	switch {
+	case err == nil:
+	case revoked(err):
+		return false
+	default:
+		until = g.until
+	}
+	if !until.IsZero() && !until.After(g.clock.Now()) {
+		return false
+	}
+	g.until = until
+	return true
+}
+
 // splice copies a to b and b to a until both directions end, then closes
 // both. An end of input half-closes the other side, so a request and its
 // response can follow each other as on one TCP connection. A failure in
-// either direction, ctx ending, or cut firing aborts both. It returns the
-// first failure, if any.
-func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan time.Time) error {
+// either direction, ctx ending, or g running out aborts both. It returns
+// the first failure, if any.
+func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant) error {
 	errs := make(chan error, 2)
 	aborted := make(chan struct{})
 	var once sync.Once
@@ -248,6 +298,7 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan tim
 	go run(a, b, bToA)
 	var first error
 	stopped := ctx.Done()
+	cut := g.next()
 	for done := 0; done < 2; {
 		select {
 		case err := <-errs:
@@ -256,6 +307,10 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan tim
 				first = err
 			}
 		case <-cut:
+			if g.renew() {
+				cut = g.next()
+				continue
+			}
 			cut = nil
 			first = errCut
 			abort()
@@ -272,7 +327,8 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, cut <-chan tim
 	return first
 }
 
-// errCut reports a stream closed because its authorization ran out.
+// errCut reports a stream closed because its authorization ran out or was
+// withdrawn.
 var errCut = errors.New("stream closed: its rental has ended")
 
 // stream is a multiplexed stream with TCP's closing semantics: CloseWrite

@@ -39,9 +39,20 @@ type RelayConfig struct {
 	// under DeviceRate; zero is 256 KiB.
 	DeviceBurst int
 	// MaxStreams bounds the streams one connection may have open through
-	// the relay at once; more are refused. Zero is 4096.
+	// the relay at once; more are refused. An engineer's connection that
+	// holds more than twice as many, counting those the relay has closed
+	// and the engineer has not, is closed. Zero is 4096.
 	MaxStreams int
+	// Recheck is how often, timed by Clock, the relay asks the Authorizer
+	// again about each open stream, closing it once refused (see
+	// Authorizer): a rental ended before its expiry closes its streams
+	// within Recheck. Zero is DefaultRecheck.
+	Recheck time.Duration
 }
+
+// DefaultRecheck is how often the relay asks again about open streams,
+// unless RelayConfig.Recheck says otherwise.
+const DefaultRecheck = 30 * time.Second
 
 // Stats are the counters of one device's tunnel since the relay started,
 // across reconnections: what metering bills and tiers are built on.
@@ -50,7 +61,8 @@ type Stats struct {
 	ToDevice, FromDevice uint64
 	// Streams counts the streams opened to the device.
 	Streams uint64
-	// Refused counts the streams refused to the device.
+	// Refused counts the streams refused to the device since its worker
+	// first connected.
 	Refused uint64
 }
 
@@ -107,6 +119,9 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	if cfg.MaxStreams <= 0 {
 		cfg.MaxStreams = 4096
 	}
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = DefaultRecheck
+	}
 	if cfg.DeviceBurst <= 0 {
 		cfg.DeviceBurst = 256 << 10
 	}
@@ -151,7 +166,7 @@ func (r *Relay) Online(device iog.DeviceID) bool {
 }
 
 // Stats returns device's counters, and false if the relay has never seen
-// the device.
+// the device's worker connect.
 func (r *Relay) Stats(device iog.DeviceID) (Stats, bool) {
 	r.mu.Lock()
 	d, ok := r.devices[device]
@@ -193,6 +208,18 @@ func (r *Relay) device(id iog.DeviceID) *deviceState {
 		r.devices[id] = d
 	}
 	return d
+}
+
+// countRefused counts a stream refused to a device the relay has seen. A
+// device it has never seen gets no counters: any key may connect as an
+// engineer, and names it makes up must not grow the relay's memory.
+func (r *Relay) countRefused(id iog.DeviceID) {
+	r.mu.Lock()
+	d := r.devices[id]
+	r.mu.Unlock()
+	if d != nil {
+		d.refused.Add(1)
+	}
 }
 
 // refuse logs and counts a refusal, and tells the peer why when w is not
@@ -264,7 +291,7 @@ func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 	}
 	wallet, _ := iog.WalletAddressOf(h.key)
 	r.logger.Info("engineer connected", "wallet", wallet.String(), "remote", remote)
-	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
+	r.acceptStreams(sess, wg, 2*r.cfg.MaxStreams, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
 }
 
 func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, addr net.Addr, wg *sync.WaitGroup) {
@@ -287,16 +314,28 @@ func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, a
 		r.mu.Unlock()
 		r.logger.Info("worker disconnected", "device", h.device)
 	}()
-	r.acceptStreams(sess, wg, func(st *yamux.Stream) { r.workerStream(ctx, w, st) }, "device", h.device)
+	r.acceptStreams(sess, wg, 0, func(st *yamux.Stream) { r.workerStream(ctx, w, st) }, "device", h.device)
 }
 
 // acceptStreams serves the streams a peer opens until its connection
 // ends, at most MaxStreams at once; streams past that are refused.
-func (r *Relay) acceptStreams(sess *yamux.Session, wg *sync.WaitGroup, serve func(*yamux.Stream), attrs ...any) {
+//
+// A stream the relay has closed stays in the session until the peer
+// closes its side too. When maxHeld is not zero, a peer whose connection
+// holds more streams than that, open or left unclosed, loses the
+// connection, so that it cannot grow the relay's memory without bound.
+// Engineers get that bound: any key may connect as one. A worker's
+// session also holds the streams the relay opens to it, as many as
+// engineers ask for, so it gets none.
+func (r *Relay) acceptStreams(sess *yamux.Session, wg *sync.WaitGroup, maxHeld int, serve func(*yamux.Stream), attrs ...any) {
 	slots := make(chan struct{}, r.cfg.MaxStreams)
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
+			return
+		}
+		if held := sess.NumStreams(); maxHeld > 0 && held > maxHeld {
+			r.refuse(nil, fmt.Errorf("%w: the peer holds %d streams, open or left unclosed, more than the %d the relay allows; closing its connection", iog.ErrUnavailable, held, maxHeld), attrs...)
 			return
 		}
 		select {
@@ -348,11 +387,15 @@ func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st
 		err = r.checkPort(req.device, req.port)
 	}
 	if err != nil {
-		r.device(req.device).refused.Add(1)
+		r.countRefused(req.device)
 		r.refuse(st, err, attrs...)
 		return
 	}
-	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, attrs)
+	// The port was checked against the worker's session that carries the
+	// stream; a worker that reconnects ends the stream with its old
+	// session, so only the rental needs asking again.
+	ask := func() (time.Time, error) { return r.cfg.Authorizer.AllowDial(wallet, req.device, req.port) }
+	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, ask, attrs)
 }
 
 // checkPort refuses ports the device's worker does not expose.
@@ -368,9 +411,10 @@ func (r *Relay) checkPort(device iog.DeviceID, port uint16) error {
 }
 
 // connect opens a stream to device's worker, sends it the open frame,
-// passes its answer back on st and splices the two until they end or until
-// passes.
-func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.DeviceID, t frameType, payload []byte, until time.Time, attrs []any) {
+// passes its answer back on st and splices the two until they end, until
+// passes, or ask, the Authorizer's question asked again every Recheck,
+// refuses.
+func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.DeviceID, t frameType, payload []byte, until time.Time, ask func() (time.Time, error), attrs []any) {
 	w, err := r.worker(device)
 	if err != nil {
 		r.refuse(st, err, attrs...)
@@ -407,11 +451,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 	_ = out.SetDeadline(time.Time{})
 	d := r.device(device)
 	d.streams.Add(1)
-	var cut <-chan time.Time
-	if !until.IsZero() {
-		cut = r.clock.After(until.Sub(r.clock.Now()))
-	}
-	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, cut)
+	g := &grant{clock: r.clock, until: until, every: r.cfg.Recheck, ask: ask}
+	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g)
 	if errors.Is(err, errCut) {
 		r.logger.Info("stream closed at the end of its rental", attrs...)
 	}

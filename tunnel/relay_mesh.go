@@ -63,7 +63,8 @@ func (r *Relay) workerStream(ctx context.Context, w *workerConn, st *yamux.Strea
 			return
 		}
 		attrs := []any{"device", w.device, "peer", req.peer, "mesh", true}
-		r.connect(ctx, st, req.peer, frameOpenMesh, meshReq{peer: w.device}.encode(), until, attrs)
+		ask := func() (time.Time, error) { return r.cfg.Authorizer.AllowPeer(w.device, req.peer) }
+		r.connect(ctx, st, req.peer, frameOpenMesh, meshReq{peer: w.device}.encode(), until, ask, attrs)
 	default:
 		r.refuse(st, frameErrorf("a worker may not send a %s frame", t), "device", w.device)
 	}

@@ -49,7 +49,7 @@ func DerivedSpec(r GPUReading) (iog.GPUModel, error) {
 	g, s := r.GPU, r.Specs
 	name := strings.TrimSpace(g.Model)
 	fail := func(kind error, format string, args ...any) (iog.GPUModel, error) {
-		return iog.GPUModel{}, fmt.Errorf("derive spec of GPU %q: %s: %w", clip(name), fmt.Sprintf(format, args...), kind)
+		return iog.GPUModel{}, fmt.Errorf("derive spec of GPU %s: %s: %w", clip(name), fmt.Sprintf(format, args...), kind)
 	}
 	switch {
 	case name == "":

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/internetofgpus/iog"
 )
@@ -180,21 +181,40 @@ func catalogFamily(name string) (iog.GPUModel, bool) {
 	compact, starts := compactName(name)
 	var best iog.GPUModel
 	bestLen := 0
-	for _, m := range iog.GPUModels() {
-		fam, _ := compactName(m.Family)
+	for _, f := range catalogFamilies() {
+		fam := f.compact
 		if len(fam) <= bestLen {
 			continue
 		}
 		for at := 0; at+len(fam) <= len(compact); at++ {
 			end := at + len(fam)
 			if starts[at] && compact[at:end] == fam && (end == len(compact) || starts[end] || !isDigit(compact[end])) {
-				best, bestLen = m, len(fam)
+				best, bestLen = f.model, len(fam)
 				break
 			}
 		}
 	}
 	return best, bestLen > 0
 }
+
+// family is a catalog model and its family's name as compactName writes
+// it.
+type family struct {
+	compact string
+	model   iog.GPUModel
+}
+
+// catalogFamilies lists the catalog's models with their families,
+// computed once.
+var catalogFamilies = sync.OnceValue(func() []family {
+	models := iog.GPUModels()
+	out := make([]family, len(models))
+	for i, m := range models {
+		out[i].compact, _ = compactName(m.Family)
+		out[i].model = m
+	}
+	return out
+})
 
 // compactName upper-cases the letters and digits of s and drops the rest;
 // starts marks the positions where a word began.

@@ -2,6 +2,7 @@ package gpu_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 
@@ -347,4 +348,40 @@ func TestDerivedSpecClass(t *testing.T) {
 		}
 		require.Equal(t, tt.family, d.Family, tt.name)
 	}
+}
+
+// FuzzDerivedSpec feeds DerivedSpec readings with arbitrary figures, as a
+// static inventory file may carry them: it never panics, fails only with
+// the documented kinds and a zero model, and what it derives follows the
+// formula.
+func FuzzDerivedSpec(f *testing.F) {
+	f.Add("NVIDIA A800-SXM4-40GB", uint64(40<<30), uint8(8), uint8(0), uint32(6912), uint32(1410), uint32(1410), uint32(5120), uint32(1215))
+	f.Add("NVIDIA GeForce RTX 4090 D", uint64(24<<30), uint8(8), uint8(9), uint32(14592), uint32(0), uint32(3120), uint32(384), uint32(10501))
+	f.Add("NVIDIA H100 80GB HBM3", uint64(80<<30), uint8(9), uint8(0), uint32(0), uint32(0), uint32(0), uint32(0), uint32(0))
+	f.Add("x", uint64(1), uint8(10), uint8(0), uint32(math.MaxUint32), uint32(math.MaxUint32), uint32(1), uint32(1), uint32(1))
+	f.Add("", uint64(0), uint8(5), uint8(2), uint32(1), uint32(1), uint32(1), uint32(1), uint32(1))
+	f.Fuzz(func(t *testing.T, name string, mem uint64, major, minor uint8, cores, boost, maxClock, bus, memClock uint32) {
+		r := gpu.GPUReading{
+			GPU:   iog.GPU{Vendor: iog.VendorNVIDIA, Model: name, MemoryBytes: mem, ComputeCapability: iog.ComputeCapability{Major: major, Minor: minor}},
+			Specs: gpu.Specs{Cores: cores, BoostClockMHz: boost, MaxSMClockMHz: maxClock, MemoryBusWidthBits: bus, MaxMemoryClockMHz: memClock},
+		}
+		m, err := gpu.DerivedSpec(r)
+		if err != nil {
+			require.True(t, errors.Is(err, iog.ErrInvalid) || errors.Is(err, iog.ErrUnavailable) || errors.Is(err, iog.ErrOverflow), "%v", err)
+			require.Equal(t, iog.GPUModel{}, m)
+			return
+		}
+		if known, ok := iog.IdentifyGPU(r.GPU); ok {
+			require.Equal(t, known, m)
+			return
+		}
+		clock := uint64(boost)
+		if clock == 0 {
+			clock = uint64(maxClock) * 4 / 5
+		}
+		require.Equal(t, uint64(cores)*2*clock/1000, uint64(m.FP32GFLOPS))
+		require.Equal(t, uint64(bus)*2*uint64(memClock)/8000, uint64(m.MemoryBandwidthGBps))
+		require.Equal(t, mem, m.MemoryBytes)
+		require.True(t, m.Class.Valid())
+	})
 }

@@ -85,7 +85,7 @@ type Specs struct {
 	MaxSMClockMHz uint32
 	// BoostClockMHz is the customer boost clock, the rated boost clock a
 	// vendor publishes; datacenter and workstation cards report it,
-	// GeForce cards do not.
+	// GeForce cards as a rule answer NOT_SUPPORTED.
 	BoostClockMHz uint32
 	// MemoryBusWidthBits is the width of the memory interface, such as
 	// 384 for GDDR6X or 5120 for HBM.

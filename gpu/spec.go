@@ -20,8 +20,9 @@ import (
 //	FP16 GFLOPS     = FP32 GFLOPS × the tensor ratio of the compute capability (tensorRatios)
 //
 // The clock is the customer boost clock, the rated boost a vendor
-// publishes, when the GPU reports one; GeForce cards do not, and for them
-// it is 4/5 of the maximum SM clock, because the top of a GeForce clock
+// publishes, when the GPU reports one. GeForce cards as a rule do not,
+// and for a GPU without it the clock is 4/5 of the maximum SM clock (an
+// assumption on the side of a lower price), because the top of a GeForce clock
 // table lies about a quarter above the rated boost (RTX 4090: 3 120 MHz
 // against 2 520; RTX 3090: 2 100 against 1 695). The memory multiplier
 // is 2 for every memory type: NVML counts the memory clock as half the
@@ -30,12 +31,14 @@ import (
 // A100-40GB: 5 120 bits × 1 215 MHz × 2 = 1 555 GB/s). NVML does not tell
 // the memory type, so no per-type multiplier could be chosen anyway.
 //
-// The derived model's Name is the reported name; its Family and Class are
-// those of the catalog family the name belongs to ("NVIDIA H100 NVL" is
-// an H100), or else guessed from the name (GeForce and TITAN cards are
-// ConsumerGPU, Quadro, RTX A and RTX PRO cards WorkstationGPU, Tesla
-// cards and names of the datacenter series A, B, H, L, T, V and P
-// followed by digits DatacenterGPU), or else iog.AnyGPUClass. MemoryBytes
+// The derived model's Name is the reported name. Its Family and Class are
+// those of the catalog family the name belongs to (an "NVIDIA GeForce RTX
+// 4090 D" is in family RTX-4090, a ConsumerGPU). Otherwise its Family is
+// its Name and its Class is guessed from the name: GeForce and TITAN
+// cards are ConsumerGPU; Quadro, RTX A and RTX PRO cards and the Ada
+// Generation line WorkstationGPU; Tesla cards and names of the
+// datacenter series A, B, H, L, T, V and P followed by digits (A800,
+// H800, L20) DatacenterGPU; anything else iog.AnyGPUClass. MemoryBytes
 // is what the driver reported, a little under the nominal size.
 //
 // A GPU that is not NVIDIA's, or lacks a figure the derivation needs (its

@@ -151,3 +151,26 @@ func BenchmarkProof(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDerivedSpec derives the specification of a GPU the catalog
+// does not know (an A800), and looks up one it knows (an A100).
+func BenchmarkDerivedSpec(b *testing.B) {
+	for _, r := range []struct {
+		name    string
+		reading gpu.GPUReading
+	}{
+		{"derived", gpu.GPUReading{
+			GPU:   iog.GPU{Vendor: iog.VendorNVIDIA, Model: "NVIDIA A800-SXM4-40GB", MemoryBytes: 40 << 30, ComputeCapability: iog.ComputeCapability{Major: 8}},
+			Specs: gpu.Specs{Cores: 6912, BoostClockMHz: 1410, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 1215},
+		}},
+		{"catalog", gpu.GPUReading{GPU: iog.GPU{Vendor: iog.VendorNVIDIA, Model: "NVIDIA A100-SXM4-40GB", MemoryBytes: 40 << 30}}},
+	} {
+		b.Run(r.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := gpu.DerivedSpec(r.reading); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

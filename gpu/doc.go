@@ -50,8 +50,13 @@
 //
 // # Benchmarks
 //
-// [MeasureHardware] gives a [HardwareScore]: the catalog throughput of the
-// GPUs a probe found, and a measured run of the proof kernel on the CPU.
+// [MeasureHardware] gives a [HardwareScore]: the throughput of the GPUs a
+// probe found, and a measured run of the proof kernel on the CPU.
+// [DerivedSpec] gives each GPU's specification as an iog.GPUModel: the
+// catalog's for a known model, and for any other NVIDIA GPU one derived
+// from what NVML reports ([Specs]: CUDA cores, clocks, memory bus width),
+// which a pricing model prices as it prices a catalog model with the same
+// figures.
 // [SpeedTest] measures download, upload and latency against a server
 // running [SpeedTestHandler], giving an iog.Bandwidth and its tier.
 package gpu

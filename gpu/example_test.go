@@ -74,3 +74,26 @@ func ExampleDeviceProbe() {
 	// AMD EPYC 7742 64-Core Processor 1007 GiB
 	// 8 × Mock NVIDIA A100-SXM4-40GB 40 GiB, driver 550.54.15
 }
+
+// A GPU the catalog does not know, the A800 (the A100's export variant),
+// gets a specification derived from the figures NVML reported for it.
+func ExampleDerivedSpec() {
+	r := gpu.GPUReading{
+		GPU: iog.GPU{Vendor: iog.VendorNVIDIA, Model: "NVIDIA A800 40GB PCIe", MemoryBytes: 40 << 30,
+			ComputeCapability: iog.ComputeCapability{Major: 8, Minor: 0}},
+		Specs: gpu.Specs{Cores: 6912, BoostClockMHz: 1410, MaxSMClockMHz: 1410, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 1215},
+	}
+	m, err := gpu.DerivedSpec(r)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s (%s): %d GFLOPS FP32, %d GFLOPS FP16, %d GB/s\n", m.Name, m.Class, m.FP32GFLOPS, m.FP16GFLOPS, m.MemoryBandwidthGBps)
+
+	r.Specs.Cores = 0 // an older driver without nvmlDeviceGetNumGpuCores
+	_, err = gpu.DerivedSpec(r)
+	fmt.Println(errors.Is(err, iog.ErrUnavailable), err)
+	// Output:
+	// NVIDIA A800 40GB PCIe (datacenter): 19491 GFLOPS FP32, 311856 GFLOPS FP16, 1555 GB/s
+	// true derive spec of GPU "NVIDIA A800 40GB PCIe": the driver did not report the number of CUDA cores: unavailable
+}

@@ -25,6 +25,17 @@ func newDGX() *dgxa100.Server {
 			copy(p.BusId[:], "0000"+busID) // NVML writes an 8-digit domain here
 			return p, nvml.SUCCESS
 		}
+		// The A100-SXM4-40GB's figures: 6 912 CUDA cores at 1 410 MHz,
+		// 5 120-bit HBM2 at 1 215 MHz.
+		d.GetNumGpuCoresFunc = func() (int, nvml.Return) { return 6912, nvml.SUCCESS }
+		d.GetMaxClockInfoFunc = func(c nvml.ClockType) (uint32, nvml.Return) {
+			if c == nvml.CLOCK_MEM {
+				return 1215, nvml.SUCCESS
+			}
+			return 1410, nvml.SUCCESS
+		}
+		d.GetMaxCustomerBoostClockFunc = func(nvml.ClockType) (uint32, nvml.Return) { return 1410, nvml.SUCCESS }
+		d.GetMemoryBusWidthFunc = func() (uint32, nvml.Return) { return 5120, nvml.SUCCESS }
 		d.GetCurrPcieLinkGenerationFunc = func() (int, nvml.Return) { return 4, nvml.SUCCESS }
 		d.GetCurrPcieLinkWidthFunc = func() (int, nvml.Return) { return 16, nvml.SUCCESS }
 		d.GetNvLinkStateFunc = func(link int) (nvml.EnableState, nvml.Return) {

@@ -270,12 +270,53 @@ func (d *deviceReader) read() (GPUReading, error) {
 		return GPUReading{}, err
 	}
 
+	specs, err := d.readSpecs()
+	if err != nil {
+		return GPUReading{}, err
+	}
 	if err := d.readTelemetry(&t); err != nil {
 		return GPUReading{}, err
 	}
 	t.Missing = d.missing
-	return GPUReading{GPU: g, Telemetry: t}, nil
+	return GPUReading{GPU: g, Specs: specs, Telemetry: t}, nil
 }
+
+// readSpecs reads the fixed figures DerivedSpec derives a specification
+// from. Each is optional: consumer cards answer NOT_SUPPORTED for the
+// customer boost clock, and an older driver lacks GetNumGpuCores.
+func (d *deviceReader) readSpecs() (Specs, error) {
+	var s Specs
+	cores, err := optional(d, "cores", d.dev.GetNumGpuCores)
+	if err != nil {
+		return Specs{}, err
+	}
+	if cores < 0 || cores > maxCores {
+		return Specs{}, fmt.Errorf("nvml: GPU %d: %d CUDA cores is out of range: %w", d.index, cores, iog.ErrUnavailable)
+	}
+	s.Cores = uint32(cores)
+	clock := func(field string, f func(nvml.ClockType) (uint32, nvml.Return), c nvml.ClockType) uint32 {
+		if err != nil {
+			return 0
+		}
+		var v uint32
+		v, err = optional(d, field, func() (uint32, nvml.Return) { return f(c) })
+		return v
+	}
+	s.MaxSMClockMHz = clock("max clocks", d.dev.GetMaxClockInfo, nvml.CLOCK_SM)
+	s.MaxMemoryClockMHz = clock("max clocks", d.dev.GetMaxClockInfo, nvml.CLOCK_MEM)
+	s.BoostClockMHz = clock("boost clock", d.dev.GetMaxCustomerBoostClock, nvml.CLOCK_SM)
+	if err != nil {
+		return Specs{}, err
+	}
+	if s.MemoryBusWidthBits, err = optional(d, "memory bus width", d.dev.GetMemoryBusWidth); err != nil {
+		return Specs{}, err
+	}
+	return s, nil
+}
+
+// maxCores bounds the CUDA cores a driver may claim; the largest GPU of
+// 2025 has 24 576.
+const maxCores = 1 << 20
 
 // readNVLinks collects the PCI bus IDs at the far end of each active link.
 func (d *deviceReader) readNVLinks() error {

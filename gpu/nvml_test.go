@@ -46,6 +46,7 @@ func TestNVMLProbeDGXA100(t *testing.T) {
 		require.Equal(t, uint64(3), tm.ECCCorrected)
 		require.Equal(t, uint64(nvml.ClocksEventReasonSwPowerCap), tm.ThrottleReasons)
 		require.Empty(t, tm.Missing)
+		require.Equal(t, gpu.Specs{Cores: 6912, MaxSMClockMHz: 1410, BoostClockMHz: 1410, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 1215}, r.Specs)
 	}
 	require.Len(t, s.InitCalls(), 1)
 	require.Len(t, s.ShutdownCalls(), 1, "the probe releases NVML")
@@ -195,6 +196,27 @@ func TestNVMLProbeErrors(t *testing.T) {
 				d.GetCurrPcieLinkWidthFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
 			},
 			missing: []string{"pcie link"},
+		},
+		{
+			name: "GPU 3 cores fail",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetNumGpuCoresFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_GPU_IS_LOST }
+			},
+			wantErr: "nvml: GPU 3: cores: the GPU has fallen off the bus or is otherwise inaccessible",
+		},
+		{
+			name: "GPU 3 claims negative cores",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetNumGpuCoresFunc = func() (int, nvml.Return) { return -1, nvml.SUCCESS }
+			},
+			wantErr: "nvml: GPU 3: -1 CUDA cores is out of range",
+		},
+		{
+			name: "GPU 3 max clocks fail",
+			breakIt: func(s *dgxa100.Server) {
+				dgxDevice(s, 3).GetMaxClockInfoFunc = func(nvml.ClockType) (uint32, nvml.Return) { return 0, nvml.ERROR_NO_PERMISSION }
+			},
+			wantErr: "nvml: GPU 3: max clocks: no permission",
 		},
 		{
 			name: "CUDA version not supported",

@@ -64,8 +64,36 @@ type Driver struct {
 // GPUReading is one GPU as a probe saw it: its description and its live
 // telemetry at the time of the probe.
 type GPUReading struct {
-	GPU       iog.GPU
+	GPU iog.GPU
+	// Specs are the GPU's fixed figures as the driver reports them, from
+	// which DerivedSpec derives a specification when the catalog does not
+	// know the model. Signed reports (EncodeReport) do not carry them.
+	Specs     Specs
 	Telemetry Telemetry
+}
+
+// Specs are the fixed hardware figures of one GPU, as NVML reports them.
+// A figure the GPU or driver does not report is zero and named in the
+// reading's Telemetry.Missing ("cores", "max clocks", "boost clock",
+// "memory bus width").
+type Specs struct {
+	// Cores is the number of CUDA cores (FP32 lanes).
+	Cores uint32
+	// MaxSMClockMHz is the highest SM clock the GPU allows, the top of
+	// its clock table. On GeForce cards it lies about a quarter above the
+	// rated boost clock.
+	MaxSMClockMHz uint32
+	// BoostClockMHz is the customer boost clock, the rated boost clock a
+	// vendor publishes; datacenter and workstation cards report it,
+	// GeForce cards as a rule answer NOT_SUPPORTED.
+	BoostClockMHz uint32
+	// MemoryBusWidthBits is the width of the memory interface, such as
+	// 384 for GDDR6X or 5120 for HBM.
+	MemoryBusWidthBits uint32
+	// MaxMemoryClockMHz is the highest memory clock, as NVML counts it:
+	// half the per-pin data rate (10 501 MHz for 21 Gbps GDDR6X, 1 215
+	// MHz for HBM2 at 2.43 Gbps).
+	MaxMemoryClockMHz uint32
 }
 
 // Telemetry is the live state of one GPU. A field the GPU does not report

@@ -10,9 +10,11 @@ import (
 // HardwareScore rates a machine's compute.
 type HardwareScore struct {
 	// GPUGFLOPS is the FP32 peak of the machine's GPUs, summed from the
-	// iog.GPUModel catalog for the models the probe reported.
+	// iog.GPUModel catalog for the models the probe reported, or derived
+	// from the driver's figures (DerivedSpec) for models it does not know.
 	GPUGFLOPS uint64
-	// UnknownGPUs counts GPUs the catalog does not know; they add nothing.
+	// UnknownGPUs counts GPUs whose specification can be neither looked
+	// up nor derived; they add nothing.
 	UnknownGPUs int
 	// CPUOpsPerSec is the measured rate of the proof-of-compute kernel
 	// (modular multiply-adds) on one CPU core.
@@ -23,7 +25,8 @@ type HardwareScore struct {
 // operations, a few tens of milliseconds on a current core.
 const cpuBenchOrder = 192
 
-// MeasureHardware scores inv's GPUs from their catalog specifications and
+// MeasureHardware scores inv's GPUs from their specifications (DerivedSpec:
+// the catalog's, or derived from the driver's figures) and
 // times a run of the proof kernel on the CPU with clock. No GPU kernel
 // ships with this module, so the GPUs are not measured: a GPU host whose
 // kernel exists would time Solve's product on the GPU the same way. A
@@ -32,8 +35,8 @@ const cpuBenchOrder = 192
 func MeasureHardware(ctx context.Context, clock iog.Clock, inv Inventory) (HardwareScore, error) {
 	var s HardwareScore
 	for _, r := range inv.GPUs {
-		m, ok := iog.IdentifyGPU(r.GPU)
-		if !ok {
+		m, err := DerivedSpec(r)
+		if err != nil {
 			s.UnknownGPUs++
 			continue
 		}

@@ -191,10 +191,15 @@ func TestSpeedTestHandlerMethods(t *testing.T) {
 func TestMeasureHardware(t *testing.T) {
 	inv := h100Host(rand.New(seeded(11)), 2)
 	inv.GPUs = append(inv.GPUs, gpu.GPUReading{GPU: iog.GPU{UUID: "GPU-x", Model: "NVIDIA Z9000"}})
+	// An A800 is not in the catalog, but its figures derive 19 491 GFLOPS.
+	inv.GPUs = append(inv.GPUs, gpu.GPUReading{
+		GPU:   iog.GPU{UUID: "GPU-y", Vendor: iog.VendorNVIDIA, Model: "NVIDIA A800-SXM4-40GB", MemoryBytes: 40 << 30, ComputeCapability: iog.ComputeCapability{Major: 8}},
+		Specs: gpu.Specs{Cores: 6912, BoostClockMHz: 1410, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 1215},
+	})
 	// 2·192³ operations in one 10 ms step: 1,415,577,600 per second.
 	score, err := gpu.MeasureHardware(context.Background(), &steppingClock{now: epoch, step: 10 * time.Millisecond}, inv)
 	require.NoError(t, err)
-	require.Equal(t, gpu.HardwareScore{GPUGFLOPS: 2 * 67000, UnknownGPUs: 1, CPUOpsPerSec: 1_415_577_600}, score)
+	require.Equal(t, gpu.HardwareScore{GPUGFLOPS: 2*67000 + 19491, UnknownGPUs: 1, CPUOpsPerSec: 1_415_577_600}, score)
 
 	_, err = gpu.MeasureHardware(context.Background(), iog.NewManualClock(epoch), inv)
 	require.ErrorIs(t, err, iog.ErrUnavailable)

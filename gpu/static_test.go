@@ -19,6 +19,7 @@ const staticH100 = `{
  "GPUs": [
   {"GPU": {"UUID": "GPU-1f9b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Vendor": "nvidia", "Model": "NVIDIA H100 80GB HBM3",
            "MemoryBytes": 85520809984, "ComputeCapability": {"Major": 9, "Minor": 0}, "PCIe": {"Generation": 5, "Lanes": 16}},
+   "Specs": {"Cores": 16896, "MaxSMClockMHz": 1980, "BoostClockMHz": 1980, "MemoryBusWidthBits": 5120, "MaxMemoryClockMHz": 2619},
    "Telemetry": {"TemperatureC": 41, "PowerMilliwatts": 120000, "Missing": ["ecc"]}}
  ]
 }`
@@ -30,6 +31,8 @@ func TestParseStatic(t *testing.T) {
 	require.Len(t, inv.GPUs, 1)
 	require.Equal(t, iog.ComputeCapability{Major: 9}, inv.GPUs[0].GPU.ComputeCapability)
 	require.Equal(t, []string{"ecc"}, inv.GPUs[0].Telemetry.Missing)
+	require.Equal(t, gpu.Specs{Cores: 16896, MaxSMClockMHz: 1980, BoostClockMHz: 1980, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 2619}, inv.GPUs[0].Specs,
+		"a static inventory can carry the figures DerivedSpec needs")
 
 	p := gpu.StaticProbe{Inventory: inv}
 	got, err := p.Probe(context.Background())

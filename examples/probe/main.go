@@ -61,7 +61,7 @@ func run(ctx context.Context, w io.Writer, staticPath, keypairPath string) error
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "score: %d GFLOPS FP32 of GPUs (catalog), %.2f G modular ops/s on one CPU core (measured)\n",
+	fmt.Fprintf(w, "score: %d GFLOPS FP32 of GPUs (catalog or derived from NVML figures), %.2f G modular ops/s on one CPU core (measured)\n",
 		score.GPUGFLOPS, float64(score.CPUOpsPerSec)/1e9)
 
 	// 2. The supplier's key: a Solana wallet's.

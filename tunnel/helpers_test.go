@@ -81,7 +81,11 @@ func newTestNet(t testing.TB, tweak func(*tunnel.RelayConfig)) *testNet {
 	pin, err := tunnel.PinOf(cert)
 	require.NoError(t, err)
 	clock := iog.NewManualClock(start)
-	n := &testNet{t: t, clock: clock, rentals: tunnel.NewRentals(clock), pin: pin, logs: &logBuffer{}}
+	n := &testNet{t: t, clock: clock, pin: pin, logs: &logBuffer{}}
+	// The rentals read the relay's clock, whatever a tweak sets it to: a
+	// relay on the system clock judging rentals by the manual clock would
+	// see every rental as long over.
+	n.rentals = tunnel.NewRentals(relayClock{&n.cfg})
 	n.cfg = tunnel.RelayConfig{
 		Certificate: cert,
 		Authorizer:  n.rentals,
@@ -194,7 +198,7 @@ func (n *testNet) client(key ed25519.PrivateKey) *tunnel.Client {
 
 func (n *testNet) rent(cluster iog.ClusterID, renter ed25519.PrivateKey, d time.Duration, devices ...iog.DeviceID) {
 	n.t.Helper()
-	require.NoError(n.t, n.rentals.Rent(tunnel.Rental{Cluster: cluster, Renter: wallet(renter), Devices: devices, Expires: n.clock.Now().Add(d)}))
+	require.NoError(n.t, n.rentals.Rent(tunnel.Rental{Cluster: cluster, Renter: wallet(renter), Devices: devices, Expires: n.cfg.Clock.Now().Add(d)}))
 }
 
 // serve runs a TCP server on loopback that handles each connection with h,
@@ -282,3 +286,9 @@ func cert2() tls.Certificate { return tls.Certificate{} }
 
 // dummyListener is a listener that is never used.
 type dummyListener struct{ net.Listener }
+
+// relayClock is the Clock of a relay configuration, read at each call.
+type relayClock struct{ cfg *tunnel.RelayConfig }
+
+func (c relayClock) Now() time.Time                         { return c.cfg.Clock.Now() }
+func (c relayClock) After(d time.Duration) <-chan time.Time { return c.cfg.Clock.After(d) }

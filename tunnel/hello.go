@@ -152,13 +152,14 @@ type dialConfig struct {
 
 // dialRelay connects to the relay, checks its pinned key, and sends h
 // signed with key; it returns the connection once the relay accepts,
-// wrapped for privacy as priv asks.
-func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateKey, priv Privacy) (net.Conn, error) {
+// wrapped for privacy as priv asks, and the path's round-trip time as
+// the kernel measured it (zero if not known).
+func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateKey, priv Privacy) (net.Conn, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, dc.timeout)
 	defer cancel()
 	raw, err := dc.dial(ctx, "tcp", dc.addr)
 	if err != nil {
-		return nil, fmt.Errorf("dial relay %s: %w: %w", dc.addr, iog.ErrUnavailable, err)
+		return nil, 0, fmt.Errorf("dial relay %s: %w: %w", dc.addr, iog.ErrUnavailable, err)
 	}
 	conn := tls.Client(raw, clientTLS(dc.pin, nil))
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(pastDeadline) })
@@ -170,11 +171,11 @@ func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateK
 		}
 	}()
 	if err := conn.HandshakeContext(ctx); err != nil {
-		return nil, fmt.Errorf("TLS handshake with relay %s: %w", dc.addr, err)
+		return nil, 0, fmt.Errorf("TLS handshake with relay %s: %w", dc.addr, err)
 	}
 	ekm, err := exportEKM(conn.ConnectionState())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	h.key = key.Public().(ed25519.PublicKey)
 	if priv.Pad {
@@ -182,35 +183,35 @@ func dialRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateK
 	}
 	h.sig = ed25519.Sign(key, h.signedMessage(ekm))
 	if err := writeFrame(conn, frameHello, h.encode()); err != nil {
-		return nil, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
+		return nil, 0, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
 	}
 	p, err := expectFrame(conn, frameResult)
 	if err != nil {
-		return nil, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
+		return nil, 0, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
 	}
 	res, err := decodeResult(p)
 	if err != nil {
-		return nil, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
+		return nil, 0, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
 	}
 	if err := res.err(); err != nil {
-		return nil, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
+		return nil, 0, fmt.Errorf("hello to relay %s: %w", dc.addr, err)
 	}
 	if !stop() {
-		return nil, fmt.Errorf("hello to relay %s: %w", dc.addr, ctx.Err())
+		return nil, 0, fmt.Errorf("hello to relay %s: %w", dc.addr, ctx.Err())
 	}
 	_ = conn.SetDeadline(time.Time{})
 	ok = true
-	return withPrivacy(conn, priv, priv.Pad), nil
+	return withPrivacy(conn, priv, priv.Pad), pathRTT(raw), nil
 }
 
 // muxRelay connects to the relay as dialRelay does and multiplexes the
 // connection as the client side.
 func muxRelay(ctx context.Context, dc dialConfig, h hello, key ed25519.PrivateKey, cc ConnConfig, logger *slog.Logger) (*yamux.Session, error) {
-	conn, err := dialRelay(ctx, dc, h, key, cc.Privacy)
+	conn, rtt, err := dialRelay(ctx, dc, h, key, cc.Privacy)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := yamux.Client(conn, cc.muxConfig(logger))
+	sess, err := yamux.Client(conn, cc.muxConfig(logger, cc.window(rtt)))
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("multiplex relay connection: %w", err)

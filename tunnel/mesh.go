@@ -417,7 +417,7 @@ func (m *Mesh) secure(ctx, runCtx context.Context, c net.Conn, peer iog.DeviceID
 	if _, _, err := exchange(ctx, conn, frameOpenMesh, meshReq{peer: m.device}.encode()); err != nil {
 		return nil, fmt.Errorf("mesh hello to %s: %w", peer, err)
 	}
-	sess, err := yamux.Client(conn, m.agent.cfg.muxConfig(m.logger))
+	sess, err := yamux.Client(conn, m.agent.cfg.muxConfig(m.logger, m.agent.cfg.StreamWindow))
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +462,7 @@ func (m *Mesh) serveLink(ctx context.Context, c net.Conn, relayedFrom iog.Device
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
-	sess, err := yamux.Server(conn, m.agent.cfg.muxConfig(m.logger))
+	sess, err := yamux.Server(conn, m.agent.cfg.muxConfig(m.logger, m.agent.cfg.StreamWindow))
 	if err != nil {
 		return
 	}

@@ -276,7 +276,7 @@ func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
-	sess, err := yamux.Server(withPrivacy(conn, r.cfg.Privacy, h.flags&helloFlagPad != 0), r.cfg.muxConfig(r.logger))
+	sess, err := yamux.Server(withPrivacy(conn, r.cfg.Privacy, h.flags&helloFlagPad != 0), r.cfg.muxConfig(r.logger, r.cfg.window(pathRTT(c))))
 	if err != nil {
 		_ = conn.Close()
 		return

@@ -1,9 +1,7 @@
 package gpu
 
 import (
-	"bytes"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -35,54 +33,19 @@ func KeypairFromSeed(seed []byte) (Keypair, error) {
 	return Keypair{priv: ed25519.NewKeyFromSeed(seed)}, nil
 }
 
-// ParseSolanaKeypair reads a keypair file as solana-keygen writes it: a
-// JSON array of the 64 bytes of the seed followed by the public key. A
-// file whose public key does not match its seed, or that is not such an
-// array, is ErrInvalid.
+// ParseSolanaKeypair reads a keypair file as solana-keygen writes it;
+// see iog.ParseSolanaKeypair for the format and its errors.
 func ParseSolanaKeypair(data []byte) (Keypair, error) {
-	const maxFile = 4096 // 64 numbers of up to 3 digits, with room for spacing
-	if len(data) > maxFile {
-		return Keypair{}, fmt.Errorf("solana keypair: %d bytes, more than %d: %w", len(data), maxFile, iog.ErrInvalid)
+	priv, err := iog.ParseSolanaKeypair(data)
+	if err != nil {
+		return Keypair{}, err
 	}
-	var nums []int
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&nums); err != nil {
-		return Keypair{}, fmt.Errorf("solana keypair: want a JSON array of 64 numbers from 0 to 255: %v: %w", err, iog.ErrInvalid)
-	}
-	if dec.More() {
-		return Keypair{}, fmt.Errorf("solana keypair: data after the array: %w", iog.ErrInvalid)
-	}
-	if len(nums) != ed25519.PrivateKeySize {
-		return Keypair{}, fmt.Errorf("solana keypair: %d numbers, want %d: %w", len(nums), ed25519.PrivateKeySize, iog.ErrInvalid)
-	}
-	raw := make([]byte, len(nums))
-	for i, n := range nums {
-		if n < 0 || n > 255 {
-			return Keypair{}, fmt.Errorf("solana keypair: number %d is %d, want 0 to 255: %w", i, n, iog.ErrInvalid)
-		}
-		raw[i] = byte(n)
-	}
-	k := Keypair{priv: ed25519.NewKeyFromSeed(raw[:ed25519.SeedSize])}
-	if !bytes.Equal(k.priv[ed25519.SeedSize:], raw[ed25519.SeedSize:]) {
-		return Keypair{}, fmt.Errorf("solana keypair: the public key does not belong to the secret key: %w", iog.ErrInvalid)
-	}
-	return k, nil
+	return Keypair{priv: priv}, nil
 }
 
 // MarshalSolanaKeypair returns the keypair in solana-keygen's file form.
 // The result is a secret: store it as such.
-func (k Keypair) MarshalSolanaKeypair() []byte {
-	var b bytes.Buffer
-	b.WriteByte('[')
-	for i, v := range k.priv {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprint(&b, v)
-	}
-	b.WriteByte(']')
-	return b.Bytes()
-}
+func (k Keypair) MarshalSolanaKeypair() []byte { return iog.MarshalSolanaKeypair(k.priv) }
 
 // Address returns the keypair's public key as a wallet address; the zero
 // address for the zero Keypair.

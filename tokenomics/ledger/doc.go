@@ -8,7 +8,7 @@
 // tests and the simulator. [File] is the embedded, durable ledger: an
 // append-only file in which each entry is hash-chained to the one before
 // and signed by the ledger's ed25519 authority key (a Solana keypair,
-// [ParseKeypair]), and synced to disk before Apply returns, so a crash
+// [iog.ParseSolanaKeypair]), and synced to disk before Apply returns, so a crash
 // loses nothing that was acknowledged. Reopening the file replays and
 // verifies it: an incomplete last record (a torn tail) is detected and
 // refused ([ErrTornTail]) unless the caller asks to cut it off, and a

@@ -15,7 +15,7 @@ import (
 // FileConfig configures a File ledger.
 type FileConfig struct {
 	// Authority is the ledger's ed25519 key (a Solana keypair; see
-	// ParseKeypair): it signs every entry, and a file signed by another
+	// iog.ParseSolanaKeypair): it signs every entry, and a file signed by another
 	// key is refused. Required.
 	Authority ed25519.PrivateKey
 	// Clock stamps the entries. Required.

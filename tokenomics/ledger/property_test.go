@@ -155,30 +155,3 @@ func TestDecode(t *testing.T) {
 	_, err = ledger.Decode(data, nil)
 	require.ErrorIs(t, err, iog.ErrInvalid)
 }
-
-func FuzzParseKeypair(f *testing.F) {
-	f.Add(ledger.MarshalKeypair(authority))
-	f.Add([]byte("[1,2,3]"))
-	f.Add([]byte(`{"a":1}`))
-	f.Add([]byte("[" + "300" + "]"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		key, err := ledger.ParseKeypair(data)
-		if err != nil {
-			require.ErrorIs(t, err, iog.ErrInvalid)
-			return
-		}
-		again, err := ledger.ParseKeypair(ledger.MarshalKeypair(key))
-		require.NoError(t, err)
-		require.Equal(t, key, again)
-	})
-}
-
-func TestKeypair(t *testing.T) {
-	key, err := ledger.ParseKeypair(ledger.MarshalKeypair(authority))
-	require.NoError(t, err)
-	require.Equal(t, authority, key)
-	bad := ledger.MarshalKeypair(authority)
-	bad[len(bad)-2] ^= 1 // change the last digit of the public key
-	_, err = ledger.ParseKeypair(bad)
-	require.ErrorIs(t, err, iog.ErrInvalid)
-}

@@ -146,6 +146,7 @@ func (a *Agent) runOnce(ctx context.Context) (bool, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = sess.Close() })
 	defer stop()
+	var live liveStreams
 	a.sess.Store(sess)
 	a.conns.Add(1)
 	a.logger.Info("connected to relay", "relay", a.cfg.RelayAddr)
@@ -160,12 +161,14 @@ func (a *Agent) runOnce(ctx context.Context) (bool, error) {
 		if err != nil {
 			return true, fmt.Errorf("relay connection: %w", err)
 		}
-		wg.Go(func() { a.serveStream(ctx, st) })
+		wg.Go(func() { a.serveStream(ctx, &live, st) })
 	}
 }
 
-// serveStream connects one stream the relay opened.
-func (a *Agent) serveStream(ctx context.Context, st *yamux.Stream) {
+// serveStream serves one stream the relay opened: it connects a stream to
+// a local port or a mesh peer, or ends one of those that the relay cut
+// short (see liveStreams).
+func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.Stream) {
 	defer st.Close()
 	_ = st.SetDeadline(ioDeadline(a.cfg.HandshakeTimeout))
 	t, p, err := readFrame(st)
@@ -193,12 +196,20 @@ func (a *Agent) serveStream(ctx context.Context, st *yamux.Stream) {
 			_ = writeFrame(st, frameResult, resultOf(err).encode())
 			return
 		}
+		c := &cuttable{st: st}
+		defer live.add(st.StreamID(), c.end)()
 		if err := writeFrame(st, frameResult, result{}.encode()); err != nil {
 			_ = local.Close()
 			return
 		}
-		_ = st.SetDeadline(time.Time{})
-		_ = splice(ctx, st, local, meter{}, meter{}, nil)
+		c.ready()
+		// A stream this side cuts short, such as one whose service reset
+		// its connection, must be cut at the relay and the engineer too;
+		// one the relay cut is no longer live there, and a reset for it is
+		// dropped.
+		_ = splice(ctx, st, local, meter{}, meter{}, nil, func(why error) {
+			sendReset(st.Session(), st.StreamID(), why, a.cfg.HandshakeTimeout)
+		})
 	case frameOpenMesh:
 		req, err := decodeMeshReq(p)
 		a.meshMu.Lock()
@@ -211,11 +222,17 @@ func (a *Agent) serveStream(ctx context.Context, st *yamux.Stream) {
 			_ = writeFrame(st, frameResult, resultOf(err).encode())
 			return
 		}
+		c := &cuttable{st: st}
+		defer live.add(st.StreamID(), c.end)()
 		if err := writeFrame(st, frameResult, result{}.encode()); err != nil {
 			return
 		}
-		_ = st.SetDeadline(time.Time{})
+		c.ready()
 		accept(ctx, req.peer, st)
+	case frameReset:
+		if err := live.reset(p); err != nil {
+			a.logger.Warn("bad reset from relay", "err", err)
+		}
 	default:
 		a.logger.Warn("bad stream from relay", "err", frameErrorf("unexpected %s frame", t))
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/yamux"
 
@@ -54,7 +55,7 @@ type Client struct {
 	logger *slog.Logger
 
 	mu      sync.Mutex
-	sess    *yamux.Session
+	conn    *relayConn
 	dialing chan struct{}      // closed when the connection attempt under way ends
 	stop    context.CancelFunc // ends the attempt under way
 	closed  bool
@@ -81,20 +82,27 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // errClientClosed reports use of a closed Client.
 var errClientClosed = fmt.Errorf("tunnel client: %w", net.ErrClosed)
 
+// relayConn is a client's connection to the relay and the streams on it
+// that the relay may cut short.
+type relayConn struct {
+	sess *yamux.Session
+	live liveStreams
+}
+
 // session returns the live connection to the relay, connecting if there is
 // none. One caller connects at a time; the others wait for it, or for
 // their own ctx to end.
-func (c *Client) session(ctx context.Context) (*yamux.Session, error) {
+func (c *Client) session(ctx context.Context) (*relayConn, error) {
 	for {
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
 			return nil, errClientClosed
 		}
-		if c.sess != nil && !c.sess.IsClosed() {
-			sess := c.sess
+		if c.conn != nil && !c.conn.sess.IsClosed() {
+			rc := c.conn
 			c.mu.Unlock()
-			return sess, nil
+			return rc, nil
 		}
 		if wait := c.dialing; wait != nil {
 			c.mu.Unlock()
@@ -110,29 +118,60 @@ func (c *Client) session(ctx context.Context) (*yamux.Session, error) {
 		c.dialing, c.stop = done, stop
 		c.mu.Unlock()
 
-		sess, err := c.connect(dctx)
+		rc, err := c.connect(dctx)
 		stop()
 		c.mu.Lock()
 		c.dialing, c.stop = nil, nil
 		close(done)
 		if c.closed {
 			if err == nil {
-				_ = sess.Close()
+				_ = rc.sess.Close()
 			}
-			sess, err = nil, errClientClosed
+			rc, err = nil, errClientClosed
 		}
 		if err == nil {
-			c.sess = sess
+			c.conn = rc
 		}
 		c.mu.Unlock()
-		return sess, err
+		return rc, err
 	}
 }
 
-// connect makes a new connection to the relay.
-func (c *Client) connect(ctx context.Context) (*yamux.Session, error) {
-	return muxRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.ConnConfig, c.logger)
+// connect makes a new connection to the relay, and serves the resets the
+// relay sends on it until it ends.
+func (c *Client) connect(ctx context.Context) (*relayConn, error) {
+	sess, err := muxRelay(ctx, c.dial, hello{role: roleEngineer}, c.cfg.Key, c.cfg.ConnConfig, c.logger)
+	if err != nil {
+		return nil, err
+	}
+	rc := &relayConn{sess: sess}
+	go serveResets(sess, &rc.live, c.cfg.HandshakeTimeout, c.logger)
+	return rc, nil
 }
+
+// serveResets ends the streams the relay cuts short, until sess ends. The
+// relay opens no other stream to an engineer.
+func serveResets(sess *yamux.Session, live *liveStreams, timeout time.Duration, logger *slog.Logger) {
+	for {
+		st, err := sess.AcceptStream()
+		if err != nil {
+			return
+		}
+		_ = st.SetDeadline(ioDeadline(timeout))
+		p, err := expectFrame(st, frameReset)
+		if err == nil {
+			err = live.reset(p)
+		}
+		if err != nil {
+			logger.Warn("bad stream from relay", "err", err)
+		}
+		_ = st.Close()
+	}
+}
+
+// errEngineerClosed is the reason the relay hears for a stream the
+// engineer closed before its end.
+var errEngineerClosed = fmt.Errorf("%w: the engineer closed the stream", net.ErrClosed)
 
 // Dial implements Tunnel.
 func (c *Client) Dial(ctx context.Context, device iog.DeviceID, port uint16) (net.Conn, error) {
@@ -143,19 +182,29 @@ func (c *Client) Dial(ctx context.Context, device iog.DeviceID, port uint16) (ne
 	// A connection that died since its last use fails the open; one more
 	// try on a fresh connection tells a dead connection from a dead relay.
 	for try := 0; ; try++ {
-		sess, err := c.session(ctx)
+		rc, err := c.session(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
 		}
-		st, err := sess.OpenStream()
+		st, err := rc.sess.OpenStream()
 		if err == nil {
+			s := newStream(st, nil)
+			// Registered before the open, so that no reset can come first.
+			remove := rc.live.add(st.StreamID(), s.cut)
+			s.closed = func(cutShort bool) {
+				remove()
+				if cutShort {
+					sendReset(rc.sess, st.StreamID(), errEngineerClosed, c.cfg.HandshakeTimeout)
+				}
+			}
 			if _, _, err = exchange(ctx, st, frameOpen, req.encode()); err != nil {
+				remove()
 				_ = st.Close()
 				return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
 			}
-			return stream{st}, nil
+			return s, nil
 		}
-		_ = sess.Close()
+		_ = rc.sess.Close()
 		if try > 0 || ctx.Err() != nil {
 			return nil, fmt.Errorf("dial device %s port %d: %w: %w", device, port, iog.ErrUnavailable, err)
 		}
@@ -177,7 +226,7 @@ func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.Device
 				_ = local.Close()
 				return
 			}
-			_ = splice(ctx, local, remote, meter{}, meter{}, nil)
+			_ = splice(ctx, local, remote, meter{}, meter{}, nil, nil)
 		})
 	})
 	if err != nil {
@@ -195,8 +244,8 @@ func (c *Client) Close() error {
 	if c.stop != nil {
 		c.stop()
 	}
-	if c.sess != nil {
-		return c.sess.Close()
+	if c.conn != nil {
+		return c.conn.sess.Close()
 	}
 	return nil
 }

@@ -19,6 +19,15 @@
 // closed too. Rentals is an in-memory Authorizer; refusals are logged and
 // counted.
 //
+// A stream cut short, by the end of its rental, by a failure at either
+// end, or by an engineer who closes it before reading its end, ends on
+// every hop as a TCP reset would: the multiplexer has no reset of its
+// own, so the side that cuts it sends the others a reset frame on a
+// stream of its own. The engineer's reads and writes then fail with the
+// reason (iog.ErrExpired for a rental that ended, say), so that a transfer
+// cut short never reads as complete, and the worker closes its
+// connection to the local port.
+//
 // The relay meters each device's tunnel (Stats) and may hold it to a rate.
 // Keepalives on every connection notice a dead peer within seconds. A Mesh
 // links the nodes of one cluster: each learns its peers' candidate

@@ -186,7 +186,9 @@ func TestWorkerWithWrongKeyIsRefused(t *testing.T) {
 }
 
 // The streams open under a rental close when it expires, and when it is
-// ended early (Rentals.End) at the relay's next check.
+// ended early (Rentals.End) at the relay's next check: the engineer's
+// stream then fails with the reason, so that a transfer cut short does
+// not read as complete.
 func TestRentalEndClosesOpenStreams(t *testing.T) {
 	tests := []struct {
 		name string
@@ -208,11 +210,99 @@ func TestRentalEndClosesOpenStreams(t *testing.T) {
 			echoOnce(t, conn, []byte("during the rental"))
 			require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
 			tt.end(n)
-			_, err = io.ReadAll(conn) // the relay closes the stream
-			require.NoError(t, err)
+			_, err = io.ReadAll(conn) // the relay cuts the stream
+			require.ErrorIs(t, err, tt.want)
 			_, err = n.client(engineer).Dial(context.Background(), "gpu-1", echoPort)
 			require.ErrorIs(t, err, tt.want)
 			require.Contains(t, n.logs.String(), "stream closed at the end of its rental")
+		})
+	}
+}
+
+// A stream cut short ends on every hop, as a TCP reset would end it: an
+// engineer blocked on a full window learns why at once, a download cut by
+// the rental's end fails rather than looking complete, and the worker
+// closes its connection to the service, whichever end stopped the stream.
+func TestStreamCutShortEndsOnEveryHop(t *testing.T) {
+	tests := []struct {
+		name   string
+		upload bool // the engineer sends; otherwise the service does
+		quits  bool // the service closes its connection after one byte
+		end    func(n *testNet, conn net.Conn)
+		want   error // what the engineer's stream then fails with
+	}{
+		{"rental ends during an upload", true, false, func(n *testNet, _ net.Conn) { n.clock.Advance(time.Hour) }, iog.ErrExpired},
+		{"rental ended early during a download", false, false, func(n *testNet, _ net.Conn) {
+			require.NoError(t, n.rentals.End("cluster-1"))
+			n.clock.Advance(tunnel.DefaultRecheck)
+		}, iog.ErrForbidden},
+		{"engineer closes during a download", false, false, func(_ *testNet, c net.Conn) { require.NoError(t, c.Close()) }, net.ErrClosed},
+		{"service quits during an upload", true, true, func(*testNet, net.Conn) {}, iog.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			noLeaks(t)
+			serviceDone := make(chan error, 1)
+			port := serve(t, func(c net.Conn) {
+				if tt.quits {
+					_, err := io.ReadFull(c, make([]byte, 1))
+					serviceDone <- err
+					return // and the deferred close resets the stream
+				}
+				if tt.upload {
+					_, err := io.Copy(io.Discard, c)
+					serviceDone <- err
+					return
+				}
+				buf := make([]byte, 64<<10)
+				for { // far beyond every window on the way, until the stream ends
+					if _, err := c.Write(buf); err != nil {
+						serviceDone <- err
+						return
+					}
+				}
+			})
+			n := newTestNet(t, nil)
+			n.startAgent("gpu-1", gpuKey, []uint16{port}, nil)
+			n.waitOnline("gpu-1")
+			n.rent("cluster-1", engineer, time.Hour, "gpu-1")
+			conn, err := n.client(engineer).Dial(context.Background(), "gpu-1", port)
+			require.NoError(t, err)
+			defer conn.Close()
+			engineerDone := make(chan error, 1)
+			if tt.upload {
+				go func() {
+					buf := make([]byte, 64<<10)
+					for { // no deadline: only the stream's end stops it
+						if _, err := conn.Write(buf); err != nil {
+							engineerDone <- err
+							return
+						}
+					}
+				}()
+			} else {
+				_, err := io.ReadFull(conn, make([]byte, 1)) // then nobody reads on
+				require.NoError(t, err)
+			}
+			require.Eventually(t, func() bool { return n.clock.Waiters() == 1 }, 10*time.Second, time.Millisecond)
+			tt.end(n, conn)
+			if !tt.upload {
+				go func() {
+					_, err := io.Copy(io.Discard, conn)
+					engineerDone <- err
+				}()
+			}
+			select {
+			case err := <-engineerDone:
+				require.ErrorIs(t, err, tt.want)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the engineer's stream did not end")
+			}
+			select {
+			case <-serviceDone: // the worker closed its connection to the service
+			case <-time.After(10 * time.Second):
+				t.Fatal("the worker kept its connection to the service open")
+			}
 		})
 	}
 }
@@ -251,7 +341,7 @@ func TestAuthorizerOutageKeepsOpenStreams(t *testing.T) {
 	echoOnce(t, conn, []byte("still open"))
 	n.clock.Advance(time.Hour) // the rental's own end still closes it
 	_, err = io.ReadAll(conn)
-	require.NoError(t, err)
+	require.ErrorIs(t, err, iog.ErrExpired)
 }
 
 func TestThousandConcurrentStreams(t *testing.T) {

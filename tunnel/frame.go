@@ -11,9 +11,9 @@ import (
 
 // The control protocol is a sequence of frames: a 1-byte type, a 2-byte
 // big-endian payload length, and the payload. Frames open each connection
-// (hello, result) and each stream (open, announce, lookup), and never carry
-// bulk data: after an open is answered, the stream carries the spliced
-// bytes as they are. Every length read from the wire is bounded before
+// (hello, result) and each stream (open, announce, lookup, reset), and
+// never carry bulk data: after an open is answered, the stream carries the
+// spliced bytes as they are. Every length read from the wire is bounded before
 // anything is allocated for it.
 const (
 	frameHeaderSize = 3
@@ -37,6 +37,7 @@ const (
 	frameLookup     frameType = 5 // mesh node → relay: a peer's candidates, please
 	frameCandidates frameType = 6 // relay → mesh node: a peer's candidates
 	frameOpenMesh   frameType = 7 // open a relayed mesh stream to a peer device
+	frameReset      frameType = 8 // a spliced stream was cut short: end it too
 )
 
 func (t frameType) String() string {
@@ -55,6 +56,8 @@ func (t frameType) String() string {
 		return "candidates"
 	case frameOpenMesh:
 		return "open-mesh"
+	case frameReset:
+		return "reset"
 	}
 	return fmt.Sprintf("frame type %d", byte(t))
 }
@@ -90,7 +93,7 @@ func readFrame(r io.Reader) (frameType, []byte, error) {
 		return 0, nil, fmt.Errorf("read frame header: %w", err)
 	}
 	t := frameType(hdr[0])
-	if t < frameHello || t > frameOpenMesh {
+	if t < frameHello || t > frameReset {
 		return 0, nil, frameErrorf("unknown frame type %d", hdr[0])
 	}
 	n := int(binary.BigEndian.Uint16(hdr[1:]))
@@ -121,6 +124,7 @@ type enc struct{ b []byte }
 
 func (e *enc) u8(v byte)     { e.b = append(e.b, v) }
 func (e *enc) u16(v uint16)  { e.b = binary.BigEndian.AppendUint16(e.b, v) }
+func (e *enc) u32(v uint32)  { e.b = binary.BigEndian.AppendUint32(e.b, v) }
 func (e *enc) raw(v []byte)  { e.b = append(e.b, v...) }
 func (e *enc) str(s string)  { e.u8(byte(len(s))); e.b = append(e.b, s...) }
 func (e *enc) bytes() []byte { return e.b }
@@ -161,6 +165,13 @@ func (d *dec) u8(what string) byte {
 func (d *dec) u16(what string) uint16 {
 	if v := d.take(2, what); v != nil {
 		return binary.BigEndian.Uint16(v)
+	}
+	return 0
+}
+
+func (d *dec) u32(what string) uint32 {
+	if v := d.take(4, what); v != nil {
+		return binary.BigEndian.Uint32(v)
 	}
 	return 0
 }
@@ -257,14 +268,20 @@ func (r result) encode() []byte {
 
 func decodeResult(p []byte) (result, error) {
 	d := dec{b: p}
-	r := result{code: resultCode(d.u8("result code")), message: d.str("result message")}
+	r := d.result()
 	if err := d.done("result"); err != nil {
 		return result{}, err
 	}
-	if _, ok := resultErrors[r.code]; !ok && r.code != resultOK {
-		return result{}, frameErrorf("unknown result code %d", r.code)
-	}
 	return r, nil
+}
+
+// result reads a result and checks its code.
+func (d *dec) result() result {
+	r := result{code: resultCode(d.u8("result code")), message: d.str("result message")}
+	if _, ok := resultErrors[r.code]; d.err == nil && !ok && r.code != resultOK {
+		d.fail("unknown result code %d", r.code)
+	}
+	return r
 }
 
 // err turns a result back into an error of its kind.
@@ -309,6 +326,34 @@ func decodeOpen(p []byte) (openReq, error) {
 		return openReq{}, frameErrorf("open names port 0")
 	}
 	return o, nil
+}
+
+// resetReq is the payload of a reset frame: the multiplexer stream, on
+// the connection the frame arrives on, that the sender cut short, and why.
+// Streams on one connection never reuse an ID, so a reset for a stream
+// that has ended already names no other.
+type resetReq struct {
+	stream uint32
+	why    result
+}
+
+func (r resetReq) encode() []byte {
+	var e enc
+	e.u32(r.stream)
+	e.raw(r.why.encode())
+	return e.bytes()
+}
+
+func decodeReset(p []byte) (resetReq, error) {
+	d := dec{b: p}
+	r := resetReq{stream: d.u32("stream"), why: d.result()}
+	if err := d.done("reset"); err != nil {
+		return resetReq{}, err
+	}
+	if r.why.code == resultOK {
+		return resetReq{}, frameErrorf("reset of stream %d gives no reason", r.stream)
+	}
+	return r, nil
 }
 
 // meshReq is the payload of lookup and open-mesh frames: the peer device,

@@ -38,6 +38,8 @@ func FuzzFrames(f *testing.F) {
 		frameBytes(frameCandidates, append(bytes.Repeat([]byte{7}, 32), addrs...)),
 		frameBytes(frameLookup, meshReq{peer: "gpu-2"}.encode()),
 		frameBytes(frameOpenMesh, meshReq{peer: "gpu-2"}.encode()),
+		frameBytes(frameReset, resetReq{stream: 7, why: resultOf(iog.ErrExpired)}.encode()),
+		frameBytes(frameReset, append([]byte{0, 0, 0, 7}, result{}.encode()...)),
 		{byte(frameOpen), 0xff, 0xff},
 		{byte(frameOpen), 0, 3, 1, 'a'},
 		{99, 0, 0},
@@ -82,6 +84,12 @@ func FuzzFrames(f *testing.F) {
 		case frameLookup, frameOpenMesh:
 			m, err := decodeMeshReq(p)
 			check(err, m.encode)
+		case frameReset:
+			r, err := decodeReset(p)
+			check(err, r.encode)
+			if err == nil {
+				require.Error(t, r.why.err())
+			}
 		case frameHello:
 			h, err := decodeHello(p)
 			check(err, h.encode)

@@ -272,7 +272,7 @@ func (m *Mesh) Dial(ctx context.Context, peer iog.DeviceID) (net.Conn, error) {
 		}
 		st, err := l.sess.OpenStream()
 		if err == nil {
-			return stream{st}, nil
+			return newStream(st, nil), nil
 		}
 		m.drop(l)
 		if try > 0 || ctx.Err() != nil {
@@ -480,7 +480,7 @@ func (m *Mesh) serveLink(ctx context.Context, c net.Conn, relayedFrom iog.Device
 		if err != nil {
 			return
 		}
-		wg.Go(func() { m.cfg.Handler(ctx, peer, stream{st}) })
+		wg.Go(func() { m.cfg.Handler(ctx, peer, newStream(st, nil)) })
 	}
 }
 

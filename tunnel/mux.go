@@ -258,6 +258,7 @@ type grant struct {
 	until time.Time // zero: no end but a refusal
 	every time.Duration
 	ask   func() (time.Time, error)
+	why   error // why the grant ran out, once it has
 }
 
 // next returns a channel that fires at the next check, nil for a nil
@@ -282,11 +283,13 @@ func (g *grant) renew() bool {
 	switch {
 	case err == nil:
 	case revoked(err):
+		g.why = err
 		return false
 	default:
 		until = g.until
 	}
 	if !until.IsZero() && !until.After(g.clock.Now()) {
+		g.why = fmt.Errorf("%w: the authorization ended at %s", iog.ErrExpired, until.UTC().Format(time.RFC3339))
 		return false
 	}
 	g.until = until
@@ -296,9 +299,11 @@ func (g *grant) renew() bool {
 // splice copies a to b and b to a until both directions end, then closes
 // both. An end of input half-closes the other side, so a request and its
 // response can follow each other as on one TCP connection. A failure in
-// either direction, ctx ending, or g running out aborts both. It returns
-// the first failure, if any.
-func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant) error {
+// either direction, ctx ending, or g running out aborts both, and then
+// cutShort, unless nil, runs with the failure before both are closed: a
+// multiplexed stream has no reset of its own, so its far end must be told
+// (see sendReset). It returns the first failure, if any.
+func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant, cutShort func(error)) error {
 	errs := make(chan error, 2)
 	aborted := make(chan struct{})
 	var once sync.Once
@@ -343,11 +348,14 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant) erro
 			abort()
 		}
 	}
+	if errors.Is(first, errCut) {
+		first = fmt.Errorf("%w: %w", errCut, g.why)
+	}
+	if first != nil && cutShort != nil {
+		cutShort(first)
+	}
 	_ = a.Close()
 	_ = b.Close()
-	if errors.Is(first, errCut) {
-		return errCut
-	}
 	return first
 }
 
@@ -355,15 +363,165 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant) erro
 // withdrawn.
 var errCut = errors.New("stream closed: its rental has ended")
 
-// stream is a multiplexed stream with TCP's closing semantics: CloseWrite
-// ends the sending side alone (the peer reads EOF), Close ends both.
-type stream struct{ *yamux.Stream }
+// liveStreams are the multiplexer streams of one connection that a reset
+// frame may end, by stream ID, each with what ends it.
+type liveStreams struct {
+	mu  sync.Mutex
+	end map[uint32]func(why error)
+}
+
+// add registers end for id, and returns the function that unregisters it.
+func (l *liveStreams) add(id uint32, end func(why error)) (remove func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.end == nil {
+		l.end = make(map[uint32]func(error))
+	}
+	l.end[id] = end
+	return func() {
+		l.mu.Lock()
+		delete(l.end, id)
+		l.mu.Unlock()
+	}
+}
+
+// reset ends the stream a reset frame's payload p names, if it is still
+// live; a stream that has ended already is no error.
+func (l *liveStreams) reset(p []byte) error {
+	req, err := decodeReset(p)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	end := l.end[req.stream]
+	delete(l.end, req.stream)
+	l.mu.Unlock()
+	if end != nil {
+		end(req.why.err())
+	}
+	return nil
+}
+
+// cuttable is a stream that a reset may end before it is spliced: the
+// reset clears the way for nothing, so a reset that comes while the
+// stream still has its handshake deadline is kept for the splice.
+type cuttable struct {
+	st  *yamux.Stream
+	cut atomic.Bool
+}
+
+// end ends the stream: its reads and writes fail from now on.
+func (c *cuttable) end(error) {
+	c.cut.Store(true)
+	_ = c.st.SetDeadline(pastDeadline)
+}
+
+// ready clears the stream's deadlines for splicing, unless a reset came
+// first. The check follows the clearing, so that a reset at any moment
+// sticks.
+func (c *cuttable) ready() {
+	_ = c.st.SetDeadline(time.Time{})
+	if c.cut.Load() {
+		_ = c.st.SetDeadline(pastDeadline)
+	}
+}
+
+// sendReset tells the far end of sess that its stream id was cut short,
+// and why, on a stream of its own: yamux v0.1.2 cannot reset a stream, and
+// a close is only a half close, after which the far end could write into
+// a window nobody drains.
+func sendReset(sess *yamux.Session, id uint32, why error, timeout time.Duration) {
+	st, err := sess.OpenStream()
+	if err != nil {
+		return
+	}
+	_ = st.SetDeadline(ioDeadline(timeout))
+	_ = writeFrame(st, frameReset, resetReq{stream: id, why: resultOf(why)}.encode())
+	_ = st.Close()
+}
+
+// drain reads st to its end and drops what it reads, until the far end,
+// told to by a reset, closes its side, or until timeout.
+func drain(st *yamux.Stream, timeout time.Duration) {
+	_ = st.SetReadDeadline(ioDeadline(timeout))
+	_, _ = io.Copy(io.Discard, st)
+}
+
+// stream is a multiplexed stream with TCP's closing semantics:
+// CloseWrite ends the sending side alone (the peer reads EOF), Close ends
+// both, and a stream cut short fails every read and write with the
+// reason, as a TCP reset would.
+type stream struct {
+	*yamux.Stream
+	why     atomic.Pointer[error] // set once the stream is closed or cut
+	ended   atomic.Bool           // a read has reached the end of the stream
+	closing sync.Once
+	// closed, unless nil, runs once at the first close; cutShort says
+	// that the stream's end was not read and the relay was not the one to
+	// cut it, so the relay must be told.
+	closed func(cutShort bool)
+}
+
+func newStream(st *yamux.Stream, closed func(cutShort bool)) *stream {
+	return &stream{Stream: st, closed: closed}
+}
+
+// cut ends the stream for why, at the relay's word.
+func (s *stream) cut(why error) { _ = s.close(why, false) }
+
+// fail returns the reason the stream was closed or cut, if it was, in
+// place of err; otherwise err.
+func (s *stream) fail(err error) error {
+	if why := s.why.Load(); why != nil {
+		return *why
+	}
+	return err
+}
+
+func (s *stream) Read(b []byte) (int, error) {
+	if err := s.fail(nil); err != nil {
+		return 0, err
+	}
+	n, err := s.Stream.Read(b)
+	if err != nil {
+		// A cut stream's far end closes it too, and yamux may report that
+		// close as an end of input before the reset's deadline: the cut
+		// is what happened.
+		err = s.fail(err)
+		if err == io.EOF {
+			s.ended.Store(true)
+		}
+	}
+	return n, err
+}
+
+func (s *stream) Write(b []byte) (int, error) {
+	if err := s.fail(nil); err != nil {
+		return 0, err
+	}
+	n, err := s.Stream.Write(b)
+	if err != nil {
+		err = s.fail(err)
+	}
+	return n, err
+}
 
 // CloseWrite half-closes the stream.
-func (s stream) CloseWrite() error { return s.Stream.Close() }
+func (s *stream) CloseWrite() error { return s.Stream.Close() }
 
-// Close closes both directions: reads pending or to come fail.
-func (s stream) Close() error {
-	_ = s.Stream.SetReadDeadline(pastDeadline)
+// Close closes both directions: reads and writes pending or to come fail
+// with net.ErrClosed. A stream closed before its end was read is cut
+// short, as TCP resets a connection closed with data unread, and the
+// worker closes its side of it.
+func (s *stream) Close() error { return s.close(net.ErrClosed, !s.ended.Load()) }
+
+func (s *stream) close(why error, cutShort bool) error {
+	s.why.CompareAndSwap(nil, &why)
+	_ = s.Stream.SetDeadline(pastDeadline)
+	s.closing.Do(func() {
+		if s.closed != nil {
+			s.closed(cutShort)
+		}
+	})
 	return s.Stream.Close()
 }

@@ -96,6 +96,7 @@ type workerConn struct {
 	ports  []uint16
 	addr   net.Addr
 	sess   *yamux.Session
+	live   liveStreams // the streams the relay opened to it, while spliced
 
 	mu         sync.Mutex
 	candidates []string // announced mesh candidates
@@ -291,7 +292,8 @@ func (r *Relay) serveConn(ctx context.Context, c net.Conn, wg *sync.WaitGroup) {
 	}
 	wallet, _ := iog.WalletAddressOf(h.key)
 	r.logger.Info("engineer connected", "wallet", wallet.String(), "remote", remote)
-	r.acceptStreams(sess, wg, 2*r.cfg.MaxStreams, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, st) }, "wallet", wallet.String())
+	var live liveStreams
+	r.acceptStreams(sess, wg, 2*r.cfg.MaxStreams, func(st *yamux.Stream) { r.engineerStream(ctx, wallet, &live, st) }, "wallet", wallet.String())
 }
 
 func (r *Relay) serveWorker(ctx context.Context, h hello, sess *yamux.Session, addr net.Addr, wg *sync.WaitGroup) {
@@ -367,13 +369,21 @@ func (r *Relay) worker(id iog.DeviceID) (*workerConn, error) {
 }
 
 // engineerStream serves one stream an engineer opened: an open frame, the
-// authorization, then a splice to the worker.
-func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st *yamux.Stream) {
+// authorization, then a splice to the worker; or a reset of a stream the
+// engineer cut short.
+func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, live *liveStreams, st *yamux.Stream) {
 	defer st.Close()
 	_ = st.SetDeadline(r.deadline())
-	p, err := expectFrame(st, frameOpen)
-	if err != nil {
-		r.refuse(st, err, "wallet", wallet.String())
+	t, p, err := readFrame(st)
+	if err == nil && t == frameReset {
+		err = live.reset(p)
+	} else if err == nil && t != frameOpen {
+		err = frameErrorf("an engineer may not send a %s frame", t)
+	}
+	if err != nil || t == frameReset {
+		if err != nil {
+			r.refuse(st, err, "wallet", wallet.String())
+		}
 		return
 	}
 	req, err := decodeOpen(p)
@@ -395,7 +405,7 @@ func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, st
 	// stream; a worker that reconnects ends the stream with its old
 	// session, so only the rental needs asking again.
 	ask := func() (time.Time, error) { return r.cfg.Authorizer.AllowDial(wallet, req.device, req.port) }
-	r.connect(ctx, st, req.device, frameOpen, req.encode(), until, ask, attrs)
+	r.connect(ctx, st, live, req.device, frameOpen, req.encode(), until, ask, attrs)
 }
 
 // checkPort refuses ports the device's worker does not expose.
@@ -413,8 +423,13 @@ func (r *Relay) checkPort(device iog.DeviceID, port uint16) error {
 // connect opens a stream to device's worker, sends it the open frame,
 // passes its answer back on st and splices the two until they end, until
 // passes, or ask, the Authorizer's question asked again every Recheck,
-// refuses.
-func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.DeviceID, t frameType, payload []byte, until time.Time, ask func() (time.Time, error), attrs []any) {
+// refuses. live holds the streams of st's connection.
+//
+// A splice cut short, by a failure, a withdrawn authorization or a reset
+// from either end, is cut at both ends: each is sent a reset and given
+// HandshakeTimeout to close its side, which it does at once, while the
+// relay drops what it still sends.
+func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams, device iog.DeviceID, t frameType, payload []byte, until time.Time, ask func() (time.Time, error), attrs []any) {
 	w, err := r.worker(device)
 	if err != nil {
 		r.refuse(st, err, attrs...)
@@ -426,6 +441,9 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 		return
 	}
 	defer out.Close()
+	in, outc := &cuttable{st: st}, &cuttable{st: out}
+	defer live.add(st.StreamID(), in.end)()
+	defer w.live.add(out.StreamID(), outc.end)()
 	_ = out.SetDeadline(r.deadline())
 	if err := writeFrame(out, t, payload); err != nil {
 		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
@@ -447,13 +465,18 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, device iog.Device
 		r.logger.Info("worker refused a stream", append(attrs, "reason", res.message)...)
 		return
 	}
-	_ = st.SetDeadline(time.Time{})
-	_ = out.SetDeadline(time.Time{})
+	in.ready()
+	outc.ready()
 	d := r.device(device)
 	d.streams.Add(1)
 	g := &grant{clock: r.clock, until: until, every: r.cfg.Recheck, ask: ask}
-	err = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g)
-	if errors.Is(err, errCut) {
-		r.logger.Info("stream closed at the end of its rental", attrs...)
-	}
+	_ = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g, func(why error) {
+		if errors.Is(why, errCut) {
+			r.logger.Info("stream closed at the end of its rental", append(attrs, "reason", why.Error())...)
+		}
+		sendReset(st.Session(), st.StreamID(), why, r.cfg.HandshakeTimeout)
+		sendReset(w.sess, out.StreamID(), why, r.cfg.HandshakeTimeout)
+		drain(st, r.cfg.HandshakeTimeout)
+		drain(out, r.cfg.HandshakeTimeout)
+	})
 }

@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"testing"
@@ -65,4 +66,29 @@ func startRelay(t *testing.T, cfg RelayConfig) (*Relay, string, Pin) {
 		require.NoError(t, <-done)
 	})
 	return relay, ln.Addr().String(), pin
+}
+
+// A reset ends only the live stream it names, and a reset that does not
+// decode ends nothing.
+func TestLiveStreamsReset(t *testing.T) {
+	var live liveStreams
+	var ended []error
+	remove := live.add(7, func(why error) { ended = append(ended, why) })
+	live.add(9, func(why error) { ended = append(ended, why) })
+
+	require.ErrorIs(t, live.reset([]byte{0, 0, 0}), iog.ErrInvalid)
+	require.ErrorIs(t, live.reset(append([]byte{0, 0, 0, 7}, result{}.encode()...)), iog.ErrInvalid, "a reset gives a reason")
+	require.NoError(t, live.reset(resetReq{stream: 8, why: resultOf(iog.ErrExpired)}.encode()), "no such stream: nothing to end")
+	require.Empty(t, ended)
+
+	require.NoError(t, live.reset(resetReq{stream: 7, why: resultOf(fmt.Errorf("rental: %w", iog.ErrExpired))}.encode()))
+	require.Len(t, ended, 1)
+	require.ErrorIs(t, ended[0], iog.ErrExpired)
+	require.NoError(t, live.reset(resetReq{stream: 7, why: resultOf(iog.ErrExpired)}.encode()), "a stream ends once")
+	require.Len(t, ended, 1)
+	remove() // after its end: a no-op
+
+	require.NoError(t, live.reset(resetReq{stream: 9, why: resultOf(iog.ErrForbidden)}.encode()))
+	require.Len(t, ended, 2)
+	require.ErrorIs(t, ended[1], iog.ErrForbidden)
 }

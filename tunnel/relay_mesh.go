@@ -64,7 +64,11 @@ func (r *Relay) workerStream(ctx context.Context, w *workerConn, st *yamux.Strea
 		}
 		attrs := []any{"device", w.device, "peer", req.peer, "mesh", true}
 		ask := func() (time.Time, error) { return r.cfg.Authorizer.AllowPeer(w.device, req.peer) }
-		r.connect(ctx, st, req.peer, frameOpenMesh, meshReq{peer: w.device}.encode(), until, ask, attrs)
+		r.connect(ctx, st, &w.live, req.peer, frameOpenMesh, meshReq{peer: w.device}.encode(), until, ask, attrs)
+	case frameReset:
+		if err := w.live.reset(p); err != nil {
+			r.refuse(st, err, "device", w.device)
+		}
 	default:
 		r.refuse(st, frameErrorf("a worker may not send a %s frame", t), "device", w.device)
 	}

@@ -3,7 +3,7 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools fmt-check vet race bench fuzz
+.PHONY: test tools fmt-check vet race bench bench-reference fuzz
 
 test: tools fmt-check vet race
 
@@ -35,6 +35,21 @@ race:
 # the command and the machine.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# bench-reference builds frp, a widely used Go relay with TLS and a
+# multiplexer, from the Go module proxy into FRP_DIR (once), and runs the
+# tunnel's single-stream throughput benchmarks beside it in the same run.
+FRP_VERSION ?= v0.65.0
+FRP_DIR ?= $(HOME)/.cache/iog/frp-$(FRP_VERSION)
+bench-reference:
+	@if [ ! -x "$(FRP_DIR)/frps" ] || [ ! -x "$(FRP_DIR)/frpc" ]; then \
+		set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+		src=$$(cd "$$tmp" && $(GO) mod download -json github.com/fatedier/frp@$(FRP_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+		cp -R "$$src" "$$tmp/frp"; chmod -R u+w "$$tmp/frp"; mkdir -p "$(FRP_DIR)"; \
+		echo "building frp $(FRP_VERSION) into $(FRP_DIR)"; \
+		(cd "$$tmp/frp" && $(GO) build -o "$(FRP_DIR)/" ./cmd/frps ./cmd/frpc); \
+	fi
+	IOG_FRP_DIR="$(FRP_DIR)" $(GO) test -run '^$$' -bench 'Throughput(Relay|DirectTCP|DirectTLS|ThreeHopsTCP|ReferenceFRP)$$' -benchtime 1000x -count 3 ./tunnel/
 
 # fuzz runs every fuzz target of every package for FUZZTIME each.
 FUZZTIME ?= 30s

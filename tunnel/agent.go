@@ -204,12 +204,8 @@ func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.St
 		}
 		c.ready()
 		// A stream this side cuts short, such as one whose service reset
-		// its connection, must be cut at the relay and the engineer too;
-		// one the relay cut is no longer live there, and a reset for it is
-		// dropped.
-		_ = splice(ctx, st, local, meter{}, meter{}, nil, func(why error) {
-			sendReset(st.Session(), st.StreamID(), why, a.cfg.HandshakeTimeout)
-		})
+		// its connection, must be cut at the relay and the engineer too.
+		_ = splice(ctx, st, local, meter{}, meter{}, nil, func(why error) { c.reset(why, a.cfg.HandshakeTimeout) })
 	case frameOpenMesh:
 		req, err := decodeMeshReq(p)
 		a.meshMu.Lock()

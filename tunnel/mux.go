@@ -407,7 +407,7 @@ func (l *liveStreams) reset(p []byte) error {
 // stream still has its handshake deadline is kept for the splice.
 type cuttable struct {
 	st  *yamux.Stream
-	cut atomic.Bool
+	cut atomic.Bool // by a reset from the far end, who needs no reset back
 }
 
 // end ends the stream: its reads and writes fail from now on.
@@ -423,6 +423,14 @@ func (c *cuttable) ready() {
 	_ = c.st.SetDeadline(time.Time{})
 	if c.cut.Load() {
 		_ = c.st.SetDeadline(pastDeadline)
+	}
+}
+
+// reset tells the far end of the stream that it was cut short, and why,
+// unless the far end cut it.
+func (c *cuttable) reset(why error, timeout time.Duration) {
+	if !c.cut.Load() {
+		sendReset(c.st.Session(), c.st.StreamID(), why, timeout)
 	}
 }
 

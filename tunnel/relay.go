@@ -426,9 +426,9 @@ func (r *Relay) checkPort(device iog.DeviceID, port uint16) error {
 // refuses. live holds the streams of st's connection.
 //
 // A splice cut short, by a failure, a withdrawn authorization or a reset
-// from either end, is cut at both ends: each is sent a reset and given
-// HandshakeTimeout to close its side, which it does at once, while the
-// relay drops what it still sends.
+// from either end, is cut at both ends: each end that did not cut it is
+// sent a reset, and each is given HandshakeTimeout to close its side,
+// which it does at once, while the relay drops what it still sends.
 func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams, device iog.DeviceID, t frameType, payload []byte, until time.Time, ask func() (time.Time, error), attrs []any) {
 	w, err := r.worker(device)
 	if err != nil {
@@ -474,8 +474,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 		if errors.Is(why, errCut) {
 			r.logger.Info("stream closed at the end of its rental", append(attrs, "reason", why.Error())...)
 		}
-		sendReset(st.Session(), st.StreamID(), why, r.cfg.HandshakeTimeout)
-		sendReset(w.sess, out.StreamID(), why, r.cfg.HandshakeTimeout)
+		in.reset(why, r.cfg.HandshakeTimeout)
+		outc.reset(why, r.cfg.HandshakeTimeout)
 		drain(st, r.cfg.HandshakeTimeout)
 		drain(out, r.cfg.HandshakeTimeout)
 	})

@@ -60,7 +60,7 @@ type Agent struct {
 	dial   dialConfig
 	logger *slog.Logger
 
-	sess     atomic.Pointer[yamux.Session]
+	conn     atomic.Pointer[relayConn]
 	conns    atomic.Uint64
 	meshMu   sync.Mutex
 	meshFunc func(ctx context.Context, peer iog.DeviceID, conn net.Conn)
@@ -109,7 +109,7 @@ func newDialConfig(addr string, pin Pin, timeout time.Duration, dial func(ctx co
 }
 
 // Online reports whether the agent is connected to the relay now.
-func (a *Agent) Online() bool { return a.sess.Load() != nil }
+func (a *Agent) Online() bool { return a.conn.Load() != nil }
 
 // Connections returns how many connections the relay has accepted from
 // this agent: one, plus one per reconnection.
@@ -146,13 +146,13 @@ func (a *Agent) runOnce(ctx context.Context) (bool, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = sess.Close() })
 	defer stop()
-	var live liveStreams
-	a.sess.Store(sess)
+	rc := &relayConn{sess: sess}
+	a.conn.Store(rc)
 	a.conns.Add(1)
 	a.logger.Info("connected to relay", "relay", a.cfg.RelayAddr)
 	var wg sync.WaitGroup
 	defer func() {
-		a.sess.CompareAndSwap(sess, nil)
+		a.conn.CompareAndSwap(rc, nil)
 		_ = sess.Close()
 		wg.Wait()
 	}()
@@ -161,7 +161,7 @@ func (a *Agent) runOnce(ctx context.Context) (bool, error) {
 		if err != nil {
 			return true, fmt.Errorf("relay connection: %w", err)
 		}
-		wg.Go(func() { a.serveStream(ctx, &live, st) })
+		wg.Go(func() { a.serveStream(ctx, &rc.live, st) })
 	}
 }
 
@@ -235,22 +235,32 @@ func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.St
 }
 
 // request opens a stream to the relay, sends one frame and reads the
-// answer frame; the stream is returned open for a relayed link.
-func (a *Agent) request(ctx context.Context, t frameType, payload []byte) (*yamux.Stream, frameType, []byte, error) {
-	sess := a.sess.Load()
-	if sess == nil {
+// answer frame; the stream is returned open for a relayed link, which the
+// relay may cut short (see openLive).
+func (a *Agent) request(ctx context.Context, t frameType, payload []byte) (*stream, frameType, []byte, error) {
+	rc := a.conn.Load()
+	if rc == nil {
 		return nil, 0, nil, fmt.Errorf("device %s: %w: not connected to the relay", a.cfg.Device, iog.ErrUnavailable)
 	}
-	st, err := sess.OpenStream()
+	var s *stream
+	var err error
+	if t == frameOpenMesh {
+		s, err = openLive(rc.sess, &rc.live, a.cfg.HandshakeTimeout)
+	} else {
+		var st *yamux.Stream
+		if st, err = rc.sess.OpenStream(); err == nil {
+			s = newStream(st, nil)
+		}
+	}
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("open stream to relay: %w: %w", iog.ErrUnavailable, err)
 	}
-	rt, rp, err := exchange(ctx, st, t, payload)
+	rt, rp, err := exchange(ctx, s.Stream, t, payload)
 	if err != nil {
-		_ = st.Close()
+		s.abandon()
 		return nil, 0, nil, err
 	}
-	return st, rt, rp, nil
+	return s, rt, rp, nil
 }
 
 // exchange writes a frame on st and reads the answer, giving up when ctx

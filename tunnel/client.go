@@ -169,10 +169,6 @@ func serveResets(sess *yamux.Session, live *liveStreams, timeout time.Duration, 
 	}
 }
 
-// errEngineerClosed is the reason the relay hears for a stream the
-// engineer closed before its end.
-var errEngineerClosed = fmt.Errorf("%w: the engineer closed the stream", net.ErrClosed)
-
 // Dial implements Tunnel.
 func (c *Client) Dial(ctx context.Context, device iog.DeviceID, port uint16) (net.Conn, error) {
 	req := openReq{device: device, port: port}
@@ -186,20 +182,10 @@ func (c *Client) Dial(ctx context.Context, device iog.DeviceID, port uint16) (ne
 		if err != nil {
 			return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
 		}
-		st, err := rc.sess.OpenStream()
+		s, err := openLive(rc.sess, &rc.live, c.cfg.HandshakeTimeout)
 		if err == nil {
-			s := newStream(st, nil)
-			// Registered before the open, so that no reset can come first.
-			remove := rc.live.add(st.StreamID(), s.cut)
-			s.closed = func(cutShort bool) {
-				remove()
-				if cutShort {
-					sendReset(rc.sess, st.StreamID(), errEngineerClosed, c.cfg.HandshakeTimeout)
-				}
-			}
-			if _, _, err = exchange(ctx, st, frameOpen, req.encode()); err != nil {
-				remove()
-				_ = st.Close()
+			if _, _, err = exchange(ctx, s.Stream, frameOpen, req.encode()); err != nil {
+				s.abandon()
 				return nil, fmt.Errorf("dial device %s port %d: %w", device, port, err)
 			}
 			return s, nil

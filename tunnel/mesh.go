@@ -569,6 +569,11 @@ func (m *Mesh) recheck(ctx context.Context) {
 	runCtx := m.runCtx
 	m.mu.Unlock()
 	for _, l := range links {
+		if l.sess.IsClosed() {
+			m.logger.Info("mesh link closed", "peer", l.peer)
+			m.drop(l)
+			continue
+		}
 		info, err := m.lookup(ctx, l.peer)
 		if revoked(err) {
 			// The relay cuts relayed links itself when a rental ends.

@@ -26,14 +26,19 @@ func meshEcho(_ context.Context, peer iog.DeviceID, c net.Conn) {
 
 // testNode is a cluster node: an agent and a mesh.
 type testNode struct {
-	mesh *tunnel.Mesh
-	ln   net.Listener
+	mesh  *tunnel.Mesh
+	ln    net.Listener
+	agent *testAgent
 }
 
-func (n *testNet) startNode(device iog.DeviceID, key ed25519.PrivateKey, tweak func(*tunnel.MeshConfig)) *testNode {
+func (n *testNet) startNode(device iog.DeviceID, key ed25519.PrivateKey, tweak func(*tunnel.MeshConfig), agentTweak ...func(*tunnel.AgentConfig)) *testNode {
 	t := n.t
 	t.Helper()
-	a := n.startAgent(device, key, nil, nil)
+	a := n.startAgent(device, key, nil, func(c *tunnel.AgentConfig) {
+		for _, tweak := range agentTweak {
+			tweak(c)
+		}
+	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	cfg := tunnel.MeshConfig{
@@ -53,7 +58,7 @@ func (n *testNet) startNode(device iog.DeviceID, key ed25519.PrivateKey, tweak f
 	n.waitOnline(device)
 	// The relay counts the agent before the agent counts its connection.
 	require.Eventually(t, a.agent.Online, 20*time.Second, time.Millisecond)
-	return &testNode{mesh: m, ln: ln}
+	return &testNode{mesh: m, ln: ln, agent: a}
 }
 
 // meshRoundTrip dials peer and checks the greeting and an echo.
@@ -166,4 +171,63 @@ func TestMeshDirectLinksEndWithTheRental(t *testing.T) {
 	require.Eventually(t, func() bool { _, ok := a.mesh.Path("node-b"); return !ok }, 20*time.Second, 10*time.Millisecond)
 	_, err = a.mesh.Dial(ctx, "node-b")
 	require.ErrorIs(t, err, iog.ErrExpired)
+}
+
+// A link through the relay ends on both nodes as soon as the rental does:
+// the relay resets both of its ends, which would otherwise wait for their
+// next check of the rental, their keepalives, or the relay to give up on
+// them.
+func TestMeshRelayedLinkEndsWithTheRental(t *testing.T) {
+	// All of those far longer than the wait below: only the resets can
+	// end the link in time.
+	n := newTestNet(t, func(c *tunnel.RelayConfig) { c.HandshakeTimeout = time.Minute })
+	slowKeepalive := func(c *tunnel.AgentConfig) { c.KeepAlive = time.Minute }
+	a := n.startNode("node-a", keyFrom(20), func(c *tunnel.MeshConfig) {
+		c.Recheck = time.Minute
+		c.Dial = func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("no direct path in this test")
+		}
+	}, slowKeepalive)
+	n.startNode("node-b", keyFrom(21), func(c *tunnel.MeshConfig) { c.Recheck = time.Minute }, slowKeepalive)
+	n.rent("cluster-1", engineer, time.Hour, "node-a", "node-b")
+	conn, err := a.mesh.Dial(context.Background(), "node-b")
+	require.NoError(t, err)
+	defer conn.Close()
+	greeting := make([]byte, len("from node-a\n"))
+	_, err = io.ReadFull(conn, greeting)
+	require.NoError(t, err)
+	p, ok := a.mesh.Path("node-b")
+	require.True(t, ok)
+	require.False(t, p.Direct)
+
+	n.clock.Advance(time.Hour)
+	ended := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, conn)
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the relayed link outlived the rental")
+	}
+}
+
+// A node whose peer drops off the relay stops reporting the link through
+// the relay that it had to it, at its next check.
+func TestMeshForgetsRelayedLinkWhenThePeerDrops(t *testing.T) {
+	n := newTestNet(t, nil)
+	a := n.startNode("node-a", keyFrom(20), func(c *tunnel.MeshConfig) {
+		c.Dial = func(context.Context, string, string) (net.Conn, error) {
+			return nil, errors.New("no direct path in this test")
+		}
+	})
+	b := n.startNode("node-b", keyFrom(21), nil)
+	n.rent("cluster-1", engineer, time.Hour, "node-a", "node-b")
+	meshRoundTrip(t, a.mesh, "node-a", "node-b")
+	_, ok := a.mesh.Path("node-b")
+	require.True(t, ok)
+
+	b.agent.stop()
+	require.Eventually(t, func() bool { _, ok := a.mesh.Path("node-b"); return !ok }, 20*time.Second, 10*time.Millisecond)
 }

@@ -474,6 +474,33 @@ func newStream(st *yamux.Stream, closed func(cutShort bool)) *stream {
 	return &stream{Stream: st, closed: closed}
 }
 
+// openLive opens a stream on sess, to the relay, that the relay may cut
+// short: it is registered in live before anything is sent on it, so that
+// no reset can come before it, and closing it before its end tells the
+// relay to cut it at the far end too.
+func openLive(sess *yamux.Session, live *liveStreams, timeout time.Duration) (*stream, error) {
+	st, err := sess.OpenStream()
+	if err != nil {
+		return nil, err
+	}
+	s := newStream(st, nil)
+	remove := live.add(st.StreamID(), s.cut)
+	s.closed = func(cutShort bool) {
+		remove()
+		if cutShort {
+			sendReset(sess, st.StreamID(), errClosedEarly, timeout)
+		}
+	}
+	return s, nil
+}
+
+// errClosedEarly is the reason the relay hears for a stream closed before
+// its end.
+var errClosedEarly = fmt.Errorf("%w: the stream was closed before its end", net.ErrClosed)
+
+// abandon closes a stream that the relay never spliced: no reset is due.
+func (s *stream) abandon() { _ = s.close(net.ErrClosed, false) }
+
 // cut ends the stream for why, at the relay's word.
 func (s *stream) cut(why error) { _ = s.close(why, false) }
 

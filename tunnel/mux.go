@@ -402,9 +402,9 @@ func (l *liveStreams) reset(p []byte) error {
 	return nil
 }
 
-// cuttable is a stream that a reset may end before it is spliced: the
-// reset clears the way for nothing, so a reset that comes while the
-// stream still has its handshake deadline is kept for the splice.
+// cuttable is a spliced stream that a reset from its far end may end at
+// any moment after it is registered (liveStreams.add), even before the
+// splice starts: ready keeps such an early reset in force.
 type cuttable struct {
 	st  *yamux.Stream
 	cut atomic.Bool // by a reset from the far end, who needs no reset back
@@ -449,9 +449,9 @@ func sendReset(sess *yamux.Session, id uint32, why error, timeout time.Duration)
 }
 
 // drain reads st to its end and drops what it reads, until the far end,
-// told to by a reset, closes its side, or until timeout.
-func drain(st *yamux.Stream, timeout time.Duration) {
-	_ = st.SetReadDeadline(ioDeadline(timeout))
+// told to by a reset, closes its side, or until deadline.
+func drain(st *yamux.Stream, deadline time.Time) {
+	_ = st.SetReadDeadline(deadline)
 	_, _ = io.Copy(io.Discard, st)
 }
 

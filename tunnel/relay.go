@@ -476,7 +476,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 		}
 		in.reset(why, r.cfg.HandshakeTimeout)
 		outc.reset(why, r.cfg.HandshakeTimeout)
-		drain(st, r.cfg.HandshakeTimeout)
-		drain(out, r.cfg.HandshakeTimeout)
+		deadline := r.deadline()
+		drain(st, deadline)
+		drain(out, deadline)
 	})
 }

@@ -23,6 +23,13 @@ type Tunnel interface {
 	// rental has ended, iog.ErrUnavailable when the device is not
 	// connected or nothing listens on the port, and iog.ErrUnauthorized
 	// when the relay does not accept the caller's key.
+	//
+	// The connection closes as TCP does: CloseWrite ends the sending side
+	// alone, and Close before the end of input was read resets the stream
+	// on every hop. A stream cut short elsewhere, at the end of its rental
+	// or by a failure on the way, fails its reads and writes with the
+	// reason (iog.ErrExpired, iog.ErrForbidden or iog.ErrUnavailable), never
+	// with a clean end of input.
 	Dial(ctx context.Context, device iog.DeviceID, port uint16) (net.Conn, error)
 	// Forward accepts connections on ln and connects each to port on
 	// device, like ssh -L, until ctx ends; then it closes ln, waits for

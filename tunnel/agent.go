@@ -205,7 +205,7 @@ func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.St
 		c.ready()
 		// A stream this side cuts short, such as one whose service reset
 		// its connection, must be cut at the relay and the engineer too.
-		_ = splice(ctx, st, local, meter{}, meter{}, nil, func(why error) { c.reset(why, a.cfg.HandshakeTimeout) })
+		splice(ctx, st, local, meter{}, meter{}, nil, func(why error) { c.reset(why, a.cfg.HandshakeTimeout) })
 	case frameOpenMesh:
 		req, err := decodeMeshReq(p)
 		a.meshMu.Lock()

@@ -219,7 +219,7 @@ func (c *Client) Forward(ctx context.Context, ln net.Listener, device iog.Device
 				_ = local.Close()
 				return
 			}
-			_ = splice(ctx, local, remote, meter{}, meter{}, nil, nil)
+			splice(ctx, local, remote, meter{}, meter{}, nil, nil)
 		})
 	})
 	if err != nil {

@@ -300,10 +300,10 @@ func (g *grant) renew() bool {
 // both. An end of input half-closes the other side, so a request and its
 // response can follow each other as on one TCP connection. A failure in
 // either direction, ctx ending, or g running out aborts both, and then
-// cutShort, unless nil, runs with the failure before both are closed: a
-// multiplexed stream has no reset of its own, so its far end must be told
-// (see sendReset). It returns the first failure, if any.
-func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant, cutShort func(error)) error {
+// cutShort, unless nil, runs with the first failure before both are
+// closed: a multiplexed stream has no reset of its own, so its far end
+// must be told (see sendReset).
+func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant, cutShort func(why error)) {
 	errs := make(chan error, 2)
 	aborted := make(chan struct{})
 	var once sync.Once
@@ -356,7 +356,6 @@ func splice(ctx context.Context, a, b net.Conn, aToB, bToA meter, g *grant, cutS
 	}
 	_ = a.Close()
 	_ = b.Close()
-	return first
 }
 
 // errCut reports a stream closed because its authorization ran out or was

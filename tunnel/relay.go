@@ -470,7 +470,7 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 	d := r.device(device)
 	d.streams.Add(1)
 	g := &grant{clock: r.clock, until: until, every: r.cfg.Recheck, ask: ask}
-	_ = splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g, func(why error) {
+	splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g, func(why error) {
 		if errors.Is(why, errCut) {
 			r.logger.Info("stream closed at the end of its rental", append(attrs, "reason", why.Error())...)
 		}

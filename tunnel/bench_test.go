@@ -52,14 +52,14 @@ const benchChunk = 1 << 20
 func pushThrough(b *testing.B, conn net.Conn, others ...func() time.Duration) {
 	chunk := make([]byte, benchChunk)
 	b.SetBytes(benchChunk)
-	cpuTime := func() time.Duration {
+	allCPU := func() time.Duration {
 		t := cpuTime()
 		for _, other := range others {
 			t += other()
 		}
 		return t
 	}
-	cpu0 := cpuTime()
+	cpu0 := allCPU()
 	b.ResetTimer()
 	require.NoError(b, announce(conn, b.N*benchChunk))
 	for range b.N {
@@ -72,7 +72,7 @@ func pushThrough(b *testing.B, conn net.Conn, others ...func() time.Duration) {
 	b.StopTimer()
 	// CPU time per byte, all parties together, says more than the
 	// wall-clock rate on a machine shared with other work.
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N*benchChunk), "cpu-ns/B")
+	b.ReportMetric(float64(allCPU()-cpu0)/float64(b.N*benchChunk), "cpu-ns/B")
 	_ = conn.Close()
 }
 

@@ -375,20 +375,21 @@ func (r *Relay) engineerStream(ctx context.Context, wallet iog.WalletAddress, li
 	defer st.Close()
 	_ = st.SetDeadline(r.deadline())
 	t, p, err := readFrame(st)
-	if err == nil && t == frameReset {
+	var req openReq
+	switch {
+	case err != nil:
+	case t == frameReset:
 		err = live.reset(p)
-	} else if err == nil && t != frameOpen {
+	case t == frameOpen:
+		req, err = decodeOpen(p)
+	default:
 		err = frameErrorf("an engineer may not send a %s frame", t)
 	}
-	if err != nil || t == frameReset {
-		if err != nil {
-			r.refuse(st, err, "wallet", wallet.String())
-		}
-		return
-	}
-	req, err := decodeOpen(p)
 	if err != nil {
 		r.refuse(st, err, "wallet", wallet.String())
+		return
+	}
+	if t == frameReset {
 		return
 	}
 	attrs := []any{"wallet", wallet.String(), "device", req.device, "port", req.port}
@@ -441,9 +442,9 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 		return
 	}
 	defer out.Close()
-	in, outc := &cuttable{st: st}, &cuttable{st: out}
-	defer live.add(st.StreamID(), in.end)()
-	defer w.live.add(out.StreamID(), outc.end)()
+	inEnd, outEnd := &cuttable{st: st}, &cuttable{st: out}
+	defer live.add(st.StreamID(), inEnd.end)()
+	defer w.live.add(out.StreamID(), outEnd.end)()
 	_ = out.SetDeadline(r.deadline())
 	if err := writeFrame(out, t, payload); err != nil {
 		r.refuse(st, fmt.Errorf("device %s: %w: %w", device, iog.ErrUnavailable, err), attrs...)
@@ -465,8 +466,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 		r.logger.Info("worker refused a stream", append(attrs, "reason", res.message)...)
 		return
 	}
-	in.ready()
-	outc.ready()
+	inEnd.ready()
+	outEnd.ready()
 	d := r.device(device)
 	d.streams.Add(1)
 	g := &grant{clock: r.clock, until: until, every: r.cfg.Recheck, ask: ask}
@@ -474,8 +475,8 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 		if errors.Is(why, errCut) {
 			r.logger.Info("stream closed at the end of its rental", append(attrs, "reason", why.Error())...)
 		}
-		in.reset(why, r.cfg.HandshakeTimeout)
-		outc.reset(why, r.cfg.HandshakeTimeout)
+		inEnd.reset(why, r.cfg.HandshakeTimeout)
+		outEnd.reset(why, r.cfg.HandshakeTimeout)
 		deadline := r.deadline()
 		drain(st, deadline)
 		drain(out, deadline)

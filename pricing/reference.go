@@ -110,7 +110,8 @@ func (t *ReferenceTable) Rows() []Reference {
 
 // Cheapest returns the lowest reference price of the catalog model named
 // model (its canonical name), and false when the table has none. A nil
-// table has none.
+// table has none, and no table has one for "", the name of a GPU priced
+// from its score.
 func (t *ReferenceTable) Cheapest(model string) (Reference, bool) {
 	if t == nil {
 		return Reference{}, false
@@ -278,7 +279,7 @@ func DefaultCeiling() *Ceiling {
 func (c *Ceiling) Apply(in *Input, hourly iog.Amount) (Adjustment, error) {
 	adj := Adjustment{Factor: "cloud ceiling", Reason: "no reference price", Before: hourly, After: hourly}
 	ref, ok := c.References.Cheapest(in.Model.Name)
-	if !ok || in.Model.Name == "" {
+	if !ok { // no reference, or a GPU priced from its score (no name)
 		return adj, nil
 	}
 	if c.Share.IsZero() {

@@ -36,6 +36,8 @@ type requestJSON struct {
 	Payout     *iog.Currency `json:"payout,omitempty"`
 }
 
+// scoreJSON is the wire form of a Score: the same fields, so that the two
+// convert into each other, with their JSON names.
 type scoreJSON struct {
 	FP16GFLOPS          uint32 `json:"fp16_gflops"`
 	FP32GFLOPS          uint32 `json:"fp32_gflops,omitempty"`
@@ -75,7 +77,8 @@ func (r Request) MarshalJSON() ([]byte, error) {
 		w.GPUClass = r.GPUClass.String()
 	}
 	if !r.Score.IsZero() {
-		w.Score = &scoreJSON{r.Score.FP16GFLOPS, r.Score.FP32GFLOPS, r.Score.MemoryBytes, r.Score.MemoryBandwidthGBps}
+		s := scoreJSON(r.Score)
+		w.Score = &s
 	}
 	for _, l := range r.Locations {
 		w.Locations = append(w.Locations, l.String())
@@ -90,8 +93,9 @@ func (r Request) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the wire form of a request, refusing unknown fields,
-// names not spelled exactly or given twice, and trailing data. It checks the syntax of each field but not the
-// request as a whole; DecodeRequest does both. On error r is unchanged.
+// names not spelled exactly or given twice, and trailing data. It checks
+// the syntax of each field but not the request as a whole; DecodeRequest
+// does both. On error r is unchanged.
 func (r *Request) UnmarshalJSON(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -116,7 +120,7 @@ func (r *Request) UnmarshalJSON(data []byte) error {
 		}
 	}
 	if w.Score != nil {
-		req.Score = Score{w.Score.FP16GFLOPS, w.Score.FP32GFLOPS, w.Score.MemoryBytes, w.Score.MemoryBandwidthGBps}
+		req.Score = Score(*w.Score)
 		if req.Score.IsZero() {
 			return invalidf("benchmark score is empty")
 		}

@@ -274,7 +274,8 @@ func (m *Model) finish(q *Quote, in *Input, hourly iog.Amount, market *MarketSta
 	q.HourlyPerGPU, q.Total = hourly, total
 	q.Currency, q.IOPriceUSD = req.Currency, market.IOPriceUSD
 	q.Reference, q.Saving = Reference{}, 0
-	if ref, ok := m.refs.Cheapest(in.Model.Name); ok && in.Model.Name != "" {
+	// A GPU priced from its score has no name, and so no reference.
+	if ref, ok := m.refs.Cheapest(in.Model.Name); ok {
 		change, err := ChangeOf(ref.HourlyPerGPU, hourly)
 		if err != nil {
 			return fmt.Errorf("quote: saving against %s: %w", ref.Provider, err)

@@ -58,32 +58,46 @@ const (
 // stored under its canonical name) and a positive USD price; problems are
 // iog.ErrInvalid.
 func NewReferenceTable(rows []Reference) (*ReferenceTable, error) {
-	t := &ReferenceTable{rows: make([]Reference, 0, len(rows)), cheapest: map[string]Reference{}}
+	t := newReferenceTable(len(rows))
 	for i, r := range rows {
-		m, ok := iog.LookupGPUModel(r.Model)
-		switch {
-		case r.AsOf.IsZero():
-			return nil, fmt.Errorf("reference row %d: no date: %w", i+1, iog.ErrInvalid)
-		case r.Provider == "":
-			return nil, fmt.Errorf("reference row %d: no provider: %w", i+1, iog.ErrInvalid)
-		case !ok:
-			return nil, fmt.Errorf("reference row %d: %q is not a catalog GPU model: %w", i+1, clip(r.Model), iog.ErrInvalid)
-		case r.HourlyPerGPU.Currency() != iog.USD || r.HourlyPerGPU.Sign() <= 0:
-			return nil, fmt.Errorf("reference row %d: price %v: want a positive amount of USD: %w", i+1, r.HourlyPerGPU, iog.ErrInvalid)
-		}
-		r.Model = m.Name
-		t.rows = append(t.rows, r)
-		if c, ok := t.cheapest[m.Name]; !ok || r.HourlyPerGPU.Units() < c.HourlyPerGPU.Units() {
-			t.cheapest[m.Name] = r
-		}
-		// price/GFLOPS < best/bestGFLOPS, compared as cross products:
-		// both fit 128 bits, and 64 for any real price.
-		if m.FP16GFLOPS > 0 && (t.perTFLOPSGFLOPS == 0 ||
-			lessPerGFLOPS(r.HourlyPerGPU, m.FP16GFLOPS, t.perTFLOPS.HourlyPerGPU, t.perTFLOPSGFLOPS)) {
-			t.perTFLOPS, t.perTFLOPSGFLOPS = r, m.FP16GFLOPS
+		if err := t.add(r); err != nil {
+			return nil, fmt.Errorf("reference row %d: %w", i+1, err)
 		}
 	}
 	return t, nil
+}
+
+// newReferenceTable returns an empty table with room for n rows.
+func newReferenceTable(n int) *ReferenceTable {
+	return &ReferenceTable{rows: make([]Reference, 0, n), cheapest: map[string]Reference{}}
+}
+
+// add checks r (see NewReferenceTable) and adds it to t under its model's
+// canonical name; on error t is unchanged.
+func (t *ReferenceTable) add(r Reference) error {
+	m, ok := iog.LookupGPUModel(r.Model)
+	switch {
+	case r.AsOf.IsZero():
+		return fmt.Errorf("no date: %w", iog.ErrInvalid)
+	case r.Provider == "":
+		return fmt.Errorf("no provider: %w", iog.ErrInvalid)
+	case !ok:
+		return fmt.Errorf("%q is not a catalog GPU model: %w", clip(r.Model), iog.ErrInvalid)
+	case r.HourlyPerGPU.Currency() != iog.USD || r.HourlyPerGPU.Sign() <= 0:
+		return fmt.Errorf("price %v: want a positive amount of USD: %w", r.HourlyPerGPU, iog.ErrInvalid)
+	}
+	r.Model = m.Name
+	t.rows = append(t.rows, r)
+	if c, ok := t.cheapest[m.Name]; !ok || r.HourlyPerGPU.Units() < c.HourlyPerGPU.Units() {
+		t.cheapest[m.Name] = r
+	}
+	// price/GFLOPS < best/bestGFLOPS, compared as cross products:
+	// both fit 128 bits, and 64 for any real price.
+	if m.FP16GFLOPS > 0 && (t.perTFLOPSGFLOPS == 0 ||
+		lessPerGFLOPS(r.HourlyPerGPU, m.FP16GFLOPS, t.perTFLOPS.HourlyPerGPU, t.perTFLOPSGFLOPS)) {
+		t.perTFLOPS, t.perTFLOPSGFLOPS = r, m.FP16GFLOPS
+	}
+	return nil
 }
 
 // Rows returns a copy of the table's rows, in the order given.
@@ -96,7 +110,8 @@ func (t *ReferenceTable) Rows() []Reference {
 
 // Cheapest returns the lowest reference price of the catalog model named
 // model (its canonical name), and false when the table has none. A nil
-// table has none.
+// table has none, and no table has one for "", the name of a GPU priced
+// from its score.
 func (t *ReferenceTable) Cheapest(model string) (Reference, bool) {
 	if t == nil {
 		return Reference{}, false
@@ -195,7 +210,7 @@ func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
 		return nil, fmt.Errorf("reference table: header %q: want %q: %w",
 			clip(strings.Join(header, ",")), strings.Join(referenceColumns, ","), iog.ErrInvalid)
 	}
-	var rows []Reference
+	t := newReferenceTable(0)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -205,7 +220,7 @@ func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
 			return nil, csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
-		if len(rows) == maxReferenceRows {
+		if len(t.rows) == maxReferenceRows {
 			return nil, fmt.Errorf("reference table: more than %d rows: %w", maxReferenceRows, iog.ErrInvalid)
 		}
 		for _, f := range rec {
@@ -222,12 +237,11 @@ func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
 			return nil, fmt.Errorf("reference table line %d: %w", line, err)
 		}
 		row := Reference{AsOf: asOf, Provider: rec[1], Offering: rec[2], Model: rec[3], HourlyPerGPU: price}
-		if _, err := NewReferenceTable([]Reference{row}); err != nil {
+		if err := t.add(row); err != nil {
 			return nil, fmt.Errorf("reference table line %d: %w", line, err)
 		}
-		rows = append(rows, row)
 	}
-	return NewReferenceTable(rows)
+	return t, nil
 }
 
 // csvError reports a CSV syntax error as iog.ErrInvalid.
@@ -265,7 +279,7 @@ func DefaultCeiling() *Ceiling {
 func (c *Ceiling) Apply(in *Input, hourly iog.Amount) (Adjustment, error) {
 	adj := Adjustment{Factor: "cloud ceiling", Reason: "no reference price", Before: hourly, After: hourly}
 	ref, ok := c.References.Cheapest(in.Model.Name)
-	if !ok || in.Model.Name == "" {
+	if !ok { // no reference, or a GPU priced from its score (no name)
 		return adj, nil
 	}
 	if c.Share.IsZero() {

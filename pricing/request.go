@@ -134,7 +134,7 @@ func (r *Request) Validate() error {
 		return invalidf("benchmark score: FP16 throughput and memory must both be measured")
 	case !r.GPUClass.Valid():
 		return invalidf("%v is not a GPU class", r.GPUClass)
-	case r.Bandwidth > iog.HighBandwidth:
+	case !r.Bandwidth.Valid():
 		return invalidf("%v is not a bandwidth tier", r.Bandwidth)
 	case int(r.Commitment) >= len(commitmentNames):
 		return invalidf("%v is not a commitment", r.Commitment)

@@ -74,7 +74,6 @@ func (a Allocations) Validate() error {
 		if err != nil {
 			return fmt.Errorf("allocation %q: %w", s.Name, err)
 		}
-		one, _ := iog.NewRate(1, 1)
 		switch {
 		case s.Name == "":
 			return fmt.Errorf("allocation: a slice has no name: %w", iog.ErrInvalid)
@@ -89,7 +88,7 @@ func (a Allocations) Validate() error {
 			return fmt.Errorf("allocation %q: %w", s.Name, err)
 		}
 	}
-	if one, _ := iog.NewRate(1, 1); sum != one {
+	if sum != one {
 		return fmt.Errorf("allocation: shares add up to %v, not 1: %w", sum, iog.ErrInvalid)
 	}
 	return nil

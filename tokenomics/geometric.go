@@ -193,7 +193,7 @@ func SolveGeometricRatio(first, total iog.Amount, epochs, den uint64) (iog.Rate,
 		return iog.Rate{}, fmt.Errorf("solve ratio: %d level epochs of %v emit less than %v: %w", epochs, first, total, iog.ErrInvalid)
 	}
 	if ok && level == total.Units() {
-		return iog.NewRate(1, 1)
+		return one, nil
 	}
 	if first.Units() > total.Units() {
 		return iog.Rate{}, fmt.Errorf("solve ratio: the first epoch's %v alone exceeds %v: %w", first, total, iog.ErrInvalid)

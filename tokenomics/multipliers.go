@@ -52,6 +52,9 @@ var defaultMultipliers = Multipliers{
 	"RTX-3060":     mustRate("0.15"),
 }
 
+// one is the rate 1: a whole allocation, a baseline multiplier.
+var one = mustRate("1")
+
 func mustRate(s string) iog.Rate {
 	r, err := iog.ParseRate(s)
 	if err != nil {
@@ -97,7 +100,6 @@ func RequiredStake(m Multipliers, model string, gpus int) (iog.Amount, error) {
 	if err != nil {
 		return iog.Amount{}, fmt.Errorf("required stake: %w", err)
 	}
-	one, _ := iog.NewRate(1, 1)
 	if mult.Cmp(one) < 0 {
 		mult = one
 	}

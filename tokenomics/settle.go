@@ -75,8 +75,10 @@ func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distributio
 	// missing one leaves the epoch unpaid rather than half paid. And a
 	// retry must mint what the first attempt would have: if a mint it
 	// made differs (the stakes changed in between), minting the others
-	// would pay out more than the epoch emitted.
+	// would pay out more than the epoch emitted. A mint found made is
+	// not applied again.
 	checked := map[iog.WalletAddress]bool{unpaid: true}
+	todo := make([]ledger.Op, 0, len(ops))
 	for _, op := range ops {
 		if !checked[op.To] {
 			if _, err := l.Balance(ctx, op.To, iog.IO); err != nil {
@@ -87,6 +89,7 @@ func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distributio
 		e, err := l.Entry(ctx, op.Key)
 		switch {
 		case errors.Is(err, iog.ErrNotFound):
+			todo = append(todo, op)
 		case err != nil:
 			return Settlement{}, fmt.Errorf("%s: %w", what, err)
 		case e.Op != op:
@@ -94,7 +97,9 @@ func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distributio
 				what, e.Seq, e.Op.Amount, op.To, op.Amount, iog.ErrConflict)
 		}
 	}
-	for _, op := range ops {
+	for _, op := range todo {
+		// ErrReplayed here is a concurrent settlement of the same epoch
+		// that made the mint in between: done all the same.
 		if _, err := l.Apply(ctx, op); err != nil && !errors.Is(err, ledger.ErrReplayed) {
 			return Settlement{}, fmt.Errorf("%s: %w", what, err)
 		}

@@ -295,10 +295,22 @@ func (b *StakeBook) Stake(dev iog.DeviceID, staker iog.WalletAddress, amount iog
 
 // stakeOn returns all the stake on a device: active, cooling and held.
 func (b *StakeBook) stakeOn(dev iog.DeviceID, d *deviceBook) int64 {
-	total := d.held
+	return d.active() + b.cooling(dev) + d.held
+}
+
+// active returns the device's active stake, the sum of its positions.
+func (d *deviceBook) active() int64 {
+	var total int64
 	for _, p := range d.positions {
 		total += p.Active.Units()
 	}
+	return total
+}
+
+// cooling returns the stake on dev whose cooldown has started and not
+// been withdrawn.
+func (b *StakeBook) cooling(dev iog.DeviceID) int64 {
+	var total int64
 	for _, c := range b.cooldowns {
 		if c.Device == dev {
 			total += c.Amount.Units()
@@ -382,21 +394,12 @@ func (b *StakeBook) Device(dev iog.DeviceID) (DeviceStake, error) {
 	if err != nil {
 		return DeviceStake{}, err
 	}
-	var active, cooling int64
-	for _, p := range d.positions {
-		active += p.Active.Units()
-	}
-	for _, c := range b.cooldowns {
-		if c.Device == dev {
-			cooling += c.Amount.Units()
-		}
-	}
 	return DeviceStake{
 		Device:    dev,
 		Owner:     d.owner,
 		Required:  d.required,
-		Active:    iog.NewAmount(active, iog.IO),
-		Cooling:   iog.NewAmount(cooling, iog.IO),
+		Active:    iog.NewAmount(d.active(), iog.IO),
+		Cooling:   iog.NewAmount(b.cooling(dev), iog.IO),
 		Held:      iog.NewAmount(d.held, iog.IO),
 		Positions: slices.Clone(d.positions),
 	}, nil

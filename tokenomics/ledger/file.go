@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -82,9 +83,9 @@ func load(f *os.File, path string, cfg FileConfig) (*File, error) {
 	if err := lockFile(f); err != nil {
 		return nil, fmt.Errorf("open ledger %s: in use by another process: %w (%w)", path, err, iog.ErrConflict)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("open ledger: %w", err)
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	pub := cfg.Authority.Public().(ed25519.PublicKey)
 	if len(data) == 0 {
@@ -110,6 +111,22 @@ func load(f *os.File, path string, cfg FileConfig) (*File, error) {
 		cfg.Logger.Warn("ledger: cut off a torn tail", "path", path, "offset", res.good, "bytes", int64(len(data))-res.good, "entries", res.entries)
 	}
 	return &File{state: state{book: res.book}, path: path, f: f, cfg: cfg, last: res.last, size: res.good}, nil
+}
+
+// readAll reads the whole of f. The ledger reads the file it opened and
+// locked, not its path again, which another process may have pointed at
+// another file in between.
+func readAll(f *os.File) ([]byte, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	data := make([]byte, fi.Size())
+	n, err := f.ReadAt(data, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return data[:n], nil
 }
 
 // create writes the header of a new ledger and makes it durable, the

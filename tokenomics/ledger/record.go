@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -241,7 +242,7 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 		}
 		e.Prev, e.Hash, e.Signature = res.last, hash, append([]byte(nil), sig...)
 		replayed := res.book.apply(e.Op)
-		if !equalBalances(replayed, e.Balances) {
+		if !slices.Equal(replayed, e.Balances) {
 			return fail("recorded balances %v differ from the replayed %v", e.Balances, replayed)
 		}
 		res.book.commit(e)
@@ -263,18 +264,6 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 func allZero(b []byte) bool {
 	for _, c := range b {
 		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func equalBalances(a, b []Balance) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

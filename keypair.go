@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"io"
 	"strconv"
 )
 
@@ -24,7 +25,9 @@ func ParseSolanaKeypair(data []byte) (ed25519.PrivateKey, error) {
 	if err := dec.Decode(&nums); err != nil {
 		return nil, invalidf("solana keypair: want a JSON array of 64 numbers from 0 to 255: %v", err)
 	}
-	if dec.More() {
+	// Only whitespace may follow the array. dec.More would let a stray ']'
+	// or '}' through: it reads one as the end of an enclosing value.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalidf("solana keypair: data after the array")
 	}
 	if len(nums) != ed25519.PrivateKeySize {

@@ -25,6 +25,12 @@ func TestSolanaKeypair(t *testing.T) {
 	bad[len(bad)-2] ^= 1 // change the last digit of the public key
 	_, err = iog.ParseSolanaKeypair(bad)
 	require.ErrorIs(t, err, iog.ErrInvalid)
+	_, err = iog.ParseSolanaKeypair(append(iog.MarshalSolanaKeypair(authority), " \n"...))
+	require.NoError(t, err, "whitespace may follow the array")
+	for _, tail := range []string{"]", "}", " ]", "x", "[1]"} {
+		_, err = iog.ParseSolanaKeypair(append(iog.MarshalSolanaKeypair(authority), tail...))
+		require.ErrorIs(t, err, iog.ErrInvalid, "data after the array: %q", tail)
+	}
 }
 
 func FuzzParseSolanaKeypair(f *testing.F) {

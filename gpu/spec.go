@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 
@@ -248,14 +249,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // the words of its name.
 func guessClass(name string) iog.GPUClass {
 	words := strings.FieldsFunc(strings.ToUpper(name), func(r rune) bool { return r == ' ' || r == '-' || r == '_' })
-	has := func(w string) bool {
-		for _, x := range words {
-			if x == w {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(w string) bool { return slices.Contains(words, w) }
 	switch {
 	case has("GEFORCE") || has("TITAN"):
 		return iog.ConsumerGPU

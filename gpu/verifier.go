@@ -54,7 +54,6 @@ type VerifierConfig struct {
 // trust from its history. It is safe for concurrent use.
 type Verifier struct {
 	cfg    VerifierConfig
-	clock  iog.Clock
 	nonces *NonceBook
 
 	mu      sync.Mutex
@@ -152,7 +151,6 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	}
 	return &Verifier{
 		cfg:     cfg,
-		clock:   cfg.Clock,
 		nonces:  NewNonceBook(cfg.Clock, cfg.Random, cfg.NonceTTL),
 		rng:     mrand.New(mrand.NewChaCha8(seed)),
 		devices: map[iog.DeviceID]*deviceState{},
@@ -284,7 +282,7 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	d, ok = v.devices[r.Device]
 	if !ok || d.owner != owner {
 		return Report{}, reject(r.Device, CheckOwner, fmt.Errorf("the device was unregistered meanwhile: %w", iog.ErrNotFound))
@@ -410,7 +408,7 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if i < 0 {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: no accepted report lists GPU %s: %w", device, clip(gpuUUID), iog.ErrNotFound)
 	}
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	open := d.openTasks[:0]
 	for _, id := range d.openTasks {
 		if t, ok := v.tasks[id]; ok && now.After(t.Deadline) {
@@ -468,7 +466,7 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 	seed := [32]byte{}
 	binary.LittleEndian.PutUint64(seed[:], v.rng.Uint64())
 	binary.LittleEndian.PutUint64(seed[8:], v.rng.Uint64())
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	v.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("proof answer: no open task with this ID: %w", iog.ErrNotFound)
@@ -500,7 +498,7 @@ func (v *Verifier) Trust(device iog.DeviceID) (TrustScore, error) {
 	if !ok {
 		return 0, fmt.Errorf("trust of device %s: %w", device, iog.ErrNotFound)
 	}
-	return d.history.Score(v.clock.Now()), nil
+	return d.history.Score(v.cfg.Clock.Now()), nil
 }
 
 // Eligible reports whether device may share this epoch's block reward: its
@@ -515,7 +513,7 @@ func (v *Verifier) Eligible(device iog.DeviceID) bool {
 	if !ok {
 		return false
 	}
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	if len(d.gpus) == 0 || d.history.Score(now) < v.cfg.MinTrust {
 		return false
 	}

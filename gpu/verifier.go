@@ -287,14 +287,17 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 	if !ok || d.owner != owner {
 		return Report{}, reject(r.Device, CheckOwner, fmt.Errorf("the device was unregistered meanwhile: %w", iog.ErrNotFound))
 	}
+	// same is whether the telemetry is the last accepted report's, which
+	// both the staleness check and the count it keeps need.
+	same := len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs)
 	if err == nil {
-		err = v.checkStateLocked(r, d, models)
+		err = v.checkStateLocked(r, d, models, same)
 	}
 	if err != nil {
 		d.history.Record(Outcome{At: now, Check: FailedCheck(err), Passed: false})
 		return Report{}, err
 	}
-	v.acceptLocked(r, d, models)
+	v.acceptLocked(r, d, models, same)
 	if d.credited.IsZero() || now.Sub(d.credited) >= reportCreditInterval {
 		d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
 		d.credited = now
@@ -310,8 +313,8 @@ const reportCreditInterval = 15 * time.Minute
 
 // checkStateLocked runs the checks that compare a report with what the
 // Verifier has seen: UUIDs held by other devices, telemetry that does not
-// move.
-func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel) error {
+// move (same says whether r's telemetry is that of d's last report).
+func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel, same bool) error {
 	if d.known != nil {
 		for i, g := range r.Inventory.GPUs {
 			was, ok := d.known[g.GPU.UUID]
@@ -328,14 +331,14 @@ func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUMo
 			return reject(r.Device, CheckDuplicate, fmt.Errorf("GPU %s is already registered with another device: %w", g.GPU.UUID, iog.ErrConflict))
 		}
 	}
-	if len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs) && d.sameCount+2 >= v.cfg.StaleAfter {
+	if same && d.sameCount+2 >= v.cfg.StaleAfter {
 		return reject(r.Device, CheckTelemetry, fmt.Errorf("the telemetry has not changed in %d reports; a live GPU's does: %w", d.sameCount+2, iog.ErrInvalid))
 	}
 	return nil
 }
 
-func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel) {
-	if len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs) {
+func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel, same bool) {
+	if same {
 		d.sameCount++
 	} else {
 		d.sameCount = 0

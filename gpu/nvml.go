@@ -174,39 +174,58 @@ func (p *NVMLProbe) Probe(ctx context.Context) (Inventory, error) {
 // the probe allocate without limit.
 const maxProbedGPUs = 64
 
-// deviceReader reads one GPU, remembering the first hard failure.
+// deviceReader reads one GPU. Its first hard failure sticks: every call
+// after it is skipped, and read returns it.
 type deviceReader struct {
 	index     int
 	dev       nvml.Device
+	err       error
 	missing   []string
 	busID     string
 	peerBuses []string
 }
 
 // required runs a call the report cannot do without.
-func required[T any](d *deviceReader, call string, f func() (T, nvml.Return)) (T, error) {
+func required[T any](d *deviceReader, call string, f func() (T, nvml.Return)) T {
+	var zero T
+	if d.err != nil {
+		return zero
+	}
 	v, r := guard(f)
 	if r != nvml.SUCCESS {
-		return v, &nvmlError{device: d.index, call: call, ret: r}
+		d.err = &nvmlError{device: d.index, call: call, ret: r}
+		return zero
 	}
-	return v, nil
+	return v
 }
 
 // optional runs a call for a field the GPU may not offer: an absent field
-// is recorded in missing, any other failure is an error.
-func optional[T any](d *deviceReader, field string, f func() (T, nvml.Return)) (T, error) {
+// is zero and recorded in missing, any other failure is a hard failure.
+func optional[T any](d *deviceReader, field string, f func() (T, nvml.Return)) T {
+	var zero T
+	if d.err != nil {
+		return zero
+	}
 	v, r := guard(f)
 	switch {
 	case r == nvml.SUCCESS:
-		return v, nil
+		return v
 	case absent(r):
 		if len(d.missing) == 0 || d.missing[len(d.missing)-1] != field {
 			d.missing = append(d.missing, field)
 		}
-		var zero T
-		return zero, nil
+	default:
+		d.err = &nvmlError{device: d.index, call: field, ret: r}
 	}
-	return v, &nvmlError{device: d.index, call: field, ret: r}
+	return zero
+}
+
+// outOfRange records a figure the driver reported that no GPU has as the
+// hard failure, unless a call failed first.
+func (d *deviceReader) outOfRange(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("nvml: GPU %d: %s is out of range: %w", d.index, fmt.Sprintf(format, args...), iog.ErrUnavailable)
+	}
 }
 
 type pair[A, B any] struct {
@@ -215,67 +234,37 @@ type pair[A, B any] struct {
 }
 
 func (d *deviceReader) read() (GPUReading, error) {
-	var g iog.GPU
+	g := iog.GPU{Vendor: iog.VendorNVIDIA}
 	var t Telemetry
-	var err error
-	g.Vendor = iog.VendorNVIDIA
-	if g.UUID, err = required(d, "UUID", d.dev.GetUUID); err != nil {
-		return GPUReading{}, err
-	}
-	name, err := required(d, "name", d.dev.GetName)
-	if err != nil {
-		return GPUReading{}, err
-	}
-	g.Model = strings.TrimSpace(name)
-	mem, err := required(d, "memory info", d.dev.GetMemoryInfo)
-	if err != nil {
-		return GPUReading{}, err
-	}
+	g.UUID = required(d, "UUID", d.dev.GetUUID)
+	g.Model = strings.TrimSpace(required(d, "name", d.dev.GetName))
+	mem := required(d, "memory info", d.dev.GetMemoryInfo)
 	g.MemoryBytes, t.MemoryUsedBytes, t.MemoryFreeBytes = mem.Total, mem.Used, mem.Free
-	cc, err := optional(d, "compute capability", func() (pair[int, int], nvml.Return) {
+	cc := optional(d, "compute capability", func() (pair[int, int], nvml.Return) {
 		ma, mi, r := d.dev.GetCudaComputeCapability()
 		return pair[int, int]{ma, mi}, r
 	})
-	if err != nil {
-		return GPUReading{}, err
-	}
 	if cc.a < 0 || cc.a > 255 || cc.b < 0 || cc.b > 255 {
-		return GPUReading{}, fmt.Errorf("nvml: GPU %d: compute capability %d.%d is out of range: %w", d.index, cc.a, cc.b, iog.ErrUnavailable)
+		d.outOfRange("compute capability %d.%d", cc.a, cc.b)
 	}
 	g.ComputeCapability = iog.ComputeCapability{Major: uint8(cc.a), Minor: uint8(cc.b)}
 
-	pci, err := optional(d, "pci", d.dev.GetPciInfo)
-	if err != nil {
-		return GPUReading{}, err
-	}
+	pci := optional(d, "pci", d.dev.GetPciInfo)
 	d.busID = cString(pci.BusId[:])
-	gen, err := optional(d, "pcie link", d.dev.GetCurrPcieLinkGeneration)
-	if err != nil {
-		return GPUReading{}, err
-	}
-	width, err := optional(d, "pcie link", d.dev.GetCurrPcieLinkWidth)
-	if err != nil {
-		return GPUReading{}, err
-	}
+	gen := optional(d, "pcie link", d.dev.GetCurrPcieLinkGeneration)
+	width := optional(d, "pcie link", d.dev.GetCurrPcieLinkWidth)
 	g.PCIe = iog.PCIeLink{Generation: clampUint8(gen), Lanes: clampUint8(width)}
-	mig, err := optional(d, "mig", func() (pair[int, int], nvml.Return) {
+	mig := optional(d, "mig", func() (pair[int, int], nvml.Return) {
 		cur, pending, r := d.dev.GetMigMode()
 		return pair[int, int]{cur, pending}, r
 	})
-	if err != nil {
-		return GPUReading{}, err
-	}
 	g.MIG = mig.a == nvml.DEVICE_MIG_ENABLE
-	if err := d.readNVLinks(); err != nil {
-		return GPUReading{}, err
-	}
+	d.readNVLinks()
 
-	specs, err := d.readSpecs()
-	if err != nil {
-		return GPUReading{}, err
-	}
-	if err := d.readTelemetry(&t); err != nil {
-		return GPUReading{}, err
+	specs := d.readSpecs()
+	d.readTelemetry(&t)
+	if d.err != nil {
+		return GPUReading{}, d.err
 	}
 	t.Missing = d.missing
 	return GPUReading{GPU: g, Specs: specs, Telemetry: t}, nil
@@ -284,34 +273,19 @@ func (d *deviceReader) read() (GPUReading, error) {
 // readSpecs reads the fixed figures DerivedSpec derives a specification
 // from. Each is optional: consumer cards answer NOT_SUPPORTED for the
 // customer boost clock, and an older driver lacks GetNumGpuCores.
-func (d *deviceReader) readSpecs() (Specs, error) {
-	var s Specs
-	cores, err := optional(d, "cores", d.dev.GetNumGpuCores)
-	if err != nil {
-		return Specs{}, err
-	}
+func (d *deviceReader) readSpecs() Specs {
+	cores := optional(d, "cores", d.dev.GetNumGpuCores)
 	if cores < 0 || cores > maxCores {
-		return Specs{}, fmt.Errorf("nvml: GPU %d: %d CUDA cores is out of range: %w", d.index, cores, iog.ErrUnavailable)
+		d.outOfRange("%d CUDA cores", cores)
+		return Specs{}
 	}
+	var s Specs
 	s.Cores = uint32(cores)
-	clock := func(field string, f func(nvml.ClockType) (uint32, nvml.Return), c nvml.ClockType) uint32 {
-		if err != nil {
-			return 0
-		}
-		var v uint32
-		v, err = optional(d, field, func() (uint32, nvml.Return) { return f(c) })
-		return v
-	}
-	s.MaxSMClockMHz = clock("max clocks", d.dev.GetMaxClockInfo, nvml.CLOCK_SM)
-	s.MaxMemoryClockMHz = clock("max clocks", d.dev.GetMaxClockInfo, nvml.CLOCK_MEM)
-	s.BoostClockMHz = clock("boost clock", d.dev.GetMaxCustomerBoostClock, nvml.CLOCK_SM)
-	if err != nil {
-		return Specs{}, err
-	}
-	if s.MemoryBusWidthBits, err = optional(d, "memory bus width", d.dev.GetMemoryBusWidth); err != nil {
-		return Specs{}, err
-	}
-	return s, nil
+	s.MaxSMClockMHz = optional(d, "max clocks", func() (uint32, nvml.Return) { return d.dev.GetMaxClockInfo(nvml.CLOCK_SM) })
+	s.MaxMemoryClockMHz = optional(d, "max clocks", func() (uint32, nvml.Return) { return d.dev.GetMaxClockInfo(nvml.CLOCK_MEM) })
+	s.BoostClockMHz = optional(d, "boost clock", func() (uint32, nvml.Return) { return d.dev.GetMaxCustomerBoostClock(nvml.CLOCK_SM) })
+	s.MemoryBusWidthBits = optional(d, "memory bus width", d.dev.GetMemoryBusWidth)
+	return s
 }
 
 // maxCores bounds the CUDA cores a driver may claim; the largest GPU of
@@ -319,68 +293,45 @@ func (d *deviceReader) readSpecs() (Specs, error) {
 const maxCores = 1 << 20
 
 // readNVLinks collects the PCI bus IDs at the far end of each active link.
-func (d *deviceReader) readNVLinks() error {
+func (d *deviceReader) readNVLinks() {
 	for link := range nvml.NVLINK_MAX_LINKS {
+		if d.err != nil {
+			return
+		}
 		state, r := guard(func() (nvml.EnableState, nvml.Return) { return d.dev.GetNvLinkState(link) })
 		if r != nvml.SUCCESS {
 			// Links are numbered from 0; the first a GPU does not have
 			// (ERROR_INVALID_ARGUMENT) or a GPU without NVLink
 			// (ERROR_NOT_SUPPORTED) ends the list.
 			if link == 0 && !absent(r) && r != nvml.ERROR_INVALID_ARGUMENT {
-				return &nvmlError{device: d.index, call: "nvlink state", ret: r}
+				d.err = &nvmlError{device: d.index, call: "nvlink state", ret: r}
 			}
-			return nil
+			return
 		}
 		if state != nvml.FEATURE_ENABLED {
 			continue
 		}
-		remote, err := optional(d, "nvlink", func() (nvml.PciInfo, nvml.Return) { return d.dev.GetNvLinkRemotePciInfo(link) })
-		if err != nil {
-			return err
-		}
+		remote := optional(d, "nvlink", func() (nvml.PciInfo, nvml.Return) { return d.dev.GetNvLinkRemotePciInfo(link) })
 		if bus := cString(remote.BusId[:]); bus != "" {
 			d.peerBuses = append(d.peerBuses, bus)
 		}
 	}
-	return nil
 }
 
-func (d *deviceReader) readTelemetry(t *Telemetry) error {
-	var err error
-	get := func(field string, f func() (uint32, nvml.Return)) uint32 {
-		if err != nil {
-			return 0
-		}
-		var v uint32
-		v, err = optional(d, field, f)
-		return v
-	}
-	t.TemperatureC = get("temperature", func() (uint32, nvml.Return) { return d.dev.GetTemperature(nvml.TEMPERATURE_GPU) })
-	t.PowerMilliwatts = get("power", d.dev.GetPowerUsage)
-	t.PowerLimitMilliwatts = get("power limit", d.dev.GetEnforcedPowerLimit)
-	t.SMClockMHz = get("clocks", func() (uint32, nvml.Return) { return d.dev.GetClockInfo(nvml.CLOCK_SM) })
-	t.MemoryClockMHz = get("clocks", func() (uint32, nvml.Return) { return d.dev.GetClockInfo(nvml.CLOCK_MEM) })
-	if err != nil {
-		return err
-	}
-	util, err := optional(d, "utilization", d.dev.GetUtilizationRates)
-	if err != nil {
-		return err
-	}
+func (d *deviceReader) readTelemetry(t *Telemetry) {
+	t.TemperatureC = optional(d, "temperature", func() (uint32, nvml.Return) { return d.dev.GetTemperature(nvml.TEMPERATURE_GPU) })
+	t.PowerMilliwatts = optional(d, "power", d.dev.GetPowerUsage)
+	t.PowerLimitMilliwatts = optional(d, "power limit", d.dev.GetEnforcedPowerLimit)
+	t.SMClockMHz = optional(d, "clocks", func() (uint32, nvml.Return) { return d.dev.GetClockInfo(nvml.CLOCK_SM) })
+	t.MemoryClockMHz = optional(d, "clocks", func() (uint32, nvml.Return) { return d.dev.GetClockInfo(nvml.CLOCK_MEM) })
+	util := optional(d, "utilization", d.dev.GetUtilizationRates)
 	t.UtilizationPercent, t.MemoryUtilizationPercent = util.Gpu, util.Memory
 	ecc := func(kind nvml.MemoryErrorType) func() (uint64, nvml.Return) {
 		return func() (uint64, nvml.Return) { return d.dev.GetTotalEccErrors(kind, nvml.VOLATILE_ECC) }
 	}
-	if t.ECCCorrected, err = optional(d, "ecc", ecc(nvml.MEMORY_ERROR_TYPE_CORRECTED)); err != nil {
-		return err
-	}
-	if t.ECCUncorrected, err = optional(d, "ecc", ecc(nvml.MEMORY_ERROR_TYPE_UNCORRECTED)); err != nil {
-		return err
-	}
-	if t.ThrottleReasons, err = optional(d, "throttle reasons", d.dev.GetCurrentClocksEventReasons); err != nil {
-		return err
-	}
-	return nil
+	t.ECCCorrected = optional(d, "ecc", ecc(nvml.MEMORY_ERROR_TYPE_CORRECTED))
+	t.ECCUncorrected = optional(d, "ecc", ecc(nvml.MEMORY_ERROR_TYPE_UNCORRECTED))
+	t.ThrottleReasons = optional(d, "throttle reasons", d.dev.GetCurrentClocksEventReasons)
 }
 
 // linkPeers turns each GPU's NVLink peer bus IDs into the UUIDs of the GPUs

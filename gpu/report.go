@@ -111,7 +111,8 @@ func encodeGPU(w *writer, r GPUReading) {
 	}
 }
 
-// checkEncodable reports what EncodeReport cannot write.
+// checkEncodable reports what EncodeReport cannot write. checkInventory
+// bounds every list below 256 entries, which a one-byte count holds.
 func checkEncodable(r Report) error {
 	if _, err := iog.ParseDeviceID(string(r.Device)); err != nil {
 		return err
@@ -122,9 +123,6 @@ func checkEncodable(r Report) error {
 	}
 	strs := []string{string(r.Device), inv.Host.CPU.Model, inv.Host.CPU.Arch, inv.Host.OS, inv.Host.Kernel, inv.Driver.Version, inv.Driver.CUDAVersion}
 	for _, g := range inv.GPUs {
-		if len(g.GPU.NVLinkPeers) > 255 || len(g.Telemetry.Missing) > 255 {
-			return fmt.Errorf("GPU %s: more than 255 NVLink peers or missing fields: %w", clip(g.GPU.UUID), iog.ErrInvalid)
-		}
 		strs = append(strs, g.GPU.UUID, string(g.GPU.Vendor), g.GPU.Model)
 		strs = append(strs, g.GPU.NVLinkPeers...)
 		strs = append(strs, g.Telemetry.Missing...)

@@ -23,6 +23,11 @@ func sampleReport(t testing.TB, seed uint64) (gpu.Keypair, gpu.Report) {
 	inv.GPUs[0].GPU.NVLinkPeers = []string{inv.GPUs[1].GPU.UUID}
 	inv.GPUs[1].GPU.MIG = true
 	inv.GPUs[2].Telemetry.Missing = []string{"ecc", "throttle reasons"}
+	// Counters that differ from each other, so that a round trip catches
+	// two of them read in the wrong order.
+	inv.GPUs[3].Telemetry.ECCCorrected = 7
+	inv.GPUs[3].Telemetry.ECCUncorrected = 1
+	inv.GPUs[3].Telemetry.ThrottleReasons = 4
 	var nonce gpu.Nonce
 	nonce[0] = byte(seed)
 	return key, gpu.Report{Device: "dev-1", Owner: key.Address(), Nonce: nonce, Inventory: inv}

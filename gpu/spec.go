@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 
@@ -111,15 +112,22 @@ func DerivedSpec(r GPUReading) (iog.GPUModel, error) {
 
 // mulDiv returns a × b / c, truncated, when it fits a uint32.
 func mulDiv(a, b, c uint64) (uint32, bool) {
+	q, ok := mulDiv64(a, b, c)
+	if !ok || q > math.MaxUint32 {
+		return 0, false
+	}
+	return uint32(q), true
+}
+
+// mulDiv64 returns a × b / c, truncated, with a 128-bit product so that
+// no operand overflows, when the quotient fits a uint64 (never for c = 0).
+func mulDiv64(a, b, c uint64) (uint64, bool) {
 	hi, lo := bits.Mul64(a, b)
 	if hi >= c {
 		return 0, false
 	}
 	q, _ := bits.Div64(hi, lo, c)
-	if q > math.MaxUint32 {
-		return 0, false
-	}
-	return uint32(q), true
+	return q, true
 }
 
 // ratio is a fraction num/den.
@@ -248,14 +256,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // the words of its name.
 func guessClass(name string) iog.GPUClass {
 	words := strings.FieldsFunc(strings.ToUpper(name), func(r rune) bool { return r == ' ' || r == '-' || r == '_' })
-	has := func(w string) bool {
-		for _, x := range words {
-			if x == w {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(w string) bool { return slices.Contains(words, w) }
 	switch {
 	case has("GEFORCE") || has("TITAN"):
 		return iog.ConsumerGPU

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -246,13 +245,12 @@ func (st speedTest) timed(ctx context.Context, method, path string, body io.Read
 // SpeedTestHandler sends empty.
 const maxPingBody = 4 << 10
 
-// bytesPerSec returns n bytes over d, exactly to the byte, with a 128-bit
-// product so that no size overflows.
+// bytesPerSec returns n bytes over d, exactly to the byte, and
+// math.MaxUint64 for a rate past it.
 func bytesPerSec(n int64, d time.Duration) uint64 {
-	hi, lo := bits.Mul64(uint64(n), uint64(time.Second))
-	if hi >= uint64(d) {
+	q, ok := mulDiv64(uint64(n), uint64(time.Second), uint64(d))
+	if !ok {
 		return math.MaxUint64
 	}
-	q, _ := bits.Div64(hi, lo, uint64(d))
 	return q
 }

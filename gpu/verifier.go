@@ -54,7 +54,6 @@ type VerifierConfig struct {
 // trust from its history. It is safe for concurrent use.
 type Verifier struct {
 	cfg    VerifierConfig
-	clock  iog.Clock
 	nonces *NonceBook
 
 	mu      sync.Mutex
@@ -152,7 +151,6 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 	}
 	return &Verifier{
 		cfg:     cfg,
-		clock:   cfg.Clock,
 		nonces:  NewNonceBook(cfg.Clock, cfg.Random, cfg.NonceTTL),
 		rng:     mrand.New(mrand.NewChaCha8(seed)),
 		devices: map[iog.DeviceID]*deviceState{},
@@ -284,19 +282,22 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	d, ok = v.devices[r.Device]
 	if !ok || d.owner != owner {
 		return Report{}, reject(r.Device, CheckOwner, fmt.Errorf("the device was unregistered meanwhile: %w", iog.ErrNotFound))
 	}
+	// same is whether the telemetry is the last accepted report's, which
+	// both the staleness check and the count it keeps need.
+	same := len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs)
 	if err == nil {
-		err = v.checkStateLocked(r, d, models)
+		err = v.checkStateLocked(r, d, models, same)
 	}
 	if err != nil {
 		d.history.Record(Outcome{At: now, Check: FailedCheck(err), Passed: false})
 		return Report{}, err
 	}
-	v.acceptLocked(r, d, models)
+	v.acceptLocked(r, d, models, same)
 	if d.credited.IsZero() || now.Sub(d.credited) >= reportCreditInterval {
 		d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
 		d.credited = now
@@ -312,8 +313,8 @@ const reportCreditInterval = 15 * time.Minute
 
 // checkStateLocked runs the checks that compare a report with what the
 // Verifier has seen: UUIDs held by other devices, telemetry that does not
-// move.
-func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel) error {
+// move (same says whether r's telemetry is that of d's last report).
+func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel, same bool) error {
 	if d.known != nil {
 		for i, g := range r.Inventory.GPUs {
 			was, ok := d.known[g.GPU.UUID]
@@ -330,14 +331,14 @@ func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUMo
 			return reject(r.Device, CheckDuplicate, fmt.Errorf("GPU %s is already registered with another device: %w", g.GPU.UUID, iog.ErrConflict))
 		}
 	}
-	if len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs) && d.sameCount+2 >= v.cfg.StaleAfter {
+	if same && d.sameCount+2 >= v.cfg.StaleAfter {
 		return reject(r.Device, CheckTelemetry, fmt.Errorf("the telemetry has not changed in %d reports; a live GPU's does: %w", d.sameCount+2, iog.ErrInvalid))
 	}
 	return nil
 }
 
-func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel) {
-	if len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs) {
+func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel, same bool) {
+	if same {
 		d.sameCount++
 	} else {
 		d.sameCount = 0
@@ -410,7 +411,7 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if i < 0 {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: no accepted report lists GPU %s: %w", device, clip(gpuUUID), iog.ErrNotFound)
 	}
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	open := d.openTasks[:0]
 	for _, id := range d.openTasks {
 		if t, ok := v.tasks[id]; ok && now.After(t.Deadline) {
@@ -468,7 +469,7 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 	seed := [32]byte{}
 	binary.LittleEndian.PutUint64(seed[:], v.rng.Uint64())
 	binary.LittleEndian.PutUint64(seed[8:], v.rng.Uint64())
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	v.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("proof answer: no open task with this ID: %w", iog.ErrNotFound)
@@ -500,7 +501,7 @@ func (v *Verifier) Trust(device iog.DeviceID) (TrustScore, error) {
 	if !ok {
 		return 0, fmt.Errorf("trust of device %s: %w", device, iog.ErrNotFound)
 	}
-	return d.history.Score(v.clock.Now()), nil
+	return d.history.Score(v.cfg.Clock.Now()), nil
 }
 
 // Eligible reports whether device may share this epoch's block reward: its
@@ -515,7 +516,7 @@ func (v *Verifier) Eligible(device iog.DeviceID) bool {
 	if !ok {
 		return false
 	}
-	now := v.clock.Now()
+	now := v.cfg.Clock.Now()
 	if len(d.gpus) == 0 || d.history.Score(now) < v.cfg.MinTrust {
 		return false
 	}

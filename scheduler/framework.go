@@ -467,15 +467,7 @@ func assignOn(r *iog.Requirements, o Option) Assignment {
 		a.GPUs = []int{o.GPU}
 		return a
 	}
-	a.GPUs = make([]int, 0, r.GPUCount)
-	for g, fr := range o.Node.free {
-		if len(a.GPUs) == r.GPUCount {
-			break
-		}
-		if fr == uint16(iog.FullGPU) {
-			a.GPUs = append(a.GPUs, g)
-		}
-	}
+	a.GPUs = firstWholeGPUs(o.Node.free, r.GPUCount)
 	return a
 }
 

@@ -88,16 +88,8 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 		k := min(c.usable, left)
 		left -= k
 		nodes[i] = c.node
-		a := Assignment{Device: c.node.spec.ID, Share: iog.FullGPU, CPUMilli: uint64(k) * r.CPUMilli, MemoryBytes: uint64(k) * r.MemoryBytes, GPUs: make([]int, 0, k)}
-		for g, fr := range c.node.free {
-			if len(a.GPUs) == k {
-				break
-			}
-			if fr == uint16(iog.FullGPU) {
-				a.GPUs = append(a.GPUs, g)
-			}
-		}
-		as[i] = a
+		as[i] = Assignment{Device: c.node.spec.ID, GPUs: firstWholeGPUs(c.node.free, k), Share: iog.FullGPU,
+			CPUMilli: uint64(k) * r.CPUMilli, MemoryBytes: uint64(k) * r.MemoryBytes}
 	}
 	return nodes, as
 }

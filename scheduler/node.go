@@ -272,3 +272,18 @@ func gpuFits(free []uint16, count int, share uint16) bool {
 	}
 	return c >= count
 }
+
+// firstWholeGPUs returns the indices of the first k wholly free GPUs of
+// free, the ones a placement of whole GPUs takes.
+func firstWholeGPUs(free []uint16, k int) []int {
+	gpus := make([]int, 0, k)
+	for g, f := range free {
+		if len(gpus) == k {
+			break
+		}
+		if f == uint16(iog.FullGPU) {
+			gpus = append(gpus, g)
+		}
+	}
+	return gpus
+}

@@ -656,14 +656,7 @@ func (f *Framework) starved(e *jobEntry) bool {
 					}
 					continue
 				}
-				u := len(n.free)
-				if r.CPUMilli > 0 {
-					u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
-				}
-				if r.MemoryBytes > 0 {
-					u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
-				}
-				if u > 0 {
+				if u := memberGPUs(r, len(n.free), n.spec.CPUMilli, n.spec.MemoryBytes); u > 0 {
 					cands = append(cands, gangCandidate{node: n, usable: u})
 					whole += u
 				}

@@ -155,13 +155,7 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 					if slices.Contains(avoid, n) || !n.fitsStatic(r) || !f.filtered(job, n) {
 						continue
 					}
-					u := n.WholeFreeGPUs()
-					if r.CPUMilli > 0 {
-						u = min(u, int(n.freeCPU/r.CPUMilli))
-					}
-					if r.MemoryBytes > 0 {
-						u = min(u, int(n.freeMem/r.MemoryBytes))
-					}
+					u := memberGPUs(r, n.WholeFreeGPUs(), n.freeCPU, n.freeMem)
 					if u <= 0 {
 						continue
 					}

@@ -241,16 +241,13 @@ func takeGreedy(cands []gangCandidate, need int) []gangCandidate {
 	return nil
 }
 
-// regionKey names a node's region for spreading.
-func regionKey(l iog.Location) string { return l.Country + "/" + l.Region }
-
 // interleaveRegions orders candidates round-robin over regions, keeping
 // each region's own order, so a geo-distributed gang spans places.
 func interleaveRegions(cands []gangCandidate) []gangCandidate {
-	var keys []string
-	byRegion := map[string][]gangCandidate{}
+	var keys []*regionLoad // the nodes of a region share its regionLoad
+	byRegion := map[*regionLoad][]gangCandidate{}
 	for _, c := range cands {
-		k := regionKey(c.node.spec.Location)
+		k := c.node.region
 		if _, ok := byRegion[k]; !ok {
 			keys = append(keys, k)
 		}

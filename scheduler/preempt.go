@@ -16,20 +16,7 @@ func (f *Framework) preempt(e *jobEntry) []iog.JobID {
 	if pf == nil || !f.runsBelow(prio) {
 		return nil
 	}
-	r := &e.job.Requirements
-	var nodes []*NodeInfo
-	for _, g := range f.idx.groups {
-		if !g.matchesGPU(r) {
-			continue
-		}
-		for b := range g.buckets {
-			for _, n := range g.buckets[b] {
-				if n.fitsStatic(r) && f.filtered(&e.job, n) {
-					nodes = append(nodes, n)
-				}
-			}
-		}
-	}
+	nodes := slices.Collect(f.suitable(&e.job))
 	slices.SortFunc(nodes, func(a, b *NodeInfo) int { return cmp.Compare(a.idx, b.idx) })
 	var evicted []iog.JobID
 	for _, id := range pf.PostFilter(&f.st, &e.job, nodes) {

@@ -265,3 +265,27 @@ func TestExperimentHasNoDepartures(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaySamplesWholeSeconds: SampleEvery is rounded down to whole
+// seconds and is at least one, so a sub-second interval cannot keep the
+// replay at one instant forever.
+func TestReplaySamplesWholeSeconds(t *testing.T) {
+	w := sim.Workload{
+		Nodes: []scheduler.Node{{ID: "a", GPUModel: "T4", GPUs: 1, CPUMilli: 8000, MemoryBytes: 32 << 30}},
+		Tasks: []sim.Task{
+			{Job: scheduler.Job{ID: "t", Requirements: iog.Requirements{GPUCount: 1, CPUMilli: 1000}}, Duration: 3 * time.Second},
+			{Job: scheduler.Job{ID: "u", Requirements: iog.Requirements{GPUCount: 1, CPUMilli: 1000}}, Arrival: 3 * time.Second, Duration: 3 * time.Second},
+		},
+	}
+	for _, every := range []time.Duration{time.Millisecond, 1500 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		m, err := sim.Replay{Workload: w, Policy: "best-fit", SampleEvery: every}.Run(ctx)
+		cancel()
+		require.NoError(t, err)
+		var at []time.Duration
+		for _, s := range m.Samples {
+			at = append(at, s.At)
+		}
+		require.Equal(t, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}, at, "every %v", every)
+	}
+}

@@ -172,6 +172,9 @@ type replayState struct {
 // Run replays the workload and returns its metrics. It stops, with the
 // context's error, when ctx ends.
 func (r Replay) Run(ctx context.Context) (Metrics, error) {
+	if r.Price == nil {
+		r.Price = FlatPrice
+	}
 	st := &replayState{r: &r, clock: r.Clock, byID: make(map[iog.JobID]int, len(r.Workload.Tasks)),
 		runs: make([]taskRun, len(r.Workload.Tasks)), dist: r.Workload.Distribution(), capacity: r.Workload.GPUMilli(),
 		cost: iog.Zero(iog.USD)}
@@ -181,11 +184,7 @@ func (r Replay) Run(ctx context.Context) (Metrics, error) {
 	st.s = r.Scheduler
 	st.m.Policy = r.Policy
 	if st.s == nil {
-		price := r.Price
-		if price == nil {
-			price = FlatPrice
-		}
-		pol, err := scheduler.NewPolicy(r.Policy, scheduler.PolicyOptions{Seed: r.Seed, Distribution: st.dist, Price: price})
+		pol, err := scheduler.NewPolicy(r.Policy, scheduler.PolicyOptions{Seed: r.Seed, Distribution: st.dist, Price: r.Price})
 		if err != nil {
 			return Metrics{}, err
 		}
@@ -303,10 +302,6 @@ func (st *replayState) start(i int, p scheduler.Placement, now time.Duration) {
 // (FlatPrice by default), when the scheduler shows its nodes; at
 // FlatPrice otherwise. A node its Price cannot price adds nothing.
 func (st *replayState) hourly(p scheduler.Placement) iog.Amount {
-	price := st.r.Price
-	if price == nil {
-		price = FlatPrice
-	}
 	v, ok := st.s.(interface {
 		VisitNode(iog.DeviceID, func(*scheduler.NodeInfo)) bool
 	})
@@ -317,7 +312,7 @@ func (st *replayState) hourly(p scheduler.Placement) iog.Amount {
 	sum := iog.Zero(iog.USD)
 	for _, a := range p.Assignments {
 		v.VisitNode(a.Device, func(n *scheduler.NodeInfo) {
-			c, err := price(n, uint64(len(a.GPUs))*uint64(a.Share))
+			c, err := st.r.Price(n, uint64(len(a.GPUs))*uint64(a.Share))
 			if err != nil {
 				return
 			}

@@ -191,6 +191,9 @@ func TestExperimentErrors(t *testing.T) {
 	cancel()
 	_, err = sim.Experiment{Workload: w, Policy: "best-fit"}.Run(ctx)
 	require.ErrorIs(t, err, context.Canceled)
+	s, err := sim.Experiment{Workload: w, Plugin: scheduler.BestFit{}}.Summarize(context.Background(), 2, []int{100})
+	require.ErrorIs(t, err, iog.ErrInvalid, "a plugin of one's own runs one seed")
+	require.Empty(t, s.Runs, "refused before any run")
 }
 
 // TestReplayWithFailures replays a loaded synthetic workload through a

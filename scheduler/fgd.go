@@ -53,6 +53,7 @@ type TaskDistribution struct {
 	memo   map[string]float64
 	memoAt uint64 // gen the memo is for
 	key    []byte
+	sorted []uint16 // scratch for lookup
 }
 
 // NewTaskDistribution returns an empty distribution remembering the last
@@ -255,14 +256,14 @@ func (d *TaskDistribution) lookup(v fragView) float64 {
 		d.memoAt = d.gen
 		clear(d.memo)
 	}
+	d.sorted = append(d.sorted[:0], v.free...)
+	slices.Sort(d.sorted)
 	k := binary.AppendUvarint(d.key[:0], uint64(v.group.id))
 	k = binary.AppendUvarint(k, v.cpu)
 	k = binary.AppendUvarint(k, v.mem)
-	start := len(k)
-	for _, f := range v.free {
+	for _, f := range d.sorted {
 		k = binary.BigEndian.AppendUint16(k, f)
 	}
-	sortPairs(k[start:])
 	d.key = k
 	if f, ok := d.memo[string(k)]; ok {
 		return f
@@ -273,17 +274,4 @@ func (d *TaskDistribution) lookup(v fragView) float64 {
 	}
 	d.memo[string(k)] = f
 	return f
-}
-
-// sortPairs sorts b as big-endian uint16s, in place.
-func sortPairs(b []byte) {
-	n := len(b) / 2
-	vals := make([]uint16, 0, 16)
-	for i := range n {
-		vals = append(vals, binary.BigEndian.Uint16(b[2*i:]))
-	}
-	slices.Sort(vals)
-	for i, v := range vals {
-		binary.BigEndian.PutUint16(b[2*i:], v)
-	}
 }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"iter"
 	"log/slog"
 	"slices"
 	"sync"
@@ -467,15 +468,7 @@ func assignOn(r *iog.Requirements, o Option) Assignment {
 		a.GPUs = []int{o.GPU}
 		return a
 	}
-	a.GPUs = make([]int, 0, r.GPUCount)
-	for g, fr := range o.Node.free {
-		if len(a.GPUs) == r.GPUCount {
-			break
-		}
-		if fr == uint16(iog.FullGPU) {
-			a.GPUs = append(a.GPUs, g)
-		}
-	}
+	a.GPUs = firstWholeGPUs(o.Node.free, r.GPUCount)
 	return a
 }
 
@@ -649,33 +642,16 @@ func (f *Framework) starved(e *jobEntry) bool {
 	r := &e.job.Requirements
 	var cands []gangCandidate // for a gang, every node's GPUs were it empty
 	whole := 0
-	for _, g := range f.idx.groups {
-		if !g.matchesGPU(r) {
+	for n := range f.suitable(&e.job) {
+		if !e.job.Gang {
+			if n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free) {
+				return true
+			}
 			continue
 		}
-		for b := range g.buckets {
-			for _, n := range g.buckets[b] {
-				if !n.fitsStatic(r) || !f.filtered(&e.job, n) {
-					continue
-				}
-				if !e.job.Gang {
-					if n.spec.CPUMilli >= r.CPUMilli && n.spec.MemoryBytes >= r.MemoryBytes && r.GPUCount <= len(n.free) {
-						return true
-					}
-					continue
-				}
-				u := len(n.free)
-				if r.CPUMilli > 0 {
-					u = min(u, int(n.spec.CPUMilli/r.CPUMilli))
-				}
-				if r.MemoryBytes > 0 {
-					u = min(u, int(n.spec.MemoryBytes/r.MemoryBytes))
-				}
-				if u > 0 {
-					cands = append(cands, gangCandidate{node: n, usable: u})
-					whole += u
-				}
-			}
+		if u := memberGPUs(r, len(n.free), n.spec.CPUMilli, n.spec.MemoryBytes); u > 0 {
+			cands = append(cands, gangCandidate{node: n, usable: u})
+			whole += u
 		}
 	}
 	if !e.job.Gang || whole < r.GPUCount {
@@ -683,4 +659,25 @@ func (f *Framework) starved(e *jobEntry) bool {
 	}
 	bound := f.latencyBound(r)
 	return bound <= 0 || f.planLatencyBound(cands, nil, r.GPUCount, bound) != nil
+}
+
+// suitable yields the up nodes that would suit job were they empty: those
+// of its GPU model that meet the constraints that do not depend on what is
+// free and that its budget and the Filter plugins accept as they are now.
+func (f *Framework) suitable(job *Job) iter.Seq[*NodeInfo] {
+	return func(yield func(*NodeInfo) bool) {
+		r := &job.Requirements
+		for _, g := range f.idx.groups {
+			if !g.matchesGPU(r) {
+				continue
+			}
+			for b := range g.buckets {
+				for _, n := range g.buckets[b] {
+					if n.fitsStatic(r) && f.filtered(job, n) && !yield(n) {
+						return
+					}
+				}
+			}
+		}
+	}
 }

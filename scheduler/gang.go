@@ -88,16 +88,8 @@ func (f *Framework) planGang(job *Job, fixed []*NodeInfo, need int, avoid []*Nod
 		k := min(c.usable, left)
 		left -= k
 		nodes[i] = c.node
-		a := Assignment{Device: c.node.spec.ID, Share: iog.FullGPU, CPUMilli: uint64(k) * r.CPUMilli, MemoryBytes: uint64(k) * r.MemoryBytes, GPUs: make([]int, 0, k)}
-		for g, fr := range c.node.free {
-			if len(a.GPUs) == k {
-				break
-			}
-			if fr == uint16(iog.FullGPU) {
-				a.GPUs = append(a.GPUs, g)
-			}
-		}
-		as[i] = a
+		as[i] = Assignment{Device: c.node.spec.ID, GPUs: firstWholeGPUs(c.node.free, k), Share: iog.FullGPU,
+			CPUMilli: uint64(k) * r.CPUMilli, MemoryBytes: uint64(k) * r.MemoryBytes}
 	}
 	return nodes, as
 }
@@ -163,13 +155,7 @@ func (f *Framework) gangCandidates(job *Job, need int, bound time.Duration, fixe
 					if slices.Contains(avoid, n) || !n.fitsStatic(r) || !f.filtered(job, n) {
 						continue
 					}
-					u := n.WholeFreeGPUs()
-					if r.CPUMilli > 0 {
-						u = min(u, int(n.freeCPU/r.CPUMilli))
-					}
-					if r.MemoryBytes > 0 {
-						u = min(u, int(n.freeMem/r.MemoryBytes))
-					}
+					u := memberGPUs(r, n.WholeFreeGPUs(), n.freeCPU, n.freeMem)
 					if u <= 0 {
 						continue
 					}
@@ -255,16 +241,13 @@ func takeGreedy(cands []gangCandidate, need int) []gangCandidate {
 	return nil
 }
 
-// regionKey names a node's region for spreading.
-func regionKey(l iog.Location) string { return l.Country + "/" + l.Region }
-
 // interleaveRegions orders candidates round-robin over regions, keeping
 // each region's own order, so a geo-distributed gang spans places.
 func interleaveRegions(cands []gangCandidate) []gangCandidate {
-	var keys []string
-	byRegion := map[string][]gangCandidate{}
+	var keys []*regionLoad // the nodes of a region share its regionLoad
+	byRegion := map[*regionLoad][]gangCandidate{}
 	for _, c := range cands {
-		k := regionKey(c.node.spec.Location)
+		k := c.node.region
 		if _, ok := byRegion[k]; !ok {
 			keys = append(keys, k)
 		}

@@ -448,3 +448,24 @@ func TestGangPrefersReliableNodes(t *testing.T) {
 		})
 	}
 }
+
+// TestGeoDistributedGangSpansRegions: a geo-distributed gang takes its
+// members from the regions in turn, where any placement takes the nodes
+// in the order they came.
+func TestGeoDistributedGangSpansRegions(t *testing.T) {
+	for place, want := range map[iog.Placement][]iog.DeviceID{
+		iog.AnyPlacement:   {"ca1", "ca2", "ca3"},
+		iog.GeoDistributed: {"ca1", "de1", "ca2"},
+	} {
+		t.Run(place.String(), func(t *testing.T) {
+			f := newFramework(t, scheduler.Profile{},
+				at("ca1", "US", "CA", 37.77, -122.42, 8), at("ca2", "US", "CA", 37.77, -122.42, 8), at("ca3", "US", "CA", 37.77, -122.42, 8),
+				at("de1", "DE", "HE", 50.11, 8.68, 8))
+			g := gpuJob("g", 24, 0)
+			g.Gang, g.Requirements.Placement = true, place
+			require.NoError(t, f.Submit(g))
+			schedule(t, f)
+			requirePlacedOn(t, f, "g", want)
+		})
+	}
+}

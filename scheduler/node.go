@@ -192,15 +192,7 @@ func (n *NodeInfo) FreeGPUMilli() uint64 {
 }
 
 // WholeFreeGPUs returns the number of GPUs that are entirely free.
-func (n *NodeInfo) WholeFreeGPUs() int {
-	c := 0
-	for _, f := range n.free {
-		if f == uint16(iog.FullGPU) {
-			c++
-		}
-	}
-	return c
-}
+func (n *NodeInfo) WholeFreeGPUs() int { return wholeFree(n.free) }
 
 // FreeCPUMilli returns the free CPU in thousandths of a core.
 func (n *NodeInfo) FreeCPUMilli() uint64 { return n.freeCPU }
@@ -264,11 +256,44 @@ func gpuFits(free []uint16, count int, share uint16) bool {
 		}
 		return false
 	}
+	return wholeFree(free) >= count
+}
+
+// wholeFree returns the number of wholly free GPUs among free.
+func wholeFree(free []uint16) int {
 	c := 0
 	for _, f := range free {
 		if f == uint16(iog.FullGPU) {
 			c++
 		}
 	}
-	return c >= count
+	return c
+}
+
+// memberGPUs returns how many GPUs of a gang a node can take, each with
+// the per-GPU CPU and memory of r, given its wholly free GPUs (whole) and
+// its free CPU and memory.
+func memberGPUs(r *iog.Requirements, whole int, cpu, mem uint64) int {
+	if r.CPUMilli > 0 {
+		whole = min(whole, int(cpu/r.CPUMilli))
+	}
+	if r.MemoryBytes > 0 {
+		whole = min(whole, int(mem/r.MemoryBytes))
+	}
+	return whole
+}
+
+// firstWholeGPUs returns the indices of the first k wholly free GPUs of
+// free, the ones a placement of whole GPUs takes.
+func firstWholeGPUs(free []uint16, k int) []int {
+	gpus := make([]int, 0, k)
+	for g, f := range free {
+		if len(gpus) == k {
+			break
+		}
+		if f == uint16(iog.FullGPU) {
+			gpus = append(gpus, g)
+		}
+	}
+	return gpus
 }

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/internetofgpus/iog"
 )
@@ -223,7 +222,7 @@ func NewPolicy(name string, opts PolicyOptions) (ScorePlugin, error) {
 func ProfileOf(p ScorePlugin) Profile {
 	prof := Profile{Score: []WeightedScore{{Plugin: p}}, PostFilter: Preemption{}}
 	if fp, ok := p.(FilterPlugin); ok {
-		prof.Filter = slices.Concat(prof.Filter, []FilterPlugin{fp})
+		prof.Filter = []FilterPlugin{fp}
 	}
 	return prof
 }

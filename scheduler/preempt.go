@@ -16,20 +16,7 @@ func (f *Framework) preempt(e *jobEntry) []iog.JobID {
 	if pf == nil || !f.runsBelow(prio) {
 		return nil
 	}
-	r := &e.job.Requirements
-	var nodes []*NodeInfo
-	for _, g := range f.idx.groups {
-		if !g.matchesGPU(r) {
-			continue
-		}
-		for b := range g.buckets {
-			for _, n := range g.buckets[b] {
-				if n.fitsStatic(r) && f.filtered(&e.job, n) {
-					nodes = append(nodes, n)
-				}
-			}
-		}
-	}
+	nodes := slices.Collect(f.suitable(&e.job))
 	slices.SortFunc(nodes, func(a, b *NodeInfo) int { return cmp.Compare(a.idx, b.idx) })
 	var evicted []iog.JobID
 	for _, id := range pf.PostFilter(&f.st, &e.job, nodes) {
@@ -152,8 +139,15 @@ func (n *NodeInfo) FitsAfterEvicting(r *iog.Requirements, evict []Resident) bool
 	if !n.up || !n.fitsStatic(r) {
 		return false
 	}
-	free := slices.Clone(n.free)
-	cpu, mem := n.freeCPU, n.freeMem
+	free, cpu, mem := n.afterEvicting(evict)
+	return cpu >= r.CPUMilli && mem >= r.MemoryBytes && gpuFits(free, r.GPUCount, uint16(r.Share()))
+}
+
+// afterEvicting returns what n would have free if the residents evict left
+// it: each GPU's share, CPU and memory.
+func (n *NodeInfo) afterEvicting(evict []Resident) (free []uint16, cpu, mem uint64) {
+	free = slices.Clone(n.free)
+	cpu, mem = n.freeCPU, n.freeMem
 	for _, v := range evict {
 		for _, g := range v.GPUs {
 			if g >= 0 && g < len(free) {
@@ -163,7 +157,7 @@ func (n *NodeInfo) FitsAfterEvicting(r *iog.Requirements, evict []Resident) bool
 		cpu += v.CPUMilli
 		mem += v.MemoryBytes
 	}
-	return cpu >= r.CPUMilli && mem >= r.MemoryBytes && gpuFits(free, r.GPUCount, uint16(r.Share()))
+	return free, cpu, mem
 }
 
 // lowerResidents returns n's residents of priority below p, cheapest to
@@ -193,28 +187,8 @@ func lowerResidents(n *NodeInfo, p int32) ([]Resident, func(Resident) uint64) {
 // usableAfterEvicting returns how many whole GPUs of a gang member (with
 // per-GPU CPU and memory of r) n could take if evict left it.
 func (n *NodeInfo) usableAfterEvicting(r *iog.Requirements, evict []Resident) int {
-	free := slices.Clone(n.free)
-	cpu, mem := n.freeCPU, n.freeMem
-	for _, v := range evict {
-		for _, g := range v.GPUs {
-			free[g] += uint16(v.Share)
-		}
-		cpu += v.CPUMilli
-		mem += v.MemoryBytes
-	}
-	u := 0
-	for _, f := range free {
-		if f == uint16(iog.FullGPU) {
-			u++
-		}
-	}
-	if r.CPUMilli > 0 {
-		u = min(u, int(cpu/r.CPUMilli))
-	}
-	if r.MemoryBytes > 0 {
-		u = min(u, int(mem/r.MemoryBytes))
-	}
-	return u
+	free, cpu, mem := n.afterEvicting(evict)
+	return memberGPUs(r, wholeFree(free), cpu, mem)
 }
 
 // gangVictims chooses victims for a gang without a latency bound: on each

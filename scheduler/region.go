@@ -2,6 +2,10 @@ package scheduler
 
 import "github.com/internetofgpus/iog"
 
+// regionKey names a node's region: the Framework keeps one regionLoad per
+// key.
+func regionKey(l iog.Location) string { return l.Country + "/" + l.Region }
+
 // regionLoad is the capacity and use of the nodes of one region that are
 // in service, kept up to date as work is placed and released and nodes go
 // down and up, for spreading.

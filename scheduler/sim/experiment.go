@@ -188,12 +188,12 @@ func (e Experiment) Summarize(ctx context.Context, seeds int, at []int) (Summary
 	s := Summary{Policy: e.Policy, Seeds: seeds, At: slices.Clone(at)}
 	if e.Plugin != nil {
 		s.Policy = e.Plugin.Name()
+		if seeds > 1 {
+			return s, fmt.Errorf("summarize: a stateful plugin cannot be reused across seeds; use Policy: %w", iog.ErrInvalid)
+		}
 	}
 	for seed := 1; seed <= seeds; seed++ {
 		e.Seed = uint64(seed)
-		if e.Plugin != nil && seed > 1 {
-			return s, fmt.Errorf("summarize: a stateful plugin cannot be reused across seeds; use Policy: %w", iog.ErrInvalid)
-		}
 		points, err := e.Run(ctx)
 		if err != nil {
 			return s, err

@@ -122,14 +122,8 @@ func (r taskRecord) task() (Task, error) {
 		}
 	}
 	if r.Placement != "" {
-		found := false
-		for p := iog.AnyPlacement; p <= iog.GeoDistributed; p++ {
-			if p.String() == r.Placement {
-				req.Placement, found = p, true
-			}
-		}
-		if !found {
-			return t, fmt.Errorf("task %s: placement %q: want any, co-located or geo-distributed: %w", r.ID, truncate(r.Placement), iog.ErrInvalid)
+		if req.Placement, err = iog.ParsePlacement(r.Placement); err != nil {
+			return t, fmt.Errorf("task %s: %w", r.ID, err)
 		}
 	}
 	return t, t.Job.Validate()

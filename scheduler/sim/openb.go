@@ -41,11 +41,7 @@ func openbNode(rec []string) (scheduler.Node, error) {
 	if n.CPUMilli, err = parseUint(rec[1], "cpu_milli"); err != nil {
 		return n, err
 	}
-	m, err := parseUint(rec[2], "memory_mib")
-	if err != nil {
-		return n, err
-	}
-	if n.MemoryBytes, err = mulMiB(m); err != nil {
+	if n.MemoryBytes, err = parseMiB(rec[2], "memory_mib"); err != nil {
 		return n, err
 	}
 	g, err := parseUint(rec[3], "gpu")
@@ -65,11 +61,7 @@ func openbTask(rec []string) (Task, error) {
 	if r.CPUMilli, err = parseUint(rec[1], "cpu_milli"); err != nil {
 		return t, err
 	}
-	m, err := parseUint(rec[2], "memory_mib")
-	if err != nil {
-		return t, err
-	}
-	if r.MemoryBytes, err = mulMiB(m); err != nil {
+	if r.MemoryBytes, err = parseMiB(rec[2], "memory_mib"); err != nil {
 		return t, err
 	}
 	count, err := parseUint(rec[3], "num_gpu")
@@ -190,10 +182,19 @@ func parseSeconds(s, field string) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if v > uint64(time.Duration(1<<62)/time.Second) {
+	if v > maxSeconds {
 		return 0, fmt.Errorf("%s %d seconds is too long", field, v)
 	}
 	return time.Duration(v) * time.Second, nil
+}
+
+// parseMiB parses a whole number of MiB and returns it in bytes.
+func parseMiB(s, field string) (uint64, error) {
+	v, err := parseUint(s, field)
+	if err != nil {
+		return 0, err
+	}
+	return mulMiB(v)
 }
 
 func mulMiB(v uint64) (uint64, error) {

@@ -42,8 +42,9 @@ type Replay struct {
 	// MaxCandidates bounds the nodes the default scheduler scores per
 	// task (scheduler.Config.MaxCandidates); zero scores all that fit.
 	MaxCandidates int
-	// SampleEvery is how often allocation and fragmentation are sampled;
-	// zero takes 256 samples over the arrivals (at least a minute apart).
+	// SampleEvery is how often allocation and fragmentation are sampled,
+	// in whole seconds (rounded down, at least one); zero takes 256
+	// samples over the arrivals (at least a minute apart).
 	SampleEvery time.Duration
 }
 
@@ -110,8 +111,8 @@ type event struct {
 	at      time.Duration
 	kind    int
 	seq     int
-	task    int
-	version int
+	task    int // of evArrive and evFinish
+	version int // of the task's run that an evFinish ends
 }
 
 type eventQueue []event
@@ -161,7 +162,8 @@ type replayState struct {
 	capacity uint64
 	alloc    uint64
 	lastAt   time.Duration
-	allocInt float64 // ∫ alloc dt, in milli·seconds
+	every    time.Duration // between samples
+	allocInt float64       // ∫ alloc dt, in milli·seconds
 	delays   []time.Duration
 	jcts     []time.Duration
 	cost     iog.Amount
@@ -170,6 +172,9 @@ type replayState struct {
 // Run replays the workload and returns its metrics. It stops, with the
 // context's error, when ctx ends.
 func (r Replay) Run(ctx context.Context) (Metrics, error) {
+	if r.Price == nil {
+		r.Price = FlatPrice
+	}
 	st := &replayState{r: &r, clock: r.Clock, byID: make(map[iog.JobID]int, len(r.Workload.Tasks)),
 		runs: make([]taskRun, len(r.Workload.Tasks)), dist: r.Workload.Distribution(), capacity: r.Workload.GPUMilli(),
 		cost: iog.Zero(iog.USD)}
@@ -179,11 +184,7 @@ func (r Replay) Run(ctx context.Context) (Metrics, error) {
 	st.s = r.Scheduler
 	st.m.Policy = r.Policy
 	if st.s == nil {
-		price := r.Price
-		if price == nil {
-			price = FlatPrice
-		}
-		pol, err := scheduler.NewPolicy(r.Policy, scheduler.PolicyOptions{Seed: r.Seed, Distribution: st.dist, Price: price})
+		pol, err := scheduler.NewPolicy(r.Policy, scheduler.PolicyOptions{Seed: r.Seed, Distribution: st.dist, Price: r.Price})
 		if err != nil {
 			return Metrics{}, err
 		}
@@ -202,15 +203,18 @@ func (r Replay) Run(ctx context.Context) (Metrics, error) {
 	if r.FailFraction > 0 {
 		st.push(event{at: r.FailAt, kind: evFail})
 	}
-	every := r.SampleEvery
-	if every <= 0 {
+	st.every = r.SampleEvery
+	if st.every <= 0 {
 		var last time.Duration
 		for _, t := range r.Workload.Tasks {
 			last = max(last, t.Arrival)
 		}
-		every = max(last/256, time.Minute)
+		st.every = max(last/256, time.Minute)
 	}
-	st.push(event{at: 0, kind: evSample, version: int(every / time.Second)})
+	// Whole seconds, as trace times are; never zero, or sampling would not
+	// move on from its instant.
+	st.every = max(st.every.Truncate(time.Second), time.Second)
+	st.push(event{at: 0, kind: evSample})
 	start := st.clock.Now()
 	for st.events.Len() > 0 {
 		if err := ctx.Err(); err != nil {
@@ -245,8 +249,7 @@ func (r Replay) Run(ctx context.Context) (Metrics, error) {
 			case evSample:
 				st.sample(now)
 				if st.events.Len() > 0 { // more to come
-					every := time.Duration(ev.version) * time.Second
-					st.push(event{at: now + every, kind: evSample, version: ev.version})
+					st.push(event{at: now + st.every, kind: evSample})
 				}
 			}
 		}
@@ -299,10 +302,6 @@ func (st *replayState) start(i int, p scheduler.Placement, now time.Duration) {
 // (FlatPrice by default), when the scheduler shows its nodes; at
 // FlatPrice otherwise. A node its Price cannot price adds nothing.
 func (st *replayState) hourly(p scheduler.Placement) iog.Amount {
-	price := st.r.Price
-	if price == nil {
-		price = FlatPrice
-	}
 	v, ok := st.s.(interface {
 		VisitNode(iog.DeviceID, func(*scheduler.NodeInfo)) bool
 	})
@@ -313,7 +312,7 @@ func (st *replayState) hourly(p scheduler.Placement) iog.Amount {
 	sum := iog.Zero(iog.USD)
 	for _, a := range p.Assignments {
 		v.VisitNode(a.Device, func(n *scheduler.NodeInfo) {
-			c, err := price(n, uint64(len(a.GPUs))*uint64(a.Share))
+			c, err := st.r.Price(n, uint64(len(a.GPUs))*uint64(a.Share))
 			if err != nil {
 				return
 			}

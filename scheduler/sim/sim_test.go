@@ -191,6 +191,9 @@ func TestExperimentErrors(t *testing.T) {
 	cancel()
 	_, err = sim.Experiment{Workload: w, Policy: "best-fit"}.Run(ctx)
 	require.ErrorIs(t, err, context.Canceled)
+	s, err := sim.Experiment{Workload: w, Plugin: scheduler.BestFit{}}.Summarize(context.Background(), 2, []int{100})
+	require.ErrorIs(t, err, iog.ErrInvalid, "a plugin of one's own runs one seed")
+	require.Empty(t, s.Runs, "refused before any run")
 }
 
 // TestReplayWithFailures replays a loaded synthetic workload through a
@@ -263,5 +266,29 @@ func TestExperimentHasNoDepartures(t *testing.T) {
 		for i := 1; i < len(points); i++ {
 			require.GreaterOrEqual(t, points[i].AllocPct, points[i-1].AllocPct, "seed %d: allocation fell at %d%% arrived", seed, points[i].ArrivedPct)
 		}
+	}
+}
+
+// TestReplaySamplesWholeSeconds: SampleEvery is rounded down to whole
+// seconds and is at least one, so a sub-second interval cannot keep the
+// replay at one instant forever.
+func TestReplaySamplesWholeSeconds(t *testing.T) {
+	w := sim.Workload{
+		Nodes: []scheduler.Node{{ID: "a", GPUModel: "T4", GPUs: 1, CPUMilli: 8000, MemoryBytes: 32 << 30}},
+		Tasks: []sim.Task{
+			{Job: scheduler.Job{ID: "t", Requirements: iog.Requirements{GPUCount: 1, CPUMilli: 1000}}, Duration: 3 * time.Second},
+			{Job: scheduler.Job{ID: "u", Requirements: iog.Requirements{GPUCount: 1, CPUMilli: 1000}}, Arrival: 3 * time.Second, Duration: 3 * time.Second},
+		},
+	}
+	for _, every := range []time.Duration{time.Millisecond, 1500 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		m, err := sim.Replay{Workload: w, Policy: "best-fit", SampleEvery: every}.Run(ctx)
+		cancel()
+		require.NoError(t, err)
+		var at []time.Duration
+		for _, s := range m.Samples {
+			at = append(at, s.At)
+		}
+		require.Equal(t, []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second}, at, "every %v", every)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Vendor names a GPU maker.
@@ -84,7 +86,7 @@ func ParseComputeCapability(s string) (ComputeCapability, error) {
 	ma, err1 := strconv.ParseUint(major, 10, 8)
 	mi, err2 := strconv.ParseUint(minor, 10, 8)
 	if !ok || err1 != nil || err2 != nil || !isDigits(major) || !isDigits(minor) {
-		return ComputeCapability{}, invalidf("compute capability %q: want major.minor, as in 8.0", truncate(s))
+		return ComputeCapability{}, invalidf("compute capability %q: want major.minor, as in 8.0", errtext.Clip(s))
 	}
 	return ComputeCapability{uint8(ma), uint8(mi)}, nil
 }
@@ -201,7 +203,7 @@ func parseEnum[T ~uint8](what, s string, names []string) (T, error) {
 			return T(v), nil
 		}
 	}
-	return 0, invalidf("%s %q: want one of %s", what, truncate(s), strings.Join(names, ", "))
+	return 0, invalidf("%s %q: want one of %s", what, errtext.Clip(s), strings.Join(names, ", "))
 }
 
 // marshalEnum returns the name of v, or ErrInvalid for a value outside the
@@ -268,9 +270,9 @@ func (d Device) Validate() error {
 		case g.UUID == "":
 			return invalidf("device %s: GPU %d has no UUID", d.ID, i)
 		case seen[g.UUID]:
-			return invalidf("device %s: GPU UUID %q appears twice", d.ID, truncate(g.UUID))
+			return invalidf("device %s: GPU UUID %q appears twice", d.ID, errtext.Clip(g.UUID))
 		case g.Model == "":
-			return invalidf("device %s: GPU %s has no model", d.ID, truncate(g.UUID))
+			return invalidf("device %s: GPU %s has no model", d.ID, errtext.Clip(g.UUID))
 		}
 		seen[g.UUID] = true
 	}

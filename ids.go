@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/mr-tron/base58"
+
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // DeviceID identifies a device: one machine a supplier lends, with its GPUs.
@@ -109,7 +111,7 @@ func ParseWalletAddress(s string) (WalletAddress, error) {
 	// A 32-byte key is at most 44 base58 characters; the bound also keeps
 	// the decoder's quadratic work small on hostile input.
 	if s == "" || len(s) > 44 {
-		return WalletAddress{}, invalidf("wallet address %q: want 32 to 44 base58 characters, as in a Solana public key", truncate(s))
+		return WalletAddress{}, invalidf("wallet address %q: want 32 to 44 base58 characters, as in a Solana public key", errtext.Clip(s))
 	}
 	raw, err := base58.Decode(s)
 	if err != nil {
@@ -147,13 +149,4 @@ func (w WalletAddress) MarshalText() ([]byte, error) { return []byte(w.String())
 // On error w is left unchanged.
 func (w *WalletAddress) UnmarshalText(text []byte) error {
 	return unmarshalWith(w, text, ParseWalletAddress)
-}
-
-// truncate shortens s for an error message.
-func truncate(s string) string {
-	const limit = 64
-	if len(s) <= limit {
-		return s
-	}
-	return s[:limit] + "…"
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Location is where a device is, or, in requirements, an area a device must
@@ -113,7 +115,7 @@ func (l Location) Validate() error {
 		return invalidf("location %q: a region or city needs a country", l.String())
 	}
 	if l.Country != "" && !isCountryCode(l.Country) {
-		return invalidf("location: %q is not an ISO 3166-1 alpha-2 country code (such as US, DE, SG)", truncate(l.Country))
+		return invalidf("location: %q is not an ISO 3166-1 alpha-2 country code (such as US, DE, SG)", errtext.Clip(l.Country))
 	}
 	for _, name := range [...]struct{ what, value string }{{"region", l.Region}, {"city", l.City}} {
 		if err := checkPlaceName(name.what, name.value); err != nil {
@@ -185,7 +187,7 @@ func ParseLocation(s string) (Location, error) {
 	if path != "" {
 		fields := strings.Split(path, "/")
 		if len(fields) > 3 {
-			return Location{}, invalidf("location %q: at most country/region/city", truncate(s))
+			return Location{}, invalidf("location %q: at most country/region/city", errtext.Clip(s))
 		}
 		fields = append(fields, "", "")
 		l.Country, l.Region, l.City = strings.ToUpper(fields[0]), fields[1], fields[2]
@@ -196,7 +198,7 @@ func ParseLocation(s string) (Location, error) {
 		l.Coordinates.Latitude, err1 = parsePlainFloat(lat)
 		l.Coordinates.Longitude, err2 = parsePlainFloat(lon)
 		if !ok || err1 != nil || err2 != nil {
-			return Location{}, invalidf("location %q: coordinates must be latitude,longitude in decimal degrees, as in @37.7749,-122.4194", truncate(s))
+			return Location{}, invalidf("location %q: coordinates must be latitude,longitude in decimal degrees, as in @37.7749,-122.4194", errtext.Clip(s))
 		}
 	}
 	if err := l.Validate(); err != nil {

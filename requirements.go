@@ -3,6 +3,8 @@ package iog
 import (
 	"fmt"
 	"time"
+
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // GPUShare is a part of one GPU in thousandths: 460 is 0.46 of a GPU and
@@ -22,7 +24,7 @@ func ParseGPUShare(s string) (GPUShare, error) {
 	}
 	m, ok := parts.magnitude(3)
 	if parts.neg || len(parts.frac) > 3 || !ok || m == 0 || m > uint64(FullGPU) {
-		return 0, invalidf("GPU share %q: want a fraction of one GPU from 0.001 to 1, as in 0.46", truncate(s))
+		return 0, invalidf("GPU share %q: want a fraction of one GPU from 0.001 to 1, as in 0.46", errtext.Clip(s))
 	}
 	return GPUShare(m), nil
 }

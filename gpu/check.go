@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Check names one of the checks a report or a proof of compute must pass.
@@ -128,7 +129,7 @@ func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, identify f
 		}
 		for _, p := range g.NVLinkPeers {
 			if p == g.UUID || !slices.ContainsFunc(inv.GPUs, func(r GPUReading) bool { return r.GPU.UUID == p }) {
-				return nil, reject(device, CheckUUID, fmt.Errorf("GPU %s: NVLink peer %s is not another GPU of this host: %w", g.UUID, clip(p), iog.ErrInvalid))
+				return nil, reject(device, CheckUUID, fmt.Errorf("GPU %s: NVLink peer %q is not another GPU of this host: %w", g.UUID, errtext.Clip(p), iog.ErrInvalid))
 			}
 		}
 		m, err := checkSpec(g, limits, identify)
@@ -152,14 +153,14 @@ func checkUUID(g iog.GPU) error {
 	if g.Vendor == iog.VendorNVIDIA {
 		hexPart, ok := strings.CutPrefix(u, "GPU-")
 		if !ok || !isUUID(hexPart) {
-			return fmt.Errorf("GPU UUID %s: NVIDIA UUIDs are GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in lower-case hex: %w", clip(u), iog.ErrInvalid)
+			return fmt.Errorf("GPU UUID %q: NVIDIA UUIDs are GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx in lower-case hex: %w", errtext.Clip(u), iog.ErrInvalid)
 		}
 		u = hexPart
 	} else if len(u) < 8 || len(u) > 64 || strings.Trim(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") != "" {
-		return fmt.Errorf("GPU UUID %s: want 8 to 64 letters, digits and -_.: : %w", clip(u), iog.ErrInvalid)
+		return fmt.Errorf("GPU UUID %q: want 8 to 64 letters, digits and -_.: : %w", errtext.Clip(u), iog.ErrInvalid)
 	}
 	if isPlaceholder(u) {
-		return fmt.Errorf("GPU UUID %s is a placeholder, not a real GPU's: %w", clip(g.UUID), iog.ErrInvalid)
+		return fmt.Errorf("GPU UUID %q is a placeholder, not a real GPU's: %w", errtext.Clip(g.UUID), iog.ErrInvalid)
 	}
 	return nil
 }
@@ -203,10 +204,10 @@ func isUUID(s string) bool {
 func checkSpec(g iog.GPU, l Limits, identify func(iog.GPU) (iog.GPUModel, bool)) (iog.GPUModel, error) {
 	m, ok := identify(g)
 	if !ok {
-		return iog.GPUModel{}, fmt.Errorf("GPU %s: model %s is not in the catalog: %w", g.UUID, clip(g.Model), iog.ErrInvalid)
+		return iog.GPUModel{}, fmt.Errorf("GPU %s: model %q is not in the catalog: %w", g.UUID, errtext.Clip(g.Model), iog.ErrInvalid)
 	}
 	if g.Vendor != m.Vendor {
-		return iog.GPUModel{}, fmt.Errorf("GPU %s: a %s is made by %s, not %s: %w", g.UUID, m.Name, m.Vendor, clip(string(g.Vendor)), iog.ErrInvalid)
+		return iog.GPUModel{}, fmt.Errorf("GPU %s: a %s is made by %s, not %q: %w", g.UUID, m.Name, m.Vendor, errtext.Clip(string(g.Vendor)), iog.ErrInvalid)
 	}
 	low := m.MemoryBytes / 1000 * uint64(1000-l.MemoryShortfallPermille)
 	high := m.MemoryBytes / 1000 * uint64(1000+l.MemoryExcessPermille)

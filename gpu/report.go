@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Report is a device's account of itself: who owns it, which server
@@ -129,7 +130,7 @@ func checkEncodable(r Report) error {
 	}
 	for _, s := range strs {
 		if len(s) > 255 || !utf8.ValidString(s) {
-			return fmt.Errorf("text field %s is longer than 255 bytes or not UTF-8: %w", clip(s), iog.ErrInvalid)
+			return fmt.Errorf("text field %q is longer than 255 bytes or not UTF-8: %w", errtext.Clip(s), iog.ErrInvalid)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // DerivedSpec returns the specification of the GPU of r: its catalog entry
@@ -54,7 +55,7 @@ func DerivedSpec(r GPUReading) (iog.GPUModel, error) {
 	g, s := r.GPU, r.Specs
 	name := strings.TrimSpace(g.Model)
 	fail := func(kind error, format string, args ...any) (iog.GPUModel, error) {
-		return iog.GPUModel{}, fmt.Errorf("derive spec of GPU %s: %s: %w", clip(name), fmt.Sprintf(format, args...), kind)
+		return iog.GPUModel{}, fmt.Errorf("derive spec of GPU %q: %s: %w", errtext.Clip(name), fmt.Sprintf(format, args...), kind)
 	}
 	switch {
 	case name == "":

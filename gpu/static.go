@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // StaticProbe is a DeviceProbe that reports a fixed inventory: hardware
@@ -83,13 +84,13 @@ func checkInventory(inv Inventory) error {
 		case g.UUID == "":
 			return fmt.Errorf("GPU %d has no UUID: %w", i, iog.ErrInvalid)
 		case slices.ContainsFunc(inv.GPUs[:i], func(o GPUReading) bool { return o.GPU.UUID == g.UUID }):
-			return fmt.Errorf("GPU UUID %s appears twice: %w", clip(g.UUID), iog.ErrInvalid)
+			return fmt.Errorf("GPU UUID %q appears twice: %w", errtext.Clip(g.UUID), iog.ErrInvalid)
 		case g.Model == "":
-			return fmt.Errorf("GPU %s has no model: %w", clip(g.UUID), iog.ErrInvalid)
+			return fmt.Errorf("GPU %q has no model: %w", errtext.Clip(g.UUID), iog.ErrInvalid)
 		case len(g.NVLinkPeers) > MaxGPUsPerReport:
-			return fmt.Errorf("GPU %s lists %d NVLink peers, more than %d: %w", clip(g.UUID), len(g.NVLinkPeers), MaxGPUsPerReport, iog.ErrInvalid)
+			return fmt.Errorf("GPU %q lists %d NVLink peers, more than %d: %w", errtext.Clip(g.UUID), len(g.NVLinkPeers), MaxGPUsPerReport, iog.ErrInvalid)
 		case len(r.Telemetry.Missing) > maxMissing:
-			return fmt.Errorf("GPU %s lists %d missing fields, more than %d: %w", clip(g.UUID), len(r.Telemetry.Missing), maxMissing, iog.ErrInvalid)
+			return fmt.Errorf("GPU %q lists %d missing fields, more than %d: %w", errtext.Clip(g.UUID), len(r.Telemetry.Missing), maxMissing, iog.ErrInvalid)
 		}
 	}
 	return nil
@@ -105,13 +106,4 @@ func cloneInventory(inv Inventory) Inventory {
 		inv.GPUs[i].Telemetry.Missing = slices.Clone(inv.GPUs[i].Telemetry.Missing)
 	}
 	return inv
-}
-
-// clip shortens outside input for an error message.
-func clip(s string) string {
-	const limit = 64
-	if len(s) <= limit {
-		return fmt.Sprintf("%q", s)
-	}
-	return fmt.Sprintf("%q…", s[:limit])
 }

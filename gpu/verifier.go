@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // VerifierConfig configures a Verifier. The zero value means the defaults
@@ -409,7 +410,7 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	}
 	i := slices.IndexFunc(d.gpus, func(g GPUReading) bool { return g.GPU.UUID == gpuUUID })
 	if i < 0 {
-		return ProofTask{}, fmt.Errorf("proof task for device %s: no accepted report lists GPU %s: %w", device, clip(gpuUUID), iog.ErrNotFound)
+		return ProofTask{}, fmt.Errorf("proof task for device %s: no accepted report lists GPU %q: %w", device, errtext.Clip(gpuUUID), iog.ErrNotFound)
 	}
 	now := v.cfg.Clock.Now()
 	open := d.openTasks[:0]
@@ -436,7 +437,7 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 		load = hourLoad{hour: hour}
 	}
 	if load.work+work > MaxSupplierLoad {
-		return ProofTask{}, fmt.Errorf("proof task for device %s: GPU %s has had %s of proofs this hour, and %s more would pass %s: %w", device, clip(gpuUUID), load.work, work, MaxSupplierLoad, iog.ErrConflict)
+		return ProofTask{}, fmt.Errorf("proof task for device %s: GPU %q has had %s of proofs this hour, and %s more would pass %s: %w", device, errtext.Clip(gpuUUID), load.work, work, MaxSupplierLoad, iog.ErrConflict)
 	}
 	if d.load == nil {
 		d.load = map[string]hourLoad{}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Board is the price board: the current price of one GPU-hour per model
@@ -56,7 +57,7 @@ func BuildBoard(m PriceModel, at time.Time, models []string, regions []iog.Locat
 			req.GPUModel, req.Locations = name, where[:]
 			q, err := m.Quote(req, at)
 			if err != nil {
-				return Board{}, fmt.Errorf("price board: %s in %q: %w", clip(name), region.String(), err)
+				return Board{}, fmt.Errorf("price board: %s in %q: %w", errtext.Clip(name), region.String(), err)
 			}
 			b.Rows = append(b.Rows, BoardRow{
 				Model: q.Model, Region: region, HourlyUSD: q.HourlyPerGPU, Hourly: q.Fees.RenterPays,

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // MaxRequestBytes bounds the JSON of one request.
@@ -203,9 +204,9 @@ func checkNames(data []byte) error {
 				top := &stack[n-1]
 				switch {
 				case !slices.Contains(wireNames, name):
-					return invalidf("field %q: not a field of a request (names are exact and lower-case)", clip(name))
+					return invalidf("field %q: not a field of a request (names are exact and lower-case)", errtext.Clip(name))
 				case slices.Contains(top.seen, name):
-					return invalidf("field %q is given twice", clip(name))
+					return invalidf("field %q is given twice", errtext.Clip(name))
 				}
 				top.seen, top.wantName = append(top.seen, name), false
 				continue

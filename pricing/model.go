@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Config configures a Model. Every zero field means the network's
@@ -241,10 +242,10 @@ func (m *Model) candidates(req *Request) ([]iog.GPUModel, error) {
 		}
 	}
 	if !ok {
-		return nil, invalidf("GPU model %q is not in the catalog; give its benchmark score instead", clip(req.GPUModel))
+		return nil, invalidf("GPU model %q is not in the catalog; give its benchmark score instead", errtext.Clip(req.GPUModel))
 	}
 	if req.GPUClass != iog.AnyGPUClass && models[0].Class != req.GPUClass {
-		return nil, invalidf("GPU model %q is a %v GPU, not %v", clip(req.GPUModel), models[0].Class, req.GPUClass)
+		return nil, invalidf("GPU model %q is a %v GPU, not %v", errtext.Clip(req.GPUModel), models[0].Class, req.GPUClass)
 	}
 	return models, nil
 }

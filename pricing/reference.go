@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Reference is one on-demand price of a big cloud for one GPU-hour: the
@@ -82,7 +83,7 @@ func (t *ReferenceTable) add(r Reference) error {
 	case r.Provider == "":
 		return fmt.Errorf("no provider: %w", iog.ErrInvalid)
 	case !ok:
-		return fmt.Errorf("%q is not a catalog GPU model: %w", clip(r.Model), iog.ErrInvalid)
+		return fmt.Errorf("%q is not a catalog GPU model: %w", errtext.Clip(r.Model), iog.ErrInvalid)
 	case r.HourlyPerGPU.Currency() != iog.USD || r.HourlyPerGPU.Sign() <= 0:
 		return fmt.Errorf("price %v: want a positive amount of USD: %w", r.HourlyPerGPU, iog.ErrInvalid)
 	}
@@ -208,7 +209,7 @@ func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
 	}
 	if strings.Join(header, ",") != strings.Join(referenceColumns, ",") {
 		return nil, fmt.Errorf("reference table: header %q: want %q: %w",
-			clip(strings.Join(header, ",")), strings.Join(referenceColumns, ","), iog.ErrInvalid)
+			errtext.Clip(strings.Join(header, ",")), strings.Join(referenceColumns, ","), iog.ErrInvalid)
 	}
 	t := newReferenceTable(0)
 	for {
@@ -230,7 +231,7 @@ func ParseReferenceTable(r io.Reader) (*ReferenceTable, error) {
 		}
 		asOf, err := time.Parse(referenceDateStyle, rec[0])
 		if err != nil {
-			return nil, fmt.Errorf("reference table line %d: date %q: want YYYY-MM-DD: %w", line, clip(rec[0]), iog.ErrInvalid)
+			return nil, fmt.Errorf("reference table line %d: date %q: want YYYY-MM-DD: %w", line, errtext.Clip(rec[0]), iog.ErrInvalid)
 		}
 		price, err := iog.ParseDecimal(rec[4], iog.USD)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Limits on a request, so that a quote is bounded work and its totals fit.
@@ -45,7 +46,7 @@ func ParseCommitment(s string) (Commitment, error) {
 			return Commitment(c), nil
 		}
 	}
-	return 0, fmt.Errorf("commitment %q: want on-demand or reserved: %w", clip(s), iog.ErrInvalid)
+	return 0, fmt.Errorf("commitment %q: want on-demand or reserved: %w", errtext.Clip(s), iog.ErrInvalid)
 }
 
 // MarshalText implements encoding.TextMarshaler with String.
@@ -127,7 +128,7 @@ func (r *Request) Validate() error {
 	case r.Hours > MaxHours:
 		return invalidf("hours %d: at most %d hours (three years) per request", r.Hours, MaxHours)
 	case r.GPUModel != "" && !r.Score.IsZero():
-		return invalidf("GPU model %q and a benchmark score: give one, not both", clip(r.GPUModel))
+		return invalidf("GPU model %q and a benchmark score: give one, not both", errtext.Clip(r.GPUModel))
 	case r.GPUModel == "" && r.Score.IsZero() && r.GPUClass == iog.AnyGPUClass:
 		return invalidf("no GPU named: give a GPU model, a GPU class or a benchmark score")
 	case !r.Score.IsZero() && (r.Score.FP16GFLOPS == 0 || r.Score.MemoryBytes == 0):
@@ -160,13 +161,4 @@ func (r *Request) Validate() error {
 // invalidf returns an iog.ErrInvalid error for a request.
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("request: "+format+": %w", append(args, iog.ErrInvalid)...)
-}
-
-// clip shortens outside input quoted in an error message.
-func clip(s string) string {
-	const max = 64
-	if len(s) > max {
-		return s[:max] + "…"
-	}
-	return s
 }

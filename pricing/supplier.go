@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // DeviceRequest returns the request that prices a supplier's device: all
@@ -31,7 +32,7 @@ func DeviceRequest(d iog.Device, hours int, payout iog.Currency, score Scorer) (
 		m, ok := iog.IdentifyGPU(g)
 		if ok != known || m.Name != first.Name || (!ok && g.Model != d.GPUs[0].Model) {
 			return Request{}, fmt.Errorf("device %s: GPUs %q and %q are of different models; price each model on its own: %w",
-				d.ID, clip(d.GPUs[0].Model), clip(g.Model), iog.ErrInvalid)
+				d.ID, errtext.Clip(d.GPUs[0].Model), errtext.Clip(g.Model), iog.ErrInvalid)
 		}
 	}
 	switch {
@@ -39,7 +40,7 @@ func DeviceRequest(d iog.Device, hours int, payout iog.Currency, score Scorer) (
 		req.GPUModel = first.Name
 	case score == nil:
 		return Request{}, fmt.Errorf("device %s: GPU %q is not in the catalog; price it from a benchmark score: %w",
-			d.ID, clip(d.GPUs[0].Model), iog.ErrInvalid)
+			d.ID, errtext.Clip(d.GPUs[0].Model), iog.ErrInvalid)
 	default:
 		req.Score = score.HardwareScore()
 	}

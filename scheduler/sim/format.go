@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 	"github.com/internetofgpus/iog/scheduler"
 )
 
@@ -150,7 +151,7 @@ func ReadCSV(nodes, tasks io.Reader) (Workload, error) {
 func csvNode(f []string) (scheduler.Node, error) {
 	gpus, err := strconv.Atoi(f[2])
 	if err != nil {
-		return scheduler.Node{}, fmt.Errorf("gpus %q is not a whole number", truncate(f[2]))
+		return scheduler.Node{}, fmt.Errorf("gpus %q is not a whole number", errtext.Clip(f[2]))
 	}
 	rec := nodeRecord{ID: f[0], GPUModel: f[1], GPUs: gpus, Bandwidth: f[5], Location: f[6]}
 	if rec.CPUMilli, err = parseUint(f[3], "cpu_milli"); err != nil {
@@ -176,15 +177,15 @@ func csvTask(f []string) (Task, error) {
 		}
 	}
 	if rec.GPUs, err = strconv.Atoi(f[4]); err != nil {
-		return Task{}, fmt.Errorf("gpus %q is not a whole number", truncate(f[4]))
+		return Task{}, fmt.Errorf("gpus %q is not a whole number", errtext.Clip(f[4]))
 	}
 	p, err := strconv.ParseInt(f[9], 10, 32)
 	if err != nil {
-		return Task{}, fmt.Errorf("priority %q is not a whole number", truncate(f[9]))
+		return Task{}, fmt.Errorf("priority %q is not a whole number", errtext.Clip(f[9]))
 	}
 	rec.Priority = int32(p)
 	if rec.Gang, err = strconv.ParseBool(f[10]); err != nil {
-		return Task{}, fmt.Errorf("gang %q: want true or false", truncate(f[10]))
+		return Task{}, fmt.Errorf("gang %q: want true or false", errtext.Clip(f[10]))
 	}
 	return rec.task()
 }

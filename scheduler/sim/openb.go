@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 	"github.com/internetofgpus/iog/scheduler"
 )
 
@@ -171,7 +172,7 @@ func readCSV(r io.Reader, what string, header []string, row func(rec []string) e
 func parseUint(s, field string) (uint64, error) {
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s %q is not a whole number", field, truncate(s))
+		return 0, fmt.Errorf("%s %q is not a whole number", field, errtext.Clip(s))
 	}
 	return v, nil
 }
@@ -202,11 +203,4 @@ func mulMiB(v uint64) (uint64, error) {
 		return 0, fmt.Errorf("memory of %d MiB is too large", v)
 	}
 	return v * mib, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

@@ -28,8 +28,19 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# race runs every test with the race detector. The SQL stores' tests run
+# on SQLite and on PostgreSQL: unless IOG_TEST_POSTGRES already names a
+# server, a throwaway one is started for the run (.ci/postgres.sh, which
+# installs Debian's postgresql when it is missing and we are root) and
+# stopped after it. If none can be started, the PostgreSQL half skips and
+# says so.
 race:
-	$(GO) test -race -count=1 ./...
+	@set -e; dsn="$${IOG_TEST_POSTGRES:-}"; pgdir=""; \
+	if [ -z "$$dsn" ]; then \
+		pgdir=$$(mktemp -d); trap '.ci/postgres.sh stop "$$pgdir"' EXIT; \
+		dsn=$$(.ci/postgres.sh start "$$pgdir") || { echo "warning: no PostgreSQL server could be started; its tests will skip"; dsn=""; }; \
+	fi; \
+	IOG_TEST_POSTGRES="$$dsn" $(GO) test -race -count=1 ./...
 
 # bench runs every benchmark once; copy the figures into BENCHMARKS.md with
 # the command and the machine.

@@ -56,7 +56,7 @@ type treasuryFixture struct {
 
 func newTreasury(t *testing.T) treasuryFixture {
 	clock := iog.NewManualClock(t0)
-	f := treasuryFixture{l: ledger.NewMemory(clock), clock: clock, treasury: wallet(1), market: wallet(2), holder: wallet(3)}
+	f := treasuryFixture{l: ledger.NewMemory(ledger.MemoryConfig{Clock: clock}), clock: clock, treasury: wallet(1), market: wallet(2), holder: wallet(3)}
 	f.tr = &tokenomics.Treasury{
 		Ledger: f.l, Oracle: tokenomics.FixedPrice{USDPerIO: rate(t, "2"), Clock: clock}, Clock: clock,
 		Account: f.treasury, Market: f.market,

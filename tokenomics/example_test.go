@@ -104,7 +104,7 @@ func ExamplePriceOracle() {
 	usdPerIO, _ := iog.ParseRate("1.85")
 	var oracle tokenomics.PriceOracle = tokenomics.FixedPrice{USDPerIO: usdPerIO, Clock: clock}
 
-	l := ledger.NewMemory(clock)
+	l := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
 	treasury, market, holder := iog.WalletAddress{1}, iog.WalletAddress{2}, iog.WalletAddress{3}
 	for i, op := range []ledger.Op{
 		{Kind: ledger.Open, Key: "open-treasury", Reason: "setup", To: treasury},

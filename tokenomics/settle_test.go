@@ -15,7 +15,7 @@ import (
 
 func TestSettle(t *testing.T) {
 	clock := iog.NewManualClock(t0)
-	l := ledger.NewMemory(clock)
+	l := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
 	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
 	owner, co, other, unpaid := wallet(1), wallet(2), wallet(3), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, co, other, unpaid} {
@@ -67,7 +67,7 @@ func TestSettle(t *testing.T) {
 // not left half paid; once the account is open, it settles in full.
 func TestSettleUnopenedStakerChangesNothing(t *testing.T) {
 	clock := iog.NewManualClock(t0)
-	l := ledger.NewMemory(clock)
+	l := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
 	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
 	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, unpaid} { // not co
@@ -113,7 +113,7 @@ func (c *cutLedger) Apply(ctx context.Context, op ledger.Op) (ledger.Entry, erro
 // minted, and the retry is refused before it mints anything more.
 func TestSettleRetry(t *testing.T) {
 	clock := iog.NewManualClock(t0)
-	mem := ledger.NewMemory(clock)
+	mem := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
 	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
 	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, co, unpaid} {

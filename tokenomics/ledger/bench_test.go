@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
@@ -26,7 +27,7 @@ func benchmarkTransfers(b *testing.B, l ledger.Ledger) {
 
 // BenchmarkMemoryTransfer applies transfers to the in-memory ledger.
 func BenchmarkMemoryTransfer(b *testing.B) {
-	benchmarkTransfers(b, ledger.NewMemory(iog.NewManualClock(t0)))
+	benchmarkTransfers(b, ledger.NewMemory(ledger.MemoryConfig{Clock: iog.NewManualClock(t0)}))
 }
 
 // BenchmarkFileTransfer applies transfers to the durable ledger: each is
@@ -59,4 +60,54 @@ func BenchmarkFileOpen10k(b *testing.B) {
 		}
 		l.Close()
 	}
+}
+
+// BenchmarkSQLTransfer applies transfers to the SQL ledger, each in a
+// transaction of its own, committed (and on SQLite synced) before it
+// returns.
+func BenchmarkSQLTransfer(b *testing.B) {
+	for _, d := range sqltest.Dialects {
+		b.Run(d.String(), func(b *testing.B) { benchmarkTransfers(b, openSQL(b, sqltest.Open(b, d))) })
+	}
+}
+
+// BenchmarkSQLBatch applies batches of 1,000 transfers between 1,000
+// accounts to the SQL ledger, one transaction a batch, as an epoch's
+// settlement does.
+func BenchmarkSQLBatch(b *testing.B) {
+	for _, d := range sqltest.Dialects {
+		b.Run(d.String(), func(b *testing.B) {
+			l := openSQL(b, sqltest.Open(b, d))
+			const n = 1000
+			ops := make([]ledger.Op, 0, n+2)
+			treasury := wallet(0)
+			open(b, l, treasury)
+			apply(b, l, ledger.Op{Kind: ledger.Mint, Key: "mint", Reason: "genesis", To: treasury, Amount: io("1000000000")})
+			for i := range n {
+				ops = append(ops, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "supplier", To: supplier(i)})
+			}
+			if _, err := l.ApplyAll(ctx, ops); err != nil {
+				b.Fatal(err)
+			}
+			round := 0
+			for b.Loop() {
+				ops = ops[:0]
+				for i := range n {
+					ops = append(ops, ledger.Op{Kind: ledger.Transfer, Key: "r" + strconv.Itoa(round) + "-" + strconv.Itoa(i), Reason: "epoch reward", From: treasury, To: supplier(i), Amount: iog.NewAmount(1, iog.IO)})
+				}
+				if _, err := l.ApplyAll(ctx, ops); err != nil {
+					b.Fatal(err)
+				}
+				round++
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}
+
+// supplier is the i-th of many distinct wallets.
+func supplier(i int) iog.WalletAddress {
+	var w iog.WalletAddress
+	w[0], w[1], w[2], w[31] = 0xee, byte(i>>8), byte(i), 7
+	return w
 }

@@ -43,17 +43,19 @@ func newBook() *book {
 	}
 }
 
-// replayed returns the entry already applied under op's key: ErrReplayed
-// for the same op, iog.ErrConflict for another.
-func (b *book) replayed(op Op) (Entry, bool, error) {
-	e, ok := b.keys[op.Key]
-	if !ok {
-		return Entry{}, false, nil
-	}
+// prior returns the entry applied under key, if any, for replayedBatch.
+func (b *book) prior(key string) (Entry, bool, error) {
+	e, ok := b.keys[key]
+	return e.clone(), ok, nil
+}
+
+// sameOp returns ErrReplayed when e, found under op's key, records op, and
+// iog.ErrConflict when it records another.
+func sameOp(e Entry, op Op) error {
 	if e.Op != op {
-		return Entry{}, true, fmt.Errorf("%v %q: the key was used by entry %d for a different %v: %w", op.Kind, op.Key, e.Seq, e.Op.Kind, iog.ErrConflict)
+		return fmt.Errorf("%v %q: the key was used by entry %d for a different %v: %w", op.Kind, op.Key, e.Seq, e.Op.Kind, iog.ErrConflict)
 	}
-	return e.clone(), true, fmt.Errorf("%v %q: entry %d: %w", op.Kind, op.Key, e.Seq, ErrReplayed)
+	return fmt.Errorf("%v %q: entry %d: %w", op.Kind, op.Key, e.Seq, ErrReplayed)
 }
 
 // clone returns a copy of e that shares no memory with it, so that what a

@@ -4,7 +4,7 @@
 // reason and an idempotency key, applied atomically by a [Ledger] and
 // recorded as an [Entry].
 //
-// Two implementations are here. [Memory] keeps everything in memory, for
+// Three implementations are here. [Memory] keeps everything in memory, for
 // tests and the simulator. [File] is the embedded, durable ledger: an
 // append-only file in which each entry is hash-chained to the one before
 // and signed by the ledger's ed25519 authority key (a Solana keypair,
@@ -15,6 +15,16 @@
 // tampered entry is refused and named ([ErrTampered]). [File.Verify] does
 // the same check at any time, and compares the replay with the live
 // balances.
+//
+// [SQL] keeps the same entries, hash-chained and signed alike, in a SQL
+// database (SQLite or PostgreSQL through database/sql; the driver is the
+// caller's), beside tables of balances, holds and supply. Its
+// [SQL.ApplyTx] applies a batch inside the caller's transaction, so that a
+// server's own rows and the entries that pay for them commit as one.
+//
+// [Ledger.ApplyAll] applies a batch of ops atomically: all of them, as
+// consecutive entries, or none. Package [ledgertest] is the behaviour
+// every Ledger must have, as a test suite that all three pass.
 //
 // The file format is documented in record.go: a header naming the
 // authority, then length-framed JSON records, each followed by its

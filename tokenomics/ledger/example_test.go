@@ -14,7 +14,7 @@ import (
 // in part, and the rest refunded. A retried op applies once.
 func ExampleLedger() {
 	ctx := context.Background()
-	var l ledger.Ledger = ledger.NewMemory(iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	var l ledger.Ledger = ledger.NewMemory(ledger.MemoryConfig{Clock: iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))})
 	renter, supplier := iog.WalletAddress{1}, iog.WalletAddress{2}
 	usdc := func(s string) iog.Amount { return iog.MustParseAmount(s + " USDC") }
 

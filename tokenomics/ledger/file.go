@@ -19,7 +19,7 @@ type FileConfig struct {
 	// iog.ParseSolanaKeypair): it signs every entry, and a file signed by another
 	// key is refused. Required.
 	Authority ed25519.PrivateKey
-	// Clock stamps the entries. Required.
+	// Clock stamps the entries. Nil means iog.SystemClock.
 	Clock iog.Clock
 	// RepairTornTail, when set, lets OpenFile cut off an incomplete last
 	// record (a write a crash interrupted, never acknowledged) instead of
@@ -58,9 +58,7 @@ func OpenFile(ctx context.Context, path string, cfg FileConfig) (*File, error) {
 	if len(cfg.Authority) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("open ledger %s: no ed25519 authority key: %w", path, iog.ErrInvalid)
 	}
-	if cfg.Clock == nil {
-		return nil, fmt.Errorf("open ledger %s: no clock: %w", path, iog.ErrInvalid)
-	}
+	cfg.Clock = clockOr(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -99,7 +97,7 @@ func load(f *os.File, path string, cfg FileConfig) (*File, error) {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	if res.torn {
-		if !cfg.RepairTornTail || res.good == 0 || int64(len(data))-res.good > maxRecordLen {
+		if !cfg.RepairTornTail || res.good == 0 || int64(len(data))-res.good > res.pending+maxRecordLen {
 			return nil, fmt.Errorf("open ledger %s: %d bytes at offset %d after entry %d: %w", path, int64(len(data))-res.good, res.good, res.entries, ErrTornTail)
 		}
 		if err := f.Truncate(res.good); err != nil {
@@ -152,33 +150,50 @@ func create(f *os.File, path string, pub ed25519.PublicKey) error {
 // Apply implements Ledger. The entry is on disk, synced, when it returns
 // without error.
 func (l *File) Apply(ctx context.Context, op Op) (Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return Entry{}, fmt.Errorf("apply %v: %w", op.Kind, err)
+	entries, err := l.ApplyAll(ctx, []Op{op})
+	return first(entries), err
+}
+
+// ApplyAll implements Ledger. The batch is written with one write and one
+// sync, its records marked so that a crash in the middle of the write
+// leaves a torn tail that loses the whole batch, never a part of it.
+func (l *File) ApplyAll(ctx context.Context, ops []Op) ([]Entry, error) {
+	if err := startBatch(ctx, ops); err != nil {
+		return nil, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.usable(); err != nil {
-		return Entry{}, err
+		return nil, err
 	}
-	if e, found, err := l.book.replayed(op); found {
-		return e, err
+	if entries, found, err := replayedBatch(ops, l.book.prior); found {
+		return entries, err
 	}
-	if err := l.book.check(op); err != nil {
-		return Entry{}, err
+	entries, err := l.book.applyBatch(ops, l.cfg.Clock.Now().UTC())
+	if err != nil {
+		return nil, err
 	}
-	e := Entry{Seq: l.book.seq + 1, Time: l.cfg.Clock.Now().UTC(), Op: op}
-	e.Balances = l.book.apply(op)
-	rec, err := encodeRecord(&e, l.last, l.cfg.Authority)
+	var records []byte
+	last := l.last
+	for i := range entries {
+		var rec []byte
+		rec, err = encodeRecord(&entries[i], last, l.cfg.Authority, i < len(entries)-1)
+		if err != nil {
+			break
+		}
+		records = append(records, rec...)
+		last = entries[i].Hash
+	}
 	if err == nil {
-		err = l.append(rec)
+		err = l.append(records)
 	}
 	if err != nil {
-		l.book.undo(op)
-		return Entry{}, fmt.Errorf("apply %v %q: %w", op.Kind, op.Key, err)
+		l.book.undoBatch(ops)
+		return nil, fmt.Errorf("apply %v %q: %w", ops[0].Kind, ops[0].Key, err)
 	}
-	l.book.commit(e)
-	l.last = e.Hash
-	return e.clone(), nil
+	l.book.commitBatch(entries)
+	l.last = last
+	return clones(entries), nil
 }
 
 // append writes a record at the end and syncs it. On failure it cuts the

@@ -30,6 +30,14 @@ import (
 type Ledger interface {
 	// Apply validates op, applies it and returns the entry that records it.
 	Apply(ctx context.Context, op Op) (Entry, error)
+	// ApplyAll applies ops atomically, in order, each seeing the state the
+	// ones before it left (a Release may draw on a Hold of the same batch):
+	// either every op is applied, recorded as consecutive entries, or none
+	// is. Ops must have distinct keys. A batch whose every op was applied
+	// before returns their entries and ErrReplayed; a batch some of whose
+	// keys were used and some not is iog.ErrConflict. An op that fails
+	// fails the batch with its error, naming its place in the batch.
+	ApplyAll(ctx context.Context, ops []Op) ([]Entry, error)
 	// Balance returns an account's balance in a currency. An account
 	// never credited in a currency has a zero balance in it; an account
 	// never opened is iog.ErrNotFound.

@@ -18,29 +18,47 @@ type Memory struct {
 
 var _ Ledger = (*Memory)(nil)
 
-// NewMemory returns an empty in-memory ledger that stamps entries with
-// clock's time.
-func NewMemory(clock iog.Clock) *Memory {
-	return &Memory{state: state{book: newBook()}, clock: clock}
+// MemoryConfig configures a Memory ledger.
+type MemoryConfig struct {
+	// Clock stamps the entries. Nil means iog.SystemClock.
+	Clock iog.Clock
+}
+
+// NewMemory returns an empty in-memory ledger.
+func NewMemory(cfg MemoryConfig) *Memory {
+	return &Memory{state: state{book: newBook()}, clock: clockOr(cfg.Clock)}
+}
+
+// clockOr returns c, or the system clock when c is nil.
+func clockOr(c iog.Clock) iog.Clock {
+	if c == nil {
+		return iog.SystemClock
+	}
+	return c
 }
 
 // Apply implements Ledger.
 func (m *Memory) Apply(ctx context.Context, op Op) (Entry, error) {
-	if err := ctx.Err(); err != nil {
-		return Entry{}, fmt.Errorf("apply %v: %w", op.Kind, err)
+	entries, err := m.ApplyAll(ctx, []Op{op})
+	return first(entries), err
+}
+
+// ApplyAll implements Ledger.
+func (m *Memory) ApplyAll(ctx context.Context, ops []Op) ([]Entry, error) {
+	if err := startBatch(ctx, ops); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e, found, err := m.book.replayed(op); found {
-		return e, err
+	if entries, found, err := replayedBatch(ops, m.book.prior); found {
+		return entries, err
 	}
-	if err := m.book.check(op); err != nil {
-		return Entry{}, err
+	entries, err := m.book.applyBatch(ops, m.clock.Now().UTC())
+	if err != nil {
+		return nil, err
 	}
-	e := Entry{Seq: m.book.seq + 1, Time: m.clock.Now().UTC(), Op: op}
-	e.Balances = m.book.apply(op)
-	m.book.commit(e)
-	return e.clone(), nil
+	m.book.commitBatch(entries)
+	return clones(entries), nil
 }
 
 // state is a book behind a lock: what both ledgers answer queries from.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"slices"
@@ -50,6 +51,9 @@ type recordJSON struct {
 	Amount   string        `json:"amount,omitempty"`
 	HoldKey  string        `json:"hold,omitempty"`
 	Balances []balanceJSON `json:"balances"`
+	// More marks a record of an atomic batch that is not its last: a
+	// file that ends after one lost the rest of its batch to a crash.
+	More bool `json:"more,omitempty"`
 }
 
 type balanceJSON struct {
@@ -66,11 +70,27 @@ func walletText(w iog.WalletAddress) string {
 }
 
 // encodeRecord returns the framed record of e, computing its hash from
-// prev and signing it; it sets e's Prev, Hash and Signature.
-func encodeRecord(e *Entry, prev [32]byte, key ed25519.PrivateKey) ([]byte, error) {
+// prev and signing it; it sets e's Prev, Hash and Signature. more marks a
+// record that a later one of the same atomic batch follows.
+func encodeRecord(e *Entry, prev [32]byte, key ed25519.PrivateKey, more bool) ([]byte, error) {
+	body, err := encodeBody(e, more)
+	if err != nil {
+		return nil, err
+	}
+	seal(e, prev, body, key)
+	out := make([]byte, frameLen, frameLen+len(body)+trailerLen)
+	binary.BigEndian.PutUint32(out, uint32(len(body)))
+	binary.BigEndian.PutUint32(out[4:], crc32.Checksum(out[:4], castagnoli))
+	out = append(out, body...)
+	out = append(out, e.Hash[:]...)
+	return append(out, e.Signature...), nil
+}
+
+// encodeBody returns the JSON body that records e.
+func encodeBody(e *Entry, more bool) ([]byte, error) {
 	r := recordJSON{
 		Seq: e.Seq, Time: e.Time, Kind: e.Op.Kind.String(), Key: e.Op.Key, Reason: e.Op.Reason,
-		From: walletText(e.Op.From), To: walletText(e.Op.To), HoldKey: e.Op.HoldKey,
+		From: walletText(e.Op.From), To: walletText(e.Op.To), HoldKey: e.Op.HoldKey, More: more,
 	}
 	if e.Op.Amount.Currency() != 0 {
 		r.Amount = e.Op.Amount.String()
@@ -85,15 +105,15 @@ func encodeRecord(e *Entry, prev [32]byte, key ed25519.PrivateKey) ([]byte, erro
 	if len(body) > maxBodyLen {
 		return nil, fmt.Errorf("encode entry %d: %d bytes, more than %d: %w", e.Seq, len(body), maxBodyLen, iog.ErrInvalid)
 	}
+	return body, nil
+}
+
+// seal chains e, recorded as body, to the entry before it (whose hash is
+// prev) and signs it: it sets e's Prev, Hash and Signature.
+func seal(e *Entry, prev [32]byte, body []byte, key ed25519.PrivateKey) {
 	e.Prev = prev
 	e.Hash = chainHash(prev, body)
 	e.Signature = ed25519.Sign(key, e.Hash[:])
-	out := make([]byte, frameLen, frameLen+len(body)+trailerLen)
-	binary.BigEndian.PutUint32(out, uint32(len(body)))
-	binary.BigEndian.PutUint32(out[4:], crc32.Checksum(out[:4], castagnoli))
-	out = append(out, body...)
-	out = append(out, e.Hash[:]...)
-	return append(out, e.Signature...), nil
 }
 
 func chainHash(prev [32]byte, body []byte) [32]byte {
@@ -105,12 +125,18 @@ func chainHash(prev [32]byte, body []byte) [32]byte {
 	return out
 }
 
-// decodeBody parses a record body into an entry (without its hashes).
-func decodeBody(body []byte) (Entry, error) {
+// decodeBody parses a record body into an entry (without its hashes),
+// and reports whether it continues an atomic batch.
+func decodeBody(body []byte) (Entry, bool, error) {
 	var r recordJSON
 	if err := json.Unmarshal(body, &r); err != nil {
-		return Entry{}, fmt.Errorf("body is not a ledger record: %w", err)
+		return Entry{}, false, fmt.Errorf("body is not a ledger record: %w", err)
 	}
+	e, err := r.entry()
+	return e, r.More, err
+}
+
+func (r *recordJSON) entry() (Entry, error) {
 	kind, err := parseKind(r.Kind)
 	if err != nil {
 		return Entry{}, err
@@ -159,17 +185,22 @@ type scanResult struct {
 	good    int64    // bytes of header and complete, verified records
 	entries uint64
 	list    []Entry // the entries, when scan is asked to keep them
-	// torn is set when the file ends in an incomplete record at offset good.
+	// torn is set when the file ends in an incomplete record, or in an
+	// atomic batch whose last record is missing, at offset good.
 	torn bool
+	// pending is how many bytes of complete records of that unfinished
+	// batch follow good.
+	pending int64
 }
 
 // scan reads a whole ledger file: it checks the header, then every
 // record's framing, hash chain and signature, decodes it, replays it on a
 // fresh book and compares the recorded balances with the replayed ones.
 // want, when not nil, is the authority the header must name. A record
-// that fails is ErrTampered naming the entry; an incomplete last record is
-// reported in torn, not as an error, and so is an end of the file that is
-// all zeros from a record boundary on. scan never panics on any input.
+// that fails is ErrTampered naming the entry; an incomplete last record, or
+// an atomic batch cut short by the end of the file, is reported in torn,
+// not as an error, and so is an end of the file that is all zeros from a
+// record boundary on. scan never panics on any input.
 func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 	res := scanResult{book: newBook()}
 	if len(data) < headerLen {
@@ -186,8 +217,10 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 	if want != nil && !want.Equal(res.pub) {
 		return res, fmt.Errorf("ledger is signed by authority %x, not the key given (%x): %w", []byte(res.pub[:8]), []byte(want[:8]), iog.ErrUnauthorized)
 	}
-	res.last = sha256.Sum256(data[:headerLen])
+	res.last = genesisHash(res.pub)
+	res.good = int64(headerLen)
 	off := headerLen
+	batchStart := -1 // offset of the unfinished batch's first record
 	for off < len(data) {
 		seq := res.entries + 1
 		rest := data[off:]
@@ -197,14 +230,12 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 				// can leave the end of a file zero-filled. Torn, not
 				// tampered (cutting records off the end is not
 				// detectable anyway).
-				res.torn, res.good = true, int64(off)
-				return res, nil
+				return res.cutBatch(data, batchStart, off, want, keep)
 			}
 			return res, fmt.Errorf("entry %d (offset %d): %s: %w", seq, off, fmt.Sprintf(format, args...), ErrTampered)
 		}
 		if len(rest) < frameLen {
-			res.torn = true
-			break
+			return res.cutBatch(data, batchStart, off, want, keep)
 		}
 		n := binary.BigEndian.Uint32(rest)
 		if crc32.Checksum(rest[:4], castagnoli) != binary.BigEndian.Uint32(rest[4:]) {
@@ -214,50 +245,92 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 			return fail("record length %d is out of range", n)
 		}
 		if len(rest) < frameLen+int(n)+trailerLen {
-			res.torn = true
-			break
+			return res.cutBatch(data, batchStart, off, want, keep)
 		}
 		body := rest[frameLen : frameLen+int(n)]
 		var hash [32]byte
 		copy(hash[:], rest[frameLen+int(n):])
 		sig := rest[frameLen+int(n)+sha256.Size : frameLen+int(n)+trailerLen]
-		if chainHash(res.last, body) != hash {
-			return fail("hash does not match the content and the previous entry")
-		}
-		if !ed25519.Verify(res.pub, hash[:], sig) {
-			return fail("signature is not the authority's")
-		}
-		e, err := decodeBody(body)
+		e, more, err := replayRecord(res.book, res.pub, seq, res.last, body, hash, sig)
 		if err != nil {
 			return fail("%v", err)
 		}
-		if e.Seq != seq {
-			return fail("numbered %d", e.Seq)
-		}
-		if _, found, _ := res.book.replayed(e.Op); found {
-			return fail("idempotency key %q used twice", e.Op.Key)
-		}
-		if err := res.book.check(e.Op); err != nil {
-			return fail("does not replay: %v", err)
-		}
-		e.Prev, e.Hash, e.Signature = res.last, hash, append([]byte(nil), sig...)
-		replayed := res.book.apply(e.Op)
-		if !slices.Equal(replayed, e.Balances) {
-			return fail("recorded balances %v differ from the replayed %v", e.Balances, replayed)
-		}
-		res.book.commit(e)
 		if keep {
 			res.list = append(res.list, e)
+		}
+		if more && batchStart < 0 {
+			batchStart = off
 		}
 		res.last = hash
 		res.entries = seq
 		off += frameLen + int(n) + trailerLen
+		if !more {
+			batchStart = -1
+			res.good = int64(off)
+		}
+	}
+	return res.cutBatch(data, batchStart, off, want, keep)
+}
+
+// cutBatch finishes a scan that stopped at off: complete when no batch is
+// unfinished and nothing follows off; torn otherwise, at the start of the
+// unfinished batch (whose records the state must not keep) or at off.
+func (res scanResult) cutBatch(data []byte, batchStart, off int, want ed25519.PublicKey, keep bool) (scanResult, error) {
+	if batchStart < 0 {
+		res.torn = off < len(data)
 		res.good = int64(off)
+		return res, nil
 	}
-	if res.entries == 0 {
-		res.good = int64(headerLen)
+	// Scan again up to the batch: rare (only after a crash), and the
+	// simplest way to drop the batch's effects from the state.
+	before, err := scan(data[:batchStart], want, keep)
+	if err != nil {
+		return before, err
 	}
-	return res, nil
+	before.torn = true
+	before.pending = int64(off - batchStart)
+	return before, nil
+}
+
+// genesisHash is the hash the first entry chains to: that of the header
+// naming the authority.
+func genesisHash(pub ed25519.PublicKey) [32]byte {
+	return sha256.Sum256(encodeHeader(pub))
+}
+
+// replayRecord checks one record and applies it to b: its hash chains its
+// body to prev, the authority signed it, the body decodes to entry seq
+// under an unused key, the op replays on b and leaves the balances the
+// record says. It returns the entry, with its hashes, and whether it
+// continues an atomic batch. On error b is unchanged.
+func replayRecord(b *book, pub ed25519.PublicKey, seq uint64, prev [32]byte, body []byte, hash [32]byte, sig []byte) (Entry, bool, error) {
+	if chainHash(prev, body) != hash {
+		return Entry{}, false, errors.New("hash does not match the content and the previous entry")
+	}
+	if !ed25519.Verify(pub, hash[:], sig) {
+		return Entry{}, false, errors.New("signature is not the authority's")
+	}
+	e, more, err := decodeBody(body)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if e.Seq != seq {
+		return Entry{}, false, fmt.Errorf("numbered %d", e.Seq)
+	}
+	if _, used := b.keys[e.Op.Key]; used {
+		return Entry{}, false, fmt.Errorf("idempotency key %q used twice", e.Op.Key)
+	}
+	if err := b.check(e.Op); err != nil {
+		return Entry{}, false, fmt.Errorf("does not replay: %v", err)
+	}
+	e.Prev, e.Hash, e.Signature = prev, hash, append([]byte(nil), sig...)
+	replayed := b.apply(e.Op)
+	if !slices.Equal(replayed, e.Balances) {
+		b.undo(e.Op)
+		return Entry{}, false, fmt.Errorf("recorded balances %v differ from the replayed %v", e.Balances, replayed)
+	}
+	b.commit(e)
+	return e, more, nil
 }
 
 // allZero reports whether every byte of b is zero.

@@ -17,7 +17,7 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add([]byte(`{"kind":"release","hold":"h","amount":"-1 USDC"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		e, err := decodeBody(body)
+		e, _, err := decodeBody(body)
 		if err != nil {
 			return
 		}

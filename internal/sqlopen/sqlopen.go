@@ -1,0 +1,58 @@
+// Package sqlopen opens the module's two databases with their drivers:
+// SQLite in a file through modernc.org/sqlite (pure Go) and PostgreSQL by a
+// DSN through pgx's database/sql adapter. It is the one place that imports
+// the drivers, so packages that only speak database/sql (the SQL ledger)
+// stay free of them.
+package sqlopen
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/internetofgpus/iog"
+)
+
+// BusyTimeout is how long a SQLite connection waits for another's write
+// lock before reporting the database busy.
+const BusyTimeout = 10 * time.Second
+
+// SQLite opens (creating it when missing) the SQLite database in the file
+// at path: write-ahead logging, so readers never wait for the writer; a
+// full sync at every commit, so an acknowledged transaction survives a
+// crash or a power loss; foreign keys enforced; and write transactions
+// that take the write lock when they begin, so two never deadlock
+// upgrading a read. It pings the database before returning.
+func SQLite(ctx context.Context, path string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
+	q.Set("_txlock", "immediate")
+	return open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path)
+}
+
+// Postgres opens the PostgreSQL database a DSN names (a URL such as
+// postgres://user@host:5432/db?sslmode=disable, or key=value pairs) and
+// pings it.
+func Postgres(ctx context.Context, dsn string) (*sql.DB, error) {
+	return open(ctx, "pgx", dsn, "PostgreSQL")
+}
+
+func open(ctx context.Context, driver, dsn, what string) (*sql.DB, error) {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w (%w)", what, err, iog.ErrInvalid)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w (%w)", what, err, iog.ErrUnavailable)
+	}
+	return db, nil
+}

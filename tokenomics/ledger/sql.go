@@ -1,0 +1,232 @@
+package ledger
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqldb"
+)
+
+// SQLConfig configures a SQL ledger.
+type SQLConfig struct {
+	// Authority is the ledger's ed25519 key (a Solana keypair; see
+	// iog.ParseSolanaKeypair): it signs every entry, and a database whose
+	// ledger another key signed is refused. Required.
+	Authority ed25519.PrivateKey
+	// Clock stamps the entries. Nil means iog.SystemClock.
+	Clock iog.Clock
+}
+
+// SQL is a Ledger in a SQL database (SQLite or PostgreSQL, through any
+// database/sql driver), hash-chained and signed as the File ledger is: each
+// entry's body is the File's record body, chained to the entry before and
+// signed by the authority. Balances, holds and supply live in tables beside
+// the entries, so a query reads one row and a restart replays nothing.
+//
+// Its point is ApplyTx: the ops of a batch applied inside the caller's own
+// transaction, so that a server's state rows and the ledger entries that
+// pay for them commit together or not at all. Several processes may share
+// the database: writers of the ledger are serialized by its head row.
+// Create one with OpenSQL; it keeps no state of its own in memory.
+type SQL struct {
+	db      *sql.DB
+	dialect sqldb.Dialect
+	cfg     SQLConfig
+	pub     ed25519.PublicKey
+}
+
+var _ Ledger = (*SQL)(nil)
+
+// OpenSQL opens the ledger in db, creating or migrating its tables (named
+// ledger_*). A ledger signed by another authority is iog.ErrUnauthorized.
+// The caller keeps db and closes it after it is done with the ledger.
+func OpenSQL(ctx context.Context, db *sql.DB, cfg SQLConfig) (*SQL, error) {
+	if len(cfg.Authority) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("open SQL ledger: no ed25519 authority key: %w", iog.ErrInvalid)
+	}
+	cfg.Clock = clockOr(cfg.Clock)
+	d, err := sqldb.Detect(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("open SQL ledger: %w", err)
+	}
+	if err := sqldb.Migrate(ctx, db, d, "ledger", sqlMigrations); err != nil {
+		return nil, fmt.Errorf("open SQL ledger: %w", err)
+	}
+	l := &SQL{db: db, dialect: d, cfg: cfg, pub: cfg.Authority.Public().(ed25519.PublicKey)}
+	genesis := genesisHash(l.pub)
+	if _, err := db.ExecContext(ctx, "INSERT INTO ledger_head (id, authority, seq, hash) VALUES (1, $1, 0, $2) ON CONFLICT (id) DO NOTHING", []byte(l.pub), genesis[:]); err != nil {
+		return nil, fmt.Errorf("open SQL ledger: %w", err)
+	}
+	var stored []byte
+	if err := db.QueryRowContext(ctx, "SELECT authority FROM ledger_head WHERE id = 1").Scan(&stored); err != nil {
+		return nil, fmt.Errorf("open SQL ledger: %w", err)
+	}
+	if !l.pub.Equal(ed25519.PublicKey(stored)) {
+		return nil, fmt.Errorf("open SQL ledger: signed by authority %x, not the key given (%x): %w", stored[:min(8, len(stored))], []byte(l.pub[:8]), iog.ErrUnauthorized)
+	}
+	return l, nil
+}
+
+// Authority returns the wallet address of the ledger's authority key.
+func (l *SQL) Authority() iog.WalletAddress {
+	w, _ := iog.WalletAddressOf(l.pub)
+	return w
+}
+
+// Apply implements Ledger, in a transaction of its own.
+func (l *SQL) Apply(ctx context.Context, op Op) (Entry, error) {
+	entries, err := l.ApplyAll(ctx, []Op{op})
+	return first(entries), err
+}
+
+// ApplyAll implements Ledger, in a transaction of its own.
+func (l *SQL) ApplyAll(ctx context.Context, ops []Op) ([]Entry, error) {
+	if err := startBatch(ctx, ops); err != nil {
+		return nil, err
+	}
+	var entries []Entry
+	err := sqldb.InTx(ctx, l.db, func(tx *sql.Tx) error {
+		var err error
+		entries, err = l.ApplyTx(ctx, tx, ops)
+		return err
+	})
+	if errors.Is(err, ErrReplayed) {
+		return entries, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// ApplyTx applies ops as ApplyAll does, inside tx, a transaction on the
+// ledger's database that the caller commits or rolls back: the entries
+// exist when tx commits, and never if it does not. A retried batch returns
+// its entries and ErrReplayed, having written nothing. Any other error
+// leaves tx for the caller to roll back.
+//
+// ApplyTx locks the ledger's head row until tx ends, so ledger writers
+// (in any process) wait for one another; a caller that also locks rows of
+// its own should take them in one order everywhere, or be ready to retry
+// (sqldb.InTx does).
+func (l *SQL) ApplyTx(ctx context.Context, tx *sql.Tx, ops []Op) ([]Entry, error) {
+	if err := startBatch(ctx, ops); err != nil {
+		return nil, err
+	}
+	wrap := func(err error) error {
+		return fmt.Errorf("apply %v %q: %w (%w)", ops[0].Kind, ops[0].Key, err, iog.ErrUnavailable)
+	}
+	var seq uint64
+	var last []byte
+	// Writing the head row first takes its lock (a row lock on
+	// PostgreSQL; SQLite's write transactions exclude each other anyway).
+	if err := tx.QueryRowContext(ctx, "UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, hash").Scan(&seq, &last); err != nil {
+		return nil, wrap(err)
+	}
+	prior, err := l.entriesByKey(ctx, tx, opKeys(ops))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if entries, found, err := replayedBatch(ops, func(key string) (Entry, bool, error) {
+		e, ok := prior[key]
+		return e, ok, nil
+	}); found {
+		return entries, err
+	}
+	b, err := loadBook(ctx, tx, ops)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	b.seq = seq
+	entries, err := b.applyBatch(ops, l.cfg.Clock.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if err := l.record(ctx, tx, b, entries, [32]byte(last)); err != nil {
+		return nil, wrap(err)
+	}
+	return entries, nil
+}
+
+func opKeys(ops []Op) []string {
+	keys := make([]string, len(ops))
+	for i, op := range ops {
+		keys[i] = op.Key
+	}
+	return keys
+}
+
+// record seals the entries of a batch applied to b, the slice of the
+// ledger's state the batch touched, and writes them with that state.
+func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, last [32]byte) error {
+	insert, err := tx.PrepareContext(ctx, "INSERT INTO ledger_entries (seq, key, prev, hash, signature, body) VALUES ($1, $2, $3, $4, $5, $6)")
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
+	for i := range entries {
+		e := &entries[i]
+		body, err := encodeBody(e, false)
+		if err != nil {
+			return err
+		}
+		seal(e, last, body, l.cfg.Authority)
+		if _, err := insert.ExecContext(ctx, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], e.Signature, body); err != nil {
+			return err
+		}
+		last = e.Hash
+	}
+	if err := storeBook(ctx, tx, b, entries); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", int64(b.seq)+int64(len(entries)), last[:])
+	return err
+}
+
+// Entry implements Ledger.
+func (l *SQL) Entry(ctx context.Context, key string) (Entry, error) {
+	found, err := l.entriesByKey(ctx, l.db, []string{key})
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry %q: %w (%w)", key, err, iog.ErrUnavailable)
+	}
+	e, ok := found[key]
+	if !ok {
+		return Entry{}, fmt.Errorf("entry %q: no operation was applied under that key: %w", key, iog.ErrNotFound)
+	}
+	return e, nil
+}
+
+// Balance implements Ledger.
+func (l *SQL) Balance(ctx context.Context, account iog.WalletAddress, c iog.Currency) (Balance, error) {
+	if !c.Valid() || int(c) >= numCurrencies {
+		return Balance{}, fmt.Errorf("balance of %v: %v is not a currency: %w", account, c, iog.ErrInvalid)
+	}
+	var avail, held sql.NullInt64
+	err := l.db.QueryRowContext(ctx, `SELECT b.available, b.held FROM ledger_accounts a
+		LEFT JOIN ledger_balances b ON b.account = a.account AND b.currency = $2
+		WHERE a.account = $1`, account.String(), int64(c)).Scan(&avail, &held)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Balance{}, fmt.Errorf("balance: account %v is not open: %w", account, iog.ErrNotFound)
+	}
+	if err != nil {
+		return Balance{}, fmt.Errorf("balance of %v: %w (%w)", account, err, iog.ErrUnavailable)
+	}
+	return Balance{Account: account, Currency: c, Available: iog.NewAmount(avail.Int64, c), Held: iog.NewAmount(held.Int64, c)}, nil
+}
+
+// Supply implements Ledger.
+func (l *SQL) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error) {
+	if !c.Valid() || int(c) >= numCurrencies {
+		return iog.Amount{}, fmt.Errorf("supply: %v is not a currency: %w", c, iog.ErrInvalid)
+	}
+	var units int64
+	err := l.db.QueryRowContext(ctx, "SELECT units FROM ledger_supply WHERE currency = $1", int64(c)).Scan(&units)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return iog.Amount{}, fmt.Errorf("supply of %v: %w (%w)", c, err, iog.ErrUnavailable)
+	}
+	return iog.NewAmount(units, c), nil
+}

@@ -1,0 +1,154 @@
+package ledger_test
+
+import (
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+	"github.com/internetofgpus/iog/tokenomics/ledger/ledgertest"
+)
+
+func openSQL(t testing.TB, db *sql.DB) *ledger.SQL {
+	t.Helper()
+	l, err := ledger.OpenSQL(ctx, db, ledger.SQLConfig{Authority: authority, Clock: iog.NewManualClock(t0)})
+	require.NoError(t, err)
+	return l
+}
+
+// TestSQL runs the shared suite on SQLite and on PostgreSQL.
+func TestSQL(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			ledgertest.Run(t, func(t *testing.T) ledger.Ledger { return openSQL(t, sqltest.Open(t, d)) })
+		})
+	}
+}
+
+// TestSQLReopens: a ledger opened again on the same database has every
+// entry, answers retries from before, chains on, and refuses another
+// authority.
+func TestSQLReopens(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			l := openSQL(t, db)
+			open(t, l, wallet(1))
+			open(t, l, wallet(2))
+			apply(t, l, ledger.Op{Kind: ledger.Mint, Key: "mint", Reason: "genesis", To: wallet(1), Amount: io("1000")})
+			first := apply(t, l, transferOp(0))
+
+			again := openSQL(t, db)
+			replayed, err := again.Apply(ctx, transferOp(0))
+			require.ErrorIs(t, err, ledger.ErrReplayed)
+			require.Equal(t, first, replayed)
+			e := apply(t, again, transferOp(1))
+			require.Equal(t, uint64(5), e.Seq)
+			require.Equal(t, first.Hash, e.Prev)
+			require.True(t, ed25519.Verify(authority.Public().(ed25519.PublicKey), e.Hash[:], e.Signature))
+			require.NoError(t, again.Verify(ctx))
+
+			other := ed25519.NewKeyFromSeed([]byte("another authority key, 32 bytes!"))
+			_, err = ledger.OpenSQL(ctx, db, ledger.SQLConfig{Authority: other})
+			require.ErrorIs(t, err, iog.ErrUnauthorized)
+			_, err = ledger.OpenSQL(ctx, db, ledger.SQLConfig{})
+			require.ErrorIs(t, err, iog.ErrInvalid)
+		})
+	}
+}
+
+// TestSQLApplyTx: ops applied in a caller's transaction exist with the
+// caller's own rows when it commits, and neither does when it rolls back.
+func TestSQLApplyTx(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			l := openSQL(t, db)
+			_, err := db.ExecContext(ctx, "CREATE TABLE deployments (id TEXT PRIMARY KEY)")
+			require.NoError(t, err)
+			open(t, l, wallet(1))
+			apply(t, l, ledger.Op{Kind: ledger.Mint, Key: "mint", Reason: "deposit", To: wallet(1), Amount: io("10")})
+			hold := ledger.Op{Kind: ledger.Hold, Key: "deploy-1", Reason: "cluster escrow", From: wallet(1), Amount: io("4")}
+			deploy := func(commit bool) error {
+				return sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO deployments (id) VALUES ($1)", "deploy-1"); err != nil {
+						return err
+					}
+					if _, err := l.ApplyTx(ctx, tx, []ledger.Op{hold}); err != nil {
+						return err
+					}
+					if !commit {
+						return errRollback
+					}
+					return nil
+				})
+			}
+			require.ErrorIs(t, deploy(false), errRollback)
+			require.Equal(t, io("10"), available(t, l, wallet(1), iog.IO), "the hold rolled back with the deployment")
+			_, err = l.Entry(ctx, "deploy-1")
+			require.ErrorIs(t, err, iog.ErrNotFound)
+			var rows int
+			require.NoError(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM deployments").Scan(&rows))
+			require.Zero(t, rows)
+
+			require.NoError(t, deploy(true))
+			require.Equal(t, io("6"), available(t, l, wallet(1), iog.IO))
+			require.NoError(t, db.QueryRowContext(ctx, "SELECT COUNT(*) FROM deployments").Scan(&rows))
+			require.Equal(t, 1, rows)
+			require.NoError(t, l.Verify(ctx))
+		})
+	}
+}
+
+var errRollback = errors.New("roll back")
+
+// TestSQLVerifyCatchesEdits: an edit of the tables behind the ledger's
+// back, to an entry, a balance, a hold or the supply, is caught by Verify.
+func TestSQLVerifyCatchesEdits(t *testing.T) {
+	edits := []struct {
+		name, stmt string
+	}{
+		{"entry body", "UPDATE ledger_entries SET body = REPLACE(body, 'rent', 'rant') WHERE seq = 4"},
+		{"entry signature", "UPDATE ledger_entries SET signature = hash WHERE seq = 2"},
+		{"entry removed", "DELETE FROM ledger_entries WHERE seq = 3"},
+		{"balance", "UPDATE ledger_balances SET available = available + 1 WHERE currency = 1 AND available > 0"},
+		{"hold", "UPDATE ledger_holds SET remaining = remaining + 1"},
+		{"supply", "UPDATE ledger_supply SET units = units - 1"},
+		{"head", "UPDATE ledger_head SET seq = seq - 1"},
+	}
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			for _, tt := range edits {
+				db := sqltest.Open(t, d)
+				l := openSQL(t, db)
+				open(t, l, wallet(1))
+				open(t, l, wallet(2))
+				apply(t, l, ledger.Op{Kind: ledger.Mint, Key: "mint", Reason: "genesis", To: wallet(1), Amount: io("100")})
+				apply(t, l, ledger.Op{Kind: ledger.Transfer, Key: "t", Reason: "rent", From: wallet(1), To: wallet(2), Amount: io("5")})
+				apply(t, l, ledger.Op{Kind: ledger.Hold, Key: "h", Reason: "escrow", From: wallet(1), Amount: io("5")})
+				require.NoError(t, l.Verify(ctx))
+				if d == sqldb.Postgres {
+					tt.stmt = pgBytes(tt.stmt)
+				}
+				_, err := db.ExecContext(ctx, tt.stmt)
+				require.NoError(t, err, tt.name)
+				require.ErrorIs(t, l.Verify(ctx), ledger.ErrTampered, tt.name)
+			}
+		})
+	}
+}
+
+// pgBytes adapts a statement that edits a body as text to PostgreSQL,
+// whose bytea has no REPLACE.
+func pgBytes(stmt string) string {
+	if stmt == "UPDATE ledger_entries SET body = REPLACE(body, 'rent', 'rant') WHERE seq = 4" {
+		return "UPDATE ledger_entries SET body = convert_to(replace(convert_from(body, 'UTF8'), 'rent', 'rant'), 'UTF8') WHERE seq = 4"
+	}
+	return stmt
+}

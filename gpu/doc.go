@@ -48,6 +48,19 @@
 // [Verifier.Eligible] tells whether it shares the epoch's block reward:
 // only when every GPU it reports has passed a recent proof.
 //
+// # Device lifecycle and restarts
+//
+// [Verifier.Register] binds a device to its owner's key and
+// [Verifier.Remove] undoes it: the device's GPU UUIDs are released for
+// another device, its history, proofs and open tasks are forgotten. A
+// server keeps the Verifier's state as one [DeviceRecord] a device
+// ([Verifier.Record] after each action, [Verifier.Records]) and rebuilds
+// it with [Verifier.Restore]. The records keep the nonces of accepted
+// reports, so a report replayed after a restart is still refused. Issued
+// nonces are not state: one outstanding at a restart is refused unless the
+// server keeps the NonceBook's key ([VerifierConfig.NonceKey]), and the
+// worker asks for another.
+//
 // # Benchmarks
 //
 // [MeasureHardware] gives a [HardwareScore]: the throughput of the GPUs a

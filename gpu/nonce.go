@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -59,12 +60,20 @@ type Challenge struct {
 
 // NonceBook issues nonces and accepts each once, before it expires, for
 // the device it was issued to. It keeps no record of the nonces it issues:
-// each carries its expiry and a MAC (HMAC-SHA256 under a key drawn when
-// the first nonce is issued) over the expiry, its random bytes and the
-// device. So asking for nonces, however often and for whichever device,
-// costs no memory and withdraws nobody's nonce; only a used nonce is
-// remembered, until a TTL after its expiry, so a replay is told apart
+// each carries its expiry and a MAC (HMAC-SHA256 under a key configured or
+// drawn when the first nonce is issued) over the expiry, its random bytes
+// and the device. So asking for nonces, however often and for whichever
+// device, costs no memory and withdraws nobody's nonce; only a used nonce
+// is remembered, until a TTL after its expiry, so a replay is told apart
 // from a forgery. It is safe for concurrent use.
+//
+// A book's issued nonces need not survive a restart: one issued but not
+// answered before it is refused after it as not issued (ErrUnauthorized),
+// and the worker asks for another, losing a round trip and nothing else.
+// A book given the previous Key accepts them still, which is how several
+// server processes, or one across a restart, share challenges; the used
+// nonces must then be kept too, as the Verifier's device records keep
+// them, or a report could be replayed within its TTL.
 type NonceBook struct {
 	clock  iog.Clock
 	random io.Reader
@@ -77,17 +86,41 @@ type NonceBook struct {
 	nextSweep int // len(used) at which Use next forgets old entries
 }
 
+// NonceBookConfig configures a NonceBook. The zero value means the
+// defaults documented on each field.
+type NonceBookConfig struct {
+	// Clock times the nonces' expiry; nil means iog.SystemClock.
+	Clock iog.Clock
+	// Random is the source of the key and the nonces; nil means
+	// crypto/rand.Reader. Tests pass a seeded source.
+	Random io.Reader
+	// TTL is how long a nonce is valid; zero or less means
+	// DefaultNonceTTL.
+	TTL time.Duration
+	// Key is the MAC key, a secret; zero means one drawn from Random at
+	// the first Issue, so that no other book accepts this one's nonces.
+	Key [32]byte
+}
+
 // DefaultNonceTTL is how long a nonce is valid when no TTL is given.
 const DefaultNonceTTL = 5 * time.Minute
 
-// NewNonceBook returns a NonceBook reading time from clock and its key and
-// nonces from random (crypto/rand.Reader in production). A ttl of zero or
-// less means DefaultNonceTTL.
-func NewNonceBook(clock iog.Clock, random io.Reader, ttl time.Duration) *NonceBook {
-	if ttl <= 0 {
-		ttl = DefaultNonceTTL
+// NewNonceBook returns a NonceBook with cfg.
+func NewNonceBook(cfg NonceBookConfig) *NonceBook {
+	if cfg.Clock == nil {
+		cfg.Clock = iog.SystemClock
 	}
-	return &NonceBook{clock: clock, random: random, ttl: ttl, used: map[Nonce]time.Time{}, nextSweep: minUsedSweep}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultNonceTTL
+	}
+	b := &NonceBook{clock: cfg.Clock, random: cfg.Random, ttl: cfg.TTL, used: map[Nonce]time.Time{}, nextSweep: minUsedSweep}
+	if cfg.Key != ([32]byte{}) {
+		b.mac = hmac.New(sha256.New, cfg.Key[:])
+	}
+	return b
 }
 
 // minUsedSweep is the fewest used nonces the book keeps before it looks
@@ -155,16 +188,30 @@ func (b *NonceBook) Use(device iog.DeviceID, n Nonce) error {
 }
 
 func (b *NonceBook) checkLocked(device iog.DeviceID, n Nonce, now time.Time) error {
+	_, used := b.used[n]
+	return b.judgeLocked(device, n, used && now.Before(expiryOf(n).Add(b.ttl)), now)
+}
+
+// authentic is Check for a caller that keeps the used nonces itself:
+// used says whether n has been used.
+func (b *NonceBook) authentic(device iog.DeviceID, n Nonce, used bool) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.judgeLocked(device, n, used, b.clock.Now())
+}
+
+// judgeLocked refuses n, in the order Check documents, when this book did
+// not issue it to device, when it is used, or when it has expired.
+func (b *NonceBook) judgeLocked(device iog.DeviceID, n Nonce, used bool, now time.Time) error {
 	var want [16]byte
 	if b.mac != nil {
 		b.sumLocked(device, &n, want[:])
 	}
 	expires := expiryOf(n)
-	_, used := b.used[n]
 	switch {
 	case b.mac == nil || !hmac.Equal(want[:], n[16:]):
 		return fmt.Errorf("nonce %.16s…: not issued to device %s by this server: %w", n, device, iog.ErrUnauthorized)
-	case used && now.Before(expires.Add(b.ttl)):
+	case used:
 		return fmt.Errorf("nonce %.16s…: already used; a report cannot be replayed: %w", n, iog.ErrConflict)
 	case !now.Before(expires):
 		return fmt.Errorf("nonce %.16s…: expired at %s: %w", n, expires.UTC().Format(time.RFC3339), iog.ErrExpired)

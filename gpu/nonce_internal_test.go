@@ -15,7 +15,7 @@ import (
 // accepted in the last two TTLs, not the nonces asked for.
 func TestNonceBookMemory(t *testing.T) {
 	clock := iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
-	book := NewNonceBook(clock, rand.NewChaCha8([32]byte{1}), time.Minute)
+	book := NewNonceBook(NonceBookConfig{Clock: clock, Random: rand.NewChaCha8([32]byte{1}), TTL: time.Minute})
 	for range 100_000 {
 		_, err := book.Issue("victim")
 		require.NoError(t, err)

@@ -176,7 +176,7 @@ func TestVerifierProofOfCompute(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound, "a closed task takes no answer")
 
-	require.NoError(t, n.v.Unregister("rig-1"))
+	require.NoError(t, n.v.Remove("rig-1"))
 	require.ErrorIs(t, n.v.SubmitProof(answer), iog.ErrNotFound)
 }
 

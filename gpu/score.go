@@ -25,14 +25,25 @@ type HardwareScore struct {
 // operations, a few tens of milliseconds on a current core.
 const cpuBenchOrder = 192
 
+// MeasureConfig configures MeasureHardware. The zero value means the
+// defaults documented on each field.
+type MeasureConfig struct {
+	// Clock times the CPU run; nil means iog.SystemClock.
+	Clock iog.Clock
+}
+
 // MeasureHardware scores inv's GPUs from their specifications (DerivedSpec:
 // the catalog's, or derived from the driver's figures) and
-// times a run of the proof kernel on the CPU with clock. No GPU kernel
+// times a run of the proof kernel on the CPU with cfg's clock. No GPU kernel
 // ships with this module, so the GPUs are not measured: a GPU host whose
 // kernel exists would time Solve's product on the GPU the same way. A
 // clock that does not move during the run (a ManualClock) is
 // ErrUnavailable.
-func MeasureHardware(ctx context.Context, clock iog.Clock, inv Inventory) (HardwareScore, error) {
+func MeasureHardware(ctx context.Context, cfg MeasureConfig, inv Inventory) (HardwareScore, error) {
+	clock := cfg.Clock
+	if clock == nil {
+		clock = iog.SystemClock
+	}
 	var s HardwareScore
 	for _, r := range inv.GPUs {
 		m, err := DerivedSpec(r)

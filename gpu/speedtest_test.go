@@ -197,14 +197,14 @@ func TestMeasureHardware(t *testing.T) {
 		Specs: gpu.Specs{Cores: 6912, BoostClockMHz: 1410, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 1215},
 	})
 	// 2·192³ operations in one 10 ms step: 1,415,577,600 per second.
-	score, err := gpu.MeasureHardware(context.Background(), &steppingClock{now: epoch, step: 10 * time.Millisecond}, inv)
+	score, err := gpu.MeasureHardware(context.Background(), gpu.MeasureConfig{Clock: &steppingClock{now: epoch, step: 10 * time.Millisecond}}, inv)
 	require.NoError(t, err)
 	require.Equal(t, gpu.HardwareScore{GPUGFLOPS: 2*67000 + 19491, UnknownGPUs: 1, CPUOpsPerSec: 1_415_577_600}, score)
 
-	_, err = gpu.MeasureHardware(context.Background(), iog.NewManualClock(epoch), inv)
+	_, err = gpu.MeasureHardware(context.Background(), gpu.MeasureConfig{Clock: iog.NewManualClock(epoch)}, inv)
 	require.ErrorIs(t, err, iog.ErrUnavailable)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = gpu.MeasureHardware(ctx, iog.SystemClock, inv)
+	_, err = gpu.MeasureHardware(ctx, gpu.MeasureConfig{}, inv)
 	require.ErrorIs(t, err, context.Canceled)
 }

@@ -11,9 +11,9 @@ type TrustScore uint16
 // Outcome is the result of one check of a device: an accepted or rejected
 // report, a passed or failed proof of compute.
 type Outcome struct {
-	At     time.Time
-	Check  Check // the failed check; for a pass, the kind of check passed
-	Passed bool
+	At     time.Time `json:"at"`
+	Check  Check     `json:"check"` // the failed check; for a pass, the kind of check passed
+	Passed bool      `json:"passed"`
 }
 
 // TrustHistory keeps a device's last outcomes and scores them. The zero
@@ -41,6 +41,20 @@ func (h *TrustHistory) Record(o Outcome) {
 	h.ring[h.next] = o
 	h.next = (h.next + 1) % trustDepth
 	h.count = min(h.count+1, trustDepth)
+}
+
+// Outcomes returns the kept outcomes, oldest first: Recording them in
+// order into an empty history rebuilds this one.
+func (h *TrustHistory) Outcomes() []Outcome {
+	out := make([]Outcome, 0, h.count)
+	start := 0
+	if h.count == trustDepth {
+		start = h.next
+	}
+	for i := range h.count {
+		out = append(out, h.ring[(start+i)%trustDepth])
+	}
+	return out
 }
 
 // Score is 1000 × (passes + 1) / (passes + 5 × failures + 2) over the

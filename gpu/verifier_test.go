@@ -286,7 +286,7 @@ func TestVerifierRegistration(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrNotFound)
 	_, err = n.v.Trust("rig-3")
 	require.ErrorIs(t, err, iog.ErrNotFound)
-	require.ErrorIs(t, n.v.Unregister("rig-3"), iog.ErrNotFound)
+	require.ErrorIs(t, n.v.Remove("rig-3"), iog.ErrNotFound)
 
 	_, err = n.v.Verify(n.signed(t, key, "rig-1", inv))
 	require.NoError(t, err)
@@ -294,14 +294,14 @@ func TestVerifierRegistration(t *testing.T) {
 	_, err = n.v.Verify(n.signed(t, other, "rig-2", n.moved(inv)))
 	require.ErrorIs(t, err, iog.ErrConflict, "rig-1 holds these GPUs")
 
-	require.NoError(t, n.v.Unregister("rig-1"))
+	require.NoError(t, n.v.Remove("rig-1"))
 	_, err = n.v.Verify(n.signed(t, other, "rig-2", n.moved(inv)))
 	require.NoError(t, err, "the GPUs moved to a new machine once the old one left")
 }
 
 func TestNonceBook(t *testing.T) {
 	clock := iog.NewManualClock(epoch)
-	book := gpu.NewNonceBook(clock, seeded(6), time.Minute)
+	book := gpu.NewNonceBook(gpu.NonceBookConfig{Clock: clock, Random: seeded(6), TTL: time.Minute})
 	a, err := book.Issue("d1")
 	require.NoError(t, err)
 	require.Equal(t, epoch.Add(time.Minute), a.Expires)
@@ -319,7 +319,7 @@ func TestNonceBook(t *testing.T) {
 	forged[0]++ // a later expiry
 	require.ErrorIs(t, book.Check("d1", forged), iog.ErrUnauthorized)
 	require.ErrorIs(t, book.Check("d1", gpu.Nonce{}), iog.ErrUnauthorized)
-	require.ErrorIs(t, gpu.NewNonceBook(clock, seeded(6), time.Minute).Check("d1", a.Nonce), iog.ErrUnauthorized,
+	require.ErrorIs(t, gpu.NewNonceBook(gpu.NonceBookConfig{Clock: clock, Random: seeded(6), TTL: time.Minute}).Check("d1", a.Nonce), iog.ErrUnauthorized,
 		"another book, even one with the same random source, has not issued it yet")
 	require.NoError(t, book.Use("d1", a.Nonce))
 	require.ErrorIs(t, book.Use("d1", a.Nonce), iog.ErrConflict)
@@ -334,7 +334,7 @@ func TestNonceBook(t *testing.T) {
 	clock.Advance(time.Minute)
 	require.ErrorIs(t, book.Use("d1", a.Nonce), iog.ErrExpired, "forgotten as used after twice the TTL, still expired")
 
-	failing := gpu.NewNonceBook(clock, iotestErrReader{}, 0)
+	failing := gpu.NewNonceBook(gpu.NonceBookConfig{Clock: clock, Random: iotestErrReader{}})
 	_, err = failing.Issue("d1")
 	require.ErrorIs(t, err, iog.ErrUnavailable)
 	require.ErrorIs(t, failing.Check("d1", a.Nonce), iog.ErrUnauthorized, "a book without a key accepts nothing")

@@ -36,22 +36,32 @@ type Authorizer interface {
 	AllowPeer(from, to iog.DeviceID) (until time.Time, err error)
 }
 
-// Rental is an engineer's hold on a cluster's devices until Expires.
+// Rental is an engineer's hold on a cluster's devices until Expires. It is
+// also the record of a rental that a server saves (Rentals.Rental) and
+// restores (Rentals.Restore).
 type Rental struct {
 	// Cluster names the rental; one cluster is rented once at a time.
-	Cluster iog.ClusterID
+	Cluster iog.ClusterID `json:"cluster"`
 	// Renter is the wallet that may reach the devices.
-	Renter iog.WalletAddress
+	Renter iog.WalletAddress `json:"renter"`
 	// Devices are the cluster's devices: the renter reaches them, and
 	// they may link to each other in a Mesh.
-	Devices []iog.DeviceID
+	Devices []iog.DeviceID `json:"devices"`
 	// Expires is when the rental ends, on the Rentals' clock.
-	Expires time.Time
+	Expires time.Time `json:"expires"`
+}
+
+// RentalsConfig configures Rentals. The zero value means the defaults
+// documented on each field.
+type RentalsConfig struct {
+	// Clock times the rentals' expiry; nil means iog.SystemClock.
+	Clock iog.Clock
 }
 
 // Rentals is an in-memory Authorizer: device keys registered by their
-// workers, and rentals keyed by cluster, timed by a Clock. The zero value
-// is not usable; create one with NewRentals.
+// workers, and rentals keyed by cluster, timed by a Clock. Its state is
+// a DeviceRecord a device and a Rental a cluster (see Records and
+// Restore). The zero value is not usable; create one with NewRentals.
 type Rentals struct {
 	clock iog.Clock
 
@@ -63,10 +73,13 @@ type Rentals struct {
 
 var _ Authorizer = (*Rentals)(nil)
 
-// NewRentals returns an empty Rentals that reads the time from clock.
-func NewRentals(clock iog.Clock) *Rentals {
+// NewRentals returns an empty Rentals with cfg.
+func NewRentals(cfg RentalsConfig) *Rentals {
+	if cfg.Clock == nil {
+		cfg.Clock = iog.SystemClock
+	}
 	return &Rentals{
-		clock:    clock,
+		clock:    cfg.Clock,
 		keys:     make(map[iog.DeviceID]ed25519.PublicKey),
 		rentals:  make(map[iog.ClusterID]Rental),
 		byDevice: make(map[iog.DeviceID][]iog.ClusterID),
@@ -76,11 +89,8 @@ func NewRentals(clock iog.Clock) *Rentals {
 // RegisterDevice records key as device's key. Registering a different key
 // for a device that has one is iog.ErrConflict.
 func (r *Rentals) RegisterDevice(device iog.DeviceID, key ed25519.PublicKey) error {
-	if _, err := iog.ParseDeviceID(string(device)); err != nil {
+	if err := checkDeviceKey(device, key); err != nil {
 		return fmt.Errorf("register device: %w", err)
-	}
-	if len(key) != ed25519.PublicKeySize {
-		return fmt.Errorf("register device %s: %w: key is %d bytes, ed25519 keys have %d", device, iog.ErrInvalid, len(key), ed25519.PublicKeySize)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -91,20 +101,72 @@ func (r *Rentals) RegisterDevice(device iog.DeviceID, key ed25519.PublicKey) err
 	return nil
 }
 
+// RemoveDevice undoes RegisterDevice: it forgets device's key, so that
+// its worker is refused (iog.ErrNotFound) when it next connects, and takes
+// device out of every rental that lists it, ending those it was the last
+// device of; it returns the clusters of those rentals, whose records
+// (Rental) have changed or gone. Nobody may open a stream to device, or a
+// mesh link to or from it, from then on; a relay closes the streams and
+// relayed links already open at its next check (RelayConfig.Recheck
+// later at the most), as when a rental ends. A worker connected at the
+// time keeps its connection until it drops, with nothing to serve. A
+// device Rentals knows neither by key nor by rental is iog.ErrNotFound.
+func (r *Rentals) RemoveDevice(device iog.DeviceID) ([]iog.ClusterID, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, registered := r.keys[device]
+	clusters := r.byDevice[device]
+	if !registered && len(clusters) == 0 {
+		return nil, fmt.Errorf("remove device %s: %w", device, iog.ErrNotFound)
+	}
+	delete(r.keys, device)
+	delete(r.byDevice, device)
+	for _, c := range clusters {
+		rental := r.rentals[c]
+		rental.Devices = slices.DeleteFunc(rental.Devices, func(d iog.DeviceID) bool { return d == device })
+		if len(rental.Devices) == 0 {
+			delete(r.rentals, c)
+			continue
+		}
+		r.rentals[c] = rental
+	}
+	return slices.Clone(clusters), nil
+}
+
+// checkDeviceKey refuses a malformed device ID or key.
+func checkDeviceKey(device iog.DeviceID, key ed25519.PublicKey) error {
+	if _, err := iog.ParseDeviceID(string(device)); err != nil {
+		return err
+	}
+	if len(key) != ed25519.PublicKeySize {
+		return fmt.Errorf("device %s: %w: key is %d bytes, ed25519 keys have %d", device, iog.ErrInvalid, len(key), ed25519.PublicKeySize)
+	}
+	return nil
+}
+
+// checkRental refuses a rental without a well-formed cluster, a renter
+// and devices, whatever its expiry.
+func checkRental(rental Rental) error {
+	if _, err := iog.ParseClusterID(string(rental.Cluster)); err != nil {
+		return err
+	}
+	if rental.Renter.IsZero() || len(rental.Devices) == 0 {
+		return fmt.Errorf("cluster %s: %w: a rental needs a renter and at least one device", rental.Cluster, iog.ErrInvalid)
+	}
+	for _, d := range rental.Devices {
+		if _, err := iog.ParseDeviceID(string(d)); err != nil {
+			return fmt.Errorf("cluster %s: %w", rental.Cluster, err)
+		}
+	}
+	return nil
+}
+
 // Rent records a rental. A rental with no devices, no renter or an expiry
 // not after now is iog.ErrInvalid; a cluster already rented is
 // iog.ErrConflict.
 func (r *Rentals) Rent(rental Rental) error {
-	if _, err := iog.ParseClusterID(string(rental.Cluster)); err != nil {
+	if err := checkRental(rental); err != nil {
 		return fmt.Errorf("rent: %w", err)
-	}
-	if rental.Renter.IsZero() || len(rental.Devices) == 0 {
-		return fmt.Errorf("rent cluster %s: %w: a rental needs a renter and at least one device", rental.Cluster, iog.ErrInvalid)
-	}
-	for _, d := range rental.Devices {
-		if _, err := iog.ParseDeviceID(string(d)); err != nil {
-			return fmt.Errorf("rent cluster %s: %w", rental.Cluster, err)
-		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -114,12 +176,19 @@ func (r *Rentals) Rent(rental Rental) error {
 	if _, ok := r.rentals[rental.Cluster]; ok {
 		return fmt.Errorf("rent cluster %s: %w: it is already rented", rental.Cluster, iog.ErrConflict)
 	}
+	r.addLocked(rental)
+	return nil
+}
+
+// addLocked records a checked rental, with its own copy of the devices.
+func (r *Rentals) addLocked(rental Rental) {
 	rental.Devices = slices.Clone(rental.Devices)
 	r.rentals[rental.Cluster] = rental
 	for _, d := range rental.Devices {
-		r.byDevice[d] = append(r.byDevice[d], rental.Cluster)
+		if !slices.Contains(r.byDevice[d], rental.Cluster) {
+			r.byDevice[d] = append(r.byDevice[d], rental.Cluster)
+		}
 	}
-	return nil
 }
 
 // End removes a rental; an unknown cluster is iog.ErrNotFound. A relay

@@ -17,7 +17,9 @@
 // every stream: an engineer reaches only devices of clusters they rent, on
 // ports the worker exposes, until the rental ends, when open streams are
 // closed too. Rentals is an in-memory Authorizer; refusals are logged and
-// counted.
+// counted. A server keeps its state as records (Rentals.Records) and
+// rebuilds it with Rentals.Restore; Rentals.RemoveDevice takes a device
+// out of the network, its open streams closing as at the end of a rental.
 //
 // A stream cut short, by the end of its rental, by a failure at either
 // end, or by an engineer who closes it before reading its end, ends on

@@ -186,7 +186,8 @@ func TestWorkerWithWrongKeyIsRefused(t *testing.T) {
 }
 
 // The streams open under a rental close when it expires, and when it is
-// ended early (Rentals.End) at the relay's next check: the engineer's
+// ended early (Rentals.End) or its device is removed
+// (Rentals.RemoveDevice) at the relay's next check: the engineer's
 // stream then fails with the reason, so that a transfer cut short does
 // not read as complete.
 func TestRentalEndClosesOpenStreams(t *testing.T) {
@@ -198,6 +199,12 @@ func TestRentalEndClosesOpenStreams(t *testing.T) {
 		{"at its expiry", func(n *testNet) { n.clock.Advance(time.Hour) }, iog.ErrExpired},
 		{"ended early", func(n *testNet) {
 			require.NoError(t, n.rentals.End("cluster-1"))
+			n.clock.Advance(tunnel.DefaultRecheck)
+		}, iog.ErrForbidden},
+		{"its device removed", func(n *testNet) {
+			clusters, err := n.rentals.RemoveDevice("gpu-1")
+			require.NoError(t, err)
+			require.Equal(t, []iog.ClusterID{"cluster-1"}, clusters)
 			n.clock.Advance(tunnel.DefaultRecheck)
 		}, iog.ErrForbidden},
 	}

@@ -30,7 +30,7 @@ func ExampleTunnel() {
 	cert, _ := tunnel.NewCertificate(relayKey)
 	pin, _ := tunnel.PinOf(cert)
 	clock := iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
-	rentals := tunnel.NewRentals(clock)
+	rentals := tunnel.NewRentals(tunnel.RentalsConfig{Clock: clock})
 	relay, _ := tunnel.NewRelay(tunnel.RelayConfig{Certificate: cert, Authorizer: rentals, Clock: clock, ConnConfig: tunnel.ConnConfig{Logger: quiet}})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	relayDone := make(chan error, 1)
@@ -99,7 +99,7 @@ func ExampleTunnel() {
 // devices until the rental expires.
 func ExampleAuthorizer() {
 	clock := iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))
-	var auth tunnel.Authorizer = tunnel.NewRentals(clock)
+	var auth tunnel.Authorizer = tunnel.NewRentals(tunnel.RentalsConfig{Clock: clock})
 	rentals := auth.(*tunnel.Rentals)
 
 	walletKey := ed25519.NewKeyFromSeed([]byte("wallet key seed of an engineer.."))

@@ -15,7 +15,7 @@ import (
 // cannot use the signature in another: the signature covers keying
 // material only that session has.
 func TestHelloCannotBeReplayedIntoAnotherSession(t *testing.T) {
-	rentals := NewRentals(iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)))
+	rentals := NewRentals(RentalsConfig{Clock: iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))})
 	deviceKey := testKey(10)
 	require.NoError(t, rentals.RegisterDevice("gpu-1", deviceKey.Public().(ed25519.PublicKey)))
 	relay, addr, pin := startRelay(t, RelayConfig{Authorizer: rentals})

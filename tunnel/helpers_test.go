@@ -85,7 +85,7 @@ func newTestNet(t testing.TB, tweak func(*tunnel.RelayConfig)) *testNet {
 	// The rentals read the relay's clock, whatever a tweak sets it to: a
 	// relay on the system clock judging rentals by the manual clock would
 	// see every rental as long over.
-	n.rentals = tunnel.NewRentals(relayClock{&n.cfg})
+	n.rentals = tunnel.NewRentals(tunnel.RentalsConfig{Clock: relayClock{&n.cfg}})
 	n.cfg = tunnel.RelayConfig{
 		Certificate: cert,
 		Authorizer:  n.rentals,

@@ -18,7 +18,7 @@ import (
 // MaxStreams: yamux keeps such streams until both sides close them.
 func TestRelayDropsEngineerHoldingUnclosedStreams(t *testing.T) {
 	relay, addr, pin := startRelay(t, RelayConfig{
-		Authorizer: NewRentals(iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))),
+		Authorizer: NewRentals(RentalsConfig{Clock: iog.NewManualClock(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))}),
 		MaxStreams: 2,
 	})
 	ctx := context.Background()

@@ -14,7 +14,7 @@ import (
 
 func TestRentalsValidateAndDecide(t *testing.T) {
 	clock := iog.NewManualClock(start)
-	r := tunnel.NewRentals(clock)
+	r := tunnel.NewRentals(tunnel.RentalsConfig{Clock: clock})
 	renter := wallet(engineer)
 	hour := start.Add(time.Hour)
 
@@ -69,7 +69,7 @@ func TestRentalsValidateAndDecide(t *testing.T) {
 }
 
 func TestRentalsDeviceKeys(t *testing.T) {
-	r := tunnel.NewRentals(iog.NewManualClock(start))
+	r := tunnel.NewRentals(tunnel.RentalsConfig{Clock: iog.NewManualClock(start)})
 	pub := gpuKey.Public().(ed25519.PublicKey)
 	require.ErrorIs(t, r.AdmitWorker("gpu-1", pub), iog.ErrNotFound)
 	require.NoError(t, r.RegisterDevice("gpu-1", pub))
@@ -140,7 +140,7 @@ func TestPins(t *testing.T) {
 func TestConfigsAreChecked(t *testing.T) {
 	cert, err := tunnel.NewCertificate(relayKey)
 	require.NoError(t, err)
-	auth := tunnel.NewRentals(iog.NewManualClock(start))
+	auth := tunnel.NewRentals(tunnel.RentalsConfig{Clock: iog.NewManualClock(start)})
 	good := tunnel.AgentConfig{RelayAddr: "127.0.0.1:1", Device: "gpu-1", Key: gpuKey, Ports: []uint16{22}}
 	agent, err := tunnel.NewAgent(good)
 	require.NoError(t, err)

@@ -57,7 +57,7 @@ func run(ctx context.Context, w io.Writer, staticPath, keypairPath string) error
 	}
 	printInventory(w, inv)
 
-	score, err := gpu.MeasureHardware(ctx, iog.SystemClock, inv)
+	score, err := gpu.MeasureHardware(ctx, gpu.MeasureConfig{}, inv)
 	if err != nil {
 		return err
 	}

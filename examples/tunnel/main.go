@@ -64,7 +64,7 @@ func run(ctx context.Context, out io.Writer, logger *slog.Logger, path string) e
 	if err != nil {
 		return err
 	}
-	rentals := tunnel.NewRentals(iog.SystemClock)
+	rentals := tunnel.NewRentals(tunnel.RentalsConfig{})
 	relay, err := tunnel.NewRelay(tunnel.RelayConfig{Certificate: cert, Authorizer: rentals, ConnConfig: conn})
 	if err != nil {
 		return err

@@ -1,17 +1,13 @@
 package pricing
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
-	"strings"
 
 	"github.com/internetofgpus/iog"
-	"github.com/internetofgpus/iog/internal/errtext"
+	"github.com/internetofgpus/iog/internal/strictjson"
 )
 
 // MaxRequestBytes bounds the JSON of one request.
@@ -45,6 +41,8 @@ type scoreJSON struct {
 	MemoryBytes         uint64 `json:"memory_bytes"`
 	MemoryBandwidthGBps uint32 `json:"memory_bandwidth_gbps,omitempty"`
 }
+
+var requestSchema = strictjson.New("request", iog.ErrInvalid, reflect.TypeFor[requestJSON](), reflect.TypeFor[scoreJSON]())
 
 // DecodeRequest reads one request as JSON (see MarshalJSON for the form)
 // and validates it. Unknown fields, names not spelled exactly as in the
@@ -98,16 +96,8 @@ func (r Request) MarshalJSON() ([]byte, error) {
 // the syntax of each field but not the request as a whole; DecodeRequest
 // does both. On error r is unchanged.
 func (r *Request) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var w requestJSON
-	if err := dec.Decode(&w); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return invalidf("unexpected data after the JSON object")
-	}
-	if err := checkNames(data); err != nil {
+	if err := requestSchema.Decode(data, &w); err != nil {
 		return err
 	}
 	req := Request{
@@ -149,79 +139,4 @@ func (r *Request) UnmarshalJSON(data []byte) error {
 	}
 	*r = req
 	return nil
-}
-
-// jsonError turns a decoding error into an iog.ErrInvalid error a user can
-// act on, keeping errors that are already of that kind.
-func jsonError(err error) error {
-	if errors.Is(err, iog.ErrInvalid) {
-		return fmt.Errorf("request: %w", err)
-	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return invalidf("field %q: want a JSON %s", typeErr.Field, typeErr.Type)
-	}
-	return invalidf("not a JSON request object (%v)", err)
-}
-
-// wireNames are the field names of the wire form, at any depth.
-var wireNames = func() []string {
-	var names []string
-	for _, t := range []reflect.Type{reflect.TypeFor[requestJSON](), reflect.TypeFor[scoreJSON]()} {
-		for f := range t.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			names = append(names, name)
-		}
-	}
-	return names
-}()
-
-// checkNames refuses object names that encoding/json would match without
-// being a field's exact name (another case, or a Unicode folding such as
-// "ſcore" for "score") and names repeated in one object, of which
-// encoding/json silently keeps the last: either would let a request read
-// one way by a proxy or a log and another by the quote. data is one JSON
-// value that has decoded without error.
-func checkNames(data []byte) error {
-	type frame struct {
-		object, wantName bool
-		seen             []string
-	}
-	var stack []frame
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].object {
-			stack[n-1].wantName = true
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // the end, or a syntax error Decode has reported
-		}
-		if n := len(stack); n > 0 && stack[n-1].wantName {
-			if name, ok := tok.(string); ok {
-				top := &stack[n-1]
-				switch {
-				case !slices.Contains(wireNames, name):
-					return invalidf("field %q: not a field of a request (names are exact and lower-case)", errtext.Clip(name))
-				case slices.Contains(top.seen, name):
-					return invalidf("field %q is given twice", errtext.Clip(name))
-				}
-				top.seen, top.wantName = append(top.seen, name), false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{object: true, wantName: true})
-		case json.Delim('['):
-			stack = append(stack, frame{})
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			valueDone()
-		default:
-			valueDone()
-		}
-	}
 }

@@ -177,9 +177,9 @@ func (r Requirements) Validate() error {
 	case len(r.Locations) > MaxLocations:
 		return invalidf("requirements: %d allowed locations: at most %d", len(r.Locations), MaxLocations)
 	}
-	for _, area := range r.Locations {
+	for i, area := range r.Locations {
 		if err := area.Validate(); err != nil {
-			return fmt.Errorf("requirements: allowed locations: %w", err)
+			return fmt.Errorf("requirements: allowed location %d: %w", i+1, err)
 		}
 	}
 	if r.BudgetPerHour != (Amount{}) {

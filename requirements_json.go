@@ -99,7 +99,7 @@ func (r *Requirements) UnmarshalJSON(data []byte) error {
 	for i, s := range w.Locations {
 		l, err := ParseLocation(s)
 		if err != nil {
-			return fmt.Errorf("requirements: location %d: %w", i+1, err)
+			return fmt.Errorf("requirements: allowed location %d: %w", i+1, err)
 		}
 		v.Locations = append(v.Locations, l)
 	}

@@ -13,21 +13,19 @@ import (
 // MaxRequestBytes bounds the JSON of one request.
 const MaxRequestBytes = 64 << 10
 
-// requestJSON is the wire form of a Request, as an HTTP API receives it:
+// termsJSON is the wire form of a Request's commercial terms. The wire
+// form of a Request, as an HTTP API receives it for a quote and for a
+// deploy alike, is one object: the fields of its iog.Requirements' wire
+// form (see iog.Requirements.MarshalJSON) and these beside them:
 //
 //	{"gpu_model": "H100-SXM", "gpu_count": 8, "hours": 24,
 //	 "locations": ["US/Virginia"], "bandwidth": "high",
 //	 "commitment": "reserved", "currency": "USDC", "payout": "IO"}
 //
 // An unknown GPU is given by "score" instead of "gpu_model".
-type requestJSON struct {
-	GPUModel   string        `json:"gpu_model,omitempty"`
-	GPUClass   string        `json:"gpu_class,omitempty"`
+type termsJSON struct {
 	Score      *scoreJSON    `json:"score,omitempty"`
-	GPUCount   int           `json:"gpu_count"`
 	Hours      int           `json:"hours"`
-	Locations  []string      `json:"locations,omitempty"`
-	Bandwidth  string        `json:"bandwidth,omitempty"`
 	Commitment Commitment    `json:"commitment"`
 	Currency   iog.Currency  `json:"currency"`
 	Payout     *iog.Currency `json:"payout,omitempty"`
@@ -42,12 +40,14 @@ type scoreJSON struct {
 	MemoryBandwidthGBps uint32 `json:"memory_bandwidth_gbps,omitempty"`
 }
 
-var requestSchema = strictjson.New("request", iog.ErrInvalid, reflect.TypeFor[requestJSON](), reflect.TypeFor[scoreJSON]())
+var termsSchema = strictjson.New("request", iog.ErrInvalid, reflect.TypeFor[termsJSON](), reflect.TypeFor[scoreJSON]())
 
-// DecodeRequest reads one request as JSON (see MarshalJSON for the form)
-// and validates it. Unknown fields, names not spelled exactly as in the
-// wire form or given twice, trailing data, bodies over MaxRequestBytes and
-// every problem Validate finds are iog.ErrInvalid.
+// termNames are the top-level names of termsJSON: the request's members
+// that are not its requirements'.
+var termNames = []string{"score", "hours", "commitment", "currency", "payout"}
+
+// DecodeRequest reads one request as JSON (see UnmarshalJSON), refusing a
+// body over MaxRequestBytes with iog.ErrInvalid.
 func DecodeRequest(r io.Reader) (Request, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxRequestBytes+1))
 	if err != nil {
@@ -60,82 +60,59 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	if err := req.UnmarshalJSON(data); err != nil {
 		return Request{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return Request{}, err
-	}
 	return req, nil
 }
 
-// MarshalJSON writes r in the wire form DecodeRequest reads.
+// MarshalJSON writes r in its wire form (see termsJSON): its
+// Requirements' members, then its terms'.
 func (r Request) MarshalJSON() ([]byte, error) {
-	w := requestJSON{
-		GPUModel: r.GPUModel, GPUCount: r.GPUCount, Hours: r.Hours,
-		Commitment: r.Commitment, Currency: r.Currency,
+	needs, err := r.Requirements.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
 	}
-	if r.GPUClass != iog.AnyGPUClass {
-		w.GPUClass = r.GPUClass.String()
-	}
+	w := termsJSON{Hours: r.Hours, Commitment: r.Commitment, Currency: r.Currency}
 	if !r.Score.IsZero() {
 		s := scoreJSON(r.Score)
 		w.Score = &s
 	}
-	for _, l := range r.Locations {
-		w.Locations = append(w.Locations, l.String())
-	}
-	if r.Bandwidth != iog.UnratedBandwidth {
-		w.Bandwidth = r.Bandwidth.String()
-	}
 	if r.Payout != 0 {
 		w.Payout = &r.Payout
 	}
-	return json.Marshal(w)
+	terms, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	return strictjson.Join(needs, terms), nil
 }
 
-// UnmarshalJSON reads the wire form of a request, refusing unknown fields,
-// names not spelled exactly or given twice, and trailing data. It checks
-// the syntax of each field but not the request as a whole; DecodeRequest
-// does both. On error r is unchanged.
+// UnmarshalJSON reads the wire form MarshalJSON writes and validates the
+// request (see Validate). Unknown fields, names not spelled exactly as in
+// the wire form or given twice, trailing data and every problem Validate
+// finds are iog.ErrInvalid; on error r is unchanged.
 func (r *Request) UnmarshalJSON(data []byte) error {
-	var w requestJSON
-	if err := requestSchema.Decode(data, &w); err != nil {
+	terms, needs, err := termsSchema.Split(data, termNames)
+	if err != nil {
 		return err
 	}
-	req := Request{
-		GPUModel: w.GPUModel, GPUCount: w.GPUCount, Hours: w.Hours,
-		Commitment: w.Commitment, Currency: w.Currency,
+	var w termsJSON
+	if err := termsSchema.Decode(terms, &w); err != nil {
+		return err
 	}
-	var err error
-	if w.GPUClass != "" {
-		if req.GPUClass, err = iog.ParseGPUClass(w.GPUClass); err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
-	}
+	req := Request{Hours: w.Hours, Commitment: w.Commitment, Currency: w.Currency}
 	if w.Score != nil {
 		req.Score = Score(*w.Score)
 		if req.Score.IsZero() {
 			return invalidf("benchmark score is empty")
 		}
 	}
-	if len(w.Locations) > MaxLocations {
-		return invalidf("%d locations: at most %d per request", len(w.Locations), MaxLocations)
-	}
-	for i, s := range w.Locations {
-		l, err := iog.ParseLocation(s)
-		if err != nil {
-			return fmt.Errorf("request: location %d: %w", i+1, err)
-		}
-		req.Locations = append(req.Locations, l)
-	}
-	if w.Bandwidth != "" {
-		if req.Bandwidth, err = iog.ParseBandwidthTier(w.Bandwidth); err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
-	}
 	if w.Payout != nil {
 		req.Payout = *w.Payout
-		if err := CheckPayout(req.Payout); err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
+	}
+	if err := req.Requirements.UnmarshalJSON(needs); err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	if err := req.Validate(); err != nil {
+		return err
 	}
 	*r = req
 	return nil

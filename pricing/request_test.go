@@ -242,6 +242,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(`{"gpu_model":"T4"}{}`)
 	f.Add(`{"gpu_model":"T4","gpu_count":1,"hours":1,"HOURS":9,"currency":"IO"}`)
 	f.Add(`{"score":{"fp16_gflops":1,"memory_bytes":1,"fp16_gflops":2},"gpu_count":1,"hours":1,"currency":"IO","locations":["US"]}`)
+	f.Add(`{"gpu_model":"A100","gpu_count":4,"placement":"co-located","max_rtt":"2ms","budget_per_hour":"12 USDC","priority":1,"hours":8,"currency":"USDC"}`)
+	f.Add(`{"gpu_model":"T4","gpu_count":1,"gpu_share":"0.5","max_duration":"1h","hours":1,"currency":"IO","Hours":2}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		req, err := pricing.DecodeRequest(strings.NewReader(body))
 		if err != nil {

@@ -16,7 +16,10 @@
 //     the catalog of [GPUModel] specifications that every package keys its
 //     tables by ([LookupGPUModel], [IdentifyGPU]).
 //   - Demand: [Requirements] for a job or a cluster, with fractional GPUs
-//     ([GPUShare]), placement, latency, budget and priority.
+//     ([GPUShare]), placement, latency, budget and priority: the one
+//     description of demand, which the scheduler places and pricing quotes,
+//     with one strict JSON form (lower_snake_case names, Go duration
+//     strings) for the API body.
 //   - Identity: [DeviceID], [WorkerID], [ClusterID], [JobID], and
 //     [WalletAddress], a Solana public key.
 //   - Time: the [Clock] interface, with [SystemClock] and a [ManualClock] for
@@ -53,6 +56,10 @@
 //	req := iog.Requirements{GPUModel: "H100", GPUCount: 8, Placement: iog.CoLocated,
 //		MaxRTT: 5 * time.Millisecond, Locations: []iog.Location{{Country: "US"}}}
 //	if err := req.Validate(); errors.Is(err, iog.ErrInvalid) { ... }
+//
+// and arrives from outside as JSON, validated as it decodes:
+//
+//	err := json.Unmarshal([]byte(`{"gpu_model": "H100", "gpu_count": 8, "max_rtt": "5ms"}`), &req)
 //
 // Anything that depends on time takes a Clock; tests pass a ManualClock and
 // move it with Advance.

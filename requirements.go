@@ -75,9 +75,16 @@ func (p Placement) MarshalText() ([]byte, error) {
 // error p is left unchanged.
 func (p *Placement) UnmarshalText(text []byte) error { return unmarshalWith(p, text, ParsePlacement) }
 
-// Requirements is what a job or a cluster asks of the devices it runs on.
-// Zero fields place no constraint, except where noted; Validate checks a
-// request before it is quoted or scheduled.
+// MaxLocations is the most allowed locations one Requirements may list,
+// so that matching a request against every device is bounded work.
+const MaxLocations = 32
+
+// Requirements is what a job or a cluster asks of the devices it runs on:
+// the one description of demand, which the scheduler places and, within
+// a pricing.Request, the price model quotes. Zero fields place no
+// constraint, except where noted; Validate checks a request before it is
+// quoted or scheduled. Its JSON form (see MarshalJSON) is the body an API
+// takes for it.
 type Requirements struct {
 	// GPUModel asks for one GPU model by name, such as "H100"; empty
 	// accepts any model of GPUClass.
@@ -99,8 +106,8 @@ type Requirements struct {
 	MemoryBytes uint64
 	// Bandwidth is the least connectivity tier accepted.
 	Bandwidth BandwidthTier
-	// Locations are the areas a device may be in (see Location.Within);
-	// empty allows anywhere.
+	// Locations are the areas a device may be in (see Location.Within),
+	// at most MaxLocations; empty allows anywhere.
 	Locations []Location
 	// Placement says how multiple devices may be spread.
 	Placement Placement
@@ -167,10 +174,12 @@ func (r Requirements) Validate() error {
 		return invalidf("requirements: max RTT %v is negative", r.MaxRTT)
 	case r.MaxDuration < 0:
 		return invalidf("requirements: max duration %v is negative", r.MaxDuration)
+	case len(r.Locations) > MaxLocations:
+		return invalidf("requirements: %d allowed locations: at most %d", len(r.Locations), MaxLocations)
 	}
-	for _, area := range r.Locations {
+	for i, area := range r.Locations {
 		if err := area.Validate(); err != nil {
-			return fmt.Errorf("requirements: allowed locations: %w", err)
+			return fmt.Errorf("requirements: allowed location %d: %w", i+1, err)
 		}
 	}
 	if r.BudgetPerHour != (Amount{}) {

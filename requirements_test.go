@@ -49,7 +49,7 @@ func TestRequirementsValidate(t *testing.T) {
 		{iog.Requirements{GPUCount: 1, Placement: 9}, "not a placement"},
 		{iog.Requirements{GPUCount: 1, MaxRTT: -1}, "max RTT -1ns is negative"},
 		{iog.Requirements{GPUCount: 1, MaxDuration: -time.Hour}, "max duration -1h0m0s is negative"},
-		{iog.Requirements{GPUCount: 1, Locations: []iog.Location{{Country: "Atlantis"}}}, "allowed locations"},
+		{iog.Requirements{GPUCount: 1, Locations: []iog.Location{{Country: "Atlantis"}}}, "allowed location 1: "},
 		{iog.Requirements{GPUCount: 1, BudgetPerHour: iog.MustParseAmount("-1 USDC")}, "budget per hour -1 USDC: must not be negative"},
 		{iog.Requirements{GPUCount: 1, BudgetPerHour: iog.NewAmount(5, 0)}, "no valid currency"},
 	} {

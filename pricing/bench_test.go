@@ -11,8 +11,10 @@ import (
 // benchRequest is the hot path's request: 8×H100-SXM for a day, reserved,
 // in one region, paid in USDC.
 func benchRequest() pricing.Request {
-	return pricing.Request{GPUModel: "H100-SXM", GPUCount: 8, Hours: 24, Commitment: pricing.Reserved,
-		Locations: []iog.Location{{Country: "US"}}, Bandwidth: iog.HighBandwidth, Currency: iog.USDC}
+	return pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 8, Locations: []iog.Location{{Country: "US"}}, Bandwidth: iog.HighBandwidth},
+		Hours:        24, Commitment: pricing.Reserved, Currency: iog.USDC,
+	}
 }
 
 // BenchmarkQuoteInto is one quote reusing its Quote: the hot path.

@@ -14,14 +14,19 @@ func TestBuildBoard(t *testing.T) {
 	m := newModel(t)
 	regions := []iog.Location{{Country: "US"}, {Country: "SE"}, {}}
 	models := []string{"H100-SXM", "RTX 4090"}
-	b, err := pricing.BuildBoard(m, noon, models, regions, iog.IO, pricing.Request{Bandwidth: iog.HighBandwidth, GPUCount: 99, Hours: 99})
+	b, err := pricing.BuildBoard(m, noon, models, regions, iog.IO, pricing.Request{
+		Requirements: iog.Requirements{Bandwidth: iog.HighBandwidth, GPUCount: 99},
+		Hours:        99,
+	})
 	require.NoError(t, err)
 	require.Equal(t, noon, b.At)
 	require.Len(t, b.Rows, 6)
 	for i, row := range b.Rows {
 		require.Equal(t, regions[i%3], row.Region)
-		q, err := m.Quote(pricing.Request{GPUModel: models[i/3], GPUCount: 1, Hours: 1, Currency: iog.IO,
-			Bandwidth: iog.HighBandwidth, Locations: []iog.Location{row.Region}}, noon)
+		q, err := m.Quote(pricing.Request{
+			Requirements: iog.Requirements{GPUModel: models[i/3], GPUCount: 1, Bandwidth: iog.HighBandwidth, Locations: []iog.Location{row.Region}},
+			Hours:        1, Currency: iog.IO,
+		}, noon)
 		require.NoError(t, err)
 		require.Equal(t, q.Model, row.Model)
 		require.Equal(t, q.HourlyPerGPU, row.HourlyUSD)

@@ -1,9 +1,11 @@
 // Package pricing says what an hour of a GPU costs on the network, and
 // what fees go around it.
 //
-// A [PriceModel] quotes a [Request] (which GPUs, how many, for how long,
-// where, how well connected, how committed, paid in which currency) at a
-// moment, and returns a [Quote]: the hourly price per GPU and the total in
+// A [PriceModel] quotes a [Request] at a moment: what is asked of the
+// devices, as an iog.Requirements (which GPUs, how many, where, how well
+// connected: the same value the scheduler places), and the commercial
+// terms (for how long, how committed, paid in which currency). It returns
+// a [Quote]: the hourly price per GPU and the total in
 // USD, the total in the payment currency divided by the [FeeSchedule] into
 // exact fee lines ([Fees]), the big clouds' reference price with the
 // saving against it, and an [Adjustment] for every factor that shaped the
@@ -26,6 +28,8 @@
 // in IO or IOSD); tokenomics takes its lines for buyback-and-burn. [Board]
 // lists current prices per model and region, as the explorer shows them.
 // A supplier learns what its device earns by quoting [DeviceRequest].
-// Requests arrive as JSON through [DecodeRequest]; the cloud reference
-// table is CSV read by [ParseReferenceTable].
+// Requests arrive as JSON through [DecodeRequest]: one object holding the
+// requirements' fields (iog.Requirements' JSON form) beside the terms', so
+// that the body of a quote is the body of the deploy that follows it. The
+// cloud reference table is CSV read by [ParseReferenceTable].
 package pricing

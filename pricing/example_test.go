@@ -28,8 +28,8 @@ func Example() {
 	}
 	var pm pricing.PriceModel = model
 	q, err := pm.Quote(pricing.Request{
-		GPUModel: "H100-SXM", GPUCount: 8, Hours: 24, Commitment: pricing.Reserved,
-		Locations: []iog.Location{{Country: "US"}}, Bandwidth: iog.HighBandwidth, Currency: iog.USDC,
+		Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 8, Locations: []iog.Location{{Country: "US"}}, Bandwidth: iog.HighBandwidth},
+		Hours:        24, Commitment: pricing.Reserved, Currency: iog.USDC,
 	}, time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC))
 	if err != nil {
 		fmt.Println(err)
@@ -64,7 +64,7 @@ func ExamplePriceModel() {
 		return
 	}
 	var pm pricing.PriceModel = model
-	req := pricing.Request{GPUModel: "A100-80GB", GPUCount: 2, Hours: 8, Currency: iog.IO}
+	req := pricing.Request{Requirements: iog.Requirements{GPUModel: "A100-80GB", GPUCount: 2}, Hours: 8, Currency: iog.IO}
 	at := time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
 
 	_, err = pm.Quote(req, at)
@@ -141,7 +141,10 @@ func ExampleFactor() {
 		fmt.Println(err)
 		return
 	}
-	q, err := model.Quote(pricing.Request{GPUModel: "T4", GPUCount: 1, Hours: 1, Currency: iog.IO}, time.Time{})
+	q, err := model.Quote(pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "T4", GPUCount: 1},
+		Hours:        1, Currency: iog.IO,
+	}, time.Time{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -177,7 +180,10 @@ func ExampleScorer() {
 		return
 	}
 	var s pricing.Scorer = benchResult{fp16: 250_000, fp32: 60_000, memGiB: 20, bandwidth: 800}
-	q, err := model.Quote(pricing.Request{Score: s.HardwareScore(), GPUClass: iog.ConsumerGPU, GPUCount: 2, Hours: 10, Currency: iog.IO},
+	q, err := model.Quote(pricing.Request{
+		Requirements: iog.Requirements{GPUClass: iog.ConsumerGPU, GPUCount: 2},
+		Score:        s.HardwareScore(), Hours: 10, Currency: iog.IO,
+	},
 		time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	if err != nil {
 		fmt.Println(err)
@@ -202,7 +208,7 @@ func ExampleBuildBoard() {
 	}
 	board, err := pricing.BuildBoard(model, time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC),
 		[]string{"H100-SXM", "A100-80GB", "RTX-4090"}, []iog.Location{{Country: "US"}, {Country: "DE"}},
-		iog.IO, pricing.Request{Bandwidth: iog.MediumBandwidth})
+		iog.IO, pricing.Request{Requirements: iog.Requirements{Bandwidth: iog.MediumBandwidth}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -60,7 +60,10 @@ func TestHardwareScoreMatchesCatalog(t *testing.T) {
 	for _, m := range iog.GPUModels() {
 		fromModel, err := h.Price(pricing.ScoreOf(m), m.Class)
 		require.NoError(t, err)
-		req := pricing.Request{Score: pricing.ScoreOf(m), GPUClass: m.Class, GPUCount: 1, Hours: 1, Currency: iog.IO}
+		req := pricing.Request{
+			Requirements: iog.Requirements{GPUClass: m.Class, GPUCount: 1},
+			Score:        pricing.ScoreOf(m), Hours: 1, Currency: iog.IO,
+		}
 		adj, err := h.Apply(&pricing.Input{Request: &req, Score: req.Score, Class: m.Class}, iog.Zero(iog.USD))
 		require.NoError(t, err)
 		require.Equal(t, fromModel, adj.After, m.Name)

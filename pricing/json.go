@@ -1,37 +1,31 @@
 package pricing
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
-	"strings"
 
 	"github.com/internetofgpus/iog"
-	"github.com/internetofgpus/iog/internal/errtext"
+	"github.com/internetofgpus/iog/internal/strictjson"
 )
 
 // MaxRequestBytes bounds the JSON of one request.
 const MaxRequestBytes = 64 << 10
 
-// requestJSON is the wire form of a Request, as an HTTP API receives it:
+// termsJSON is the wire form of a Request's commercial terms. The wire
+// form of a Request, as an HTTP API receives it for a quote and for a
+// deploy alike, is one object: the fields of its iog.Requirements' wire
+// form (see iog.Requirements.MarshalJSON) and these beside them:
 //
 //	{"gpu_model": "H100-SXM", "gpu_count": 8, "hours": 24,
 //	 "locations": ["US/Virginia"], "bandwidth": "high",
 //	 "commitment": "reserved", "currency": "USDC", "payout": "IO"}
 //
 // An unknown GPU is given by "score" instead of "gpu_model".
-type requestJSON struct {
-	GPUModel   string        `json:"gpu_model,omitempty"`
-	GPUClass   string        `json:"gpu_class,omitempty"`
+type termsJSON struct {
 	Score      *scoreJSON    `json:"score,omitempty"`
-	GPUCount   int           `json:"gpu_count"`
 	Hours      int           `json:"hours"`
-	Locations  []string      `json:"locations,omitempty"`
-	Bandwidth  string        `json:"bandwidth,omitempty"`
 	Commitment Commitment    `json:"commitment"`
 	Currency   iog.Currency  `json:"currency"`
 	Payout     *iog.Currency `json:"payout,omitempty"`
@@ -46,10 +40,14 @@ type scoreJSON struct {
 	MemoryBandwidthGBps uint32 `json:"memory_bandwidth_gbps,omitempty"`
 }
 
-// DecodeRequest reads one request as JSON (see MarshalJSON for the form)
-// and validates it. Unknown fields, names not spelled exactly as in the
-// wire form or given twice, trailing data, bodies over MaxRequestBytes and
-// every problem Validate finds are iog.ErrInvalid.
+var termsSchema = strictjson.New("request", iog.ErrInvalid, reflect.TypeFor[termsJSON](), reflect.TypeFor[scoreJSON]())
+
+// termNames are the top-level names of termsJSON: the request's members
+// that are not its requirements'.
+var termNames = []string{"score", "hours", "commitment", "currency", "payout"}
+
+// DecodeRequest reads one request as JSON (see UnmarshalJSON), refusing a
+// body over MaxRequestBytes with iog.ErrInvalid.
 func DecodeRequest(r io.Reader) (Request, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxRequestBytes+1))
 	if err != nil {
@@ -62,166 +60,60 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	if err := req.UnmarshalJSON(data); err != nil {
 		return Request{}, err
 	}
-	if err := req.Validate(); err != nil {
-		return Request{}, err
-	}
 	return req, nil
 }
 
-// MarshalJSON writes r in the wire form DecodeRequest reads.
+// MarshalJSON writes r in its wire form (see termsJSON): its
+// Requirements' members, then its terms'.
 func (r Request) MarshalJSON() ([]byte, error) {
-	w := requestJSON{
-		GPUModel: r.GPUModel, GPUCount: r.GPUCount, Hours: r.Hours,
-		Commitment: r.Commitment, Currency: r.Currency,
+	needs, err := r.Requirements.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("request: %w", err)
 	}
-	if r.GPUClass != iog.AnyGPUClass {
-		w.GPUClass = r.GPUClass.String()
-	}
+	w := termsJSON{Hours: r.Hours, Commitment: r.Commitment, Currency: r.Currency}
 	if !r.Score.IsZero() {
 		s := scoreJSON(r.Score)
 		w.Score = &s
 	}
-	for _, l := range r.Locations {
-		w.Locations = append(w.Locations, l.String())
-	}
-	if r.Bandwidth != iog.UnratedBandwidth {
-		w.Bandwidth = r.Bandwidth.String()
-	}
 	if r.Payout != 0 {
 		w.Payout = &r.Payout
 	}
-	return json.Marshal(w)
+	terms, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	return strictjson.Join(needs, terms), nil
 }
 
-// UnmarshalJSON reads the wire form of a request, refusing unknown fields,
-// names not spelled exactly or given twice, and trailing data. It checks
-// the syntax of each field but not the request as a whole; DecodeRequest
-// does both. On error r is unchanged.
+// UnmarshalJSON reads the wire form MarshalJSON writes and validates the
+// request (see Validate). Unknown fields, names not spelled exactly as in
+// the wire form or given twice, trailing data and every problem Validate
+// finds are iog.ErrInvalid; on error r is unchanged.
 func (r *Request) UnmarshalJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var w requestJSON
-	if err := dec.Decode(&w); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return invalidf("unexpected data after the JSON object")
-	}
-	if err := checkNames(data); err != nil {
+	terms, needs, err := termsSchema.Split(data, termNames)
+	if err != nil {
 		return err
 	}
-	req := Request{
-		GPUModel: w.GPUModel, GPUCount: w.GPUCount, Hours: w.Hours,
-		Commitment: w.Commitment, Currency: w.Currency,
+	var w termsJSON
+	if err := termsSchema.Decode(terms, &w); err != nil {
+		return err
 	}
-	var err error
-	if w.GPUClass != "" {
-		if req.GPUClass, err = iog.ParseGPUClass(w.GPUClass); err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
-	}
+	req := Request{Hours: w.Hours, Commitment: w.Commitment, Currency: w.Currency}
 	if w.Score != nil {
 		req.Score = Score(*w.Score)
 		if req.Score.IsZero() {
 			return invalidf("benchmark score is empty")
 		}
 	}
-	if len(w.Locations) > MaxLocations {
-		return invalidf("%d locations: at most %d per request", len(w.Locations), MaxLocations)
-	}
-	for i, s := range w.Locations {
-		l, err := iog.ParseLocation(s)
-		if err != nil {
-			return fmt.Errorf("request: location %d: %w", i+1, err)
-		}
-		req.Locations = append(req.Locations, l)
-	}
-	if w.Bandwidth != "" {
-		if req.Bandwidth, err = iog.ParseBandwidthTier(w.Bandwidth); err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
-	}
 	if w.Payout != nil {
 		req.Payout = *w.Payout
-		if err := CheckPayout(req.Payout); err != nil {
-			return fmt.Errorf("request: %w", err)
-		}
+	}
+	if err := req.Requirements.UnmarshalJSON(needs); err != nil {
+		return fmt.Errorf("request: %w", err)
+	}
+	if err := req.Validate(); err != nil {
+		return err
 	}
 	*r = req
 	return nil
-}
-
-// jsonError turns a decoding error into an iog.ErrInvalid error a user can
-// act on, keeping errors that are already of that kind.
-func jsonError(err error) error {
-	if errors.Is(err, iog.ErrInvalid) {
-		return fmt.Errorf("request: %w", err)
-	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return invalidf("field %q: want a JSON %s", typeErr.Field, typeErr.Type)
-	}
-	return invalidf("not a JSON request object (%v)", err)
-}
-
-// wireNames are the field names of the wire form, at any depth.
-var wireNames = func() []string {
-	var names []string
-	for _, t := range []reflect.Type{reflect.TypeFor[requestJSON](), reflect.TypeFor[scoreJSON]()} {
-		for f := range t.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			names = append(names, name)
-		}
-	}
-	return names
-}()
-
-// checkNames refuses object names that encoding/json would match without
-// being a field's exact name (another case, or a Unicode folding such as
-// "ſcore" for "score") and names repeated in one object, of which
-// encoding/json silently keeps the last: either would let a request read
-// one way by a proxy or a log and another by the quote. data is one JSON
-// value that has decoded without error.
-func checkNames(data []byte) error {
-	type frame struct {
-		object, wantName bool
-		seen             []string
-	}
-	var stack []frame
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].object {
-			stack[n-1].wantName = true
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // the end, or a syntax error Decode has reported
-		}
-		if n := len(stack); n > 0 && stack[n-1].wantName {
-			if name, ok := tok.(string); ok {
-				top := &stack[n-1]
-				switch {
-				case !slices.Contains(wireNames, name):
-					return invalidf("field %q: not a field of a request (names are exact and lower-case)", errtext.Clip(name))
-				case slices.Contains(top.seen, name):
-					return invalidf("field %q is given twice", errtext.Clip(name))
-				}
-				top.seen, top.wantName = append(top.seen, name), false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{object: true, wantName: true})
-		case json.Delim('['):
-			stack = append(stack, frame{})
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			valueDone()
-		default:
-			valueDone()
-		}
-	}
 }

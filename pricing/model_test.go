@@ -235,12 +235,26 @@ func TestQuotePicksTheCheapest(t *testing.T) {
 		wantModel string
 		wantLoc   iog.Location
 	}{
-		{"family at its cheapest model", pricing.Request{GPUModel: "H100", GPUCount: 1, Hours: 1, Currency: iog.IO}, "H100-PCIe", iog.Location{}},
-		{"family in any spelling", pricing.Request{GPUModel: "nvidia a100", GPUCount: 1, Hours: 1, Currency: iog.IO}, "A100-40GB", iog.Location{}},
-		{"driver name", pricing.Request{GPUModel: "NVIDIA GeForce RTX 4090", GPUCount: 1, Hours: 1, Currency: iog.IO}, "RTX-4090", iog.Location{}},
-		{"class at its cheapest model", pricing.Request{GPUClass: iog.DatacenterGPU, GPUCount: 1, Hours: 1, Currency: iog.IO}, "P100", iog.Location{}},
-		{"cheapest location", pricing.Request{GPUModel: "H100-SXM", GPUCount: 1, Hours: 1, Currency: iog.IO,
-			Locations: []iog.Location{{Country: "US"}, {Country: "SE"}, {Country: "SG"}}}, "H100-SXM", iog.Location{Country: "SE"}},
+		{"family at its cheapest model", pricing.Request{
+			Requirements: iog.Requirements{GPUModel: "H100", GPUCount: 1},
+			Hours:        1, Currency: iog.IO,
+		}, "H100-PCIe", iog.Location{}},
+		{"family in any spelling", pricing.Request{
+			Requirements: iog.Requirements{GPUModel: "nvidia a100", GPUCount: 1},
+			Hours:        1, Currency: iog.IO,
+		}, "A100-40GB", iog.Location{}},
+		{"driver name", pricing.Request{
+			Requirements: iog.Requirements{GPUModel: "NVIDIA GeForce RTX 4090", GPUCount: 1},
+			Hours:        1, Currency: iog.IO,
+		}, "RTX-4090", iog.Location{}},
+		{"class at its cheapest model", pricing.Request{
+			Requirements: iog.Requirements{GPUClass: iog.DatacenterGPU, GPUCount: 1},
+			Hours:        1, Currency: iog.IO,
+		}, "P100", iog.Location{}},
+		{"cheapest location", pricing.Request{
+			Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 1, Locations: []iog.Location{{Country: "US"}, {Country: "SE"}, {Country: "SG"}}},
+			Hours:        1, Currency: iog.IO,
+		}, "H100-SXM", iog.Location{Country: "SE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,9 +290,15 @@ func TestQuoteScoredGPUIsPricedLikeTheCatalog(t *testing.T) {
 	m := newModel(t)
 	for _, name := range []string{"H100-SXM", "RTX-4090", "RTX-A6000", "T4"} {
 		g := catalog(t, name)
-		known, err := m.Quote(pricing.Request{GPUModel: name, GPUCount: 2, Hours: 10, Currency: iog.IO}, noon)
+		known, err := m.Quote(pricing.Request{
+			Requirements: iog.Requirements{GPUModel: name, GPUCount: 2},
+			Hours:        10, Currency: iog.IO,
+		}, noon)
 		require.NoError(t, err)
-		scored, err := m.Quote(pricing.Request{Score: pricing.ScoreOf(g), GPUClass: g.Class, GPUCount: 2, Hours: 10, Currency: iog.IO}, noon)
+		scored, err := m.Quote(pricing.Request{
+			Requirements: iog.Requirements{GPUClass: g.Class, GPUCount: 2},
+			Score:        pricing.ScoreOf(g), Hours: 10, Currency: iog.IO,
+		}, noon)
 		require.NoError(t, err)
 		require.Empty(t, scored.Model)
 		require.Equal(t, known.Factors[0].After, scored.Factors[0].After, name)
@@ -290,9 +310,15 @@ func TestQuoteScoredGPUIsPricedLikeTheCatalog(t *testing.T) {
 	}
 	// An unclassed scored GPU is priced as a consumer card.
 	g := catalog(t, "RTX-4090")
-	scored, err := m.Quote(pricing.Request{Score: pricing.ScoreOf(g), GPUCount: 1, Hours: 1, Currency: iog.IO}, noon)
+	scored, err := m.Quote(pricing.Request{
+		Requirements: iog.Requirements{GPUCount: 1},
+		Score:        pricing.ScoreOf(g), Hours: 1, Currency: iog.IO,
+	}, noon)
 	require.NoError(t, err)
-	known, err := m.Quote(pricing.Request{GPUModel: "RTX-4090", GPUCount: 1, Hours: 1, Currency: iog.IO}, noon)
+	known, err := m.Quote(pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "RTX-4090", GPUCount: 1},
+		Hours:        1, Currency: iog.IO,
+	}, noon)
 	require.NoError(t, err)
 	require.Equal(t, known.Factors[0].After, scored.Factors[0].After)
 	require.Contains(t, scored.String(), "1×benchmarked GPU for 1h")
@@ -345,7 +371,10 @@ func TestQuoteMonotonicInHours(t *testing.T) {
 	}
 	// Whole days of a reservation: the hour of day evens out, and the
 	// hourly price only falls.
-	req := pricing.Request{GPUModel: "A100-80GB", GPUCount: 4, Currency: iog.USDC, Commitment: pricing.Reserved}
+	req := pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "A100-80GB", GPUCount: 4},
+		Currency:     iog.USDC, Commitment: pricing.Reserved,
+	}
 	prev := iog.NewAmount(1<<62, iog.USD)
 	for days := 1; days <= 366; days++ {
 		req.Hours = 24 * days
@@ -386,13 +415,8 @@ func randomRequest(r *rand.Rand, model string) pricing.Request {
 	countries := []string{"US", "SE", "DE", "SG", "JP", "IN", "BR", "KE"}
 	currencies := []iog.Currency{iog.IO, iog.USDC, iog.IOSD}
 	return pricing.Request{
-		GPUModel:   model,
-		GPUCount:   1 + r.IntN(64),
-		Hours:      1 + r.IntN(2000),
-		Locations:  []iog.Location{{Country: countries[r.IntN(len(countries))]}},
-		Bandwidth:  iog.BandwidthTier(r.IntN(4)),
-		Commitment: pricing.Commitment(r.IntN(2)),
-		Currency:   currencies[r.IntN(len(currencies))],
+		Requirements: iog.Requirements{GPUModel: model, GPUCount: 1 + r.IntN(64), Locations: []iog.Location{{Country: countries[r.IntN(len(countries))]}}, Bandwidth: iog.BandwidthTier(r.IntN(4))},
+		Hours:        1 + r.IntN(2000), Commitment: pricing.Commitment(r.IntN(2)), Currency: currencies[r.IntN(len(currencies))],
 	}
 }
 

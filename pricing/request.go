@@ -2,19 +2,19 @@ package pricing
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 // Limits on a request, so that a quote is bounded work and its totals fit.
+// The most allowed locations is iog.MaxLocations, as for any Requirements.
 const (
 	// MaxGPUs is the most GPUs one request may ask for.
 	MaxGPUs = 100_000
 	// MaxHours is the longest reservation quoted: three years.
 	MaxHours = 3 * 366 * 24
-	// MaxLocations is the most allowed locations one request may list.
-	MaxLocations = 32
 )
 
 // Commitment says whether a rental is reserved for its whole length.
@@ -67,31 +67,32 @@ func (c *Commitment) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// Request is what an engineer asks a price for: which GPUs, how many, for
-// how long, where, how well connected, how committed, and in which
-// currency.
+// Request is what an engineer asks a price for, and what the server
+// deploys once it is paid: the Requirements of the hardware (which GPUs,
+// how many, where, how well connected) and the commercial terms (for how
+// long, how committed, in which currency).
 type Request struct {
+	// Requirements is what the rental asks of the devices, as the
+	// scheduler places it. The quote reads its GPUModel, GPUClass,
+	// GPUCount (1 to MaxGPUs), Locations and Bandwidth; the other fields
+	// constrain where the rental is placed, not its price. A request asks
+	// for whole GPUs (GPUShare zero or iog.FullGPU) and leaves MaxDuration
+	// zero: Hours says how long the rental runs (see JobRequirements).
+	//
 	// GPUModel names a catalog model ("H100-SXM"), a name a driver
 	// reports, or a family ("A100"); a family is quoted at its cheapest
 	// model. Empty asks for GPUClass, or for a GPU priced by Score.
-	GPUModel string
 	// GPUClass asks for any model of a class, quoted at the class's
-	// cheapest model, when GPUModel is empty; it also classes a GPU
-	// priced by Score (consumer when unset).
-	GPUClass iog.GPUClass
+	// cheapest model, when GPUModel is empty; it also classes a GPU priced
+	// by Score (consumer when unset). Locations are quoted at the
+	// cheapest. A supplier quoting its own device passes its measured
+	// Bandwidth.Tier().
+	iog.Requirements
 	// Score prices a GPU the catalog does not know, from its benchmark.
 	// It is given instead of GPUModel, not with it.
 	Score Score
-	// GPUCount is the number of GPUs, 1 to MaxGPUs.
-	GPUCount int
 	// Hours is the length of the rental, 1 to MaxHours.
 	Hours int
-	// Locations are the areas the GPUs may be in; the quote is for the
-	// cheapest. Empty allows anywhere.
-	Locations []iog.Location
-	// Bandwidth is the connectivity tier asked for; a supplier quoting its
-	// own device passes its measured Bandwidth.Tier().
-	Bandwidth iog.BandwidthTier
 	// Commitment says whether the rental is reserved upfront.
 	Commitment Commitment
 	// Currency is what the renter pays in: IO, USDC or IOSD.
@@ -100,6 +101,14 @@ type Request struct {
 	// the supplier's currency fee. Zero means the payment currency, or IO
 	// for a payment in IOSD.
 	Payout iog.Currency
+}
+
+// JobRequirements returns what the scheduler places for the rental r
+// asks for: its Requirements, running for its Hours.
+func (r *Request) JobRequirements() iog.Requirements {
+	req := r.Requirements
+	req.MaxDuration = time.Duration(r.Hours) * time.Hour
+	return req
 }
 
 // PayoutCurrency returns the currency the supplier is paid out in (see
@@ -114,15 +123,20 @@ func (r *Request) PayoutCurrency() iog.Currency {
 	return r.Currency
 }
 
-// Validate checks that r can be quoted. Problems are iog.ErrInvalid with a
-// message naming the field. Whether GPUModel is in the catalog is checked
-// by the quote.
+// Validate checks that r can be quoted: its Requirements as
+// iog.Requirements.Validate does, then what a quote needs more. Problems
+// are iog.ErrInvalid with a message naming the field. Whether GPUModel is
+// in the catalog is checked by the quote.
 func (r *Request) Validate() error {
 	switch {
 	case r.GPUCount <= 0:
 		return invalidf("GPU count %d: ask for at least one GPU", r.GPUCount)
 	case r.GPUCount > MaxGPUs:
 		return invalidf("GPU count %d: at most %d GPUs per request", r.GPUCount, MaxGPUs)
+	case r.Share() != iog.FullGPU:
+		return invalidf("GPU share %v: a rental is of whole GPUs", r.GPUShare)
+	case r.MaxDuration != 0:
+		return invalidf("max duration %v: a rental runs for its hours; give hours only", r.MaxDuration)
 	case r.Hours <= 0:
 		return invalidf("hours %d: a rental lasts at least one hour", r.Hours)
 	case r.Hours > MaxHours:
@@ -133,14 +147,11 @@ func (r *Request) Validate() error {
 		return invalidf("no GPU named: give a GPU model, a GPU class or a benchmark score")
 	case !r.Score.IsZero() && (r.Score.FP16GFLOPS == 0 || r.Score.MemoryBytes == 0):
 		return invalidf("benchmark score: FP16 throughput and memory must both be measured")
-	case !r.GPUClass.Valid():
-		return invalidf("%v is not a GPU class", r.GPUClass)
-	case !r.Bandwidth.Valid():
-		return invalidf("%v is not a bandwidth tier", r.Bandwidth)
 	case int(r.Commitment) >= len(commitmentNames):
 		return invalidf("%v is not a commitment", r.Commitment)
-	case len(r.Locations) > MaxLocations:
-		return invalidf("%d locations: at most %d per request", len(r.Locations), MaxLocations)
+	}
+	if err := r.Requirements.Validate(); err != nil {
+		return fmt.Errorf("request: %w", err)
 	}
 	if err := CheckPayment(r.Currency); err != nil {
 		return fmt.Errorf("request: %w", err)
@@ -148,11 +159,6 @@ func (r *Request) Validate() error {
 	if r.Payout != 0 {
 		if err := CheckPayout(r.Payout); err != nil {
 			return fmt.Errorf("request: %w", err)
-		}
-	}
-	for i := range r.Locations {
-		if err := r.Locations[i].Validate(); err != nil {
-			return fmt.Errorf("request: location %d: %w", i+1, err)
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,7 +15,10 @@ import (
 
 // goodRequest is a valid request the tests vary.
 func goodRequest() pricing.Request {
-	return pricing.Request{GPUModel: "H100-SXM", GPUCount: 8, Hours: 24, Currency: iog.USDC}
+	return pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 8},
+		Hours:        24, Currency: iog.USDC,
+	}
 }
 
 func TestRequestValidateRejects(t *testing.T) {
@@ -38,13 +42,17 @@ func TestRequestValidateRejects(t *testing.T) {
 		}, "location 2: coordinates 123,10"},
 		{"unknown country", func(r *pricing.Request) { r.Locations = []iog.Location{{Country: "QQ"}} }, "not an ISO 3166-1"},
 		{"region without country", func(r *pricing.Request) { r.Locations = []iog.Location{{Region: "Bavaria"}} }, "needs a country"},
-		{"too many locations", func(r *pricing.Request) { r.Locations = make([]iog.Location, pricing.MaxLocations+1) }, "at most 32"},
+		{"too many locations", func(r *pricing.Request) { r.Locations = make([]iog.Location, iog.MaxLocations+1) }, "at most 32"},
 		{"nothing named", func(r *pricing.Request) { r.GPUModel = "" }, "give a GPU model, a GPU class or a benchmark score"},
 		{"model and score", func(r *pricing.Request) { r.Score = pricing.Score{FP16GFLOPS: 1, MemoryBytes: 1} }, "give one, not both"},
 		{"partial score", func(r *pricing.Request) { r.GPUModel, r.Score = "", pricing.Score{FP32GFLOPS: 5} }, "FP16 throughput and memory"},
 		{"bad class", func(r *pricing.Request) { r.GPUClass = 9 }, "not a GPU class"},
 		{"bad tier", func(r *pricing.Request) { r.Bandwidth = 7 }, "not a bandwidth tier"},
 		{"bad commitment", func(r *pricing.Request) { r.Commitment = 5 }, "not a commitment"},
+		{"fractional GPU", func(r *pricing.Request) { r.GPUCount, r.GPUShare = 1, 460 }, "GPU share 0.46: a rental is of whole GPUs"},
+		{"max duration", func(r *pricing.Request) { r.MaxDuration = time.Hour }, "a rental runs for its hours"},
+		{"bad placement", func(r *pricing.Request) { r.Placement = 9 }, "requirements: Placement(9) is not a placement"},
+		{"negative budget", func(r *pricing.Request) { r.BudgetPerHour = iog.MustParseAmount("-1 USDC") }, "budget per hour"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +80,11 @@ func TestRequestValidateAccepts(t *testing.T) {
 		}},
 		{"limits", func(r *pricing.Request) { r.GPUCount, r.Hours = pricing.MaxGPUs, pricing.MaxHours }},
 		{"IOSD with USDC payout", func(r *pricing.Request) { r.Currency, r.Payout = iog.IOSD, iog.USDC }},
+		{"a whole share", func(r *pricing.Request) { r.GPUShare = iog.FullGPU }},
+		{"placement terms", func(r *pricing.Request) {
+			r.Placement, r.MaxRTT, r.CPUMilli, r.Priority = iog.CoLocated, 5*time.Millisecond, 8000, 2
+			r.BudgetPerHour = iog.MustParseAmount("40 USDC")
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +93,15 @@ func TestRequestValidateAccepts(t *testing.T) {
 			require.NoError(t, r.Validate())
 		})
 	}
+}
+
+func TestJobRequirements(t *testing.T) {
+	r := goodRequest()
+	r.Placement = iog.CoLocated
+	want := r.Requirements
+	want.MaxDuration = 24 * time.Hour
+	require.Equal(t, want, r.JobRequirements())
+	require.NoError(t, r.JobRequirements().Validate())
 }
 
 func TestPayoutCurrency(t *testing.T) {
@@ -119,16 +141,29 @@ func TestDecodeRequest(t *testing.T) {
 		"currency": "USDC", "payout": "IO"}`))
 	require.NoError(t, err)
 	require.Equal(t, pricing.Request{
-		GPUModel: "H100-SXM", GPUCount: 8, Hours: 24,
-		Locations: []iog.Location{{Country: "US", Region: "Virginia"}, {Country: "SG", Coordinates: iog.Coordinates{Latitude: 1.29, Longitude: 103.85}}},
-		Bandwidth: iog.HighBandwidth, Commitment: pricing.Reserved, Currency: iog.USDC, Payout: iog.IO,
+		Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 8, Bandwidth: iog.HighBandwidth,
+			Locations: []iog.Location{{Country: "US", Region: "Virginia"}, {Country: "SG", Coordinates: iog.Coordinates{Latitude: 1.29, Longitude: 103.85}}}},
+		Hours: 24, Commitment: pricing.Reserved, Currency: iog.USDC, Payout: iog.IO,
 	}, got)
 
 	got, err = pricing.DecodeRequest(strings.NewReader(`{"gpu_class": "consumer", "score": {"fp16_gflops": 200000, "memory_bytes": 25769803776},
 		"gpu_count": 1, "hours": 1, "commitment": "on-demand", "currency": "$io"}`))
 	require.NoError(t, err)
-	require.Equal(t, pricing.Request{GPUClass: iog.ConsumerGPU, Score: pricing.Score{FP16GFLOPS: 200000, MemoryBytes: 24 << 30},
-		GPUCount: 1, Hours: 1, Currency: iog.IO}, got)
+	require.Equal(t, pricing.Request{
+		Requirements: iog.Requirements{GPUClass: iog.ConsumerGPU, GPUCount: 1},
+		Score:        pricing.Score{FP16GFLOPS: 200000, MemoryBytes: 24 << 30}, Hours: 1, Currency: iog.IO,
+	}, got)
+	// The body of a deploy is the body of its quote: what is asked of the
+	// devices beside the terms, in one object.
+	got, err = pricing.DecodeRequest(strings.NewReader(`{"gpu_model": "A100", "gpu_count": 4, "cpu_milli": 32000,
+		"placement": "co-located", "max_rtt": "2ms", "budget_per_hour": "12 USDC", "priority": 1,
+		"hours": 8, "commitment": "on-demand", "currency": "USDC"}`))
+	require.NoError(t, err)
+	require.Equal(t, pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "A100", GPUCount: 4, CPUMilli: 32000, Placement: iog.CoLocated,
+			MaxRTT: 2 * time.Millisecond, BudgetPerHour: iog.MustParseAmount("12 USDC"), Priority: 1},
+		Hours: 8, Currency: iog.USDC,
+	}, got)
 }
 
 func TestDecodeRequestRejects(t *testing.T) {
@@ -139,7 +174,12 @@ func TestDecodeRequestRejects(t *testing.T) {
 		{"not an object", `[1]`, "want a JSON"},
 		{"unknown field", `{"gpu_model":"T4","gpu_count":1,"hours":1,"currency":"IO","price":0}`, "unknown field"},
 		{"trailing data", `{"gpu_model":"T4","gpu_count":1,"hours":1,"currency":"IO"} {}`, "after the JSON object"},
-		{"zero GPUs", `{"gpu_model":"T4","gpu_count":0,"hours":1,"currency":"IO"}`, "at least one GPU"},
+		{"zero GPUs", `{"gpu_model":"T4","gpu_count":0,"hours":1,"currency":"IO"}`, "requirements: nothing requested"},
+		{"zero GPUs with CPU", `{"gpu_model":"T4","cpu_milli":1000,"hours":1,"currency":"IO"}`, "GPU model, class or memory given with a GPU count of 0"},
+		{"CPU only", `{"cpu_milli":1000,"hours":1,"currency":"IO"}`, "GPU count 0: ask for at least one GPU"},
+		{"fractional GPU", `{"gpu_model":"T4","gpu_count":1,"gpu_share":"0.5","hours":1,"currency":"IO"}`, "GPU share 0.5: a rental is of whole GPUs"},
+		{"max duration", `{"gpu_model":"T4","gpu_count":1,"max_duration":"2h","hours":1,"currency":"IO"}`, "max duration 2h0m0s: a rental runs for its hours"},
+		{"bad requirement", `{"gpu_model":"T4","gpu_count":1,"placement":"near","hours":1,"currency":"IO"}`, "request: requirements: placement"},
 		{"negative hours", `{"gpu_model":"T4","gpu_count":1,"hours":-5,"currency":"IO"}`, "hours -5"},
 		{"unknown currency", `{"gpu_model":"T4","gpu_count":1,"hours":1,"currency":"DOGE"}`, `unknown currency "DOGE"`},
 		{"string count", `{"gpu_model":"T4","gpu_count":"8","hours":1,"currency":"IO"}`, `field "gpu_count": want a JSON int`},
@@ -172,9 +212,13 @@ func TestDecodeRequestRejects(t *testing.T) {
 func TestRequestJSONRoundTrip(t *testing.T) {
 	reqs := []pricing.Request{
 		goodRequest(),
-		{GPUClass: iog.WorkstationGPU, GPUCount: 3, Hours: 700, Commitment: pricing.Reserved, Currency: iog.IOSD, Payout: iog.USDC,
-			Bandwidth: iog.MediumBandwidth, Locations: []iog.Location{{Country: "DE", Region: "Hesse", City: "Frankfurt"}}},
-		{Score: pricing.Score{FP16GFLOPS: 5, FP32GFLOPS: 6, MemoryBytes: 7, MemoryBandwidthGBps: 8}, GPUCount: 1, Hours: 1, Currency: iog.IO},
+		{Requirements: iog.Requirements{GPUClass: iog.WorkstationGPU, GPUCount: 3, Bandwidth: iog.MediumBandwidth,
+			Locations: []iog.Location{{Country: "DE", Region: "Hesse", City: "Frankfurt"}}},
+			Hours: 700, Commitment: pricing.Reserved, Currency: iog.IOSD, Payout: iog.USDC},
+		{Requirements: iog.Requirements{GPUCount: 1}, Score: pricing.Score{FP16GFLOPS: 5, FP32GFLOPS: 6, MemoryBytes: 7, MemoryBandwidthGBps: 8}, Hours: 1, Currency: iog.IO},
+		{Requirements: iog.Requirements{GPUModel: "A100", GPUCount: 16, GPUMemoryBytes: 80 << 30, CPUMilli: 64000, MemoryBytes: 1 << 40,
+			Placement: iog.CoLocated, MaxRTT: 2 * time.Millisecond, BudgetPerHour: iog.MustParseAmount("30 IO"), Priority: 1},
+			Hours: 2, Currency: iog.IO},
 	}
 	for _, r := range reqs {
 		data, err := json.Marshal(r)
@@ -198,6 +242,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add(`{"gpu_model":"T4"}{}`)
 	f.Add(`{"gpu_model":"T4","gpu_count":1,"hours":1,"HOURS":9,"currency":"IO"}`)
 	f.Add(`{"score":{"fp16_gflops":1,"memory_bytes":1,"fp16_gflops":2},"gpu_count":1,"hours":1,"currency":"IO","locations":["US"]}`)
+	f.Add(`{"gpu_model":"A100","gpu_count":4,"placement":"co-located","max_rtt":"2ms","budget_per_hour":"12 USDC","priority":1,"hours":8,"currency":"USDC"}`)
+	f.Add(`{"gpu_model":"T4","gpu_count":1,"gpu_share":"0.5","max_duration":"1h","hours":1,"currency":"IO","Hours":2}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		req, err := pricing.DecodeRequest(strings.NewReader(body))
 		if err != nil {

@@ -23,7 +23,10 @@ func DeviceRequest(d iog.Device, hours int, payout iog.Currency, score Scorer) (
 	if err := CheckPayout(payout); err != nil {
 		return Request{}, fmt.Errorf("device %s: %w", d.ID, err)
 	}
-	req := Request{GPUCount: len(d.GPUs), Hours: hours, Bandwidth: d.Bandwidth.Tier(), Currency: payout, Payout: payout}
+	req := Request{
+		Requirements: iog.Requirements{GPUCount: len(d.GPUs), Bandwidth: d.Bandwidth.Tier()},
+		Hours:        hours, Currency: payout, Payout: payout,
+	}
 	if d.Location != (iog.Location{}) {
 		req.Locations = []iog.Location{d.Location}
 	}

@@ -26,8 +26,10 @@ func device(models ...string) iog.Device {
 func TestDeviceRequest(t *testing.T) {
 	req, err := pricing.DeviceRequest(device("NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3"), 24, iog.USDC, nil)
 	require.NoError(t, err)
-	require.Equal(t, pricing.Request{GPUModel: "H100-SXM", GPUCount: 2, Hours: 24, Bandwidth: iog.MediumBandwidth,
-		Locations: []iog.Location{{Country: "DE", Region: "Hesse"}}, Currency: iog.USDC, Payout: iog.USDC}, req)
+	require.Equal(t, pricing.Request{
+		Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 2, Bandwidth: iog.MediumBandwidth, Locations: []iog.Location{{Country: "DE", Region: "Hesse"}}},
+		Hours:        24, Currency: iog.USDC, Payout: iog.USDC,
+	}, req)
 
 	// A family name with memory to tell the model apart.
 	req, err = pricing.DeviceRequest(device("NVIDIA A100-SXM4"), 1, iog.IO, nil)

@@ -3,9 +3,9 @@ package scheduler
 import "github.com/internetofgpus/iog"
 
 // PriceFunc returns what an hour of gpuMilli thousandths of a GPU (with
-// the host share that goes with them) costs on a node. A
-// pricing.PriceModel adapts to it in a few lines; an error makes the node
-// unusable for the job.
+// the host share that goes with them) costs on a node; an error makes the
+// node unusable for the job. QuotedPrice makes one of a
+// pricing.PriceModel.
 type PriceFunc func(n *NodeInfo, gpuMilli uint64) (iog.Amount, error)
 
 // budgeted reports whether the framework must check job's budget.

@@ -63,8 +63,8 @@ func run(ioUSDText, utilText, regionsText, atText string) error {
 		}
 		for _, currency := range []iog.Currency{iog.IO, iog.USDC} {
 			q, err := model.Quote(pricing.Request{
-				GPUModel: "H100-SXM", GPUCount: 8, Hours: 24, Commitment: pricing.Reserved,
-				Bandwidth: iog.HighBandwidth, Locations: []iog.Location{loc}, Currency: currency,
+				Requirements: iog.Requirements{GPUModel: "H100-SXM", GPUCount: 8, Bandwidth: iog.HighBandwidth, Locations: []iog.Location{loc}},
+				Hours:        24, Commitment: pricing.Reserved, Currency: currency,
 			}, when)
 			if err != nil {
 				return err

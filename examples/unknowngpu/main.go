@@ -132,7 +132,10 @@ func priceAll(ctx context.Context, boards []board) ([]priced, error) {
 		if err != nil {
 			return nil, err
 		}
-		q, err := model.Quote(pricing.Request{Score: pricing.ScoreOf(spec), GPUClass: spec.Class, GPUCount: 1, Hours: 1, Currency: iog.USDC}, at)
+		q, err := model.Quote(pricing.Request{
+			Requirements: iog.Requirements{GPUClass: spec.Class, GPUCount: 1},
+			Score:        pricing.ScoreOf(spec), Hours: 1, Currency: iog.USDC,
+		}, at)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.Name, err)
 		}
@@ -140,7 +143,10 @@ func priceAll(ctx context.Context, boards []board) ([]priced, error) {
 		if boards[i].twin == "" {
 			continue
 		}
-		tq, err := model.Quote(pricing.Request{GPUModel: boards[i].twin, GPUCount: 1, Hours: 1, Currency: iog.USDC}, at)
+		tq, err := model.Quote(pricing.Request{
+			Requirements: iog.Requirements{GPUModel: boards[i].twin, GPUCount: 1},
+			Hours:        1, Currency: iog.USDC,
+		}, at)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", boards[i].twin, err)
 		}

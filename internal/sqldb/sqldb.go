@@ -58,11 +58,19 @@ func Detect(ctx context.Context, db *sql.DB) (Dialect, error) {
 	return 0, fmt.Errorf("detect database: %q is neither SQLite nor PostgreSQL: %w", version, iog.ErrInvalid)
 }
 
+// ErrRetry is returned by a transaction's function when it found that a
+// concurrent transaction got there first (a row it meant to insert now
+// exists): InTx runs it again, and this time it sees that row.
+var ErrRetry = errors.New("a concurrent transaction conflicted; run again")
+
 // Transient reports whether err is a conflict the database resolved by
 // aborting the transaction, so that running it again may succeed: a
-// PostgreSQL serialization failure or deadlock, or SQLite reporting the
-// database busy or locked.
+// PostgreSQL serialization failure or deadlock, SQLite reporting the
+// database busy or locked, or ErrRetry.
 func Transient(err error) bool {
+	if errors.Is(err, ErrRetry) {
+		return true
+	}
 	var pg interface{ SQLState() string }
 	if errors.As(err, &pg) {
 		switch pg.SQLState() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -18,7 +19,7 @@ var ctx = context.Background()
 
 var steps = []sqldb.Migration{
 	{Version: 1, Name: "widgets", Statements: []string{"CREATE TABLE widgets (id BIGINT PRIMARY KEY, blob BYTEA)"}},
-	{Version: 2, Name: "widget names", Statements: []string{"ALTER TABLE widgets ADD COLUMN name TEXT NOT NULL DEFAULT ''"}},
+	{Version: 2, Name: "widget names", Statements: []string{"ALTER TABLE widgets ADD COLUMN name TEXT NOT NULL DEFAULT ''", "CREATE TABLE widget_log (id SERIAL_ID, what TEXT NOT NULL)"}},
 }
 
 func TestMigrate(t *testing.T) {
@@ -45,6 +46,10 @@ func TestMigrate(t *testing.T) {
 			require.Equal(t, 2, n)
 			_, err = db.ExecContext(ctx, "INSERT INTO widgets (id, blob, name) VALUES ($1, $2, $3)", 1, []byte{0, 1}, "a")
 			require.NoError(t, err)
+			var id1, id2 int64
+			require.NoError(t, db.QueryRowContext(ctx, "INSERT INTO widget_log (what) VALUES ('a') RETURNING id").Scan(&id1))
+			require.NoError(t, db.QueryRowContext(ctx, "INSERT INTO widget_log (what) VALUES ('b') RETURNING id").Scan(&id2))
+			require.Greater(t, id2, id1, "the database numbers SERIAL_ID rows")
 
 			// Another component has its own versions.
 			require.NoError(t, sqldb.Migrate(ctx, db, d, "other", []sqldb.Migration{{Version: 1, Name: "x", Statements: []string{"CREATE TABLE other_x (id BIGINT)"}}}))
@@ -124,6 +129,7 @@ func TestTransient(t *testing.T) {
 		{liteErr(19), false},
 		{errors.New("other"), false},
 		{nil, false},
+		{fmt.Errorf("insert: %w", sqldb.ErrRetry), true},
 	} {
 		require.Equal(t, tt.want, sqldb.Transient(tt.err), "%v", tt.err)
 	}

@@ -1,0 +1,43 @@
+package iogsdk
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
+
+// Account returns a wallet's balances.
+func (c *Client) Account(ctx context.Context, wallet iog.WalletAddress) (api.Account, error) {
+	var out api.Account
+	err := c.do(ctx, "GET", "/v1/accounts/"+wallet.String(), nil, &out)
+	return out, err
+}
+
+// CreateAPIKey mints an API key for the client's wallet, with scopes and a
+// lifetime. The token in the answer is shown this once.
+func (c *Client) CreateAPIKey(ctx context.Context, name string, scopes []api.Scope, ttl time.Duration) (api.NewAPIKeyResponse, error) {
+	req := api.NewAPIKeyRequest{Name: name, TTL: ttl.String()}
+	for _, s := range scopes {
+		req.Scopes = append(req.Scopes, string(s))
+	}
+	var out api.NewAPIKeyResponse
+	err := c.do(ctx, "POST", "/v1/api-keys", req, &out)
+	return out, err
+}
+
+// APIKeys lists the client's wallet's API keys, newest first.
+func (c *Client) APIKeys(ctx context.Context) ([]api.APIKey, error) {
+	var out api.APIKeyList
+	err := c.do(ctx, "GET", "/v1/api-keys", nil, &out)
+	return out.Keys, err
+}
+
+// RevokeAPIKey revokes one of the client's wallet's API keys.
+func (c *Client) RevokeAPIKey(ctx context.Context, id string) (api.APIKey, error) {
+	var out api.APIKey
+	err := c.do(ctx, "DELETE", "/v1/api-keys/"+url.PathEscape(id), nil, &out)
+	return out, err
+}

@@ -1,0 +1,26 @@
+package refserver
+
+import (
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
+
+// getAccount answers a wallet's balances. They are public, as a Solana
+// account's are.
+func (s *Server) getAccount(c *call) (any, error) {
+	w, err := iog.ParseWalletAddress(c.param("wallet"))
+	if err != nil {
+		return nil, fmt.Errorf("account: %w", err)
+	}
+	acct := api.Account{Wallet: w}
+	for _, cur := range iog.Currencies() {
+		b, err := s.store.Ledger().Balance(c.r.Context(), w, cur)
+		if err != nil {
+			return nil, err
+		}
+		acct.Balances = append(acct.Balances, api.Balance{Currency: cur, Available: b.Available, Held: b.Held})
+	}
+	return acct, nil
+}

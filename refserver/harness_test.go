@@ -1,0 +1,124 @@
+package refserver_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/refserver"
+)
+
+var (
+	ctx = context.Background()
+	t0  = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+)
+
+// env is a server under test behind a real HTTP listener on loopback,
+// whose every response is checked against the OpenAPI document.
+type env struct {
+	t      *testing.T
+	server *refserver.Server
+	clock  *iog.ManualClock
+	url    string
+}
+
+// eachDialect runs test on a new server over SQLite and over PostgreSQL.
+func eachDialect(t *testing.T, test func(t *testing.T, e *env)) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) { test(t, newEnv(t, d)) })
+	}
+}
+
+func newEnv(t *testing.T, d sqldb.Dialect) *env {
+	t.Helper()
+	cfg := refserver.Config{
+		DataDir:   t.TempDir(),
+		Authority: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32)),
+		Logger:    slog.New(slog.DiscardHandler),
+	}
+	if d == sqldb.Postgres {
+		_, cfg.PostgresDSN = sqltest.OpenDSN(t, d)
+	}
+	clock := iog.NewManualClock(t0)
+	cfg.Clock = clock
+	s, err := refserver.New(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	hs := httptest.NewServer(validating(t, s.Handler()))
+	t.Cleanup(hs.Close)
+	return &env{t: t, server: s, clock: clock, url: hs.URL}
+}
+
+// client returns a client of the env's server signing with key (nil for
+// an anonymous one), on the env's clock and without retry waits.
+func (e *env) client(key ed25519.PrivateKey) *iogsdk.Client {
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, Key: key, Clock: e.clock, RetryMax: -1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(e.t, err)
+	return c
+}
+
+// keyClient returns a client of the env's server using an API key.
+func (e *env) keyClient(token string) *iogsdk.Client {
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, APIKey: token, Clock: e.clock, RetryMax: -1, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(e.t, err)
+	return c
+}
+
+// walletKey is the test wallet numbered n.
+func walletKey(n byte) ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{n}, 32))
+}
+
+func walletOf(key ed25519.PrivateKey) iog.WalletAddress {
+	w, _ := iog.WalletAddressOf(key.Public().(ed25519.PublicKey))
+	return w
+}
+
+// validating wraps h so that every request that matches a documented
+// route, and its response, are validated against the OpenAPI document; a
+// response that does not match its schema fails the test. Requests the
+// document does not know are left to h (they get a 404).
+func validating(t *testing.T, h http.Handler) http.Handler {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(refserver.OpenAPI())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(loader.Context))
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, params, err := router.FindRoute(r)
+		if err != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, ExcludeRequestBody: true}}
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header(),
+			Body: io.NopCloser(bytes.NewReader(rec.Body.Bytes())), Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+		if err := openapi3filter.ValidateResponse(r.Context(), out); err != nil {
+			t.Errorf("%s %s: response %d does not match the OpenAPI document: %v\n%s", r.Method, r.URL.Path, rec.Code, err, rec.Body.Bytes())
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}

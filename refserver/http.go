@@ -1,0 +1,256 @@
+package refserver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// access is who may call a route.
+type access uint8
+
+const (
+	// public routes answer anyone, unsigned.
+	public access = iota
+	// private routes need a signature or an API key with the route's
+	// scope.
+	private
+	// signedOnly routes need the wallet's own signature: an API key
+	// cannot call them (minting or revoking keys, withdrawals).
+	signedOnly
+)
+
+// route is one endpoint of the API.
+type route struct {
+	method, pattern string
+	access          access
+	// scope is what an API key needs to call a private route.
+	scope api.Scope
+	// mutates routes run in one transaction with their nonce, audit row
+	// and idempotency record.
+	mutates bool
+	handle  func(*call) (any, error)
+	// summary documents the route in the OpenAPI document.
+	summary string
+}
+
+// call is one request being answered.
+type call struct {
+	s    *Server
+	r    *http.Request
+	body []byte
+	// who made a private request; zero for a public one.
+	who principal
+	// tx is the transaction of a mutating request.
+	tx *store.Tx
+	// status is the success status; 200 unless the handler sets it.
+	status int
+	// audit, set by a mutating handler, is what the audit log records.
+	action, target, detail string
+	now                    time.Time
+}
+
+// decode decodes the request body, one strict JSON object, into v.
+func (c *call) decode(v any) error {
+	if err := checkDepth(c.body, c.s.cfg.Limits.MaxDepth); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("request body: %v: %w", err, iog.ErrInvalid)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("request body: data after the JSON object: %w", iog.ErrInvalid)
+	}
+	return nil
+}
+
+// checkDepth refuses JSON nested deeper than max before anything decodes
+// it: a body of a million brackets costs one pass and a clear 400.
+func checkDepth(data []byte, max int) error {
+	depth := 0
+	inString, escaped := false, false
+	for _, b := range data {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && b == '\\':
+			escaped = true
+		case b == '"':
+			inString = !inString
+		case inString:
+		case b == '{' || b == '[':
+			if depth++; depth > max {
+				return fmt.Errorf("request body nests deeper than %d: %w", max, iog.ErrInvalid)
+			}
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+// param returns a path parameter.
+func (c *call) param(name string) string { return c.r.PathValue(name) }
+
+// audit sets what the audit log records of this call.
+func (c *call) audit(action, target, detail string) {
+	c.action, c.target, c.detail = action, target, detail
+}
+
+func (s *Server) serve(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started := time.Now()
+		status := s.answer(w, r, rt)
+		s.metrics.observe(rt.pattern, status, time.Since(started))
+	})
+}
+
+// answer runs a route and writes its response; it returns the status.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt route) int {
+	c := &call{s: s, r: r, status: http.StatusOK, now: s.cfg.Clock.Now().UTC()}
+	if err := s.limiter.allowIP(r); err != nil {
+		return s.writeError(w, r, err)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return s.writeError(w, r, &api.Error{Kind: api.KindTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit)})
+		}
+		return s.writeError(w, r, fmt.Errorf("read request body: %v: %w", err, iog.ErrInvalid))
+	}
+	c.body = body
+	if rt.access != public {
+		if c.who, err = s.authenticate(r, body, rt, c.now); err != nil {
+			if api.IsSigned(r) {
+				s.rememberNonce(r, c.who, c.now)
+			}
+			return s.writeError(w, r, err)
+		}
+		if err := s.limiter.allowPrincipal(c.who); err != nil {
+			return s.writeError(w, r, err)
+		}
+	}
+	if !rt.mutates && !c.who.signed() {
+		resp, err := rt.handle(c)
+		if err != nil {
+			return s.writeError(w, r, err)
+		}
+		return s.writeJSON(w, c.status, resp)
+	}
+	out, err := s.transact(c, rt)
+	if err != nil {
+		// The transaction rolled back, its nonce with it: record the nonce
+		// alone, so the refused request cannot be replayed to act later.
+		s.rememberNonce(r, c.who, c.now)
+		return s.writeError(w, r, err)
+	}
+	return s.writeRaw(w, out.Status, out.Body)
+}
+
+// transact runs a mutating (or signed) call in one transaction: its nonce,
+// the idempotency record of its key, the handler's rows and ledger
+// entries, and its audit row.
+func (s *Server) transact(c *call, rt route) (store.Response, error) {
+	key := c.r.Header.Get(api.IdempotencyHeader)
+	if key != "" && (len(key) > 128 || !rt.mutates) {
+		return store.Response{}, fmt.Errorf("%s: at most 128 bytes, on a mutating request: %w", api.IdempotencyHeader, iog.ErrInvalid)
+	}
+	digest := requestDigest(c.r, c.body)
+	var out store.Response
+	err := s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+		c.tx, c.status, c.action = tx, http.StatusOK, ""
+		if c.who.signed() {
+			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(api.MaxClockSkew)); err != nil {
+				return err
+			}
+		}
+		if key != "" {
+			prior, found, err := tx.Idempotent(c.who.String(), key, digest)
+			if err != nil || found {
+				out = prior
+				return err
+			}
+		}
+		resp, err := rt.handle(c)
+		if err != nil {
+			return err
+		}
+		body, err := json.Marshal(resp)
+		if err != nil {
+			return fmt.Errorf("encode response: %w", err)
+		}
+		out = store.Response{Status: c.status, Body: body}
+		if rt.mutates {
+			action := c.action
+			if action == "" {
+				action = rt.method + " " + rt.pattern
+			}
+			if err := tx.Audit(store.Audit{At: c.now, Wallet: c.who.wallet, Via: c.who.via(), Action: action, Target: c.target, Detail: c.detail}); err != nil {
+				return err
+			}
+		}
+		if key != "" {
+			return tx.Remember(c.who.String(), key, digest, out, c.now)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// requestDigest identifies a request for its idempotency key: a key used
+// again for another method, path or body is a conflict.
+func requestDigest(r *http.Request, body []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + api.Target(r) + "\n"))
+	h.Write(body)
+	return h.Sum(nil)
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) int {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.log.Error("encode response", "err", err)
+		return s.writeRaw(w, http.StatusInternalServerError, []byte(`{"error":{"kind":"internal","message":"the server could not encode its answer"}}`))
+	}
+	return s.writeRaw(w, status, body)
+}
+
+func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) int {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	w.Write(body)
+	w.Write([]byte{'\n'})
+	return status
+}
+
+// writeError answers err with its kind's status. An internal error's
+// detail goes to the log, not to the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
+	e := api.Error{Kind: api.KindOf(err), Message: err.Error()}
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) {
+		e = *apiErr
+	}
+	if e.Kind == api.KindInternal {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e.Message = "internal error; the server's log has the details"
+	}
+	if e.Kind == api.KindRateLimited && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	return s.writeJSON(w, e.Kind.Status(), api.ErrorBody{Error: e})
+}

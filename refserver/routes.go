@@ -1,0 +1,46 @@
+package refserver
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes lists the API, every route once: the mux and the OpenAPI test
+// both read it.
+func (s *Server) routeTable() []route {
+	return []route{
+		{method: "GET", pattern: "/v1/accounts/{wallet}", access: public, handle: s.getAccount, summary: "A wallet's balances in every currency"},
+		{method: "POST", pattern: "/v1/api-keys", access: signedOnly, mutates: true, handle: s.createAPIKey, summary: "Mint a scoped, expiring API key"},
+		{method: "GET", pattern: "/v1/api-keys", access: signedOnly, handle: s.listAPIKeys, summary: "The signing wallet's API keys"},
+		{method: "DELETE", pattern: "/v1/api-keys/{id}", access: signedOnly, mutates: true, handle: s.revokeAPIKey, summary: "Revoke one of the signing wallet's API keys"},
+	}
+}
+
+// routes builds the server's handler: the API's routes, the OpenAPI
+// document, health and metrics.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routeTable() {
+		mux.Handle(rt.method+" "+rt.pattern, s.serve(rt))
+	}
+	mux.HandleFunc("GET /v1/openapi.json", s.openAPI)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		s.writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errNoRoute(r))
+	})
+	return mux
+}
+
+// ready answers whether the store answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DB().PingContext(r.Context()); err != nil {
+		s.writeError(w, r, unavailable("the database does not answer", err))
+		return
+	}
+	s.writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

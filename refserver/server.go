@@ -1,0 +1,168 @@
+package refserver
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// Config configures a Server. The zero Config, with a DataDir, runs: an
+// embedded SQLite store in the data directory and a new authority key
+// kept there.
+type Config struct {
+	// DataDir holds the SQLite database (when PostgresDSN is empty) and
+	// the authority key file. Required unless both PostgresDSN and
+	// Authority are given.
+	DataDir string
+	// PostgresDSN, when set, stores everything in that PostgreSQL
+	// database instead, which several servers may share.
+	PostgresDSN string
+	// Authority is the network's ed25519 key: it signs the ledger and
+	// holds the network's accounts (treasury, escrow). Nil means the key
+	// in DataDir/authority.json, created on first start.
+	Authority ed25519.PrivateKey
+	// Clock is the server's time. Nil means iog.SystemClock.
+	Clock iog.Clock
+	// Random is the source of keys and nonces. Nil means crypto/rand.
+	Random io.Reader
+	// Logger receives the server's log. Nil means slog.Default().
+	Logger *slog.Logger
+	// Limits are the request limits; zero fields take the defaults.
+	Limits Limits
+}
+
+// Limits bound what a client may ask of the server.
+type Limits struct {
+	// MaxBody is the largest request body, in bytes. Default 1 MiB.
+	MaxBody int64
+	// MaxDepth is how deeply a JSON body may nest. Default 32.
+	MaxDepth int
+	// PerWallet, PerKey and PerIP are the sustained requests a second one
+	// wallet (signing), one API key, and one client address may make,
+	// with bursts of Burst. Defaults 50, 50, 200 and 100.
+	PerWallet, PerKey, PerIP float64
+	Burst                    int
+}
+
+func (l Limits) withDefaults() Limits {
+	def := func(v *float64, d float64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if l.MaxBody <= 0 {
+		l.MaxBody = 1 << 20
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = 32
+	}
+	def(&l.PerWallet, 50)
+	def(&l.PerKey, 50)
+	def(&l.PerIP, 200)
+	if l.Burst <= 0 {
+		l.Burst = 100
+	}
+	return l
+}
+
+// Server is the reference server. Create one with New; Close it when done.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	store     *store.Store
+	authority ed25519.PrivateKey
+	limiter   *limiter
+	metrics   *metrics
+	handler   http.Handler
+}
+
+// New opens the server's store and readies its API. It serves nothing
+// until Serve.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = iog.SystemClock
+	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	authority := cfg.Authority
+	if authority == nil {
+		if cfg.DataDir == "" {
+			return nil, fmt.Errorf("refserver: no authority key and no data directory to keep one in: %w", iog.ErrInvalid)
+		}
+		var err error
+		if authority, err = loadOrCreateKey(cfg.DataDir, cfg.Random); err != nil {
+			return nil, fmt.Errorf("refserver: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, store.Config{PostgresDSN: cfg.PostgresDSN, Dir: cfg.DataDir, Authority: authority, Clock: cfg.Clock})
+	if err != nil {
+		return nil, fmt.Errorf("refserver: %w", err)
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		store:     st,
+		authority: authority,
+		limiter:   newLimiter(cfg.Clock, cfg.Limits),
+		metrics:   newMetrics(),
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the server's HTTP API, for tests and for embedding in
+// another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Registry returns the Prometheus registry of the server's metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.metrics.registry }
+
+// Store returns the server's store.
+func (s *Server) Store() *store.Store { return s.store }
+
+// Serve answers HTTP requests on l until ctx ends, then stops accepting,
+// lets the requests in flight finish (for up to drain) and returns.
+func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(l) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	err := hs.Shutdown(shutdown)
+	if serveErr := <-done; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}
+
+// Close closes the store.
+func (s *Server) Close() error { return s.store.Close() }

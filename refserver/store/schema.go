@@ -1,0 +1,54 @@
+package store
+
+import "github.com/internetofgpus/iog/internal/sqldb"
+
+// migrations are the server's tables, beside the ledger's (ledger_*).
+// Times are Unix nanoseconds; amounts base units; wallets base58.
+var migrations = []sqldb.Migration{{
+	Version: 1,
+	Name:    "request nonces, API keys, idempotency records, audit log",
+	Statements: []string{
+		// A signed request's nonce, kept until its timestamp is too old
+		// for the request to be accepted anyway.
+		`CREATE TABLE request_nonces (
+			wallet TEXT NOT NULL,
+			nonce TEXT NOT NULL,
+			expires BIGINT NOT NULL,
+			PRIMARY KEY (wallet, nonce)
+		)`,
+		`CREATE INDEX request_nonces_expires ON request_nonces (expires)`,
+		`CREATE TABLE api_keys (
+			id TEXT PRIMARY KEY,
+			wallet TEXT NOT NULL,
+			name TEXT NOT NULL,
+			hash BYTEA NOT NULL,
+			scopes TEXT NOT NULL,
+			created BIGINT NOT NULL,
+			expires BIGINT NOT NULL,
+			revoked BIGINT
+		)`,
+		`CREATE INDEX api_keys_wallet ON api_keys (wallet)`,
+		// The response to a mutating request, under the key its client
+		// gave, so that a retry is answered without acting again.
+		`CREATE TABLE idempotency (
+			principal TEXT NOT NULL,
+			key TEXT NOT NULL,
+			request BYTEA NOT NULL,
+			status BIGINT NOT NULL,
+			response BYTEA NOT NULL,
+			created BIGINT NOT NULL,
+			PRIMARY KEY (principal, key)
+		)`,
+		`CREATE INDEX idempotency_created ON idempotency (created)`,
+		`CREATE TABLE audit_log (
+			id SERIAL_ID,
+			at BIGINT NOT NULL,
+			wallet TEXT NOT NULL,
+			via TEXT NOT NULL,
+			action TEXT NOT NULL,
+			target TEXT NOT NULL,
+			detail TEXT NOT NULL
+		)`,
+		`CREATE INDEX audit_log_wallet ON audit_log (wallet, id)`,
+	},
+}}

@@ -1,0 +1,158 @@
+// Package store is the reference server's one source of truth: a SQL
+// database, SQLite in the data directory by default or PostgreSQL by a
+// DSN, with one schema for both under versioned migrations, and the
+// network's ledger (a ledger.SQL) in the same database. Every acknowledged
+// action of the server is one transaction (Store.Tx) over its state rows,
+// its ledger entries, its audit row and its idempotency record, so a crash
+// loses nothing acknowledged and applies nothing by half.
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/internal/sqlopen"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+// Config says which database to open.
+type Config struct {
+	// PostgresDSN, when set, names the PostgreSQL database to use; several
+	// servers may share it.
+	PostgresDSN string
+	// Dir is the data directory, created when missing; without
+	// PostgresDSN the database is the SQLite file Dir/iog.db, which one
+	// process at a time uses.
+	Dir string
+	// Authority is the network's ed25519 key: it signs the ledger.
+	// Required.
+	Authority ed25519.PrivateKey
+	// Clock stamps rows and ledger entries. Nil means iog.SystemClock.
+	Clock iog.Clock
+}
+
+// Store is the open database. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect sqldb.Dialect
+	ledger  *ledger.SQL
+	clock   iog.Clock
+}
+
+// SQLiteFile is the name of the SQLite database in the data directory.
+const SQLiteFile = "iog.db"
+
+// Open opens the database cfg names, migrates its schema and opens the
+// ledger in it.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = iog.SystemClock
+	}
+	var db *sql.DB
+	var err error
+	switch {
+	case cfg.PostgresDSN != "":
+		db, err = sqlopen.Postgres(ctx, cfg.PostgresDSN)
+	case cfg.Dir != "":
+		if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		db, err = sqlopen.SQLite(ctx, filepath.Join(cfg.Dir, SQLiteFile))
+	default:
+		return nil, fmt.Errorf("open store: neither a PostgreSQL DSN nor a data directory: %w", iog.ErrInvalid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s, err := OpenDB(ctx, db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenDB is Open on a database already open; Close closes it.
+func OpenDB(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = iog.SystemClock
+	}
+	d, err := sqldb.Detect(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := sqldb.Migrate(ctx, db, d, "refserver", migrations); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	l, err := ledger.OpenSQL(ctx, db, ledger.SQLConfig{Authority: cfg.Authority, Clock: cfg.Clock})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Store{db: db, dialect: d, ledger: l, clock: cfg.Clock}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the database, for readers that need a query of their own.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect says which database the store is on.
+func (s *Store) Dialect() sqldb.Dialect { return s.dialect }
+
+// Ledger returns the network's ledger, for reads and for actions that
+// move money and nothing else.
+func (s *Store) Ledger() *ledger.SQL { return s.ledger }
+
+// Tx runs fn in one transaction and commits it if fn returns nil; a
+// transaction the database aborted as a transient conflict is run again,
+// so fn must act only through tx.
+func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		return fn(&Tx{tx: tx, ctx: ctx, s: s})
+	})
+}
+
+// Tx is a transaction on the store: its rows and its ledger entries commit
+// together.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+	s   *Store
+}
+
+// Apply applies ledger ops atomically in the transaction. A batch applied
+// before returns its entries and ledger.ErrReplayed.
+func (t *Tx) Apply(ops ...ledger.Op) ([]ledger.Entry, error) {
+	return t.s.ledger.ApplyTx(t.ctx, t.tx, ops)
+}
+
+// forUpdate is the clause that locks the rows a SELECT reads until the
+// transaction ends, where the database needs one: on SQLite a write
+// transaction already excludes every other.
+func (t *Tx) forUpdate() string {
+	if t.s.dialect == sqldb.Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+func (t *Tx) exec(query string, args ...any) error {
+	_, err := t.tx.ExecContext(t.ctx, query, args...)
+	return err
+}
+
+// unix is a time as the store keeps it: Unix nanoseconds, exact and
+// comparable in SQL.
+func unix(t time.Time) int64 { return t.UnixNano() }
+
+// noRows reports whether err says a query found nothing.
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -16,7 +16,7 @@ import (
 func TestSettle(t *testing.T) {
 	clock := iog.NewManualClock(t0)
 	l := ledger.NewMemory(clock)
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner, co, other, unpaid := wallet(1), wallet(2), wallet(3), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, co, other, unpaid} {
 		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
@@ -68,7 +68,7 @@ func TestSettle(t *testing.T) {
 func TestSettleUnopenedStakerChangesNothing(t *testing.T) {
 	clock := iog.NewManualClock(t0)
 	l := ledger.NewMemory(clock)
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, unpaid} { // not co
 		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
@@ -114,7 +114,7 @@ func (c *cutLedger) Apply(ctx context.Context, op ledger.Op) (ledger.Entry, erro
 func TestSettleRetry(t *testing.T) {
 	clock := iog.NewManualClock(t0)
 	mem := ledger.NewMemory(clock)
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, co, unpaid} {
 		_, err := mem.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})

@@ -67,7 +67,7 @@ func TestDefaultMultipliersCoverTheCatalog(t *testing.T) {
 
 func newBook() (*tokenomics.StakeBook, *iog.ManualClock) {
 	clock := iog.NewManualClock(t0)
-	return tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{}), clock
+	return tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock}), clock
 }
 
 // newStakedDevice returns a book with one device whose owner, wallet(1),

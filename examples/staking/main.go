@@ -58,7 +58,7 @@ func (s *story) say(format string, args ...any) {
 
 func run(w io.Writer, upheld bool) error {
 	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := &story{ctx: context.Background(), w: w, clock: clock, l: ledger.NewMemory(clock), book: tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})}
+	s := &story{ctx: context.Background(), w: w, clock: clock, l: ledger.NewMemory(clock), book: tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})}
 	steps := []func() error{s.setup, s.stake, s.earn, func() error { return s.slash(upheld) }, s.unstake, s.summary}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -74,7 +74,7 @@
 // tokens are taken pro rata from every staker of the device and held for
 // a 30-day appeal window. An upheld slash is burned; a successful appeal
 // returns the tokens to the stakes they came from. Co-stakers share a
-// device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
+// device's rewards ([StakeBook.ShareReward], the [RewardSharer] that [Settle] takes) and slashes pro rata.
 //
 // # Block rewards
 //

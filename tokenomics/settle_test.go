@@ -151,3 +151,36 @@ func TestSettleRetry(t *testing.T) {
 	after = supply(t, mem, iog.IO)
 	require.Equal(t, emission, after)
 }
+
+// sharerFunc is a RewardSharer of a test's own: Settle needs no StakeBook.
+type sharerFunc func(iog.DeviceID, iog.Amount) ([]tokenomics.Share, error)
+
+func (f sharerFunc) ShareReward(dev iog.DeviceID, reward iog.Amount) ([]tokenomics.Share, error) {
+	return f(dev, reward)
+}
+
+func TestSettleTakesAnySharer(t *testing.T) {
+	l := ledger.NewMemory(iog.NewManualClock(t0))
+	holder, unpaid := wallet(5), wallet(9)
+	for i, w := range []iog.WalletAddress{holder, unpaid} {
+		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
+		require.NoError(t, err)
+	}
+	d, err := tokenomics.Distribute(1, io("100"), []tokenomics.RewardCandidate{candidate(t, "rig", "1", 1)}, tokenomics.RewardConfig{GPUPoolShare: rate(t, "1")})
+	require.NoError(t, err)
+	all := sharerFunc(func(_ iog.DeviceID, r iog.Amount) ([]tokenomics.Share, error) {
+		return []tokenomics.Share{{Wallet: holder, Amount: r}}, nil
+	})
+	s, err := tokenomics.Settle(ctx, l, all, d, unpaid)
+	require.NoError(t, err)
+	require.Equal(t, []tokenomics.Share{{Wallet: holder, Amount: io("100")}}, s.Paid)
+
+	none := sharerFunc(func(dev iog.DeviceID, _ iog.Amount) ([]tokenomics.Share, error) {
+		return nil, fmt.Errorf("device %s: %w", dev, iog.ErrConflict)
+	})
+	d.Epoch = 2
+	s, err = tokenomics.Settle(ctx, l, none, d, unpaid)
+	require.NoError(t, err)
+	require.Empty(t, s.Paid)
+	require.Equal(t, io("100"), s.Unpaid, "a payout no one can take is unpaid")
+}

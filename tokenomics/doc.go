@@ -74,7 +74,24 @@
 // tokens are taken pro rata from every staker of the device and held for
 // a 30-day appeal window. An upheld slash is burned; a successful appeal
 // returns the tokens to the stakes they came from. Co-stakers share a
-// device's rewards ([StakeBook.ShareReward], the [RewardSharer] that [Settle] takes) and slashes pro rata.
+// device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
+//
+// [StakeBook.Deregister] pairs with Register: the device's stake leaves
+// as an unstake does, every position starting its cooldown, and a slash
+// pending or appealed must be decided first, so that removing a device
+// escapes no case.
+//
+// # Restoring a stake book
+//
+// A server that keeps a StakeBook saves its records and restores it at
+// start: [StakeBook.Records] lists every device, cooldown and slash, by
+// key, and the last ID handed out ([StakeRecords]);
+// [StakeBook.DeviceRecord], [StakeBook.CooldownRecord],
+// [StakeBook.SlashRecord] and [StakeBook.LastID] give the ones an action
+// touched, to save in that action's transaction (a record that is gone, a
+// withdrawn cooldown or a deregistered device, is deleted); and
+// [StakeBook.Restore] rebuilds a fresh book from them exactly, or refuses
+// records that could not have come from a book and changes nothing.
 //
 // # Block rewards
 //
@@ -85,8 +102,9 @@
 // uptime fraction. Payouts add up to the pool to the base unit; a pool
 // with no eligible device is recorded as Unpaid, not lost. [Settle] puts
 // an epoch's distribution on a ledger: each payout shared among the
-// device's stakers pro rata, the unpaid part minted to an account of its
-// own, under idempotency keys so a repeated settlement pays once.
+// device's stakers pro rata by a [RewardSharer] (a StakeBook), the unpaid
+// part minted to an account of its own, under idempotency keys so a
+// repeated settlement pays once.
 //
 // # Revenue, burns and $IOSD
 //

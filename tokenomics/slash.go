@@ -1,7 +1,6 @@
 package tokenomics
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -62,36 +61,46 @@ func (s SlashState) String() string {
 
 // Slash is a proposed slash and what became of it.
 type Slash struct {
-	ID       SlashID
-	Device   iog.DeviceID
-	Amount   iog.Amount
-	Reason   SlashReason
-	Evidence string
-	Proposed time.Time
+	ID       SlashID      `json:"id"`
+	Device   iog.DeviceID `json:"device"`
+	Amount   iog.Amount   `json:"amount"`
+	Reason   SlashReason  `json:"reason"`
+	Evidence string       `json:"evidence"`
+	Proposed time.Time    `json:"proposed"`
 	// Deadline is the end of the appeal window.
-	Deadline time.Time
-	State    SlashState
+	Deadline time.Time  `json:"deadline"`
+	State    SlashState `json:"state"`
 	// Appeal is the appellant's statement, and AppealedBy the appellant.
-	Appeal     string
-	AppealedBy iog.WalletAddress
+	Appeal     string            `json:"appeal,omitempty"`
+	AppealedBy iog.WalletAddress `json:"appealed_by,omitzero"`
 	// Shares is what each staker lost to the slash, summing to Amount.
-	Shares []Share
+	Shares []Share `json:"shares"`
 }
 
-// slashBook is a slash and where its tokens came from.
-type slashBook struct {
+// SlashRecord is a slash and where its tokens came from, which an
+// overturned slash gives them back to: the record a StakeBook is restored
+// from.
+type SlashRecord struct {
 	Slash
-	takes []take
+	// Takes lists what the slash took from each piece of stake; the
+	// amounts sum to the slash's Amount.
+	Takes []SlashTake `json:"takes"`
 }
 
-// take is what a slash took from one piece of stake: an active position
-// (cooldown 0) or a cooldown.
-type take struct {
-	staker   iog.WalletAddress
-	cooldown uint64
-	ready    time.Time
-	units    int64
+// SlashTake is what a slash took from one piece of stake: a staker's
+// active position (Cooldown 0) or one of its cooldowns.
+type SlashTake struct {
+	Staker iog.WalletAddress `json:"staker"`
+	// Cooldown is the ID of the cooldown taken from, 0 for the active
+	// position, and Ready that cooldown's end: an overturned slash
+	// recreates a cooldown withdrawn meanwhile with its own end.
+	Cooldown uint64     `json:"cooldown,omitempty"`
+	Ready    time.Time  `json:"ready,omitzero"`
+	Amount   iog.Amount `json:"amount"`
 }
+
+// unresolved reports whether the slash still holds its tokens.
+func (s *Slash) unresolved() bool { return s.State == SlashPending || s.State == SlashAppealed }
 
 // ProposeSlash implements Slasher.
 func (b *StakeBook) ProposeSlash(dev iog.DeviceID, amount iog.Amount, reason SlashReason, evidence string) (Slash, error) {
@@ -112,26 +121,19 @@ func (b *StakeBook) ProposeSlash(dev iog.DeviceID, amount iog.Amount, reason Sla
 		return Slash{}, err
 	}
 	// The pieces of stake a slash can take from: active positions, then
-	// cooldowns in the order they started.
-	var pieces []take
+	// the device's cooldowns in the order they started.
+	var pieces []SlashTake
 	for _, p := range d.positions {
-		pieces = append(pieces, take{staker: p.Staker, units: p.Active.Units()})
+		pieces = append(pieces, SlashTake{Staker: p.Staker, Amount: p.Active})
 	}
-	cools := make([]*Cooldown, 0)
-	for _, c := range b.cooldowns {
-		if c.Device == dev {
-			cools = append(cools, c)
-		}
-	}
-	slices.SortFunc(cools, func(a, b *Cooldown) int { return cmp.Compare(a.ID, b.ID) })
-	for _, c := range cools {
-		pieces = append(pieces, take{staker: c.Staker, cooldown: c.ID, ready: c.Ready, units: c.Amount.Units()})
+	for _, c := range b.coolingOn(dev) {
+		pieces = append(pieces, SlashTake{Staker: c.Staker, Cooldown: c.ID, Ready: c.Ready, Amount: c.Amount})
 	}
 	weights := make([]uint64, len(pieces))
 	var slashable int64
 	for i, p := range pieces {
-		weights[i] = uint64(p.units)
-		slashable += p.units
+		weights[i] = uint64(p.Amount.Units())
+		slashable += p.Amount.Units()
 	}
 	if amount.Units() > slashable {
 		return Slash{}, fmt.Errorf("%s: %v asked, %v at stake: %w", what, amount, iog.NewAmount(slashable, iog.IO), iog.ErrInsufficientFunds)
@@ -143,37 +145,43 @@ func (b *StakeBook) ProposeSlash(dev iog.DeviceID, amount iog.Amount, reason Sla
 	// Validated; now change the state.
 	now := b.clock.Now()
 	b.nextID++
-	s := &slashBook{Slash: Slash{
+	s := &SlashRecord{Slash: Slash{
 		ID: SlashID(b.nextID), Device: dev, Amount: amount, Reason: reason, Evidence: evidence,
 		Proposed: now, Deadline: now.Add(b.cfg.AppealWindow), State: SlashPending,
 	}}
-	perStaker := map[iog.WalletAddress]int64{}
-	var order []iog.WalletAddress
 	for i, part := range parts {
 		if part.IsZero() {
 			continue
 		}
 		p := pieces[i]
-		p.units = part.Units()
-		s.takes = append(s.takes, p)
-		if p.cooldown == 0 {
-			j := d.position(p.staker)
-			d.positions[j].Active = iog.NewAmount(d.positions[j].Active.Units()-p.units, iog.IO)
+		p.Amount = part
+		s.Takes = append(s.Takes, p)
+		if p.Cooldown == 0 {
+			j := d.position(p.Staker)
+			d.positions[j].Active = iog.NewAmount(d.positions[j].Active.Units()-part.Units(), iog.IO)
 		} else {
-			c := b.cooldowns[p.cooldown]
-			c.Amount = iog.NewAmount(c.Amount.Units()-p.units, iog.IO)
+			c := b.cooldowns[p.Cooldown]
+			c.Amount = iog.NewAmount(c.Amount.Units()-part.Units(), iog.IO)
 		}
-		if _, ok := perStaker[p.staker]; !ok {
-			order = append(order, p.staker)
-		}
-		perStaker[p.staker] += p.units
 	}
-	for _, w := range order {
-		s.Shares = append(s.Shares, Share{Wallet: w, Amount: iog.NewAmount(perStaker[w], iog.IO)})
-	}
+	s.Shares = sharesOf(s.Takes)
 	d.held += amount.Units()
 	b.slashes[s.ID] = s
-	return s.copy(), nil
+	return s.copy().Slash, nil
+}
+
+// sharesOf sums takes by staker, in the order the stakers first appear.
+func sharesOf(takes []SlashTake) []Share {
+	var shares []Share
+	for _, t := range takes {
+		i := slices.IndexFunc(shares, func(sh Share) bool { return sh.Wallet == t.Staker })
+		if i < 0 {
+			shares = append(shares, Share{Wallet: t.Staker, Amount: iog.Zero(iog.IO)})
+			i = len(shares) - 1
+		}
+		shares[i].Amount = iog.NewAmount(shares[i].Amount.Units()+t.Amount.Units(), iog.IO)
+	}
+	return shares
 }
 
 // Appeal implements Slasher.
@@ -198,11 +206,11 @@ func (b *StakeBook) Appeal(id SlashID, by iog.WalletAddress, statement string) (
 		return Slash{}, fmt.Errorf("%s: %v has no stake on device %s: %w", what, by, s.Device, iog.ErrForbidden)
 	}
 	s.State, s.Appeal, s.AppealedBy = SlashAppealed, statement, by
-	return s.copy(), nil
+	return s.copy().Slash, nil
 }
 
 // hasStake reports whether w is the device's owner or lost stake to s.
-func (b *StakeBook) hasStake(s *slashBook, w iog.WalletAddress) bool {
+func (b *StakeBook) hasStake(s *SlashRecord, w iog.WalletAddress) bool {
 	if w.IsZero() {
 		return false
 	}
@@ -222,7 +230,7 @@ func (b *StakeBook) ResolveSlash(id SlashID, upheld bool) (Slash, error) {
 		return Slash{}, err
 	}
 	switch {
-	case s.State != SlashPending && s.State != SlashAppealed:
+	case !s.unresolved():
 		return Slash{}, fmt.Errorf("%s: already %v: %w", what, s.State, iog.ErrConflict)
 	case upheld && s.State == SlashPending && b.clock.Now().Before(s.Deadline):
 		return Slash{}, fmt.Errorf("%s: the appeal window is open until %v: %w", what, s.Deadline.UTC().Format(time.RFC3339), iog.ErrConflict)
@@ -231,30 +239,30 @@ func (b *StakeBook) ResolveSlash(id SlashID, upheld bool) (Slash, error) {
 	d.held -= s.Amount.Units()
 	if upheld {
 		s.State = SlashBurned
-		return s.copy(), nil
+		return s.copy().Slash, nil
 	}
-	for _, t := range s.takes {
+	for _, t := range s.Takes {
 		b.giveBack(d, s.Device, t)
 	}
 	s.State = SlashReturned
-	return s.copy(), nil
+	return s.copy().Slash, nil
 }
 
 // giveBack returns what a slash took to the piece of stake it came from:
 // the staker's active position, or its cooldown (recreated, with its
 // original ready time, if it was withdrawn meanwhile).
-func (b *StakeBook) giveBack(d *deviceBook, dev iog.DeviceID, t take) {
-	if t.cooldown == 0 {
-		i := d.position(t.staker)
-		d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()+t.units, iog.IO)
+func (b *StakeBook) giveBack(d *deviceBook, dev iog.DeviceID, t SlashTake) {
+	if t.Cooldown == 0 {
+		i := d.position(t.Staker)
+		d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()+t.Amount.Units(), iog.IO)
 		return
 	}
-	c, ok := b.cooldowns[t.cooldown]
+	c, ok := b.cooldowns[t.Cooldown]
 	if !ok {
-		c = &Cooldown{ID: t.cooldown, Device: dev, Staker: t.staker, Amount: iog.Zero(iog.IO), Ready: t.ready}
-		b.cooldowns[t.cooldown] = c
+		c = &CooldownRecord{Cooldown: Cooldown{ID: t.Cooldown, Device: dev, Staker: t.Staker, Amount: iog.Zero(iog.IO), Ready: t.Ready}}
+		b.cooldowns[t.Cooldown] = c
 	}
-	c.Amount = iog.NewAmount(c.Amount.Units()+t.units, iog.IO)
+	c.Amount = iog.NewAmount(c.Amount.Units()+t.Amount.Units(), iog.IO)
 }
 
 // Slash returns a slash by its ID.
@@ -265,16 +273,18 @@ func (b *StakeBook) Slash(id SlashID) (Slash, error) {
 	if err != nil {
 		return Slash{}, err
 	}
-	return s.copy(), nil
+	return s.copy().Slash, nil
 }
 
-func (s *slashBook) copy() Slash {
-	out := s.Slash
+// copy returns a copy of s that shares no memory with it.
+func (s *SlashRecord) copy() SlashRecord {
+	out := *s
 	out.Shares = slices.Clone(s.Shares)
+	out.Takes = slices.Clone(s.Takes)
 	return out
 }
 
-func (b *StakeBook) slash(what string, id SlashID) (*slashBook, error) {
+func (b *StakeBook) slash(what string, id SlashID) (*SlashRecord, error) {
 	s, ok := b.slashes[id]
 	if !ok {
 		return nil, fmt.Errorf("%s: no such slash: %w", what, iog.ErrNotFound)

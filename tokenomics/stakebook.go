@@ -17,16 +17,16 @@ type StakeBook struct {
 	clock     iog.Clock
 	cfg       StakingConfig
 	devices   map[iog.DeviceID]*deviceBook
-	cooldowns map[uint64]*Cooldown
-	slashes   map[SlashID]*slashBook
-	nextID    uint64
+	cooldowns map[uint64]*CooldownRecord
+	slashes   map[SlashID]*SlashRecord
+	nextID    uint64 // the last ID handed out, to a cooldown or a slash
 }
 
 type deviceBook struct {
 	owner     iog.WalletAddress
 	required  iog.Amount
 	positions []Position // in order of first stake
-	held      int64
+	held      int64      // taken by unresolved slashes
 }
 
 var _ interface {
@@ -46,8 +46,8 @@ func NewStakeBook(cfg StakingConfig) *StakeBook {
 		clock:     orSystem(cfg.Clock),
 		cfg:       cfg,
 		devices:   make(map[iog.DeviceID]*deviceBook),
-		cooldowns: make(map[uint64]*Cooldown),
-		slashes:   make(map[SlashID]*slashBook),
+		cooldowns: make(map[uint64]*CooldownRecord),
+		slashes:   make(map[SlashID]*SlashRecord),
 	}
 }
 
@@ -69,6 +69,37 @@ func (b *StakeBook) Register(dev iog.DeviceID, owner iog.WalletAddress, required
 	}
 	b.devices[dev] = &deviceBook{owner: owner, required: required}
 	return nil
+}
+
+// Deregister implements Staker.
+func (b *StakeBook) Deregister(dev iog.DeviceID) ([]Cooldown, error) {
+	what := fmt.Sprintf("deregister device %s", dev)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d, err := b.device(what, dev)
+	if err != nil {
+		return nil, err
+	}
+	var open *SlashRecord // the oldest, so that the error is the same every time
+	for _, s := range b.slashes {
+		if s.Device == dev && s.unresolved() && (open == nil || s.ID < open.ID) {
+			open = s
+		}
+	}
+	if open != nil {
+		return nil, fmt.Errorf("%s: slash %d is %v; it is decided before the device goes: %w", what, open.ID, open.State, iog.ErrConflict)
+	}
+	for _, c := range b.coolingOn(dev) {
+		c.Detached = true
+	}
+	var started []Cooldown
+	for _, p := range d.positions {
+		if !p.Active.IsZero() {
+			started = append(started, b.startCooldown(dev, p.Staker, p.Active, true))
+		}
+	}
+	delete(b.devices, dev)
+	return started, nil
 }
 
 // Stake implements Staker.
@@ -115,12 +146,24 @@ func (d *deviceBook) active() int64 {
 // been withdrawn.
 func (b *StakeBook) cooling(dev iog.DeviceID) int64 {
 	var total int64
-	for _, c := range b.cooldowns {
-		if c.Device == dev {
-			total += c.Amount.Units()
-		}
+	for _, c := range b.coolingOn(dev) {
+		total += c.Amount.Units()
 	}
 	return total
+}
+
+// coolingOn returns the cooldowns of dev's stake, oldest first. Those of
+// an earlier registration of the same ID, detached by Deregister, are not
+// the device's any more.
+func (b *StakeBook) coolingOn(dev iog.DeviceID) []*CooldownRecord {
+	var out []*CooldownRecord
+	for _, c := range b.cooldowns {
+		if c.Device == dev && !c.Detached {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *CooldownRecord) int { return cmp.Compare(a.ID, b.ID) })
+	return out
 }
 
 // Unstake implements Staker.
@@ -144,10 +187,18 @@ func (b *StakeBook) Unstake(dev iog.DeviceID, staker iog.WalletAddress, amount i
 		return Cooldown{}, fmt.Errorf("%s: %v asked, %v staked by %v: %w", what, amount, active, staker, iog.ErrInsufficientFunds)
 	}
 	d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()-amount.Units(), iog.IO)
+	return b.startCooldown(dev, staker, amount, false), nil
+}
+
+// startCooldown starts the cooldown of amount of staker's stake on dev.
+func (b *StakeBook) startCooldown(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount, detached bool) Cooldown {
 	b.nextID++
-	c := &Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(b.cfg.Cooldown)}
+	c := &CooldownRecord{
+		Cooldown: Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(b.cfg.Cooldown)},
+		Detached: detached,
+	}
 	b.cooldowns[c.ID] = c
-	return *c, nil
+	return c.Cooldown
 }
 
 // Withdraw implements Staker.
@@ -158,13 +209,13 @@ func (b *StakeBook) Withdraw(staker iog.WalletAddress) (iog.Amount, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	var due []*Cooldown
+	var due []*CooldownRecord
 	for _, c := range b.cooldowns {
 		if c.Staker == staker && !now.Before(c.Ready) {
 			due = append(due, c)
 		}
 	}
-	slices.SortFunc(due, func(a, b *Cooldown) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(due, func(a, b *CooldownRecord) int { return cmp.Compare(a.ID, b.ID) })
 	var total int64
 	for _, c := range due {
 		if c.Amount.Units() > math.MaxInt64-total {
@@ -183,7 +234,7 @@ func (b *StakeBook) Cooldowns(staker iog.WalletAddress) []Cooldown {
 	var out []Cooldown
 	for _, c := range b.cooldowns {
 		if c.Staker == staker {
-			out = append(out, *c)
+			out = append(out, c.Cooldown)
 		}
 	}
 	slices.SortFunc(out, func(a, b Cooldown) int { return cmp.Compare(a.ID, b.ID) })

@@ -21,6 +21,18 @@ type Staker interface {
 	// Register declares a device, its owner and the stake it needs
 	// (see RequiredStake).
 	Register(dev iog.DeviceID, owner iog.WalletAddress, required iog.Amount) error
+	// Deregister takes a device out of the book, the pair of Register.
+	// Its stake leaves as an unstake does: every active position starts
+	// its cooldown and is withdrawn at the cooldown's end, as are the
+	// cooldowns already running; Deregister returns the cooldowns it
+	// started. None of it belongs to the device any more: it neither
+	// earns nor counts, and a device registered again under the same ID
+	// starts with no stake. A slash of the device that is pending or
+	// appealed is decided first: until then Deregister is
+	// iog.ErrConflict, so removing a device does not escape a case
+	// brought against it (and once it is gone, no new case can be
+	// brought against its stake).
+	Deregister(dev iog.DeviceID) ([]Cooldown, error)
 	// Stake adds amount of staker's tokens to the device's stake. The
 	// staker may be the owner or anyone else (a co-staker).
 	Stake(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) error
@@ -79,9 +91,9 @@ const (
 
 // Position is one staker's stake on a device.
 type Position struct {
-	Staker iog.WalletAddress
+	Staker iog.WalletAddress `json:"staker"`
 	// Active is the stake that counts and earns.
-	Active iog.Amount
+	Active iog.Amount `json:"active"`
 }
 
 // DeviceStake is the stake on one device.
@@ -105,16 +117,16 @@ func (d DeviceStake) Meets() bool { return d.Active.Units() >= d.Required.Units(
 
 // Cooldown is stake on its way out.
 type Cooldown struct {
-	ID     uint64
-	Device iog.DeviceID
-	Staker iog.WalletAddress
-	Amount iog.Amount
+	ID     uint64            `json:"id"`
+	Device iog.DeviceID      `json:"device"`
+	Staker iog.WalletAddress `json:"staker"`
+	Amount iog.Amount        `json:"amount"`
 	// Ready is when the amount can be withdrawn.
-	Ready time.Time
+	Ready time.Time `json:"ready"`
 }
 
 // Share is one wallet's part of a reward or a slash.
 type Share struct {
-	Wallet iog.WalletAddress
-	Amount iog.Amount
+	Wallet iog.WalletAddress `json:"wallet"`
+	Amount iog.Amount        `json:"amount"`
 }

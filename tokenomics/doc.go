@@ -99,7 +99,8 @@
 // (95/5 by default) and each pool among its eligible devices (proof of
 // compute passed, 5 hours of continuous uptime, minimum stake met, a
 // positive multiplier) by weight = stake-capped earning multiplier ×
-// uptime fraction. Payouts add up to the pool to the base unit; a pool
+// uptime fraction. A candidate's uptime is its device's iog.Health read
+// at the epoch's end, the record the scheduler's reliability reads too. Payouts add up to the pool to the base unit; a pool
 // with no eligible device is recorded as Unpaid, not lost. [Settle] puts
 // an epoch's distribution on a ledger: each payout shared among the
 // device's stakers pro rata by a [RewardSharer] (a StakeBook), the unpaid

@@ -12,7 +12,9 @@ import (
 
 // A deregistered device's stake leaves as an unstake does: the active
 // positions start their cooldowns and are paid at their end, with the
-// cooldowns already running; none of it counts for the device again.
+// cooldowns already running. Meanwhile the device earns nothing, takes
+// no stake and cannot be registered again, but its cooling stake can be
+// slashed; once the last cooldown is withdrawn the book forgets it.
 func TestDeregisterStartsTheCooldowns(t *testing.T) {
 	b, clock, owner := newStakedDevice(t, "rig", "600")
 	co := wallet(2)
@@ -28,33 +30,53 @@ func TestDeregisterStartsTheCooldowns(t *testing.T) {
 		{ID: early.ID + 1, Device: "rig", Staker: owner, Amount: io("500"), Ready: ready},
 		{ID: early.ID + 2, Device: "rig", Staker: co, Amount: io("200"), Ready: ready},
 	}, started)
-	_, err = b.Device("rig")
-	require.ErrorIs(t, err, iog.ErrNotFound)
-	_, err = b.ShareReward("rig", io("1"))
-	require.ErrorIs(t, err, iog.ErrNotFound, "Settle counts its payout unpaid")
-	_, err = b.Deregister("rig")
-	require.ErrorIs(t, err, iog.ErrNotFound)
-
-	// Registered again under the same ID, it starts with no stake, and
-	// the old cooldowns can be neither counted nor slashed.
-	require.NoError(t, b.Register("rig", wallet(3), io("200")))
 	d, err := b.Device("rig")
 	require.NoError(t, err)
-	require.True(t, d.Cooling.IsZero())
-	require.True(t, d.Active.IsZero())
-	_, err = b.ProposeSlash("rig", io("1"), tokenomics.FalsifiedData, "lied")
-	require.ErrorIs(t, err, iog.ErrInsufficientFunds)
+	require.Equal(t, tokenomics.DeviceStake{Device: "rig", Owner: owner, Required: io("600"), Active: io("0"), Cooling: io("800"), Held: io("0"), Deregistered: true}, d)
+	_, err = b.ShareReward("rig", io("1"))
+	require.ErrorIs(t, err, iog.ErrConflict, "no one to pay: Settle counts the payout unpaid")
+	for name, err := range map[string]error{
+		"stake":      b.Stake("rig", owner, io("1")),
+		"register":   b.Register("rig", wallet(3), io("200")),
+		"deregister": second(b.Deregister("rig")),
+	} {
+		require.ErrorIs(t, err, iog.ErrConflict, name)
+	}
 
-	clock.AdvanceTo(early.Ready)
+	// Leaving escapes no case: the cooling stake is slashed pro rata.
+	s, err := b.ProposeSlash("rig", io("80"), tokenomics.FalsifiedData, "results found forged after it left")
+	require.NoError(t, err)
+	require.Equal(t, []tokenomics.Share{{Wallet: owner, Amount: io("60")}, {Wallet: co, Amount: io("20")}}, s.Shares)
+	clock.AdvanceTo(s.Deadline)
+	_, err = b.ResolveSlash(s.ID, true)
+	require.NoError(t, err)
+
 	got, err := b.Withdraw(owner)
 	require.NoError(t, err)
-	require.Equal(t, io("100"), got, "the cooldown begun before runs its course")
-	clock.AdvanceTo(ready)
-	for w, want := range map[iog.WalletAddress]string{owner: "500", co: "200"} {
-		got, err := b.Withdraw(w)
-		require.NoError(t, err)
-		require.Equal(t, io(want), got)
-	}
+	require.Equal(t, io("540"), got, "both of the owner's cooldowns, less the slash")
+	_, ok := b.DeviceRecord("rig")
+	require.True(t, ok, "the co-staker's cooldown is still there")
+	got, err = b.Withdraw(co)
+	require.NoError(t, err)
+	require.Equal(t, io("180"), got)
+	_, ok = b.DeviceRecord("rig")
+	require.False(t, ok, "nothing left: the book forgot the device")
+	_, err = b.Device("rig")
+	require.ErrorIs(t, err, iog.ErrNotFound)
+	require.NoError(t, b.Register("rig", wallet(3), io("200")), "and the ID is free again")
+}
+
+// A device with no stake at all leaves at once.
+func TestDeregisterWithoutStake(t *testing.T) {
+	b, _ := newBook()
+	require.NoError(t, b.Register("rig", wallet(1), io("200")))
+	started, err := b.Deregister("rig")
+	require.NoError(t, err)
+	require.Empty(t, started)
+	_, ok := b.DeviceRecord("rig")
+	require.False(t, ok)
+	_, err = b.Deregister("nowhere")
+	require.ErrorIs(t, err, iog.ErrNotFound)
 }
 
 // A slash pending or appealed is decided before the device can go, so

@@ -77,9 +77,10 @@
 // device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
 //
 // [StakeBook.Deregister] pairs with Register: the device's stake leaves
-// as an unstake does, every position starting its cooldown, and a slash
-// pending or appealed must be decided first, so that removing a device
-// escapes no case.
+// as an unstake does, every position starting its cooldown. A slash
+// pending or appealed is decided first, and the cooling stake can still
+// be slashed, so removing a device escapes no case; the book forgets the
+// device once its last cooldown is withdrawn.
 //
 // # Restoring a stake book
 //
@@ -89,7 +90,7 @@
 // [StakeBook.DeviceRecord], [StakeBook.CooldownRecord],
 // [StakeBook.SlashRecord] and [StakeBook.LastID] give the ones an action
 // touched, to save in that action's transaction (a record that is gone, a
-// withdrawn cooldown or a deregistered device, is deleted); and
+// withdrawn cooldown or a device the book forgot, is deleted); and
 // [StakeBook.Restore] rebuilds a fresh book from them exactly, or refuses
 // records that could not have come from a book and changes nothing.
 //

@@ -237,14 +237,14 @@ func (b *StakeBook) ResolveSlash(id SlashID, upheld bool) (Slash, error) {
 	}
 	d := b.devices[s.Device]
 	d.held -= s.Amount.Units()
-	if upheld {
-		s.State = SlashBurned
-		return s.copy().Slash, nil
+	s.State = SlashBurned
+	if !upheld {
+		for _, t := range s.Takes {
+			b.giveBack(d, s.Device, t)
+		}
+		s.State = SlashReturned
 	}
-	for _, t := range s.Takes {
-		b.giveBack(d, s.Device, t)
-	}
-	s.State = SlashReturned
+	b.prune(s.Device)
 	return s.copy().Slash, nil
 }
 
@@ -259,7 +259,7 @@ func (b *StakeBook) giveBack(d *deviceBook, dev iog.DeviceID, t SlashTake) {
 	}
 	c, ok := b.cooldowns[t.Cooldown]
 	if !ok {
-		c = &CooldownRecord{Cooldown: Cooldown{ID: t.Cooldown, Device: dev, Staker: t.Staker, Amount: iog.Zero(iog.IO), Ready: t.Ready}}
+		c = &Cooldown{ID: t.Cooldown, Device: dev, Staker: t.Staker, Amount: iog.Zero(iog.IO), Ready: t.Ready}
 		b.cooldowns[t.Cooldown] = c
 	}
 	c.Amount = iog.NewAmount(c.Amount.Units()+t.Amount.Units(), iog.IO)

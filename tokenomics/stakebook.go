@@ -17,7 +17,7 @@ type StakeBook struct {
 	clock     iog.Clock
 	cfg       StakingConfig
 	devices   map[iog.DeviceID]*deviceBook
-	cooldowns map[uint64]*CooldownRecord
+	cooldowns map[uint64]*Cooldown
 	slashes   map[SlashID]*SlashRecord
 	nextID    uint64 // the last ID handed out, to a cooldown or a slash
 }
@@ -27,6 +27,9 @@ type deviceBook struct {
 	required  iog.Amount
 	positions []Position // in order of first stake
 	held      int64      // taken by unresolved slashes
+	// leaving: deregistered, kept until its last cooldown is withdrawn
+	// and no slash holds any of its stake.
+	leaving bool
 }
 
 var _ interface {
@@ -46,7 +49,7 @@ func NewStakeBook(cfg StakingConfig) *StakeBook {
 		clock:     orSystem(cfg.Clock),
 		cfg:       cfg,
 		devices:   make(map[iog.DeviceID]*deviceBook),
-		cooldowns: make(map[uint64]*CooldownRecord),
+		cooldowns: make(map[uint64]*Cooldown),
 		slashes:   make(map[SlashID]*SlashRecord),
 	}
 }
@@ -64,7 +67,10 @@ func (b *StakeBook) Register(dev iog.DeviceID, owner iog.WalletAddress, required
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.devices[dev]; ok {
+	if d, ok := b.devices[dev]; ok {
+		if d.leaving {
+			return fmt.Errorf("register device %s: deregistered, its stake still cooling down: %w", dev, iog.ErrConflict)
+		}
 		return fmt.Errorf("register device %s: already registered: %w", dev, iog.ErrConflict)
 	}
 	b.devices[dev] = &deviceBook{owner: owner, required: required}
@@ -76,7 +82,7 @@ func (b *StakeBook) Deregister(dev iog.DeviceID) ([]Cooldown, error) {
 	what := fmt.Sprintf("deregister device %s", dev)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, err := b.device(what, dev)
+	d, err := b.registered(what, dev)
 	if err != nil {
 		return nil, err
 	}
@@ -89,17 +95,32 @@ func (b *StakeBook) Deregister(dev iog.DeviceID) ([]Cooldown, error) {
 	if open != nil {
 		return nil, fmt.Errorf("%s: slash %d is %v; it is decided before the device goes: %w", what, open.ID, open.State, iog.ErrConflict)
 	}
-	for _, c := range b.coolingOn(dev) {
-		c.Detached = true
-	}
 	var started []Cooldown
 	for _, p := range d.positions {
 		if !p.Active.IsZero() {
-			started = append(started, b.startCooldown(dev, p.Staker, p.Active, true))
+			started = append(started, b.startCooldown(dev, p.Staker, p.Active))
 		}
 	}
-	delete(b.devices, dev)
+	d.positions, d.leaving = nil, true
+	b.prune(dev)
 	return started, nil
+}
+
+// prune forgets a deregistered device once nothing of its stake is left:
+// no cooldown, and no slash holding any.
+func (b *StakeBook) prune(dev iog.DeviceID) {
+	if d, ok := b.devices[dev]; ok && d.leaving && d.held == 0 && len(b.coolingOn(dev)) == 0 {
+		delete(b.devices, dev)
+	}
+}
+
+// registered returns a device that is registered and not deregistered.
+func (b *StakeBook) registered(what string, dev iog.DeviceID) (*deviceBook, error) {
+	d, err := b.device(what, dev)
+	if err == nil && d.leaving {
+		err = fmt.Errorf("%s: device %q is deregistered: %w", what, dev, iog.ErrConflict)
+	}
+	return d, err
 }
 
 // Stake implements Staker.
@@ -110,7 +131,7 @@ func (b *StakeBook) Stake(dev iog.DeviceID, staker iog.WalletAddress, amount iog
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	d, err := b.device(what, dev)
+	d, err := b.registered(what, dev)
 	if err != nil {
 		return err
 	}
@@ -152,17 +173,15 @@ func (b *StakeBook) cooling(dev iog.DeviceID) int64 {
 	return total
 }
 
-// coolingOn returns the cooldowns of dev's stake, oldest first. Those of
-// an earlier registration of the same ID, detached by Deregister, are not
-// the device's any more.
-func (b *StakeBook) coolingOn(dev iog.DeviceID) []*CooldownRecord {
-	var out []*CooldownRecord
+// coolingOn returns the cooldowns of dev's stake, oldest first.
+func (b *StakeBook) coolingOn(dev iog.DeviceID) []*Cooldown {
+	var out []*Cooldown
 	for _, c := range b.cooldowns {
-		if c.Device == dev && !c.Detached {
+		if c.Device == dev {
 			out = append(out, c)
 		}
 	}
-	slices.SortFunc(out, func(a, b *CooldownRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b *Cooldown) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -187,18 +206,15 @@ func (b *StakeBook) Unstake(dev iog.DeviceID, staker iog.WalletAddress, amount i
 		return Cooldown{}, fmt.Errorf("%s: %v asked, %v staked by %v: %w", what, amount, active, staker, iog.ErrInsufficientFunds)
 	}
 	d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()-amount.Units(), iog.IO)
-	return b.startCooldown(dev, staker, amount, false), nil
+	return b.startCooldown(dev, staker, amount), nil
 }
 
 // startCooldown starts the cooldown of amount of staker's stake on dev.
-func (b *StakeBook) startCooldown(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount, detached bool) Cooldown {
+func (b *StakeBook) startCooldown(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) Cooldown {
 	b.nextID++
-	c := &CooldownRecord{
-		Cooldown: Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(b.cfg.Cooldown)},
-		Detached: detached,
-	}
+	c := &Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(b.cfg.Cooldown)}
 	b.cooldowns[c.ID] = c
-	return c.Cooldown
+	return *c
 }
 
 // Withdraw implements Staker.
@@ -209,13 +225,13 @@ func (b *StakeBook) Withdraw(staker iog.WalletAddress) (iog.Amount, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.clock.Now()
-	var due []*CooldownRecord
+	var due []*Cooldown
 	for _, c := range b.cooldowns {
 		if c.Staker == staker && !now.Before(c.Ready) {
 			due = append(due, c)
 		}
 	}
-	slices.SortFunc(due, func(a, b *CooldownRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(due, func(a, b *Cooldown) int { return cmp.Compare(a.ID, b.ID) })
 	var total int64
 	for _, c := range due {
 		if c.Amount.Units() > math.MaxInt64-total {
@@ -223,6 +239,7 @@ func (b *StakeBook) Withdraw(staker iog.WalletAddress) (iog.Amount, error) {
 		}
 		total += c.Amount.Units()
 		delete(b.cooldowns, c.ID)
+		b.prune(c.Device)
 	}
 	return iog.NewAmount(total, iog.IO), nil
 }
@@ -234,7 +251,7 @@ func (b *StakeBook) Cooldowns(staker iog.WalletAddress) []Cooldown {
 	var out []Cooldown
 	for _, c := range b.cooldowns {
 		if c.Staker == staker {
-			out = append(out, c.Cooldown)
+			out = append(out, *c)
 		}
 	}
 	slices.SortFunc(out, func(a, b Cooldown) int { return cmp.Compare(a.ID, b.ID) })
@@ -250,13 +267,14 @@ func (b *StakeBook) Device(dev iog.DeviceID) (DeviceStake, error) {
 		return DeviceStake{}, err
 	}
 	return DeviceStake{
-		Device:    dev,
-		Owner:     d.owner,
-		Required:  d.required,
-		Active:    iog.NewAmount(d.active(), iog.IO),
-		Cooling:   iog.NewAmount(b.cooling(dev), iog.IO),
-		Held:      iog.NewAmount(d.held, iog.IO),
-		Positions: slices.Clone(d.positions),
+		Device:       dev,
+		Owner:        d.owner,
+		Required:     d.required,
+		Active:       iog.NewAmount(d.active(), iog.IO),
+		Cooling:      iog.NewAmount(b.cooling(dev), iog.IO),
+		Held:         iog.NewAmount(d.held, iog.IO),
+		Positions:    slices.Clone(d.positions),
+		Deregistered: d.leaving,
 	}, nil
 }
 

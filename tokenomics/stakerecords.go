@@ -15,15 +15,9 @@ type DeviceRecord struct {
 	Owner     iog.WalletAddress `json:"owner"`
 	Required  iog.Amount        `json:"required"`
 	Positions []Position        `json:"positions"`
-}
-
-// CooldownRecord is a cooldown not yet withdrawn.
-type CooldownRecord struct {
-	Cooldown
-	// Detached reports that the device was deregistered since the
-	// cooldown started: it is withdrawn at Ready as any other, but it is
-	// no part of the device's stake any more.
-	Detached bool `json:"detached,omitempty"`
+	// Deregistered reports a device deregistered whose stake is still
+	// cooling down or held by a slash; it has no positions.
+	Deregistered bool `json:"deregistered,omitempty"`
 }
 
 // StakeRecords is the whole state of a StakeBook, each kind of entity
@@ -34,14 +28,14 @@ type CooldownRecord struct {
 // What the stake held by unresolved slashes adds up to is not recorded:
 // it is the sum of their amounts.
 type StakeRecords struct {
-	Devices   []DeviceRecord   `json:"devices"`
-	Cooldowns []CooldownRecord `json:"cooldowns"`
-	Slashes   []SlashRecord    `json:"slashes"`
-	LastID    uint64           `json:"last_id"`
+	Devices   []DeviceRecord `json:"devices"`
+	Cooldowns []Cooldown     `json:"cooldowns"`
+	Slashes   []SlashRecord  `json:"slashes"`
+	LastID    uint64         `json:"last_id"`
 }
 
-// DeviceRecord returns the record of a registered device, and false when
-// the device is not registered (never, or deregistered).
+// DeviceRecord returns the record of a device, and false when the book
+// holds none (never registered, or deregistered and gone).
 func (b *StakeBook) DeviceRecord(dev iog.DeviceID) (DeviceRecord, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -53,17 +47,17 @@ func (b *StakeBook) DeviceRecord(dev iog.DeviceID) (DeviceRecord, bool) {
 }
 
 func (d *deviceBook) record(dev iog.DeviceID) DeviceRecord {
-	return DeviceRecord{Device: dev, Owner: d.owner, Required: d.required, Positions: slices.Clone(d.positions)}
+	return DeviceRecord{Device: dev, Owner: d.owner, Required: d.required, Positions: slices.Clone(d.positions), Deregistered: d.leaving}
 }
 
-// CooldownRecord returns the record of a cooldown, and false when there
+// CooldownRecord returns a cooldown, its own record, and false when there
 // is none by that ID (never started, or withdrawn).
-func (b *StakeBook) CooldownRecord(id uint64) (CooldownRecord, bool) {
+func (b *StakeBook) CooldownRecord(id uint64) (Cooldown, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, ok := b.cooldowns[id]
 	if !ok {
-		return CooldownRecord{}, false
+		return Cooldown{}, false
 	}
 	return *c, true
 }
@@ -95,7 +89,7 @@ func (b *StakeBook) Records() StakeRecords {
 	defer b.mu.Unlock()
 	r := StakeRecords{
 		Devices:   make([]DeviceRecord, 0, len(b.devices)),
-		Cooldowns: make([]CooldownRecord, 0, len(b.cooldowns)),
+		Cooldowns: make([]Cooldown, 0, len(b.cooldowns)),
 		Slashes:   make([]SlashRecord, 0, len(b.slashes)),
 		LastID:    b.nextID,
 	}
@@ -109,7 +103,7 @@ func (b *StakeBook) Records() StakeRecords {
 		r.Slashes = append(r.Slashes, s.copy())
 	}
 	slices.SortFunc(r.Devices, func(a, b DeviceRecord) int { return cmp.Compare(a.Device, b.Device) })
-	slices.SortFunc(r.Cooldowns, func(a, b CooldownRecord) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.Cooldowns, func(a, b Cooldown) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(r.Slashes, func(a, b SlashRecord) int { return cmp.Compare(a.ID, b.ID) })
 	return r
 }

@@ -192,11 +192,12 @@ func TestStakeBookRestoreRefusesBadRecords(t *testing.T) {
 			r.Slashes[1].Takes[0].Staker = wallet(9)
 			r.Slashes[1].Shares[0].Wallet = wallet(9)
 		},
-		"take from a far cooldown": func(r *tokenomics.StakeRecords) { r.Slashes[1].Takes[2].Cooldown = r.LastID + 1 },
-		"take from another's":      func(r *tokenomics.StakeRecords) { r.Slashes[1].Takes[2].Cooldown = r.Cooldowns[0].ID },
-		"pending of no device": func(r *tokenomics.StakeRecords) {
-			r.Devices = nil
-			r.Cooldowns[0].Detached = true
+		"take from a far cooldown":    func(r *tokenomics.StakeRecords) { r.Slashes[1].Takes[2].Cooldown = r.LastID + 1 },
+		"take from another's":         func(r *tokenomics.StakeRecords) { r.Slashes[1].Takes[2].Cooldown = r.Cooldowns[0].ID },
+		"cooldown of a device gone":   func(r *tokenomics.StakeRecords) { r.Devices = nil },
+		"deregistered with positions": func(r *tokenomics.StakeRecords) { r.Devices[0].Deregistered = true },
+		"pending on positions gone": func(r *tokenomics.StakeRecords) {
+			r.Devices[0].Deregistered, r.Devices[0].Positions = true, nil
 		},
 	}
 	for name, mutate := range tests {
@@ -205,7 +206,7 @@ func TestStakeBookRestoreRefusesBadRecords(t *testing.T) {
 			mutate(&r)
 			b, _ := newBook()
 			require.ErrorIs(t, b.Restore(r), iog.ErrInvalid)
-			require.Equal(t, tokenomics.StakeRecords{Devices: []tokenomics.DeviceRecord{}, Cooldowns: []tokenomics.CooldownRecord{}, Slashes: []tokenomics.SlashRecord{}},
+			require.Equal(t, tokenomics.StakeRecords{Devices: []tokenomics.DeviceRecord{}, Cooldowns: []tokenomics.Cooldown{}, Slashes: []tokenomics.SlashRecord{}},
 				b.Records(), "nothing restored")
 			require.NoError(t, b.Restore(validRecords(t)), "and the book is still fresh")
 		})
@@ -240,19 +241,33 @@ func FuzzStakeBookRestore(f *testing.F) {
 		again := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 		require.NoError(t, again.Restore(b.Records()))
 		require.Equal(t, b.Records(), again.Records())
-		for _, s := range r.Slashes {
-			_, _ = b.Appeal(s.ID, s.AppealedBy, "again")
-			_, _ = b.ResolveSlash(s.ID, s.ID%2 == 0)
-		}
 		for _, d := range r.Devices {
 			_, _ = b.ShareReward(d.Device, io("1"))
-			_, err := b.Deregister(d.Device)
-			require.NoError(t, err, "every slash is decided")
+			_, _ = b.ProposeSlash(d.Device, iog.NewAmount(1, iog.IO), tokenomics.FalsifiedData, "fuzz")
 		}
-		clock.Advance(100 * 365 * 24 * time.Hour)
-		for _, c := range r.Cooldowns {
-			_, err := b.Withdraw(c.Staker)
-			require.NoError(t, err)
+		for _, s := range b.Records().Slashes {
+			_, _ = b.Appeal(s.ID, s.AppealedBy, "again")
+			if _, err := b.ResolveSlash(s.ID, s.ID%2 == 0); err != nil {
+				_, _ = b.ResolveSlash(s.ID, false)
+			}
 		}
+		for _, d := range r.Devices {
+			if _, err := b.Deregister(d.Device); err != nil {
+				require.True(t, d.Deregistered, "every slash is decided: %v", err)
+			}
+		}
+		left := b.Records().Cooldowns
+		for _, c := range left {
+			clock.AdvanceTo(c.Ready)
+		}
+		for _, c := range left {
+			// Each call pays at least one cooldown: those that add up to
+			// more than an amount holds take several.
+			for i := 0; i <= len(left) && len(b.Cooldowns(c.Staker)) > 0; i++ {
+				_, err := b.Withdraw(c.Staker)
+				require.NoError(t, err)
+			}
+		}
+		require.Empty(t, b.Records().Devices, "all deregistered and withdrawn, the book forgets them")
 	})
 }

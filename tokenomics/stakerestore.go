@@ -33,16 +33,22 @@ func (b *StakeBook) Restore(r StakeRecords) error {
 	if err != nil {
 		return err
 	}
-	// Every sum over a device's stake must fit an amount, as Stake keeps it.
+	// Every sum over a device's stake must fit an amount, as Stake keeps
+	// it; and a deregistered device is kept only while some of its stake
+	// is.
 	for dev, d := range devices {
-		total := d.held
+		total, cooling := d.held, false
 		for _, c := range cooldowns {
-			if c.Device == dev && !c.Detached {
+			if c.Device == dev {
 				if total > math.MaxInt64-c.Amount.Units() {
 					return invalidRecord("device %s: its stake overflows an amount", dev)
 				}
 				total += c.Amount.Units()
+				cooling = true
 			}
+		}
+		if d.leaving && d.held == 0 && !cooling {
+			return invalidRecord("device %s: deregistered with nothing left of its stake", dev)
 		}
 		if total > math.MaxInt64-d.active() {
 			return invalidRecord("device %s: its stake overflows an amount", dev)
@@ -72,7 +78,10 @@ func restoreDevices(records []DeviceRecord) (map[iog.DeviceID]*deviceBook, error
 		if err := checkIO(what+": required stake", r.Required, true); err != nil {
 			return nil, err
 		}
-		d := &deviceBook{owner: r.Owner, required: r.Required}
+		if r.Deregistered && len(r.Positions) > 0 {
+			return nil, invalidRecord("device %s: deregistered with positions", r.Device)
+		}
+		d := &deviceBook{owner: r.Owner, required: r.Required, leaving: r.Deregistered}
 		var active int64
 		for _, p := range r.Positions {
 			if p.Staker.IsZero() || d.position(p.Staker) >= 0 {
@@ -92,8 +101,8 @@ func restoreDevices(records []DeviceRecord) (map[iog.DeviceID]*deviceBook, error
 	return devices, nil
 }
 
-func restoreCooldowns(records []CooldownRecord, devices map[iog.DeviceID]*deviceBook, lastID uint64) (map[uint64]*CooldownRecord, error) {
-	cooldowns := make(map[uint64]*CooldownRecord, len(records))
+func restoreCooldowns(records []Cooldown, devices map[iog.DeviceID]*deviceBook, lastID uint64) (map[uint64]*Cooldown, error) {
+	cooldowns := make(map[uint64]*Cooldown, len(records))
 	for _, r := range records {
 		what := fmt.Sprintf("restore stake book: cooldown %d", r.ID)
 		switch _, dup := cooldowns[r.ID]; {
@@ -112,8 +121,8 @@ func restoreCooldowns(records []CooldownRecord, devices map[iog.DeviceID]*device
 		if err := checkIO(what, r.Amount, true); err != nil {
 			return nil, err
 		}
-		if _, ok := devices[r.Device]; !ok && !r.Detached {
-			return nil, invalidRecord("cooldown %d: device %s is not registered and the cooldown not detached", r.ID, r.Device)
+		if _, ok := devices[r.Device]; !ok {
+			return nil, invalidRecord("cooldown %d: device %s is not in the book", r.ID, r.Device)
 		}
 		c := r
 		cooldowns[r.ID] = &c
@@ -121,7 +130,7 @@ func restoreCooldowns(records []CooldownRecord, devices map[iog.DeviceID]*device
 	return cooldowns, nil
 }
 
-func restoreSlashes(records []SlashRecord, devices map[iog.DeviceID]*deviceBook, cooldowns map[uint64]*CooldownRecord, lastID uint64) (map[SlashID]*SlashRecord, error) {
+func restoreSlashes(records []SlashRecord, devices map[iog.DeviceID]*deviceBook, cooldowns map[uint64]*Cooldown, lastID uint64) (map[SlashID]*SlashRecord, error) {
 	slashes := make(map[SlashID]*SlashRecord, len(records))
 	for _, r := range records {
 		if _, dup := slashes[r.ID]; dup {
@@ -214,7 +223,7 @@ func sameShares(a, b []Share) bool {
 // checkTake checks that a slash's take can be given back: from an
 // unresolved slash, to a position of the device (d) or to a cooldown of
 // its stake, which may have been withdrawn meanwhile.
-func checkTake(s SlashRecord, t SlashTake, d *deviceBook, cooldowns map[uint64]*CooldownRecord, lastID uint64) error {
+func checkTake(s SlashRecord, t SlashTake, d *deviceBook, cooldowns map[uint64]*Cooldown, lastID uint64) error {
 	if t.Cooldown == 0 {
 		if !t.Ready.IsZero() {
 			return invalidRecord("slash %d: a take from an active position with a ready time", s.ID)
@@ -230,7 +239,7 @@ func checkTake(s SlashRecord, t SlashTake, d *deviceBook, cooldowns map[uint64]*
 	if !s.unresolved() {
 		return nil
 	}
-	if c, ok := cooldowns[t.Cooldown]; ok && (c.Staker != t.Staker || c.Device != s.Device || !c.Ready.Equal(t.Ready) || c.Detached) {
+	if c, ok := cooldowns[t.Cooldown]; ok && (c.Staker != t.Staker || c.Device != s.Device || !c.Ready.Equal(t.Ready)) {
 		return invalidRecord("slash %d: its take from cooldown %d is not that cooldown's", s.ID, t.Cooldown)
 	}
 	return nil

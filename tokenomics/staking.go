@@ -16,22 +16,24 @@ import (
 // amount or address iog.ErrInvalid, a withdrawal of more than is staked
 // iog.ErrInsufficientFunds, a stake that would take a device's stake
 // beyond what an amount holds iog.ErrOverflow, and a call the state does
-// not allow (a device registered twice) iog.ErrConflict.
+// not allow (a device registered twice, stake on a deregistered device)
+// iog.ErrConflict.
 type Staker interface {
 	// Register declares a device, its owner and the stake it needs
 	// (see RequiredStake).
 	Register(dev iog.DeviceID, owner iog.WalletAddress, required iog.Amount) error
 	// Deregister takes a device out of the book, the pair of Register.
 	// Its stake leaves as an unstake does: every active position starts
-	// its cooldown and is withdrawn at the cooldown's end, as are the
-	// cooldowns already running; Deregister returns the cooldowns it
-	// started. None of it belongs to the device any more: it neither
-	// earns nor counts, and a device registered again under the same ID
-	// starts with no stake. A slash of the device that is pending or
-	// appealed is decided first: until then Deregister is
-	// iog.ErrConflict, so removing a device does not escape a case
-	// brought against it (and once it is gone, no new case can be
-	// brought against its stake).
+	// its cooldown, withdrawn at its end like the cooldowns already
+	// running, and Deregister returns the cooldowns it started. From then
+	// on the device takes no stake and earns nothing, but its cooling
+	// stake can still be slashed, as any cooling stake can, so leaving
+	// escapes no case; and a slash of the device pending or appealed is
+	// decided first (until then Deregister is iog.ErrConflict). The book
+	// forgets the device by itself once its last cooldown is withdrawn
+	// and no slash holds any of its stake; until then its ID cannot be
+	// registered again (iog.ErrConflict) and Device reports it
+	// Deregistered.
 	Deregister(dev iog.DeviceID) ([]Cooldown, error)
 	// Stake adds amount of staker's tokens to the device's stake. The
 	// staker may be the owner or anyone else (a co-staker).
@@ -110,6 +112,9 @@ type DeviceStake struct {
 	Held iog.Amount
 	// Positions lists the stakers in the order they first staked.
 	Positions []Position
+	// Deregistered reports a device deregistered whose stake is still
+	// cooling down or held by a slash.
+	Deregistered bool
 }
 
 // Meets reports whether the active stake reaches the required stake.

@@ -24,6 +24,9 @@
 //     [WalletAddress], a Solana public key.
 //   - Time: the [Clock] interface, with [SystemClock] and a [ManualClock] for
 //     tests and simulation.
+//   - Health: a device's [Health] record, folding heartbeats, missed
+//     heartbeats and checks at times the caller gives, the one source of
+//     the [Uptime] rewards read and the reliability scheduling reads.
 //   - Errors: sentinels such as [ErrInvalid] and [ErrInsufficientFunds],
 //     for errors.Is.
 //

@@ -79,3 +79,25 @@ func ExampleManualClock() {
 	// still cooling down on 2024-06-24
 	// free to withdraw on 2024-06-25
 }
+
+// A device's Health folds its heartbeats and checks at the times the
+// server gives: its uptime feeds the epoch's rewards, its reliability
+// the scheduler.
+func ExampleHealth() {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := iog.NewHealth(start)
+	for at := start; !at.After(start.Add(6 * time.Hour)); at = at.Add(time.Minute) {
+		h, _ = h.Heartbeat(at)
+	}
+	end := start.Add(6 * time.Hour)
+	u := h.Uptime(end)
+	fmt.Println("up", u.Continuous, "for", u.Fraction, "of the window")
+	h, _ = h.StartWindow(end) // the next epoch
+
+	h, _ = h.Check(end, false) // a failed proof of compute
+	h, _ = h.Miss(end.Add(3 * time.Minute))
+	fmt.Println("reliability:", h.Reliability(end.Add(3*time.Minute)))
+	// Output:
+	// up 6h0m0s for 1 of the window
+	// reliability: 0.396694
+}

@@ -30,15 +30,21 @@ type Price struct {
 // with its clock's time: for tests, simulations and examples.
 type FixedPrice struct {
 	USDPerIO iog.Rate
-	Clock    iog.Clock
+	// Clock stamps the quotes. Nil means iog.SystemClock.
+	Clock iog.Clock
 }
 
 // IOPrice implements PriceOracle.
 func (f FixedPrice) IOPrice(ctx context.Context) (Price, error) {
-	if f.Clock == nil {
-		return Price{}, fmt.Errorf("fixed price: no clock: %w", iog.ErrInvalid)
+	return Price{USDPerIO: f.USDPerIO, At: orSystem(f.Clock).Now()}, nil
+}
+
+// orSystem returns c, or iog.SystemClock when c is nil.
+func orSystem(c iog.Clock) iog.Clock {
+	if c == nil {
+		return iog.SystemClock
 	}
-	return Price{USDPerIO: f.USDPerIO, At: f.Clock.Now()}, nil
+	return c
 }
 
 // isDollar reports whether c is worth one US dollar a unit: USD, USDC and
@@ -98,7 +104,7 @@ type Treasury struct {
 	Ledger ledger.Ledger
 	// Oracle prices IO.
 	Oracle PriceOracle
-	// Clock judges the age of quotes.
+	// Clock judges the age of quotes. Nil means iog.SystemClock.
 	Clock iog.Clock
 	// MaxPriceAge is how old a quote may be to start a buyback or a mint,
 	// and how far ahead of the clock it may be dated. Zero means 10
@@ -119,8 +125,8 @@ const DefaultMaxPriceAge = 10 * time.Minute
 // check reports a Treasury missing a part it needs, as ErrInvalid.
 func (t *Treasury) check(what string) error {
 	switch {
-	case t.Ledger == nil || t.Oracle == nil || t.Clock == nil:
-		return fmt.Errorf("%s: the treasury needs a ledger, an oracle and a clock: %w", what, iog.ErrInvalid)
+	case t.Ledger == nil || t.Oracle == nil:
+		return fmt.Errorf("%s: the treasury needs a ledger and an oracle: %w", what, iog.ErrInvalid)
 	case t.Account.IsZero() || t.Market.IsZero():
 		return fmt.Errorf("%s: the treasury needs its account and a market account: %w", what, iog.ErrInvalid)
 	}
@@ -152,7 +158,7 @@ func (t *Treasury) checkQuote(ctx context.Context, what string, p Price, first l
 	if maxAge <= 0 {
 		maxAge = DefaultMaxPriceAge
 	}
-	age := t.Clock.Now().Sub(p.At)
+	age := orSystem(t.Clock).Now().Sub(p.At)
 	if -maxAge <= age && age <= maxAge {
 		return nil
 	}

@@ -176,7 +176,6 @@ func TestTreasuryNeedsItsParts(t *testing.T) {
 	for name, broken := range map[string]tokenomics.Treasury{
 		"no ledger": {Oracle: f.tr.Oracle, Clock: f.clock, Account: f.treasury, Market: f.market},
 		"no oracle": {Ledger: f.l, Clock: f.clock, Account: f.treasury, Market: f.market},
-		"no clock":  {Ledger: f.l, Oracle: f.tr.Oracle, Account: f.treasury, Market: f.market},
 		"no market": {Ledger: f.l, Oracle: f.tr.Oracle, Clock: f.clock, Account: f.treasury},
 	} {
 		_, err := broken.Quote(ctx)
@@ -186,12 +185,27 @@ func TestTreasuryNeedsItsParts(t *testing.T) {
 		_, err = broken.MintIOSD(ctx, f.holder, io("1"), q, "k")
 		require.ErrorIs(t, err, iog.ErrInvalid, name)
 	}
-	_, err = tokenomics.FixedPrice{USDPerIO: rate(t, "1")}.IOPrice(ctx)
-	require.ErrorIs(t, err, iog.ErrInvalid)
 	zero := *f.tr
 	zero.Oracle = tokenomics.FixedPrice{Clock: f.clock}
 	_, err = zero.Quote(ctx)
 	require.ErrorIs(t, err, iog.ErrInvalid)
+}
+
+// A nil clock is the system clock, as everywhere in the module: a quote
+// stamped now is fresh, and the treasury judges it so.
+func TestNilClockIsTheSystemClock(t *testing.T) {
+	f := newTreasury(t)
+	p, err := tokenomics.FixedPrice{USDPerIO: rate(t, "2")}.IOPrice(ctx)
+	require.NoError(t, err)
+	require.WithinDuration(t, time.Now(), p.At, time.Minute)
+	sys := *f.tr
+	sys.Clock, sys.Oracle = nil, tokenomics.FixedPrice{USDPerIO: rate(t, "2")}
+	q, err := sys.Quote(ctx)
+	require.NoError(t, err)
+	_, err = sys.BuybackAndBurn(ctx, iog.MustParseAmount("1 USDC"), q, "sys")
+	require.NoError(t, err)
+	_, err = f.tr.BuybackAndBurn(ctx, iog.MustParseAmount("1 USDC"), q, "manual")
+	require.ErrorIs(t, err, iog.ErrExpired, "the manual clock is far from the system clock")
 }
 
 func TestMintIOSD(t *testing.T) {

@@ -76,17 +76,37 @@
 // returns the tokens to the stakes they came from. Co-stakers share a
 // device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
 //
+// [StakeBook.Deregister] pairs with Register: the device's stake leaves
+// as an unstake does, every position starting its cooldown. A slash
+// pending or appealed is decided first, and the cooling stake can still
+// be slashed, so removing a device escapes no case; the book forgets the
+// device once its last cooldown is withdrawn.
+//
+// # Restoring a stake book
+//
+// A server that keeps a StakeBook saves its records and restores it at
+// start: [StakeBook.Records] lists every device, cooldown and slash, by
+// key, and the last ID handed out ([StakeRecords]);
+// [StakeBook.DeviceRecord], [StakeBook.CooldownRecord],
+// [StakeBook.SlashRecord] and [StakeBook.LastID] give the ones an action
+// touched, to save in that action's transaction (a record that is gone, a
+// withdrawn cooldown or a device the book forgot, is deleted); and
+// [StakeBook.Restore] rebuilds a fresh book from them exactly, or refuses
+// records that could not have come from a book and changes nothing.
+//
 // # Block rewards
 //
 // [Distribute] splits an epoch's emission between a GPU and a CPU pool
 // (95/5 by default) and each pool among its eligible devices (proof of
 // compute passed, 5 hours of continuous uptime, minimum stake met, a
 // positive multiplier) by weight = stake-capped earning multiplier ×
-// uptime fraction. Payouts add up to the pool to the base unit; a pool
+// uptime fraction. A candidate's uptime is its device's iog.Health read
+// at the epoch's end, the record the scheduler's reliability reads too. Payouts add up to the pool to the base unit; a pool
 // with no eligible device is recorded as Unpaid, not lost. [Settle] puts
 // an epoch's distribution on a ledger: each payout shared among the
-// device's stakers pro rata, the unpaid part minted to an account of its
-// own, under idempotency keys so a repeated settlement pays once.
+// device's stakers pro rata by a [RewardSharer] (a StakeBook), the unpaid
+// part minted to an account of its own, under idempotency keys so a
+// repeated settlement pays once.
 //
 // # Revenue, burns and $IOSD
 //

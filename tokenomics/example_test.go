@@ -49,7 +49,7 @@ func ExampleInflationTable() {
 // out the 14-day cooldown on a manual clock.
 func ExampleStaker() {
 	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	var staker tokenomics.Staker = tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	var staker tokenomics.Staker = tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner := iog.WalletAddress{1}
 
 	need, _ := tokenomics.RequiredStake(tokenomics.DefaultMultipliers(), "H100-SXM", 8)
@@ -75,7 +75,7 @@ func ExampleStaker() {
 // returned.
 func ExampleSlasher() {
 	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	var slasher tokenomics.Slasher = book
 	owner, coStaker := iog.WalletAddress{1}, iog.WalletAddress{2}
 	_ = book.Register("rig", owner, iog.MustParseAmount("800 IO"))

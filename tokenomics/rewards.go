@@ -45,10 +45,11 @@ type RewardCandidate struct {
 	// PassedProofOfCompute reports that the device answered the epoch's
 	// proof-of-compute challenge.
 	PassedProofOfCompute bool
-	// ContinuousUptime is how long the device has been up without a break.
-	ContinuousUptime time.Duration
-	// UptimeFraction is the part of the epoch the device was up, from 0 to 1.
-	UptimeFraction iog.Rate
+	// Uptime is how long the device has been up without a break at the
+	// epoch's end, and the part of the epoch it was up: the device's
+	// iog.Health read at the epoch's end (Health.Uptime), before the next
+	// window starts.
+	Uptime iog.Uptime
 }
 
 // RewardConfig configures Distribute. The zero value is io.net's rules.
@@ -115,7 +116,7 @@ const weightScale = 1_000_000_000
 // has a positive multiplier and uptime. Its weight is its stake-capped
 // earning multiplier × its uptime fraction:
 //
-//	min(Multiplier × Units, Stake / StakePerUnit) × UptimeFraction
+//	min(Multiplier × Units, Stake / StakePerUnit) × Uptime.Fraction
 //
 // computed to a billionth (truncated). Each pool is split among its
 // eligible devices by weight with iog.Amount.Split, so the payouts add up
@@ -213,8 +214,8 @@ func (c *RewardCandidate) weight(cfg RewardConfig) (uint64, string, error) {
 		return 0, "", fmt.Errorf("%v is not a reward pool: %w", c.Pool, iog.ErrInvalid)
 	case c.Units < 1:
 		return 0, "", fmt.Errorf("%d units: a device has at least one: %w", c.Units, iog.ErrInvalid)
-	case c.UptimeFraction.Num() > c.UptimeFraction.Den():
-		return 0, "", fmt.Errorf("uptime fraction %v is above 1: %w", c.UptimeFraction, iog.ErrInvalid)
+	case c.Uptime.Fraction.Num() > c.Uptime.Fraction.Den():
+		return 0, "", fmt.Errorf("uptime fraction %v is above 1: %w", c.Uptime.Fraction, iog.ErrInvalid)
 	}
 	if err := checkIO("stake", c.Stake, true); err != nil {
 		return 0, "", err
@@ -225,13 +226,13 @@ func (c *RewardCandidate) weight(cfg RewardConfig) (uint64, string, error) {
 	switch {
 	case !c.PassedProofOfCompute:
 		return 0, "failed the proof-of-compute check", nil
-	case c.ContinuousUptime < cfg.MinUptime:
-		return 0, fmt.Sprintf("up %v without a break, less than %v", c.ContinuousUptime, cfg.MinUptime), nil
+	case c.Uptime.Continuous < cfg.MinUptime:
+		return 0, fmt.Sprintf("up %v without a break, less than %v", c.Uptime.Continuous, cfg.MinUptime), nil
 	case c.Stake.Units() < c.MinStake.Units():
 		return 0, fmt.Sprintf("stake %v below the minimum %v", c.Stake, c.MinStake), nil
 	case c.Multiplier.IsZero():
 		return 0, "earning multiplier is 0", nil
-	case c.UptimeFraction.IsZero():
+	case c.Uptime.Fraction.IsZero():
 		return 0, "no uptime this epoch", nil
 	}
 	// earning = min(Multiplier × Units, Stake / StakePerUnit), as num/den.
@@ -248,7 +249,7 @@ func (c *RewardCandidate) weight(cfg RewardConfig) (uint64, string, error) {
 	}
 	w, ok := mulDiv(num, weightScale, den)
 	if ok {
-		w, ok = mulDiv(w, c.UptimeFraction.Num(), c.UptimeFraction.Den())
+		w, ok = mulDiv(w, c.Uptime.Fraction.Num(), c.Uptime.Fraction.Den())
 	}
 	if !ok {
 		return 0, "", fmt.Errorf("weight of multiplier %v × %d units: %w", c.Multiplier, c.Units, iog.ErrOverflow)

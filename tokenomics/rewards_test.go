@@ -32,7 +32,7 @@ func candidate(t testing.TB, dev string, m string, n int) tokenomics.RewardCandi
 	return tokenomics.RewardCandidate{
 		Device: iog.DeviceID(dev), Pool: tokenomics.GPUPool, Multiplier: mult, Units: n,
 		Stake: stake, MinStake: stake, PassedProofOfCompute: true,
-		ContinuousUptime: 24 * time.Hour, UptimeFraction: rate(t, "1"),
+		Uptime: iog.Uptime{Continuous: 24 * time.Hour, Fraction: rate(t, "1")},
 	}
 }
 
@@ -41,7 +41,7 @@ func TestDistributeWeights(t *testing.T) {
 	half := candidate(t, "half", "10", 8) // up half the epoch: 40
 	rtx := candidate(t, "rtx", "0.25", 4) // 1
 	cpu := candidate(t, "cpu", "1", 1)    // the whole CPU pool
-	half.UptimeFraction = rate(t, "1/2")
+	half.Uptime.Fraction = rate(t, "1/2")
 	cpu.Pool = tokenomics.CPUPool
 	d, err := tokenomics.Distribute(1, io("4566.21004566"), []tokenomics.RewardCandidate{h100, half, rtx, cpu}, tokenomics.RewardConfig{})
 	require.NoError(t, err)
@@ -90,10 +90,10 @@ func TestDistributeEligibility(t *testing.T) {
 		reason string
 	}{
 		{"proof of compute", func(c *tokenomics.RewardCandidate) { c.PassedProofOfCompute = false }, "failed the proof-of-compute check"},
-		{"uptime", func(c *tokenomics.RewardCandidate) { c.ContinuousUptime = 5*time.Hour - time.Minute }, "up 4h59m0s without a break, less than 5h0m0s"},
+		{"uptime", func(c *tokenomics.RewardCandidate) { c.Uptime.Continuous = 5*time.Hour - time.Minute }, "up 4h59m0s without a break, less than 5h0m0s"},
 		{"stake", func(c *tokenomics.RewardCandidate) { c.Stake = io("199.99999999") }, "stake 199.99999999 IO below the minimum 200 IO"},
 		{"multiplier", func(c *tokenomics.RewardCandidate) { c.Multiplier = iog.Rate{} }, "earning multiplier is 0"},
-		{"no uptime", func(c *tokenomics.RewardCandidate) { c.UptimeFraction = iog.Rate{} }, "no uptime this epoch"},
+		{"no uptime", func(c *tokenomics.RewardCandidate) { c.Uptime.Fraction = iog.Rate{} }, "no uptime this epoch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestDistributeEligibility(t *testing.T) {
 	}
 	// Exactly five hours is enough.
 	c := base
-	c.ContinuousUptime = 5 * time.Hour
+	c.Uptime.Continuous = 5 * time.Hour
 	d, err := tokenomics.Distribute(7, io("100"), []tokenomics.RewardCandidate{c}, tokenomics.RewardConfig{})
 	require.NoError(t, err)
 	require.Len(t, d.Payouts, 1)
@@ -144,7 +144,7 @@ func TestDistributeRejectsBadInput(t *testing.T) {
 	}{
 		{"no pool", func(c *tokenomics.RewardCandidate) { c.Pool = 0 }},
 		{"no units", func(c *tokenomics.RewardCandidate) { c.Units = 0 }},
-		{"uptime above 1", func(c *tokenomics.RewardCandidate) { c.UptimeFraction = rate(t, "3/2") }},
+		{"uptime above 1", func(c *tokenomics.RewardCandidate) { c.Uptime.Fraction = rate(t, "3/2") }},
 		{"negative stake", func(c *tokenomics.RewardCandidate) { c.Stake = io("-1") }},
 		{"stake in USDC", func(c *tokenomics.RewardCandidate) { c.Stake = iog.MustParseAmount("1 USDC") }},
 		{"duplicate", func(c *tokenomics.RewardCandidate) { c.Device = "ok" }},
@@ -176,8 +176,8 @@ func TestDistributeConservation(t *testing.T) {
 				c.Pool = tokenomics.CPUPool
 			}
 			c.PassedProofOfCompute = rng.IntN(10) > 0
-			c.ContinuousUptime = time.Duration(rng.IntN(10)) * time.Hour
-			c.UptimeFraction = iog.BasisPoints(uint64(rng.IntN(10_001)))
+			c.Uptime.Continuous = time.Duration(rng.IntN(10)) * time.Hour
+			c.Uptime.Fraction = iog.BasisPoints(uint64(rng.IntN(10_001)))
 			c.Stake = iog.NewAmount(rng.Int64N(2*c.Stake.Units()+1), iog.IO)
 			cands[j] = c
 		}
@@ -196,7 +196,7 @@ func BenchmarkDistribute100k(b *testing.B) {
 	cands := make([]tokenomics.RewardCandidate, 100_000)
 	for i := range cands {
 		cands[i] = candidate(b, fmt.Sprintf("device-%06d", i), models[i%len(models)], 1+i%8)
-		cands[i].UptimeFraction = iog.BasisPoints(uint64(5_000 + i%5_001))
+		cands[i].Uptime.Fraction = iog.BasisPoints(uint64(5_000 + i%5_001))
 		if i%20 == 0 {
 			cands[i].Pool = tokenomics.CPUPool
 		}

@@ -21,8 +21,19 @@ type Settlement struct {
 	Unpaid iog.Amount
 }
 
+// RewardSharer splits a device's reward among its stakers: what Settle
+// needs of a stake book (*StakeBook is one). ShareReward returns shares
+// that sum to reward exactly; a device with no one to pay (no active
+// stake) is iog.ErrConflict, an unknown device iog.ErrNotFound, and Settle
+// counts the payout of either as unpaid.
+type RewardSharer interface {
+	ShareReward(dev iog.DeviceID, reward iog.Amount) ([]Share, error)
+}
+
+var _ RewardSharer = (*StakeBook)(nil)
+
 // Settle mints an epoch's distribution on the ledger: each device's
-// payout is shared among its stakers pro rata (StakeBook.ShareReward) and
+// payout is shared among its stakers pro rata (RewardSharer.ShareReward) and
 // minted to them, and what no one could earn is minted to the unpaid
 // account, so the epoch's whole emission is on the ledger, recorded, and
 // none of it lost. Every mint has an idempotency key derived from the
@@ -32,7 +43,7 @@ type Settlement struct {
 // cannot be paid as the first attempt would have paid it, and the retry
 // is iog.ErrConflict. An unpaid account that is not open is
 // iog.ErrNotFound, as is any staker's. On these errors nothing is minted.
-func Settle(ctx context.Context, l ledger.Ledger, book *StakeBook, d Distribution, unpaid iog.WalletAddress) (Settlement, error) {
+func Settle(ctx context.Context, l ledger.Ledger, book RewardSharer, d Distribution, unpaid iog.WalletAddress) (Settlement, error) {
 	what := fmt.Sprintf("settle epoch %d", d.Epoch)
 	if unpaid.IsZero() {
 		return Settlement{}, fmt.Errorf("%s: no unpaid account: %w", what, iog.ErrInvalid)

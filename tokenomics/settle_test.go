@@ -16,7 +16,7 @@ import (
 func TestSettle(t *testing.T) {
 	clock := iog.NewManualClock(t0)
 	l := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner, co, other, unpaid := wallet(1), wallet(2), wallet(3), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, co, other, unpaid} {
 		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
@@ -68,7 +68,7 @@ func TestSettle(t *testing.T) {
 func TestSettleUnopenedStakerChangesNothing(t *testing.T) {
 	clock := iog.NewManualClock(t0)
 	l := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, unpaid} { // not co
 		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
@@ -114,7 +114,7 @@ func (c *cutLedger) Apply(ctx context.Context, op ledger.Op) (ledger.Entry, erro
 func TestSettleRetry(t *testing.T) {
 	clock := iog.NewManualClock(t0)
 	mem := ledger.NewMemory(ledger.MemoryConfig{Clock: clock})
-	book := tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
 	owner, co, unpaid := wallet(1), wallet(2), wallet(9)
 	for i, w := range []iog.WalletAddress{owner, co, unpaid} {
 		_, err := mem.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
@@ -150,4 +150,37 @@ func TestSettleRetry(t *testing.T) {
 	require.NoError(t, err)
 	after = supply(t, mem, iog.IO)
 	require.Equal(t, emission, after)
+}
+
+// sharerFunc is a RewardSharer of a test's own: Settle needs no StakeBook.
+type sharerFunc func(iog.DeviceID, iog.Amount) ([]tokenomics.Share, error)
+
+func (f sharerFunc) ShareReward(dev iog.DeviceID, reward iog.Amount) ([]tokenomics.Share, error) {
+	return f(dev, reward)
+}
+
+func TestSettleTakesAnySharer(t *testing.T) {
+	l := ledger.NewMemory(ledger.MemoryConfig{Clock: iog.NewManualClock(t0)})
+	holder, unpaid := wallet(5), wallet(9)
+	for i, w := range []iog.WalletAddress{holder, unpaid} {
+		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
+		require.NoError(t, err)
+	}
+	d, err := tokenomics.Distribute(1, io("100"), []tokenomics.RewardCandidate{candidate(t, "rig", "1", 1)}, tokenomics.RewardConfig{GPUPoolShare: rate(t, "1")})
+	require.NoError(t, err)
+	all := sharerFunc(func(_ iog.DeviceID, r iog.Amount) ([]tokenomics.Share, error) {
+		return []tokenomics.Share{{Wallet: holder, Amount: r}}, nil
+	})
+	s, err := tokenomics.Settle(ctx, l, all, d, unpaid)
+	require.NoError(t, err)
+	require.Equal(t, []tokenomics.Share{{Wallet: holder, Amount: io("100")}}, s.Paid)
+
+	none := sharerFunc(func(dev iog.DeviceID, _ iog.Amount) ([]tokenomics.Share, error) {
+		return nil, fmt.Errorf("device %s: %w", dev, iog.ErrConflict)
+	})
+	d.Epoch = 2
+	s, err = tokenomics.Settle(ctx, l, none, d, unpaid)
+	require.NoError(t, err)
+	require.Empty(t, s.Paid)
+	require.Equal(t, io("100"), s.Unpaid, "a payout no one can take is unpaid")
 }

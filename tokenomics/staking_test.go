@@ -1,6 +1,7 @@
 package tokenomics_test
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -67,7 +68,7 @@ func TestDefaultMultipliersCoverTheCatalog(t *testing.T) {
 
 func newBook() (*tokenomics.StakeBook, *iog.ManualClock) {
 	clock := iog.NewManualClock(t0)
-	return tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{}), clock
+	return tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock}), clock
 }
 
 // newStakedDevice returns a book with one device whose owner, wallet(1),
@@ -249,7 +250,7 @@ func TestStakingConservation(t *testing.T) {
 			d := devs[rng.IntN(len(devs))]
 			w := wallets[rng.IntN(len(wallets))]
 			amt := iog.NewAmount(rng.Int64N(200e8)-10e8, iog.IO)
-			switch rng.IntN(7) {
+			switch rng.IntN(8) {
 			case 0, 1:
 				if b.Stake(d, w, amt) == nil {
 					staked += amt.Units()
@@ -274,10 +275,17 @@ func TestStakingConservation(t *testing.T) {
 				}
 			case 6:
 				clock.Advance(time.Duration(rng.IntN(20*24)) * time.Hour)
+			case 7:
+				if _, err := b.Deregister(d); errors.Is(err, iog.ErrNotFound) {
+					require.NoError(t, b.Register(d, w, io("100")))
+				}
 			}
 			var held int64
 			for _, d := range devs {
 				ds, err := b.Device(d)
+				if errors.Is(err, iog.ErrNotFound) {
+					continue // deregistered, nothing of its stake left
+				}
 				require.NoError(t, err)
 				for _, p := range ds.Positions {
 					require.GreaterOrEqual(t, p.Active.Sign(), 0)

@@ -58,7 +58,7 @@ func (s *story) say(format string, args ...any) {
 
 func run(w io.Writer, upheld bool) error {
 	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := &story{ctx: context.Background(), w: w, clock: clock, l: ledger.NewMemory(ledger.MemoryConfig{Clock: clock}), book: tokenomics.NewStakeBook(clock, tokenomics.StakingConfig{})}
+	s := &story{ctx: context.Background(), w: w, clock: clock, l: ledger.NewMemory(ledger.MemoryConfig{Clock: clock}), book: tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})}
 	steps := []func() error{s.setup, s.stake, s.earn, func() error { return s.slash(upheld) }, s.unstake, s.summary}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -118,17 +118,30 @@ func (s *story) earn() error {
 	h100, _ := mult.Of("H100-SXM")
 	rtx, _ := mult.Of("RTX-4070")
 	one, _ := iog.NewRate(1, 1)
+	// The rig's uptime comes from its health record, which folds a
+	// heartbeat a minute.
+	health, err := iog.NewHealth(s.clock.Now()).Heartbeat(s.clock.Now())
+	if err != nil {
+		return err
+	}
 	for epoch := uint64(1); epoch <= 8; epoch++ {
-		s.clock.Advance(time.Hour)
+		for range 60 {
+			if health, err = health.Heartbeat(s.clock.Advance(time.Minute)); err != nil {
+				return err
+			}
+		}
 		d, err := s.book.Device(rig)
 		if err != nil {
 			return err
 		}
 		candidates := []tokenomics.RewardCandidate{
 			{Device: "dc-h100x8", Pool: tokenomics.GPUPool, Multiplier: h100, Units: 8, Stake: iog.MustParseAmount("16000 IO"), MinStake: iog.MustParseAmount("16000 IO"),
-				PassedProofOfCompute: true, ContinuousUptime: 1000 * time.Hour, UptimeFraction: one},
+				PassedProofOfCompute: true, Uptime: iog.Uptime{Continuous: 1000 * time.Hour, Fraction: one}},
 			{Device: rig, Pool: tokenomics.GPUPool, Multiplier: rtx, Units: 4, Stake: d.Active, MinStake: d.Required,
-				PassedProofOfCompute: true, ContinuousUptime: time.Duration(epoch) * time.Hour, UptimeFraction: one},
+				PassedProofOfCompute: true, Uptime: health.Uptime(s.clock.Now())},
+		}
+		if health, err = health.StartWindow(s.clock.Now()); err != nil {
+			return err
 		}
 		dist, err := tokenomics.Distribute(epoch, emission.Emission(epoch), candidates, tokenomics.RewardConfig{})
 		if err != nil {

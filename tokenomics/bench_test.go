@@ -1,8 +1,10 @@
 package tokenomics_test
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/tokenomics"
 )
 
@@ -29,5 +31,39 @@ func benchmarkSupply(b *testing.B, s tokenomics.EmissionSchedule) {
 	for b.Loop() {
 		e = (e + 7919) % s.Epochs()
 		_ = s.Supply(e)
+	}
+}
+
+// BenchmarkStakeBookRestore restores a book of 100,000 devices, each with
+// its owner's stake and a co-staker's, a tenth of them with a cooldown:
+// the stake book's part of a server's start-up.
+func BenchmarkStakeBookRestore(b *testing.B) {
+	const n = 100_000
+	clock := iog.NewManualClock(t0)
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
+	for i := range n {
+		dev := iog.DeviceID(fmt.Sprintf("dev-%06d", i))
+		owner := iog.WalletAddress{byte(i), byte(i >> 8), byte(i >> 16), 1}
+		if err := book.Register(dev, owner, io("200")); err != nil {
+			b.Fatal(err)
+		}
+		if err := book.Stake(dev, owner, io("200")); err != nil {
+			b.Fatal(err)
+		}
+		if err := book.Stake(dev, wallet(2), io("50")); err != nil {
+			b.Fatal(err)
+		}
+		if i%10 == 0 {
+			if _, err := book.Unstake(dev, wallet(2), io("10")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	r := book.Records()
+	for b.Loop() {
+		fresh := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
+		if err := fresh.Restore(r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -260,7 +260,7 @@ func (b *StakeBook) giveBack(d *deviceBook, dev iog.DeviceID, t SlashTake) {
 	c, ok := b.cooldowns[t.Cooldown]
 	if !ok {
 		c = &Cooldown{ID: t.Cooldown, Device: dev, Staker: t.Staker, Amount: iog.Zero(iog.IO), Ready: t.Ready}
-		b.cooldowns[t.Cooldown] = c
+		b.addCooldown(c)
 	}
 	c.Amount = iog.NewAmount(c.Amount.Units()+t.Amount.Units(), iog.IO)
 }

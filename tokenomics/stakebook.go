@@ -3,6 +3,7 @@ package tokenomics
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -25,8 +26,9 @@ type StakeBook struct {
 type deviceBook struct {
 	owner     iog.WalletAddress
 	required  iog.Amount
-	positions []Position // in order of first stake
-	held      int64      // taken by unresolved slashes
+	positions []Position           // in order of first stake
+	held      int64                // taken by unresolved slashes
+	cooling   map[uint64]*Cooldown // its cooldowns, also in StakeBook.cooldowns
 	// leaving: deregistered, kept until its last cooldown is withdrawn
 	// and no slash holds any of its stake.
 	leaving bool
@@ -73,7 +75,7 @@ func (b *StakeBook) Register(dev iog.DeviceID, owner iog.WalletAddress, required
 		}
 		return fmt.Errorf("register device %s: already registered: %w", dev, iog.ErrConflict)
 	}
-	b.devices[dev] = &deviceBook{owner: owner, required: required}
+	b.devices[dev] = &deviceBook{owner: owner, required: required, cooling: make(map[uint64]*Cooldown)}
 	return nil
 }
 
@@ -109,7 +111,7 @@ func (b *StakeBook) Deregister(dev iog.DeviceID) ([]Cooldown, error) {
 // prune forgets a deregistered device once nothing of its stake is left:
 // no cooldown, and no slash holding any.
 func (b *StakeBook) prune(dev iog.DeviceID) {
-	if d, ok := b.devices[dev]; ok && d.leaving && d.held == 0 && len(b.coolingOn(dev)) == 0 {
+	if d, ok := b.devices[dev]; ok && d.leaving && d.held == 0 && len(d.cooling) == 0 {
 		delete(b.devices, dev)
 	}
 }
@@ -167,7 +169,7 @@ func (d *deviceBook) active() int64 {
 // been withdrawn.
 func (b *StakeBook) cooling(dev iog.DeviceID) int64 {
 	var total int64
-	for _, c := range b.coolingOn(dev) {
+	for _, c := range b.devices[dev].cooling {
 		total += c.Amount.Units()
 	}
 	return total
@@ -175,14 +177,15 @@ func (b *StakeBook) cooling(dev iog.DeviceID) int64 {
 
 // coolingOn returns the cooldowns of dev's stake, oldest first.
 func (b *StakeBook) coolingOn(dev iog.DeviceID) []*Cooldown {
-	var out []*Cooldown
-	for _, c := range b.cooldowns {
-		if c.Device == dev {
-			out = append(out, c)
-		}
-	}
+	out := slices.Collect(maps.Values(b.devices[dev].cooling))
 	slices.SortFunc(out, func(a, b *Cooldown) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// addCooldown files c under its ID and its device, which is in the book.
+func (b *StakeBook) addCooldown(c *Cooldown) {
+	b.cooldowns[c.ID] = c
+	b.devices[c.Device].cooling[c.ID] = c
 }
 
 // Unstake implements Staker.
@@ -213,7 +216,7 @@ func (b *StakeBook) Unstake(dev iog.DeviceID, staker iog.WalletAddress, amount i
 func (b *StakeBook) startCooldown(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) Cooldown {
 	b.nextID++
 	c := &Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(b.cfg.Cooldown)}
-	b.cooldowns[c.ID] = c
+	b.addCooldown(c)
 	return *c
 }
 
@@ -239,6 +242,7 @@ func (b *StakeBook) Withdraw(staker iog.WalletAddress) (iog.Amount, error) {
 		}
 		total += c.Amount.Units()
 		delete(b.cooldowns, c.ID)
+		delete(b.devices[c.Device].cooling, c.ID)
 		b.prune(c.Device)
 	}
 	return iog.NewAmount(total, iog.IO), nil

@@ -36,22 +36,22 @@ func (b *StakeBook) Restore(r StakeRecords) error {
 	// Every sum over a device's stake must fit an amount, as Stake keeps
 	// it; and a deregistered device is kept only while some of its stake
 	// is.
-	for dev, d := range devices {
-		total, cooling := d.held, false
-		for _, c := range cooldowns {
-			if c.Device == dev {
-				if total > math.MaxInt64-c.Amount.Units() {
-					return invalidRecord("device %s: its stake overflows an amount", dev)
-				}
-				total += c.Amount.Units()
-				cooling = true
-			}
+	cooling := make(map[iog.DeviceID]int64, len(devices))
+	cools := make(map[iog.DeviceID]bool, len(devices))
+	for _, c := range r.Cooldowns {
+		if cooling[c.Device] > math.MaxInt64-c.Amount.Units() {
+			return invalidRecord("device %s: its stake overflows an amount", c.Device)
 		}
-		if d.leaving && d.held == 0 && !cooling {
-			return invalidRecord("device %s: deregistered with nothing left of its stake", dev)
+		cooling[c.Device] += c.Amount.Units()
+		cools[c.Device] = true
+	}
+	for _, rec := range r.Devices {
+		d := devices[rec.Device]
+		if d.leaving && d.held == 0 && !cools[rec.Device] {
+			return invalidRecord("device %s: deregistered with nothing left of its stake", rec.Device)
 		}
-		if total > math.MaxInt64-d.active() {
-			return invalidRecord("device %s: its stake overflows an amount", dev)
+		if cooling[rec.Device] > math.MaxInt64-d.held || cooling[rec.Device]+d.held > math.MaxInt64-d.active() {
+			return invalidRecord("device %s: its stake overflows an amount", rec.Device)
 		}
 	}
 	b.devices, b.cooldowns, b.slashes, b.nextID = devices, cooldowns, slashes, r.LastID
@@ -81,7 +81,7 @@ func restoreDevices(records []DeviceRecord) (map[iog.DeviceID]*deviceBook, error
 		if r.Deregistered && len(r.Positions) > 0 {
 			return nil, invalidRecord("device %s: deregistered with positions", r.Device)
 		}
-		d := &deviceBook{owner: r.Owner, required: r.Required, leaving: r.Deregistered}
+		d := &deviceBook{owner: r.Owner, required: r.Required, leaving: r.Deregistered, cooling: make(map[uint64]*Cooldown)}
 		var active int64
 		for _, p := range r.Positions {
 			if p.Staker.IsZero() || d.position(p.Staker) >= 0 {
@@ -121,11 +121,13 @@ func restoreCooldowns(records []Cooldown, devices map[iog.DeviceID]*deviceBook, 
 		if err := checkIO(what, r.Amount, true); err != nil {
 			return nil, err
 		}
-		if _, ok := devices[r.Device]; !ok {
+		d, ok := devices[r.Device]
+		if !ok {
 			return nil, invalidRecord("cooldown %d: device %s is not in the book", r.ID, r.Device)
 		}
 		c := r
 		cooldowns[r.ID] = &c
+		d.cooling[r.ID] = &c
 	}
 	return cooldowns, nil
 }

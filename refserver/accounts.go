@@ -7,6 +7,12 @@ import (
 	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
+func (s *Server) accountRoutes() []route {
+	return []route{
+		{method: "GET", pattern: "/v1/accounts/{wallet}", access: public, handle: s.getAccount, summary: "A wallet's balances in every currency"},
+	}
+}
+
 // getAccount answers a wallet's balances. They are public, as a Solana
 // account's are.
 func (s *Server) getAccount(c *call) (any, error) {

@@ -11,6 +11,14 @@ import (
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
+func (s *Server) apiKeyRoutes() []route {
+	return []route{
+		{method: "POST", pattern: "/v1/api-keys", access: signedOnly, mutates: true, handle: s.createAPIKey, summary: "Mint a scoped, expiring API key"},
+		{method: "GET", pattern: "/v1/api-keys", access: signedOnly, handle: s.listAPIKeys, summary: "The signing wallet's API keys"},
+		{method: "DELETE", pattern: "/v1/api-keys/{id}", access: signedOnly, mutates: true, handle: s.revokeAPIKey, summary: "Revoke one of the signing wallet's API keys"},
+	}
+}
+
 // createAPIKey mints a key for the signing wallet. Its secret is answered
 // once and stored only hashed.
 func (s *Server) createAPIKey(c *call) (any, error) {

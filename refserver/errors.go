@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/errtext"
 )
 
 func isNotFound(err error) bool     { return errors.Is(err, iog.ErrNotFound) }
@@ -18,3 +19,6 @@ func errNoRoute(r *http.Request) error {
 func unavailable(what string, err error) error {
 	return fmt.Errorf("%s: %v: %w", what, err, iog.ErrUnavailable)
 }
+
+// clip shortens outside input for an error message.
+func clip(s string) string { return errtext.Clip(s) }

@@ -152,8 +152,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt route) int {
 	}
 	out, err := s.transact(c, rt)
 	if err != nil {
-		// The transaction rolled back, its nonce with it: record the nonce
-		// alone, so the refused request cannot be replayed to act later.
+		// The transaction rolled back, its nonce with it (unless the
+		// handler kept it): record the nonce alone, so the refused
+		// request cannot be replayed to act later.
 		s.rememberNonce(r, c.who, c.now)
 		return s.writeError(w, r, err)
 	}
@@ -170,8 +171,9 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	}
 	digest := requestDigest(c.r, c.body)
 	var out store.Response
+	var refused error
 	err := s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
-		c.tx, c.status, c.action = tx, http.StatusOK, ""
+		c.tx, c.status, c.action, refused = tx, http.StatusOK, "", nil
 		if c.who.signed() {
 			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(api.MaxClockSkew)); err != nil {
 				return err
@@ -185,6 +187,13 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			}
 		}
 		resp, err := rt.handle(c)
+		var k *keptError
+		if errors.As(err, &k) {
+			// The handler refused the request but changed state that
+			// must stay (a failed attestation enters the trust history).
+			refused = k.err
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -207,8 +216,22 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 		}
 		return nil
 	})
+	if err == nil && refused != nil {
+		return out, refused
+	}
 	return out, err
 }
+
+// keptError is a handler's refusal whose transaction still commits: what
+// the handler wrote before refusing stays. The refusal is not kept under
+// the request's idempotency key; a retry runs again.
+type keptError struct{ err error }
+
+func (k *keptError) Error() string { return k.err.Error() }
+func (k *keptError) Unwrap() error { return k.err }
+
+// keep makes err a refusal that commits the call's transaction.
+func keep(err error) error { return &keptError{err: err} }
 
 // requestDigest identifies a request for its idempotency key: a key used
 // again for another method, path or body is a conflict.

@@ -41,6 +41,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Limits are the request limits; zero fields take the defaults.
 	Limits Limits
+	// HeartbeatTimeout is how long a device may go without a heartbeat
+	// before it is marked down. Zero means a minute.
+	HeartbeatTimeout time.Duration
+	// ProofInterval is how often each GPU must pass a proof of compute.
+	// Zero means an hour.
+	ProofInterval time.Duration
 }
 
 // Limits bound what a client may ask of the server.
@@ -83,6 +89,7 @@ type Server struct {
 	log       *slog.Logger
 	store     *store.Store
 	authority ed25519.PrivateKey
+	nonceKey  [32]byte
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
@@ -101,6 +108,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
+	if cfg.HeartbeatTimeout <= 0 {
+		cfg.HeartbeatTimeout = time.Minute
+	}
+	if cfg.ProofInterval <= 0 {
+		cfg.ProofInterval = time.Hour
+	}
 	authority := cfg.Authority
 	if authority == nil {
 		if cfg.DataDir == "" {
@@ -120,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		store:     st,
 		authority: authority,
+		nonceKey:  deriveKey(authority.Seed(), "report nonces"),
 		limiter:   newLimiter(cfg.Clock, cfg.Limits),
 		metrics:   newMetrics(),
 	}
@@ -163,6 +177,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	}
 	return err
 }
+
+func (s *Server) heartbeatTimeout() time.Duration { return s.cfg.HeartbeatTimeout }
+func (s *Server) proofInterval() time.Duration    { return s.cfg.ProofInterval }
 
 // Close closes the store.
 func (s *Server) Close() error { return s.store.Close() }

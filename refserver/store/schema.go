@@ -51,4 +51,37 @@ var migrations = []sqldb.Migration{{
 		)`,
 		`CREATE INDEX audit_log_wallet ON audit_log (wallet, id)`,
 	},
+}, {
+	Version: 2,
+	Name:    "devices and the GPUs they hold",
+	Statements: []string{
+		// A device as the network knows it. verifier is its gpu.Verifier
+		// record (JSON); health its iog.Health; model, gpu_count and
+		// location are copied from its last accepted report for the
+		// explorer's queries.
+		`CREATE TABLE devices (
+			id TEXT PRIMARY KEY,
+			owner TEXT NOT NULL,
+			name TEXT NOT NULL,
+			state TEXT NOT NULL,
+			tunnel_key BYTEA NOT NULL,
+			location TEXT NOT NULL,
+			down_bps BIGINT NOT NULL,
+			up_bps BIGINT NOT NULL,
+			registered BIGINT NOT NULL,
+			updated BIGINT NOT NULL,
+			model TEXT NOT NULL,
+			gpu_count BIGINT NOT NULL,
+			verifier BYTEA NOT NULL,
+			health BYTEA NOT NULL
+		)`,
+		`CREATE INDEX devices_owner ON devices (owner)`,
+		`CREATE INDEX devices_state ON devices (state, model)`,
+		// Which device holds each GPU: a GPU counts for one device only.
+		`CREATE TABLE gpu_uuids (
+			uuid TEXT PRIMARY KEY,
+			device TEXT NOT NULL REFERENCES devices (id)
+		)`,
+		`CREATE INDEX gpu_uuids_device ON gpu_uuids (device)`,
+	},
 }}

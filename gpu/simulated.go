@@ -1,0 +1,76 @@
+package gpu
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/internetofgpus/iog"
+)
+
+// SimulatedProbe is a DeviceProbe of made-up hardware that looks alive:
+// a fixed set of GPUs whose telemetry moves at every probe, as a working
+// GPU's does (a StaticProbe's never moves, and the Verifier rightly calls
+// that stale). It is for demonstrations and tests of a whole network
+// without GPUs; its telemetry comes from a seeded generator, so a run is
+// repeatable. It is safe for concurrent use. Create one with
+// NewSimulatedProbe.
+type SimulatedProbe struct {
+	mu  sync.Mutex
+	inv Inventory
+	rng *rand.Rand
+}
+
+// NewSimulatedProbe returns a probe of a Linux host with count GPUs of a
+// catalog model, their UUIDs and telemetry drawn from seed. An unknown
+// model or a count outside 1 to MaxGPUsPerReport is ErrInvalid.
+func NewSimulatedProbe(model string, count int, seed uint64) (*SimulatedProbe, error) {
+	m, ok := iog.LookupGPUModel(model)
+	if !ok {
+		return nil, fmt.Errorf("simulated probe: %q is not a catalog model: %w", model, iog.ErrInvalid)
+	}
+	if count < 1 || count > MaxGPUsPerReport {
+		return nil, fmt.Errorf("simulated probe: %d GPUs, want 1 to %d: %w", count, MaxGPUsPerReport, iog.ErrInvalid)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	inv := Inventory{
+		Host: Host{
+			CPU:         iog.CPU{Model: "AMD EPYC 9454 48-Core Processor", Arch: "amd64", Cores: 48, Threads: 96},
+			MemoryBytes: uint64(count) * 256 << 30, DiskBytes: 8 << 40, OS: "linux", Kernel: "6.8.0-45-generic",
+		},
+		Driver: Driver{Version: "550.54.15", CUDAVersion: "12.4"},
+	}
+	for range count {
+		inv.GPUs = append(inv.GPUs, GPUReading{GPU: iog.GPU{
+			UUID:   fmt.Sprintf("GPU-%08x-%04x-%04x-%04x-%012x", rng.Uint32(), rng.Uint32()&0xffff, rng.Uint32()&0xffff, rng.Uint32()&0xffff, rng.Uint64()&0xffffffffffff),
+			Vendor: m.Vendor, Model: "NVIDIA " + m.Name,
+			// Drivers report a little less than the nominal memory.
+			MemoryBytes:       m.MemoryBytes / 1000 * 985,
+			ComputeCapability: m.ComputeCapability,
+			PCIe:              iog.PCIeLink{Generation: 4, Lanes: 16},
+		}})
+	}
+	return &SimulatedProbe{inv: inv, rng: rng}, nil
+}
+
+// Probe implements DeviceProbe: the same GPUs, new telemetry.
+func (p *SimulatedProbe) Probe(ctx context.Context) (Inventory, error) {
+	if err := ctx.Err(); err != nil {
+		return Inventory{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.inv
+	out.GPUs = make([]GPUReading, len(p.inv.GPUs))
+	for i, g := range p.inv.GPUs {
+		used := g.GPU.MemoryBytes / 100 * (5 + p.rng.Uint64N(60))
+		out.GPUs[i] = GPUReading{GPU: g.GPU, Telemetry: Telemetry{
+			TemperatureC: 38 + p.rng.Uint32N(35), PowerMilliwatts: 80_000 + p.rng.Uint32N(300_000), PowerLimitMilliwatts: 450_000,
+			UtilizationPercent: p.rng.Uint32N(101), MemoryUtilizationPercent: p.rng.Uint32N(101),
+			MemoryUsedBytes: used, MemoryFreeBytes: g.GPU.MemoryBytes - used,
+			SMClockMHz: 1500 + p.rng.Uint32N(500), MemoryClockMHz: 2600,
+		}}
+	}
+	return out, nil
+}

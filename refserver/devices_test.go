@@ -1,0 +1,185 @@
+package refserver_test
+
+import (
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
+
+// supplier is a wallet with a device to register: a simulated probe and
+// the keypair that signs its reports.
+type supplier struct {
+	key   ed25519.PrivateKey
+	pair  gpu.Keypair
+	probe *gpu.SimulatedProbe
+	c     *iogsdk.Client
+}
+
+func newSupplier(t *testing.T, e *env, n byte, model string, gpus int) *supplier {
+	key := walletKey(n)
+	pair, err := gpu.KeypairFromSeed(key.Seed())
+	require.NoError(t, err)
+	probe, err := gpu.NewSimulatedProbe(model, gpus, uint64(n))
+	require.NoError(t, err)
+	return &supplier{key: key, pair: pair, probe: probe, c: e.client(key)}
+}
+
+// register registers a device and submits its first report.
+func (s *supplier) register(t *testing.T) api.Device {
+	reg, err := s.c.RegisterDevice(ctx, api.RegisterDeviceRequest{
+		Name: "rig", TunnelKey: s.key.Public().(ed25519.PublicKey), Location: "US/Virginia",
+		Bandwidth: api.Bandwidth{DownBytesPerSec: 500 << 20, UpBytesPerSec: 400 << 20},
+	})
+	require.NoError(t, err)
+	require.Equal(t, api.DevicePending, reg.Device.State)
+	d, err := s.report(reg.Challenge)
+	require.NoError(t, err)
+	return d
+}
+
+func (s *supplier) signedReport(ch api.Challenge) (gpu.SignedReport, error) {
+	nonce, err := gpu.ParseNonce(ch.Nonce)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := s.probe.Probe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.pair.SignReport(gpu.Report{Device: ch.Device, Nonce: nonce, Inventory: inv})
+}
+
+func (s *supplier) report(ch api.Challenge) (api.Device, error) {
+	signed, err := s.signedReport(ch)
+	if err != nil {
+		return api.Device{}, err
+	}
+	return s.c.SubmitReport(ctx, ch.Device, signed)
+}
+
+// TestDeviceLifecycle: register, report, heartbeat, prove, rename,
+// remove; the device's public view along the way.
+func TestDeviceLifecycle(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "H100-SXM", 2)
+		d := alice.register(t)
+		require.Equal(t, api.DeviceActive, d.State)
+		require.Equal(t, 2, d.GPUCount)
+		require.Equal(t, "NVIDIA H100-SXM", d.Model)
+
+		resp, err := alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.NoError(t, err)
+		require.Len(t, resp.Tasks, 2, "a proof for each GPU is due at once")
+		var answers []gpu.ProofAnswer
+		for _, task := range resp.Tasks {
+			id, err := gpu.ParseNonce(task.ID)
+			require.NoError(t, err)
+			a, err := gpu.Solve(ctx, gpu.ProofTask{ID: id, Device: d.ID, GPU: task.GPU, Model: task.Model, N: task.N, Steps: task.Steps, Issued: task.Issued, Deadline: task.Deadline})
+			require.NoError(t, err)
+			answers = append(answers, a)
+		}
+		e.clock.Advance(time.Second)
+		results, err := alice.c.SubmitProofs(ctx, d.ID, answers)
+		require.NoError(t, err)
+		for _, r := range results.Results {
+			require.True(t, r.Accepted, r.Reason)
+		}
+		e.clock.Advance(10 * time.Second)
+		resp, err = alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.NoError(t, err)
+		require.Empty(t, resp.Tasks, "proven this hour")
+
+		got, err := e.client(nil).Device(ctx, d.ID)
+		require.NoError(t, err)
+		require.True(t, got.Up)
+		require.Equal(t, e.clock.Now(), got.LastSeen.UTC())
+
+		renamed, err := alice.c.RenameDevice(ctx, d.ID, "rack 4")
+		require.NoError(t, err)
+		require.Equal(t, "rack 4", renamed.Name)
+		list, err := e.client(nil).Devices(ctx, iogsdk.DeviceQuery{Owner: walletOf(alice.key)})
+		require.NoError(t, err)
+		require.Len(t, list.Devices, 1)
+
+		removed, err := alice.c.RemoveDevice(ctx, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, api.DeviceRemoved, removed.State)
+		_, err = alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.ErrorIs(t, err, iog.ErrNotFound)
+
+		// The same hardware registers again as a new device.
+		again := alice.register(t)
+		require.NotEqual(t, d.ID, again.ID)
+		require.Equal(t, api.DeviceActive, again.State)
+	})
+}
+
+// TestDeviceSecurity: another wallet cannot act on a device, not even
+// with its owner's API key on owner-signed routes; a report is not
+// accepted twice; a GPU counts for one device only.
+func TestDeviceSecurity(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "A100-80GB", 1)
+		mallory := newSupplier(t, e, 2, "A100-80GB", 1)
+		d := alice.register(t)
+
+		_, err := mallory.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.ErrorIs(t, err, iog.ErrForbidden)
+		_, err = mallory.c.RenameDevice(ctx, d.ID, "mine now")
+		require.ErrorIs(t, err, iog.ErrForbidden)
+		_, err = mallory.c.RemoveDevice(ctx, d.ID)
+		require.ErrorIs(t, err, iog.ErrForbidden)
+
+		// Mallory signs a report for Alice's device: not the owner's key.
+		ch, err := alice.c.DeviceChallenge(ctx, d.ID)
+		require.NoError(t, err)
+		forged, err := mallory.signedReport(ch)
+		require.NoError(t, err)
+		_, err = alice.c.SubmitReport(ctx, d.ID, forged)
+		require.ErrorIs(t, err, iog.ErrUnauthorized, "the owner's key did not sign it")
+
+		// A report accepted once is refused when replayed.
+		signed, err := alice.signedReport(ch)
+		require.NoError(t, err)
+		_, err = alice.c.SubmitReport(ctx, d.ID, signed)
+		require.NoError(t, err)
+		_, err = alice.c.SubmitReport(ctx, d.ID, signed)
+		require.ErrorIs(t, err, iog.ErrConflict, "a replayed nonce")
+
+		// Mallory registers a device and reports Alice's GPU as hers.
+		reg, err := mallory.c.RegisterDevice(ctx, api.RegisterDeviceRequest{Name: "x", TunnelKey: mallory.key.Public().(ed25519.PublicKey), Location: "DE", Bandwidth: api.Bandwidth{}})
+		require.NoError(t, err)
+		nonce, err := gpu.ParseNonce(reg.Challenge.Nonce)
+		require.NoError(t, err)
+		inv, err := alice.probe.Probe(ctx)
+		require.NoError(t, err)
+		stolen, err := mallory.pair.SignReport(gpu.Report{Device: reg.Device.ID, Nonce: nonce, Inventory: inv})
+		require.NoError(t, err)
+		_, err = mallory.c.SubmitReport(ctx, reg.Device.ID, stolen)
+		require.ErrorIs(t, err, iog.ErrConflict, "a GPU another device holds")
+		got, err := e.client(nil).Device(ctx, reg.Device.ID)
+		require.NoError(t, err)
+		require.Equal(t, api.DevicePending, got.State)
+
+		// Alice's API key with the worker scope heartbeats, but cannot
+		// rename or remove.
+		minted, err := alice.c.CreateAPIKey(ctx, "fleet", []api.Scope{api.ScopeWorker}, time.Hour)
+		require.NoError(t, err)
+		fleet := e.keyClient(minted.Token)
+		_, err = fleet.Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.NoError(t, err)
+		_, err = fleet.RenameDevice(ctx, d.ID, "x")
+		require.ErrorIs(t, err, iog.ErrForbidden)
+		readOnly, err := alice.c.CreateAPIKey(ctx, "dash", []api.Scope{api.ScopeRead}, time.Hour)
+		require.NoError(t, err)
+		_, err = e.keyClient(readOnly.Token).Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.ErrorIs(t, err, iog.ErrForbidden, "a read key cannot act for a worker")
+	})
+}

@@ -12,57 +12,95 @@ import (
 // Schedule runs one cycle: every waiting job, in queue order, is tried
 // once. Jobs that do not fit wait, without being tried again, until
 // capacity is released (a cancellation, an eviction, a node coming up).
-// It stops early, with the context's error, when ctx ends.
+// Jobs submitted while the cycle runs wait for the next one. The lock is
+// released between jobs and while Permit and Bind plugins run, so that
+// other callers are not held up by a long cycle. It stops early, with the
+// context's error, when ctx ends. Cycles run one at a time.
 func (f *Framework) Schedule(ctx context.Context) (Report, error) {
+	f.cycle.Lock()
+	defer f.cycle.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.inCycle = true
+	last := f.seq
 	var rep Report
-	if f.freed {
-		for _, e := range f.parked {
-			f.queue.push(e)
-		}
-		f.parked = f.parked[:0]
-		f.freed = false
-	}
-	var failed []*jobEntry
-	holding := false // a starved job holds the rest of the queue back
+	var later []*jobEntry
+	var holder *jobEntry // a starved job holds the rest of the queue back
+	var err error
 	for f.queue.Len() > 0 {
-		if err := ctx.Err(); err != nil {
-			f.parked = append(f.parked, failed...)
-			for _, e := range failed {
-				e.state = parked
-			}
-			rep.Pending = f.queue.Len() + len(f.parked)
-			return rep, fmt.Errorf("scheduler: cycle stopped: %w", err)
+		if err = ctx.Err(); err != nil {
+			err = fmt.Errorf("scheduler: cycle stopped: %w", err)
+			break
 		}
 		e := f.queue.pop()
-		if holding {
-			failed = append(failed, e)
+		switch {
+		case e.seq > last:
+			later = append(later, e)
+			f.park(e)
+			continue
+		case holder != nil:
+			e.tried, e.cause = true, fmt.Sprintf("waits behind job %s, which has waited past the starvation limit", holder.job.ID)
+			f.park(e)
 			continue
 		}
-		out := f.scheduleOne(ctx, e)
-		if out == placedNow {
-			rep.Placed = append(rep.Placed, clonePlacement(e.placement))
-			continue
-		}
+		out := f.attempt(ctx, e)
 		if out == noFit {
 			victims := f.preempt(e)
 			rep.Preempted = append(rep.Preempted, victims...)
 			rep.Placed = slices.DeleteFunc(rep.Placed, func(p Placement) bool { return slices.Contains(victims, p.Job) })
-			if len(victims) > 0 && f.scheduleOne(ctx, e) == placedNow {
-				rep.Placed = append(rep.Placed, clonePlacement(e.placement))
-				continue
+			if len(victims) > 0 {
+				out = f.attempt(ctx, e)
 			}
 		}
-		failed = append(failed, e)
-		holding = f.starved(e)
+		switch out {
+		case placedNow:
+			rep.Placed = append(rep.Placed, clonePlacement(e.placement))
+		case noFit, refused:
+			f.park(e)
+			if f.starved(e) {
+				holder = e
+			}
+		}
+		f.mu.Unlock() // let other callers in between jobs
+		f.mu.Lock()
 	}
-	for _, e := range failed {
-		e.state = parked
+	f.inCycle = false
+	if len(later) > 0 {
+		f.parked = slices.DeleteFunc(f.parked, func(e *jobEntry) bool { return slices.Contains(later, e) })
+		for _, e := range later {
+			if e.state == parked && f.jobs[e.job.ID] == e {
+				f.queue.push(e)
+			}
+		}
 	}
-	f.parked = append(f.parked, failed...)
-	rep.Pending = len(f.parked)
-	return rep, nil
+	if f.freed {
+		f.freed = false
+		f.wake()
+	}
+	rep.Pending = f.queue.Len() + len(f.parked)
+	return rep, err
+}
+
+// park sets e, which was taken from the queue, aside until capacity is
+// released: among the parked jobs, as a caller between jobs of the
+// cycle sees it.
+func (f *Framework) park(e *jobEntry) {
+	e.state = parked
+	f.parked = append(f.parked, e)
+}
+
+// wake puts the parked jobs back in the queue, for capacity was
+// released; during a cycle, after it.
+func (f *Framework) wake() {
+	if f.inCycle {
+		f.freed = true
+		return
+	}
+	for _, e := range f.parked {
+		f.queue.push(e)
+	}
+	clear(f.parked)
+	f.parked = f.parked[:0]
 }
 
 // outcome is how an attempt to place a job ended.
@@ -72,17 +110,31 @@ const (
 	placedNow outcome = iota
 	noFit             // no node (or set of nodes) fits: preemption may help
 	refused           // a PreFilter, Reserve, Permit or Bind plugin said no
+	dropped           // cancelled or back in the queue while it was binding
 )
 
-// scheduleOne tries to place e now.
-func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) outcome {
+// attempt tries to place e now, running its Permit and Bind plugins, if
+// any, without the lock.
+func (f *Framework) attempt(ctx context.Context, e *jobEntry) outcome {
+	out, b := f.scheduleOne(e)
+	if b != nil {
+		out = f.bindUnlocked(ctx, b)
+	}
+	return out
+}
+
+// scheduleOne decides where e goes and reserves it there. With Permit or
+// Bind plugins to run it returns the binding to complete.
+func (f *Framework) scheduleOne(e *jobEntry) (outcome, *pendingBind) {
 	f.st.reset(f.clock.Now())
 	if e.job.Gang {
 		f.st.GangRTT = f.latencyBound(&e.job.Requirements)
 	}
+	e.tried = true
 	for _, p := range f.cfg.Profile.PreFilter {
 		if err := p.PreFilter(&f.st, &e.job); err != nil {
-			return refused
+			e.cause = fmt.Sprintf("%s refused it: %v", p.Name(), err)
+			return refused, nil
 		}
 	}
 	var nodes []*NodeInfo
@@ -90,20 +142,19 @@ func (f *Framework) scheduleOne(ctx context.Context, e *jobEntry) outcome {
 	if e.job.Gang {
 		nodes, as = f.planGang(&e.job, nil, e.job.Requirements.GPUCount, nil)
 		if nodes == nil || !f.planWithinBudget(&e.job, nodes, as) {
-			return noFit
+			e.cause = ""
+			return noFit, nil
 		}
 	} else {
 		opts := f.options(&e.job)
 		if len(opts) == 0 {
-			return noFit
+			e.cause = ""
+			return noFit, nil
 		}
 		best := f.pick(&e.job, opts)
 		nodes, as = []*NodeInfo{best.Node}, []Assignment{assignOn(&e.job.Requirements, best)}
 	}
-	if !f.commit(ctx, e, nodes, as) {
-		return refused
-	}
-	return placedNow
+	return f.reserve(e, nodes, as)
 }
 
 // options collects the feasible options of a single-node job.

@@ -48,28 +48,39 @@ type Config struct {
 
 // Framework is the Scheduler of the package: a queue, an index of nodes,
 // and the plugins of a Profile called at each extension point. It is safe
-// for concurrent use.
+// for concurrent use; see the package's plugin contract for what runs
+// under its lock.
 type Framework struct {
+	// cycle serializes scheduling cycles, which release mu while their
+	// Permit and Bind plugins run.
+	cycle  sync.Mutex
 	mu     sync.Mutex
 	cfg    Config
 	clock  iog.Clock
 	log    *slog.Logger
 	idx    index
-	nodes  []*NodeInfo
+	nodes  []*NodeInfo // by Index
 	byID   map[iog.DeviceID]*NodeInfo
 	jobs   map[iog.JobID]*jobEntry
 	queue  jobQueue
 	parked []*jobEntry
-	freed  bool // capacity was released since parked jobs last tried
+	// inCycle is set while a cycle runs; freed then records that
+	// capacity was released, so that its failed jobs try again next
+	// cycle (between cycles parked jobs go back to the queue at once).
+	inCycle, freed bool
+	// seq is the largest submission sequence of a job held, seqs the
+	// sequences held: a new job takes seq+1, the same after a restart.
 	seq    uint64
+	seqs   map[uint64]struct{}
+	stamp  uint64 // version base of the next node, so caches keyed by Index never confuse two nodes
 	st     CycleState
 	opts   []Option
 	scores []float64
 	total  []float64
 	// gangCands and gangOrder are scratch space for gang planning.
 	gangCands, gangOrder []gangCandidate
-	// running counts placed jobs by priority, so that preemption is
-	// only tried when lower-priority work runs.
+	// running counts placed and binding jobs by priority, so that
+	// preemption is only tried when lower-priority work runs.
 	running map[int32]int
 	regions map[string]*regionLoad
 	// locs are the distinct node locations, locIDs their indices.
@@ -81,9 +92,12 @@ type Framework struct {
 type jobState uint8
 
 const (
-	queued jobState = iota // in the heap
-	parked                 // tried and did not fit; waits for capacity
-	placed
+	queued    jobState = iota // in the heap
+	parked                    // tried and did not fit; waits for capacity
+	binding                   // reserved; its Permit and Bind plugins run
+	placed                    // bound
+	unbound                   // was binding, lost a device meanwhile; goes back to the queue when Bind returns
+	cancelled                 // was binding, cancelled meanwhile; forgotten
 )
 
 // jobEntry is the scheduler's record of a job.
@@ -94,6 +108,11 @@ type jobEntry struct {
 	heapIdx   int
 	nodes     []*NodeInfo // the nodes of placement.Assignments, in order
 	placement Placement
+	// tried is set once an attempt to place the job failed; cause is
+	// what stopped it, or "" when the pool had no room (Status then
+	// explains from the nodes), or what made it leave its placement.
+	tried bool
+	cause string
 }
 
 // assignmentOn returns the job's assignment on n.
@@ -122,7 +141,8 @@ func New(cfg Config) *Framework {
 		log = slog.Default()
 	}
 	f := &Framework{cfg: cfg, clock: cfg.Clock, log: log, idx: newIndex(),
-		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{}, running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
+		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{}, seqs: map[uint64]struct{}{},
+		running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
 	f.queue.less = cfg.Profile.QueueSort.Less
 	return f
 }

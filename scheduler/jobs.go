@@ -21,14 +21,35 @@ func (f *Framework) Submit(job Job) error {
 		job.Submitted = f.clock.Now()
 	}
 	job.Requirements.Locations = slices.Clone(job.Requirements.Locations)
-	f.seq++
-	e := &jobEntry{job: job, seq: f.seq}
-	f.jobs[job.ID] = e
+	e := &jobEntry{job: job, seq: f.seq + 1}
+	f.hold(e)
 	f.queue.push(e)
 	return nil
 }
 
-// Cancel removes a job, queued or placed, releasing what it held.
+// hold files e among the jobs.
+func (f *Framework) hold(e *jobEntry) {
+	f.jobs[e.job.ID] = e
+	f.seqs[e.seq] = struct{}{}
+	f.seq = max(f.seq, e.seq)
+}
+
+// forget drops e from the jobs; the next job's sequence follows the
+// largest still held, as it would after a restart.
+func (f *Framework) forget(e *jobEntry) {
+	delete(f.jobs, e.job.ID)
+	delete(f.seqs, e.seq)
+	for f.seq > 0 {
+		if _, ok := f.seqs[f.seq]; ok {
+			break
+		}
+		f.seq--
+	}
+}
+
+// Cancel removes a job, queued or placed, releasing what it held. A job
+// whose Bind plugins are running releases its devices at once; its
+// placement is rolled back when they return (see the plugin contract).
 func (f *Framework) Cancel(id iog.JobID) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -43,12 +64,18 @@ func (f *Framework) Cancel(id iog.JobID) error {
 		f.parked = slices.DeleteFunc(f.parked, func(p *jobEntry) bool { return p == e })
 	case placed:
 		f.release(e)
+	case binding:
+		f.release(e)
+		e.state = cancelled
+	case unbound:
+		e.state = cancelled
 	}
-	delete(f.jobs, id)
+	f.forget(e)
 	return nil
 }
 
-// Placement reports where a job runs.
+// Placement reports where a job runs: false unless it is placed and
+// bound.
 func (f *Framework) Placement(id iog.JobID) (Placement, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -90,6 +90,14 @@ func (c *CostAware) Filter(_ *CycleState, job *Job, n *NodeInfo) bool {
 	return budget == (iog.Amount{}) || notAbove(a, budget)
 }
 
+// FilterReason says why Filter rejected n.
+func (c *CostAware) FilterReason(_ *CycleState, job *Job, n *NodeInfo) string {
+	if _, ok := c.price(job, n); !ok {
+		return "cannot be priced"
+	}
+	return "are over its budget"
+}
+
 // Score is minus the price in base units (the currency's smallest unit):
 // a ranking, not money.
 func (c *CostAware) Score(_ *CycleState, job *Job, o Option) float64 {

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"time"
 
@@ -382,12 +381,13 @@ func (f *Framework) worstRTT(plan []gangCandidate, fixed []iog.Location) time.Du
 
 // replaceMember moves a gang's assignment off n (going down) onto other
 // nodes within the gang's latency bound, keeping the other members. It
-// reports false, changing nothing, when no nodes can take it or a Permit
-// or Bind plugin refuses.
-func (f *Framework) replaceMember(ctx context.Context, e *jobEntry, n *NodeInfo) bool {
+// reports false, changing nothing, when no nodes can take it. With
+// Permit or Bind plugins the gang is binding and the returned
+// pendingBind must be completed.
+func (f *Framework) replaceMember(e *jobEntry, n *NodeInfo) (*pendingBind, bool) {
 	i := slices.Index(e.nodes, n)
 	if i < 0 {
-		return false
+		return nil, false
 	}
 	lost := e.placement.Assignments[i]
 	keep := slices.Delete(slices.Clone(e.nodes), i, i+1)
@@ -395,33 +395,27 @@ func (f *Framework) replaceMember(ctx context.Context, e *jobEntry, n *NodeInfo)
 	f.st.GangRTT = f.latencyBound(&e.job.Requirements)
 	nodes, as := f.planGang(&e.job, keep, len(lost.GPUs), e.nodes)
 	if nodes == nil {
-		return false
+		return nil, false
 	}
 	keptAs := slices.Delete(slices.Clone(e.placement.Assignments), i, i+1)
 	if !f.planWithinBudget(&e.job, append(slices.Clone(keep), nodes...), append(keptAs, as...)) {
-		return false
+		return nil, false
 	}
-	oldNodes, oldPlacement := e.nodes, clonePlacement(e.placement)
 	n.take(lost, -1)
 	n.jobs = slices.DeleteFunc(n.jobs, func(j *jobEntry) bool { return j == e })
 	e.nodes = append(keep, nodes...)
-	e.placement.Assignments = append(slices.Delete(slices.Clone(e.placement.Assignments), i, i+1), as...)
+	e.placement.Assignments = append(keptAs, as...)
 	for k, m := range nodes {
 		m.take(as[k], +1)
 		m.jobs = append(m.jobs, e)
 		f.idx.update(m)
 	}
-	if f.permitAndBind(ctx, e) {
-		f.freed = true
-		return true
+	if !f.binds() {
+		f.wake()
+		return nil, true
 	}
-	for k, m := range nodes {
-		m.take(as[k], -1)
-		m.jobs = slices.DeleteFunc(m.jobs, func(j *jobEntry) bool { return j == e })
-		f.idx.update(m)
-	}
-	n.take(lost, +1)
-	n.jobs = append(n.jobs, e)
-	e.nodes, e.placement = oldNodes, oldPlacement
-	return false
+	e.state = binding
+	b := &pendingBind{e: e, job: e.job, p: clonePlacement(e.placement), st: f.st}
+	f.st = CycleState{}
+	return b, true
 }

@@ -29,8 +29,9 @@ func bucketOf(free []uint16) int16 {
 
 // index is the pool of up nodes by model group and bucket.
 type index struct {
-	groups  []*modelGroup
+	groups  []*modelGroup // in the order their first node was added
 	byModel map[string]*modelGroup
+	nextID  int
 }
 
 func newIndex() index { return index{byModel: map[string]*modelGroup{}} }
@@ -50,10 +51,31 @@ func (x *index) group(model string, gpus int) *modelGroup {
 	if g, ok := x.byModel[key]; ok {
 		return g
 	}
-	g := &modelGroup{id: len(x.groups), key: key, model: cat, known: known, matches: map[string]bool{}}
+	g := &modelGroup{id: x.nextID, key: key, model: cat, known: known, matches: map[string]bool{}}
+	x.nextID++
 	x.groups = append(x.groups, g)
 	x.byModel[key] = g
 	return g
+}
+
+// regroup orders the groups by their first node among nodes (in the
+// order they were added) and drops those left without nodes, as a pool
+// built from these nodes alone would have them.
+func (x *index) regroup(nodes []*NodeInfo) {
+	seen := make(map[*modelGroup]bool, len(x.groups))
+	groups := x.groups[:0:0]
+	for _, n := range nodes {
+		if !seen[n.group] {
+			seen[n.group] = true
+			groups = append(groups, n.group)
+		}
+	}
+	for _, g := range x.groups {
+		if !seen[g] {
+			delete(x.byModel, g.key)
+		}
+	}
+	x.groups = groups
 }
 
 // insert files n in its bucket.

@@ -14,7 +14,7 @@ import (
 // negative); what each node has free is its capacity less its residents;
 // a down node holds no work; every placed job holds exactly what it asked
 // (a gang all its GPUs, or nothing); every job is either placed or
-// waiting; the index files each up node where its free GPUs put it; and
+// waiting (or binding); the index files each up node where its free GPUs put it; and
 // each region's load adds up over its nodes in service.
 // Tests call it after every operation; it costs a pass over everything.
 func (f *Framework) CheckInvariants() error {
@@ -33,14 +33,24 @@ func (f *Framework) CheckInvariants() error {
 		used[n] = &usage{gpu: make([]int, len(n.free))}
 	}
 	waiting := 0
+	var maxSeq uint64
 	for id, e := range f.jobs {
 		r := e.job.Requirements
+		maxSeq = max(maxSeq, e.seq)
+		if _, ok := f.seqs[e.seq]; !ok {
+			bad("job %s has sequence %d, which is not held", id, e.seq)
+		}
 		switch e.state {
-		case queued, parked:
-			waiting++
+		case queued, parked, unbound:
+			if e.state != unbound {
+				waiting++
+			}
 			if len(e.nodes) > 0 {
 				bad("job %s is waiting but holds %d nodes", id, len(e.nodes))
 			}
+			continue
+		case cancelled:
+			bad("job %s is cancelled but still held", id)
 			continue
 		}
 		if len(e.nodes) != len(e.placement.Assignments) || len(e.nodes) == 0 {
@@ -80,6 +90,9 @@ func (f *Framework) CheckInvariants() error {
 			bad("job %s holds %d GPUs on %d nodes; asked %d on one", id, gpus, len(e.nodes), r.GPUCount)
 		}
 	}
+	if maxSeq != f.seq || len(f.seqs) != len(f.jobs) {
+		bad("the largest job sequence is %d, not %d, or sequences are held by no job", maxSeq, f.seq)
+	}
 	if waiting != f.queue.Len()+len(f.parked) {
 		bad("%d jobs are waiting but the queue holds %d", waiting, f.queue.Len()+len(f.parked))
 	}
@@ -100,7 +113,7 @@ func (f *Framework) CheckInvariants() error {
 			bad("node %s: free CPU or memory does not match its residents", n.spec.ID)
 		}
 		for _, e := range n.jobs {
-			if e.state != placed || !slices.Contains(e.nodes, n) {
+			if e.state != placed && e.state != binding || !slices.Contains(e.nodes, n) {
 				bad("node %s lists job %s, which is not placed there", n.spec.ID, e.job.ID)
 			}
 		}

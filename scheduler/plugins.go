@@ -9,9 +9,26 @@ import (
 
 // The extension points follow the Kubernetes scheduling framework. A
 // plugin implements Plugin and any of the point interfaces below; Profile
-// lists which plugins run where. Plugins are called with the framework's
-// lock held, one at a time: they need no locking of their own, and must
-// not call back into the Framework.
+// lists which plugins run where.
+//
+// The plugin contract. QueueSort, PreFilter, Filter, PostFilter, Score,
+// Reserve and Unreserve run with the framework's lock held, one at a
+// time: they need no locking of their own, must be quick, and must not
+// call the Framework (that would deadlock). Permit and Bind run after the
+// lock is released, so that a slow Bind (a database transaction, a call
+// to Kubernetes) holds up no other caller: one placement at a time per
+// Schedule call, and for the gang members that SetNodeUp or RemoveNode
+// re-place, before those return. They may block, and may call any method
+// of the Framework but Schedule. Meanwhile the job is Binding: its
+// devices are reserved, so nothing else is placed on them. If it is
+// cancelled, or one of its devices goes down or is removed, before its
+// plugins return, its devices are released at once and, when they
+// return, the placement is rolled back whatever they answered: for a
+// first placement the Reserve plugins' Unreserve is called (so a Bind
+// that writes durable state pairs with an Unreserve that undoes it), and
+// a job that lost a device goes back to the queue. A refusal by Permit or
+// an error from Bind rolls back the same way and the job waits for
+// capacity to be released.
 
 // Plugin is anything that runs at an extension point.
 type Plugin interface {
@@ -35,10 +52,20 @@ type PreFilterPlugin interface {
 }
 
 // FilterPlugin rejects nodes a job must not use. The framework has already
-// checked capacity, GPU model, bandwidth and location.
+// checked capacity, GPU model, bandwidth and location. Filter must depend
+// only on its arguments: it is asked again to explain a waiting job (see
+// Framework.Status) and to judge starvation and preemption.
 type FilterPlugin interface {
 	Plugin
 	Filter(st *CycleState, job *Job, n *NodeInfo) bool
+}
+
+// FilterReasoner is a FilterPlugin that says why it rejects a node, for
+// the reason a waiting job gives (JobStatus.Reason): a phrase completing
+// "N nodes …", such as "are over budget". A FilterPlugin without it
+// gives "are rejected by <its name>".
+type FilterReasoner interface {
+	FilterReason(st *CycleState, job *Job, n *NodeInfo) string
 }
 
 // Option is one way to place a single-node job: a node and, for a

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
@@ -25,7 +26,7 @@ func (f *Framework) preempt(e *jobEntry) []iog.JobID {
 			continue
 		}
 		f.release(v)
-		f.requeue(v)
+		f.requeue(v, fmt.Sprintf("preempted by job %s", e.job.ID))
 		evicted = append(evicted, id)
 		f.log.Info("scheduler: job preempted", "job", id, "by", e.job.ID)
 	}

@@ -22,6 +22,9 @@ type Scheduler interface {
 	// re-queueing every job on it, or puts it back (up true). It returns
 	// the jobs that had to leave the device.
 	SetNodeUp(ctx context.Context, id iog.DeviceID, up bool) ([]iog.JobID, error)
+	// RemoveNode takes a device out of the pool for good, its work
+	// leaving as when it goes down, and returns the jobs that left it.
+	RemoveNode(ctx context.Context, id iog.DeviceID) ([]iog.JobID, error)
 	// Submit queues a job.
 	Submit(job Job) error
 	// Cancel removes a job, queued or placed, releasing what it held; a

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -90,3 +91,7 @@ func (w Workload) validate() error {
 
 // epoch is when a simulation's virtual clock starts.
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// quiet is the logger of the frameworks the simulator builds: a
+// simulation reports through its metrics, not the scheduler's log.
+var quiet = slog.New(slog.DiscardHandler)

@@ -2,8 +2,18 @@ package store
 
 import "github.com/internetofgpus/iog/internal/sqldb"
 
-// migrations are the server's tables, beside the ledger's (ledger_*).
-// Times are Unix nanoseconds; amounts base units; wallets base58.
+// components are the server's areas, each with its own tables and its own
+// versioned migrations (in schema_*.go), beside the ledger's (ledger_*).
+// In every table times are Unix nanoseconds, amounts base units of their
+// currency, wallets base58.
+var components = []struct {
+	name  string
+	steps []sqldb.Migration
+}{
+	{"refserver", migrations},
+}
+
+// migrations are the tables of requests, API keys and devices.
 var migrations = []sqldb.Migration{{
 	Version: 1,
 	Name:    "request nonces, API keys, idempotency records, audit log",

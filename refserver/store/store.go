@@ -89,8 +89,10 @@ func OpenDB(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := sqldb.Migrate(ctx, db, d, "refserver", migrations); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+	for _, c := range components {
+		if err := sqldb.Migrate(ctx, db, d, c.name, c.steps); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
 	}
 	l, err := ledger.OpenSQL(ctx, db, ledger.SQLConfig{Authority: cfg.Authority, Clock: cfg.Clock})
 	if err != nil {

@@ -41,3 +41,11 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) (api.APIKey, error
 	err := c.do(ctx, "DELETE", "/v1/api-keys/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
+
+// Faucet takes test funds for the client's wallet, on a network that has a
+// faucet (a demonstration or test network), once a day.
+func (c *Client) Faucet(ctx context.Context) (api.Account, error) {
+	var out api.Account
+	err := c.do(ctx, "POST", "/v1/faucet", nil, &out)
+	return out, err
+}

@@ -14,7 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver"
 )
 
 // raw sends a request by hand: body, and headers set by prepare (which
@@ -195,4 +197,27 @@ func TestAccountsArePublic(t *testing.T) {
 		status, _, _ = e.raw("GET", "/v1/nothing", nil, nil)
 		require.Equal(t, http.StatusNotFound, status)
 	})
+}
+
+// TestFaucet: a network with a faucet grants each wallet test funds once a
+// day; one without refuses.
+func TestFaucet(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		_, err := e.client(walletKey(1)).Faucet(ctx)
+		require.ErrorIs(t, err, iog.ErrForbidden)
+	})
+	e := newEnv(t, sqltest.Dialects[0], func(c *refserver.Config) { c.Faucet = true })
+	c := e.client(walletKey(1))
+	acct, err := c.Faucet(ctx)
+	require.NoError(t, err)
+	require.Equal(t, iog.MustParseAmount("50000 IO"), acct.Balances[0].Available)
+	_, err = c.Faucet(ctx)
+	require.ErrorIs(t, err, iog.ErrConflict, "once a day")
+	e.clock.Advance(24 * time.Hour)
+	acct, err = c.Faucet(ctx)
+	require.NoError(t, err)
+	require.Equal(t, iog.MustParseAmount("100000 IO"), acct.Balances[0].Available)
+	got, err := e.client(nil).Account(ctx, walletOf(walletKey(1)))
+	require.NoError(t, err)
+	require.Equal(t, acct, got)
 }

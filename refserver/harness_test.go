@@ -37,19 +37,23 @@ type env struct {
 	url    string
 }
 
-// eachDialect runs test on a new server over SQLite and over PostgreSQL.
-func eachDialect(t *testing.T, test func(t *testing.T, e *env)) {
+// eachDialect runs test on a new server over SQLite and over PostgreSQL,
+// configured by the options.
+func eachDialect(t *testing.T, test func(t *testing.T, e *env), options ...func(*refserver.Config)) {
 	for _, d := range sqltest.Dialects {
-		t.Run(d.String(), func(t *testing.T) { test(t, newEnv(t, d)) })
+		t.Run(d.String(), func(t *testing.T) { test(t, newEnv(t, d, options...)) })
 	}
 }
 
-func newEnv(t *testing.T, d sqldb.Dialect) *env {
+func newEnv(t *testing.T, d sqldb.Dialect, options ...func(*refserver.Config)) *env {
 	t.Helper()
 	cfg := refserver.Config{
 		DataDir:   t.TempDir(),
 		Authority: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32)),
 		Logger:    slog.New(slog.DiscardHandler),
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	if d == sqldb.Postgres {
 		_, cfg.PostgresDSN = sqltest.OpenDSN(t, d)

@@ -47,6 +47,9 @@ type Config struct {
 	// ProofInterval is how often each GPU must pass a proof of compute.
 	// Zero means an hour.
 	ProofInterval time.Duration
+	// Faucet, when set, lets any wallet take test funds (POST /v1/faucet):
+	// for a demonstration or a test network, never a real one.
+	Faucet bool
 }
 
 // Limits bound what a client may ask of the server.
@@ -90,6 +93,7 @@ type Server struct {
 	store     *store.Store
 	authority ed25519.PrivateKey
 	nonceKey  [32]byte
+	accounts  networkAccounts
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
@@ -134,6 +138,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		store:     st,
 		authority: authority,
 		nonceKey:  deriveKey(authority.Seed(), "report nonces"),
+		accounts:  deriveAccounts(st.Ledger().Authority()),
 		limiter:   newLimiter(cfg.Clock, cfg.Limits),
 		metrics:   newMetrics(),
 	}

@@ -137,6 +137,11 @@ func (t *Tx) Apply(ops ...ledger.Op) ([]ledger.Entry, error) {
 	return t.s.ledger.ApplyTx(t.ctx, t.tx, ops)
 }
 
+// Balance returns a ledger balance as the transaction sees it.
+func (t *Tx) Balance(w iog.WalletAddress, c iog.Currency) (ledger.Balance, error) {
+	return t.s.ledger.BalanceTx(t.ctx, t.tx, w, c)
+}
+
 // forUpdate is the clause that locks the rows a SELECT reads until the
 // transaction ends, where the database needs one: on SQLite a write
 // transaction already excludes every other.

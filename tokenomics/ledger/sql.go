@@ -202,11 +202,23 @@ func (l *SQL) Entry(ctx context.Context, key string) (Entry, error) {
 
 // Balance implements Ledger.
 func (l *SQL) Balance(ctx context.Context, account iog.WalletAddress, c iog.Currency) (Balance, error) {
+	return l.balance(ctx, l.db, account, c)
+}
+
+// BalanceTx is Balance as tx sees it: with the entries tx applied and not
+// yet committed.
+func (l *SQL) BalanceTx(ctx context.Context, tx *sql.Tx, account iog.WalletAddress, c iog.Currency) (Balance, error) {
+	return l.balance(ctx, tx, account, c)
+}
+
+func (l *SQL) balance(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, account iog.WalletAddress, c iog.Currency) (Balance, error) {
 	if !c.Valid() || int(c) >= numCurrencies {
 		return Balance{}, fmt.Errorf("balance of %v: %v is not a currency: %w", account, c, iog.ErrInvalid)
 	}
 	var avail, held sql.NullInt64
-	err := l.db.QueryRowContext(ctx, `SELECT b.available, b.held FROM ledger_accounts a
+	err := q.QueryRowContext(ctx, `SELECT b.available, b.held FROM ledger_accounts a
 		LEFT JOIN ledger_balances b ON b.account = a.account AND b.currency = $2
 		WHERE a.account = $1`, account.String(), int64(c)).Scan(&avail, &held)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -1,0 +1,41 @@
+package refserver
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/refserver/store"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+// The network's own accounts on the ledger. Staked IO stays in its
+// staker's account, held (a ledger Hold per position); a rental's payment
+// is held in the renter's account until it is released to the supplier,
+// the fee account and back to the renter. Only fees and what is to be
+// burned need accounts of their own.
+type networkAccounts struct {
+	// Fees collects the network's fees on rentals.
+	Fees iog.WalletAddress
+	// Burn receives slashed stake and bought-back IO, burned from there.
+	Burn iog.WalletAddress
+}
+
+// deriveAccounts names the network's accounts after its authority: an
+// address no key signs for, the same in every process.
+func deriveAccounts(authority iog.WalletAddress) networkAccounts {
+	derive := func(purpose string) iog.WalletAddress {
+		return iog.WalletAddress(sha256.Sum256([]byte("iog network account " + purpose + ": " + authority.String())))
+	}
+	return networkAccounts{Fees: derive("fees"), Burn: derive("burn")}
+}
+
+// openAccount opens w on the ledger in tx if it is not open yet.
+func openAccount(tx *store.Tx, w iog.WalletAddress, reason string) error {
+	_, err := tx.Apply(ledger.Op{Kind: ledger.Open, Key: "open:" + w.String(), Reason: reason, To: w})
+	if err != nil && !errors.Is(err, ledger.ErrReplayed) {
+		return fmt.Errorf("open account %v: %w", w, err)
+	}
+	return nil
+}

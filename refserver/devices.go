@@ -1,10 +1,12 @@
 package refserver
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
 	"github.com/internetofgpus/iog"
@@ -206,10 +208,8 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err := c.decode(&hb); err != nil {
 		return nil, err
 	}
-	if d.Health.Overdue(c.now, s.heartbeatTimeout()) {
-		if d.Health, err = d.Health.Miss(d.Health.LastSeen.Add(s.heartbeatTimeout())); err != nil {
-			return nil, err
-		}
+	if d.Health, err = s.noteSilence(d.Health, c.now); err != nil {
+		return nil, err
 	}
 	if d.Health, err = d.Health.Heartbeat(c.now); err != nil {
 		return nil, err
@@ -436,4 +436,41 @@ func publicDevice(d store.Device, v *gpu.Verifier) api.Device {
 		pd.LastSeen = &seen
 	}
 	return pd
+}
+
+func (s *Server) deviceLoops() []loop {
+	return []loop{{name: "heartbeat timeouts", every: s.cfg.HeartbeatTimeout / 4, step: s.markSilentDevices}}
+}
+
+// markSilentDevices marks down every device whose heartbeats stopped for
+// longer than the heartbeat timeout: down from its last heartbeat plus the
+// timeout, so that a restart of the server counts no silence as up time.
+func (s *Server) markSilentDevices(ctx context.Context) error {
+	now := s.cfg.Clock.Now().UTC()
+	return s.store.Tx(ctx, func(tx *store.Tx) error {
+		silent, err := tx.SilentDevices(now.Add(-s.cfg.HeartbeatTimeout))
+		if err != nil {
+			return err
+		}
+		for _, d := range silent {
+			if d.Health, err = s.noteSilence(d.Health, now); err != nil {
+				return err
+			}
+			d.Updated = now
+			if err := tx.UpdateDevice(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// noteSilence marks a device whose heartbeats stopped for longer than the
+// timeout before now down, from its last heartbeat plus the timeout (the
+// silence is not up time), and leaves any other health as it is.
+func (s *Server) noteSilence(h iog.Health, now time.Time) (iog.Health, error) {
+	if !h.Overdue(now, s.cfg.HeartbeatTimeout) {
+		return h, nil
+	}
+	return h.Miss(h.LastSeen.Add(s.cfg.HeartbeatTimeout))
 }

@@ -1,6 +1,7 @@
 package refserver_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"testing"
 	"time"
@@ -181,5 +182,35 @@ func TestDeviceSecurity(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.keyClient(readOnly.Token).Heartbeat(ctx, d.ID, api.Heartbeat{})
 		require.ErrorIs(t, err, iog.ErrForbidden, "a read key cannot act for a worker")
+	})
+}
+
+// TestSilentDeviceGoesDown: the leader's loop marks a device whose
+// heartbeats stopped down, and its silence does not count as up time.
+func TestSilentDeviceGoesDown(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "L40S", 1)
+		d := alice.register(t)
+		_, err := alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+		require.NoError(t, err)
+		run, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.server.Run(run) }()
+		defer func() { stop(); require.NoError(t, <-done) }()
+		for i := 0; e.clock.Waiters() == 0; i++ {
+			require.Less(t, i, 1000, "the loops never started")
+			time.Sleep(time.Millisecond)
+		}
+		require.True(t, e.server.Leading())
+		e.clock.Advance(2 * time.Minute)
+		for i := 0; ; i++ {
+			got, err := e.client(nil).Device(ctx, d.ID)
+			require.NoError(t, err)
+			if !got.Up {
+				break
+			}
+			require.Less(t, i, 2000, "the device stayed up")
+			time.Sleep(time.Millisecond)
+		}
 	})
 }

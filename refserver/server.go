@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,10 @@ type Config struct {
 	// ProofInterval is how often each GPU must pass a proof of compute.
 	// Zero means an hour.
 	ProofInterval time.Duration
+	// LeaderPoll is how often a server waiting to lead the loops tries
+	// for the leader's lock on PostgreSQL, and so how soon it takes over
+	// from a leader that died. Zero means 2 s.
+	LeaderPoll time.Duration
 	// Faucet, when set, lets any wallet take test funds (POST /v1/faucet):
 	// for a demonstration or a test network, never a real one.
 	Faucet bool
@@ -97,6 +102,7 @@ type Server struct {
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
+	leading   atomic.Bool
 }
 
 // New opens the server's store and readies its API. It serves nothing
@@ -117,6 +123,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ProofInterval <= 0 {
 		cfg.ProofInterval = time.Hour
+	}
+	if cfg.LeaderPoll <= 0 {
+		cfg.LeaderPoll = 2 * time.Second
 	}
 	authority := cfg.Authority
 	if authority == nil {
@@ -183,8 +192,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	return err
 }
 
-func (s *Server) heartbeatTimeout() time.Duration { return s.cfg.HeartbeatTimeout }
-func (s *Server) proofInterval() time.Duration    { return s.cfg.ProofInterval }
+func (s *Server) proofInterval() time.Duration { return s.cfg.ProofInterval }
 
 // Close closes the store.
 func (s *Server) Close() error { return s.store.Close() }

@@ -35,15 +35,24 @@ type Device struct {
 
 const deviceColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, verifier, health"
 
+// upColumns are the copies of a device's health its queries need.
+func upColumns(h iog.Health) (up int, lastSeen int64) {
+	if h.Up {
+		up = 1
+	}
+	return up, unix(h.LastSeen)
+}
+
 // InsertDevice stores a new device.
 func (t *Tx) InsertDevice(d Device) error {
 	verifier, health, err := deviceRecords(d)
 	if err != nil {
 		return err
 	}
-	err = t.exec("INSERT INTO devices ("+deviceColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+	up, seen := upColumns(d.Health)
+	err = t.exec("INSERT INTO devices ("+deviceColumns+", up, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
 		string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health)
+		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen)
 	if err != nil {
 		return fmt.Errorf("store device %s: %w", d.ID, err)
 	}
@@ -57,9 +66,10 @@ func (t *Tx) UpdateDevice(d Device) error {
 	if err != nil {
 		return err
 	}
-	err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12 WHERE id = $1",
+	up, seen := upColumns(d.Health)
+	err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14 WHERE id = $1",
 		string(d.ID), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Updated), d.Model, d.GPUCount, verifier, health)
+		unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen)
 	if err != nil {
 		return fmt.Errorf("update device %s: %w", d.ID, err)
 	}
@@ -205,4 +215,10 @@ func scanDevice(row scanner) (Device, error) {
 	d.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(down), UpBytesPerSec: uint64(up)}
 	d.Registered, d.Updated = time.Unix(0, registered).UTC(), time.Unix(0, updated).UTC()
 	return d, nil
+}
+
+// SilentDevices returns the devices marked up whose last heartbeat was
+// before seen, locked: the ones the heartbeat timeout marks down.
+func (t *Tx) SilentDevices(seen time.Time) ([]Device, error) {
+	return t.devices("WHERE up = 1 AND last_seen < $1 ORDER BY id"+t.forUpdate(), unix(seen))
 }

@@ -66,9 +66,9 @@ var migrations = []sqldb.Migration{{
 	Name:    "devices and the GPUs they hold",
 	Statements: []string{
 		// A device as the network knows it. verifier is its gpu.Verifier
-		// record (JSON); health its iog.Health; model, gpu_count and
-		// location are copied from its last accepted report for the
-		// explorer's queries.
+		// record (JSON); health its iog.Health; model and gpu_count are
+		// copied from its last accepted report for the explorer's
+		// queries.
 		`CREATE TABLE devices (
 			id TEXT PRIMARY KEY,
 			owner TEXT NOT NULL,
@@ -83,8 +83,13 @@ var migrations = []sqldb.Migration{{
 			model TEXT NOT NULL,
 			gpu_count BIGINT NOT NULL,
 			verifier BYTEA NOT NULL,
-			health BYTEA NOT NULL
+			health BYTEA NOT NULL,
+			up BIGINT NOT NULL,
+			last_seen BIGINT NOT NULL
 		)`,
+		// The heartbeat timeout's query: devices up whose last heartbeat
+		// is old (up and last_seen copy the health record).
+		`CREATE INDEX devices_up ON devices (up, last_seen)`,
 		`CREATE INDEX devices_owner ON devices (owner)`,
 		`CREATE INDEX devices_state ON devices (state, model)`,
 		// Which device holds each GPU: a GPU counts for one device only.

@@ -11,6 +11,7 @@ var components = []struct {
 	steps []sqldb.Migration
 }{
 	{"refserver", migrations},
+	{"refserver-stake", stakeMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -137,6 +137,37 @@ func (t *Tx) Apply(ops ...ledger.Op) ([]ledger.Entry, error) {
 	return t.s.ledger.ApplyTx(t.ctx, t.tx, ops)
 }
 
+// Ledger returns the ledger as the transaction sees it, as a
+// ledger.Ledger for the domain code that takes one (tokenomics.Settle):
+// what it applies commits with the transaction.
+func (t *Tx) Ledger() ledger.Ledger { return txLedger{t} }
+
+type txLedger struct{ t *Tx }
+
+func (l txLedger) Apply(ctx context.Context, op ledger.Op) (ledger.Entry, error) {
+	entries, err := l.t.s.ledger.ApplyTx(ctx, l.t.tx, []ledger.Op{op})
+	if len(entries) == 0 {
+		return ledger.Entry{}, err
+	}
+	return entries[0], err
+}
+
+func (l txLedger) ApplyAll(ctx context.Context, ops []ledger.Op) ([]ledger.Entry, error) {
+	return l.t.s.ledger.ApplyTx(ctx, l.t.tx, ops)
+}
+
+func (l txLedger) Balance(ctx context.Context, w iog.WalletAddress, c iog.Currency) (ledger.Balance, error) {
+	return l.t.s.ledger.BalanceTx(ctx, l.t.tx, w, c)
+}
+
+func (l txLedger) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error) {
+	return l.t.s.ledger.SupplyTx(ctx, l.t.tx, c)
+}
+
+func (l txLedger) Entry(ctx context.Context, key string) (ledger.Entry, error) {
+	return l.t.s.ledger.EntryTx(ctx, l.t.tx, key)
+}
+
 // Balance returns a ledger balance as the transaction sees it.
 func (t *Tx) Balance(w iog.WalletAddress, c iog.Currency) (ledger.Balance, error) {
 	return t.s.ledger.BalanceTx(t.ctx, t.tx, w, c)

@@ -189,7 +189,16 @@ func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, 
 
 // Entry implements Ledger.
 func (l *SQL) Entry(ctx context.Context, key string) (Entry, error) {
-	found, err := l.entriesByKey(ctx, l.db, []string{key})
+	return l.entry(ctx, l.db, key)
+}
+
+// EntryTx is Entry as tx sees it.
+func (l *SQL) EntryTx(ctx context.Context, tx *sql.Tx, key string) (Entry, error) {
+	return l.entry(ctx, tx, key)
+}
+
+func (l *SQL) entry(ctx context.Context, q querier, key string) (Entry, error) {
+	found, err := l.entriesByKey(ctx, q, []string{key})
 	if err != nil {
 		return Entry{}, fmt.Errorf("entry %q: %w (%w)", key, err, iog.ErrUnavailable)
 	}
@@ -211,9 +220,7 @@ func (l *SQL) BalanceTx(ctx context.Context, tx *sql.Tx, account iog.WalletAddre
 	return l.balance(ctx, tx, account, c)
 }
 
-func (l *SQL) balance(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, account iog.WalletAddress, c iog.Currency) (Balance, error) {
+func (l *SQL) balance(ctx context.Context, q rowQuerier, account iog.WalletAddress, c iog.Currency) (Balance, error) {
 	if !c.Valid() || int(c) >= numCurrencies {
 		return Balance{}, fmt.Errorf("balance of %v: %v is not a currency: %w", account, c, iog.ErrInvalid)
 	}
@@ -232,11 +239,25 @@ func (l *SQL) balance(ctx context.Context, q interface {
 
 // Supply implements Ledger.
 func (l *SQL) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error) {
+	return l.supply(ctx, l.db, c)
+}
+
+// SupplyTx is Supply as tx sees it.
+func (l *SQL) SupplyTx(ctx context.Context, tx *sql.Tx, c iog.Currency) (iog.Amount, error) {
+	return l.supply(ctx, tx, c)
+}
+
+// rowQuerier is what single-row reads need of a *sql.DB or a *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+func (l *SQL) supply(ctx context.Context, q rowQuerier, c iog.Currency) (iog.Amount, error) {
 	if !c.Valid() || int(c) >= numCurrencies {
 		return iog.Amount{}, fmt.Errorf("supply: %v is not a currency: %w", c, iog.ErrInvalid)
 	}
 	var units int64
-	err := l.db.QueryRowContext(ctx, "SELECT units FROM ledger_supply WHERE currency = $1", int64(c)).Scan(&units)
+	err := q.QueryRowContext(ctx, "SELECT units FROM ledger_supply WHERE currency = $1", int64(c)).Scan(&units)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return iog.Amount{}, fmt.Errorf("supply of %v: %w (%w)", c, err, iog.ErrUnavailable)
 	}

@@ -171,4 +171,3 @@ func readConfigFile(path string) (map[string]string, error) {
 	}
 	return out, nil
 }
-

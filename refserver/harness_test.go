@@ -76,6 +76,17 @@ func (e *env) client(key ed25519.PrivateKey) *iogsdk.Client {
 	return c
 }
 
+// realClient returns a client on the real clock, for a server in another
+// process: no retries, and a short timeout, so a killed server is seen
+// at once.
+func (e *env) realClient(key ed25519.PrivateKey) *iogsdk.Client {
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, Key: key, RetryMax: -1, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
 // keyClient returns a client of the env's server using an API key.
 func (e *env) keyClient(token string) *iogsdk.Client {
 	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, APIKey: token, Clock: e.clock, RetryMax: -1, Logger: slog.New(slog.DiscardHandler)})

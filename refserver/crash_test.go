@@ -116,6 +116,13 @@ type acked struct {
 	mu      sync.Mutex
 	faucets map[iog.WalletAddress]int
 	devices map[iog.DeviceID]api.DeviceState
+	// reports are accepted reports, which must stay refused as replays.
+	reports map[iog.DeviceID]reportBy
+}
+
+type reportBy struct {
+	key    ed25519.PrivateKey
+	signed gpu.SignedReport
 }
 
 func TestCrash(t *testing.T) {
@@ -141,7 +148,7 @@ func TestCrash(t *testing.T) {
 
 func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	rng := rand.New(rand.NewPCG(uint64(d), 42))
-	got := &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}}
+	got := &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{}}
 	const workers = 20
 	for round := range rounds {
 		child := startCrashChild(t, where)
@@ -178,6 +185,10 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 			require.Equal(t, api.DeviceActive, dev.State, "device %s's accepted report", id)
 		}
 	}
+	for id, r := range got.reports {
+		_, err := e.realClient(r.key).SubmitReport(ctx, id, r.signed)
+		require.ErrorIs(t, err, iog.ErrConflict, "a report of %s accepted before a crash, replayed after", id)
+	}
 	child.kill(t)
 	checkStore(t, where)
 }
@@ -211,12 +222,17 @@ func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
 	got.mu.Lock()
 	got.devices[reg.Device.ID] = api.DevicePending
 	got.mu.Unlock()
-	d, err := s.report(reg.Challenge)
+	signed, err := s.signedReport(reg.Challenge)
+	if err != nil {
+		return
+	}
+	d, err := c.SubmitReport(ctx, reg.Device.ID, signed)
 	if err != nil {
 		return
 	}
 	got.mu.Lock()
 	got.devices[d.ID] = d.State
+	got.reports[d.ID] = reportBy{key: key, signed: signed}
 	got.mu.Unlock()
 	for ctx.Err() == nil {
 		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {

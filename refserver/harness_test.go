@@ -31,7 +31,7 @@ var (
 // env is a server under test behind a real HTTP listener on loopback,
 // whose every response is checked against the OpenAPI document.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	server *refserver.Server
 	clock  *iog.ManualClock
 	url    string
@@ -45,7 +45,7 @@ func eachDialect(t *testing.T, test func(t *testing.T, e *env), options ...func(
 	}
 }
 
-func newEnv(t *testing.T, d sqldb.Dialect, options ...func(*refserver.Config)) *env {
+func newEnv(t testing.TB, d sqldb.Dialect, options ...func(*refserver.Config)) *env {
 	t.Helper()
 	cfg := refserver.Config{
 		DataDir:   t.TempDir(),
@@ -108,7 +108,7 @@ func walletOf(key ed25519.PrivateKey) iog.WalletAddress {
 // route, and its response, are validated against the OpenAPI document; a
 // response that does not match its schema fails the test. Requests the
 // document does not know are left to h (they get a 404).
-func validating(t *testing.T, h http.Handler) http.Handler {
+func validating(t testing.TB, h http.Handler) http.Handler {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(refserver.OpenAPI())
 	require.NoError(t, err)

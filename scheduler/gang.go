@@ -407,7 +407,7 @@ func (f *Framework) replaceMember(e *jobEntry, n *NodeInfo) (*pendingBind, bool)
 	e.placement.Assignments = append(keptAs, as...)
 	for k, m := range nodes {
 		m.take(as[k], +1)
-		m.jobs = append(m.jobs, e)
+		m.reside(e)
 		f.idx.update(m)
 	}
 	if !f.binds() {

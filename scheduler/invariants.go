@@ -126,6 +126,27 @@ func (f *Framework) CheckInvariants() error {
 			bad("node %s is down but indexed", n.spec.ID)
 		}
 	}
+	groups, regions, places := map[*modelGroup]bool{}, map[*regionLoad]bool{}, map[int32]bool{}
+	var order []*modelGroup
+	for i, n := range f.nodes {
+		if n.slot != i || i > 0 && f.nodes[i-1].idx >= n.idx || f.byID[n.spec.ID] != n {
+			bad("node %s is out of order or not found by its ID", n.spec.ID)
+		}
+		if !groups[n.group] {
+			groups[n.group] = true
+			order = append(order, n.group)
+		}
+		regions[n.region], places[n.loc] = true, true
+		if f.regions[regionKey(n.spec.Location)] != n.region || f.locs[n.loc] != n.spec.Location {
+			bad("node %s is not filed under its region or place", n.spec.ID)
+		}
+	}
+	if !slices.Equal(order, f.idx.groups) || len(f.byID) != len(f.nodes) || len(f.idx.byModel) != len(order) {
+		bad("the index's model groups are not those of the nodes, in order")
+	}
+	if len(f.regions) != len(regions) || len(f.locs) != len(places) || len(f.locIDs) != len(places) {
+		bad("regions or places are kept that no node uses")
+	}
 	sums := map[*regionLoad]*regionLoad{}
 	for _, n := range f.nodes {
 		sum := sums[n.region]

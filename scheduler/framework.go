@@ -125,8 +125,8 @@ func (e *jobEntry) assignmentOn(n *NodeInfo) Assignment {
 	return Assignment{}
 }
 
-// New returns a Framework configured by cfg.
-func New(cfg Config) *Framework {
+// NewFramework returns a Framework configured by cfg.
+func NewFramework(cfg Config) *Framework {
 	if cfg.Clock == nil {
 		cfg.Clock = iog.SystemClock
 	}

@@ -36,7 +36,7 @@ type sim struct {
 
 func newSim(p scheduler.ScorePlugin) *sim {
 	clock := iog.NewManualClock(t0)
-	return &sim{clock: clock, f: scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: 3 * time.Hour, Logger: quiet,
+	return &sim{clock: clock, f: scheduler.NewFramework(scheduler.Config{Clock: clock, StarvationLimit: 3 * time.Hour, Logger: quiet,
 		Profile: scheduler.ProfileOf(p)})}
 }
 

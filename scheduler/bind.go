@@ -45,7 +45,7 @@ func (f *Framework) reserve(e *jobEntry, nodes []*NodeInfo, as []Assignment) (ou
 		return placedNow, nil
 	}
 	b := &pendingBind{e: e, job: e.job, p: clonePlacement(e.placement), st: f.st, first: true}
-	f.st = CycleState{} // the binding owns its data now
+	f.st = CycleState{Now: b.st.Now, GangRTT: b.st.GangRTT} // the binding owns the data
 	return placedNow, b
 }
 

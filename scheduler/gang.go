@@ -416,6 +416,6 @@ func (f *Framework) replaceMember(e *jobEntry, n *NodeInfo) (*pendingBind, bool)
 	}
 	e.state = binding
 	b := &pendingBind{e: e, job: e.job, p: clonePlacement(e.placement), st: f.st}
-	f.st = CycleState{}
+	f.st = CycleState{Now: b.st.Now, GangRTT: b.st.GangRTT} // the binding owns the data
 	return b, true
 }

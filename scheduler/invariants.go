@@ -37,9 +37,6 @@ func (f *Framework) CheckInvariants() error {
 	for id, e := range f.jobs {
 		r := e.job.Requirements
 		maxSeq = max(maxSeq, e.seq)
-		if _, ok := f.seqs[e.seq]; !ok {
-			bad("job %s has sequence %d, which is not held", id, e.seq)
-		}
 		switch e.state {
 		case queued, parked, unbound:
 			if e.state != unbound {
@@ -90,8 +87,15 @@ func (f *Framework) CheckInvariants() error {
 			bad("job %s holds %d GPUs on %d nodes; asked %d on one", id, gpus, len(e.nodes), r.GPUCount)
 		}
 	}
-	if maxSeq != f.seq || len(f.seqs) != len(f.jobs) {
-		bad("the largest job sequence is %d, not %d, or sequences are held by no job", maxSeq, f.seq)
+	listed := 0
+	for e := f.newest; e != nil && listed <= len(f.jobs); e = e.older {
+		if f.jobs[e.job.ID] != e || e.older != nil && (e.older.seq >= e.seq || e.older.newer != e) {
+			bad("job %s is out of the sequence list's order", e.job.ID)
+		}
+		listed++
+	}
+	if maxSeq != f.lastSeq() || listed != len(f.jobs) {
+		bad("the largest job sequence is %d, not %d, or the sequence list holds %d of %d jobs", maxSeq, f.lastSeq(), listed, len(f.jobs))
 	}
 	if waiting != f.queue.Len()+len(f.parked) {
 		bad("%d jobs are waiting but the queue holds %d", waiting, f.queue.Len()+len(f.parked))

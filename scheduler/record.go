@@ -162,7 +162,7 @@ func (f *Framework) Restore(nodes []NodeRecord, jobs []JobRecord) error {
 		return fmt.Errorf("scheduler: restore into a framework holding %d nodes and %d jobs: %w", len(f.nodes), len(f.jobs), iog.ErrConflict)
 	}
 	g := &Framework{cfg: f.cfg, clock: f.clock, log: f.log, idx: newIndex(),
-		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{}, seqs: map[uint64]struct{}{},
+		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{},
 		running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
 	g.queue.less = f.queue.less
 	if err := g.restoreNodes(nodes); err != nil {
@@ -175,7 +175,7 @@ func (f *Framework) Restore(nodes []NodeRecord, jobs []JobRecord) error {
 		return fmt.Errorf("scheduler: restore: %w: %w", iog.ErrInvalid, err)
 	}
 	f.idx, f.nodes, f.byID, f.jobs, f.queue, f.parked = g.idx, g.nodes, g.byID, g.jobs, g.queue, g.parked
-	f.seq, f.seqs, f.stamp, f.running, f.regions, f.locs, f.locIDs = g.seq, g.seqs, g.stamp, g.running, g.regions, g.locs, g.locIDs
+	f.newest, f.stamp, f.running, f.regions, f.locs, f.locIDs = g.newest, g.stamp, g.running, g.regions, g.locs, g.locIDs
 	return nil
 }
 

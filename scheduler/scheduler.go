@@ -111,7 +111,8 @@ type Assignment struct {
 type Report struct {
 	// Placed are the placements made, in order, that still hold at the
 	// end of the cycle (a job placed and then preempted in the same cycle
-	// is not among them unless placed again).
+	// is not among them unless placed again; a caller that cancels a job
+	// or takes a device down while the cycle runs may move them).
 	Placed []Placement
 	// Preempted are the jobs evicted for higher-priority work; they are
 	// back in the queue.

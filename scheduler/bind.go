@@ -149,6 +149,10 @@ func (f *Framework) apply(e *jobEntry, nodes []*NodeInfo, as []Assignment) {
 // reside adds e to n's residents, which are in submission order, so
 // that a restored node lists them as the live one did.
 func (n *NodeInfo) reside(e *jobEntry) {
+	if k := len(n.jobs); k == 0 || n.jobs[k-1].seq < e.seq {
+		n.jobs = append(n.jobs, e) // the usual case: the newest job
+		return
+	}
 	i, _ := slices.BinarySearchFunc(n.jobs, e.seq, func(r *jobEntry, seq uint64) int { return cmp.Compare(r.seq, seq) })
 	n.jobs = slices.Insert(n.jobs, i, e)
 }

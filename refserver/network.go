@@ -31,8 +31,12 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	return networkAccounts{Fees: derive("fees"), Burn: derive("burn")}
 }
 
-// openAccount opens w on the ledger in tx if it is not open yet.
+// openAccount opens w on the ledger in tx if it is not open yet, saying
+// why (the first reason given stays).
 func openAccount(tx *store.Tx, w iog.WalletAddress, reason string) error {
+	if _, err := tx.Balance(w, iog.IO); err == nil {
+		return nil
+	}
 	_, err := tx.Apply(ledger.Op{Kind: ledger.Open, Key: "open:" + w.String(), Reason: reason, To: w})
 	if err != nil && !errors.Is(err, ledger.ErrReplayed) {
 		return fmt.Errorf("open account %v: %w", w, err)

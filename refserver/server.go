@@ -102,6 +102,7 @@ type Server struct {
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
+	committer *committer
 	leading   atomic.Bool
 }
 
@@ -151,6 +152,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limiter:   newLimiter(cfg.Clock, cfg.Limits),
 		metrics:   newMetrics(),
 	}
+	workers := 1 // SQLite writes one transaction at a time anyway
+	if cfg.PostgresDSN != "" {
+		workers = 4
+	}
+	s.committer = newCommitter(st, workers)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -194,5 +200,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 
 func (s *Server) proofInterval() time.Duration { return s.cfg.ProofInterval }
 
-// Close closes the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close stops committing requests and closes the store. Serve must have
+// returned.
+func (s *Server) Close() error {
+	s.committer.close()
+	return s.store.Close()
+}

@@ -13,3 +13,7 @@ func (s *Server) SettleEpoch(ctx context.Context) error { return s.settleEpoch(c
 func NetworkAccounts(s *Server) (fees, market iog.WalletAddress) {
 	return s.accounts.Fees, s.accounts.Market
 }
+
+// LoopCount returns how many loops the leader runs, for the tests that
+// wait until every loop sleeps on the clock.
+func LoopCount(s *Server) int { return len(s.loopTable()) }

@@ -112,9 +112,10 @@ func (t *Tx) epochs(clause string, args ...any) ([]Epoch, error) {
 	return out, rows.Err()
 }
 
-// epochDeviceRows is how many device rows one INSERT carries: eight
-// parameters a row, well under both databases' limits.
-const epochDeviceRows = 500
+// epochDeviceRows is how many device rows one INSERT carries: few round
+// trips, and few parameters, which SQLite looks up by name in a list, so
+// that a statement's cost grows with their square.
+const epochDeviceRows = 50
 
 // InsertEpoch records a settled epoch and its devices. An epoch settled
 // before fails on the primary key, and its transaction with it.

@@ -55,6 +55,21 @@ type Config struct {
 	// Faucet, when set, lets any wallet take test funds (POST /v1/faucet):
 	// for a demonstration or a test network, never a real one.
 	Faucet bool
+
+	// The hourly epoch.
+
+	// EpochLength is how long an epoch of block rewards lasts. Zero means
+	// an hour, io.net's; the demo runs one every few seconds.
+	EpochLength time.Duration
+	// Genesis is when epoch 1 begins. Zero means the first time a server
+	// leads the loops on its database, stored there so that the epochs
+	// keep their numbers across restarts; a Genesis other than the stored
+	// one is refused.
+	Genesis time.Time
+	// IOPrice is the price of one IO in US dollars at which each epoch's
+	// buy-back spends fee revenue and the price board converts: a fixed
+	// oracle until a market feed is wired in. Zero means 1.85.
+	IOPrice iog.Rate
 }
 
 // Limits bound what a client may ask of the server.
@@ -127,6 +142,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second
+	}
+	if cfg.EpochLength <= 0 {
+		cfg.EpochLength = time.Hour
+	}
+	if cfg.IOPrice.IsZero() {
+		cfg.IOPrice, _ = iog.ParseRate("1.85")
 	}
 	authority := cfg.Authority
 	if authority == nil {

@@ -197,7 +197,7 @@ func TestSilentDeviceGoesDown(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- e.server.Run(run) }()
 		defer func() { stop(); require.NoError(t, <-done) }()
-		for i := 0; e.clock.Waiters() == 0; i++ {
+		for i := 0; e.clock.Waiters() < e.server.LoopCount(); i++ {
 			require.Less(t, i, 1000, "the loops never started")
 			time.Sleep(time.Millisecond)
 		}

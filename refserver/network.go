@@ -31,8 +31,14 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	return networkAccounts{Fees: derive("fees"), Burn: derive("burn")}
 }
 
-// openAccount opens w on the ledger in tx if it is not open yet.
+// openAccount opens w on the ledger in tx if it is not open yet. An
+// account already open, whatever reason opened it, is left as it is.
 func openAccount(tx *store.Tx, w iog.WalletAddress, reason string) error {
+	if _, err := tx.Balance(w, iog.IO); err == nil {
+		return nil
+	} else if !errors.Is(err, iog.ErrNotFound) {
+		return fmt.Errorf("open account %v: %w", w, err)
+	}
 	_, err := tx.Apply(ledger.Op{Kind: ledger.Open, Key: "open:" + w.String(), Reason: reason, To: w})
 	if err != nil && !errors.Is(err, ledger.ErrReplayed) {
 		return fmt.Errorf("open account %v: %w", w, err)

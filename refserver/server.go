@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
@@ -55,6 +56,20 @@ type Config struct {
 	// Faucet, when set, lets any wallet take test funds (POST /v1/faucet):
 	// for a demonstration or a test network, never a real one.
 	Faucet bool
+
+	// Renters' clusters (clusters.go).
+	//
+	// Prices quotes deploys and extensions. Nil means pricing's default
+	// model on a balanced market with one IO at 1 USD.
+	Prices pricing.PriceModel
+	// PlacementDeadline is how long a cluster may wait for its first
+	// placement; then it ends and its hold goes back to its renter. Zero
+	// means an hour.
+	PlacementDeadline time.Duration
+	// ScheduleEvery is how often the leader places waiting clusters,
+	// follows devices going down, pays out the hours that ran and ends
+	// clusters whose paid time is over. Zero means a second.
+	ScheduleEvery time.Duration
 }
 
 // Limits bound what a client may ask of the server.
@@ -126,6 +141,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second
+	}
+	if cfg.Prices == nil {
+		var err error
+		if cfg.Prices, err = defaultPrices(cfg.Clock.Now()); err != nil {
+			return nil, fmt.Errorf("refserver: %w", err)
+		}
+	}
+	if cfg.PlacementDeadline <= 0 {
+		cfg.PlacementDeadline = time.Hour
+	}
+	if cfg.ScheduleEvery <= 0 {
+		cfg.ScheduleEvery = time.Second
 	}
 	authority := cfg.Authority
 	if authority == nil {

@@ -1,6 +1,7 @@
 package refserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"testing"
@@ -351,4 +352,69 @@ func TestClusterRestart(t *testing.T) {
 		require.Equal(t, got.Held, got.Cost)
 		require.True(t, got.Refunded.IsZero())
 	}, withFaucet, func(c *refserver.Config) { cfg = c })
+}
+
+// TestClusterAcrossDevices: a cluster of more GPUs than a device has is
+// placed across devices as a gang; each hour's suppliers' share splits by
+// the GPUs each gives it; a reserved cluster terminated early pays all
+// its hours.
+func TestClusterAcrossDevices(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		round := e.server.ClusterRounds()
+		alice, _ := upDevice(t, e, 1, 1)
+		bob, _ := upDevice(t, e, 2, 1)
+		renter := e.client(walletKey(7))
+		_, err := renter.Faucet(ctx)
+		require.NoError(t, err)
+		start := e.balance(renter.Wallet())
+		body := deployBody(t, 2, 3)
+		body.Request.Commitment = pricing.Reserved
+		cl, err := renter.Deploy(ctx, body)
+		require.NoError(t, err)
+		require.NoError(t, round(ctx))
+		cl, err = renter.Cluster(ctx, cl.ID)
+		require.NoError(t, err)
+		require.Equal(t, api.ClusterPlaced, cl.Status, cl.Reason)
+		require.Len(t, cl.Devices, 2)
+
+		e.clock.Advance(10 * time.Minute)
+		end, err := renter.TerminateCluster(ctx, cl.ID)
+		require.NoError(t, err)
+		require.Equal(t, 3, end.HoursSettled, "reserved: every hour is paid")
+		require.Equal(t, end.Held, end.Cost)
+		a, b := e.balance(walletOf(alice.key)).Available, e.balance(walletOf(bob.key)).Available
+		diff, err := a.Sub(b)
+		require.NoError(t, err)
+		require.LessOrEqual(t, diff.Units()*diff.Units(), int64(9), "one GPU each: equal shares, to the base unit an hour")
+		fees := e.balance(e.server.FeeAccount()).Available
+		require.Equal(t, end.Cost, add(t, a, b, fees))
+		require.Equal(t, start.Available, add(t, e.balance(renter.Wallet()).Available, a, b, fees))
+	}, withFaucet)
+}
+
+// TestSchedulingLoop: the leader's loops place a deployed cluster on
+// their own, on the server's clock.
+func TestSchedulingLoop(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		upDevice(t, e, 1, 1)
+		renter := e.client(walletKey(7))
+		_, err := renter.Faucet(ctx)
+		require.NoError(t, err)
+		cl, err := renter.Deploy(ctx, deployBody(t, 1, 1))
+		require.NoError(t, err)
+		run, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.server.Run(run) }()
+		defer func() { stop(); require.NoError(t, <-done) }()
+		for i := 0; ; i++ {
+			got, err := renter.Cluster(ctx, cl.ID)
+			require.NoError(t, err)
+			if got.Status == api.ClusterPlaced {
+				break
+			}
+			require.Less(t, i, 500, "the cluster was never placed: %s", got.Reason)
+			e.clock.Advance(time.Second)
+			time.Sleep(10 * time.Millisecond)
+		}
+	}, withFaucet)
 }

@@ -52,9 +52,9 @@ func (s *Server) clusterRoutes() []route {
 	}
 }
 
-// read runs fn with c.tx set: the call's own transaction, or one of its
-// own for a read that has none.
-func (c *call) read(fn func() error) error {
+// withTx runs fn with c.tx set: the call's own transaction, or one of
+// its own for a read that has none.
+func (c *call) withTx(fn func() error) error {
 	if c.tx != nil {
 		return fn()
 	}
@@ -176,7 +176,7 @@ func (c *call) liveCluster() (store.Cluster, error) {
 
 func (s *Server) getCluster(c *call) (any, error) {
 	var out api.Cluster
-	err := c.read(func() error {
+	err := c.withTx(func() error {
 		cl, err := c.ownCluster()
 		if err == nil {
 			out, err = s.clusterView(c.tx, cl)
@@ -197,7 +197,7 @@ func (s *Server) listClusters(c *call) (any, error) {
 func clusterPage[T any](c *call, f store.ClusterFilter, view func(store.Cluster) (T, error)) ([]T, string, error) {
 	f.Limit = maxClusterPage
 	out, next := []T{}, ""
-	err := c.read(func() error {
+	err := c.withTx(func() error {
 		list, err := c.tx.Clusters(f)
 		if err != nil {
 			return err
@@ -378,7 +378,7 @@ func (s *Server) getPublicCluster(c *call) (any, error) {
 		return nil, err
 	}
 	var out api.PublicCluster
-	err = c.read(func() error {
+	err = c.withTx(func() error {
 		cl, err := c.tx.Cluster(id)
 		if err == nil {
 			out, err = publicCluster(c.tx, cl)
@@ -405,7 +405,7 @@ func (s *Server) listPublicClusters(c *call) (any, error) {
 // for its worker to run.
 func (s *Server) deviceRentals(c *call) (any, error) {
 	out := api.DeviceRentals{Rentals: []api.DeviceRental{}}
-	err := c.read(func() error {
+	err := c.withTx(func() error {
 		d, err := c.ownDevice()
 		if err != nil {
 			return err

@@ -50,7 +50,7 @@ type placer struct {
 
 func newPlacer(s *Server) *placer {
 	p := &placer{s: s, nodes: map[iog.DeviceID]bool{}, jobs: map[iog.ClusterID]string{}, moved: map[iog.ClusterID]bool{}, pins: map[iog.JobID][]iog.DeviceID{}}
-	p.f = scheduler.New(scheduler.Config{
+	p.f = scheduler.NewFramework(scheduler.Config{
 		Clock:  s.cfg.Clock,
 		Logger: s.log,
 		// No preemption: a paid cluster is never evicted for another.

@@ -22,14 +22,13 @@ import (
 // the base unit. What the cluster did not use is refunded at its end.
 
 // defaultPrices is pricing's default model on a balanced market with one
-// IO at 1 USD.
-func defaultPrices(now time.Time) (pricing.PriceModel, error) {
+// IO at ioPrice USD.
+func defaultPrices(now time.Time, ioPrice iog.Rate) (pricing.PriceModel, error) {
 	m, err := pricing.NewModel(pricing.Config{})
 	if err != nil {
 		return nil, err
 	}
-	one, _ := iog.NewRate(1, 1) // a constant rate, never an error
-	if err := m.SetMarket(pricing.MarketState{AsOf: now, IOPriceUSD: one}); err != nil {
+	if err := m.SetMarket(pricing.MarketState{AsOf: now, IOPriceUSD: ioPrice}); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver"
 )
 
 // supplier is a wallet with a device to register: a simulated probe and
@@ -23,7 +24,7 @@ type supplier struct {
 	c     *iogsdk.Client
 }
 
-func newSupplier(t *testing.T, e *env, n byte, model string, gpus int) *supplier {
+func newSupplier(t testing.TB, e *env, n byte, model string, gpus int) *supplier {
 	key := walletKey(n)
 	pair, err := gpu.KeypairFromSeed(key.Seed())
 	require.NoError(t, err)
@@ -33,7 +34,7 @@ func newSupplier(t *testing.T, e *env, n byte, model string, gpus int) *supplier
 }
 
 // register registers a device and submits its first report.
-func (s *supplier) register(t *testing.T) api.Device {
+func (s *supplier) register(t testing.TB) api.Device {
 	reg, err := s.c.RegisterDevice(ctx, api.RegisterDeviceRequest{
 		Name: "rig", TunnelKey: s.key.Public().(ed25519.PublicKey), Location: "US/Virginia",
 		Bandwidth: api.Bandwidth{DownBytesPerSec: 500 << 20, UpBytesPerSec: 400 << 20},
@@ -197,7 +198,7 @@ func TestSilentDeviceGoesDown(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- e.server.Run(run) }()
 		defer func() { stop(); require.NoError(t, <-done) }()
-		for i := 0; e.clock.Waiters() < e.server.LoopCount(); i++ {
+		for i := 0; e.clock.Waiters() < refserver.LoopCount(e.server); i++ {
 			require.Less(t, i, 1000, "the loops never started")
 			time.Sleep(time.Millisecond)
 		}

@@ -30,7 +30,3 @@ func (s *Server) FeeAccount() iog.WalletAddress { return s.accounts.Fees }
 func (s *Server) RentalRecords(ctx context.Context) ([]tunnel.Rental, error) {
 	return s.rentalRecords(ctx)
 }
-
-// LoopCount is the number of the leader's loops: once as many wait on the
-// clock, every loop has run its first round.
-func (s *Server) LoopCount() int { return len(s.loopTable()) }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
@@ -70,6 +71,20 @@ type Config struct {
 	// buy-back spends fee revenue and the price board converts: a fixed
 	// oracle until a market feed is wired in. Zero means 1.85.
 	IOPrice iog.Rate
+
+	// Renters' clusters (clusters.go).
+	//
+	// Prices quotes deploys and extensions. Nil means pricing's default
+	// model on a balanced market with one IO at IOPrice.
+	Prices pricing.PriceModel
+	// PlacementDeadline is how long a cluster may wait for its first
+	// placement; then it ends and its hold goes back to its renter. Zero
+	// means an hour.
+	PlacementDeadline time.Duration
+	// ScheduleEvery is how often the leader places waiting clusters,
+	// follows devices going down, pays out the hours that ran and ends
+	// clusters whose paid time is over. Zero means a second.
+	ScheduleEvery time.Duration
 }
 
 // Limits bound what a client may ask of the server.
@@ -148,6 +163,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.IOPrice.IsZero() {
 		cfg.IOPrice, _ = iog.ParseRate("1.85")
+	}
+	if cfg.Prices == nil {
+		var err error
+		if cfg.Prices, err = defaultPrices(cfg.Clock.Now(), cfg.IOPrice); err != nil {
+			return nil, fmt.Errorf("refserver: %w", err)
+		}
+	}
+	if cfg.PlacementDeadline <= 0 {
+		cfg.PlacementDeadline = time.Hour
+	}
+	if cfg.ScheduleEvery <= 0 {
+		cfg.ScheduleEvery = time.Second
 	}
 	authority := cfg.Authority
 	if authority == nil {

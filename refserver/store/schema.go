@@ -13,6 +13,7 @@ var components = []struct {
 	{"refserver", migrations},
 	{"refserver-stake", stakeMigrations},
 	{"refserver-epochs", epochsMigrations},
+	{"refserver-clusters", clusterMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -20,6 +20,9 @@ type networkAccounts struct {
 	Fees iog.WalletAddress
 	// Burn receives slashed stake and bought-back IO, burned from there.
 	Burn iog.WalletAddress
+	// Withdrawals holds the funds of withdrawals off the network until
+	// they are paid out on Solana, or refunded.
+	Withdrawals iog.WalletAddress
 }
 
 // deriveAccounts names the network's accounts after its authority: an
@@ -28,7 +31,7 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	derive := func(purpose string) iog.WalletAddress {
 		return iog.WalletAddress(sha256.Sum256([]byte("iog network account " + purpose + ": " + authority.String())))
 	}
-	return networkAccounts{Fees: derive("fees"), Burn: derive("burn")}
+	return networkAccounts{Fees: derive("fees"), Burn: derive("burn"), Withdrawals: derive("withdrawals")}
 }
 
 // openAccount opens w on the ledger in tx if it is not open yet.

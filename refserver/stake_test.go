@@ -1,6 +1,7 @@
 package refserver_test
 
 import (
+	"crypto/ed25519"
 	"testing"
 	"time"
 
@@ -264,12 +265,30 @@ func TestSlashes(t *testing.T) {
 		require.Equal(t, ioAmount("450"), out.Withdrawn)
 		requireBalance(t, e, bobW, "49450", "450")
 
+		// A slash upheld unappealed once its window passed, taking from a
+		// cooldown too: the cooldown pays back only what is left of it.
+		_, err = bob.Unstake(ctx, d.ID, ioAmount("300"))
+		require.NoError(t, err)
+		third, err := governor.ProposeSlash(ctx, api.ProposeSlashRequest{Device: d.ID, Amount: ioAmount("315"), Reason: api.SlashFalsifiedData, Evidence: "forged telemetry"})
+		require.NoError(t, err)
+		require.Equal(t, []api.SlashShare{{Wallet: aliceW, Amount: ioAmount("270")}, {Wallet: bobW, Amount: ioAmount("45")}}, third.Shares)
+		e.clock.Advance(tokenomics.DefaultAppealWindow)
+		third, err = governor.DecideSlash(ctx, third.ID, true)
+		require.NoError(t, err)
+		require.Equal(t, api.SlashBurned, third.State)
+		require.Equal(t, ioAmount("715"), mustSub(t, before, supply(t, e)))
+		out, err = bob.WithdrawStake(ctx)
+		require.NoError(t, err)
+		require.Equal(t, ioAmount("270"), out.Withdrawn, "the cooldown less its share of the slash")
+		requireBalance(t, e, bobW, "49720", "135")
+		requireBalance(t, e, aliceW, "47000", "2430")
+
 		list, err := e.client(nil).Slashes(ctx, iogsdk.SlashQuery{Device: d.ID})
 		require.NoError(t, err)
-		require.Len(t, list.Slashes, 2)
+		require.Len(t, list.Slashes, 3)
 		list, err = e.client(nil).Slashes(ctx, iogsdk.SlashQuery{State: api.SlashBurned})
 		require.NoError(t, err)
-		require.Len(t, list.Slashes, 1)
+		require.Len(t, list.Slashes, 2)
 		got, err := e.client(nil).Slash(ctx, second.ID)
 		require.NoError(t, err)
 		require.Equal(t, second, got)
@@ -380,4 +399,36 @@ func TestEarnings(t *testing.T) {
 		_, err = alice.c.Earnings(ctx, 0, 5000)
 		require.ErrorIs(t, err, iog.ErrInvalid)
 	}, func(c *refserver.Config) { c.Faucet = true })
+}
+
+// TestRequiredStake: a registered device requires no stake until its
+// first accepted report attests its hardware; then it requires what its
+// hardware does, by the configured multipliers, and the baseline for a
+// model they do not know.
+func TestRequiredStake(t *testing.T) {
+	tests := []struct {
+		name        string
+		multipliers tokenomics.Multipliers
+		want        string
+	}{
+		{"default multipliers", nil, "4000"},
+		{"a table without the model", tokenomics.Multipliers{}, "400"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eachDialect(t, func(t *testing.T, e *env) {
+				alice := newSupplier(t, e, 1, "H100-SXM", 2)
+				reg, err := alice.c.RegisterDevice(ctx, api.RegisterDeviceRequest{Name: "rig", TunnelKey: alice.key.Public().(ed25519.PublicKey), Location: "US"})
+				require.NoError(t, err)
+				st, err := e.client(nil).DeviceStake(ctx, reg.Device.ID)
+				require.NoError(t, err)
+				require.Equal(t, ioAmount("0"), st.Required, "pending: hardware not attested")
+				_, err = alice.report(reg.Challenge)
+				require.NoError(t, err)
+				st, err = e.client(nil).DeviceStake(ctx, reg.Device.ID)
+				require.NoError(t, err)
+				require.Equal(t, ioAmount(tt.want), st.Required)
+			}, func(c *refserver.Config) { c.Multipliers = tt.multipliers })
+		})
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver"
 )
 
 // supplier is a wallet with a device to register: a simulated probe and
@@ -197,7 +198,7 @@ func TestSilentDeviceGoesDown(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- e.server.Run(run) }()
 		defer func() { stop(); require.NoError(t, <-done) }()
-		for i := 0; e.clock.Waiters() == 0; i++ {
+		for i := 0; e.clock.Waiters() < refserver.LoopCount(e.server); i++ {
 			require.Less(t, i, 1000, "the loops never started")
 			time.Sleep(time.Millisecond)
 		}

@@ -57,6 +57,21 @@ type Config struct {
 	// for a demonstration or a test network, never a real one.
 	Faucet bool
 
+	// The hourly epoch.
+
+	// EpochLength is how long an epoch of block rewards lasts. Zero means
+	// an hour, io.net's; the demo runs one every few seconds.
+	EpochLength time.Duration
+	// Genesis is when epoch 1 begins. Zero means the first time a server
+	// leads the loops on its database, stored there so that the epochs
+	// keep their numbers across restarts; a Genesis other than the stored
+	// one is refused.
+	Genesis time.Time
+	// IOPrice is the price of one IO in US dollars at which each epoch's
+	// buy-back spends fee revenue and the price board converts: a fixed
+	// oracle until a market feed is wired in. Zero means 1.85.
+	IOPrice iog.Rate
+
 	// Staking and governance.
 	//
 	// StakeCooldown is how long unstaked IO waits before its staker can
@@ -121,6 +136,7 @@ type Server struct {
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
+	committer *committer
 	leading   atomic.Bool
 }
 
@@ -145,6 +161,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second
+	}
+	if cfg.EpochLength <= 0 {
+		cfg.EpochLength = time.Hour
+	}
+	if cfg.IOPrice.IsZero() {
+		cfg.IOPrice, _ = iog.ParseRate("1.85")
 	}
 	if cfg.Multipliers == nil {
 		cfg.Multipliers = tokenomics.DefaultMultipliers()
@@ -173,6 +195,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limiter:   newLimiter(cfg.Clock, cfg.Limits),
 		metrics:   newMetrics(),
 	}
+	workers := 1 // SQLite writes one transaction at a time anyway
+	if cfg.PostgresDSN != "" {
+		workers = 4
+	}
+	s.committer = newCommitter(st, workers)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -216,5 +243,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 
 func (s *Server) proofInterval() time.Duration { return s.cfg.ProofInterval }
 
-// Close closes the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close stops committing requests and closes the store. Serve must have
+// returned.
+func (s *Server) Close() error {
+	s.committer.close()
+	return s.store.Close()
+}

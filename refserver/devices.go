@@ -78,6 +78,9 @@ func (s *Server) registerDevice(c *call) (any, error) {
 	if err := c.tx.InsertDevice(d); err != nil {
 		return nil, err
 	}
+	if err := s.registerStake(c.tx, d); err != nil {
+		return nil, err
+	}
 	c.status = http.StatusCreated
 	c.audit("device.register", string(id), req.Name)
 	return api.RegisterDeviceResponse{Device: publicDevice(d, v), Challenge: challenge(ch)}, nil
@@ -180,6 +183,9 @@ func (s *Server) submitReport(c *call) (any, error) {
 		}
 		if d.State == string(api.DevicePending) {
 			d.State = string(api.DeviceActive)
+		}
+		if err := s.requireStake(c.tx, d); err != nil {
+			return nil, err
 		}
 	}
 	if err := c.tx.UpdateDevice(d); err != nil {
@@ -346,6 +352,9 @@ func (s *Server) renameDevice(c *call) (any, error) {
 func (s *Server) removeDevice(c *call) (any, error) {
 	d, err := c.ownDevice()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.deregisterStake(c.tx, d.ID); err != nil {
 		return nil, err
 	}
 	d.State, d.Verifier, d.Updated = string(api.DeviceRemoved), gpu.DeviceRecord{}, c.now

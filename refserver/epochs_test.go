@@ -54,9 +54,10 @@ func (s *supplier) beat(t *testing.T, e *env, d iog.DeviceID, prove bool) {
 	}
 }
 
-// stake registers the device in the stake book with the requirement of
-// its hardware and stakes amount of the owner's IO on it, minted to the
-// owner and held, as the staking area does.
+// stake stakes amount of the owner's IO on a device, minted to the owner
+// and held, as the staking area does; the device is in the stake book
+// from its registration, with the requirement of its hardware from its
+// first accepted report.
 func stake(t *testing.T, s *store.Store, d api.Device, amount string) {
 	owner := d.Owner
 	a := iog.MustParseAmount(amount)
@@ -67,13 +68,6 @@ func stake(t *testing.T, s *store.Store, d api.Device, amount string) {
 		}
 		book := tokenomics.NewStakeBook(tokenomics.StakingConfig{})
 		if err := book.Restore(records); err != nil {
-			return err
-		}
-		required, err := tokenomics.RequiredStake(tokenomics.DefaultMultipliers(), d.Model, d.GPUCount)
-		if err != nil {
-			return err
-		}
-		if err := book.Register(d.ID, owner, required); err != nil {
 			return err
 		}
 		if err := book.Stake(d.ID, owner, a); err != nil {
@@ -169,9 +163,9 @@ func TestEpochRewards(t *testing.T) {
 			}
 			_, reason = reasonOf(t, detail, db.ID)
 			require.Contains(t, reason, "proof-of-compute")
-			_, reason = reasonOf(t, detail, dc.ID)
-			require.Equal(t, "not registered for stake", reason)
 			if hour == 6 {
+				_, reason = reasonOf(t, detail, dc.ID)
+				require.Contains(t, reason, "below the minimum", "registered with its hardware's requirement, and no stake")
 				_, reason = reasonOf(t, detail, dd.ID)
 				require.Contains(t, reason, "below the minimum")
 			}

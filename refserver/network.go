@@ -24,6 +24,9 @@ type networkAccounts struct {
 	Unpaid iog.WalletAddress
 	// Market stands for the exchange the epoch's buy-back buys IO from.
 	Market iog.WalletAddress
+	// Withdrawals holds the funds of withdrawals off the network until
+	// they are paid out on Solana, or refunded.
+	Withdrawals iog.WalletAddress
 }
 
 // deriveAccounts names the network's accounts after its authority: an
@@ -32,7 +35,7 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	derive := func(purpose string) iog.WalletAddress {
 		return iog.WalletAddress(sha256.Sum256([]byte("iog network account " + purpose + ": " + authority.String())))
 	}
-	return networkAccounts{Fees: derive("fees"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market")}
+	return networkAccounts{Fees: derive("fees"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market"), Withdrawals: derive("withdrawals")}
 }
 
 // openAccount opens w on the ledger in tx if it is not open yet, saying

@@ -18,6 +18,7 @@ import (
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
+	"github.com/internetofgpus/iog/tokenomics"
 )
 
 // Config configures a Server. The zero Config, with a DataDir, runs: an
@@ -85,6 +86,24 @@ type Config struct {
 	// follows devices going down, pays out the hours that ran and ends
 	// clusters whose paid time is over. Zero means a second.
 	ScheduleEvery time.Duration
+
+	// Staking and governance.
+	//
+	// StakeCooldown is how long unstaked IO waits before its staker can
+	// withdraw it. Zero means tokenomics.DefaultCooldown, 14 days.
+	StakeCooldown time.Duration
+	// AppealWindow is how long a proposed slash waits for an appeal
+	// before a governor may uphold it unappealed. Zero means
+	// tokenomics.DefaultAppealWindow, 30 days.
+	AppealWindow time.Duration
+	// Multipliers are the GPU models' earning multipliers, which set the
+	// stake a device's hardware requires. Nil means
+	// tokenomics.DefaultMultipliers().
+	Multipliers tokenomics.Multipliers
+	// Governors are the wallets that may propose and decide slashes.
+	// None means no one can: a network without governance slashes
+	// nothing.
+	Governors []iog.WalletAddress
 }
 
 // Limits bound what a client may ask of the server.
@@ -175,6 +194,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ScheduleEvery <= 0 {
 		cfg.ScheduleEvery = time.Second
+	}
+	if cfg.Multipliers == nil {
+		cfg.Multipliers = tokenomics.DefaultMultipliers()
 	}
 	authority := cfg.Authority
 	if authority == nil {

@@ -152,3 +152,92 @@ func pgBytes(stmt string) string {
 	}
 	return stmt
 }
+
+// TestSQLEntriesOf: every entry that moved an account is listed by the
+// account, in order, a page at a time, with what it changed of the
+// account's balances; a batch that rolled back or was replayed lists
+// nothing; the flows in and out per currency add up the entries.
+func TestSQLEntriesOf(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			l := openSQL(t, db)
+			alice, bob := wallet(1), wallet(2)
+			open(t, l, alice)
+			open(t, l, bob)
+			usdc := iog.MustParseAmount("5 USDC")
+			steps := []ledger.Op{
+				{Kind: ledger.Mint, Key: "mint", Reason: "genesis", To: alice, Amount: io("100")},
+				{Kind: ledger.Mint, Key: "mint-usdc", Reason: "deposit", To: alice, Amount: usdc},
+				{Kind: ledger.Transfer, Key: "pay", Reason: "rent", From: alice, To: bob, Amount: io("10")},
+				{Kind: ledger.Hold, Key: "stake", Reason: "stake", From: alice, Amount: io("30")},
+				{Kind: ledger.Release, Key: "refund", Reason: "unstaked", To: alice, Amount: io("5"), HoldKey: "stake"},
+				{Kind: ledger.Release, Key: "payout", Reason: "rental paid", To: bob, Amount: io("7"), HoldKey: "stake"},
+				{Kind: ledger.Burn, Key: "burn", Reason: "slash burned", From: bob, Amount: io("2")},
+			}
+			for _, op := range steps {
+				apply(t, l, op)
+			}
+			_, err := l.Apply(ctx, steps[2])
+			require.ErrorIs(t, err, ledger.ErrReplayed)
+			err = sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
+				if _, err := l.ApplyTx(ctx, tx, []ledger.Op{{Kind: ledger.Transfer, Key: "rolled back", Reason: "x", From: alice, To: bob, Amount: io("1")}}); err != nil {
+					return err
+				}
+				return errRollback
+			})
+			require.ErrorIs(t, err, errRollback)
+
+			type change struct {
+				key             string
+				available, held iog.Amount
+			}
+			neg := func(a iog.Amount) iog.Amount { n, _ := a.Neg(); return n }
+			zero := iog.Zero(iog.IO)
+			wantAlice := []change{
+				{"mint", io("100"), zero},
+				{"mint-usdc", usdc, iog.Zero(iog.USDC)},
+				{"pay", io("-10"), zero},
+				{"stake", io("-30"), io("30")},
+				{"refund", io("5"), io("-5")},
+				{"payout", zero, io("-7")},
+			}
+			wantBob := []change{{"pay", io("10"), zero}, {"payout", io("7"), zero}, {"burn", neg(io("2")), zero}}
+			changes := func(w iog.WalletAddress, after uint64, limit int) ([]change, uint64) {
+				entries, err := l.EntriesOf(ctx, w, after, limit)
+				require.NoError(t, err)
+				var out []change
+				var last uint64
+				for _, e := range entries {
+					require.Greater(t, e.Seq, last)
+					out = append(out, change{e.Op.Key, e.Available, e.Held})
+					last = e.Seq
+				}
+				return out, last
+			}
+			got, _ := changes(alice, 0, 100)
+			require.Equal(t, wantAlice, got)
+			got, _ = changes(bob, 0, 100)
+			require.Equal(t, wantBob, got)
+			page, last := changes(alice, 0, 4)
+			require.Equal(t, wantAlice[:4], page)
+			page, _ = changes(alice, last, 4)
+			require.Equal(t, wantAlice[4:], page)
+			page, _ = changes(wallet(9), 0, 10)
+			require.Empty(t, page)
+			_, err = l.EntriesOf(ctx, alice, 0, 0)
+			require.ErrorIs(t, err, iog.ErrInvalid)
+
+			flows, err := l.FlowsOf(ctx, alice)
+			require.NoError(t, err)
+			require.Equal(t, []ledger.Flow{
+				{Currency: iog.IO, In: io("100"), Out: io("17")},
+				{Currency: iog.USDC, In: usdc, Out: iog.Zero(iog.USDC)},
+			}, flows)
+			flows, err = l.FlowsOf(ctx, bob)
+			require.NoError(t, err)
+			require.Equal(t, []ledger.Flow{{Currency: iog.IO, In: io("17"), Out: io("2")}}, flows)
+			require.NoError(t, l.Verify(ctx))
+		})
+	}
+}

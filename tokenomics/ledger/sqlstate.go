@@ -56,6 +56,24 @@ var sqlMigrations = []sqldb.Migration{{
 			units BIGINT NOT NULL
 		)`,
 	},
+}, {
+	Version: 2,
+	Name:    "the entries that touched each account",
+	Statements: []string{
+		// One row for each entry that moved an account's balances: what
+		// it changed of them (negative for a debit), in the entry's
+		// currency, so that an account's entries and its totals are read
+		// by the account, without scanning the chain. Entries recorded
+		// before this step are not in it.
+		`CREATE TABLE ledger_account_entries (
+			account TEXT NOT NULL,
+			seq BIGINT NOT NULL,
+			currency BIGINT NOT NULL,
+			available BIGINT NOT NULL,
+			held BIGINT NOT NULL,
+			PRIMARY KEY (account, seq)
+		)`,
+	},
 }}
 
 // querier is what reads need of a *sql.DB or a *sql.Tx.
@@ -127,10 +145,11 @@ func (l *SQL) entriesByKey(ctx context.Context, q querier, keys []string) (map[s
 // scanEntry reads a row of seq, prev, hash, signature and body into an
 // entry, and returns the body too. It checks the row's form, not its
 // hashes: Verify does.
-func scanEntry(rows *sql.Rows) (Entry, []byte, error) {
+// Columns after those five are scanned into extra.
+func scanEntry(rows *sql.Rows, extra ...any) (Entry, []byte, error) {
 	var seq int64
 	var prev, hash, sig, body []byte
-	if err := rows.Scan(&seq, &prev, &hash, &sig, &body); err != nil {
+	if err := rows.Scan(append([]any{&seq, &prev, &hash, &sig, &body}, extra...)...); err != nil {
 		return Entry{}, nil, err
 	}
 	e, _, err := decodeBody(body)
@@ -321,7 +340,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 			return err
 		}
 	}
-	return nil
+	return indexEntries(ctx, tx, b, entries)
 }
 
 // Verify reads the whole ledger back in one consistent view and replays

@@ -50,6 +50,13 @@ type Config struct {
 	// ProofInterval is how often each GPU must pass a proof of compute.
 	// Zero means an hour.
 	ProofInterval time.Duration
+	// ProofSlack is the time a proof-of-compute answer is given beyond
+	// the work's own, for its transfer; zero means gpu.ProofConfig's
+	// default (30 s). A network on a fast clock needs more.
+	ProofSlack time.Duration
+	// ReportNonceTTL is how long a report's challenge is good; zero means
+	// gpu.DefaultNonceTTL (5 min).
+	ReportNonceTTL time.Duration
 	// LeaderPoll is how often a server waiting to lead the loops tries
 	// for the leader's lock on PostgreSQL, and so how soon it takes over
 	// from a leader that died. Zero means 2 s.

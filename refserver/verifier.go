@@ -14,7 +14,10 @@ import (
 // it. Nonces are keyed by the authority, so a challenge issued by one
 // process is good at another, and after a restart.
 func (s *Server) verifier(devices ...store.Device) (*gpu.Verifier, error) {
-	v := gpu.NewVerifier(gpu.VerifierConfig{Clock: s.cfg.Clock, Random: s.cfg.Random, NonceKey: s.nonceKey, Logger: s.log})
+	v := gpu.NewVerifier(gpu.VerifierConfig{
+		Clock: s.cfg.Clock, Random: s.cfg.Random, NonceKey: s.nonceKey, Logger: s.log,
+		ProofInterval: s.cfg.ProofInterval, NonceTTL: s.cfg.ReportNonceTTL, Proof: gpu.ProofConfig{Slack: s.cfg.ProofSlack},
+	})
 	records := make([]gpu.DeviceRecord, 0, len(devices))
 	for _, d := range devices {
 		if d.Verifier.Device != "" {

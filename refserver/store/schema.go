@@ -12,6 +12,7 @@ var components = []struct {
 }{
 	{"refserver", migrations},
 	{"refserver-stake", stakeMigrations},
+	{"refserver-relay", relayMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -1,0 +1,138 @@
+package refserver_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/tunnel"
+)
+
+// workerRig is what a worker test runs: the server's loops, and clients
+// on a transport of their own, closed at the end so that no connection's
+// goroutine outlives the test.
+type workerRig struct {
+	e         *env
+	transport *http.Transport
+	anon      *iogsdk.Client
+}
+
+func newWorkerRig(t *testing.T, e *env) *workerRig {
+	r := &workerRig{e: e, transport: &http.Transport{}}
+	r.anon = r.client(t, nil)
+	return r
+}
+
+func (r *workerRig) client(t *testing.T, key []byte) *iogsdk.Client {
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: r.e.url, Key: key, Clock: r.e.clock, RetryMax: -1,
+		HTTPClient: &http.Client{Transport: r.transport}, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	return c
+}
+
+// lead runs the server's loops until the test ends.
+func (r *workerRig) lead(t *testing.T) {
+	run, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.e.server.Run(run) }()
+	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
+	r.until(t, "the relay starts", func() bool { _, err := r.anon.Relay(ctx); return err == nil })
+}
+
+// until advances the clock a second at a time, letting the worker and the
+// server run between steps, until cond holds.
+func (r *workerRig) until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for i := 0; !cond(); i++ {
+		require.Less(t, i, 600, "never: %s", what)
+		r.e.clock.Advance(time.Second)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// worker returns a worker of wallet n on the rig's clock, keeping its state
+// in stateFile.
+func (r *workerRig) worker(t *testing.T, n byte, stateFile string) *iogsdk.Worker {
+	probe, err := gpu.NewSimulatedProbe("H100-SXM", 2, uint64(n))
+	require.NoError(t, err)
+	w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{
+		Client: r.client(t, walletKey(n)), Key: walletKey(n), Probe: probe, Name: "rig", Location: "US/Virginia",
+		Bandwidth: api.Bandwidth{DownBytesPerSec: 100 << 20, UpBytesPerSec: 50 << 20},
+		StateFile: stateFile, HeartbeatInterval: time.Second, Clock: r.e.clock,
+		Backoff: tunnel.Backoff{Initial: time.Second, Max: 2 * time.Second}, Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	return w
+}
+
+// start runs w until the returned stop is called, which returns Run's
+// error.
+func start(w *iogsdk.Worker) (stop func() error) {
+	run, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(run) }()
+	return func() error { cancel(); return <-done }
+}
+
+// TestWorker: a worker against the server over HTTP registers its device,
+// attests it, heartbeats, answers its proofs (its trust rises), connects
+// its tunnel to the server's relay; restarted on its state file it is the
+// same device; stopped, it leaves no goroutine behind.
+func TestWorker(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		leaks := goleak.IgnoreCurrent()
+		r := newWorkerRig(t, e)
+		t.Cleanup(func() {
+			r.transport.CloseIdleConnections()
+			goleak.VerifyNone(t, leaks)
+		})
+		r.lead(t)
+		state := filepath.Join(t.TempDir(), "worker.json")
+		w := r.worker(t, 1, state)
+		stop := start(w)
+		var first api.Device
+		r.until(t, "the device is attested", func() bool {
+			if w.Device() == "" {
+				return false
+			}
+			d, err := r.anon.Device(ctx, w.Device())
+			require.NoError(t, err)
+			first = d
+			return d.State == api.DeviceActive && d.Up
+		})
+		require.Equal(t, 2, first.GPUCount)
+		r.until(t, "the proofs are accepted", func() bool {
+			d, err := r.anon.Device(ctx, w.Device())
+			require.NoError(t, err)
+			return d.Trust > first.Trust && d.Trust >= 800
+		})
+		r.until(t, "the tunnel is up", w.Online)
+		require.NoError(t, stop())
+		require.False(t, w.Online())
+
+		again := r.worker(t, 1, state)
+		stop = start(again)
+		r.until(t, "the worker resumes", func() bool { return again.Device() != "" })
+		require.Equal(t, w.Device(), again.Device())
+		r.until(t, "the tunnel is up again", again.Online)
+		require.NoError(t, stop())
+		list, err := r.anon.Devices(ctx, iogsdk.DeviceQuery{Owner: walletOf(walletKey(1))})
+		require.NoError(t, err)
+		require.Len(t, list.Devices, 1, "the restarted worker registered no other device")
+
+		// Another wallet's worker given this state file is refused, and
+		// stops with the refusal.
+		err = r.worker(t, 2, state).Run(ctx)
+		require.ErrorIs(t, err, iog.ErrForbidden)
+	})
+}

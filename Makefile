@@ -3,7 +3,7 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools fmt-check vet race bench bench-reference fuzz
+.PHONY: test tools fmt-check vet race crash bench bench-reference fuzz
 
 test: tools fmt-check vet race
 
@@ -29,18 +29,19 @@ vet:
 	$(GO) vet ./...
 
 # race runs every test with the race detector. The SQL stores' tests run
-# on SQLite and on PostgreSQL: unless IOG_TEST_POSTGRES already names a
-# server, a throwaway one is started for the run (.ci/postgres.sh, which
-# installs Debian's postgresql when it is missing and we are root) and
-# stopped after it. If none can be started, the PostgreSQL half skips and
-# says so.
+# on SQLite and on PostgreSQL: .ci/with-postgres.sh starts a throwaway
+# PostgreSQL for the run (installing Debian's postgresql when it is missing
+# and we are root) unless IOG_TEST_POSTGRES already names a server.
 race:
-	@set -e; dsn="$${IOG_TEST_POSTGRES:-}"; pgdir=""; \
-	if [ -z "$$dsn" ]; then \
-		pgdir=$$(mktemp -d); trap '.ci/postgres.sh stop "$$pgdir"' EXIT; \
-		dsn=$$(.ci/postgres.sh start "$$pgdir") || { echo "warning: no PostgreSQL server could be started; its tests will skip"; dsn=""; }; \
-	fi; \
-	IOG_TEST_POSTGRES="$$dsn" $(GO) test -race -count=1 ./...
+	.ci/with-postgres.sh $(GO) test -race -count=1 ./...
+
+# crash kills the reference server with SIGKILL at CRASH_ROUNDS random
+# points under load, on SQLite and on PostgreSQL, and checks that nothing
+# acknowledged was lost or applied twice and that the ledger verifies.
+# `make test` runs it with 20.
+CRASH_ROUNDS ?= 100
+crash:
+	IOG_CRASH_ROUNDS=$(CRASH_ROUNDS) .ci/with-postgres.sh $(GO) test -count=1 -run '^TestCrash$$' -v ./refserver/
 
 # bench runs every benchmark once; copy the figures into BENCHMARKS.md with
 # the command and the machine.

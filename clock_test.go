@@ -82,3 +82,17 @@ func TestManualClockConcurrent(t *testing.T) {
 	wg.Wait()
 	require.Zero(t, c.Waiters())
 }
+
+// TestScaledClock: a clock at 3600× passes an hour in a real second, and
+// its After waits the scaled time.
+func TestScaledClock(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c, err := iog.NewScaledClock(start, 3600)
+	require.NoError(t, err)
+	require.Equal(t, 3600, c.Speed())
+	at := <-c.After(time.Hour / 10) // a tenth of a real second
+	require.False(t, at.Before(start.Add(time.Hour/10)))
+	require.False(t, c.Now().Before(at))
+	_, err = iog.NewScaledClock(start, 0)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+}

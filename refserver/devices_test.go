@@ -23,7 +23,7 @@ type supplier struct {
 	c     *iogsdk.Client
 }
 
-func newSupplier(t *testing.T, e *env, n byte, model string, gpus int) *supplier {
+func newSupplier(t testing.TB, e *env, n byte, model string, gpus int) *supplier {
 	key := walletKey(n)
 	pair, err := gpu.KeypairFromSeed(key.Seed())
 	require.NoError(t, err)
@@ -33,7 +33,7 @@ func newSupplier(t *testing.T, e *env, n byte, model string, gpus int) *supplier
 }
 
 // register registers a device and submits its first report.
-func (s *supplier) register(t *testing.T) api.Device {
+func (s *supplier) register(t testing.TB) api.Device {
 	reg, err := s.c.RegisterDevice(ctx, api.RegisterDeviceRequest{
 		Name: "rig", TunnelKey: s.key.Public().(ed25519.PublicKey), Location: "US/Virginia",
 		Bandwidth: api.Bandwidth{DownBytesPerSec: 500 << 20, UpBytesPerSec: 400 << 20},

@@ -31,7 +31,7 @@ var (
 // env is a server under test behind a real HTTP listener on loopback,
 // whose every response is checked against the OpenAPI document.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	server *refserver.Server
 	clock  *iog.ManualClock
 	url    string
@@ -45,7 +45,7 @@ func eachDialect(t *testing.T, test func(t *testing.T, e *env), options ...func(
 	}
 }
 
-func newEnv(t *testing.T, d sqldb.Dialect, options ...func(*refserver.Config)) *env {
+func newEnv(t testing.TB, d sqldb.Dialect, options ...func(*refserver.Config)) *env {
 	t.Helper()
 	cfg := refserver.Config{
 		DataDir:   t.TempDir(),
@@ -76,6 +76,17 @@ func (e *env) client(key ed25519.PrivateKey) *iogsdk.Client {
 	return c
 }
 
+// realClient returns a client on the real clock, for a server in another
+// process: no retries, and a short timeout, so a killed server is seen
+// at once.
+func (e *env) realClient(key ed25519.PrivateKey) *iogsdk.Client {
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, Key: key, RetryMax: -1, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
 // keyClient returns a client of the env's server using an API key.
 func (e *env) keyClient(token string) *iogsdk.Client {
 	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, APIKey: token, Clock: e.clock, RetryMax: -1, Logger: slog.New(slog.DiscardHandler)})
@@ -97,7 +108,7 @@ func walletOf(key ed25519.PrivateKey) iog.WalletAddress {
 // route, and its response, are validated against the OpenAPI document; a
 // response that does not match its schema fails the test. Requests the
 // document does not know are left to h (they get a 404).
-func validating(t *testing.T, h http.Handler) http.Handler {
+func validating(t testing.TB, h http.Handler) http.Handler {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(refserver.OpenAPI())
 	require.NoError(t, err)

@@ -23,7 +23,7 @@ var benchRegions = []iog.Location{
 // benchPool returns a framework with n 8-GPU devices over four regions.
 func benchPool(b *testing.B, n, candidates int, p scheduler.ScorePlugin) *scheduler.Framework {
 	b.Helper()
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: scheduler.ProfileOf(p), MaxCandidates: candidates})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: scheduler.ProfileOf(p), MaxCandidates: candidates})
 	for i := range n {
 		err := f.AddNode(scheduler.Node{ID: iog.DeviceID(fmt.Sprintf("dev-%06d", i)), GPUModel: "A100-80GB", GPUs: 8,
 			CPUMilli: 128000, MemoryBytes: 1 << 40, Location: benchRegions[i%len(benchRegions)]})
@@ -151,7 +151,7 @@ func BenchmarkGang64Worst(b *testing.B) {
 }
 
 func benchGangWorst(b *testing.B, thin, want int) {
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: scheduler.ProfileOf(scheduler.BestFit{})})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: scheduler.ProfileOf(scheduler.BestFit{})})
 	add := func(id string, gpus int, cpu uint64) {
 		err := f.AddNode(scheduler.Node{ID: iog.DeviceID(id), GPUModel: "A100-80GB", GPUs: gpus,
 			CPUMilli: cpu, MemoryBytes: 1 << 40, Location: benchRegions[0]})

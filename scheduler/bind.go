@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -40,11 +41,11 @@ func (f *Framework) reserve(e *jobEntry, nodes []*NodeInfo, as []Assignment) (ou
 		}
 	}
 	if !f.binds() {
-		e.state = placed
+		e.state, e.tried, e.cause = placed, false, ""
 		return placedNow, nil
 	}
 	b := &pendingBind{e: e, job: e.job, p: clonePlacement(e.placement), st: f.st, first: true}
-	f.st = CycleState{} // the binding owns its data now
+	f.st = CycleState{Now: b.st.Now, GangRTT: b.st.GangRTT} // the binding owns the data
 	return placedNow, b
 }
 
@@ -85,7 +86,7 @@ func (f *Framework) settle(b *pendingBind, cause string) outcome {
 	switch e.state {
 	case binding:
 		if cause == "" {
-			e.state = placed
+			e.state, e.tried, e.cause = placed, false, ""
 			if !b.first {
 				f.wake()
 			}
@@ -138,11 +139,22 @@ func (f *Framework) unreserve(st *CycleState, e *jobEntry, p Placement, done []R
 func (f *Framework) apply(e *jobEntry, nodes []*NodeInfo, as []Assignment) {
 	for i, n := range nodes {
 		n.take(as[i], +1)
-		n.jobs = append(n.jobs, e)
+		n.reside(e)
 		f.idx.update(n)
 	}
 	e.nodes, e.placement, e.state = nodes, Placement{Job: e.job.ID, Assignments: as}, binding
 	f.running[e.job.Requirements.Priority]++
+}
+
+// reside adds e to n's residents, which are in submission order, so
+// that a restored node lists them as the live one did.
+func (n *NodeInfo) reside(e *jobEntry) {
+	if k := len(n.jobs); k == 0 || n.jobs[k-1].seq < e.seq {
+		n.jobs = append(n.jobs, e) // the usual case: the newest job
+		return
+	}
+	i, _ := slices.BinarySearchFunc(n.jobs, e.seq, func(r *jobEntry, seq uint64) int { return cmp.Compare(r.seq, seq) })
+	n.jobs = slices.Insert(n.jobs, i, e)
 }
 
 // release gives a placed or binding job's resources back.

@@ -22,7 +22,7 @@ func (f *Framework) Schedule(ctx context.Context) (Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.inCycle = true
-	last := f.seq
+	last := f.lastSeq()
 	var rep Report
 	var later []*jobEntry
 	var holder *jobEntry // a starved job holds the rest of the queue back

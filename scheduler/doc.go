@@ -28,9 +28,41 @@
 // and user ratings, lowers a device's Reliable score, and among devices
 // offering a gang as many GPUs its members are the most reliable.
 //
+// A server keeps one Framework as the live index of its devices and
+// clusters. RemoveNode pairs with AddNode: a device leaves for good, its
+// work leaving as on a failure. Status says where a job is and why it
+// waits ("0/12 nodes are available: 8 have too few free H100, 4 are in
+// another place"); filters name their reasons through FilterReasoner.
+// Permit and Bind plugins run without the framework's lock, so that a
+// slow Bind holds up no other caller (see the plugin contract below).
+// The framework's state is restorable: NodeRecord and
+// JobRecord (and NodeRecords, JobRecords) give what to store, and
+// Restore rebuilds it at start.
+//
 // Nodes are indexed by GPU model and free capacity, so a placement visits
 // only the nodes that can hold it, tightest first; Config.MaxCandidates
 // bounds how many of those are scored on very large pools.
+//
+// # Plugin contract
+//
+// QueueSort, PreFilter, Filter, PostFilter, Score,
+// Reserve and Unreserve run with the framework's lock held, one at a
+// time: they need no locking of their own, must be quick, and must not
+// call the Framework (that would deadlock). Permit and Bind run after the
+// lock is released, so that a slow Bind (a database transaction, a call
+// to Kubernetes) holds up no other caller: one placement at a time per
+// Schedule call, and for the gang members that SetNodeUp or RemoveNode
+// re-place, before those return. They may block, and may call any method
+// of the Framework but Schedule. Meanwhile the job is Binding: its
+// devices are reserved, so nothing else is placed on them. If it is
+// cancelled, or one of its devices goes down or is removed, before its
+// plugins return, its devices are released at once and, when they
+// return, the placement is rolled back whatever they answered: for a
+// first placement the Reserve plugins' Unreserve is called (so a Bind
+// that writes durable state pairs with an Unreserve that undoes it), and
+// a job that lost a device goes back to the queue. A refusal by Permit or
+// an error from Bind rolls back the same way and the job waits for
+// capacity to be released.
 //
 // Package scheduler/sim replays workloads and traces through any
 // Scheduler and measures allocation, fragmentation, delays and fairness.

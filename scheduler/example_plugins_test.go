@@ -13,7 +13,7 @@ import (
 // run builds a framework with prof over two 4-GPU nodes, submits jobs,
 // runs one cycle and prints where each job went.
 func run(prof scheduler.Profile, jobs ...scheduler.Job) *scheduler.Framework {
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Profile: prof})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Profile: prof})
 	for _, id := range []iog.DeviceID{"alpha", "beta"} {
 		if err := f.AddNode(scheduler.Node{ID: id, GPUModel: "L40S", GPUs: 4, CPUMilli: 32000, MemoryBytes: 256 << 30}); err != nil {
 			fmt.Println(err)

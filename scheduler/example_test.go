@@ -12,7 +12,7 @@ import (
 // A best-fit scheduler places a fractional task on the GPU that is already
 // partly used, and a two-GPU task on the node with the fewest free GPUs.
 func Example() {
-	var s scheduler.Scheduler = scheduler.New(scheduler.Config{
+	var s scheduler.Scheduler = scheduler.NewFramework(scheduler.Config{
 		Clock:   iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
 		Profile: scheduler.ProfileOf(scheduler.BestFit{}),
 	})
@@ -51,7 +51,7 @@ func Example() {
 // A device going down takes its job with it; the job waits in the queue
 // and the next cycle places it on a healthy device.
 func ExampleScheduler() {
-	var s scheduler.Scheduler = scheduler.New(scheduler.Config{
+	var s scheduler.Scheduler = scheduler.NewFramework(scheduler.Config{
 		Clock: iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
 	})
 	for _, id := range []iog.DeviceID{"a", "b"} {
@@ -90,4 +90,49 @@ func ExampleScheduler() {
 	// render waits
 	// render runs on b
 	// <nil> true
+}
+
+// A waiting job says why it waits, as Kubernetes' Unschedulable
+// condition does: here the cost-aware filter names the devices over the
+// job's budget.
+func ExampleFramework_Status() {
+	price := func(n *scheduler.NodeInfo, _ uint64) (iog.Amount, error) { // an hour of one whole GPU
+		if n.Spec().Location.Country == "US" {
+			return iog.ParseAmount("4 USD")
+		}
+		return iog.ParseAmount("2 USD")
+	}
+	f := scheduler.NewFramework(scheduler.Config{
+		Clock:   iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		Profile: scheduler.ProfileOf(&scheduler.CostAware{Price: price}),
+	})
+	for i, country := range []string{"US", "US", "US", "DE"} {
+		n := scheduler.Node{ID: iog.DeviceID(fmt.Sprint("h100-", i)), GPUModel: "H100", GPUs: 1, CPUMilli: 8000,
+			MemoryBytes: 64 << 30, Location: iog.Location{Country: country}}
+		if err := f.AddNode(n); err != nil {
+			fmt.Println(err)
+		}
+	}
+	jobs := []scheduler.Job{
+		{ID: "first", Requirements: iog.Requirements{GPUModel: "H100", GPUCount: 1}},
+		{ID: "cheap", Requirements: iog.Requirements{GPUModel: "H100", GPUCount: 1, BudgetPerHour: iog.MustParseAmount("3 USD")}},
+	}
+	for _, j := range jobs {
+		if err := f.Submit(j); err != nil {
+			fmt.Println(err)
+		}
+		if _, err := f.Schedule(context.Background()); err != nil {
+			fmt.Println(err)
+		}
+	}
+	for _, id := range []iog.JobID{"first", "cheap"} {
+		if st, ok := f.Status(id); ok && st.Reason != "" {
+			fmt.Println(id, st.Phase, st.Reason)
+		} else {
+			fmt.Println(id, st.Phase)
+		}
+	}
+	// Output:
+	// first placed
+	// cheap waiting 0/4 nodes are available: 3 are over its budget, 1 has too few free H100
 }

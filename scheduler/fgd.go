@@ -217,10 +217,10 @@ func (p *FGD) Distribution() *TaskDistribution { return p.dist }
 // Score is minus the growth of the node's fragmentation.
 func (p *FGD) Score(_ *CycleState, job *Job, o Option) float64 {
 	n, r, d := o.Node, &job.Requirements, p.dist
-	if n.idx >= len(p.before) {
-		p.before = append(p.before, make([]fgdCached, n.idx+1-len(p.before))...)
+	if n.slot >= len(p.before) {
+		p.before = append(p.before, make([]fgdCached, n.slot+1-len(p.before))...)
 	}
-	c := &p.before[n.idx]
+	c := &p.before[n.slot]
 	if !c.valid || c.version != n.version || c.gen != d.gen {
 		*c = fgdCached{version: n.version, gen: d.gen, valid: true,
 			frag: d.lookup(fragView{group: n.group, free: n.free, cpu: n.freeCPU, mem: n.freeMem})}

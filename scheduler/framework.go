@@ -68,10 +68,10 @@ type Framework struct {
 	// capacity was released, so that its failed jobs try again next
 	// cycle (between cycles parked jobs go back to the queue at once).
 	inCycle, freed bool
-	// seq is the largest submission sequence of a job held, seqs the
-	// sequences held: a new job takes seq+1, the same after a restart.
-	seq    uint64
-	seqs   map[uint64]struct{}
+	// newest is the job of the largest submission sequence held, the
+	// end of a list in sequence order: a new job takes the next, the
+	// same after a restart.
+	newest *jobEntry
 	stamp  uint64 // version base of the next node, so caches keyed by Index never confuse two nodes
 	st     CycleState
 	opts   []Option
@@ -113,6 +113,8 @@ type jobEntry struct {
 	// explains from the nodes), or what made it leave its placement.
 	tried bool
 	cause string
+	// older is the job held before it in sequence order, newer after.
+	older, newer *jobEntry
 }
 
 // assignmentOn returns the job's assignment on n.
@@ -125,8 +127,8 @@ func (e *jobEntry) assignmentOn(n *NodeInfo) Assignment {
 	return Assignment{}
 }
 
-// New returns a Framework configured by cfg.
-func New(cfg Config) *Framework {
+// NewFramework returns a Framework configured by cfg.
+func NewFramework(cfg Config) *Framework {
 	if cfg.Clock == nil {
 		cfg.Clock = iog.SystemClock
 	}
@@ -141,7 +143,7 @@ func New(cfg Config) *Framework {
 		log = slog.Default()
 	}
 	f := &Framework{cfg: cfg, clock: cfg.Clock, log: log, idx: newIndex(),
-		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{}, seqs: map[uint64]struct{}{},
+		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{},
 		running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
 	f.queue.less = cfg.Profile.QueueSort.Less
 	return f

@@ -25,7 +25,7 @@ func gpuJob(id string, count int, share iog.GPUShare) scheduler.Job {
 
 func newFramework(t *testing.T, prof scheduler.Profile, nodes ...scheduler.Node) *scheduler.Framework {
 	t.Helper()
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: prof})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: prof})
 	for _, n := range nodes {
 		require.NoError(t, f.AddNode(n))
 	}
@@ -134,7 +134,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 
 func TestAgingAndPriority(t *testing.T) {
 	clock := iog.NewManualClock(t0)
-	f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.Profile{QueueSort: scheduler.PriorityAging{Step: time.Hour}}})
+	f := scheduler.NewFramework(scheduler.Config{Clock: clock, Profile: scheduler.Profile{QueueSort: scheduler.PriorityAging{Step: time.Hour}}})
 	require.NoError(t, f.AddNode(gpuNode("n", "T4", 1)))
 	old := gpuJob("old", 1, 0) // priority 0, submitted 3 hours before
 	old.Submitted = t0.Add(-3 * time.Hour)
@@ -215,7 +215,7 @@ func TestStarvationLimit(t *testing.T) {
 	for _, limit := range []time.Duration{0, 2 * time.Hour} {
 		t.Run(fmt.Sprint("limit=", limit), func(t *testing.T) {
 			clock := iog.NewManualClock(t0)
-			f := scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: limit}) // ageing one level an hour
+			f := scheduler.NewFramework(scheduler.Config{Clock: clock, StarvationLimit: limit}) // ageing one level an hour
 			require.NoError(t, f.AddNode(gpuNode("n", "T4", 2)))
 			small := func(i int) iog.JobID {
 				j := gpuJob(fmt.Sprint("small", i), 1, 0)
@@ -277,7 +277,7 @@ func requirePlacedOn(t *testing.T, f *scheduler.Framework, id iog.JobID, want []
 // on devices of unknown place, no two of which are within 10 ms.
 func TestStarvationLimitNeedsAPlaceThatFits(t *testing.T) {
 	clock := iog.NewManualClock(t0)
-	f := scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: time.Hour})
+	f := scheduler.NewFramework(scheduler.Config{Clock: clock, StarvationLimit: time.Hour})
 	require.NoError(t, f.AddNode(gpuNode("a", "T4", 8)))
 	require.NoError(t, f.AddNode(gpuNode("b", "T4", 8)))
 	g := gpuJob("gang", 16, 0)

@@ -407,7 +407,7 @@ func (f *Framework) replaceMember(e *jobEntry, n *NodeInfo) (*pendingBind, bool)
 	e.placement.Assignments = append(keptAs, as...)
 	for k, m := range nodes {
 		m.take(as[k], +1)
-		m.jobs = append(m.jobs, e)
+		m.reside(e)
 		f.idx.update(m)
 	}
 	if !f.binds() {
@@ -416,6 +416,6 @@ func (f *Framework) replaceMember(e *jobEntry, n *NodeInfo) (*pendingBind, bool)
 	}
 	e.state = binding
 	b := &pendingBind{e: e, job: e.job, p: clonePlacement(e.placement), st: f.st}
-	f.st = CycleState{}
+	f.st = CycleState{Now: b.st.Now, GangRTT: b.st.GangRTT} // the binding owns the data
 	return b, true
 }

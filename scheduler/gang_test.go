@@ -171,7 +171,7 @@ func TestRandomOperationsKeepInvariants(t *testing.T) {
 			pol, err := scheduler.NewPolicy(name, scheduler.PolicyOptions{Seed: seed, Price: flatPrice})
 			require.NoError(t, err)
 			clock := iog.NewManualClock(t0)
-			f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol), Price: flatPrice,
+			f := scheduler.NewFramework(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(pol), Price: flatPrice,
 				StarvationLimit: time.Duration(seed%2) * 10 * time.Minute}) // odd seeds hold for starved jobs
 			var nodes []iog.DeviceID
 			for i := range 12 {

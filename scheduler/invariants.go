@@ -37,9 +37,6 @@ func (f *Framework) CheckInvariants() error {
 	for id, e := range f.jobs {
 		r := e.job.Requirements
 		maxSeq = max(maxSeq, e.seq)
-		if _, ok := f.seqs[e.seq]; !ok {
-			bad("job %s has sequence %d, which is not held", id, e.seq)
-		}
 		switch e.state {
 		case queued, parked, unbound:
 			if e.state != unbound {
@@ -90,8 +87,15 @@ func (f *Framework) CheckInvariants() error {
 			bad("job %s holds %d GPUs on %d nodes; asked %d on one", id, gpus, len(e.nodes), r.GPUCount)
 		}
 	}
-	if maxSeq != f.seq || len(f.seqs) != len(f.jobs) {
-		bad("the largest job sequence is %d, not %d, or sequences are held by no job", maxSeq, f.seq)
+	listed := 0
+	for e := f.newest; e != nil && listed <= len(f.jobs); e = e.older {
+		if f.jobs[e.job.ID] != e || e.older != nil && (e.older.seq >= e.seq || e.older.newer != e) {
+			bad("job %s is out of the sequence list's order", e.job.ID)
+		}
+		listed++
+	}
+	if maxSeq != f.lastSeq() || listed != len(f.jobs) {
+		bad("the largest job sequence is %d, not %d, or the sequence list holds %d of %d jobs", maxSeq, f.lastSeq(), listed, len(f.jobs))
 	}
 	if waiting != f.queue.Len()+len(f.parked) {
 		bad("%d jobs are waiting but the queue holds %d", waiting, f.queue.Len()+len(f.parked))
@@ -125,6 +129,27 @@ func (f *Framework) CheckInvariants() error {
 		case !n.up && n.bucket >= 0:
 			bad("node %s is down but indexed", n.spec.ID)
 		}
+	}
+	groups, regions, places := map[*modelGroup]bool{}, map[*regionLoad]bool{}, map[int32]bool{}
+	var order []*modelGroup
+	for i, n := range f.nodes {
+		if n.slot != i || i > 0 && f.nodes[i-1].idx >= n.idx || f.byID[n.spec.ID] != n {
+			bad("node %s is out of order or not found by its ID", n.spec.ID)
+		}
+		if !groups[n.group] {
+			groups[n.group] = true
+			order = append(order, n.group)
+		}
+		regions[n.region], places[n.loc] = true, true
+		if f.regions[regionKey(n.spec.Location)] != n.region || f.locs[n.loc] != n.spec.Location {
+			bad("node %s is not filed under its region or place", n.spec.ID)
+		}
+	}
+	if !slices.Equal(order, f.idx.groups) || len(f.byID) != len(f.nodes) || len(f.idx.byModel) != len(order) {
+		bad("the index's model groups are not those of the nodes, in order")
+	}
+	if len(f.regions) != len(regions) || len(f.locs) != len(places) || len(f.locIDs) != len(places) {
+		bad("regions or places are kept that no node uses")
 	}
 	sums := map[*regionLoad]*regionLoad{}
 	for _, n := range f.nodes {

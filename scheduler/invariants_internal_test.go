@@ -27,7 +27,7 @@ func TestCheckInvariantsCatchesCorruption(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := New(Config{Clock: iog.NewManualClock(iog.SystemClock.Now())})
+			f := NewFramework(Config{Clock: iog.NewManualClock(iog.SystemClock.Now())})
 			require.NoError(t, f.AddNode(Node{ID: "n", GPUModel: "T4", GPUs: 2, CPUMilli: 4000, MemoryBytes: 1 << 30}))
 			for _, id := range []iog.JobID{"a", "b"} {
 				require.NoError(t, f.Submit(Job{ID: id, Requirements: iog.Requirements{GPUCount: 1, CPUMilli: 1}}))

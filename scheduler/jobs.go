@@ -21,30 +21,43 @@ func (f *Framework) Submit(job Job) error {
 		job.Submitted = f.clock.Now()
 	}
 	job.Requirements.Locations = slices.Clone(job.Requirements.Locations)
-	e := &jobEntry{job: job, seq: f.seq + 1}
+	e := &jobEntry{job: job, seq: f.lastSeq() + 1}
 	f.hold(e)
 	f.queue.push(e)
 	return nil
 }
 
-// hold files e among the jobs.
+// hold files e, whose sequence is larger than any held, among the jobs.
 func (f *Framework) hold(e *jobEntry) {
 	f.jobs[e.job.ID] = e
-	f.seqs[e.seq] = struct{}{}
-	f.seq = max(f.seq, e.seq)
+	e.older = f.newest
+	if f.newest != nil {
+		f.newest.newer = e
+	}
+	f.newest = e
 }
 
 // forget drops e from the jobs; the next job's sequence follows the
 // largest still held, as it would after a restart.
 func (f *Framework) forget(e *jobEntry) {
 	delete(f.jobs, e.job.ID)
-	delete(f.seqs, e.seq)
-	for f.seq > 0 {
-		if _, ok := f.seqs[f.seq]; ok {
-			break
-		}
-		f.seq--
+	if e.older != nil {
+		e.older.newer = e.newer
 	}
+	if e.newer != nil {
+		e.newer.older = e.older
+	} else {
+		f.newest = e.older
+	}
+	e.older, e.newer = nil, nil
+}
+
+// lastSeq returns the largest submission sequence held, 0 for none.
+func (f *Framework) lastSeq() uint64 {
+	if f.newest == nil {
+		return 0
+	}
+	return f.newest.seq
 }
 
 // Cancel removes a job, queued or placed, releasing what it held. A job

@@ -12,24 +12,24 @@ import (
 // from traces.
 type Node struct {
 	// ID names the device.
-	ID iog.DeviceID
+	ID iog.DeviceID `json:"id"`
 	// GPUModel is the model of the device's GPUs (all alike), such as
 	// "A100-80GB" or a trace's code such as "G2". Catalog models are
 	// matched as iog.GPUModel.MatchesGPUModel does; other names exactly,
 	// without regard to case and punctuation.
-	GPUModel string
+	GPUModel string `json:"gpuModel,omitempty"`
 	// GPUs is the number of GPUs; zero for a CPU-only device.
-	GPUs int
+	GPUs int `json:"gpus,omitempty"`
 	// GPUMemoryBytes is the memory of each GPU; zero takes the catalog's.
-	GPUMemoryBytes uint64
+	GPUMemoryBytes uint64 `json:"gpuMemoryBytes,omitempty"`
 	// CPUMilli is the CPU in thousandths of a core.
-	CPUMilli uint64
+	CPUMilli uint64 `json:"cpuMilli"`
 	// MemoryBytes is the host memory.
-	MemoryBytes uint64
+	MemoryBytes uint64 `json:"memoryBytes"`
 	// Bandwidth is the device's connectivity tier.
-	Bandwidth iog.BandwidthTier
+	Bandwidth iog.BandwidthTier `json:"bandwidth"`
 	// Location is where the device is.
-	Location iog.Location
+	Location iog.Location `json:"location"`
 }
 
 // NodeOf returns the Node of a registered device: its first GPU's model
@@ -147,7 +147,8 @@ func (g *modelGroup) matchesGPU(r *iog.Requirements) bool {
 // through its methods; only the framework changes it.
 type NodeInfo struct {
 	spec    Node
-	idx     int // position in Framework.nodes, stable
+	idx     int // order of addition, stable: first-fit prefers the lowest
+	slot    int // position in Framework.nodes, for caches by node (versions tell nodes apart)
 	group   *modelGroup
 	gpuMem  uint64
 	free    []uint16 // free share of each GPU, in thousandths
@@ -169,8 +170,8 @@ func (n *NodeInfo) ID() iog.DeviceID { return n.spec.ID }
 // Spec returns the node's capacity as it was added.
 func (n *NodeInfo) Spec() Node { return n.spec }
 
-// Index returns the node's position in the order nodes were added, which
-// never changes: first-fit prefers the lowest.
+// Index returns the node's rank in the order nodes were added, which
+// never changes (a removal leaves a gap): first-fit prefers the lowest.
 func (n *NodeInfo) Index() int { return n.idx }
 
 // Up reports whether the node is in service.

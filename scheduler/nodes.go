@@ -34,7 +34,7 @@ func (f *Framework) AddNode(spec Node) error {
 // addNode files a node of index idx, up, holding nothing and not yet in
 // the index or its region's capacity, after every node of a lower index.
 func (f *Framework) addNode(spec Node, idx int) *NodeInfo {
-	n := &NodeInfo{spec: spec, idx: idx, group: f.idx.group(spec.GPUModel, spec.GPUs),
+	n := &NodeInfo{spec: spec, idx: idx, slot: len(f.nodes), group: f.idx.group(spec.GPUModel, spec.GPUs),
 		free: make([]uint16, spec.GPUs), freeCPU: spec.CPUMilli, freeMem: spec.MemoryBytes, up: true, bucket: -1}
 	for i := range n.free {
 		n.free[i] = uint16(iog.FullGPU)
@@ -161,6 +161,9 @@ func (f *Framework) takeDown(n *NodeInfo, what string) ([]iog.JobID, []*pendingB
 func (f *Framework) forgetNode(n *NodeInfo) {
 	i := sort.Search(len(f.nodes), func(i int) bool { return f.nodes[i].idx >= n.idx })
 	f.nodes = slices.Delete(f.nodes, i, i+1)
+	for _, m := range f.nodes[i:] {
+		m.slot--
+	}
 	delete(f.byID, n.spec.ID)
 	region, loc := true, true // n was alone in its region, in its place
 	for _, m := range f.nodes {

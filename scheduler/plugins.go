@@ -9,26 +9,9 @@ import (
 
 // The extension points follow the Kubernetes scheduling framework. A
 // plugin implements Plugin and any of the point interfaces below; Profile
-// lists which plugins run where.
-//
-// The plugin contract. QueueSort, PreFilter, Filter, PostFilter, Score,
-// Reserve and Unreserve run with the framework's lock held, one at a
-// time: they need no locking of their own, must be quick, and must not
-// call the Framework (that would deadlock). Permit and Bind run after the
-// lock is released, so that a slow Bind (a database transaction, a call
-// to Kubernetes) holds up no other caller: one placement at a time per
-// Schedule call, and for the gang members that SetNodeUp or RemoveNode
-// re-place, before those return. They may block, and may call any method
-// of the Framework but Schedule. Meanwhile the job is Binding: its
-// devices are reserved, so nothing else is placed on them. If it is
-// cancelled, or one of its devices goes down or is removed, before its
-// plugins return, its devices are released at once and, when they
-// return, the placement is rolled back whatever they answered: for a
-// first placement the Reserve plugins' Unreserve is called (so a Bind
-// that writes durable state pairs with an Unreserve that undoes it), and
-// a job that lost a device goes back to the queue. A refusal by Permit or
-// an error from Bind rolls back the same way and the job waits for
-// capacity to be released.
+// lists which plugins run where, and the package documentation gives the
+// plugin contract: what runs under the framework's lock and what may call
+// back into it.
 
 // Plugin is anything that runs at an extension point.
 type Plugin interface {

@@ -289,7 +289,7 @@ func TestBudgetIsHard(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: tc.prof, Price: tc.price})
+			f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(t0), Profile: tc.prof, Price: tc.price})
 			for _, n := range []scheduler.Node{gpuNode("dear", "T4", 8), gpuNode("cheap1", "T4", 2), gpuNode("cheap2", "T4", 2)} {
 				require.NoError(t, f.AddNode(n))
 			}
@@ -301,7 +301,7 @@ func TestBudgetIsHard(t *testing.T) {
 
 	// A gang member lost to a failure is not re-placed over budget: the
 	// gang goes back to the queue instead.
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Price: price})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(t0), Price: price})
 	for _, n := range []scheduler.Node{gpuNode("cheap1", "T4", 2), gpuNode("cheap2", "T4", 2), gpuNode("mid", "T4", 2)} {
 		require.NoError(t, f.AddNode(n))
 	}
@@ -327,7 +327,7 @@ func TestUnaffordableJobDoesNotHoldTheQueue(t *testing.T) {
 		return iog.NewAmount(int64(milli)*100_000, iog.USD), nil
 	}
 	clock := iog.NewManualClock(t0)
-	f := scheduler.New(scheduler.Config{Clock: clock, Price: price, StarvationLimit: time.Hour})
+	f := scheduler.NewFramework(scheduler.Config{Clock: clock, Price: price, StarvationLimit: time.Hour})
 	require.NoError(t, f.AddNode(gpuNode("a", "T4", 2)))
 	poor := gpuJob("poor", 1, 0)
 	poor.Requirements.BudgetPerHour = iog.MustParseAmount("0.5 USD")
@@ -345,7 +345,7 @@ func TestUnaffordableJobDoesNotHoldTheQueue(t *testing.T) {
 	// Config.Price: a node a Filter plugin refuses cannot take the job
 	// even empty.
 	clock = iog.NewManualClock(t0)
-	f = scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(&scheduler.CostAware{Price: price}), StarvationLimit: time.Hour})
+	f = scheduler.NewFramework(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(&scheduler.CostAware{Price: price}), StarvationLimit: time.Hour})
 	require.NoError(t, f.AddNode(gpuNode("a", "T4", 2)))
 	require.NoError(t, f.Submit(poor))
 	schedule(t, f)

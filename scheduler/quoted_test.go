@@ -107,7 +107,7 @@ func TestQuotedPriceRefuses(t *testing.T) {
 func TestQuotedPriceKeepsBudgets(t *testing.T) {
 	price, err := scheduler.QuotedPrice(quoteModel(t), scheduler.QuoteConfig{Currency: iog.USDC, Clock: iog.NewManualClock(t0)})
 	require.NoError(t, err)
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(t0), Price: price})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(t0), Price: price})
 	for _, n := range []scheduler.Node{gpuNode("h100", "H100-SXM", 1), gpuNode("t4", "T4", 1)} {
 		require.NoError(t, f.AddNode(n))
 	}
@@ -149,7 +149,7 @@ func ExampleQuotedPrice() {
 		fmt.Println(err)
 		return
 	}
-	s := scheduler.New(scheduler.Config{Clock: clock, Price: price})
+	s := scheduler.NewFramework(scheduler.Config{Clock: clock, Price: price})
 	if err := s.AddNode(scheduler.Node{ID: "a100", GPUModel: "A100-80GB", GPUs: 4, CPUMilli: 32000, MemoryBytes: 256 << 30,
 		Location: iog.Location{Country: "US"}}); err != nil {
 		fmt.Println(err)

@@ -39,19 +39,19 @@ type Scheduler interface {
 // Job is a unit of work to place.
 type Job struct {
 	// ID names the job.
-	ID iog.JobID
+	ID iog.JobID `json:"id"`
 	// Requirements is what the job needs. For a job that is not a gang,
 	// all of it goes on one device. For a gang, GPUCount whole GPUs are
 	// spread over devices and CPUMilli and MemoryBytes are per GPU.
-	Requirements iog.Requirements
+	Requirements iog.Requirements `json:"requirements"`
 	// Gang asks for GPUCount GPUs across as few devices as possible, all
 	// or none (a cluster).
-	Gang bool
+	Gang bool `json:"gang,omitempty"`
 	// User is who submitted the job, for fairness metrics.
-	User string
+	User string `json:"user,omitempty"`
 	// Submitted is when the job was submitted; zero takes the clock's
 	// time at Submit. Older jobs age ahead of newer ones.
-	Submitted time.Time
+	Submitted time.Time `json:"submitted"`
 }
 
 // maxGangGPUs bounds a gang, so that outside input cannot make the
@@ -79,9 +79,9 @@ func (j Job) Validate() error {
 // Placement is where a job runs: one assignment per device.
 type Placement struct {
 	// Job is the placed job.
-	Job iog.JobID
+	Job iog.JobID `json:"job"`
 	// Assignments are its shares of devices, one per device.
-	Assignments []Assignment
+	Assignments []Assignment `json:"assignments"`
 }
 
 // GPUMilli returns the GPU capacity the placement holds, in thousandths.
@@ -96,22 +96,23 @@ func (p Placement) GPUMilli() uint64 {
 // Assignment is a job's share of one device.
 type Assignment struct {
 	// Device is the device.
-	Device iog.DeviceID
+	Device iog.DeviceID `json:"device"`
 	// GPUs are the indices of the device's GPUs the job uses.
-	GPUs []int
+	GPUs []int `json:"gpus,omitempty"`
 	// Share is the part of each of those GPUs.
-	Share iog.GPUShare
+	Share iog.GPUShare `json:"share,omitempty"`
 	// CPUMilli is the CPU the job holds there, in thousandths of a core.
-	CPUMilli uint64
+	CPUMilli uint64 `json:"cpuMilli"`
 	// MemoryBytes is the host memory the job holds there.
-	MemoryBytes uint64
+	MemoryBytes uint64 `json:"memoryBytes"`
 }
 
 // Report says what a scheduling cycle did.
 type Report struct {
 	// Placed are the placements made, in order, that still hold at the
 	// end of the cycle (a job placed and then preempted in the same cycle
-	// is not among them unless placed again).
+	// is not among them unless placed again; a caller that cancels a job
+	// or takes a device down while the cycle runs may move them).
 	Placed []Placement
 	// Preempted are the jobs evicted for higher-priority work; they are
 	// back in the queue.

@@ -86,7 +86,7 @@ func TestStatusSaysWhyAJobWaits(t *testing.T) {
 // a reason too; a preempted job is tried again at once.
 func TestStatusOfAHeldAndAPreemptedJob(t *testing.T) {
 	clock := iog.NewManualClock(t0)
-	f := scheduler.New(scheduler.Config{Clock: clock, StarvationLimit: time.Hour, Profile: scheduler.ProfileOf(scheduler.FirstFit{})})
+	f := scheduler.NewFramework(scheduler.Config{Clock: clock, StarvationLimit: time.Hour, Profile: scheduler.ProfileOf(scheduler.FirstFit{})})
 	require.NoError(t, f.AddNode(gpuNode("n", "T4", 2)))
 	require.NoError(t, f.Submit(gpuJob("low", 1, 0)))
 	schedule(t, f)

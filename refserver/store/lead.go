@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"sync"
 	"time"
@@ -49,7 +50,12 @@ func (l *Lease) Release() {
 	l.released.Do(func() {
 		close(l.stop)
 		if l.conn != nil {
-			// Closing the session drops its advisory lock.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", int64(leaderLockKey))
+			cancel()
+			// Discard the session rather than return it to the pool: should
+			// the unlock have failed, ending the session drops the lock.
+			l.conn.Raw(func(any) error { return driver.ErrBadConn })
 			l.conn.Close()
 		}
 		l.lose(nil)

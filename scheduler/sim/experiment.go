@@ -139,7 +139,7 @@ func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64
 	}
 	prof := scheduler.ProfileOf(plugin)
 	prof.PostFilter = nil // no departures: a task that does not fit is dropped, it evicts nothing
-	f := scheduler.New(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: prof, Logger: quiet})
+	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: prof, Logger: quiet})
 	for _, n := range nodes {
 		if err := f.AddNode(n); err != nil {
 			return nil, err

@@ -188,7 +188,7 @@ func (r Replay) Run(ctx context.Context) (Metrics, error) {
 		if err != nil {
 			return Metrics{}, err
 		}
-		st.s = scheduler.New(scheduler.Config{Clock: st.clock, Profile: scheduler.ProfileOf(pol), MaxCandidates: r.MaxCandidates, Logger: quiet})
+		st.s = scheduler.NewFramework(scheduler.Config{Clock: st.clock, Profile: scheduler.ProfileOf(pol), MaxCandidates: r.MaxCandidates, Logger: quiet})
 	}
 	for _, n := range r.Workload.Nodes {
 		if err := st.s.AddNode(n); err != nil {

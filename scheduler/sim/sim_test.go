@@ -204,7 +204,7 @@ func TestReplayWithFailures(t *testing.T) {
 	w, err := sim.Synthetic{Nodes: 20, Tasks: 500, Seed: 5, MeanInterarrival: 10 * time.Second, GangFraction: 0.02}.Generate()
 	require.NoError(t, err)
 	clock := iog.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	f := scheduler.New(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(scheduler.BestFit{})})
+	f := scheduler.NewFramework(scheduler.Config{Clock: clock, Profile: scheduler.ProfileOf(scheduler.BestFit{})})
 	m, err := sim.Replay{Workload: w, Scheduler: f, Clock: clock, Policy: "best-fit", Seed: 5,
 		FailFraction: 0.3, FailAt: time.Hour, FailFor: 12 * time.Hour}.Run(context.Background())
 	require.NoError(t, err)

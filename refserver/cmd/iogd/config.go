@@ -1,0 +1,173 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// options are iogd's settings. Each is set, lowest first, by its default,
+// the configuration file, its environment variable and its flag.
+type options struct {
+	Listen      string
+	DataDir     string
+	PostgresDSN string
+	RelayAddr   string
+	Demo        bool
+	Workers     int
+	Renters     int
+	Speed       int
+	Epoch       time.Duration
+	Faucet      bool
+	LogLevel    string
+}
+
+// option is one setting: its flag (and key in the file), environment
+// variable, default and meaning.
+type option struct {
+	name, env, def, usage string
+	set                   func(o *options, v string) error
+}
+
+var optionTable = []option{
+	{"listen", "IOG_LISTEN", "127.0.0.1:8420", "address the API listens on", func(o *options, v string) error { o.Listen = v; return nil }},
+	{"data", "IOG_DATA", "iog-data", "data directory: the SQLite database and the authority key", func(o *options, v string) error { o.DataDir = v; return nil }},
+	{"postgres", "IOG_POSTGRES", "", "PostgreSQL DSN; when set, the store is there and several iogd may share it", func(o *options, v string) error { o.PostgresDSN = v; return nil }},
+	{"relay", "IOG_RELAY", "127.0.0.1:8421", "address the tunnel relay listens on", func(o *options, v string) error { o.RelayAddr = v; return nil }},
+	{"demo", "IOG_DEMO", "true", "run simulated suppliers and renters beside the server, with a faucet and a fast clock", boolOption(func(o *options) *bool { return &o.Demo })},
+	{"workers", "IOG_WORKERS", "6", "simulated suppliers' workers in the demo", intOption(func(o *options) *int { return &o.Workers })},
+	{"renters", "IOG_RENTERS", "2", "simulated renters in the demo", intOption(func(o *options) *int { return &o.Renters })},
+	{"speed", "IOG_SPEED", "0", "how many times faster than real time the network's clock runs (0: 720 in the demo, an hour in 5 s; 1 otherwise)", intOption(func(o *options) *int { return &o.Speed })},
+	{"epoch", "IOG_EPOCH", "1h", "length of an epoch, in the network's time", func(o *options, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 1h")
+		}
+		o.Epoch = d
+		return nil
+	}},
+	{"faucet", "IOG_FAUCET", "false", "let any wallet take test funds (always on in the demo)", boolOption(func(o *options) *bool { return &o.Faucet })},
+	{"log-level", "IOG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options, v string) error {
+		switch v {
+		case "debug", "info", "warn", "error":
+			o.LogLevel = v
+			return nil
+		}
+		return fmt.Errorf("want debug, info, warn or error")
+	}},
+}
+
+func boolOption(field func(*options) *bool) func(*options, string) error {
+	return func(o *options, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		*field(o) = b
+		return nil
+	}
+}
+
+func intOption(field func(*options) *int) func(*options, string) error {
+	return func(o *options, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a whole number, 0 or more")
+		}
+		*field(o) = n
+		return nil
+	}
+}
+
+// parseOptions reads the settings from args, the environment (getenv) and
+// the configuration file that -config or IOG_CONFIG names.
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("iogd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", getenv("IOG_CONFIG"), "a YAML file of settings, keyed by the flags' names (env IOG_CONFIG)")
+	flagValues := map[string]*string{}
+	for _, opt := range optionTable {
+		flagValues[opt.name] = fs.String(opt.name, opt.def, fmt.Sprintf("%s (env %s)", opt.usage, opt.env))
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "iogd runs the iog reference network: its API server, and by default a demonstration\n")
+		fmt.Fprintf(stderr, "of simulated suppliers and renters on it.\n\nUsage: iogd [flags]\n\nEach setting comes from its flag, else its environment variable, else the\nconfiguration file, else its default.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("iogd takes no arguments, only flags (got %q)", fs.Arg(0))
+	}
+	values := map[string]string{}
+	for _, opt := range optionTable {
+		values[opt.name] = opt.def
+	}
+	if *configFile != "" {
+		file, err := readConfigFile(*configFile)
+		if err != nil {
+			return options{}, err
+		}
+		for k, v := range file {
+			values[k] = v
+		}
+	}
+	for _, opt := range optionTable {
+		if v := getenv(opt.env); v != "" {
+			values[opt.name] = v
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if p, ok := flagValues[f.Name]; ok {
+			values[f.Name] = *p
+		}
+	})
+	var o options
+	for _, opt := range optionTable {
+		if err := opt.set(&o, values[opt.name]); err != nil {
+			return options{}, fmt.Errorf("%s %q: %w", opt.name, values[opt.name], err)
+		}
+	}
+	if o.Speed == 0 {
+		o.Speed = 1
+		if o.Demo {
+			o.Speed = 720
+		}
+	}
+	return o, nil
+}
+
+// readConfigFile reads a YAML map of settings by flag name; an unknown
+// key is an error, so a misspelled setting is not silently ignored.
+func readConfigFile(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("configuration file: %w", err)
+	}
+	var raw map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("configuration file %s: %w", path, err)
+	}
+	out := map[string]string{}
+	for k, node := range raw {
+		known := false
+		for _, opt := range optionTable {
+			known = known || opt.name == k
+		}
+		if !known {
+			return nil, fmt.Errorf("configuration file %s: unknown setting %q", path, k)
+		}
+		if node.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("configuration file %s: %s: want a single value", path, k)
+		}
+		out[k] = strings.TrimSpace(node.Value)
+	}
+	return out, nil
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestOptionsPrecedence: flag over environment over file over default.
+func TestOptionsPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "iogd.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("listen: 127.0.0.1:9000\nworkers: 9\nepoch: 30m\ndemo: false\n"), 0o600))
+	env := map[string]string{"IOG_CONFIG": file, "IOG_WORKERS": "4", "IOG_LISTEN": "127.0.0.1:9001"}
+	o, err := parseOptions([]string{"-listen", "127.0.0.1:9002"}, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9002", o.Listen, "the flag")
+	require.Equal(t, 4, o.Workers, "the environment")
+	require.Equal(t, 30*time.Minute, o.Epoch, "the file")
+	require.False(t, o.Demo, "the file")
+	require.Equal(t, "iog-data", o.DataDir, "the default")
+	require.Equal(t, 1, o.Speed, "real time outside the demo")
+
+	o, err = parseOptions(nil, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	require.True(t, o.Demo)
+	require.Equal(t, 720, o.Speed, "an hour in five seconds in the demo")
+
+	for _, bad := range [][]string{{"-workers", "-1"}, {"-epoch", "0s"}, {"-log-level", "loud"}, {"stray"}, {"-config", file + ".missing"}} {
+		_, err := parseOptions(bad, func(string) string { return "" }, io.Discard)
+		require.Error(t, err, "%v", bad)
+	}
+	require.NoError(t, os.WriteFile(file, []byte("listn: x\n"), 0o600))
+	_, err = parseOptions([]string{"-config", file}, func(string) string { return "" }, io.Discard)
+	require.ErrorContains(t, err, "unknown setting")
+}

@@ -1,0 +1,106 @@
+// Command iogd runs the iog reference network: the API server on one
+// store (SQLite in its data directory, or PostgreSQL), its loops, its
+// relay, and by default a demonstration of simulated suppliers and
+// renters using it over real HTTP, on a clock that shows an hour in five
+// seconds. Run it with no arguments, stop it with Ctrl-C, run it again on
+// the same data directory and the same network continues. `iogd -help`
+// lists the settings.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/refserver"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is iogd: it returns the exit status, 0 after a clean stop, 1 on an
+// error and 2 on bad settings.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "iogd:", err)
+		return 2
+	}
+	if err := serve(ctx, o, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "iogd:", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.LogLevel)); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var clock iog.Clock = iog.SystemClock
+	if o.Speed > 1 {
+		c, err := iog.NewScaledClock(time.Now().UTC(), o.Speed)
+		if err != nil {
+			return err
+		}
+		clock = c
+	}
+	cfg := refserver.Config{
+		DataDir: o.DataDir, PostgresDSN: o.PostgresDSN, Clock: clock, Logger: logger,
+		Faucet: o.Faucet || o.Demo,
+	}
+	if o.PostgresDSN != "" && o.DataDir == "iog-data" {
+		// The authority key still lives in the data directory; on
+		// PostgreSQL every server must share it.
+		logger.Info("the authority key is kept in the data directory; give every server on this database the same key", "dir", o.DataDir)
+	}
+	s, err := refserver.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	l, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return err
+	}
+	url := "http://" + l.Addr().String()
+	fmt.Fprintf(stdout, "iog reference network\n  API      %s/v1 (OpenAPI: %s/v1/openapi.json)\n  metrics  %s/metrics\n  store    %s\n  clock    %dx real time\n",
+		url, url, url, storeName(o), o.Speed)
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() { errs <- s.Serve(ctx, l, 10*time.Second) })
+	wg.Go(func() { errs <- s.Run(ctx) })
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	fmt.Fprintln(stdout, "iogd: stopped")
+	return errors.Join(all...)
+}
+
+func storeName(o options) string {
+	if o.PostgresDSN != "" {
+		return "PostgreSQL"
+	}
+	return "SQLite in " + o.DataDir
+}

@@ -1,0 +1,265 @@
+package refserver_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// The crash test runs the server as a child process (this test binary,
+// re-executed), drives it over HTTP from many clients, kills it with
+// SIGKILL at random points and starts it again on the same store; at the
+// end it checks that nothing acknowledged was lost or applied twice and
+// that the ledger verifies and conserves every currency.
+const (
+	crashStoreEnv  = "IOG_CRASH_STORE"  // the child's data directory or DSN
+	crashRoundsEnv = "IOG_CRASH_ROUNDS" // kills per dialect; default 20
+)
+
+// crashAuthority is the network's key in the crash test, parent and child.
+var crashAuthority = ed25519.NewKeyFromSeed([]byte("iog crash test authority key 32b"))
+
+// TestCrashChild is the server the crash test kills.
+func TestCrashChild(t *testing.T) {
+	where := os.Getenv(crashStoreEnv)
+	if where == "" {
+		t.Skip("runs only as the child of TestCrash")
+	}
+	// Every client is on loopback, one address: no rate limit that a real
+	// network would set is what this test is about.
+	unlimited := refserver.Limits{PerIP: 1e9, PerWallet: 1e9, PerKey: 1e9, Burst: 1 << 30}
+	cfg := refserver.Config{Authority: crashAuthority, Faucet: true, Limits: unlimited, Logger: slog.New(slog.DiscardHandler)}
+	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
+		cfg.PostgresDSN = where
+	} else {
+		cfg.DataDir = where
+	}
+	s, err := refserver.New(context.Background(), cfg)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	fmt.Println("listening", l.Addr().String())
+	go s.Run(context.Background())
+	s.Serve(context.Background(), l, time.Second)
+}
+
+// crashChild is a running child server.
+type crashChild struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startCrashChild(t *testing.T, where string) *crashChild {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashStoreEnv+"="+where)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		require.False(t, strings.HasPrefix(line, "error"), line)
+		if addr, ok := strings.CutPrefix(line, "listening "); ok {
+			go func() {
+				for lines.Scan() {
+					if line := lines.Text(); strings.HasPrefix(line, "error") || strings.Contains(line, "panic") {
+						fmt.Fprintln(os.Stderr, "crash child:", line)
+					}
+				}
+			}()
+			return &crashChild{cmd: cmd, url: "http://" + addr}
+		}
+	}
+	t.Fatalf("the child server never listened: %v", lines.Err())
+	return nil
+}
+
+func (c *crashChild) kill(t *testing.T) {
+	require.NoError(t, c.cmd.Process.Kill())
+	err := c.cmd.Wait()
+	var exit *exec.ExitError
+	require.True(t, errors.As(err, &exit), "the child was killed: %v", err)
+}
+
+// acked records what the server acknowledged, by whom.
+type acked struct {
+	mu      sync.Mutex
+	faucets map[iog.WalletAddress]int
+	devices map[iog.DeviceID]api.DeviceState
+	// reports are accepted reports, which must stay refused as replays.
+	reports map[iog.DeviceID]reportBy
+}
+
+type reportBy struct {
+	key    ed25519.PrivateKey
+	signed gpu.SignedReport
+}
+
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child servers")
+	}
+	rounds := 20
+	if n, err := strconv.Atoi(os.Getenv(crashRoundsEnv)); err == nil && n > 0 {
+		rounds = n
+	}
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			var where string
+			if d == sqldb.Postgres {
+				_, where = sqltest.OpenDSN(t, d)
+			} else {
+				where = t.TempDir()
+			}
+			crashRounds(t, d, where, rounds)
+		})
+	}
+}
+
+func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
+	rng := rand.New(rand.NewPCG(uint64(d), 42))
+	got := &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{}}
+	const workers = 20
+	for round := range rounds {
+		child := startCrashChild(t, where)
+		load, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() { crashLoad(load, child.url, byte(1+w), round, got) })
+		}
+		time.Sleep(time.Duration(50+rng.IntN(450)) * time.Millisecond)
+		child.kill(t)
+		stop()
+		wg.Wait()
+	}
+	active := 0
+	for _, state := range got.devices {
+		if state == api.DeviceActive {
+			active++
+		}
+	}
+	t.Logf("%d rounds: %d faucet grants, %d devices (%d attested) acknowledged", rounds, len(got.faucets), len(got.devices), active)
+	require.NotZero(t, active, "the load acknowledged nothing to check")
+	// The last start replays nothing and finds everything.
+	child := startCrashChild(t, where)
+	e := &env{t: t, url: child.url}
+	for w := range got.faucets {
+		acct, err := e.realClient(nil).Account(ctx, w)
+		require.NoError(t, err)
+		require.Equal(t, iog.MustParseAmount("50000 IO"), acct.Balances[0].Available, "wallet %v's acknowledged faucet grant, once", w)
+	}
+	for id, state := range got.devices {
+		dev, err := e.realClient(nil).Device(ctx, id)
+		require.NoError(t, err, "acknowledged device %s", id)
+		if state == api.DeviceActive {
+			require.Equal(t, api.DeviceActive, dev.State, "device %s's accepted report", id)
+		}
+	}
+	for id, r := range got.reports {
+		_, err := e.realClient(r.key).SubmitReport(ctx, id, r.signed)
+		require.ErrorIs(t, err, iog.ErrConflict, "a report of %s accepted before a crash, replayed after", id)
+	}
+	child.kill(t)
+	checkStore(t, where)
+}
+
+// crashLoad is one client's work against a server until it dies: faucet
+// grants (one a round: the faucet's key is the day, so the child's clock
+// is told apart by round through fresh wallets), device registrations and
+// reports. Each acknowledged answer is recorded.
+func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
+	key := ed25519.NewKeyFromSeed([]byte(fmt.Sprintf("crash wallet %3d round %4d   xx", n, round)))
+	e := &env{url: url}
+	c := e.realClient(key)
+	if _, err := c.Faucet(ctx); err == nil {
+		got.mu.Lock()
+		got.faucets[walletOf(key)]++
+		got.mu.Unlock()
+	}
+	pair, err := gpu.KeypairFromSeed(key.Seed())
+	if err != nil {
+		return
+	}
+	probe, err := gpu.NewSimulatedProbe("RTX-4090", 1, uint64(round)<<8|uint64(n))
+	if err != nil {
+		return
+	}
+	s := &supplier{key: key, pair: pair, probe: probe, c: c}
+	reg, err := c.RegisterDevice(ctx, api.RegisterDeviceRequest{Name: "crash", TunnelKey: key.Public().(ed25519.PublicKey), Location: "US", Bandwidth: api.Bandwidth{}})
+	if err != nil {
+		return
+	}
+	got.mu.Lock()
+	got.devices[reg.Device.ID] = api.DevicePending
+	got.mu.Unlock()
+	signed, err := s.signedReport(reg.Challenge)
+	if err != nil {
+		return
+	}
+	d, err := c.SubmitReport(ctx, reg.Device.ID, signed)
+	if err != nil {
+		return
+	}
+	got.mu.Lock()
+	got.devices[d.ID] = d.State
+	got.reports[d.ID] = reportBy{key: key, signed: signed}
+	got.mu.Unlock()
+	for ctx.Err() == nil {
+		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
+			return
+		}
+	}
+}
+
+// checkStore opens the store the crash test used, with no server running,
+// and checks its ledger: every entry chains and verifies, the balances
+// replay, and every currency's balances add up to its supply.
+func checkStore(t *testing.T, where string) {
+	cfg := store.Config{Authority: crashAuthority}
+	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
+		cfg.PostgresDSN = where
+	} else {
+		cfg.Dir = where
+	}
+	st, err := store.Open(ctx, cfg)
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.Ledger().Verify(ctx))
+	for _, c := range iog.Currencies() {
+		supply, err := st.Ledger().Supply(ctx, c)
+		require.NoError(t, err)
+		var sum int64
+		require.NoError(t, st.DB().QueryRowContext(ctx, "SELECT COALESCE(SUM(available + held), 0) FROM ledger_balances WHERE currency = $1", int64(c)).Scan(&sum))
+		require.Equal(t, supply.Units(), sum, "%v: balances add up to the supply", c)
+	}
+}

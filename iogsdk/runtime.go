@@ -32,6 +32,8 @@ type Workload struct {
 	// Ports are the local ports the workload listens on, which the
 	// renter reaches through the device's tunnel.
 	Ports []uint16
+	// GPUs are the indices of the device's GPUs the rental holds.
+	GPUs []int
 	// Expires is when the rental ends.
 	Expires time.Time
 }
@@ -41,8 +43,8 @@ func (wl Workload) check() error {
 	if _, err := iog.ParseClusterID(string(wl.Cluster)); err != nil {
 		return err
 	}
-	if len(wl.Entrypoint) == 0 || wl.Entrypoint[0] == "" {
-		return fmt.Errorf("workload of %s: no entrypoint: %w", wl.Cluster, iog.ErrInvalid)
+	if len(wl.Entrypoint) > 0 && wl.Entrypoint[0] == "" {
+		return fmt.Errorf("workload of %s: the entrypoint names no program: %w", wl.Cluster, iog.ErrInvalid)
 	}
 	for k, v := range wl.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
@@ -136,8 +138,11 @@ func NewProcessRuntime(cfg ProcessRuntimeConfig) *ProcessRuntime {
 
 // Start implements Runtime: the entrypoint starts in Dir/<cluster>, with
 // the configured environment, then the workload's, then IOG_CLUSTER (the
-// rental's cluster), IOG_PORTS (its ports, comma-separated) and IOG_PORT
-// (the first of them), its output appended to Dir/<cluster>.log.
+// rental's cluster), IOG_PORTS (its ports, comma-separated), IOG_PORT
+// (the first of them) and CUDA_VISIBLE_DEVICES (its GPUs), its output
+// appended to Dir/<cluster>.log. A workload without an entrypoint runs
+// nothing (the renter reaches the device's exposed ports only) and counts
+// as running until it is stopped.
 func (r *ProcessRuntime) Start(ctx context.Context, wl Workload) error {
 	if err := wl.check(); err != nil {
 		return err
@@ -152,6 +157,10 @@ func (r *ProcessRuntime) Start(ctx context.Context, wl Workload) error {
 	defer r.mu.Unlock()
 	if p, ok := r.procs[wl.Cluster]; ok && p.running() {
 		return fmt.Errorf("start workload of %s: it runs already: %w", wl.Cluster, iog.ErrConflict)
+	}
+	if len(wl.Entrypoint) == 0 {
+		r.procs[wl.Cluster] = &process{cancel: func() {}, done: make(chan struct{})}
+		return nil
 	}
 	work := filepath.Join(r.cfg.Dir, string(wl.Cluster))
 	if err := os.MkdirAll(work, 0o700); err != nil {
@@ -168,13 +177,12 @@ func (r *ProcessRuntime) Start(ctx context.Context, wl Workload) error {
 	for _, k := range slices.Sorted(maps.Keys(wl.Env)) {
 		cmd.Env = append(cmd.Env, k+"="+wl.Env[k])
 	}
-	ports := make([]string, len(wl.Ports))
-	for i, p := range wl.Ports {
-		ports[i] = strconv.Itoa(int(p))
+	cmd.Env = append(cmd.Env, "IOG_CLUSTER="+string(wl.Cluster), "IOG_PORTS="+joinNumbers(wl.Ports))
+	if len(wl.Ports) > 0 {
+		cmd.Env = append(cmd.Env, "IOG_PORT="+strconv.Itoa(int(wl.Ports[0])))
 	}
-	cmd.Env = append(cmd.Env, "IOG_CLUSTER="+string(wl.Cluster), "IOG_PORTS="+strings.Join(ports, ","))
-	if len(ports) > 0 {
-		cmd.Env = append(cmd.Env, "IOG_PORT="+ports[0])
+	if len(wl.GPUs) > 0 {
+		cmd.Env = append(cmd.Env, "CUDA_VISIBLE_DEVICES="+joinNumbers(wl.GPUs))
 	}
 	ownGroup(cmd)
 	// A stopped workload's whole group is asked to end; Stop kills it
@@ -210,6 +218,9 @@ func (r *ProcessRuntime) Stop(ctx context.Context, cluster iog.ClusterID) error 
 	if !ok {
 		return nil
 	}
+	if p.cmd == nil {
+		return nil
+	}
 	p.cancel()
 	grace := time.NewTimer(r.cfg.Grace)
 	defer grace.Stop()
@@ -232,4 +243,14 @@ func (r *ProcessRuntime) Running(cluster iog.ClusterID) bool {
 	defer r.mu.Unlock()
 	p, ok := r.procs[cluster]
 	return ok && p.running()
+}
+
+// joinNumbers writes numbers comma-separated, as environment variables
+// list them.
+func joinNumbers[T ~int | ~uint16](xs []T) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = strconv.Itoa(int(x))
+	}
+	return strings.Join(out, ",")
 }

@@ -57,7 +57,7 @@ func TestHelperProcess(t *testing.T) {
 		}
 		fmt.Println("serving", os.Getenv("IOG_CLUSTER"), "on", ln.Addr())
 		http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprint(w, os.Getenv("IOG_CLUSTER")+" "+os.Getenv("GREETING"))
+			fmt.Fprint(w, os.Getenv("IOG_CLUSTER")+" "+os.Getenv("GREETING")+" "+os.Getenv("CUDA_VISIBLE_DEVICES"))
 		}))
 	}
 	os.Exit(2)
@@ -67,7 +67,7 @@ func TestHelperProcess(t *testing.T) {
 func helper(cluster iog.ClusterID, mode string, ports ...uint16) iogsdk.Workload {
 	return iogsdk.Workload{
 		Cluster: cluster, Entrypoint: []string{os.Args[0], "-test.run=^TestHelperProcess$"},
-		Env: map[string]string{helperEnv: mode, "GREETING": "hello"}, Ports: ports, Expires: time.Now().Add(time.Hour),
+		Env: map[string]string{helperEnv: mode, "GREETING": "hello"}, Ports: ports, GPUs: []int{0, 2}, Expires: time.Now().Add(time.Hour),
 	}
 }
 
@@ -99,7 +99,7 @@ func TestProcessRuntime(t *testing.T) {
 	ctx := context.Background()
 
 	for _, bad := range []iogsdk.Workload{
-		{Cluster: "c-1"},
+		{Cluster: "c-1", Entrypoint: []string{""}},
 		{Cluster: "../c", Entrypoint: []string{"true"}},
 		{Cluster: "c-1", Entrypoint: []string{"true"}, Env: map[string]string{"A=B": "x"}},
 		{Cluster: "c-1", Entrypoint: []string{"true"}, Ports: []uint16{0}},
@@ -124,7 +124,7 @@ func TestProcessRuntime(t *testing.T) {
 		body = string(b[:n])
 		return true
 	}, 10*time.Second, 20*time.Millisecond)
-	require.Equal(t, "c-1 hello", body)
+	require.Equal(t, "c-1 hello 0,2", body)
 	require.True(t, rt.Running("c-1"))
 	pidText, err := os.ReadFile(filepath.Join(dir, "c-1", "child.pid"))
 	require.NoError(t, err)
@@ -148,6 +148,11 @@ func TestProcessRuntime(t *testing.T) {
 	require.NoError(t, rt.Stop(ctx, "c-2"))
 	require.GreaterOrEqual(t, time.Since(began), 200*time.Millisecond, "killed after the grace")
 	require.False(t, rt.Running("c-2"))
+
+	require.NoError(t, rt.Start(ctx, iogsdk.Workload{Cluster: "c-4", Ports: []uint16{8888}}), "a workload that runs nothing")
+	require.True(t, rt.Running("c-4"))
+	require.NoError(t, rt.Stop(ctx, "c-4"))
+	require.False(t, rt.Running("c-4"))
 
 	require.NoError(t, rt.Start(ctx, helper("c-3", "exit")))
 	require.Eventually(t, func() bool { return !rt.Running("c-3") }, 10*time.Second, 10*time.Millisecond)

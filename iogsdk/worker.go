@@ -65,7 +65,8 @@ type WorkerConfig struct {
 	// zero means 5 s.
 	RentalPoll time.Duration
 	// Rentals is where the worker learns its device's rentals and tells
-	// that their workloads run. Nil means the worker runs no rentals.
+	// that their workloads run. Nil means the server's rentals routes,
+	// through Client.
 	Rentals RentalSource
 	// Runtime runs the rentals' workloads. Nil means a ProcessRuntime
 	// keeping its logs in the directory of StateFile (or the system's
@@ -168,6 +169,9 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Rentals == nil {
+		cfg.Rentals = clientRentals{cfg.Client}
 	}
 	if cfg.Runtime == nil {
 		dir := os.TempDir()

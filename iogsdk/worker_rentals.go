@@ -21,6 +21,33 @@ type RentalSource interface {
 	Started(ctx context.Context, device iog.DeviceID, cluster iog.ClusterID) error
 }
 
+// clientRentals is the server's rentals routes as a RentalSource.
+type clientRentals struct{ c *Client }
+
+// Rentals implements RentalSource.
+func (r clientRentals) Rentals(ctx context.Context, device iog.DeviceID) ([]Workload, error) {
+	list, err := r.c.DeviceRentals(ctx, device)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Workload, 0, len(list.Rentals))
+	for _, rt := range list.Rentals {
+		wl := Workload{Cluster: rt.Cluster, Image: rt.Workload.Image, Entrypoint: rt.Workload.Entrypoint,
+			Env: make(map[string]string, len(rt.Workload.Env)), Ports: rt.Workload.Ports, GPUs: rt.GPUs, Expires: rt.Expires}
+		for _, v := range rt.Workload.Env {
+			wl.Env[v.Name] = v.Value
+		}
+		out = append(out, wl)
+	}
+	return out, nil
+}
+
+// Started implements RentalSource.
+func (r clientRentals) Started(ctx context.Context, device iog.DeviceID, cluster iog.ClusterID) error {
+	_, err := r.c.RentalStarted(ctx, device, cluster)
+	return err
+}
+
 // maxExposedPorts is the most ports a tunnel agent exposes: its hello to
 // the relay lists at most 64.
 const maxExposedPorts = 64
@@ -30,9 +57,6 @@ const maxExposedPorts = 64
 // by itself), tells the server once each runs, and stops those whose
 // rental ended or expired.
 func (w *Worker) runRentals(ctx context.Context) error {
-	if w.cfg.Rentals == nil {
-		return nil
-	}
 	return w.every(ctx, "rentals", w.cfg.RentalPoll, w.syncRentals)
 }
 

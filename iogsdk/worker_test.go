@@ -145,7 +145,7 @@ func TestWorkerRunsRentals(t *testing.T) {
 	}
 	var body string
 	require.Eventually(t, func() bool { body, err = get(); return err == nil }, 20*time.Second, 20*time.Millisecond)
-	require.Equal(t, "c-1 hello", body)
+	require.Equal(t, "c-1 hello 0,2", body)
 
 	source.set()
 	require.Eventually(t, func() bool { _, err := get(); return err != nil }, 20*time.Second, 20*time.Millisecond, "the rental ended")

@@ -120,6 +120,20 @@ type acked struct {
 	reports map[iog.DeviceID]reportBy
 }
 
+// count is how many acknowledgements were recorded.
+func (a *acked) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.faucets) + len(a.devices) + len(a.reports)
+}
+
+// reported is how many accepted reports were recorded.
+func (a *acked) reported() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.reports)
+}
+
 type reportBy struct {
 	key    ed25519.PrivateKey
 	signed gpu.SignedReport
@@ -151,13 +165,27 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	got := &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{}}
 	const workers = 20
 	for round := range rounds {
+		before, reportsBefore := got.count(), got.reported()
 		child := startCrashChild(t, where)
 		load, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Go(func() { crashLoad(load, child.url, byte(1+w), round, got) })
 		}
-		time.Sleep(time.Duration(50+rng.IntN(450)) * time.Millisecond)
+		// Kill at a random point once the round's work is under way: on a
+		// loaded machine (the race detector, other tests) a fixed delay
+		// could end a round before its first answer.
+		// Every fourth round runs until a report is accepted, so that the
+		// replay check after the crashes has reports to replay.
+		progress := func() bool { return got.count() > before }
+		if round%4 == 0 {
+			progress = func() bool { return got.reported() > reportsBefore }
+		}
+		for i := 0; !progress(); i++ {
+			require.Less(t, i, 60_000, "round %d: the server acknowledged nothing in a minute", round)
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
 		child.kill(t)
 		stop()
 		wg.Wait()

@@ -1,7 +1,7 @@
 package refserver_test
 
 import (
-		"encoding/json"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"

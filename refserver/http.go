@@ -152,10 +152,6 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt route) int {
 	}
 	out, err := s.transact(c, rt)
 	if err != nil {
-		// The transaction rolled back, its nonce with it (unless the
-		// handler kept it): record the nonce alone, so the refused
-		// request cannot be replayed to act later.
-		s.rememberNonce(r, c.who, c.now)
 		return s.writeError(w, r, err)
 	}
 	return s.writeRaw(w, out.Status, out.Body)
@@ -172,7 +168,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	digest := requestDigest(c.r, c.body)
 	var out store.Response
 	var refused error
-	err := s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	step := store.Step{Do: func(tx *store.Tx) error {
 		c.tx, c.status, c.action, refused = tx, http.StatusOK, "", nil
 		if c.who.signed() {
 			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(api.MaxClockSkew)); err != nil {
@@ -215,7 +211,15 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			return tx.Remember(c.who.String(), key, digest, out, c.now)
 		}
 		return nil
-	})
+	}}
+	if c.who.signed() {
+		// A refused request's nonce is spent too, so that it cannot be
+		// replayed to act later (when, say, funds have arrived).
+		step.OnFail = func(tx *store.Tx) error {
+			return tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(api.MaxClockSkew))
+		}
+	}
+	err := s.committer.commit(c.r.Context(), step)
 	if err == nil && refused != nil {
 		return out, refused
 	}

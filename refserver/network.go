@@ -20,6 +20,10 @@ type networkAccounts struct {
 	Fees iog.WalletAddress
 	// Burn receives slashed stake and bought-back IO, burned from there.
 	Burn iog.WalletAddress
+	// Unpaid receives the part of an epoch's emission no device earned.
+	Unpaid iog.WalletAddress
+	// Market stands for the exchange the epoch's buy-back buys IO from.
+	Market iog.WalletAddress
 }
 
 // deriveAccounts names the network's accounts after its authority: an
@@ -28,11 +32,15 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	derive := func(purpose string) iog.WalletAddress {
 		return iog.WalletAddress(sha256.Sum256([]byte("iog network account " + purpose + ": " + authority.String())))
 	}
-	return networkAccounts{Fees: derive("fees"), Burn: derive("burn")}
+	return networkAccounts{Fees: derive("fees"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market")}
 }
 
-// openAccount opens w on the ledger in tx if it is not open yet.
+// openAccount opens w on the ledger in tx if it is not open yet, saying
+// why (the first reason given stays).
 func openAccount(tx *store.Tx, w iog.WalletAddress, reason string) error {
+	if _, err := tx.Balance(w, iog.IO); err == nil {
+		return nil
+	}
 	_, err := tx.Apply(ledger.Op{Kind: ledger.Open, Key: "open:" + w.String(), Reason: reason, To: w})
 	if err != nil && !errors.Is(err, ledger.ErrReplayed) {
 		return fmt.Errorf("open account %v: %w", w, err)

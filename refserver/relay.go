@@ -50,19 +50,16 @@ func (s *Server) getRelay(c *call) (any, error) {
 	return api.Relay{Addr: addr, Pin: pin.String()}, nil
 }
 
-// relayLoops run the relay while this server leads: one serves it, the
-// other keeps its authorizer's rentals in step with the database.
+// relayLoops run the relay while this server leads.
 func (s *Server) relayLoops() []loop {
-	auth := &relayAuthorizer{s: s, rentals: s.rentalRecords}
-	return []loop{
-		{name: "relay", every: s.cfg.RelayRefresh, step: func(ctx context.Context) error { return s.serveRelay(ctx, auth) }},
-		{name: "relay rentals", every: s.cfg.RelayRefresh, step: auth.refresh},
-	}
+	return []loop{{name: "relay", every: s.cfg.RelayRefresh, step: s.serveRelay}}
 }
 
 // serveRelay listens on Config.RelayAddr, records where, and serves the
-// relay until ctx ends.
-func (s *Server) serveRelay(ctx context.Context, auth *relayAuthorizer) error {
+// relay until ctx ends, reloading its rentals from the database every
+// Config.RelayRefresh meanwhile.
+func (s *Server) serveRelay(ctx context.Context) error {
+	auth := &relayAuthorizer{s: s, rentals: s.rentalRecords}
 	cert, err := tunnel.NewCertificate(s.relayKey())
 	if err != nil {
 		return err
@@ -91,7 +88,22 @@ func (s *Server) serveRelay(ctx context.Context, auth *relayAuthorizer) error {
 		ln.Close()
 		return err
 	}
-	return relay.Serve(ctx, ln)
+	served := make(chan error, 1)
+	go func() { served <- relay.Serve(ctx, ln) }()
+	for {
+		select {
+		case err := <-served:
+			return err
+		case <-ctx.Done():
+			return <-served
+		case <-s.cfg.Clock.After(s.cfg.RelayRefresh):
+		}
+		// A failed reload keeps the last rentals: the relay goes by what
+		// the database said a moment ago.
+		if err := auth.refresh(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("relay rentals not reloaded", "err", err)
+		}
+	}
 }
 
 // relayAuthorizer admits to the relay the workers of registered devices,

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
@@ -56,6 +57,37 @@ type Config struct {
 	// for a demonstration or a test network, never a real one.
 	Faucet bool
 
+	// The hourly epoch.
+
+	// EpochLength is how long an epoch of block rewards lasts. Zero means
+	// an hour, io.net's; the demo runs one every few seconds.
+	EpochLength time.Duration
+	// Genesis is when epoch 1 begins. Zero means the first time a server
+	// leads the loops on its database, stored there so that the epochs
+	// keep their numbers across restarts; a Genesis other than the stored
+	// one is refused.
+	Genesis time.Time
+	// IOPrice is the price of one IO in US dollars at which each epoch's
+	// buy-back spends fee revenue and the price board converts: a fixed
+	// oracle until a market feed is wired in. Zero means 1.85.
+	IOPrice iog.Rate
+
+	// Renters' clusters (clusters.go).
+	//
+	// Prices quotes deploys and extensions. Nil means pricing's default
+	// model on a balanced market with one IO at IOPrice.
+	Prices pricing.PriceModel
+	// PlacementDeadline is how long a cluster may wait for its first
+	// placement; then it ends and its hold goes back to its renter. Zero
+	// means an hour.
+	PlacementDeadline time.Duration
+	// ScheduleEvery is how often the leader places waiting clusters,
+	// follows devices going down, pays out the hours that ran and ends
+	// clusters whose paid time is over. Zero means a second.
+	ScheduleEvery time.Duration
+
+	// The tunnel relay (relay.go).
+	//
 	// RelayAddr is where the leader's tunnel relay listens for workers and
 	// renters, such as "0.0.0.0:8421". Empty means 127.0.0.1 on a port the
 	// system picks: workers learn it from GET /v1/relay.
@@ -118,6 +150,7 @@ type Server struct {
 	limiter   *limiter
 	metrics   *metrics
 	handler   http.Handler
+	committer *committer
 	leading   atomic.Bool
 }
 
@@ -142,6 +175,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second
+	}
+	if cfg.EpochLength <= 0 {
+		cfg.EpochLength = time.Hour
+	}
+	if cfg.IOPrice.IsZero() {
+		cfg.IOPrice, _ = iog.ParseRate("1.85")
+	}
+	if cfg.Prices == nil {
+		var err error
+		if cfg.Prices, err = defaultPrices(cfg.Clock.Now(), cfg.IOPrice); err != nil {
+			return nil, fmt.Errorf("refserver: %w", err)
+		}
+	}
+	if cfg.PlacementDeadline <= 0 {
+		cfg.PlacementDeadline = time.Hour
+	}
+	if cfg.ScheduleEvery <= 0 {
+		cfg.ScheduleEvery = time.Second
 	}
 	if cfg.RelayAddr == "" {
 		cfg.RelayAddr = "127.0.0.1:0"
@@ -173,6 +224,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limiter:   newLimiter(cfg.Clock, cfg.Limits),
 		metrics:   newMetrics(),
 	}
+	workers := 1 // SQLite writes one transaction at a time anyway
+	if cfg.PostgresDSN != "" {
+		workers = 4
+	}
+	s.committer = newCommitter(st, workers)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -216,5 +272,9 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 
 func (s *Server) proofInterval() time.Duration { return s.cfg.ProofInterval }
 
-// Close closes the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close stops committing requests and closes the store. Serve must have
+// returned.
+func (s *Server) Close() error {
+	s.committer.close()
+	return s.store.Close()
+}

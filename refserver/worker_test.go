@@ -2,7 +2,10 @@ package refserver_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -146,4 +149,87 @@ func TestWorker(t *testing.T) {
 		err = r.worker(t, 2, state).Run(ctx)
 		require.ErrorIs(t, err, iog.ErrForbidden)
 	})
+}
+
+// TestWorkerServesARental: a renter deploys a cluster; the scheduling
+// loop places it on a worker's device, the worker learns its rental,
+// exposes its port and says it started (the cluster runs), and the renter
+// reaches the port through the server's relay; once the cluster is
+// terminated the relay lets the renter through no more.
+func TestWorkerServesARental(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		leaks := goleak.IgnoreCurrent()
+		r := newWorkerRig(t, e)
+		t.Cleanup(func() {
+			r.transport.CloseIdleConnections()
+			goleak.VerifyNone(t, leaks)
+		})
+		// What the rental's workload serves: a port on the device.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := uint16(ln.Addr().(*net.TCPAddr).Port)
+		served := make(chan error, 1)
+		go func() {
+			served <- http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("from the device")) }))
+		}()
+		t.Cleanup(func() { ln.Close(); <-served })
+
+		r.lead(t)
+		w := r.worker(t, 1, filepath.Join(t.TempDir(), "worker.json"))
+		start(t, w)
+		r.until(t, "the device is up", func() bool {
+			if w.Device() == "" {
+				return false
+			}
+			d, err := r.anon.Device(ctx, w.Device())
+			require.NoError(t, err)
+			return d.State == api.DeviceActive && d.Up && w.Online()
+		})
+
+		renterKey := walletKey(7)
+		renter := r.client(t, renterKey)
+		_, err = renter.Faucet(ctx)
+		require.NoError(t, err)
+		body := deployBody(t, 2, 3)
+		body.Workload = api.Workload{Ports: []uint16{port}}
+		cl, err := renter.Deploy(ctx, body)
+		require.NoError(t, err)
+		r.until(t, "the cluster runs", func() bool {
+			got, err := renter.Cluster(ctx, cl.ID)
+			require.NoError(t, err)
+			return got.Status == api.ClusterRunning
+		})
+
+		relay, err := r.anon.Relay(ctx)
+		require.NoError(t, err)
+		pin, err := tunnel.ParsePin(relay.Pin)
+		require.NoError(t, err)
+		tc, err := tunnel.NewClient(tunnel.ClientConfig{RelayAddr: relay.Addr, RelayPin: pin, Key: renterKey, ConnConfig: tunnel.ConnConfig{Logger: slog.New(slog.DiscardHandler)}})
+		require.NoError(t, err)
+		t.Cleanup(func() { tc.Close() })
+		get := func() (string, error) {
+			c, err := tc.Dial(ctx, w.Device(), port)
+			if err != nil {
+				return "", err
+			}
+			defer c.Close()
+			hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true,
+				DialContext: func(context.Context, string, string) (net.Conn, error) { return c, nil }}}
+			resp, err := hc.Get("http://device/")
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return string(b), err
+		}
+		var got string
+		r.until(t, "the renter reaches the device", func() bool { got, err = get(); return err == nil })
+		require.Equal(t, "from the device", got)
+
+		_, err = renter.TerminateCluster(ctx, cl.ID)
+		require.NoError(t, err)
+		r.until(t, "the relay refuses the renter", func() bool { _, err = get(); return err != nil })
+		require.True(t, errors.Is(err, iog.ErrForbidden) || errors.Is(err, iog.ErrExpired), "%v", err)
+	}, withFaucet)
 }

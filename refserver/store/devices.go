@@ -170,20 +170,7 @@ func (t *Tx) Devices(f DeviceFilter) ([]Device, error) {
 }
 
 func (t *Tx) devices(clause string, args ...any) ([]Device, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+deviceColumns+" FROM devices "+clause, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
-	}
-	defer rows.Close()
-	var out []Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryAll(t, "devices", "SELECT "+deviceColumns+" FROM devices "+clause, args, scanDevice)
 }
 
 func scanDevice(row scanner) (Device, error) {

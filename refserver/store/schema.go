@@ -12,6 +12,8 @@ var components = []struct {
 }{
 	{"refserver", migrations},
 	{"refserver-stake", stakeMigrations},
+	{"refserver-epochs", epochsMigrations},
+	{"refserver-clusters", clusterMigrations},
 	{"refserver-relay", relayMigrations},
 }
 

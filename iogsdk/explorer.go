@@ -1,0 +1,78 @@
+package iogsdk
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
+
+// Page selects a page of an explorer listing: Limit items at most (0 for
+// the server's page size) from the cursor of the previous page's Next.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// query returns the page as the query of path, the cursor under name.
+func (p Page) query(path, name string) string {
+	v := url.Values{}
+	if p.Cursor != "" {
+		v.Set(name, p.Cursor)
+	}
+	if p.Limit > 0 {
+		v.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	return path
+}
+
+// Supply returns the $IO supply, emission and burns, and the emission
+// curve.
+func (c *Client) Supply(ctx context.Context) (api.Supply, error) {
+	var out api.Supply
+	err := c.do(ctx, "GET", "/v1/explorer/supply", nil, &out)
+	return out, err
+}
+
+// Blocks returns a page of the latest hourly blocks; the cursor is a
+// page's Next.
+func (c *Client) Blocks(ctx context.Context, p Page) (api.BlockList, error) {
+	var out api.BlockList
+	err := c.do(ctx, "GET", p.query("/v1/explorer/blocks", "before"), nil, &out)
+	return out, err
+}
+
+// Block returns one hourly block and a page of its devices; the cursor is
+// a page's Next.
+func (c *Client) Block(ctx context.Context, number uint64, p Page) (api.BlockDetail, error) {
+	var out api.BlockDetail
+	err := c.do(ctx, "GET", p.query("/v1/explorer/blocks/"+strconv.FormatUint(number, 10), "after"), nil, &out)
+	return out, err
+}
+
+// DeviceStats returns the network's devices counted by model, region and
+// state.
+func (c *Client) DeviceStats(ctx context.Context) (api.DeviceStats, error) {
+	var out api.DeviceStats
+	err := c.do(ctx, "GET", "/v1/explorer/devices", nil, &out)
+	return out, err
+}
+
+// Suppliers returns a page of the wallets with active devices; the cursor
+// is a page's Next.
+func (c *Client) Suppliers(ctx context.Context, p Page) (api.SupplierList, error) {
+	var out api.SupplierList
+	err := c.do(ctx, "GET", p.query("/v1/explorer/suppliers", "after"), nil, &out)
+	return out, err
+}
+
+// PriceBoard returns the price of a GPU-hour of every catalog model.
+func (c *Client) PriceBoard(ctx context.Context) (api.PriceBoard, error) {
+	var out api.PriceBoard
+	err := c.do(ctx, "GET", "/v1/explorer/prices", nil, &out)
+	return out, err
+}

@@ -1,0 +1,354 @@
+package refserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver/store"
+	"github.com/internetofgpus/iog/tokenomics"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+// emission is the network's emission schedule, io.net's: epoch n mints
+// emission.Emission(n), whatever Config.EpochLength is.
+var emission = tokenomics.IONet()
+
+func (s *Server) epochLoops() []loop {
+	return []loop{{name: "epochs", every: s.cfg.EpochLength / 10, step: s.settleEpoch}}
+}
+
+// settleEpoch settles the oldest epoch that has ended and is not settled
+// yet, if any, in one transaction: its nominations, its block rewards
+// minted to the stakers, its buy-back and burn, the new health windows of
+// the devices, and its row. The row's primary key and the ledger's
+// idempotency keys make sure no epoch is settled twice, and the lock
+// EpochGenesis takes makes a second server running the step at the same
+// time wait and then find the epoch settled. After a downtime it catches
+// up one epoch a round.
+func (s *Server) settleEpoch(ctx context.Context) error {
+	started := time.Now()
+	var settled *store.Epoch
+	err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		settled, err = s.settleDue(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("settle epoch: %w", err)
+	}
+	if settled != nil {
+		s.metrics.epochSeconds.Observe(time.Since(started).Seconds())
+		s.metrics.lastEpoch.Set(float64(settled.Number))
+		s.log.Info("epoch settled", "epoch", settled.Number, "emission", settled.Emission, "rewarded", settled.Rewarded, "failed", settled.Failed, "burned", settled.Burned)
+	}
+	return nil
+}
+
+// settleDue settles the epoch due in tx and returns it, or nil when none
+// is due.
+func (s *Server) settleDue(ctx context.Context, tx *store.Tx) (*store.Epoch, error) {
+	now := s.cfg.Clock.Now().UTC()
+	proposed := s.cfg.Genesis.UTC()
+	if proposed.IsZero() {
+		proposed = now
+	}
+	genesis, err := tx.EpochGenesis(proposed)
+	if err != nil {
+		return nil, err
+	}
+	if !s.cfg.Genesis.IsZero() && !genesis.Equal(proposed) {
+		return nil, fmt.Errorf("configured genesis %v differs from the database's %v: %w", proposed, genesis, iog.ErrConflict)
+	}
+	e := store.Epoch{Number: 1, Started: genesis}
+	last, ok, err := tx.LastEpoch()
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		// Each epoch starts where the last ended, so a change of
+		// EpochLength renumbers nothing settled.
+		e.Number, e.Started = last.Number+1, last.Ended
+	}
+	e.Ended = e.Started.Add(s.cfg.EpochLength)
+	if now.Before(e.Ended) {
+		return nil, nil
+	}
+	e.Settled = now
+	// Another area may have opened the fee account already, for its own
+	// reason: an account open is left as it is.
+	for _, w := range []iog.WalletAddress{s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
+		_, err := tx.Balance(w, iog.IO)
+		if errors.Is(err, iog.ErrNotFound) {
+			err = openAccount(tx, w, "a network account")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	outcomes, err := s.reward(ctx, tx, &e)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.buyBackAndBurn(ctx, tx, &e); err != nil {
+		return nil, err
+	}
+	if err := tx.InsertEpoch(e, outcomes); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// nominee is an active device considered for an epoch's block reward.
+type nominee struct {
+	device store.Device
+	// reason is set when the device failed before the reward code saw
+	// it; detail adds the verifier's word to a failed proof of compute.
+	reason, detail string
+}
+
+// reward nominates the devices, distributes the epoch's emission among
+// the eligible ones, mints it to their stakers, starts every device's
+// next health window, and returns what became of each nominee.
+func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]store.EpochDevice, error) {
+	devices, err := tx.LiveDevices()
+	if err != nil {
+		return nil, err
+	}
+	records, err := tx.LoadStake(nil)
+	if err != nil {
+		return nil, err
+	}
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: s.cfg.Clock})
+	if err := book.Restore(records); err != nil {
+		return nil, fmt.Errorf("restore the stake book: %w", err)
+	}
+	v, err := s.verifier(devices...)
+	if err != nil {
+		return nil, err
+	}
+	multipliers := tokenomics.DefaultMultipliers()
+	var nominees []nominee
+	var candidates []tokenomics.RewardCandidate
+	for i := range devices {
+		d := &devices[i]
+		closing, err := s.noteSilence(d.Health, e.Ended)
+		if err != nil {
+			closing = d.Health
+		}
+		if d.State == string(api.DeviceActive) {
+			n := nominee{device: *d}
+			c, reason := s.candidate(v, book, multipliers, *d, closing.Uptime(e.Ended))
+			if n.reason = reason; reason == "" {
+				n.detail = verifierDetail(v, *d)
+				candidates = append(candidates, c)
+			}
+			nominees = append(nominees, n)
+		}
+		// The next window starts at the epoch's end, or at the last
+		// event folded in when that came after it (an epoch settled
+		// late): a window cannot start before what it follows.
+		at := e.Ended
+		if at.Before(closing.Updated) {
+			at = closing.Updated
+		}
+		if d.Health, err = closing.StartWindow(at); err != nil {
+			return nil, fmt.Errorf("device %s: %w", d.ID, err)
+		}
+	}
+	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, tokenomics.RewardConfig{})
+	if err != nil {
+		return nil, err
+	}
+	batch := &batchLedger{Ledger: tx.Ledger()}
+	settlement, err := tokenomics.Settle(ctx, batch, book, dist, s.accounts.Unpaid)
+	if err != nil {
+		return nil, err
+	}
+	if err := batch.flush(tx); err != nil {
+		return nil, err
+	}
+	if err := tx.SaveHealth(devices); err != nil {
+		return nil, err
+	}
+	e.Emission, e.Unpaid, e.Paid = dist.Emission, settlement.Unpaid, iog.Zero(iog.IO)
+	for _, sh := range settlement.Paid {
+		if e.Paid, err = e.Paid.Add(sh.Amount); err != nil {
+			return nil, err
+		}
+	}
+	if total, err := e.Paid.Add(e.Unpaid); err != nil || total != e.Emission {
+		return nil, fmt.Errorf("epoch %d paid %v and left %v unpaid of an emission of %v (%v): %w", e.Number, e.Paid, e.Unpaid, e.Emission, err, iog.ErrConflict)
+	}
+	return outcomes(e, nominees, dist), nil
+}
+
+// candidate is an active device's claim on the epoch's reward, or the
+// reason it has none.
+func (s *Server) candidate(v *gpu.Verifier, book *tokenomics.StakeBook, m tokenomics.Multipliers, d store.Device, up iog.Uptime) (tokenomics.RewardCandidate, string) {
+	if d.GPUCount < 1 {
+		return tokenomics.RewardCandidate{}, "no GPUs in its last accepted report"
+	}
+	mult, err := m.Of(d.Model)
+	if err != nil {
+		return tokenomics.RewardCandidate{}, fmt.Sprintf("GPU model %q has no earning multiplier", d.Model)
+	}
+	stake, err := book.Device(d.ID)
+	if err != nil || stake.Deregistered {
+		return tokenomics.RewardCandidate{}, "not registered for stake"
+	}
+	required := stake.Required
+	if full, err := tokenomics.RequiredStake(m, d.Model, d.GPUCount); err == nil && full.Units() > required.Units() {
+		required = full
+	}
+	return tokenomics.RewardCandidate{
+		Device: d.ID, Pool: tokenomics.GPUPool, Multiplier: mult, Units: d.GPUCount,
+		Stake: stake.Active, MinStake: required, PassedProofOfCompute: v.Eligible(d.ID), Uptime: up,
+	}, ""
+}
+
+// verifierDetail says why the verifier holds a device not eligible, and
+// nothing when it is.
+func verifierDetail(v *gpu.Verifier, d store.Device) string {
+	if v.Eligible(d.ID) {
+		return ""
+	}
+	trust, err := v.Trust(d.ID)
+	if err != nil {
+		return "the verifier does not know it"
+	}
+	for _, k := range d.Verifier.Known {
+		if k.Proven.IsZero() {
+			return fmt.Sprintf("GPU %s has never passed a proof of compute", k.UUID)
+		}
+	}
+	return fmt.Sprintf("trust %d, or a GPU whose last proof of compute is older than the interval", trust)
+}
+
+// outcomes lists what became of each nominee, in the order of the
+// nominations.
+func outcomes(e *store.Epoch, nominees []nominee, dist tokenomics.Distribution) []store.EpochDevice {
+	paid := make(map[iog.DeviceID]tokenomics.Payout, len(dist.Payouts))
+	for _, p := range dist.Payouts {
+		paid[p.Device] = p
+	}
+	failed := make(map[iog.DeviceID]string, len(dist.Ineligible))
+	for _, in := range dist.Ineligible {
+		failed[in.Device] = in.Reason
+	}
+	out := make([]store.EpochDevice, 0, len(nominees))
+	for _, n := range nominees {
+		o := store.EpochDevice{Epoch: e.Number, Device: n.device.ID, Owner: n.device.Owner, Reward: iog.Zero(iog.IO), Reason: n.reason}
+		if p, ok := paid[n.device.ID]; ok {
+			o.Rewarded, o.Pool, o.Weight, o.Reward = true, p.Pool.String(), p.Weight, p.Amount
+			e.Rewarded++
+		} else {
+			if o.Reason == "" {
+				o.Reason = failed[n.device.ID]
+				if n.detail != "" && o.Reason == proofFailure {
+					o.Reason += ": " + n.detail
+				}
+			}
+			e.Failed++
+		}
+		out = append(out, o)
+	}
+	e.Nominated = len(out)
+	return out
+}
+
+// proofFailure is the reason the reward code gives a device that did not
+// pass its proof of compute.
+const proofFailure = "failed the proof-of-compute check"
+
+// buyBackAndBurn spends the fee account's revenue on IO at the configured
+// price and burns it, by tokenomics' treasury: IO revenue is burned as it
+// is; USDC revenue buys IO from the market account, as far as the market
+// holds IO to sell, and what it cannot buy waits for the next epoch.
+func (s *Server) buyBackAndBurn(ctx context.Context, tx *store.Tx, e *store.Epoch) error {
+	t := tokenomics.Treasury{
+		Ledger: tx.Ledger(), Oracle: tokenomics.FixedPrice{USDPerIO: s.cfg.IOPrice, Clock: s.cfg.Clock}, Clock: s.cfg.Clock,
+		Account: s.accounts.Fees, Market: s.accounts.Market,
+	}
+	q, err := t.Quote(ctx)
+	if err != nil {
+		return err
+	}
+	e.Price, e.RevenueIO, e.RevenueUSDC, e.Burned = q.USDPerIO, iog.Zero(iog.IO), iog.Zero(iog.USDC), iog.Zero(iog.IO)
+	for _, cur := range []iog.Currency{iog.IO, iog.USDC} {
+		fees, err := tx.Balance(s.accounts.Fees, cur)
+		if err != nil {
+			return err
+		}
+		revenue := fees.Available
+		if cur != iog.IO {
+			market, err := tx.Balance(s.accounts.Market, iog.IO)
+			if err != nil {
+				return err
+			}
+			// What the market's IO is worth, rounded down, buys no more
+			// IO than it holds.
+			most, err := market.Available.Convert(cur, q.USDPerIO, iog.RoundDown)
+			if err != nil {
+				return err
+			}
+			if most.Units() < revenue.Units() {
+				revenue = most
+			}
+		}
+		if revenue.IsZero() {
+			continue
+		}
+		b, err := t.BuybackAndBurn(ctx, revenue, q, fmt.Sprintf("epoch-%d:buyback:%v", e.Number, cur))
+		if err != nil {
+			return err
+		}
+		if cur == iog.IO {
+			e.RevenueIO = revenue
+		} else {
+			e.RevenueUSDC = revenue
+		}
+		if e.Burned, err = e.Burned.Add(b.Burned); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchLedger is the epoch transaction's ledger as Settle sees it: reads
+// go to the transaction, and the mints Settle applies one by one are
+// gathered and applied as one batch by flush, in the same transaction, so
+// that an epoch over 100,000 devices is one ApplyTx rather than 100,000.
+// Nothing it gathers exists until flush: Settle checks every account and
+// key before it applies anything, and the batch is applied whole or not
+// at all.
+type batchLedger struct {
+	ledger.Ledger
+	ops []ledger.Op
+}
+
+// Apply gathers op for flush; the entry it returns is not sealed.
+func (b *batchLedger) Apply(_ context.Context, op ledger.Op) (ledger.Entry, error) {
+	b.ops = append(b.ops, op)
+	return ledger.Entry{Op: op}, nil
+}
+
+// flush applies the gathered ops as one batch in tx. A batch applied
+// before cannot be here (the epoch's row would be), so ErrReplayed is an
+// error like any other.
+func (b *batchLedger) flush(tx *store.Tx) error {
+	if len(b.ops) == 0 {
+		return nil
+	}
+	if _, err := tx.Apply(b.ops...); err != nil {
+		if errors.Is(err, ledger.ErrReplayed) {
+			return fmt.Errorf("the epoch's rewards were minted before its row was written: %w", iog.ErrConflict)
+		}
+		return err
+	}
+	return nil
+}

@@ -14,7 +14,6 @@ import (
 func TestRelayRoute(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e *env) {
 		r := newWorkerRig(t, e)
-		t.Cleanup(r.transport.CloseIdleConnections)
 		_, err := r.anon.Relay(ctx)
 		require.ErrorIs(t, err, iog.ErrUnavailable, "no leader has started the relay")
 		r.lead(t)

@@ -23,8 +23,8 @@ import (
 )
 
 // workerRig is what a worker test runs: the server's loops, and clients
-// on a transport of their own, closed at the end so that no connection's
-// goroutine outlives the test.
+// on a transport of their own, closed at the end, when the test checks
+// that none of its goroutines outlives it.
 type workerRig struct {
 	e         *env
 	transport *http.Transport
@@ -32,7 +32,12 @@ type workerRig struct {
 }
 
 func newWorkerRig(t *testing.T, e *env) *workerRig {
+	leaks := goleak.IgnoreCurrent()
 	r := &workerRig{e: e, transport: &http.Transport{}}
+	t.Cleanup(func() {
+		r.transport.CloseIdleConnections()
+		goleak.VerifyNone(t, leaks)
+	})
 	r.anon = r.client(t, nil)
 	return r
 }
@@ -104,12 +109,7 @@ func start(t *testing.T, w *iogsdk.Worker) (stop func() error) {
 // same device; stopped, it leaves no goroutine behind.
 func TestWorker(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e *env) {
-		leaks := goleak.IgnoreCurrent()
 		r := newWorkerRig(t, e)
-		t.Cleanup(func() {
-			r.transport.CloseIdleConnections()
-			goleak.VerifyNone(t, leaks)
-		})
 		r.lead(t)
 		state := filepath.Join(t.TempDir(), "worker.json")
 		w := r.worker(t, 1, state)
@@ -158,12 +158,7 @@ func TestWorker(t *testing.T) {
 // terminated the relay lets the renter through no more.
 func TestWorkerServesARental(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e *env) {
-		leaks := goleak.IgnoreCurrent()
 		r := newWorkerRig(t, e)
-		t.Cleanup(func() {
-			r.transport.CloseIdleConnections()
-			goleak.VerifyNone(t, leaks)
-		})
 		// What the rental's workload serves: a port on the device.
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)

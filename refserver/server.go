@@ -111,6 +111,24 @@ type Config struct {
 	// None means no one can: a network without governance slashes
 	// nothing.
 	Governors []iog.WalletAddress
+
+	// The tunnel relay (relay.go).
+	//
+	// RelayAddr is where the leader's tunnel relay listens for workers and
+	// renters, such as "0.0.0.0:8421". Empty means 127.0.0.1 on a port the
+	// system picks: workers learn it from GET /v1/relay.
+	RelayAddr string
+	// RelayPublicAddr is the relay address GET /v1/relay tells workers to
+	// dial, for a relay behind a wildcard or a NAT. Empty means the address
+	// the leader's listener is bound to.
+	RelayPublicAddr string
+	// RelayRefresh bounds how long the relay's view of the rentals may lag
+	// the database: the leader reloads it this often, and the relay asks
+	// again about each open stream this often, so a rental that ends stops
+	// new streams within RelayRefresh and closes open ones within twice
+	// that. Workers are admitted from the database itself, at once. Zero
+	// means 2 s.
+	RelayRefresh time.Duration
 }
 
 // Limits bound what a client may ask of the server.
@@ -204,6 +222,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Multipliers == nil {
 		cfg.Multipliers = tokenomics.DefaultMultipliers()
+	}
+	if cfg.RelayAddr == "" {
+		cfg.RelayAddr = "127.0.0.1:0"
+	}
+	if cfg.RelayRefresh <= 0 {
+		cfg.RelayRefresh = 2 * time.Second
 	}
 	authority := cfg.Authority
 	if authority == nil {

@@ -14,6 +14,7 @@ var components = []struct {
 	{"refserver-stake", stakeMigrations},
 	{"refserver-epochs", epochsMigrations},
 	{"refserver-clusters", clusterMigrations},
+	{"refserver-relay", relayMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -65,7 +65,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	cfg := refserver.Config{
 		DataDir: o.DataDir, PostgresDSN: o.PostgresDSN, Clock: clock, Logger: logger,
-		Faucet: o.Faucet || o.Demo,
+		Faucet: o.Faucet || o.Demo, RelayAddr: o.RelayAddr,
 	}
 	if o.PostgresDSN != "" && o.DataDir == "iog-data" {
 		// The authority key still lives in the data directory; on

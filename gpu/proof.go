@@ -78,8 +78,8 @@ type ProofAnswer struct {
 // Freivalds round on the CPU, which at GPU speeds is of the order of the
 // worker's own time.
 type ProofConfig struct {
-	// N is the order of the matrices; 0 means 256 (a 256 KiB answer).
-	// At most MaxProofN.
+	// N is the order of the matrices; 0 means DefaultProofN (a 256 KiB
+	// answer). At most MaxProofN.
 	N int
 	// Steps is the number of successive products; 0 means 1. At most
 	// MaxProofSteps.
@@ -99,6 +99,9 @@ type ProofConfig struct {
 // MaxProofN bounds a task's order, and so an answer's size (64 MiB).
 const MaxProofN = 4096
 
+// DefaultProofN is a task's order when ProofConfig.N is zero.
+const DefaultProofN = 256
+
 // MaxProofSteps bounds a task's chain of products.
 const MaxProofSteps = 1 << 16
 
@@ -110,7 +113,7 @@ const MaxSupplierLoad = 15 * time.Minute
 
 func (c ProofConfig) withDefaults() ProofConfig {
 	if c.N <= 0 {
-		c.N = 256
+		c.N = DefaultProofN
 	}
 	c.N = min(c.N, MaxProofN)
 	if c.Steps <= 0 {

@@ -109,7 +109,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	c.http = &retryablehttp.Client{
 		HTTPClient:   cfg.HTTPClient,
-		Logger:       cfg.Logger,
+		Logger:       retryLogger{cfg.Logger},
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,
 		RetryMax:     cfg.RetryMax,

@@ -249,6 +249,11 @@ func (w *Worker) Run(ctx context.Context) error {
 // fatal reports whether err refuses the worker's credentials or rights:
 // trying again cannot help.
 func fatal(err error) bool {
+	if errors.Is(err, iog.ErrExpired) {
+		// A signature the server found stale is signed anew on the next
+		// try: a slow round trip, or clocks apart, not a wrong key.
+		return false
+	}
 	k := ErrorKind(err)
 	return k == api.KindUnauthorized || k == api.KindForbidden
 }

@@ -85,6 +85,13 @@ func startCrashChild(t *testing.T, where string) *crashChild {
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
+	// A test that fails halfway leaves no server behind.
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
 		line := lines.Text()

@@ -22,12 +22,18 @@ func (s *Server) deviceRoutes() []route {
 	worker := func(method, pattern string, h func(*call) (any, error), summary string) route {
 		return route{method: method, pattern: pattern, access: private, scope: api.ScopeWorker, mutates: true, handle: h, summary: summary}
 	}
+	// A proof's answer is the n² product of its matrices, 4 bytes an
+	// entry (a third more in base64), and a device answers for up to
+	// every GPU at once.
+	proofs := worker("POST", "/v1/devices/{id}/proofs", s.submitProofs, "Answer the device's proof-of-compute tasks")
+	n := int64(gpu.DefaultProofN)
+	proofs.maxBody = gpu.MaxGPUsPerReport*(n*n*4*4/3+1024) + s.cfg.Limits.MaxBody
 	return []route{
 		worker("POST", "/v1/devices", s.registerDevice, "Register a device of the caller's wallet"),
 		worker("POST", "/v1/devices/{id}/challenge", s.deviceChallenge, "A nonce for the device's next signed report"),
 		worker("POST", "/v1/devices/{id}/reports", s.submitReport, "Submit a device report signed by its owner"),
 		worker("POST", "/v1/devices/{id}/heartbeats", s.heartbeat, "Say the device is alive; answers the proofs it owes"),
-		worker("POST", "/v1/devices/{id}/proofs", s.submitProofs, "Answer the device's proof-of-compute tasks"),
+		proofs,
 		{method: "PATCH", pattern: "/v1/devices/{id}", access: signedOnly, mutates: true, handle: s.renameDevice, summary: "Rename one of the signing wallet's devices"},
 		{method: "DELETE", pattern: "/v1/devices/{id}", access: signedOnly, mutates: true, handle: s.removeDevice, summary: "Remove one of the signing wallet's devices"},
 		{method: "GET", pattern: "/v1/devices/{id}", access: public, handle: s.getDevice, summary: "A device's public details"},
@@ -214,10 +220,11 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err := c.decode(&hb); err != nil {
 		return nil, err
 	}
-	if d.Health, err = s.noteSilence(d.Health, c.now); err != nil {
+	at := healthTime(d.Health, c.now)
+	if d.Health, err = s.noteSilence(d.Health, at); err != nil {
 		return nil, err
 	}
-	if d.Health, err = d.Health.Heartbeat(c.now); err != nil {
+	if d.Health, err = d.Health.Heartbeat(at); err != nil {
 		return nil, err
 	}
 	v, err := s.verifier(d)
@@ -305,14 +312,19 @@ func (s *Server) submitProofs(c *call) (any, error) {
 	var out api.ProofResults
 	for _, a := range answers {
 		res := api.ProofResult{Task: a.ID.String(), Accepted: true}
-		if err := v.SubmitProof(a); err != nil {
+		if err := v.SubmitProof(a); errors.Is(err, iog.ErrNotFound) {
+			// Answered already, withdrawn, or closed at its deadline: the
+			// answer says nothing of the device, and is only told so.
+			out.Results = append(out.Results, api.ProofResult{Task: a.ID.String(), Reason: err.Error()})
+			continue
+		} else if err != nil {
 			var rej *gpu.Rejection
 			if !errors.As(err, &rej) {
 				return nil, err
 			}
 			res.Accepted, res.Reason = false, err.Error()
 		}
-		if d.Health, err = d.Health.Check(c.now, res.Accepted); err != nil {
+		if d.Health, err = d.Health.Check(healthTime(d.Health, c.now), res.Accepted); err != nil {
 			return nil, err
 		}
 		out.Results = append(out.Results, res)
@@ -359,7 +371,7 @@ func (s *Server) removeDevice(c *call) (any, error) {
 	}
 	d.State, d.Verifier, d.Updated = string(api.DeviceRemoved), gpu.DeviceRecord{}, c.now
 	if d.Health.Up {
-		if d.Health, err = d.Health.Miss(c.now); err != nil {
+		if d.Health, err = d.Health.Miss(healthTime(d.Health, c.now)); err != nil {
 			return nil, err
 		}
 	}
@@ -482,4 +494,15 @@ func (s *Server) noteSilence(h iog.Health, now time.Time) (iog.Health, error) {
 		return h, nil
 	}
 	return h.Miss(h.LastSeen.Add(s.cfg.HeartbeatTimeout))
+}
+
+// healthTime is when an event at now enters a device's health: now, or
+// the time of the last event folded when that is later. Requests are
+// stamped as they arrive, and one stamped a little later may reach the
+// device's row first; a health record takes its events in order.
+func healthTime(h iog.Health, now time.Time) time.Time {
+	if h.Updated.After(now) {
+		return h.Updated
+	}
+	return now
 }

@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -42,6 +43,10 @@ type route struct {
 	handle  func(*call) (any, error)
 	// summary documents the route in the OpenAPI document.
 	summary string
+	// maxBody, when set, is the route's own bound on its body, for the
+	// few routes whose bodies are large by nature; others take
+	// Limits.MaxBody.
+	maxBody int64
 }
 
 // call is one request being answered.
@@ -123,7 +128,11 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt route) int {
 	if err := s.limiter.allowIP(r); err != nil {
 		return s.writeError(w, r, err)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBody))
+	limit := s.cfg.Limits.MaxBody
+	if rt.maxBody > 0 {
+		limit = rt.maxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -171,7 +180,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	step := store.Step{Do: func(tx *store.Tx) error {
 		c.tx, c.status, c.action, refused = tx, http.StatusOK, "", nil
 		if c.who.signed() {
-			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(api.MaxClockSkew)); err != nil {
+			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(s.cfg.MaxClockSkew)); err != nil {
 				return err
 			}
 		}
@@ -216,7 +225,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 		// A refused request's nonce is spent too, so that it cannot be
 		// replayed to act later (when, say, funds have arrived).
 		step.OnFail = func(tx *store.Tx) error {
-			return tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(api.MaxClockSkew))
+			return tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(s.cfg.MaxClockSkew))
 		}
 	}
 	err := s.committer.commit(c.r.Context(), step)
@@ -269,8 +278,13 @@ func (s *Server) writeRaw(w http.ResponseWriter, status int, body []byte) int {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	e := api.Error{Kind: api.KindOf(err), Message: err.Error()}
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) {
+	switch {
+	case errors.As(err, &apiErr):
 		e = *apiErr
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		// The client went away, or the server is stopping: nothing to
+		// log, and an answer no one may read.
+		e = api.Error{Kind: api.KindUnavailable, Message: "the request ended before its answer: " + err.Error()}
 	}
 	if e.Kind == api.KindInternal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)

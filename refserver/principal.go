@@ -56,7 +56,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, rt route, now time.T
 		return principal{}, fmt.Errorf("%s %s needs a wallet's signature (headers %s, %s, %s, %s) or an API key (%s): %w",
 			r.Method, r.URL.Path, api.WalletHeader, api.TimestampHeader, api.NonceHeader, api.SignatureHeader, api.APIKeyHeader, iog.ErrUnauthorized)
 	}
-	signed, err := api.Verify(r, body, now)
+	signed, err := api.VerifyWithin(r, body, now, s.cfg.MaxClockSkew)
 	if err != nil {
 		return principal{}, err
 	}
@@ -99,7 +99,7 @@ func (s *Server) rememberNonce(r *http.Request, who principal, now time.Time) {
 		return
 	}
 	err := s.store.Tx(r.Context(), func(tx *store.Tx) error {
-		return tx.UseNonce(who.wallet, who.nonce, who.at.Add(api.MaxClockSkew))
+		return tx.UseNonce(who.wallet, who.nonce, who.at.Add(s.cfg.MaxClockSkew))
 	})
 	if err != nil && !isUnauthorized(err) {
 		s.log.Warn("record the nonce of a refused request", "wallet", who.wallet, "err", err)

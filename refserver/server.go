@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/tokenomics"
@@ -57,6 +58,11 @@ type Config struct {
 	// ReportNonceTTL is how long a report's challenge is good; zero means
 	// gpu.DefaultNonceTTL (5 min).
 	ReportNonceTTL time.Duration
+	// MaxClockSkew is how far a signed request's timestamp may be from
+	// the server's clock; zero means api.MaxClockSkew (5 min). The server
+	// keeps each nonce that long, so only a network on a fast clock
+	// should raise it.
+	MaxClockSkew time.Duration
 	// LeaderPoll is how often a server waiting to lead the loops tries
 	// for the leader's lock on PostgreSQL, and so how soon it takes over
 	// from a leader that died. Zero means 2 s.
@@ -198,6 +204,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ProofInterval <= 0 {
 		cfg.ProofInterval = time.Hour
+	}
+	if cfg.MaxClockSkew <= 0 {
+		cfg.MaxClockSkew = api.MaxClockSkew
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second

@@ -17,17 +17,22 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/refserver"
+	"github.com/internetofgpus/iog/refserver/demo"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) == 2 && os.Args[1] == workloadArg {
+		os.Exit(serveWorkload(ctx, os.Getenv, os.Stderr))
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -57,7 +62,10 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	var clock iog.Clock = iog.SystemClock
 	if o.Speed > 1 {
-		c, err := iog.NewScaledClock(time.Now().UTC(), o.Speed)
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return err
+		}
+		c, err := resumeClock(o.DataDir, o.Speed, time.Now().UTC())
 		if err != nil {
 			return err
 		}
@@ -65,7 +73,15 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	cfg := refserver.Config{
 		DataDir: o.DataDir, PostgresDSN: o.PostgresDSN, Clock: clock, Logger: logger,
-		Faucet: o.Faucet || o.Demo, RelayAddr: o.RelayAddr,
+		Faucet: o.Faucet || o.Demo, EpochLength: o.Epoch, RelayAddr: o.RelayAddr,
+	}
+	if o.Speed > 1 {
+		// On a fast clock, what takes real time (a request's round trip,
+		// solving a proof) takes much of the network's: give it room.
+		cfg.HeartbeatTimeout = 30 * time.Minute
+		cfg.ProofSlack = 30 * time.Minute
+		cfg.ReportNonceTTL = time.Hour
+		cfg.MaxClockSkew = time.Hour
 	}
 	if o.PostgresDSN != "" && o.DataDir == "iog-data" {
 		// The authority key still lives in the data directory; on
@@ -85,9 +101,26 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "iog reference network\n  API      %s/v1 (OpenAPI: %s/v1/openapi.json)\n  metrics  %s/metrics\n  store    %s\n  clock    %dx real time\n",
 		url, url, url, storeName(o), o.Speed)
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
+	errs := make(chan error, 4)
 	wg.Go(func() { errs <- s.Serve(ctx, l, 10*time.Second) })
 	wg.Go(func() { errs <- s.Run(ctx) })
+	if o.Speed > 1 {
+		wg.Go(func() { errs <- keepClock(ctx, o.DataDir, clock) })
+	}
+	if o.Demo {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  demo     %d suppliers and %d renters, their state in %s\n\n", o.Workers, o.Renters, filepath.Join(o.DataDir, "demo"))
+		wg.Go(func() {
+			errs <- demo.Run(ctx, demo.Config{
+				Server: url, DataDir: filepath.Join(o.DataDir, "demo"), Workers: o.Workers, Renters: o.Renters,
+				Workload: func() []string { return []string{exe, workloadArg} },
+				Clock:    clock, Out: stdout, Logger: logger,
+			})
+		})
+	}
 	wg.Wait()
 	close(errs)
 	var all []error

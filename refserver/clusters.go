@@ -51,19 +51,6 @@ func (s *Server) clusterRoutes() []route {
 	}
 }
 
-// withTx runs fn with c.tx set: the call's own transaction, or one of
-// its own for a read that has none.
-func (c *call) withTx(fn func() error) error {
-	if c.tx != nil {
-		return fn()
-	}
-	return c.s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
-		c.tx = tx
-		defer func() { c.tx = nil }()
-		return fn()
-	})
-}
-
 // quoted decodes the body of a deploy or a quote and prices it now.
 func (c *call) quoted() (api.DeployRequest, pricing.Quote, error) {
 	var d api.DeployRequest

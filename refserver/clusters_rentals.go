@@ -35,7 +35,7 @@ func (s *Server) putRental(tx *store.Tx, cl store.Cluster) error {
 // for its worker to run.
 func (s *Server) deviceRentals(c *call) (any, error) {
 	out := api.DeviceRentals{Rentals: []api.DeviceRental{}}
-	err := c.withTx(func() error {
+	err := c.read(func(*store.Tx) error {
 		d, err := c.ownDevice()
 		if err != nil {
 			return err

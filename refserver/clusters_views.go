@@ -14,7 +14,7 @@ import (
 
 func (s *Server) getCluster(c *call) (any, error) {
 	var out api.Cluster
-	err := c.withTx(func() error {
+	err := c.read(func(*store.Tx) error {
 		cl, err := c.ownCluster()
 		if err == nil {
 			out, err = s.clusterView(c.tx, cl)
@@ -35,7 +35,7 @@ func (s *Server) listClusters(c *call) (any, error) {
 func clusterPage[T any](c *call, f store.ClusterFilter, view func(store.Cluster) (T, error)) ([]T, string, error) {
 	f.Limit = maxClusterPage
 	out, next := []T{}, ""
-	err := c.withTx(func() error {
+	err := c.read(func(*store.Tx) error {
 		list, err := c.tx.Clusters(f)
 		if err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Server) getPublicCluster(c *call) (any, error) {
 		return nil, err
 	}
 	var out api.PublicCluster
-	err = c.withTx(func() error {
+	err = c.read(func(*store.Tx) error {
 		cl, err := c.tx.Cluster(id)
 		if err == nil {
 			out, err = publicCluster(c.tx, cl)

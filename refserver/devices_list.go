@@ -17,7 +17,7 @@ func (s *Server) getDevice(c *call) (any, error) {
 		return nil, err
 	}
 	var d store.Device
-	err = s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	err = c.read(func(tx *store.Tx) error {
 		d, err = tx.Device(id)
 		return err
 	})
@@ -40,7 +40,7 @@ func (s *Server) listDevices(c *call) (any, error) {
 		f.Owner = w
 	}
 	var devices []store.Device
-	err := s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	err := c.read(func(tx *store.Tx) error {
 		var err error
 		devices, err = tx.Devices(f)
 		return err

@@ -47,11 +47,6 @@ func (s *Server) explorerRoutes() []route {
 	}
 }
 
-// read runs fn in a transaction of its own, for a public read.
-func (c *call) read(fn func(*store.Tx) error) error {
-	return c.s.store.Tx(c.r.Context(), fn)
-}
-
 // pageLimit reads the limit query parameter: 1 to maxExplorerPage,
 // maxExplorerPage when absent.
 func (c *call) pageLimit() (int, error) {

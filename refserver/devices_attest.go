@@ -3,6 +3,7 @@ package refserver
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
@@ -115,7 +116,7 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tasks, err := s.dueProofs(v, d)
+	tasks, err := s.dueProofs(v, d, c.now)
 	if err != nil {
 		return nil, err
 	}
@@ -134,15 +135,15 @@ func (s *Server) heartbeat(c *call) (any, error) {
 
 // dueProofs issues a proof task for every GPU of an active device whose
 // tasks are all answered and one of whose GPUs' last proof is older than
-// the proof interval, and returns the device's open tasks.
-func (s *Server) dueProofs(v *gpu.Verifier, d store.Device) ([]gpu.ProofTask, error) {
+// the proof interval at now, and returns the device's open tasks.
+func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gpu.ProofTask, error) {
 	rec := d.Verifier
 	if d.State != string(api.DeviceActive) || len(rec.OpenTasks) > 0 {
 		return rec.OpenTasks, nil
 	}
 	due := false
 	for _, k := range rec.Known {
-		if k.Proven.IsZero() || s.cfg.Clock.Now().Sub(k.Proven) >= s.proofInterval() {
+		if k.Proven.IsZero() || now.Sub(k.Proven) >= s.cfg.ProofInterval {
 			due = true
 		}
 	}

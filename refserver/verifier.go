@@ -14,7 +14,7 @@ import (
 // it. Nonces are keyed by the authority, so a challenge issued by one
 // process is good at another, and after a restart.
 func (s *Server) verifier(devices ...store.Device) (*gpu.Verifier, error) {
-	v := gpu.NewVerifier(gpu.VerifierConfig{Clock: s.cfg.Clock, Random: s.cfg.Random, NonceKey: s.nonceKey, Logger: s.log})
+	v := gpu.NewVerifier(gpu.VerifierConfig{Clock: s.cfg.Clock, Random: s.cfg.Random, NonceKey: s.nonceKey, ProofInterval: s.cfg.ProofInterval, Logger: s.log})
 	records := make([]gpu.DeviceRecord, 0, len(devices))
 	for _, d := range devices {
 		if d.Verifier.Device != "" {

@@ -32,24 +32,31 @@ func (s *Server) putRental(tx *store.Tx, cl store.Cluster) error {
 }
 
 // deviceRentals lists the rentals placed on one of the caller's devices,
-// for its worker to run.
+// for its worker to run. The clusters are locked before the device, in
+// the store's lock order; nothing is answered unless the device is the
+// caller's.
 func (s *Server) deviceRentals(c *call) (any, error) {
+	id, err := iog.ParseDeviceID(c.param("id"))
+	if err != nil {
+		return nil, err
+	}
 	out := api.DeviceRentals{Rentals: []api.DeviceRental{}}
-	err := c.read(func(*store.Tx) error {
-		d, err := c.ownDevice()
+	err = c.read(func(tx *store.Tx) error {
+		placed, err := tx.DeviceClusters(id, statusPlaced, statusRunning)
 		if err != nil {
 			return err
 		}
-		placed, err := c.tx.DeviceClusters(d.ID, statusPlaced, statusRunning)
-		if err != nil {
-			return err
-		}
-		for _, p := range placed {
-			cl, err := c.tx.Cluster(p.Cluster)
-			if err != nil {
+		clusters := make([]store.Cluster, len(placed))
+		for i, p := range placed {
+			if clusters[i], err = tx.Cluster(p.Cluster); err != nil {
 				return err
 			}
-			r, err := deviceRental(cl, p)
+		}
+		if _, err := c.ownDevice(); err != nil {
+			return err
+		}
+		for i, p := range placed {
+			r, err := deviceRental(clusters[i], p)
 			if err != nil {
 				return err
 			}
@@ -57,7 +64,10 @@ func (s *Server) deviceRentals(c *call) (any, error) {
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func deviceRental(cl store.Cluster, p store.ClusterDevice) (api.DeviceRental, error) {
@@ -67,9 +77,9 @@ func deviceRental(cl store.Cluster, p store.ClusterDevice) (api.DeviceRental, er
 
 // rentalStarted records that the device's worker started a cluster's
 // workload; a cluster all of whose devices started is running.
+// The cluster is locked before the device, in the store's lock order.
 func (s *Server) rentalStarted(c *call) (any, error) {
-	d, err := c.ownDevice()
-	if err != nil {
+	if _, err := iog.ParseDeviceID(c.param("id")); err != nil {
 		return nil, err
 	}
 	id, err := iog.ParseClusterID(c.param("cluster"))
@@ -77,6 +87,10 @@ func (s *Server) rentalStarted(c *call) (any, error) {
 		return nil, err
 	}
 	cl, err := c.tx.Cluster(id)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.ownDevice()
 	if err != nil {
 		return nil, err
 	}

@@ -79,13 +79,6 @@ func (s *Server) settleDue(ctx context.Context, tx *store.Tx) (*store.Epoch, err
 		return nil, nil
 	}
 	e.Settled = now
-	// Another area may have opened the fee account already, for its own
-	// reason: openAccount leaves an open account as it is.
-	for _, w := range []iog.WalletAddress{s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
-		if err := openAccount(tx, w, "a network account"); err != nil {
-			return nil, err
-		}
-	}
 	outcomes, err := s.reward(ctx, tx, &e)
 	if err != nil {
 		return nil, err
@@ -122,6 +115,15 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	book := s.newStakeBook()
 	if err := book.Restore(records); err != nil {
 		return nil, fmt.Errorf("restore the stake book: %w", err)
+	}
+	// The accounts are opened, locking the ledger's head, after the
+	// device rows and the stake book: the store's lock order. Another
+	// area may have opened the fee account already, for its own reason:
+	// openAccount leaves an open account as it is.
+	for _, w := range []iog.WalletAddress{s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
+		if err := openAccount(tx, w, "a network account"); err != nil {
+			return nil, err
+		}
 	}
 	v, err := s.verifier(devices...)
 	if err != nil {

@@ -174,9 +174,9 @@ func (s *Server) extendCluster(c *call) (any, error) {
 	if req.Hours < 1 || cl.Hours+req.Hours > pricing.MaxHours {
 		return nil, fmt.Errorf("hours %d: at least 1, and at most %d in all: %w", req.Hours, pricing.MaxHours, iog.ErrInvalid)
 	}
-	var r pricing.Request
-	if err := r.UnmarshalJSON(cl.Request); err != nil {
-		return nil, fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+	r, err := requestOf(cl)
+	if err != nil {
+		return nil, err
 	}
 	r.Hours = req.Hours
 	q, err := s.cfg.Prices.Quote(r, c.now)
@@ -211,9 +211,9 @@ func (s *Server) terminateCluster(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r pricing.Request
-	if err := r.UnmarshalJSON(cl.Request); err != nil {
-		return nil, fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+	r, err := requestOf(cl)
+	if err != nil {
+		return nil, err
 	}
 	due := hoursRun(cl, c.now)
 	if r.Commitment == pricing.Reserved && !cl.Placed.IsZero() {
@@ -226,10 +226,23 @@ func (s *Server) terminateCluster(c *call) (any, error) {
 	return s.clusterView(c.tx, cl)
 }
 
+// workloadOf decodes a cluster's stored workload. It was checked when
+// the cluster was deployed, so a failure is the server's: an internal
+// error, whatever sentinel the decoder's error wraps.
 func workloadOf(cl store.Cluster) (api.Workload, error) {
 	var w api.Workload
 	if err := json.Unmarshal(cl.Workload, &w); err != nil {
-		return w, fmt.Errorf("cluster %s: stored workload is corrupt (%v): %w", cl.ID, err, iog.ErrInvalid)
+		return w, fmt.Errorf("cluster %s: stored workload is corrupt: %v", cl.ID, err)
 	}
 	return w, nil
+}
+
+// requestOf decodes a cluster's stored request, as workloadOf its
+// workload.
+func requestOf(cl store.Cluster) (pricing.Request, error) {
+	var r pricing.Request
+	if err := r.UnmarshalJSON(cl.Request); err != nil {
+		return r, fmt.Errorf("cluster %s: stored request is corrupt: %v", cl.ID, err)
+	}
+	return r, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk/api"
-	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
@@ -98,9 +97,9 @@ func timePtr(t time.Time) *time.Time {
 
 // publicCluster is what the explorer shows of a cluster.
 func publicCluster(tx *store.Tx, cl store.Cluster) (api.PublicCluster, error) {
-	var r pricing.Request
-	if err := r.UnmarshalJSON(cl.Request); err != nil {
-		return api.PublicCluster{}, fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+	r, err := requestOf(cl)
+	if err != nil {
+		return api.PublicCluster{}, err
 	}
 	out := api.PublicCluster{ID: cl.ID, Renter: cl.Renter, Status: api.ClusterStatus(cl.Status), GPUModel: r.GPUModel, GPUCount: r.GPUCount,
 		Hours: cl.Hours, Created: cl.Created, Placed: timePtr(cl.Placed), Ended: timePtr(cl.Ended), Devices: []iog.DeviceID{}}

@@ -1,6 +1,8 @@
 package refserver
 
 import (
+	"fmt"
+
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/iogsdk/api"
@@ -31,7 +33,17 @@ func (s *Server) getDevice(c *call) (any, error) {
 // state, model and owner.
 func (s *Server) listDevices(c *call) (any, error) {
 	q := c.r.URL.Query()
-	f := store.DeviceFilter{State: q.Get("state"), Model: q.Get("model"), After: iog.DeviceID(q.Get("after")), Limit: maxDevicePage}
+	f := store.DeviceFilter{State: q.Get("state"), Model: q.Get("model"), Limit: maxDevicePage}
+	if st := api.DeviceState(f.State); st != "" && st != api.DevicePending && st != api.DeviceActive && st != api.DeviceRemoved {
+		return nil, fmt.Errorf("state %q: want pending, active or removed: %w", clip(f.State), iog.ErrInvalid)
+	}
+	if a := q.Get("after"); a != "" {
+		id, err := iog.ParseDeviceID(a)
+		if err != nil {
+			return nil, fmt.Errorf("after: %w", err)
+		}
+		f.After = id
+	}
 	if o := q.Get("owner"); o != "" {
 		w, err := iog.ParseWalletAddress(o)
 		if err != nil {

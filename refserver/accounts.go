@@ -8,7 +8,6 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk/api"
-	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
@@ -26,20 +25,17 @@ func (s *Server) getAccount(c *call) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
 	}
-	return s.account(c.r.Context(), nil, w)
+	return account(c.r.Context(), s.store.Ledger(), w)
 }
 
-// account reads a wallet's balances, in tx when it is not nil.
-func (s *Server) account(ctx context.Context, tx *store.Tx, w iog.WalletAddress) (api.Account, error) {
+// account reads a wallet's balances from l: the store's ledger for a
+// read on its own (it needs no transaction, and on SQLite a transaction
+// would wait for the write lock), or a transaction's (Tx.Ledger) for the
+// balances after what the transaction did.
+func account(ctx context.Context, l ledger.Ledger, w iog.WalletAddress) (api.Account, error) {
 	acct := api.Account{Wallet: w}
 	for _, cur := range iog.Currencies() {
-		var b ledger.Balance
-		var err error
-		if tx != nil {
-			b, err = tx.Balance(w, cur)
-		} else {
-			b, err = s.store.Ledger().Balance(ctx, w, cur)
-		}
+		b, err := l.Balance(ctx, w, cur)
 		if err != nil {
 			return api.Account{}, err
 		}
@@ -77,5 +73,5 @@ func (s *Server) faucet(c *call) (any, error) {
 		return nil, err
 	}
 	c.audit("faucet", w.String(), strings.Join(faucetGrants, ", "))
-	return s.account(c.r.Context(), c.tx, w)
+	return account(c.r.Context(), c.tx.Ledger(), w)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -50,19 +49,6 @@ func (s *Server) clusterRoutes() []route {
 		{method: "GET", pattern: "/v1/devices/{id}/rentals", access: private, scope: api.ScopeWorker, handle: s.deviceRentals, summary: "The rentals one of the caller's devices must run"},
 		{method: "POST", pattern: "/v1/devices/{id}/rentals/{cluster}/started", access: private, scope: api.ScopeWorker, mutates: true, handle: s.rentalStarted, summary: "Say the device's worker started a rental's workload"},
 	}
-}
-
-// withTx runs fn with c.tx set: the call's own transaction, or one of
-// its own for a read that has none.
-func (c *call) withTx(fn func() error) error {
-	if c.tx != nil {
-		return fn()
-	}
-	return c.s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
-		c.tx = tx
-		defer func() { c.tx = nil }()
-		return fn()
-	})
 }
 
 // quoted decodes the body of a deploy or a quote and prices it now.
@@ -174,49 +160,6 @@ func (c *call) liveCluster() (store.Cluster, error) {
 	return cl, err
 }
 
-func (s *Server) getCluster(c *call) (any, error) {
-	var out api.Cluster
-	err := c.withTx(func() error {
-		cl, err := c.ownCluster()
-		if err == nil {
-			out, err = s.clusterView(c.tx, cl)
-		}
-		return err
-	})
-	return out, err
-}
-
-func (s *Server) listClusters(c *call) (any, error) {
-	f := store.ClusterFilter{Renter: c.who.wallet, After: iog.ClusterID(c.r.URL.Query().Get("after"))}
-	list, next, err := clusterPage(c, f, func(cl store.Cluster) (api.Cluster, error) { return s.clusterView(c.tx, cl) })
-	return api.ClusterList{Clusters: list, Next: next}, err
-}
-
-// clusterPage reads a page of the clusters f selects, each as view shows
-// it, and the cursor of the next page.
-func clusterPage[T any](c *call, f store.ClusterFilter, view func(store.Cluster) (T, error)) ([]T, string, error) {
-	f.Limit = maxClusterPage
-	out, next := []T{}, ""
-	err := c.withTx(func() error {
-		list, err := c.tx.Clusters(f)
-		if err != nil {
-			return err
-		}
-		for _, cl := range list {
-			v, err := view(cl)
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		if len(list) == maxClusterPage {
-			next = string(list[len(list)-1].ID)
-		}
-		return nil
-	})
-	return out, next, err
-}
-
 // extendCluster buys more hours for a live cluster: a new term, quoted
 // now for those hours and held as the deploy was.
 func (s *Server) extendCluster(c *call) (any, error) {
@@ -231,9 +174,9 @@ func (s *Server) extendCluster(c *call) (any, error) {
 	if req.Hours < 1 || cl.Hours+req.Hours > pricing.MaxHours {
 		return nil, fmt.Errorf("hours %d: at least 1, and at most %d in all: %w", req.Hours, pricing.MaxHours, iog.ErrInvalid)
 	}
-	var r pricing.Request
-	if err := r.UnmarshalJSON(cl.Request); err != nil {
-		return nil, fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+	r, err := requestOf(cl)
+	if err != nil {
+		return nil, err
 	}
 	r.Hours = req.Hours
 	q, err := s.cfg.Prices.Quote(r, c.now)
@@ -268,9 +211,9 @@ func (s *Server) terminateCluster(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r pricing.Request
-	if err := r.UnmarshalJSON(cl.Request); err != nil {
-		return nil, fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+	r, err := requestOf(cl)
+	if err != nil {
+		return nil, err
 	}
 	due := hoursRun(cl, c.now)
 	if r.Commitment == pricing.Reserved && !cl.Placed.IsZero() {
@@ -283,193 +226,23 @@ func (s *Server) terminateCluster(c *call) (any, error) {
 	return s.clusterView(c.tx, cl)
 }
 
-// putRental records the rental the relay authorizes for a placed
-// cluster: its renter to the workload's ports on its devices until its
-// paid time ends.
-func (s *Server) putRental(tx *store.Tx, cl store.Cluster) error {
-	devices, err := tx.ClusterDevices(cl.ID)
-	if err != nil {
-		return err
-	}
-	w, err := workloadOf(cl)
-	if err != nil {
-		return err
-	}
-	r := store.Rental{Cluster: cl.ID, Renter: cl.Renter, Ports: w.Ports, Expires: cl.Expires}
-	for _, d := range devices {
-		r.Devices = append(r.Devices, d.Device)
-	}
-	if len(r.Devices) == 0 {
-		return tx.DeleteRental(cl.ID)
-	}
-	return tx.PutRental(r)
-}
-
+// workloadOf decodes a cluster's stored workload. It was checked when
+// the cluster was deployed, so a failure is the server's: an internal
+// error, whatever sentinel the decoder's error wraps.
 func workloadOf(cl store.Cluster) (api.Workload, error) {
 	var w api.Workload
 	if err := json.Unmarshal(cl.Workload, &w); err != nil {
-		return w, fmt.Errorf("cluster %s: stored workload is corrupt (%v): %w", cl.ID, err, iog.ErrInvalid)
+		return w, fmt.Errorf("cluster %s: stored workload is corrupt: %v", cl.ID, err)
 	}
 	return w, nil
 }
 
-// clusterView is a cluster as its renter sees it.
-func (s *Server) clusterView(tx *store.Tx, cl store.Cluster) (api.Cluster, error) {
-	w, err := workloadOf(cl)
-	if err != nil {
-		return api.Cluster{}, err
-	}
-	held := iog.Zero(cl.Paid.Currency())
-	for _, t := range cl.Terms {
-		if held, err = held.Add(t.Held); err != nil {
-			return api.Cluster{}, err
-		}
-	}
-	out := api.Cluster{
-		ID: cl.ID, Renter: cl.Renter, Name: cl.Name, Status: api.ClusterStatus(cl.Status), Reason: cl.Reason,
-		Request: json.RawMessage(cl.Request), Workload: w, Hours: cl.Hours, HoursSettled: cl.Settled,
-		Created: cl.Created, Deadline: cl.Deadline, Placed: timePtr(cl.Placed), Expires: timePtr(cl.Expires), Ended: timePtr(cl.Ended),
-		Held: held, Cost: cl.Paid, Refunded: cl.Refunded, Devices: []api.ClusterDevice{}, Endpoints: []api.Endpoint{},
-	}
-	if cl.Status != statusPlaced && cl.Status != statusRunning {
-		return out, nil
-	}
-	devices, err := tx.ClusterDevices(cl.ID)
-	if err != nil {
-		return api.Cluster{}, err
-	}
-	for _, d := range devices {
-		out.Devices = append(out.Devices, api.ClusterDevice{Device: d.Device, GPUs: d.GPUs, Share: d.Share, Started: !d.Started.IsZero()})
-		for _, p := range w.Ports {
-			out.Endpoints = append(out.Endpoints, api.Endpoint{Device: d.Device, Port: p})
-		}
-	}
-	return out, nil
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-// publicCluster is what the explorer shows of a cluster.
-func publicCluster(tx *store.Tx, cl store.Cluster) (api.PublicCluster, error) {
+// requestOf decodes a cluster's stored request, as workloadOf its
+// workload.
+func requestOf(cl store.Cluster) (pricing.Request, error) {
 	var r pricing.Request
 	if err := r.UnmarshalJSON(cl.Request); err != nil {
-		return api.PublicCluster{}, fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+		return r, fmt.Errorf("cluster %s: stored request is corrupt: %v", cl.ID, err)
 	}
-	out := api.PublicCluster{ID: cl.ID, Renter: cl.Renter, Status: api.ClusterStatus(cl.Status), GPUModel: r.GPUModel, GPUCount: r.GPUCount,
-		Hours: cl.Hours, Created: cl.Created, Placed: timePtr(cl.Placed), Ended: timePtr(cl.Ended), Devices: []iog.DeviceID{}}
-	devices, err := tx.ClusterDevices(cl.ID)
-	if err != nil {
-		return out, err
-	}
-	for _, d := range devices {
-		out.Devices = append(out.Devices, d.Device)
-	}
-	return out, nil
-}
-
-func (s *Server) getPublicCluster(c *call) (any, error) {
-	id, err := iog.ParseClusterID(c.param("id"))
-	if err != nil {
-		return nil, err
-	}
-	var out api.PublicCluster
-	err = c.withTx(func() error {
-		cl, err := c.tx.Cluster(id)
-		if err == nil {
-			out, err = publicCluster(c.tx, cl)
-		}
-		return err
-	})
-	return out, err
-}
-
-func (s *Server) listPublicClusters(c *call) (any, error) {
-	q := c.r.URL.Query()
-	f := store.ClusterFilter{After: iog.ClusterID(q.Get("after"))}
-	if st := q.Get("status"); st != "" {
-		if !slices.Contains(liveStatuses, st) && st != statusEnded {
-			return nil, fmt.Errorf("status %q: want pending, placed, running or ended: %w", clip(st), iog.ErrInvalid)
-		}
-		f.Statuses = []string{st}
-	}
-	list, next, err := clusterPage(c, f, func(cl store.Cluster) (api.PublicCluster, error) { return publicCluster(c.tx, cl) })
-	return api.PublicClusterList{Clusters: list, Next: next}, err
-}
-
-// deviceRentals lists the rentals placed on one of the caller's devices,
-// for its worker to run.
-func (s *Server) deviceRentals(c *call) (any, error) {
-	out := api.DeviceRentals{Rentals: []api.DeviceRental{}}
-	err := c.withTx(func() error {
-		d, err := c.ownDevice()
-		if err != nil {
-			return err
-		}
-		placed, err := c.tx.DeviceClusters(d.ID, statusPlaced, statusRunning)
-		if err != nil {
-			return err
-		}
-		for _, p := range placed {
-			cl, err := c.tx.Cluster(p.Cluster)
-			if err != nil {
-				return err
-			}
-			r, err := deviceRental(cl, p)
-			if err != nil {
-				return err
-			}
-			out.Rentals = append(out.Rentals, r)
-		}
-		return nil
-	})
-	return out, err
-}
-
-func deviceRental(cl store.Cluster, p store.ClusterDevice) (api.DeviceRental, error) {
-	w, err := workloadOf(cl)
-	return api.DeviceRental{Cluster: cl.ID, Renter: cl.Renter, GPUs: p.GPUs, Share: p.Share, Workload: w, Expires: cl.Expires, Started: !p.Started.IsZero()}, err
-}
-
-// rentalStarted records that the device's worker started a cluster's
-// workload; a cluster all of whose devices started is running.
-func (s *Server) rentalStarted(c *call) (any, error) {
-	d, err := c.ownDevice()
-	if err != nil {
-		return nil, err
-	}
-	id, err := iog.ParseClusterID(c.param("cluster"))
-	if err != nil {
-		return nil, err
-	}
-	cl, err := c.tx.Cluster(id)
-	if err != nil {
-		return nil, err
-	}
-	devices, err := c.tx.ClusterDevices(id)
-	if err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(devices, func(p store.ClusterDevice) bool { return p.Device == d.ID })
-	if (cl.Status != statusPlaced && cl.Status != statusRunning) || i < 0 {
-		return nil, fmt.Errorf("cluster %s is not placed on device %s: %w", id, d.ID, iog.ErrConflict)
-	}
-	if devices[i].Started.IsZero() {
-		devices[i].Started = c.now
-		if err := c.tx.SetClusterDevices(id, devices); err != nil {
-			return nil, err
-		}
-	}
-	if cl.Status == statusPlaced && !slices.ContainsFunc(devices, func(p store.ClusterDevice) bool { return p.Started.IsZero() }) {
-		cl.Status, cl.Updated = statusRunning, c.now
-		if err := c.tx.UpdateCluster(cl); err != nil {
-			return nil, err
-		}
-	}
-	c.audit("cluster.started", string(id), string(d.ID))
-	return deviceRental(cl, devices[i])
+	return r, nil
 }

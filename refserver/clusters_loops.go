@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
-	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/scheduler"
 	"github.com/internetofgpus/iog/tunnel"
@@ -227,9 +226,9 @@ func (p *placer) syncJobs(ctx context.Context, live []store.Cluster, placed map[
 		if _, held := p.jobs[cl.ID]; held {
 			continue
 		}
-		var r pricing.Request
-		if err := r.UnmarshalJSON(cl.Request); err != nil {
-			return fmt.Errorf("cluster %s: stored request: %w", cl.ID, err)
+		r, err := requestOf(cl)
+		if err != nil {
+			return err
 		}
 		job := scheduler.Job{ID: iog.JobID(cl.ID), Requirements: r.JobRequirements(), Gang: r.GPUCount > 1, User: cl.Renter.String(), Submitted: cl.Created}
 		if pin, ok := placed[cl.ID]; ok {

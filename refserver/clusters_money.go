@@ -135,7 +135,11 @@ func (s *Server) settleThrough(tx *store.Tx, c *store.Cluster, due int) error {
 			return err
 		}
 		owners[i], weights[i] = dev.Owner, uint64(len(d.GPUs))*uint64(max(d.Share, 1))
-		if err := openAccount(tx, owners[i], "supplier"); err != nil {
+	}
+	// Opening an account locks the ledger's head, which comes after every
+	// device row in the store's lock order.
+	for _, w := range owners {
+		if err := openAccount(tx, w, "supplier"); err != nil {
 			return err
 		}
 	}

@@ -215,3 +215,24 @@ func TestSilentDeviceGoesDown(t *testing.T) {
 		}
 	})
 }
+
+// TestDeviceListQueries: the listing refuses a state or a cursor the API
+// does not define, rather than answering an empty page.
+func TestDeviceListQueries(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		newSupplier(t, e, 1, "H100-SXM", 1).register(t)
+		tests := []struct {
+			query  string
+			status int
+		}{
+			{"", 200},
+			{"?state=active", 200},
+			{"?state=bogus", 400},
+			{"?after=not%20an%20ID", 400},
+		}
+		for _, tt := range tests {
+			status, body, _ := e.raw("GET", "/v1/devices"+tt.query, nil, nil)
+			require.Equal(t, tt.status, status, "%s: %+v", tt.query, body)
+		}
+	})
+}

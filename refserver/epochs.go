@@ -79,17 +79,6 @@ func (s *Server) settleDue(ctx context.Context, tx *store.Tx) (*store.Epoch, err
 		return nil, nil
 	}
 	e.Settled = now
-	// Another area may have opened the fee account already, for its own
-	// reason: an account open is left as it is.
-	for _, w := range []iog.WalletAddress{s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
-		_, err := tx.Balance(w, iog.IO)
-		if errors.Is(err, iog.ErrNotFound) {
-			err = openAccount(tx, w, "a network account")
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 	outcomes, err := s.reward(ctx, tx, &e)
 	if err != nil {
 		return nil, err
@@ -123,15 +112,23 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err != nil {
 		return nil, err
 	}
-	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: s.cfg.Clock})
+	book := s.newStakeBook()
 	if err := book.Restore(records); err != nil {
 		return nil, fmt.Errorf("restore the stake book: %w", err)
+	}
+	// The accounts are opened, locking the ledger's head, after the
+	// device rows and the stake book: the store's lock order. Another
+	// area may have opened the fee account already, for its own reason:
+	// openAccount leaves an open account as it is.
+	for _, w := range []iog.WalletAddress{s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
+		if err := openAccount(tx, w, "a network account"); err != nil {
+			return nil, err
+		}
 	}
 	v, err := s.verifier(devices...)
 	if err != nil {
 		return nil, err
 	}
-	multipliers := tokenomics.DefaultMultipliers()
 	var nominees []nominee
 	var candidates []tokenomics.RewardCandidate
 	for i := range devices {
@@ -142,7 +139,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 		}
 		if d.State == string(api.DeviceActive) {
 			n := nominee{device: *d}
-			c, reason := s.candidate(v, book, multipliers, *d, closing.Uptime(e.Ended))
+			c, reason := s.candidate(v, book, *d, closing.Uptime(e.Ended))
 			if n.reason = reason; reason == "" {
 				n.detail = verifierDetail(v, *d)
 				candidates = append(candidates, c)
@@ -188,12 +185,13 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 }
 
 // candidate is an active device's claim on the epoch's reward, or the
-// reason it has none.
-func (s *Server) candidate(v *gpu.Verifier, book *tokenomics.StakeBook, m tokenomics.Multipliers, d store.Device, up iog.Uptime) (tokenomics.RewardCandidate, string) {
+// reason it has none. Its multiplier and the stake it requires come from
+// Config.Multipliers, the table staking requires stake by.
+func (s *Server) candidate(v *gpu.Verifier, book *tokenomics.StakeBook, d store.Device, up iog.Uptime) (tokenomics.RewardCandidate, string) {
 	if d.GPUCount < 1 {
 		return tokenomics.RewardCandidate{}, "no GPUs in its last accepted report"
 	}
-	mult, err := m.Of(d.Model)
+	mult, err := s.cfg.Multipliers.Of(d.Model)
 	if err != nil {
 		return tokenomics.RewardCandidate{}, fmt.Sprintf("GPU model %q has no earning multiplier", d.Model)
 	}
@@ -201,8 +199,10 @@ func (s *Server) candidate(v *gpu.Verifier, book *tokenomics.StakeBook, m tokeno
 	if err != nil || stake.Deregistered {
 		return tokenomics.RewardCandidate{}, "not registered for stake"
 	}
+	// The book's requirement follows each accepted report; the hardware's
+	// own is taken when higher, for a record written before it did.
 	required := stake.Required
-	if full, err := tokenomics.RequiredStake(m, d.Model, d.GPUCount); err == nil && full.Units() > required.Units() {
+	if full, err := s.requiredStake(d.Model, d.GPUCount); err == nil && full.Units() > required.Units() {
 		required = full
 	}
 	return tokenomics.RewardCandidate{

@@ -19,6 +19,7 @@ import (
 	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver"
 	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/tokenomics"
@@ -404,4 +405,70 @@ func TestExplorer(t *testing.T) {
 			require.False(t, strings.Contains(string(body), fmt.Sprint(alice.key.Public())), path)
 		}
 	}, epochConfig)
+}
+
+// TestEpochsFollowTheConfig: the epochs reward by the configured earning
+// multipliers, the table staking requires stake by (a model the table
+// lacks earns nothing, whatever the default table says), and hold GPUs
+// eligible by the configured proof interval, the one the heartbeats ask
+// proofs by; the price board is the configured price model's.
+func TestEpochsFollowTheConfig(t *testing.T) {
+	twenty, err := iog.ParseRate("20")
+	require.NoError(t, err)
+	prices, err := pricing.NewModel(pricing.Config{})
+	require.NoError(t, err)
+	ioPrice, err := iog.ParseRate("3.7")
+	require.NoError(t, err)
+	require.NoError(t, prices.SetMarket(pricing.MarketState{AsOf: t0, IOPriceUSD: ioPrice}))
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "H100-SXM", 1) // in the table, at 20
+		bob := newSupplier(t, e, 2, "L40S", 1)       // in the default table, not in this one
+		da, db := alice.register(t), bob.register(t)
+		anon := e.client(nil)
+		st, err := anon.DeviceStake(ctx, da.ID)
+		require.NoError(t, err)
+		require.Equal(t, ioAmount("4000"), st.Required, "200 IO a GPU times 20")
+		stake(t, e.server.Store(), da, "4000 IO")
+		stake(t, e.server.Store(), db, "2000 IO")
+
+		// Proofs are asked at 0:00 and 3:00; at 5:00 the last is two
+		// hours old: stale by the default interval, fresh by three hours.
+		for hour := 1; hour <= 5; hour++ {
+			for half := 0; half < 2; half++ {
+				alice.beat(t, e, da.ID, true)
+				bob.beat(t, e, db.ID, true)
+				e.clock.Advance(30 * time.Minute)
+			}
+			require.NoError(t, e.server.SettleEpoch(ctx))
+		}
+		detail, err := anon.Block(ctx, 5, iogsdk.Page{})
+		require.NoError(t, err)
+		rewarded, reason := reasonOf(t, detail, da.ID)
+		require.True(t, rewarded, reason)
+		for _, d := range detail.Devices {
+			if d.Device == da.ID {
+				require.Equal(t, uint64(20e9), d.Weight, "one GPU at the configured multiplier")
+			}
+		}
+		rewarded, reason = reasonOf(t, detail, db.ID)
+		require.False(t, rewarded)
+		require.Contains(t, reason, "no earning multiplier")
+
+		board, err := anon.PriceBoard(ctx)
+		require.NoError(t, err)
+		var models []string
+		for _, g := range iog.GPUModels() {
+			models = append(models, g.Name)
+		}
+		want, err := pricing.BuildBoard(prices, e.clock.Now().UTC(), models, []iog.Location{{}}, iog.IO, pricing.Request{})
+		require.NoError(t, err)
+		require.Len(t, board.Rows, len(want.Rows))
+		for i, r := range want.Rows {
+			require.Equal(t, r.Hourly, board.Rows[i].Hourly, r.Model)
+		}
+	}, epochConfig, func(c *refserver.Config) {
+		c.Multipliers = tokenomics.Multipliers{"H100-SXM": twenty}
+		c.ProofInterval = 3 * time.Hour
+		c.Prices = prices
+	})
 }

@@ -47,11 +47,6 @@ func (s *Server) explorerRoutes() []route {
 	}
 }
 
-// read runs fn in a transaction of its own, for a public read.
-func (c *call) read(fn func(*store.Tx) error) error {
-	return c.s.store.Tx(c.r.Context(), fn)
-}
-
 // pageLimit reads the limit query parameter: 1 to maxExplorerPage,
 // maxExplorerPage when absent.
 func (c *call) pageLimit() (int, error) {
@@ -249,20 +244,13 @@ func (s *Server) listSuppliers(c *call) (any, error) {
 }
 
 // priceBoard answers pricing's board for every model of the catalog,
-// anywhere, in IO at the configured IO price, on a balanced market.
+// anywhere, in IO, by Config.Prices: the prices a deploy is quoted.
 func (s *Server) priceBoard(c *call) (any, error) {
-	m, err := pricing.NewModel(pricing.Config{})
-	if err != nil {
-		return nil, err
-	}
-	if err := m.SetMarket(pricing.MarketState{AsOf: c.now, IOPriceUSD: s.cfg.IOPrice}); err != nil {
-		return nil, err
-	}
 	var models []string
 	for _, g := range iog.GPUModels() {
 		models = append(models, g.Name)
 	}
-	b, err := pricing.BuildBoard(m, c.now, models, []iog.Location{{}}, iog.IO, pricing.Request{})
+	b, err := pricing.BuildBoard(s.cfg.Prices, c.now, models, []iog.Location{{}}, iog.IO, pricing.Request{})
 	if err != nil {
 		return nil, err
 	}

@@ -106,6 +106,22 @@ func checkDepth(data []byte, max int) error {
 	return nil
 }
 
+// read runs fn in the call's transaction, or, for a call that has none (a
+// public read, or a read by API key), in a transaction of its own, c.tx
+// set to it meanwhile so that the call's helpers (ownDevice, ownCluster)
+// find it. A signed read already runs in a transaction, which on SQLite
+// holds the write lock a second one would wait for.
+func (c *call) read(fn func(*store.Tx) error) error {
+	if c.tx != nil {
+		return fn(c.tx)
+	}
+	return c.s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+		c.tx = tx
+		defer func() { c.tx = nil }()
+		return fn(tx)
+	})
+}
+
 // param returns a path parameter.
 func (c *call) param(name string) string { return c.r.PathValue(name) }
 

@@ -82,14 +82,16 @@ type Config struct {
 	// one is refused.
 	Genesis time.Time
 	// IOPrice is the price of one IO in US dollars at which each epoch's
-	// buy-back spends fee revenue and the price board converts: a fixed
-	// oracle until a market feed is wired in. Zero means 1.85.
+	// buy-back spends fee revenue, the default Prices converts, and the
+	// price board says it converts: a fixed oracle until a market feed is
+	// wired in. Zero means 1.85.
 	IOPrice iog.Rate
 
 	// Renters' clusters (clusters.go).
 	//
-	// Prices quotes deploys and extensions. Nil means pricing's default
-	// model on a balanced market with one IO at IOPrice.
+	// Prices quotes deploys and extensions, and prices the explorer's
+	// board. Nil means pricing's default model on a balanced market with
+	// one IO at IOPrice; a model given should convert at IOPrice too.
 	Prices pricing.PriceModel
 	// PlacementDeadline is how long a cluster may wait for its first
 	// placement; then it ends and its hold goes back to its renter. Zero
@@ -307,8 +309,6 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, drain time.Duration)
 	}
 	return err
 }
-
-func (s *Server) proofInterval() time.Duration { return s.cfg.ProofInterval }
 
 // Close stops committing requests and closes the store. Serve must have
 // returned.

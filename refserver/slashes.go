@@ -247,7 +247,7 @@ func (s *Server) listSlashes(c *call) (any, error) {
 		f.After = id
 	}
 	var records []tokenomics.SlashRecord
-	err := s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	err := c.read(func(tx *store.Tx) error {
 		var err error
 		records, err = tx.Slashes(f)
 		return err
@@ -272,7 +272,7 @@ func (s *Server) getSlash(c *call) (any, error) {
 		return nil, err
 	}
 	var records []tokenomics.SlashRecord
-	err = s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	err = c.read(func(tx *store.Tx) error {
 		var err error
 		records, err = tx.Slashes(store.SlashFilter{After: id - 1, Limit: 1})
 		return err

@@ -325,7 +325,7 @@ func (s *Server) withdrawStake(c *call) (any, error) {
 		return nil, err
 	}
 	c.audit("stake.withdraw", w.String(), out.Withdrawn.String())
-	if out.Account, err = s.account(c.r.Context(), c.tx, w); err != nil {
+	if out.Account, err = account(c.r.Context(), c.tx.Ledger(), w); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -338,7 +338,7 @@ func (s *Server) getDeviceStake(c *call) (any, error) {
 		return nil, err
 	}
 	var out api.DeviceStake
-	err = s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	err = c.read(func(tx *store.Tx) error {
 		ss, err := s.openStake(tx, id)
 		if err != nil {
 			return err
@@ -357,7 +357,7 @@ func (s *Server) getWalletStakes(c *call) (any, error) {
 		return nil, fmt.Errorf("wallet: %w", err)
 	}
 	out := api.WalletStakes{Wallet: w, Positions: []api.WalletPosition{}, Cooldowns: []api.Cooldown{}, Active: iog.Zero(iog.IO), Cooling: iog.Zero(iog.IO)}
-	err = s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	err = c.read(func(tx *store.Tx) error {
 		devices, err := tx.StakedDevices(w)
 		if err != nil {
 			return err

@@ -87,7 +87,7 @@ func (s *Server) listWithdrawals(c *call) (any, error) {
 		before = n
 	}
 	var rows []store.Withdrawal
-	err := c.readTx(func(tx *store.Tx) error {
+	err := c.read(func(tx *store.Tx) error {
 		var err error
 		rows, err = tx.Withdrawals(c.who.wallet, before, maxWithdrawalPage)
 		return err
@@ -103,16 +103,6 @@ func (s *Server) listWithdrawals(c *call) (any, error) {
 		out.Next = strconv.FormatInt(rows[len(rows)-1].ID, 10)
 	}
 	return out, nil
-}
-
-// readTx runs fn in the call's transaction, or in one of its own for a
-// call that has none (a read by API key): a signed read's transaction
-// already holds SQLite's write lock, which a second would wait for.
-func (c *call) readTx(fn func(*store.Tx) error) error {
-	if c.tx != nil {
-		return fn(c.tx)
-	}
-	return c.s.store.Tx(c.r.Context(), fn)
 }
 
 func publicWithdrawal(w store.Withdrawal) api.Withdrawal {

@@ -5,6 +5,31 @@
 // action of the server is one transaction (Store.Tx) over its state rows,
 // its ledger entries, its audit row and its idempotency record, so a crash
 // loses nothing acknowledged and applies nothing by half.
+//
+// # Lock order
+//
+// On PostgreSQL the queries that read a row to change it lock it (FOR
+// UPDATE, or an UPDATE that changes nothing), and the database aborts one
+// of two transactions that wait for each other in a cycle. So that none
+// does, a transaction takes its locks in this order, never one while it
+// holds one listed after it (SQLite's write transactions exclude each
+// other, and the same code runs on both):
+//
+//  1. what a request or a loop's round takes first: the request's nonce
+//     and idempotency rows (Tx.UseNonce, Tx.Idempotent), before its
+//     handler runs; the epoch genesis row (Tx.EpochGenesis), which
+//     serializes the epochs' settlements;
+//  2. cluster rows (Tx.Cluster);
+//  3. device rows (Tx.Device, and by ID those of Tx.LiveDevices and
+//     Tx.SilentDevices);
+//  4. the stake counter, then the stake book's rows (Tx.LoadStake), then
+//     a staker's holds (Tx.StakeHolds);
+//  5. the ledger's head, last: every Tx.Apply (and whatever applies
+//     through Tx.Ledger, opening an account too) locks it, so a
+//     transaction moves money only once it has locked all else it reads.
+//
+// Rows a transaction only inserts, or reads without locking, stand
+// outside the order.
 package store
 
 import (

@@ -1,0 +1,225 @@
+package refserver
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+func challenge(ch gpu.Challenge) api.Challenge {
+	return api.Challenge{Device: ch.Device, Nonce: ch.Nonce.String(), Expires: ch.Expires}
+}
+
+// deviceChallenge issues a nonce for the device's next report.
+func (s *Server) deviceChallenge(c *call) (any, error) {
+	d, err := c.ownDevice()
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.verifier(d)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := v.Challenge(d.ID)
+	if err != nil {
+		return nil, err
+	}
+	return challenge(ch), nil
+}
+
+// submitReport verifies a signed report of the device. An accepted first
+// report makes the device active. A refused one is answered with its
+// reason, and still enters the device's trust history.
+func (s *Server) submitReport(c *call) (any, error) {
+	d, err := c.ownDevice()
+	if err != nil {
+		return nil, err
+	}
+	var req api.ReportRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	signed := gpu.SignedReport(req.Report)
+	report, err := signed.Open(d.Owner)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	uuids := make([]string, 0, len(report.Inventory.GPUs))
+	for _, g := range report.Inventory.GPUs {
+		uuids = append(uuids, g.GPU.UUID)
+	}
+	holders, err := c.tx.DevicesHolding(uuids, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.verifier(append(holders, d)...)
+	if err != nil {
+		return nil, err
+	}
+	accepted, verr := v.Verify(signed)
+	rec, ok := v.Record(d.ID)
+	if !ok {
+		return nil, fmt.Errorf("device %s left the verifier: %w", d.ID, iog.ErrConflict)
+	}
+	d.Verifier, d.Updated = rec, c.now
+	if verr == nil {
+		d.GPUCount = len(accepted.Inventory.GPUs)
+		d.Model = ""
+		if d.GPUCount > 0 {
+			d.Model = accepted.Inventory.GPUs[0].GPU.Model
+		}
+		if d.State == string(api.DevicePending) {
+			d.State = string(api.DeviceActive)
+		}
+		if err := s.requireStake(c.tx, d); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.tx.UpdateDevice(d); err != nil {
+		return nil, err
+	}
+	if verr != nil {
+		var rej *gpu.Rejection
+		if errors.As(verr, &rej) {
+			return nil, keep(verr)
+		}
+		return nil, verr
+	}
+	c.audit("device.report", string(d.ID), fmt.Sprintf("%d GPUs", d.GPUCount))
+	return publicDevice(d, v), nil
+}
+
+// heartbeat folds a heartbeat into the device's health and answers the
+// proof-of-compute tasks it owes: when its GPUs' last proofs are due, a
+// task for each GPU at once.
+func (s *Server) heartbeat(c *call) (any, error) {
+	d, err := c.ownDevice()
+	if err != nil {
+		return nil, err
+	}
+	var hb api.Heartbeat
+	if err := c.decode(&hb); err != nil {
+		return nil, err
+	}
+	at := healthTime(d.Health, c.now)
+	if d.Health, err = s.noteSilence(d.Health, at); err != nil {
+		return nil, err
+	}
+	if d.Health, err = d.Health.Heartbeat(at); err != nil {
+		return nil, err
+	}
+	v, err := s.verifier(d)
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := s.dueProofs(v, d, c.now)
+	if err != nil {
+		return nil, err
+	}
+	d.Verifier, _ = v.Record(d.ID)
+	d.Updated = c.now
+	if err := c.tx.UpdateDevice(d); err != nil {
+		return nil, err
+	}
+	c.audit("device.heartbeat", string(d.ID), "")
+	resp := api.HeartbeatResponse{Tasks: []api.ProofTask{}}
+	for _, t := range tasks {
+		resp.Tasks = append(resp.Tasks, proofTask(t))
+	}
+	return resp, nil
+}
+
+// dueProofs issues a proof task for every GPU of an active device whose
+// tasks are all answered and one of whose GPUs' last proof is older than
+// the proof interval at now, and returns the device's open tasks.
+func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gpu.ProofTask, error) {
+	rec := d.Verifier
+	if d.State != string(api.DeviceActive) || len(rec.OpenTasks) > 0 {
+		return rec.OpenTasks, nil
+	}
+	due := false
+	for _, k := range rec.Known {
+		if k.Proven.IsZero() || now.Sub(k.Proven) >= s.cfg.ProofInterval {
+			due = true
+		}
+	}
+	if !due {
+		return nil, nil
+	}
+	var tasks []gpu.ProofTask
+	for _, g := range rec.GPUs {
+		t, err := v.ProofTask(d.ID, g.GPU.UUID)
+		if errors.Is(err, iog.ErrConflict) {
+			// This hour's proof work for the GPU is spent; it is asked
+			// again next time.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		tasks = append(tasks, t)
+	}
+	return tasks, nil
+}
+
+func proofTask(t gpu.ProofTask) api.ProofTask {
+	return api.ProofTask{ID: t.ID.String(), GPU: t.GPU, Model: t.Model, N: t.N, Steps: t.Steps, Issued: t.Issued, Deadline: t.Deadline}
+}
+
+// submitProofs checks the device's answers to its tasks. Each outcome
+// enters its trust history and its health's checks.
+func (s *Server) submitProofs(c *call) (any, error) {
+	d, err := c.ownDevice()
+	if err != nil {
+		return nil, err
+	}
+	var req api.ProofAnswers
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if len(req.Answers) == 0 || len(req.Answers) > gpu.MaxGPUsPerReport {
+		return nil, fmt.Errorf("answers: 1 to %d: %w", gpu.MaxGPUsPerReport, iog.ErrInvalid)
+	}
+	answers := make([]gpu.ProofAnswer, len(req.Answers))
+	for i, b := range req.Answers {
+		if err := answers[i].UnmarshalBinary(b); err != nil {
+			return nil, fmt.Errorf("answer %d: %w", i+1, err)
+		}
+	}
+	v, err := s.verifier(d)
+	if err != nil {
+		return nil, err
+	}
+	var out api.ProofResults
+	for _, a := range answers {
+		res := api.ProofResult{Task: a.ID.String(), Accepted: true}
+		if err := v.SubmitProof(a); errors.Is(err, iog.ErrNotFound) {
+			// Answered already, withdrawn, or closed at its deadline: the
+			// answer says nothing of the device, and is only told so.
+			out.Results = append(out.Results, api.ProofResult{Task: a.ID.String(), Reason: err.Error()})
+			continue
+		} else if err != nil {
+			var rej *gpu.Rejection
+			if !errors.As(err, &rej) {
+				return nil, err
+			}
+			res.Accepted, res.Reason = false, err.Error()
+		}
+		if d.Health, err = d.Health.Check(healthTime(d.Health, c.now), res.Accepted); err != nil {
+			return nil, err
+		}
+		out.Results = append(out.Results, res)
+	}
+	d.Verifier, _ = v.Record(d.ID)
+	d.Updated = c.now
+	if err := c.tx.UpdateDevice(d); err != nil {
+		return nil, err
+	}
+	c.audit("device.proofs", string(d.ID), fmt.Sprintf("%d answers", len(answers)))
+	return out, nil
+}

@@ -1,0 +1,100 @@
+package refserver
+
+import (
+	"fmt"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// maxDevicePage bounds a page of a device listing.
+const maxDevicePage = 500
+
+// getDevice answers a device's public view.
+func (s *Server) getDevice(c *call) (any, error) {
+	id, err := iog.ParseDeviceID(c.param("id"))
+	if err != nil {
+		return nil, err
+	}
+	var d store.Device
+	err = c.read(func(tx *store.Tx) error {
+		d, err = tx.Device(id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.describe(d)
+}
+
+// listDevices answers a page of devices' public views, by ID, filtered by
+// state, model and owner.
+func (s *Server) listDevices(c *call) (any, error) {
+	q := c.r.URL.Query()
+	f := store.DeviceFilter{State: q.Get("state"), Model: q.Get("model"), Limit: maxDevicePage}
+	if st := api.DeviceState(f.State); st != "" && st != api.DevicePending && st != api.DeviceActive && st != api.DeviceRemoved {
+		return nil, fmt.Errorf("state %q: want pending, active or removed: %w", clip(f.State), iog.ErrInvalid)
+	}
+	if a := q.Get("after"); a != "" {
+		id, err := iog.ParseDeviceID(a)
+		if err != nil {
+			return nil, fmt.Errorf("after: %w", err)
+		}
+		f.After = id
+	}
+	if o := q.Get("owner"); o != "" {
+		w, err := iog.ParseWalletAddress(o)
+		if err != nil {
+			return nil, err
+		}
+		f.Owner = w
+	}
+	var devices []store.Device
+	err := c.read(func(tx *store.Tx) error {
+		var err error
+		devices, err = tx.Devices(f)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := api.DeviceList{Devices: []api.Device{}}
+	for _, d := range devices {
+		pd, err := s.describe(d)
+		if err != nil {
+			return nil, err
+		}
+		out.Devices = append(out.Devices, pd)
+	}
+	if len(devices) == maxDevicePage {
+		out.Next = string(devices[len(devices)-1].ID)
+	}
+	return out, nil
+}
+
+// describe returns a device's public view.
+func (s *Server) describe(d store.Device) (api.Device, error) {
+	v, err := s.verifier(d)
+	if err != nil {
+		return api.Device{}, err
+	}
+	return publicDevice(d, v), nil
+}
+
+func publicDevice(d store.Device, v *gpu.Verifier) api.Device {
+	pd := api.Device{
+		ID: d.ID, Owner: d.Owner, Name: d.Name, State: api.DeviceState(d.State), Model: d.Model, GPUCount: d.GPUCount,
+		Location: d.Location.String(), Registered: d.Registered, Up: d.Health.Up,
+		Bandwidth: api.Bandwidth{DownBytesPerSec: d.Bandwidth.DownBytesPerSec, UpBytesPerSec: d.Bandwidth.UpBytesPerSec},
+	}
+	if trust, err := v.Trust(d.ID); err == nil {
+		pd.Trust = uint16(trust)
+	}
+	if !d.Health.LastSeen.IsZero() {
+		seen := d.Health.LastSeen
+		pd.LastSeen = &seen
+	}
+	return pd
+}

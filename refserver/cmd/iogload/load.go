@@ -88,7 +88,7 @@ func load(ctx context.Context, o options, out io.Writer) error {
 		rate := 0
 		switch a {
 		case "reads":
-			tr, rate = readTargets(srv.base, fleet), o.ReadRate
+			tr, rate = readTargets(srv.base, fleet, o.Reads), o.ReadRate
 		case "heartbeats":
 			tr, rate = heartbeatTargets(srv.base, fleet, s), o.HeartbeatRate
 		case "deploys":

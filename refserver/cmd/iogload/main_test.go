@@ -33,6 +33,7 @@ func TestParseOptions(t *testing.T) {
 	o, err = parseOptions([]string{"-server", "http://127.0.0.1:8420", "-devices", "100000", "-attack", "heartbeats,reads,heartbeats", "-duration", "1m"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, []string{"heartbeats", "reads"}, o.Attacks)
+	require.Equal(t, readNames, o.Reads)
 	require.Equal(t, 100000, o.Devices)
 	require.Equal(t, time.Minute, o.Duration)
 
@@ -46,6 +47,8 @@ func TestParseOptions(t *testing.T) {
 		{"-server", "ftp://127.0.0.1"},
 		{"-server", "http://127.0.0.1:8420", "-iogd", "/bin/iogd"},
 		{"-attack", "reads,writes"},
+		{"-reads", ""},
+		{"-reads", "device,blocks"},
 		{"-devices", "0"},
 		{"-sources", "251"},
 		{"-heartbeat-rate", "0"},
@@ -136,7 +139,7 @@ func TestSignedTargets(t *testing.T) {
 
 func TestReadTargets(t *testing.T) {
 	fleet := []device{{ID: "05e73dd0-385a-4bc3-8316-6f18c0cae7dc"}, {ID: "15e73dd0-385a-4bc3-8316-6f18c0cae7dc"}}
-	tr := readTargets("http://127.0.0.1:1", fleet)
+	tr := readTargets("http://127.0.0.1:1", fleet, readNames)
 	var paths []string
 	for range 6 {
 		r, body := request(t, tr)
@@ -149,6 +152,12 @@ func TestReadTargets(t *testing.T) {
 		"/v1/devices/" + string(fleet[0].ID), "/v1/explorer/supply", "/v1/explorer/devices",
 		"/v1/devices/" + string(fleet[1].ID), "/v1/explorer/supply", "/v1/explorer/devices",
 	}, paths)
+
+	tr = readTargets("http://127.0.0.1:1", fleet, []string{"device"})
+	for i := range 3 {
+		r, _ := request(t, tr)
+		require.Equal(t, "/v1/devices/"+string(fleet[i%2].ID), r.URL.Path)
+	}
 }
 
 // TestPopulateAndHeartbeat: the populator registers devices through a

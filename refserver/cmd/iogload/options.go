@@ -26,6 +26,7 @@ type options struct {
 	Sources     int
 
 	Attacks       []string
+	Reads         []string
 	Duration      time.Duration
 	ReadRate      int
 	HeartbeatRate int
@@ -36,6 +37,9 @@ type options struct {
 	ProfileWhat string
 	Loops       bool
 }
+
+// readNames are the public reads the reads attack makes, in turn.
+var readNames = []string{"device", "supply", "stats"}
 
 // attackNames are the attacks iogload knows, in the order it runs them.
 var attackNames = []string{"reads", "heartbeats", "deploys"}
@@ -54,6 +58,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "registrations in flight at once while populating")
 	fs.IntVar(&o.Sources, "sources", 64, "loopback source addresses (127.0.0.2 on) the clients spread their connections over, as many clients would; 1 uses the system's choice")
 	attacks := fs.String("attack", strings.Join(attackNames, ","), "attacks to run, comma-separated: "+strings.Join(attackNames, ", ")+"; empty for none")
+	reads := fs.String("reads", strings.Join(readNames, ","), "public reads of the reads attack, in turn, comma-separated: device (GET /v1/devices/{id}, the fleet's in turn), supply (GET /v1/explorer/supply), stats (GET /v1/explorer/devices)")
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "length of each attack")
 	fs.IntVar(&o.ReadRate, "read-rate", 10000, "public reads a second (GET a device, the supply, the device statistics, in turn)")
 	fs.IntVar(&o.HeartbeatRate, "heartbeat-rate", 5000, "signed heartbeats a second, over all devices in turn")
@@ -73,15 +78,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return options{}, fmt.Errorf("iogload takes no arguments, only flags (got %q)", fs.Arg(0))
 	}
-	if *attacks != "" {
-		for _, a := range strings.Split(*attacks, ",") {
-			if !slices.Contains(attackNames, a) {
-				return options{}, fmt.Errorf("-attack: %q is not one of %s", a, strings.Join(attackNames, ", "))
-			}
-			if !slices.Contains(o.Attacks, a) {
-				o.Attacks = append(o.Attacks, a)
-			}
-		}
+	var err error
+	if o.Attacks, err = nameList("attack", *attacks, attackNames); err != nil {
+		return options{}, err
+	}
+	if o.Reads, err = nameList("reads", *reads, readNames); err != nil {
+		return options{}, err
+	}
+	if len(o.Reads) == 0 {
+		return options{}, fmt.Errorf("-reads: name at least one of %s", strings.Join(readNames, ", "))
 	}
 	if o.Server != "" && o.IOGD != "" {
 		return options{}, fmt.Errorf("-server and -iogd: one or the other")
@@ -122,6 +127,24 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// nameList reads a comma-separated list of known names, each once, in
+// the order given; empty is none.
+func nameList(flagName, list string, known []string) ([]string, error) {
+	var out []string
+	if list == "" {
+		return nil, nil
+	}
+	for _, a := range strings.Split(list, ",") {
+		if !slices.Contains(known, a) {
+			return nil, fmt.Errorf("-%s: %q is not one of %s", flagName, a, strings.Join(known, ", "))
+		}
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // checkLoopback refuses a server URL whose host is not a loopback

@@ -17,17 +17,19 @@ import (
 	"github.com/internetofgpus/iog/pricing"
 )
 
-// readTargets returns a targeter of public reads, in turn: a device (the
-// fleet's in turn), the supply, the devices' statistics.
-func readTargets(base string, fleet []device) vegeta.Targeter {
+// readTargets returns a targeter of the public reads named (readNames),
+// in turn: a device (the fleet's in turn), the supply, the devices'
+// statistics.
+func readTargets(base string, fleet []device, reads []string) vegeta.Targeter {
 	var n atomic.Uint64
+	k := uint64(len(reads))
 	return func(t *vegeta.Target) error {
 		i := n.Add(1) - 1
 		t.Method, t.Body, t.Header = http.MethodGet, nil, http.Header{"Accept": {"application/json"}}
-		switch i % 3 {
-		case 0:
-			t.URL = base + "/v1/devices/" + string(fleet[(i/3)%uint64(len(fleet))].ID)
-		case 1:
+		switch reads[i%k] {
+		case "device":
+			t.URL = base + "/v1/devices/" + string(fleet[(i/k)%uint64(len(fleet))].ID)
+		case "supply":
 			t.URL = base + "/v1/explorer/supply"
 		default:
 			t.URL = base + "/v1/explorer/devices"

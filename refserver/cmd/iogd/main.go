@@ -78,7 +78,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.Speed > 1 {
 		// On a fast clock, what takes real time (a request's round trip,
 		// solving a proof) takes much of the network's: give it room.
-		cfg.HeartbeatTimeout = 30 * time.Minute
+		cfg.HeartbeatTimeout = 2 * time.Hour
 		cfg.ProofSlack = 30 * time.Minute
 		cfg.ReportNonceTTL = time.Hour
 		cfg.MaxClockSkew = time.Hour

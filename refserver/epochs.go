@@ -161,7 +161,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err != nil {
 		return nil, err
 	}
-	batch := &batchLedger{Ledger: tx.Ledger()}
+	batch := &batchLedger{Ledger: tx.Ledger(), tx: tx}
 	settlement, err := tokenomics.Settle(ctx, batch, book, dist, s.accounts.Unpaid)
 	if err != nil {
 		return nil, err
@@ -324,11 +324,24 @@ func (s *Server) buyBackAndBurn(ctx context.Context, tx *store.Tx, e *store.Epoc
 // gathered and applied as one batch by flush, in the same transaction, so
 // that an epoch over 100,000 devices is one ApplyTx rather than 100,000.
 // Nothing it gathers exists until flush: Settle checks every account and
-// key before it applies anything, and the batch is applied whole or not
-// at all.
+// key before it applies anything (in a few queries, batchLedger being a
+// tokenomics.BatchReader), and the batch is applied whole or not at all.
 type batchLedger struct {
 	ledger.Ledger
+	tx  *store.Tx
 	ops []ledger.Op
+}
+
+var _ tokenomics.BatchReader = (*batchLedger)(nil)
+
+// Opened implements tokenomics.BatchReader.
+func (b *batchLedger) Opened(_ context.Context, accounts []iog.WalletAddress) (map[iog.WalletAddress]bool, error) {
+	return b.tx.OpenedAccounts(accounts)
+}
+
+// Entries implements tokenomics.BatchReader.
+func (b *batchLedger) Entries(_ context.Context, keys []string) (map[string]ledger.Entry, error) {
+	return b.tx.LedgerEntries(keys)
 }
 
 // Apply gathers op for flush; the entry it returns is not sealed.

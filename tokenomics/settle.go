@@ -88,21 +88,19 @@ func Settle(ctx context.Context, l ledger.Ledger, book RewardSharer, d Distribut
 	// made differs (the stakes changed in between), minting the others
 	// would pay out more than the epoch emitted. A mint found made is
 	// not applied again.
-	checked := map[iog.WalletAddress]bool{unpaid: true}
+	opened, made, err := settleReads(ctx, l, ops)
+	if err != nil {
+		return Settlement{}, fmt.Errorf("%s: %w", what, err)
+	}
 	todo := make([]ledger.Op, 0, len(ops))
 	for _, op := range ops {
-		if !checked[op.To] {
-			if _, err := l.Balance(ctx, op.To, iog.IO); err != nil {
-				return Settlement{}, fmt.Errorf("%s: staker account: %w", what, err)
-			}
-			checked[op.To] = true
+		if op.To != unpaid && !opened[op.To] {
+			return Settlement{}, fmt.Errorf("%s: staker account %v is not open: %w", what, op.To, iog.ErrNotFound)
 		}
-		e, err := l.Entry(ctx, op.Key)
+		e, ok := made[op.Key]
 		switch {
-		case errors.Is(err, iog.ErrNotFound):
+		case !ok:
 			todo = append(todo, op)
-		case err != nil:
-			return Settlement{}, fmt.Errorf("%s: %w", what, err)
 		case e.Op != op:
 			return Settlement{}, fmt.Errorf("%s: entry %d minted %v to %v where the stakes now say %v; settle an epoch before its stakes change: %w",
 				what, e.Seq, e.Op.Amount, op.To, op.Amount, iog.ErrConflict)
@@ -116,6 +114,65 @@ func Settle(ctx context.Context, l ledger.Ledger, book RewardSharer, d Distribut
 		}
 	}
 	return s, nil
+}
+
+// BatchReader is what Settle uses of a ledger that has it, to check the
+// accounts and keys of an epoch's mints in a few reads rather than one of
+// each for every staker: an epoch mints to as many as there are devices.
+type BatchReader interface {
+	// Opened returns which of accounts are open (an account not open is
+	// absent or false).
+	Opened(ctx context.Context, accounts []iog.WalletAddress) (map[iog.WalletAddress]bool, error)
+	// Entries returns the entries applied under any of keys, by key (a key
+	// never applied is absent).
+	Entries(ctx context.Context, keys []string) (map[string]ledger.Entry, error)
+}
+
+// settleReads returns which accounts the ops mint to are open and the
+// entries made under their keys: from l's BatchReader if it is one, and
+// account by account and key by key if not.
+func settleReads(ctx context.Context, l ledger.Ledger, ops []ledger.Op) (map[iog.WalletAddress]bool, map[string]ledger.Entry, error) {
+	var accounts []iog.WalletAddress
+	keys := make([]string, len(ops))
+	seen := make(map[iog.WalletAddress]bool, len(ops))
+	for i, op := range ops {
+		keys[i] = op.Key
+		if !seen[op.To] {
+			seen[op.To] = true
+			accounts = append(accounts, op.To)
+		}
+	}
+	if r, ok := l.(BatchReader); ok {
+		opened, err := r.Opened(ctx, accounts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("staker accounts: %w", err)
+		}
+		made, err := r.Entries(ctx, keys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("entries made: %w", err)
+		}
+		return opened, made, nil
+	}
+	opened := make(map[iog.WalletAddress]bool, len(accounts))
+	for _, w := range accounts {
+		_, err := l.Balance(ctx, w, iog.IO)
+		if err != nil && !errors.Is(err, iog.ErrNotFound) {
+			return nil, nil, fmt.Errorf("staker account: %w", err)
+		}
+		opened[w] = err == nil
+	}
+	made := make(map[string]ledger.Entry, len(keys))
+	for _, key := range keys {
+		e, err := l.Entry(ctx, key)
+		if errors.Is(err, iog.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		made[key] = e
+	}
+	return opened, made, nil
 }
 
 // settleKey derives a mint's idempotency key, short whatever the length

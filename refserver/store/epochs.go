@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 // Epoch is a settled epoch's row: an hourly block of the explorer.
@@ -182,6 +183,18 @@ func (t *Tx) BurnedByEpochs() (iog.Amount, error) {
 		return iog.Amount{}, fmt.Errorf("burned IO: %w", err)
 	}
 	return iog.NewAmount(units, iog.IO), nil
+}
+
+// LedgerEntries returns the ledger entries applied under any of keys, by
+// key, as the transaction sees them, in a few queries.
+func (t *Tx) LedgerEntries(keys []string) (map[string]ledger.Entry, error) {
+	return t.s.ledger.EntriesTx(t.ctx, t.tx, keys)
+}
+
+// OpenedAccounts returns which of the ledger accounts are open, as the
+// transaction sees them, in a few queries.
+func (t *Tx) OpenedAccounts(accounts []iog.WalletAddress) (map[iog.WalletAddress]bool, error) {
+	return t.s.ledger.OpenedTx(t.ctx, t.tx, accounts)
 }
 
 // LiveDevices returns every device not removed, by ID, locked: the

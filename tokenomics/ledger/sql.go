@@ -161,24 +161,34 @@ func opKeys(ops []Op) []string {
 }
 
 // record seals the entries of a batch applied to b, the slice of the
-// ledger's state the batch touched, and writes them with that state.
+// ledger's state the batch touched, and writes them with that state. The
+// bodies are encoded and the hashes signed on every core: only the chain
+// of hashes between them is sequential.
 func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, last [32]byte) error {
-	insert, err := tx.PrepareContext(ctx, "INSERT INTO ledger_entries (seq, key, prev, hash, signature, body) VALUES ($1, $2, $3, $4, $5, $6)")
+	bodies := make([][]byte, len(entries))
+	err := inParallel(len(entries), func(i int) error {
+		var err error
+		bodies[i], err = encodeBody(&entries[i], false)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	defer insert.Close()
 	for i := range entries {
 		e := &entries[i]
-		body, err := encodeBody(e, false)
-		if err != nil {
-			return err
-		}
-		seal(e, last, body, l.cfg.Authority)
-		if _, err := insert.ExecContext(ctx, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], e.Signature, body); err != nil {
-			return err
-		}
+		e.Prev, e.Hash = last, chainHash(last, bodies[i])
 		last = e.Hash
+	}
+	_ = inParallel(len(entries), func(i int) error {
+		entries[i].Signature = ed25519.Sign(l.cfg.Authority, entries[i].Hash[:])
+		return nil
+	})
+	err = insertRows(ctx, tx, "INSERT INTO ledger_entries (seq, key, prev, hash, signature, body)", "", 6, len(entries), func(i int, args []any) []any {
+		e := &entries[i]
+		return append(args, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], e.Signature, bodies[i])
+	})
+	if err != nil {
+		return err
 	}
 	if err := storeBook(ctx, tx, b, entries); err != nil {
 		return err
@@ -207,6 +217,40 @@ func (l *SQL) entry(ctx context.Context, q querier, key string) (Entry, error) {
 		return Entry{}, fmt.Errorf("entry %q: no operation was applied under that key: %w", key, iog.ErrNotFound)
 	}
 	return e, nil
+}
+
+// EntriesTx returns the entries applied under any of keys, by key, as tx
+// sees them: a key never applied is absent. It reads them a few hundred
+// keys a query, where Entry reads one.
+func (l *SQL) EntriesTx(ctx context.Context, tx *sql.Tx, keys []string) (map[string]Entry, error) {
+	found, err := l.entriesByKey(ctx, tx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("entries of %d keys: %w (%w)", len(keys), err, iog.ErrUnavailable)
+	}
+	return found, nil
+}
+
+// OpenedTx returns which of accounts are open, as tx sees them: an
+// account not open is absent. It reads them a few hundred a query.
+func (l *SQL) OpenedTx(ctx context.Context, tx *sql.Tx, accounts []iog.WalletAddress) (map[iog.WalletAddress]bool, error) {
+	texts := make([]string, len(accounts))
+	for i, w := range accounts {
+		texts[i] = w.String()
+	}
+	opened := make(map[iog.WalletAddress]bool, len(accounts))
+	err := rowsIn(texts)(ctx, tx, "SELECT account FROM ledger_accounts", "account", func(rows *sql.Rows) error {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			return err
+		}
+		w, err := storedWallet(text)
+		opened[w] = true
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open accounts among %d: %w (%w)", len(accounts), err, iog.ErrUnavailable)
+	}
+	return opened, nil
 }
 
 // Balance implements Ledger.

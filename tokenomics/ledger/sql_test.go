@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"database/sql"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -238,6 +239,75 @@ func TestSQLEntriesOf(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, []ledger.Flow{{Currency: iog.IO, In: io("17"), Out: io("2")}}, flows)
 			require.NoError(t, l.Verify(ctx))
+		})
+	}
+}
+
+// TestSQLLargeBatch: a batch of more rows than one statement carries, and
+// not a multiple of them, of opens, mints, holds and releases, is recorded
+// whole, chained, signed and verified; EntriesTx and OpenedTx read back
+// what it made, and nothing for keys and accounts it did not.
+func TestSQLLargeBatch(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			l := openSQL(t, db)
+			const n = 123
+			var ops []ledger.Op
+			var keys []string
+			var accounts []iog.WalletAddress
+			for i := range n {
+				w, k := supplier(i), strconv.Itoa(i)
+				accounts = append(accounts, w)
+				ops = append(ops,
+					ledger.Op{Kind: ledger.Open, Key: "open-" + k, Reason: "supplier", To: w},
+					ledger.Op{Kind: ledger.Mint, Key: "mint-" + k, Reason: "reward", To: w, Amount: io("3")},
+					ledger.Op{Kind: ledger.Hold, Key: "hold-" + k, Reason: "stake", From: w, Amount: io("2")},
+					ledger.Op{Kind: ledger.Release, Key: "release-" + k, Reason: "unstake", HoldKey: "hold-" + k, To: w, Amount: io("1")})
+				keys = append(keys, "mint-"+k)
+			}
+			entries, err := l.ApplyAll(ctx, ops)
+			require.NoError(t, err)
+			require.Len(t, entries, 4*n)
+			pub := authority.Public().(ed25519.PublicKey)
+			for i, e := range entries {
+				require.Equal(t, uint64(i+1), e.Seq)
+				if i > 0 {
+					require.Equal(t, entries[i-1].Hash, e.Prev)
+				}
+				require.True(t, ed25519.Verify(pub, e.Hash[:], e.Signature), "entry %d", e.Seq)
+			}
+			require.NoError(t, l.Verify(ctx))
+			for _, w := range accounts {
+				b, err := l.Balance(ctx, w, iog.IO)
+				require.NoError(t, err)
+				require.Equal(t, io("2"), b.Available)
+				require.Equal(t, io("1"), b.Held)
+			}
+			supply, err := l.Supply(ctx, iog.IO)
+			require.NoError(t, err)
+			require.Equal(t, iog.NewAmount(3*n*io("1").Units(), iog.IO), supply)
+
+			err = sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
+				found, err := l.EntriesTx(ctx, tx, append(keys, "never"))
+				require.NoError(t, err)
+				require.Len(t, found, n)
+				for i, k := range keys {
+					require.Equal(t, entries[4*i+1], found[k])
+				}
+				opened, err := l.OpenedTx(ctx, tx, append(accounts, wallet(99)))
+				require.NoError(t, err)
+				require.Len(t, opened, n)
+				for _, w := range accounts {
+					require.True(t, opened[w])
+				}
+				return nil
+			})
+			require.NoError(t, err)
+
+			again, err := l.ApplyAll(ctx, ops)
+			require.ErrorIs(t, err, ledger.ErrReplayed)
+			require.Equal(t, entries, again)
 		})
 	}
 }

@@ -68,23 +68,25 @@ func deltasOf(op Op, holder iog.WalletAddress) []accountDelta {
 // indexEntries records, in the batch's transaction, which accounts each
 // of its entries moved and by how much.
 func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error {
-	insert, err := tx.PrepareContext(ctx, "INSERT INTO ledger_account_entries (account, seq, currency, available, held) VALUES ($1, $2, $3, $4, $5)")
-	if err != nil {
-		return err
+	type row struct {
+		seq int64
+		d   accountDelta
+		c   iog.Currency
 	}
-	defer insert.Close()
+	rows := make([]row, 0, len(entries))
 	for _, e := range entries {
 		var holder iog.WalletAddress
 		if e.Op.Kind == Release {
 			holder = b.holds[e.Op.HoldKey].from
 		}
 		for _, d := range deltasOf(e.Op, holder) {
-			if _, err := insert.ExecContext(ctx, d.account.String(), int64(e.Seq), int64(e.Op.Amount.Currency()), d.available, d.held); err != nil {
-				return err
-			}
+			rows = append(rows, row{int64(e.Seq), d, e.Op.Amount.Currency()})
 		}
 	}
-	return nil
+	return insertRows(ctx, tx, "INSERT INTO ledger_account_entries (account, seq, currency, available, held)", "", 5, len(rows), func(i int, args []any) []any {
+		r := rows[i]
+		return append(args, r.d.account.String(), r.seq, int64(r.c), r.d.available, r.d.held)
+	})
 }
 
 // EntriesOf returns up to limit of the entries that moved an account's

@@ -294,13 +294,12 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 	var holds []string
 	seenHold := make(map[string]bool)
 	supply := make(map[iog.Currency]bool)
+	var opened []Entry
 	for _, e := range entries {
 		op, c := e.Op, e.Op.Amount.Currency()
 		switch op.Kind {
 		case Open:
-			if _, err := tx.ExecContext(ctx, "INSERT INTO ledger_accounts (account, opened) VALUES ($1, $2)", op.To.String(), int64(e.Seq)); err != nil {
-				return err
-			}
+			opened = append(opened, e)
 			continue
 		case Mint, Burn:
 			supply[c] = true
@@ -318,21 +317,31 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		touch(op.From, c)
 		touch(op.To, c)
 	}
-	for _, k := range balances {
-		a := b.accounts[k.w]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_balances (account, currency, available, held) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (account, currency) DO UPDATE SET available = excluded.available, held = excluded.held`,
-			k.w.String(), int64(k.c), a.avail[k.c], a.held[k.c]); err != nil {
-			return err
-		}
+	// The accounts first: balances and holds name them.
+	err := insertRows(ctx, tx, "INSERT INTO ledger_accounts (account, opened)", "", 2, len(opened), func(i int, args []any) []any {
+		return append(args, opened[i].Op.To.String(), int64(opened[i].Seq))
+	})
+	if err != nil {
+		return err
 	}
-	for _, key := range holds {
-		h := b.holds[key]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_holds (key, account, currency, remaining) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (key) DO UPDATE SET remaining = excluded.remaining`,
-			key, h.from.String(), int64(h.currency), h.remaining); err != nil {
-			return err
-		}
+	// Each balance and hold is once in the lists, as an upsert of
+	// PostgreSQL's may touch a row only once a statement.
+	err = insertRows(ctx, tx, "INSERT INTO ledger_balances (account, currency, available, held)",
+		" ON CONFLICT (account, currency) DO UPDATE SET available = excluded.available, held = excluded.held", 4, len(balances), func(i int, args []any) []any {
+			k := balances[i]
+			a := b.accounts[k.w]
+			return append(args, k.w.String(), int64(k.c), a.avail[k.c], a.held[k.c])
+		})
+	if err != nil {
+		return err
+	}
+	err = insertRows(ctx, tx, "INSERT INTO ledger_holds (key, account, currency, remaining)",
+		" ON CONFLICT (key) DO UPDATE SET remaining = excluded.remaining", 4, len(holds), func(i int, args []any) []any {
+			h := b.holds[holds[i]]
+			return append(args, holds[i], h.from.String(), int64(h.currency), h.remaining)
+		})
+	if err != nil {
+		return err
 	}
 	for c := range supply {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_supply (currency, units) VALUES ($1, $2)

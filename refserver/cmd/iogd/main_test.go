@@ -58,7 +58,7 @@ func TestDemo(t *testing.T) {
 	out := runUntil(t, args, want)
 	var devices []string
 	for _, line := range strings.Split(out, "\n") {
-		if _, rest, ok := strings.Cut(line, ": device "); ok {
+		if _, rest, ok := strings.Cut(line, ": device "); ok && strings.Contains(rest, " attested") {
 			devices = append(devices, strings.Fields(rest)[0])
 		}
 	}

@@ -129,8 +129,8 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err != nil {
 		return nil, err
 	}
-	var nominees []nominee
-	var candidates []tokenomics.RewardCandidate
+	nominees := make([]nominee, 0, len(devices))
+	candidates := make([]tokenomics.RewardCandidate, 0, len(devices))
 	for i := range devices {
 		d := &devices[i]
 		closing, err := s.noteSilence(d.Health, e.Ended)

@@ -12,18 +12,27 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/tokenomics"
 	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
-// BenchmarkEpoch settles one epoch over 10,000 devices on SQLite, every
-// one proven, staked by its owner and up for six hours: all of them
-// rewarded, each reward a mint. IOG_EPOCH_BENCH_DEVICES sets another
-// number of devices (100000 for the target). Run it with
-// -benchtime=1x: every round builds its network again.
+// BenchmarkEpoch settles one epoch over 10,000 devices on SQLite, and on
+// PostgreSQL when IOG_TEST_POSTGRES names one, every device proven,
+// staked by its owner and up for six hours: all of them rewarded, each
+// reward a mint. IOG_EPOCH_BENCH_DEVICES sets another number of devices
+// (100000 for the target). Run it with -benchtime=1x: every round
+// builds its network again.
 func BenchmarkEpoch(b *testing.B) {
+	for _, d := range sqltest.Dialects {
+		b.Run(d.String(), func(b *testing.B) { benchmarkEpoch(b, d) })
+	}
+}
+
+func benchmarkEpoch(b *testing.B, d sqldb.Dialect) {
 	n := 10_000
 	if v := os.Getenv("IOG_EPOCH_BENCH_DEVICES"); v != "" {
 		var err error
@@ -34,7 +43,7 @@ func BenchmarkEpoch(b *testing.B) {
 	ctx := context.Background()
 	for range b.N {
 		b.StopTimer()
-		s := benchNetwork(b, n)
+		s := benchNetwork(b, d, n)
 		b.StartTimer()
 		if err := s.settleEpoch(ctx); err != nil {
 			b.Fatal(err)
@@ -55,17 +64,21 @@ func BenchmarkEpoch(b *testing.B) {
 	b.ReportMetric(float64(n), "devices")
 }
 
-// benchNetwork builds a server on SQLite with n devices eligible for the
-// epoch ending at its clock's time plus ten minutes.
-func benchNetwork(b *testing.B, n int) *Server {
+// benchNetwork builds a server on a database of dialect d with n devices
+// eligible for the epoch ending at its clock's time plus ten minutes.
+func benchNetwork(b *testing.B, d sqldb.Dialect, n int) *Server {
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	proven := t0.Add(5*time.Hour + 50*time.Minute)
 	clock := iog.NewManualClock(proven)
-	s, err := New(ctx, Config{
+	cfg := Config{
 		DataDir: b.TempDir(), Authority: ed25519.NewKeyFromSeed(make([]byte, 32)), Clock: clock,
 		Logger: slog.New(slog.DiscardHandler), Genesis: t0.Add(5 * time.Hour), HeartbeatTimeout: 10 * time.Hour,
-	})
+	}
+	if d == sqldb.Postgres {
+		_, cfg.PostgresDSN = sqltest.OpenDSN(b, d)
+	}
+	s, err := New(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

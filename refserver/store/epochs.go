@@ -1,9 +1,12 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -131,19 +134,39 @@ func (t *Tx) InsertEpoch(e Epoch, devices []EpochDevice) error {
 	if err != nil {
 		return fmt.Errorf("store epoch %d: %w", e.Number, err)
 	}
+	rows := func(n int) string {
+		marks := make([]string, n)
+		for i := range marks {
+			marks[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", 8*i+1, 8*i+2, 8*i+3, 8*i+4, 8*i+5, 8*i+6, 8*i+7, 8*i+8)
+		}
+		return "INSERT INTO epoch_devices (epoch, device, owner, rewarded, pool, weight, reward, reason) VALUES " + strings.Join(marks, ", ")
+	}
+	// A full chunk's statement is prepared once: SQLite parses one of
+	// 400 parameters in about the time it takes to run it.
+	var full *sql.Stmt
+	if len(devices) >= epochDeviceRows {
+		if full, err = t.tx.PrepareContext(t.ctx, rows(epochDeviceRows)); err != nil {
+			return fmt.Errorf("store the devices of epoch %d: %w", e.Number, err)
+		}
+		defer full.Close()
+	}
+	args := make([]any, 0, 8*epochDeviceRows)
 	for start := 0; start < len(devices); start += epochDeviceRows {
 		chunk := devices[start:min(start+epochDeviceRows, len(devices))]
-		marks := make([]string, len(chunk))
-		args := make([]any, 0, 8*len(chunk))
-		for i, d := range chunk {
-			marks[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", 8*i+1, 8*i+2, 8*i+3, 8*i+4, 8*i+5, 8*i+6, 8*i+7, 8*i+8)
+		args = args[:0]
+		for _, d := range chunk {
 			rewarded := 0
 			if d.Rewarded {
 				rewarded = 1
 			}
 			args = append(args, int64(e.Number), string(d.Device), d.Owner.String(), rewarded, d.Pool, int64(d.Weight), d.Reward.Units(), d.Reason)
 		}
-		if err := t.exec("INSERT INTO epoch_devices (epoch, device, owner, rewarded, pool, weight, reward, reason) VALUES "+strings.Join(marks, ", "), args...); err != nil {
+		if len(chunk) == epochDeviceRows {
+			_, err = full.ExecContext(t.ctx, args...)
+		} else {
+			err = t.exec(rows(len(chunk)), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("store the devices of epoch %d: %w", e.Number, err)
 		}
 	}
@@ -200,8 +223,108 @@ func (t *Tx) OpenedAccounts(accounts []iog.WalletAddress) (map[iog.WalletAddress
 // LiveDevices returns every device not removed, by ID, locked: the
 // devices an epoch nominates (the active ones) and whose health windows
 // it starts again.
+//
+// An epoch reads every device, and decoding their records is most of the
+// cost: the rows are read in order, and decoded on every core.
 func (t *Tx) LiveDevices() ([]Device, error) {
-	return t.devices("WHERE state <> 'removed' ORDER BY id" + t.forUpdate())
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+deviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate())
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	var raw []rawRow
+	for rows.Next() {
+		r := make(rawRow, len(columns))
+		dest := make([]any, len(r))
+		for i := range r {
+			dest[i] = &r[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		raw = append(raw, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	out := make([]Device, len(raw))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(raw)/256)
+	// failed[w] is the first row worker w could not decode, and why.
+	type failure struct {
+		row int
+		err error
+	}
+	failed := make([]failure, workers)
+	var wg sync.WaitGroup
+	for w := range failed {
+		// Worker w decodes rows w, w+workers, … up to its first error.
+		wg.Go(func() {
+			for i := w; i < len(raw); i += workers {
+				var err error
+				if out[i], err = scanDevice(raw[i]); err != nil {
+					failed[w] = failure{i, err}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Of the errors, the lowest row's, whatever the schedule.
+	first := failure{row: len(raw)}
+	for _, f := range failed {
+		if f.err != nil && f.row < first.row {
+			first = f
+		}
+	}
+	if first.err != nil {
+		return nil, first.err
+	}
+	return out, nil
+}
+
+// rawRow is a row's values as the driver returned them, scanned again
+// later (by scanDevice, on another goroutine) into the types it asks for.
+type rawRow []any
+
+// Scan converts the row's values into dest as database/sql would, for
+// the types device rows hold: text, bytes and integers.
+func (r rawRow) Scan(dest ...any) error {
+	if len(dest) != len(r) {
+		return fmt.Errorf("scan %d values into %d: %w", len(r), len(dest), iog.ErrInvalid)
+	}
+	for i, v := range r {
+		var ok bool
+		switch d := dest[i].(type) {
+		case *string:
+			switch v := v.(type) {
+			case string:
+				*d, ok = v, true
+			case []byte:
+				*d, ok = string(v), true
+			}
+		case *[]byte:
+			switch v := v.(type) {
+			case []byte:
+				*d, ok = v, true
+			case string:
+				*d, ok = []byte(v), true
+			}
+		case *int64:
+			*d, ok = v.(int64)
+		case *int:
+			var n int64
+			n, ok = v.(int64)
+			*d = int(n)
+		}
+		if !ok {
+			return fmt.Errorf("column %d holds %T, not a %T: %w", i+1, v, dest[i], iog.ErrInvalid)
+		}
+	}
+	return nil
 }
 
 // SaveHealth writes back the health records of devices, and the copies

@@ -49,11 +49,14 @@ type Config struct {
 	// before it is marked down. Zero means a minute.
 	HeartbeatTimeout time.Duration
 	// ProofInterval is how often each GPU must pass a proof of compute.
-	// Zero means an hour.
+	// Zero means an hour. A device stays eligible for a quarter of the
+	// interval past it, the time its next task has to be answered in.
 	ProofInterval time.Duration
 	// ProofSlack is the time a proof-of-compute answer is given beyond
-	// the work's own, for its transfer; zero means gpu.ProofConfig's
-	// default (30 s). A network on a fast clock needs more.
+	// the work's own, for its transfer; zero means 30 s, gpu.ProofConfig's
+	// default. A network on a fast clock needs more. It must be
+	// less than a quarter of ProofInterval: an answer that may come later
+	// than that would leave the device ineligible while it is awaited.
 	ProofSlack time.Duration
 	// ReportNonceTTL is how long a report's challenge is good; zero means
 	// gpu.DefaultNonceTTL (5 min).
@@ -206,6 +209,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ProofInterval <= 0 {
 		cfg.ProofInterval = time.Hour
+	}
+	if cfg.ProofSlack <= 0 {
+		cfg.ProofSlack = 30 * time.Second
+	}
+	if cfg.ProofSlack >= cfg.ProofInterval/4 {
+		return nil, fmt.Errorf("refserver: a proof slack of %v is not less than a quarter of the proof interval %v, the time a device stays eligible while its next proof is awaited: %w", cfg.ProofSlack, cfg.ProofInterval, iog.ErrInvalid)
 	}
 	if cfg.MaxClockSkew <= 0 {
 		cfg.MaxClockSkew = api.MaxClockSkew

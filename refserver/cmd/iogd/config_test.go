@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog/refserver"
 )
 
 // TestOptionsPrecedence: flag over environment over file over default.
@@ -36,4 +39,23 @@ func TestOptionsPrecedence(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte("listn: x\n"), 0o600))
 	_, err = parseOptions([]string{"-config", file}, func(string) string { return "" }, io.Discard)
 	require.ErrorContains(t, err, "unknown setting")
+}
+
+// TestFastClockBudgets checks that every clock speed gets bounds the
+// server accepts, each at least realBudget of real time.
+func TestFastClockBudgets(t *testing.T) {
+	for _, speed := range []int{2, 60, 720, 3600, 100_000} {
+		cfg := refserver.Config{DataDir: t.TempDir()}
+		fastClockBudgets(&cfg, speed)
+		real := func(d time.Duration) time.Duration { return d / time.Duration(speed) }
+		for name, d := range map[string]time.Duration{
+			"heartbeat timeout": cfg.HeartbeatTimeout, "proof slack": cfg.ProofSlack,
+			"report nonce TTL": cfg.ReportNonceTTL, "clock skew": cfg.MaxClockSkew,
+		} {
+			require.GreaterOrEqual(t, real(d), realBudget, "speed %d: %s", speed, name)
+		}
+		s, err := refserver.New(context.Background(), cfg)
+		require.NoError(t, err, "speed %d", speed)
+		require.NoError(t, s.Close())
+	}
 }

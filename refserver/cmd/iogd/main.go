@@ -76,12 +76,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Faucet: o.Faucet || o.Demo, EpochLength: o.Epoch, RelayAddr: o.RelayAddr,
 	}
 	if o.Speed > 1 {
-		// On a fast clock, what takes real time (a request's round trip,
-		// solving a proof) takes much of the network's: give it room.
-		cfg.HeartbeatTimeout = 2 * time.Hour
-		cfg.ProofSlack = 30 * time.Minute
-		cfg.ReportNonceTTL = time.Hour
-		cfg.MaxClockSkew = time.Hour
+		fastClockBudgets(&cfg, o.Speed)
 	}
 	if o.PostgresDSN != "" && o.DataDir == "iog-data" {
 		// The authority key still lives in the data directory; on

@@ -7,4 +7,21 @@
 // its state rows, its ledger entries, its audit row and its idempotency
 // record. Requests are signed by a wallet's ed25519 key, or carry an API
 // key the wallet minted; a wallet acts only on what is its own.
+//
+// # Metrics
+//
+// GET /metrics serves, besides the Go runtime's and the process's:
+//
+//   - iog_api_request_duration_seconds{route,status}: each API request;
+//   - iog_epoch_duration_seconds, iog_epoch_last_settled: the epochs;
+//   - iog_devices{state,up}, iog_clusters{status}: the network, counted in
+//     the store at each scrape (every server on a database reports the
+//     same), and iog_scheduler_queue_depth, the clusters waiting to be
+//     placed;
+//   - iog_commit_queue_depth: this server's requests waiting for a group
+//     commit;
+//   - iog_leader: 1 on the server that runs the loops;
+//   - iog_tunnel_bytes_total{direction}, iog_tunnel_streams_total,
+//     iog_tunnel_refused_total: what the relay this process ran moved;
+//   - iog_metrics_store_errors: 1 when a scrape could not count in the store.
 package refserver

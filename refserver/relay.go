@@ -90,6 +90,7 @@ func (s *Server) serveRelay(ctx context.Context) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- relay.Serve(ctx, ln) }()
+	defer s.tunnel.serving(relay)()
 	for {
 		select {
 		case err := <-served:

@@ -189,6 +189,7 @@ type Server struct {
 	handler   http.Handler
 	committer *committer
 	leading   atomic.Bool
+	tunnel    tunnelMeter
 }
 
 // New opens the server's store and readies its API. It serves nothing
@@ -278,6 +279,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		workers = 4
 	}
 	s.committer = newCommitter(st, workers)
+	s.metrics.registry.MustRegister(newStateCollector(s))
 	s.handler = s.routes()
 	return s, nil
 }

@@ -221,6 +221,21 @@ func TestWorkerServesARental(t *testing.T) {
 		var got string
 		r.until(t, "the renter reaches the device", func() bool { got, err = get(); return err == nil })
 		require.Equal(t, "from the device", got)
+		for _, m := range []struct {
+			name   string
+			labels map[string]string
+		}{
+			{"iog_devices", map[string]string{"state": "active", "up": "1"}},
+			{"iog_clusters", map[string]string{"status": "running"}},
+			{"iog_leader", nil},
+			{"iog_tunnel_streams_total", nil},
+			{"iog_tunnel_bytes_total", map[string]string{"direction": "to_device"}},
+			{"iog_tunnel_bytes_total", map[string]string{"direction": "from_device"}},
+		} {
+			v, ok := metric(t, e.server, m.name, m.labels)
+			require.True(t, ok, "%s%v", m.name, m.labels)
+			require.Positive(t, v, "%s%v", m.name, m.labels)
+		}
 
 		_, err = renter.TerminateCluster(ctx, cl.ID)
 		require.NoError(t, err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -188,7 +189,17 @@ func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
 
 // queryAll runs a query and scans each of its rows.
 func queryAll[T any](t *Tx, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	return queryRows(t.ctx, t.tx, what, query, args, scan)
+}
+
+// querier is a transaction or the database itself.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryRows runs query on q and scans every row it returns.
+func queryRows[T any](ctx context.Context, q querier, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
 	}

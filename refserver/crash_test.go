@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,7 +24,9 @@ import (
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver"
 	"github.com/internetofgpus/iog/refserver/store"
 )
@@ -38,6 +41,13 @@ const (
 	crashRoundsEnv = "IOG_CRASH_ROUNDS" // kills per dialect; default 20
 )
 
+// The child's periods.
+const (
+	crashEpoch      = time.Second
+	crashCooldown   = time.Second
+	crashLeaderPoll = 200 * time.Millisecond
+)
+
 // crashAuthority is the network's key in the crash test, parent and child.
 var crashAuthority = ed25519.NewKeyFromSeed([]byte("iog crash test authority key 32b"))
 
@@ -50,7 +60,12 @@ func TestCrashChild(t *testing.T) {
 	// Every client is on loopback, one address: no rate limit that a real
 	// network would set is what this test is about.
 	unlimited := refserver.Limits{PerIP: 1e9, PerWallet: 1e9, PerKey: 1e9, Burst: 1 << 30}
-	cfg := refserver.Config{Authority: crashAuthority, Faucet: true, Limits: unlimited, Logger: slog.New(slog.DiscardHandler)}
+	// Epochs, placements, settlements and cooldowns run on short periods
+	// of the real clock, so that they happen between the kills.
+	cfg := refserver.Config{
+		Authority: crashAuthority, Faucet: true, Limits: unlimited, Logger: slog.New(slog.DiscardHandler),
+		EpochLength: crashEpoch, ScheduleEvery: 100 * time.Millisecond, StakeCooldown: crashCooldown, LeaderPoll: crashLeaderPoll,
+	}
 	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
 		cfg.PostgresDSN = where
 	} else {
@@ -68,6 +83,14 @@ func TestCrashChild(t *testing.T) {
 	}
 	fmt.Println("listening", l.Addr().String())
 	go s.Run(context.Background())
+	// The parent learns which child leads from this line: on PostgreSQL
+	// the failover test kills the leader.
+	go func() {
+		for !s.Leading() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		fmt.Println("leading")
+	}()
 	s.Serve(context.Background(), l, time.Second)
 }
 
@@ -75,6 +98,18 @@ func TestCrashChild(t *testing.T) {
 type crashChild struct {
 	cmd *exec.Cmd
 	url string
+	// leads is closed when the child says it leads the loops.
+	leads chan struct{}
+}
+
+// leading reports whether the child said it leads.
+func (c *crashChild) leading() bool {
+	select {
+	case <-c.leads:
+		return true
+	default:
+		return false
+	}
 }
 
 func startCrashChild(t *testing.T, where string) *crashChild {
@@ -97,14 +132,18 @@ func startCrashChild(t *testing.T, where string) *crashChild {
 		line := lines.Text()
 		require.False(t, strings.HasPrefix(line, "error"), line)
 		if addr, ok := strings.CutPrefix(line, "listening "); ok {
+			child := &crashChild{cmd: cmd, url: "http://" + addr, leads: make(chan struct{})}
 			go func() {
 				for lines.Scan() {
-					if line := lines.Text(); strings.HasPrefix(line, "error") || strings.Contains(line, "panic") {
+					switch line := lines.Text(); {
+					case line == "leading":
+						close(child.leads)
+					case strings.HasPrefix(line, "error") || strings.Contains(line, "panic"):
 						fmt.Fprintln(os.Stderr, "crash child:", line)
 					}
 				}
 			}()
-			return &crashChild{cmd: cmd, url: "http://" + addr}
+			return child
 		}
 	}
 	t.Fatalf("the child server never listened: %v", lines.Err())
@@ -125,13 +164,58 @@ type acked struct {
 	devices map[iog.DeviceID]api.DeviceState
 	// reports are accepted reports, which must stay refused as replays.
 	reports map[iog.DeviceID]reportBy
+	// stakes and clusters are each wallet's stake on its own device and
+	// its one cluster: asked for, and what of it was acknowledged.
+	stakes   map[iog.WalletAddress]*stakeAck
+	clusters map[iog.WalletAddress]*clusterAck
 }
+
+func newAcked() *acked {
+	return &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{},
+		stakes: map[iog.WalletAddress]*stakeAck{}, clusters: map[iog.WalletAddress]*clusterAck{}}
+}
+
+// stakeAck is a wallet's stake of crashStake on its device and its
+// unstake of crashUnstake: each asked for, and acknowledged or not.
+type stakeAck struct {
+	device                   iog.DeviceID
+	staked, unstaking        bool // asked
+	stakeAcked, unstakeAcked bool
+}
+
+// clusterAck is a wallet's deploy: asked for, acknowledged with its ID,
+// its placement seen, its termination acknowledged.
+type clusterAck struct {
+	key                      ed25519.PrivateKey
+	id                       iog.ClusterID
+	acked, placed, terminate bool
+}
+
+// The stake each wallet puts on its own device and what it unstakes.
+var (
+	crashStake   = iog.MustParseAmount("1000 IO")
+	crashUnstake = iog.MustParseAmount("100 IO")
+)
 
 // count is how many acknowledgements were recorded.
 func (a *acked) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.faucets) + len(a.devices) + len(a.reports)
+	n := len(a.faucets) + len(a.devices) + len(a.reports)
+	for _, s := range a.stakes {
+		n += btoi(s.stakeAcked) + btoi(s.unstakeAcked)
+	}
+	for _, c := range a.clusters {
+		n += btoi(c.acked) + btoi(c.terminate)
+	}
+	return n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // reported is how many accepted reports were recorded.
@@ -139,6 +223,39 @@ func (a *acked) reported() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.reports)
+}
+
+// staked, unstaked and terminated are how many stakes, unstakes, and
+// terminations of placed clusters were acknowledged.
+func (a *acked) staked() int { return a.stakesWhere(func(s *stakeAck) bool { return s.stakeAcked }) }
+func (a *acked) unstaked() int {
+	return a.stakesWhere(func(s *stakeAck) bool { return s.unstakeAcked })
+}
+func (a *acked) terminated() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, c := range a.clusters {
+		n += btoi(c.placed && c.terminate)
+	}
+	return n
+}
+
+func (a *acked) stakesWhere(f func(*stakeAck) bool) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, s := range a.stakes {
+		n += btoi(f(s))
+	}
+	return n
+}
+
+// note records under the lock.
+func (a *acked) note(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f()
 }
 
 type reportBy struct {
@@ -169,10 +286,10 @@ func TestCrash(t *testing.T) {
 
 func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	rng := rand.New(rand.NewPCG(uint64(d), 42))
-	got := &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{}}
+	got := newAcked()
 	const workers = 20
 	for round := range rounds {
-		before, reportsBefore := got.count(), got.reported()
+		before, reportsBefore, unstakedBefore, terminatedBefore := got.count(), got.reported(), got.unstaked(), got.terminated()
 		child := startCrashChild(t, where)
 		load, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
@@ -182,11 +299,18 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 		// Kill at a random point once the round's work is under way: on a
 		// loaded machine (the race detector, other tests) a fixed delay
 		// could end a round before its first answer.
-		// Every fourth round runs until a report is accepted, so that the
-		// replay check after the crashes has reports to replay.
+		// Some rounds run until a report is accepted, so that the replay
+		// check after the crashes has reports to replay; some until an
+		// unstake, some until a placed cluster is terminated, so that
+		// the checks have stakes and settled escrows to check.
 		progress := func() bool { return got.count() > before }
-		if round%4 == 0 {
+		switch round % 4 {
+		case 0:
 			progress = func() bool { return got.reported() > reportsBefore }
+		case 1:
+			progress = func() bool { return got.unstaked() > unstakedBefore }
+		case 2:
+			progress = func() bool { return got.terminated() > terminatedBefore }
 		}
 		for i := 0; !progress(); i++ {
 			require.Less(t, i, 60_000, "round %d: the server acknowledged nothing in a minute", round)
@@ -209,10 +333,10 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	child := startCrashChild(t, where)
 	e := &env{t: t, url: child.url}
 	for w := range got.faucets {
-		acct, err := e.realClient(nil).Account(ctx, w)
-		require.NoError(t, err)
-		require.Equal(t, iog.MustParseAmount("50000 IO"), acct.Balances[0].Available, "wallet %v's acknowledged faucet grant, once", w)
+		_, err := e.realClient(nil).Account(ctx, w)
+		require.NoError(t, err, "wallet %v's acknowledged faucet grant", w)
 	}
+	checkAcked(t, e, got)
 	for id, state := range got.devices {
 		dev, err := e.realClient(nil).Device(ctx, id)
 		require.NoError(t, err, "acknowledged device %s", id)
@@ -226,6 +350,11 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	}
 	child.kill(t)
 	checkStore(t, where)
+	n := checkNetwork(t, where, got)
+	t.Logf("%d stakes, %d unstakes acknowledged; %d clusters (%d placed and terminated), %v of fees; %d epochs settled",
+		got.staked(), got.unstaked(), n.clusters, got.terminated(), n.fees, n.epochs)
+	require.NotZero(t, n.epochs, "no epoch settled between the kills")
+	require.NotZero(t, got.terminated(), "no cluster placed and terminated")
 }
 
 // crashLoad is one client's work against a server until it dies: faucet
@@ -269,6 +398,12 @@ func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
 	got.devices[d.ID] = d.State
 	got.reports[d.ID] = reportBy{key: key, signed: signed}
 	got.mu.Unlock()
+	if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
+		return
+	}
+	if !crashStakes(ctx, c, walletOf(key), d.ID, got) || !crashDeploy(ctx, c, key, d.ID, got) {
+		return
+	}
 	for ctx.Err() == nil {
 		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
 			return
@@ -276,17 +411,68 @@ func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
 	}
 }
 
+// crashStakes stakes crashStake on the wallet's device and unstakes
+// crashUnstake of it, recording each before it is asked for and when it
+// is acknowledged. It reports whether both were.
+func crashStakes(ctx context.Context, c *iogsdk.Client, w iog.WalletAddress, dev iog.DeviceID, got *acked) bool {
+	st := &stakeAck{device: dev, staked: true}
+	got.note(func() { got.stakes[w] = st })
+	if _, err := c.Stake(ctx, dev, crashStake); err != nil {
+		return false
+	}
+	got.note(func() { st.stakeAcked, st.unstaking = true, true })
+	if _, err := c.Unstake(ctx, dev, crashUnstake); err != nil {
+		return false
+	}
+	got.note(func() { st.unstakeAcked = true })
+	return true
+}
+
+// crashDeploy deploys a one-GPU cluster for an hour, waits (heartbeating)
+// until the scheduling loop places it, and terminates it, recording what
+// was acknowledged. It reports whether it got that far.
+func crashDeploy(ctx context.Context, c *iogsdk.Client, key ed25519.PrivateKey, dev iog.DeviceID, got *acked) bool {
+	var r pricing.Request
+	if err := json.Unmarshal([]byte(`{"gpu_model": "RTX-4090", "gpu_count": 1, "hours": 1, "currency": "USDC"}`), &r); err != nil {
+		panic(err)
+	}
+	body := api.DeployRequest{Request: r, Name: "crash"}
+	q, err := c.Quote(ctx, body)
+	if err != nil {
+		return false
+	}
+	ca := &clusterAck{key: key}
+	got.note(func() { got.clusters[walletOf(key)] = ca })
+	cl, err := c.Deploy(ctx, body)
+	if err != nil {
+		return false
+	}
+	got.note(func() { ca.id, ca.acked = cl.ID, true })
+	if cl.Held != q.RenterPays {
+		panic(fmt.Sprintf("cluster %s holds %v, quoted %v", cl.ID, cl.Held, q.RenterPays))
+	}
+	for cl.Status == api.ClusterPending {
+		if _, err := c.Heartbeat(ctx, dev, api.Heartbeat{}); err != nil {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+		if cl, err = c.Cluster(ctx, cl.ID); err != nil {
+			return false
+		}
+	}
+	got.note(func() { ca.placed = cl.Status != api.ClusterEnded })
+	if _, err := c.TerminateCluster(ctx, cl.ID); err != nil {
+		return false
+	}
+	got.note(func() { ca.terminate = true })
+	return true
+}
+
 // checkStore opens the store the crash test used, with no server running,
 // and checks its ledger: every entry chains and verifies, the balances
 // replay, and every currency's balances add up to its supply.
 func checkStore(t *testing.T, where string) {
-	cfg := store.Config{Authority: crashAuthority}
-	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
-		cfg.PostgresDSN = where
-	} else {
-		cfg.Dir = where
-	}
-	st, err := store.Open(ctx, cfg)
+	st, err := store.Open(ctx, crashStoreConfig(where))
 	require.NoError(t, err)
 	defer st.Close()
 	require.NoError(t, st.Ledger().Verify(ctx))

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver"
@@ -32,6 +34,22 @@ func crashStoreConfig(where string) store.Config {
 		cfg.Dir = where
 	}
 	return cfg
+}
+
+// caughtUp waits until the leader at e has settled every epoch that has
+// ended but the last, one a round after the downtimes: then no epoch was
+// lost, and the loops' writes leave the checks' reads alone.
+func caughtUp(t *testing.T, e *env) {
+	start := time.Now()
+	for {
+		list, err := e.realClient(nil).Blocks(ctx, iogsdk.Page{Limit: 1})
+		if err == nil && len(list.Blocks) > 0 && time.Since(list.Blocks[0].Ended) < 2*crashEpoch {
+			return
+		}
+		// A bound on a hang: the loop settles an epoch every tenth of one.
+		require.Less(t, time.Since(start), 2*time.Minute, "the leader never caught up with the epochs: %v", err)
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // checkAcked checks, through a running server at e, that every stake,

@@ -39,11 +39,19 @@ import (
 const (
 	crashStoreEnv  = "IOG_CRASH_STORE"  // the child's data directory or DSN
 	crashRoundsEnv = "IOG_CRASH_ROUNDS" // kills per dialect; default 20
+	// The child's API and relay addresses, when they must stay the same
+	// across restarts (a worker's server and relay); empty means ports
+	// the system picks.
+	crashAPIEnv   = "IOG_CRASH_API"
+	crashRelayEnv = "IOG_CRASH_RELAY"
 )
+
+// crashAddrs are where a child listens: see crashAPIEnv.
+type crashAddrs struct{ api, relay string }
 
 // The child's periods.
 const (
-	crashEpoch      = time.Second
+	crashEpoch      = 3 * time.Second
 	crashCooldown   = time.Second
 	crashLeaderPoll = 200 * time.Millisecond
 )
@@ -65,6 +73,7 @@ func TestCrashChild(t *testing.T) {
 	cfg := refserver.Config{
 		Authority: crashAuthority, Faucet: true, Limits: unlimited, Logger: slog.New(slog.DiscardHandler),
 		EpochLength: crashEpoch, ScheduleEvery: 100 * time.Millisecond, StakeCooldown: crashCooldown, LeaderPoll: crashLeaderPoll,
+		RelayAddr: os.Getenv(crashRelayEnv), RelayRefresh: 200 * time.Millisecond,
 	}
 	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
 		cfg.PostgresDSN = where
@@ -76,7 +85,11 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := os.Getenv(crashAPIEnv)
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
@@ -112,10 +125,10 @@ func (c *crashChild) leading() bool {
 	}
 }
 
-func startCrashChild(t *testing.T, where string) *crashChild {
+func startCrashChild(t *testing.T, where string, at crashAddrs) *crashChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashStoreEnv+"="+where)
+	cmd.Env = append(os.Environ(), crashStoreEnv+"="+where, crashAPIEnv+"="+at.api, crashRelayEnv+"="+at.relay)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -287,27 +300,32 @@ func TestCrash(t *testing.T) {
 func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	rng := rand.New(rand.NewPCG(uint64(d), 42))
 	got := newAcked()
+	at := crashAddrs{api: freeAddr(t), relay: freeAddr(t)}
+	tn := startTunnel(t, at)
 	const workers = 20
 	for round := range rounds {
 		before, reportsBefore, unstakedBefore, terminatedBefore := got.count(), got.reported(), got.unstaked(), got.terminated()
-		child := startCrashChild(t, where)
+		started := time.Now()
+		child := startCrashChild(t, where, at)
 		load, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Go(func() { crashLoad(load, child.url, byte(1+w), round, got) })
 		}
+		wg.Go(func() { tn.rent(load, round, got) })
 		// Kill at a random point once the round's work is under way: on a
 		// loaded machine (the race detector, other tests) a fixed delay
 		// could end a round before its first answer.
 		// Some rounds run until a report is accepted, so that the replay
 		// check after the crashes has reports to replay; some until an
-		// unstake, some until a placed cluster is terminated, so that
-		// the checks have stakes and settled escrows to check.
+		// unstake, some until a placed cluster is terminated, so that the
+		// checks have stakes and settled escrows to check. A placement takes longest:
+		// one round in eight.
 		progress := func() bool { return got.count() > before }
-		switch round % 4 {
-		case 0:
+		switch round % 8 {
+		case 0, 4:
 			progress = func() bool { return got.reported() > reportsBefore }
-		case 1:
+		case 1, 5:
 			progress = func() bool { return got.unstaked() > unstakedBefore }
 		case 2:
 			progress = func() bool { return got.terminated() > terminatedBefore }
@@ -317,6 +335,7 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
+		t.Logf("round %d: killed after %v", round, time.Since(started).Round(time.Millisecond))
 		child.kill(t)
 		stop()
 		wg.Wait()
@@ -330,8 +349,17 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	t.Logf("%d rounds: %d faucet grants, %d devices (%d attested) acknowledged", rounds, len(got.faucets), len(got.devices), active)
 	require.NotZero(t, active, "the load acknowledged nothing to check")
 	// The last start replays nothing and finds everything.
-	child := startCrashChild(t, where)
+	child := startCrashChild(t, where, at)
 	e := &env{t: t, url: child.url}
+	caughtUp(t, e)
+	// The rounds' renters reached the worker through the tunnel when a
+	// round lasted long enough; after the kills one more does, bounded
+	// by a hang only.
+	during := tn.reachedCount()
+	rent, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	tn.rent(rent, rounds, got)
+	cancel()
+	require.Greater(t, tn.reachedCount(), during, "a rental answered through the tunnel after the kills")
 	for w := range got.faucets {
 		_, err := e.realClient(nil).Account(ctx, w)
 		require.NoError(t, err, "wallet %v's acknowledged faucet grant", w)
@@ -351,8 +379,8 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	child.kill(t)
 	checkStore(t, where)
 	n := checkNetwork(t, where, got)
-	t.Logf("%d stakes, %d unstakes acknowledged; %d clusters (%d placed and terminated), %v of fees; %d epochs settled",
-		got.staked(), got.unstaked(), n.clusters, got.terminated(), n.fees, n.epochs)
+	t.Logf("%d stakes, %d unstakes acknowledged; %d clusters (%d placed and terminated), %d rentals answered through the tunnel, %v of fees; %d epochs settled",
+		got.staked(), got.unstaked(), n.clusters, got.terminated(), tn.reachedCount(), n.fees, n.epochs)
 	require.NotZero(t, n.epochs, "no epoch settled between the kills")
 	require.NotZero(t, got.terminated(), "no cluster placed and terminated")
 }
@@ -401,11 +429,20 @@ func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
 	if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
 		return
 	}
-	if !crashStakes(ctx, c, walletOf(key), d.ID, got) || !crashDeploy(ctx, c, key, d.ID, got) {
+	// Half the wallets stake and a quarter deploy: enough of each to
+	// check, and few enough writes beside the heartbeats that a round on
+	// a loaded machine gets that far before its kill.
+	if n%2 == 1 && !crashStakes(ctx, c, walletOf(key), d.ID, got) {
 		return
 	}
+	if n%4 == 0 && !crashDeploy(ctx, c, key, d.ID, got) {
+		return
+	}
+	// Heartbeats at a few hundred a second from the twenty clients keep
+	// the store busy when the kill comes, and leave the single writer of
+	// SQLite to the deployments, stakes and epochs too.
 	for ctx.Err() == nil {
-		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
+		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil || sleepCtx(ctx, 20*time.Millisecond) != nil {
 			return
 		}
 	}

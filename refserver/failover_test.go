@@ -37,7 +37,7 @@ func TestFailover(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv(failoverKillsEnv)); err == nil && n > 0 {
 		kills = n
 	}
-	servers := [2]*crashChild{startCrashChild(t, dsn), startCrashChild(t, dsn)}
+	servers := [2]*crashChild{startCrashChild(t, dsn, crashAddrs{}), startCrashChild(t, dsn, crashAddrs{})}
 	var mu sync.Mutex // guards servers against the load's reads
 	live := func() string {
 		mu.Lock()
@@ -110,7 +110,7 @@ func TestFailover(t *testing.T) {
 		t.Logf("kill %d: the other server took over %v after the leader died (LeaderPoll %v)", kill+1, took, crashLeaderPoll)
 		epoch = lastEpoch()
 		waitFor("the new leader settles the next epoch", func() bool { return lastEpoch() > epoch })
-		restarted := startCrashChild(t, dsn)
+		restarted := startCrashChild(t, dsn, crashAddrs{})
 		mu.Lock()
 		servers[i] = restarted
 		mu.Unlock()
@@ -121,6 +121,7 @@ func TestFailover(t *testing.T) {
 	stop()
 	wg.Wait()
 	e := &env{t: t, url: servers[0].url}
+	caughtUp(t, e)
 	checkAcked(t, e, got)
 	for _, s := range servers {
 		s.kill(t)

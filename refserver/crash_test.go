@@ -330,8 +330,12 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 		case 2:
 			progress = func() bool { return got.terminated() > terminatedBefore }
 		}
-		for i := 0; !progress(); i++ {
-			require.Less(t, i, 60_000, "round %d: the server acknowledged nothing in a minute", round)
+		// A bound on a hang only: on a loaded machine under the race
+		// detector an unstake or a placement, six or seven requests of
+		// a client among twenty, has taken more than a minute on
+		// PostgreSQL.
+		for !progress() {
+			require.Less(t, time.Since(started), 5*time.Minute, "round %d: the server acknowledged nothing in five minutes", round)
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
@@ -359,7 +363,7 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	rent, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	tn.rent(rent, rounds, got)
 	cancel()
-	require.Greater(t, tn.reachedCount(), during, "a rental answered through the tunnel after the kills")
+	require.Greater(t, tn.reachedCount(), during, "a rental answered through the tunnel after the kills; the renter saw last: %s", tn.lastSeen())
 	for w := range got.faucets {
 		_, err := e.realClient(nil).Account(ctx, w)
 		require.NoError(t, err, "wallet %v's acknowledged faucet grant", w)

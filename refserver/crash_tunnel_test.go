@@ -42,6 +42,10 @@ type crashTunnel struct {
 	// live clusters the next round ends, so that the device is free.
 	renters []ed25519.PrivateKey
 	reached int
+	// online is the worker's tunnel state, and last what the latest
+	// renter saw last, for a failure's message.
+	online func() bool
+	last   string
 }
 
 // freeAddr returns a loopback address no one listens on now.
@@ -78,7 +82,7 @@ func startTunnel(t *testing.T, at crashAddrs) *crashTunnel {
 	done := make(chan error, 1)
 	go func() { done <- w.Run(run) }()
 	t.Cleanup(func() { stop(); require.NoError(t, <-done) })
-	return &crashTunnel{url: e.url, device: w.Device, port: uint16(ln.Addr().(*net.TCPAddr).Port)}
+	return &crashTunnel{url: e.url, device: w.Device, online: w.Online, port: uint16(ln.Addr().(*net.TCPAddr).Port)}
 }
 
 // rent is one round's renter, until ctx ends: it ends the clusters earlier
@@ -102,6 +106,7 @@ func (tn *crashTunnel) rent(ctx context.Context, round int, got *acked) {
 				continue
 			}
 			if _, err := e.realClient(k).TerminateCluster(ctx, cl.ID); err != nil {
+				tn.saw("terminate an earlier cluster: %v", err)
 				return
 			}
 			got.note(func() {
@@ -124,6 +129,7 @@ func (tn *crashTunnel) rent(ctx context.Context, round int, got *acked) {
 	got.note(func() { got.clusters[walletOf(key)] = ca })
 	cl, err := c.Deploy(ctx, api.DeployRequest{Request: r, Name: "tunnel", Workload: api.Workload{Ports: []uint16{tn.port}}})
 	if err != nil {
+		tn.saw("deploy: %v", err)
 		return
 	}
 	got.note(func() { ca.id, ca.acked = cl.ID, true })
@@ -132,8 +138,10 @@ func (tn *crashTunnel) rent(ctx context.Context, round int, got *acked) {
 			return
 		}
 		if cl, err = c.Cluster(ctx, cl.ID); err != nil {
+			tn.saw("cluster: %v", err)
 			return
 		}
+		tn.saw("cluster %s %s: %s", cl.ID, cl.Status, cl.Reason)
 	}
 	got.note(func() { ca.placed = true })
 	for {
@@ -144,6 +152,7 @@ func (tn *crashTunnel) rent(ctx context.Context, round int, got *acked) {
 			}
 			break
 		}
+		tn.saw("reach the device (worker online %v): %v", tn.online(), err)
 		if sleepCtx(ctx, 20*time.Millisecond) != nil {
 			return
 		}
@@ -197,6 +206,20 @@ func getThrough(ctx context.Context, tc *tunnel.Client, device iog.DeviceID, por
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
+}
+
+// saw records what the renter saw last.
+func (tn *crashTunnel) saw(format string, args ...any) {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	tn.last = fmt.Sprintf(format, args...)
+}
+
+// lastSeen is what the latest renter saw last.
+func (tn *crashTunnel) lastSeen() string {
+	tn.mu.Lock()
+	defer tn.mu.Unlock()
+	return tn.last
 }
 
 // reachedCount is how many rentals were answered through the tunnel.

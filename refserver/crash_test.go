@@ -319,8 +319,8 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 		// Some rounds run until a report is accepted, so that the replay
 		// check after the crashes has reports to replay; some until an
 		// unstake, some until a placed cluster is terminated, so that the
-		// checks have stakes and settled escrows to check. A placement takes longest:
-		// one round in eight.
+		// checks have stakes and settled escrows to check. A placement
+		// takes longest: one round in eight.
 		progress := func() bool { return got.count() > before }
 		switch round % 8 {
 		case 0, 4:

@@ -37,11 +37,14 @@ race:
 
 # crash kills the reference server with SIGKILL at CRASH_ROUNDS random
 # points under load, on SQLite and on PostgreSQL, and checks that nothing
-# acknowledged was lost or applied twice and that the ledger verifies.
-# `make test` runs it with 20.
+# acknowledged was lost or applied twice and that the ledger verifies;
+# then it kills the leader of two servers on PostgreSQL FAILOVER_KILLS
+# times and checks that the other takes over and no epoch is lost or
+# settled twice. `make test` runs them with 20 and 3.
 CRASH_ROUNDS ?= 100
+FAILOVER_KILLS ?= 10
 crash:
-	IOG_CRASH_ROUNDS=$(CRASH_ROUNDS) .ci/with-postgres.sh $(GO) test -count=1 -run '^TestCrash$$' -v ./refserver/
+	IOG_CRASH_ROUNDS=$(CRASH_ROUNDS) IOG_FAILOVER_KILLS=$(FAILOVER_KILLS) .ci/with-postgres.sh $(GO) test -count=1 -timeout 60m -run '^(TestCrash|TestFailover)$$' -v ./refserver/
 
 # bench runs every benchmark once; copy the figures into BENCHMARKS.md with
 # the command and the machine.

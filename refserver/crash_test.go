@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,7 +24,9 @@ import (
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver"
 	"github.com/internetofgpus/iog/refserver/store"
 )
@@ -36,6 +39,21 @@ import (
 const (
 	crashStoreEnv  = "IOG_CRASH_STORE"  // the child's data directory or DSN
 	crashRoundsEnv = "IOG_CRASH_ROUNDS" // kills per dialect; default 20
+	// The child's API and relay addresses, when they must stay the same
+	// across restarts (a worker's server and relay); empty means ports
+	// the system picks.
+	crashAPIEnv   = "IOG_CRASH_API"
+	crashRelayEnv = "IOG_CRASH_RELAY"
+)
+
+// crashAddrs are where a child listens: see crashAPIEnv.
+type crashAddrs struct{ api, relay string }
+
+// The child's periods.
+const (
+	crashEpoch      = 3 * time.Second
+	crashCooldown   = time.Second
+	crashLeaderPoll = 200 * time.Millisecond
 )
 
 // crashAuthority is the network's key in the crash test, parent and child.
@@ -50,7 +68,13 @@ func TestCrashChild(t *testing.T) {
 	// Every client is on loopback, one address: no rate limit that a real
 	// network would set is what this test is about.
 	unlimited := refserver.Limits{PerIP: 1e9, PerWallet: 1e9, PerKey: 1e9, Burst: 1 << 30}
-	cfg := refserver.Config{Authority: crashAuthority, Faucet: true, Limits: unlimited, Logger: slog.New(slog.DiscardHandler)}
+	// Epochs, placements, settlements and cooldowns run on short periods
+	// of the real clock, so that they happen between the kills.
+	cfg := refserver.Config{
+		Authority: crashAuthority, Faucet: true, Limits: unlimited, Logger: slog.New(slog.DiscardHandler),
+		EpochLength: crashEpoch, ScheduleEvery: 100 * time.Millisecond, StakeCooldown: crashCooldown, LeaderPoll: crashLeaderPoll,
+		RelayAddr: os.Getenv(crashRelayEnv), RelayRefresh: 200 * time.Millisecond,
+	}
 	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
 		cfg.PostgresDSN = where
 	} else {
@@ -61,13 +85,25 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := os.Getenv(crashAPIEnv)
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(2)
 	}
 	fmt.Println("listening", l.Addr().String())
 	go s.Run(context.Background())
+	// The parent learns which child leads from this line: on PostgreSQL
+	// the failover test kills the leader.
+	go func() {
+		for !s.Leading() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		fmt.Println("leading")
+	}()
 	s.Serve(context.Background(), l, time.Second)
 }
 
@@ -75,12 +111,24 @@ func TestCrashChild(t *testing.T) {
 type crashChild struct {
 	cmd *exec.Cmd
 	url string
+	// leads is closed when the child says it leads the loops.
+	leads chan struct{}
 }
 
-func startCrashChild(t *testing.T, where string) *crashChild {
+// leading reports whether the child said it leads.
+func (c *crashChild) leading() bool {
+	select {
+	case <-c.leads:
+		return true
+	default:
+		return false
+	}
+}
+
+func startCrashChild(t *testing.T, where string, at crashAddrs) *crashChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashStoreEnv+"="+where)
+	cmd.Env = append(os.Environ(), crashStoreEnv+"="+where, crashAPIEnv+"="+at.api, crashRelayEnv+"="+at.relay)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -97,14 +145,18 @@ func startCrashChild(t *testing.T, where string) *crashChild {
 		line := lines.Text()
 		require.False(t, strings.HasPrefix(line, "error"), line)
 		if addr, ok := strings.CutPrefix(line, "listening "); ok {
+			child := &crashChild{cmd: cmd, url: "http://" + addr, leads: make(chan struct{})}
 			go func() {
 				for lines.Scan() {
-					if line := lines.Text(); strings.HasPrefix(line, "error") || strings.Contains(line, "panic") {
+					switch line := lines.Text(); {
+					case line == "leading":
+						close(child.leads)
+					case strings.HasPrefix(line, "error") || strings.Contains(line, "panic"):
 						fmt.Fprintln(os.Stderr, "crash child:", line)
 					}
 				}
 			}()
-			return &crashChild{cmd: cmd, url: "http://" + addr}
+			return child
 		}
 	}
 	t.Fatalf("the child server never listened: %v", lines.Err())
@@ -125,13 +177,58 @@ type acked struct {
 	devices map[iog.DeviceID]api.DeviceState
 	// reports are accepted reports, which must stay refused as replays.
 	reports map[iog.DeviceID]reportBy
+	// stakes and clusters are each wallet's stake on its own device and
+	// its one cluster: asked for, and what of it was acknowledged.
+	stakes   map[iog.WalletAddress]*stakeAck
+	clusters map[iog.WalletAddress]*clusterAck
 }
+
+func newAcked() *acked {
+	return &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{},
+		stakes: map[iog.WalletAddress]*stakeAck{}, clusters: map[iog.WalletAddress]*clusterAck{}}
+}
+
+// stakeAck is a wallet's stake of crashStake on its device and its
+// unstake of crashUnstake: each asked for, and acknowledged or not.
+type stakeAck struct {
+	device                   iog.DeviceID
+	staked, unstaking        bool // asked
+	stakeAcked, unstakeAcked bool
+}
+
+// clusterAck is a wallet's deploy: asked for, acknowledged with its ID,
+// its placement seen, its termination acknowledged.
+type clusterAck struct {
+	key                      ed25519.PrivateKey
+	id                       iog.ClusterID
+	acked, placed, terminate bool
+}
+
+// The stake each wallet puts on its own device and what it unstakes.
+var (
+	crashStake   = iog.MustParseAmount("1000 IO")
+	crashUnstake = iog.MustParseAmount("100 IO")
+)
 
 // count is how many acknowledgements were recorded.
 func (a *acked) count() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return len(a.faucets) + len(a.devices) + len(a.reports)
+	n := len(a.faucets) + len(a.devices) + len(a.reports)
+	for _, s := range a.stakes {
+		n += btoi(s.stakeAcked) + btoi(s.unstakeAcked)
+	}
+	for _, c := range a.clusters {
+		n += btoi(c.acked) + btoi(c.terminate)
+	}
+	return n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // reported is how many accepted reports were recorded.
@@ -139,6 +236,39 @@ func (a *acked) reported() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.reports)
+}
+
+// staked, unstaked and terminated are how many stakes, unstakes, and
+// terminations of placed clusters were acknowledged.
+func (a *acked) staked() int { return a.stakesWhere(func(s *stakeAck) bool { return s.stakeAcked }) }
+func (a *acked) unstaked() int {
+	return a.stakesWhere(func(s *stakeAck) bool { return s.unstakeAcked })
+}
+func (a *acked) terminated() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, c := range a.clusters {
+		n += btoi(c.placed && c.terminate)
+	}
+	return n
+}
+
+func (a *acked) stakesWhere(f func(*stakeAck) bool) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, s := range a.stakes {
+		n += btoi(f(s))
+	}
+	return n
+}
+
+// note records under the lock.
+func (a *acked) note(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f()
 }
 
 type reportBy struct {
@@ -169,30 +299,47 @@ func TestCrash(t *testing.T) {
 
 func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	rng := rand.New(rand.NewPCG(uint64(d), 42))
-	got := &acked{faucets: map[iog.WalletAddress]int{}, devices: map[iog.DeviceID]api.DeviceState{}, reports: map[iog.DeviceID]reportBy{}}
+	got := newAcked()
+	at := crashAddrs{api: freeAddr(t), relay: freeAddr(t)}
+	tn := startTunnel(t, at)
 	const workers = 20
 	for round := range rounds {
-		before, reportsBefore := got.count(), got.reported()
-		child := startCrashChild(t, where)
+		before, reportsBefore, unstakedBefore, terminatedBefore := got.count(), got.reported(), got.unstaked(), got.terminated()
+		started := time.Now()
+		child := startCrashChild(t, where, at)
 		load, stop := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Go(func() { crashLoad(load, child.url, byte(1+w), round, got) })
 		}
+		wg.Go(func() { tn.rent(load, round, got) })
 		// Kill at a random point once the round's work is under way: on a
 		// loaded machine (the race detector, other tests) a fixed delay
 		// could end a round before its first answer.
-		// Every fourth round runs until a report is accepted, so that the
-		// replay check after the crashes has reports to replay.
+		// Some rounds run until a report is accepted, so that the replay
+		// check after the crashes has reports to replay; some until an
+		// unstake, some until a placed cluster is terminated, so that the
+		// checks have stakes and settled escrows to check. A placement
+		// takes longest: one round in eight.
 		progress := func() bool { return got.count() > before }
-		if round%4 == 0 {
+		switch round % 8 {
+		case 0, 4:
 			progress = func() bool { return got.reported() > reportsBefore }
+		case 1, 5:
+			progress = func() bool { return got.unstaked() > unstakedBefore }
+		case 2:
+			progress = func() bool { return got.terminated() > terminatedBefore }
 		}
-		for i := 0; !progress(); i++ {
-			require.Less(t, i, 60_000, "round %d: the server acknowledged nothing in a minute", round)
+		// A bound on a hang only: on a loaded machine under the race
+		// detector an unstake or a placement, six or seven requests of
+		// a client among twenty, has taken more than a minute on
+		// PostgreSQL.
+		for !progress() {
+			require.Less(t, time.Since(started), 5*time.Minute, "round %d: the server acknowledged nothing in five minutes", round)
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
+		t.Logf("round %d: killed after %v", round, time.Since(started).Round(time.Millisecond))
 		child.kill(t)
 		stop()
 		wg.Wait()
@@ -206,13 +353,22 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	t.Logf("%d rounds: %d faucet grants, %d devices (%d attested) acknowledged", rounds, len(got.faucets), len(got.devices), active)
 	require.NotZero(t, active, "the load acknowledged nothing to check")
 	// The last start replays nothing and finds everything.
-	child := startCrashChild(t, where)
+	child := startCrashChild(t, where, at)
 	e := &env{t: t, url: child.url}
+	caughtUp(t, e)
+	// The rounds' renters reached the worker through the tunnel when a
+	// round lasted long enough; after the kills one more does, bounded
+	// by a hang only.
+	during := tn.reachedCount()
+	rent, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	tn.rent(rent, rounds, got)
+	cancel()
+	require.Greater(t, tn.reachedCount(), during, "a rental answered through the tunnel after the kills; the renter saw last: %s", tn.lastSeen())
 	for w := range got.faucets {
-		acct, err := e.realClient(nil).Account(ctx, w)
-		require.NoError(t, err)
-		require.Equal(t, iog.MustParseAmount("50000 IO"), acct.Balances[0].Available, "wallet %v's acknowledged faucet grant, once", w)
+		_, err := e.realClient(nil).Account(ctx, w)
+		require.NoError(t, err, "wallet %v's acknowledged faucet grant", w)
 	}
+	checkAcked(t, e, got)
 	for id, state := range got.devices {
 		dev, err := e.realClient(nil).Device(ctx, id)
 		require.NoError(t, err, "acknowledged device %s", id)
@@ -226,6 +382,11 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 	}
 	child.kill(t)
 	checkStore(t, where)
+	n := checkNetwork(t, where, got)
+	t.Logf("%d stakes, %d unstakes acknowledged; %d clusters (%d placed and terminated), %d rentals answered through the tunnel, %v of fees; %d epochs settled",
+		got.staked(), got.unstaked(), n.clusters, got.terminated(), tn.reachedCount(), n.fees, n.epochs)
+	require.NotZero(t, n.epochs, "no epoch settled between the kills")
+	require.NotZero(t, got.terminated(), "no cluster placed and terminated")
 }
 
 // crashLoad is one client's work against a server until it dies: faucet
@@ -269,24 +430,90 @@ func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
 	got.devices[d.ID] = d.State
 	got.reports[d.ID] = reportBy{key: key, signed: signed}
 	got.mu.Unlock()
+	if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
+		return
+	}
+	// Half the wallets stake and a quarter deploy: enough of each to
+	// check, and few enough writes beside the heartbeats that a round on
+	// a loaded machine gets that far before its kill.
+	if n%2 == 1 && !crashStakes(ctx, c, walletOf(key), d.ID, got) {
+		return
+	}
+	if n%4 == 0 && !crashDeploy(ctx, c, key, d.ID, got) {
+		return
+	}
+	// Heartbeats at a few hundred a second from the twenty clients keep
+	// the store busy when the kill comes, and leave the single writer of
+	// SQLite to the deployments, stakes and epochs too.
 	for ctx.Err() == nil {
-		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil {
+		if _, err := c.Heartbeat(ctx, d.ID, api.Heartbeat{}); err != nil || sleepCtx(ctx, 20*time.Millisecond) != nil {
 			return
 		}
 	}
+}
+
+// crashStakes stakes crashStake on the wallet's device and unstakes
+// crashUnstake of it, recording each before it is asked for and when it
+// is acknowledged. It reports whether both were.
+func crashStakes(ctx context.Context, c *iogsdk.Client, w iog.WalletAddress, dev iog.DeviceID, got *acked) bool {
+	st := &stakeAck{device: dev, staked: true}
+	got.note(func() { got.stakes[w] = st })
+	if _, err := c.Stake(ctx, dev, crashStake); err != nil {
+		return false
+	}
+	got.note(func() { st.stakeAcked, st.unstaking = true, true })
+	if _, err := c.Unstake(ctx, dev, crashUnstake); err != nil {
+		return false
+	}
+	got.note(func() { st.unstakeAcked = true })
+	return true
+}
+
+// crashDeploy deploys a one-GPU cluster for an hour, waits (heartbeating)
+// until the scheduling loop places it, and terminates it, recording what
+// was acknowledged. It reports whether it got that far.
+func crashDeploy(ctx context.Context, c *iogsdk.Client, key ed25519.PrivateKey, dev iog.DeviceID, got *acked) bool {
+	var r pricing.Request
+	if err := json.Unmarshal([]byte(`{"gpu_model": "RTX-4090", "gpu_count": 1, "hours": 1, "currency": "USDC"}`), &r); err != nil {
+		panic(err)
+	}
+	body := api.DeployRequest{Request: r, Name: "crash"}
+	q, err := c.Quote(ctx, body)
+	if err != nil {
+		return false
+	}
+	ca := &clusterAck{key: key}
+	got.note(func() { got.clusters[walletOf(key)] = ca })
+	cl, err := c.Deploy(ctx, body)
+	if err != nil {
+		return false
+	}
+	got.note(func() { ca.id, ca.acked = cl.ID, true })
+	if cl.Held != q.RenterPays {
+		panic(fmt.Sprintf("cluster %s holds %v, quoted %v", cl.ID, cl.Held, q.RenterPays))
+	}
+	for cl.Status == api.ClusterPending {
+		if _, err := c.Heartbeat(ctx, dev, api.Heartbeat{}); err != nil {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+		if cl, err = c.Cluster(ctx, cl.ID); err != nil {
+			return false
+		}
+	}
+	got.note(func() { ca.placed = cl.Status != api.ClusterEnded })
+	if _, err := c.TerminateCluster(ctx, cl.ID); err != nil {
+		return false
+	}
+	got.note(func() { ca.terminate = true })
+	return true
 }
 
 // checkStore opens the store the crash test used, with no server running,
 // and checks its ledger: every entry chains and verifies, the balances
 // replay, and every currency's balances add up to its supply.
 func checkStore(t *testing.T, where string) {
-	cfg := store.Config{Authority: crashAuthority}
-	if strings.Contains(where, "host=") || strings.HasPrefix(where, "postgres") {
-		cfg.PostgresDSN = where
-	} else {
-		cfg.Dir = where
-	}
-	st, err := store.Open(ctx, cfg)
+	st, err := store.Open(ctx, crashStoreConfig(where))
 	require.NoError(t, err)
 	defer st.Close()
 	require.NoError(t, st.Ledger().Verify(ctx))

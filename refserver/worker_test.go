@@ -3,7 +3,6 @@ package refserver_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -202,22 +201,7 @@ func TestWorkerServesARental(t *testing.T) {
 		tc, err := tunnel.NewClient(tunnel.ClientConfig{RelayAddr: relay.Addr, RelayPin: pin, Key: renterKey, ConnConfig: tunnel.ConnConfig{Logger: slog.New(slog.DiscardHandler)}})
 		require.NoError(t, err)
 		t.Cleanup(func() { tc.Close() })
-		get := func() (string, error) {
-			c, err := tc.Dial(ctx, w.Device(), port)
-			if err != nil {
-				return "", err
-			}
-			defer c.Close()
-			hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true,
-				DialContext: func(context.Context, string, string) (net.Conn, error) { return c, nil }}}
-			resp, err := hc.Get("http://device/")
-			if err != nil {
-				return "", err
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			return string(b), err
-		}
+		get := func() (string, error) { return getThrough(ctx, tc, w.Device(), port) }
 		var got string
 		r.until(t, "the renter reaches the device", func() bool { got, err = get(); return err == nil })
 		require.Equal(t, "from the device", got)

@@ -37,7 +37,7 @@ func (s *Server) markSilentDevices(ctx context.Context) error {
 					return err
 				}
 				d.Updated = now
-				if err := tx.UpdateDevice(d); err != nil {
+				if err := tx.UpdateDeviceHealth(d); err != nil {
 					return err
 				}
 			}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -188,7 +189,15 @@ func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
 
 // queryAll runs a query and scans each of its rows.
 func queryAll[T any](t *Tx, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	return queryRows(t.ctx, t.tx, what, query, args, scan)
+}
+
+// queryRows runs a query in a transaction or on the database, and scans
+// each of its rows.
+func queryRows[T any](ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)
 	}
@@ -350,10 +359,14 @@ type NodeRow struct {
 	Up        bool
 }
 
-// Nodes returns every device's NodeRow, by ID: one light query, for the
-// scheduling loop's round.
-func (t *Tx) Nodes() ([]NodeRow, error) {
-	return queryAll(t, "nodes", "SELECT id, state, model, gpu_count, location, down_bps, up_bps, up FROM devices ORDER BY id", nil, scanNode)
+// Nodes returns every device's NodeRow, by ID, for the scheduling loop's
+// round: one query of an index that holds these columns alone (see
+// heartbeatMigrations), read outside any transaction. The round needs a
+// snapshot of the devices, not their locks, and on SQLite the store's
+// transactions take the write lock, which the requests' group commit
+// would wait for while the round reads every device.
+func (s *Store) Nodes(ctx context.Context) ([]NodeRow, error) {
+	return queryRows(ctx, s.db, "nodes", "SELECT id, state, model, gpu_count, location, down_bps, up_bps, up FROM devices ORDER BY id", nil, scanNode)
 }
 
 func scanNode(row scanner) (NodeRow, error) {

@@ -192,11 +192,13 @@ func queryAll[T any](t *Tx, what, query string, args []any, scan func(scanner) (
 	return queryRows(t.ctx, t.tx, what, query, args, scan)
 }
 
-// queryRows runs a query in a transaction or on the database, and scans
-// each of its rows.
-func queryRows[T any](ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+// querier is a transaction or the database itself.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryRows runs query on q and scans every row it returns.
+func queryRows[T any](ctx context.Context, q querier, what, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", what, err)

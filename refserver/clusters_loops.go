@@ -128,14 +128,14 @@ func (p *placer) Bind(ctx context.Context, job *scheduler.Job, pl scheduler.Plac
 // end.
 func (p *placer) step(ctx context.Context) error {
 	now := p.s.cfg.Clock.Now().UTC()
-	var nodes []store.NodeRow
 	var live []store.Cluster
 	placed := map[iog.ClusterID][]iog.DeviceID{}
-	err := p.s.store.Tx(ctx, func(tx *store.Tx) error {
+	nodes, err := p.s.store.Nodes(ctx)
+	if err != nil {
+		return err
+	}
+	err = p.s.store.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		if nodes, err = tx.Nodes(); err != nil {
-			return err
-		}
 		if live, err = tx.Clusters(store.ClusterFilter{Statuses: liveStatuses}); err != nil {
 			return err
 		}

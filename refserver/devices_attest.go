@@ -117,13 +117,20 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tasks, err := s.dueProofs(v, d, c.now)
+	tasks, issued, err := s.dueProofs(v, d, c.now)
 	if err != nil {
 		return nil, err
 	}
-	d.Verifier, _ = v.Record(d.ID)
 	d.Updated = c.now
-	if err := c.tx.UpdateDevice(d); err != nil {
+	if issued {
+		d.Verifier, _ = v.Record(d.ID)
+		err = c.tx.UpdateDevice(d)
+	} else {
+		// The verifier holds the record as read: the heartbeat changed
+		// the device's health alone.
+		err = c.tx.UpdateDeviceHealth(d)
+	}
+	if err != nil {
 		return nil, err
 	}
 	c.audit("device.heartbeat", string(d.ID), "")
@@ -136,11 +143,12 @@ func (s *Server) heartbeat(c *call) (any, error) {
 
 // dueProofs issues a proof task for every GPU of an active device whose
 // tasks are all answered and one of whose GPUs' last proof is older than
-// the proof interval at now, and returns the device's open tasks.
-func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gpu.ProofTask, error) {
+// the proof interval at now, and returns the device's open tasks, and
+// whether it issued them (and so changed the device's record in v).
+func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gpu.ProofTask, bool, error) {
 	rec := d.Verifier
 	if d.State != string(api.DeviceActive) || len(rec.OpenTasks) > 0 {
-		return rec.OpenTasks, nil
+		return rec.OpenTasks, false, nil
 	}
 	due := false
 	for _, k := range rec.Known {
@@ -149,7 +157,7 @@ func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gp
 		}
 	}
 	if !due {
-		return nil, nil
+		return nil, false, nil
 	}
 	var tasks []gpu.ProofTask
 	for _, g := range rec.GPUs {
@@ -160,11 +168,11 @@ func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gp
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		tasks = append(tasks, t)
 	}
-	return tasks, nil
+	return tasks, len(tasks) > 0, nil
 }
 
 func proofTask(t gpu.ProofTask) api.ProofTask {

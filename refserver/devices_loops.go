@@ -12,27 +12,42 @@ func (s *Server) deviceLoops() []loop {
 	return []loop{{name: "heartbeat timeouts", every: s.cfg.HeartbeatTimeout / 4, step: s.markSilentDevices}}
 }
 
+// silentBatch is how many silent devices one transaction of the
+// heartbeat timeout marks down: a fleet silent at once (a restart after
+// an outage) is marked a part at a time, and the requests' batches take
+// the database between the parts.
+const silentBatch = 500
+
 // markSilentDevices marks down every device whose heartbeats stopped for
 // longer than the heartbeat timeout: down from its last heartbeat plus the
 // timeout, so that a restart of the server counts no silence as up time.
+// Each part is a transaction of its own; a part marks its devices down
+// whatever the others did, so a round cut short is finished by the next.
 func (s *Server) markSilentDevices(ctx context.Context) error {
 	now := s.cfg.Clock.Now().UTC()
-	return s.store.Tx(ctx, func(tx *store.Tx) error {
-		silent, err := tx.SilentDevices(now.Add(-s.cfg.HeartbeatTimeout))
-		if err != nil {
+	for after := iog.DeviceID(""); ; {
+		var silent []store.Device
+		err := s.store.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			if silent, err = tx.SilentDevices(now.Add(-s.cfg.HeartbeatTimeout), after, silentBatch); err != nil {
+				return err
+			}
+			for _, d := range silent {
+				if d.Health, err = s.noteSilence(d.Health, now); err != nil {
+					return err
+				}
+				d.Updated = now
+				if err := tx.UpdateDeviceHealth(d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || len(silent) < silentBatch {
 			return err
 		}
-		for _, d := range silent {
-			if d.Health, err = s.noteSilence(d.Health, now); err != nil {
-				return err
-			}
-			d.Updated = now
-			if err := tx.UpdateDevice(d); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		after = silent[len(silent)-1].ID
+	}
 }
 
 // noteSilence marks a device whose heartbeats stopped for longer than the

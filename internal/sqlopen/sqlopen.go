@@ -25,14 +25,18 @@ const BusyTimeout = 10 * time.Second
 // SQLite opens (creating it when missing) the SQLite database in the file
 // at path: write-ahead logging, so readers never wait for the writer; a
 // full sync at every commit, so an acknowledged transaction survives a
-// crash or a power loss; foreign keys enforced; and write transactions
-// that take the write lock when they begin, so two never deadlock
-// upgrading a read. It pings the database before returning.
+// crash or a power loss; foreign keys enforced; write transactions that
+// take the write lock when they begin, so two never deadlock upgrading a
+// read; and temporary files in memory: the statement journal of each
+// savepoint of a group commit's batch (the pages to restore if its step
+// fails), which no crash recovery reads, is not written to a file. It
+// pings the database before returning.
 func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate")
 	return open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path)

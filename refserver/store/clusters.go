@@ -361,10 +361,14 @@ type NodeRow struct {
 	Up        bool
 }
 
-// Nodes returns every device's NodeRow, by ID: one light query, for the
-// scheduling loop's round.
-func (t *Tx) Nodes() ([]NodeRow, error) {
-	return queryAll(t, "nodes", "SELECT id, state, model, gpu_count, location, down_bps, up_bps, up FROM devices ORDER BY id", nil, scanNode)
+// Nodes returns every device's NodeRow, by ID, for the scheduling loop's
+// round: one query of an index that holds these columns alone (see
+// heartbeatMigrations), read outside any transaction. The round needs a
+// snapshot of the devices, not their locks, and on SQLite the store's
+// transactions take the write lock, which the requests' group commit
+// would wait for while the round reads every device.
+func (s *Store) Nodes(ctx context.Context) ([]NodeRow, error) {
+	return queryRows(ctx, s.db, "nodes", "SELECT id, state, model, gpu_count, location, down_bps, up_bps, up FROM devices ORDER BY id", nil, scanNode)
 }
 
 func scanNode(row scanner) (NodeRow, error) {

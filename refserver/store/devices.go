@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +33,44 @@ type Device struct {
 	GPUCount int
 	Verifier gpu.DeviceRecord
 	Health   iog.Health
+
+	// stored is the row as the transaction that read it last read or
+	// wrote it, shared by the copies of the Device, so that UpdateDevice
+	// writes only the columns that changed; nil for a Device not read
+	// from the store.
+	stored *storedDevice
+}
+
+// storedDevice is a device's row as a transaction holds it: its plain
+// columns, its records as stored, and the GPUs bound to it.
+type storedDevice struct {
+	tx               *Tx
+	plain            devicePlain
+	updated          int64
+	verifier, health []byte
+	gpus             []string
+}
+
+// devicePlain are the columns of a device's row that are not its records.
+type devicePlain struct {
+	name, state, tunnelKey, location string
+	down, up                         uint64
+	model                            string
+	gpuCount                         int
+}
+
+func plainOf(d Device) devicePlain {
+	return devicePlain{d.Name, d.State, string(d.TunnelKey), d.Location.String(), d.Bandwidth.DownBytesPerSec, d.Bandwidth.UpBytesPerSec, d.Model, d.GPUCount}
+}
+
+// knownUUIDs are the GPUs a verifier record holds, the rows of gpu_uuids
+// it binds, in their record's (sorted) order.
+func knownUUIDs(r gpu.DeviceRecord) []string {
+	out := make([]string, len(r.Known))
+	for i, k := range r.Known {
+		out[i] = k.UUID
+	}
+	return out
 }
 
 const deviceColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, verifier, health"
@@ -60,20 +100,87 @@ func (t *Tx) InsertDevice(d Device) error {
 }
 
 // UpdateDevice writes back every field of a device but its ID, owner and
-// registration, and the GPUs its verifier record holds.
+// registration, and the GPUs its verifier record holds. A device read in
+// this transaction (Tx.Device, Tx.Devices, Tx.SilentDevices, ...) has
+// only the columns written that differ from the row as read, and its GPU
+// bindings only if its GPUs changed: a heartbeat rewrites its health, not
+// its name, records and bindings. What another query of the transaction
+// wrote to the row between the read and the update is not seen.
 func (t *Tx) UpdateDevice(d Device) error {
 	verifier, health, err := deviceRecords(d)
 	if err != nil {
 		return err
 	}
-	up, seen := upColumns(d.Health)
-	err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14 WHERE id = $1",
-		string(d.ID), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen)
+	plain, gpus := plainOf(d), knownUUIDs(d.Verifier)
+	old := d.stored
+	if old == nil || old.tx != t {
+		up, seen := upColumns(d.Health)
+		err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14 WHERE id = $1",
+			string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
+			unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen)
+		if err != nil {
+			return fmt.Errorf("update device %s: %w", d.ID, err)
+		}
+		return t.bindGPUs(d)
+	}
+	set, args := []string{}, []any{string(d.ID)}
+	add := func(column string, v any) {
+		args = append(args, v)
+		set = append(set, fmt.Sprintf("%s = $%d", column, len(args)))
+	}
+	if plain != old.plain {
+		add("name", d.Name)
+		add("state", d.State)
+		add("tunnel_key", []byte(d.TunnelKey))
+		add("location", plain.location)
+		add("down_bps", int64(plain.down))
+		add("up_bps", int64(plain.up))
+		add("model", d.Model)
+		add("gpu_count", d.GPUCount)
+	}
+	if unix(d.Updated) != old.updated {
+		add("updated", unix(d.Updated))
+	}
+	if !bytes.Equal(verifier, old.verifier) {
+		add("verifier", verifier)
+	}
+	if !bytes.Equal(health, old.health) {
+		up, seen := upColumns(d.Health)
+		add("health", health)
+		add("up", up)
+		add("last_seen", seen)
+	}
+	if len(set) > 0 {
+		if err := t.exec("UPDATE devices SET "+strings.Join(set, ", ")+" WHERE id = $1", args...); err != nil {
+			return fmt.Errorf("update device %s: %w", d.ID, err)
+		}
+	}
+	if !slices.Equal(gpus, old.gpus) {
+		if err := t.bindGPUs(d); err != nil {
+			return err
+		}
+	}
+	*old = storedDevice{tx: t, plain: plain, updated: unix(d.Updated), verifier: verifier, health: health, gpus: gpus}
+	return nil
+}
+
+// UpdateDeviceHealth writes back a device's health record, with its up
+// and last_seen copies, and its updated time, and nothing else of it: for
+// a change that touched nothing else, such as a heartbeat that issued no
+// proof task, at the cost of neither encoding nor comparing the rest.
+func (t *Tx) UpdateDeviceHealth(d Device) error {
+	health, err := json.Marshal(d.Health)
 	if err != nil {
+		return fmt.Errorf("encode device %s: %w", d.ID, err)
+	}
+	up, seen := upColumns(d.Health)
+	if err := t.exec("UPDATE devices SET health = $2, up = $3, last_seen = $4, updated = $5 WHERE id = $1", string(d.ID), health, up, seen, unix(d.Updated)); err != nil {
 		return fmt.Errorf("update device %s: %w", d.ID, err)
 	}
-	return t.bindGPUs(d)
+	if old := d.stored; old != nil && old.tx == t {
+		old.health, old.updated = health, unix(d.Updated)
+	}
+	return nil
 }
 
 func deviceRecords(d Device) (verifier, health []byte, err error) {
@@ -107,6 +214,9 @@ func (t *Tx) Device(id iog.DeviceID) (Device, error) {
 	d, err := scanDevice(t.tx.QueryRowContext(t.ctx, "SELECT "+deviceColumns+" FROM devices WHERE id = $1"+t.forUpdate(), string(id)))
 	if noRows(err) {
 		return Device{}, fmt.Errorf("device %s is not registered: %w", id, iog.ErrNotFound)
+	}
+	if d.stored != nil {
+		d.stored.tx = t
 	}
 	return d, err
 }
@@ -170,7 +280,11 @@ func (t *Tx) Devices(f DeviceFilter) ([]Device, error) {
 }
 
 func (t *Tx) devices(clause string, args ...any) ([]Device, error) {
-	return queryAll(t, "devices", "SELECT "+deviceColumns+" FROM devices "+clause, args, scanDevice)
+	out, err := queryAll(t, "devices", "SELECT "+deviceColumns+" FROM devices "+clause, args, scanDevice)
+	for _, d := range out {
+		d.stored.tx = t
+	}
+	return out, err
 }
 
 func scanDevice(row scanner) (Device, error) {
@@ -201,11 +315,14 @@ func scanDevice(row scanner) (Device, error) {
 	d.TunnelKey = ed25519.PublicKey(key)
 	d.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(down), UpBytesPerSec: uint64(up)}
 	d.Registered, d.Updated = time.Unix(0, registered).UTC(), time.Unix(0, updated).UTC()
+	d.stored = &storedDevice{plain: plainOf(d), updated: updated, verifier: verifier, health: health, gpus: knownUUIDs(d.Verifier)}
 	return d, nil
 }
 
 // SilentDevices returns the devices marked up whose last heartbeat was
-// before seen, locked: the ones the heartbeat timeout marks down.
-func (t *Tx) SilentDevices(seen time.Time) ([]Device, error) {
-	return t.devices("WHERE up = 1 AND last_seen < $1 ORDER BY id"+t.forUpdate(), unix(seen))
+// before seen, locked: the ones the heartbeat timeout marks down. It
+// returns at most limit of them, by ID, after the device after (none:
+// ""), so that a round marks a large fleet a part at a time.
+func (t *Tx) SilentDevices(seen time.Time, after iog.DeviceID, limit int) ([]Device, error) {
+	return t.devices("WHERE up = 1 AND last_seen < $1 AND id > $2 ORDER BY id LIMIT $3"+t.forUpdate(), unix(seen), string(after), limit)
 }

@@ -15,6 +15,7 @@ var components = []struct {
 	{"refserver-epochs", epochsMigrations},
 	{"refserver-clusters", clusterMigrations},
 	{"refserver-relay", relayMigrations},
+	{"refserver-heartbeats", heartbeatMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

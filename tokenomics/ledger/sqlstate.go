@@ -1,9 +1,11 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/internetofgpus/iog"
@@ -95,8 +97,13 @@ func allRows(ctx context.Context, q querier, query, _ string, scan func(*sql.Row
 }
 
 // rowsIn selects the rows whose column is one of values (none for no
-// values), in chunks.
+// values), in chunks, in the order of the values: each chunk then reads
+// one range of the column's index, and a batch over many keys reads each
+// of the index's pages once, rather than once a chunk from a page cache
+// too small to keep them between chunks.
 func rowsIn(values []string) rowSet {
+	values = slices.Clone(values)
+	slices.Sort(values)
 	return func(ctx context.Context, q querier, query, column string, scan func(*sql.Rows) error) error {
 		for start := 0; start < len(values); start += inChunk {
 			chunk := values[start:min(start+inChunk, len(values))]
@@ -282,13 +289,17 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		w iog.WalletAddress
 		c iog.Currency
 	}
-	var balances []balanceKey
+	type balanceRow struct {
+		balanceKey
+		text string
+	}
+	var balances []balanceRow
 	seenBalance := make(map[balanceKey]bool)
 	touch := func(w iog.WalletAddress, c iog.Currency) {
 		k := balanceKey{w, c}
 		if !w.IsZero() && !seenBalance[k] {
 			seenBalance[k] = true
-			balances = append(balances, k)
+			balances = append(balances, balanceRow{k, w.String()})
 		}
 	}
 	var holds []string
@@ -325,12 +336,17 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		return err
 	}
 	// Each balance and hold is once in the lists, as an upsert of
-	// PostgreSQL's may touch a row only once a statement.
+	// PostgreSQL's may touch a row only once a statement. The balances go
+	// in the order of their key, so that the upserts walk the table's
+	// index once from end to end.
+	slices.SortFunc(balances, func(x, y balanceRow) int {
+		return cmp.Or(strings.Compare(x.text, y.text), cmp.Compare(x.c, y.c))
+	})
 	err = insertRows(ctx, tx, "INSERT INTO ledger_balances (account, currency, available, held)",
 		" ON CONFLICT (account, currency) DO UPDATE SET available = excluded.available, held = excluded.held", 4, len(balances), func(i int, args []any) []any {
 			k := balances[i]
 			a := b.accounts[k.w]
-			return append(args, k.w.String(), int64(k.c), a.avail[k.c], a.held[k.c])
+			return append(args, k.text, int64(k.c), a.avail[k.c], a.held[k.c])
 		})
 	if err != nil {
 		return err

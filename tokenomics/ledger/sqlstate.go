@@ -196,15 +196,39 @@ func loadBook(ctx context.Context, q querier, ops []Op) (*book, error) {
 	for _, h := range b.holds {
 		add(h.from)
 	}
-	if err := loadAccounts(ctx, q, b, rowsIn(accounts)); err != nil {
+	// The accounts and their balances in one read: a batch over many
+	// accounts (an epoch's) reads each account's rows once.
+	err := rowsIn(accounts)(ctx, q, `SELECT a.account, b.currency, b.available, b.held
+		FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account = a.account`, "a.account", func(rows *sql.Rows) error {
+		var text string
+		var c, avail, held sql.NullInt64
+		if err := rows.Scan(&text, &c, &avail, &held); err != nil {
+			return err
+		}
+		w, err := storedWallet(text)
+		if err != nil {
+			return err
+		}
+		if b.accounts[w] == nil {
+			b.accounts[w] = &account{}
+		}
+		if !c.Valid {
+			// An account that holds no currency yet.
+			return nil
+		}
+		return setBalance(b, text, w, c.Int64, avail.Int64, held.Int64)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return b, loadSupply(ctx, q, b)
 }
 
-// loadAccounts reads into b the accounts of a set, with their balances.
-func loadAccounts(ctx context.Context, q querier, b *book, set rowSet) error {
-	err := set(ctx, q, "SELECT account FROM ledger_accounts", "account", func(rows *sql.Rows) error {
+// loadAccounts reads into b every account, then every balance, each by
+// its own query, so that Verify finds a balance row whose account is not
+// open.
+func loadAccounts(ctx context.Context, q querier, b *book) error {
+	err := allRows(ctx, q, "SELECT account FROM ledger_accounts", "account", func(rows *sql.Rows) error {
 		var text string
 		if err := rows.Scan(&text); err != nil {
 			return err
@@ -216,7 +240,7 @@ func loadAccounts(ctx context.Context, q querier, b *book, set rowSet) error {
 	if err != nil {
 		return err
 	}
-	return set(ctx, q, "SELECT account, currency, available, held FROM ledger_balances", "account", func(rows *sql.Rows) error {
+	return allRows(ctx, q, "SELECT account, currency, available, held FROM ledger_balances", "account", func(rows *sql.Rows) error {
 		var text string
 		var c, avail, held int64
 		if err := rows.Scan(&text, &c, &avail, &held); err != nil {
@@ -226,13 +250,19 @@ func loadAccounts(ctx context.Context, q querier, b *book, set rowSet) error {
 		if err != nil {
 			return err
 		}
-		a, ok := b.accounts[w]
-		if !ok || c <= 0 || c >= numCurrencies {
-			return fmt.Errorf("balance row (%s, %d) names no open account or currency: %w", text, c, ErrTampered)
-		}
-		a.avail[c], a.held[c] = avail, held
-		return nil
+		return setBalance(b, text, w, c, avail, held)
 	})
+}
+
+// setBalance sets in b the balance row (text, c) of account w read, as
+// an open account's in a currency, or reports the row tampered with.
+func setBalance(b *book, text string, w iog.WalletAddress, c, avail, held int64) error {
+	a, ok := b.accounts[w]
+	if !ok || c <= 0 || c >= numCurrencies {
+		return fmt.Errorf("balance row (%s, %d) names no open account or currency: %w", text, c, ErrTampered)
+	}
+	a.avail[c], a.held[c] = avail, held
+	return nil
 }
 
 // loadHolds reads into b the holds of a set.
@@ -397,7 +427,7 @@ func (l *SQL) Verify(ctx context.Context) error {
 		return fmt.Errorf("verify SQL ledger: the head names entry %d, the chain ends at %d: %w", headSeq, n, ErrTampered)
 	}
 	stored := newBook()
-	err = loadAccounts(ctx, tx, stored, allRows)
+	err = loadAccounts(ctx, tx, stored)
 	if err == nil {
 		err = loadHolds(ctx, tx, stored, allRows)
 	}

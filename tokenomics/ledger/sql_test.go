@@ -314,8 +314,9 @@ func TestSQLLargeBatch(t *testing.T) {
 }
 
 // TestSQLBatchInKeyOrder: a batch whose accounts and keys come in no
-// order (the ledger writes their rows and reads them sorted) indexes each
-// entry under the accounts it moved, with what it changed of them, and
+// order (the ledger writes their rows and reads them sorted) is chained
+// in the order of its ops, reads back each entry by its key, indexes
+// each under the accounts it moved, with what it changed of them, and
 // leaves the caller's lists of keys and accounts as they were.
 func TestSQLBatchInKeyOrder(t *testing.T) {
 	for _, d := range sqltest.Dialects {
@@ -342,7 +343,9 @@ func TestSQLBatchInKeyOrder(t *testing.T) {
 			entries, err := l.ApplyAll(ctx, moves)
 			require.NoError(t, err)
 			bySeq := make(map[uint64]ledger.Entry, len(entries))
-			for _, e := range entries {
+			for i, e := range entries {
+				require.Equal(t, moves[i], e.Op)
+				require.Equal(t, uint64(n+i+1), e.Seq)
 				bySeq[e.Seq] = e
 			}
 			for i, w := range accounts {
@@ -375,6 +378,11 @@ func TestSQLBatchInKeyOrder(t *testing.T) {
 				found, err := l.EntriesTx(ctx, tx, keys)
 				require.NoError(t, err)
 				require.Len(t, found, n)
+				for _, e := range entries {
+					if e.Op.Kind == ledger.Transfer {
+						require.Equal(t, e, found[e.Op.Key])
+					}
+				}
 				opened, err := l.OpenedTx(ctx, tx, accounts)
 				require.NoError(t, err)
 				require.Len(t, opened, n)

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/sqldb"
@@ -183,9 +185,17 @@ func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, 
 		entries[i].Signature = ed25519.Sign(l.cfg.Authority, entries[i].Hash[:])
 		return nil
 	})
+	// The rows go in the order of their keys, the one index of the table
+	// whose new rows do not all follow its last: a batch over many keys
+	// then inserts into it from end to end, each page read once.
+	byKey := make([]int, len(entries))
+	for i := range byKey {
+		byKey[i] = i
+	}
+	slices.SortFunc(byKey, func(i, j int) int { return strings.Compare(entries[i].Op.Key, entries[j].Op.Key) })
 	err = insertRows(ctx, tx, "INSERT INTO ledger_entries (seq, key, prev, hash, signature, body)", "", 6, len(entries), func(i int, args []any) []any {
-		e := &entries[i]
-		return append(args, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], e.Signature, bodies[i])
+		e := &entries[byKey[i]]
+		return append(args, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], e.Signature, bodies[byKey[i]])
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -308,6 +309,89 @@ func TestSQLLargeBatch(t *testing.T) {
 			again, err := l.ApplyAll(ctx, ops)
 			require.ErrorIs(t, err, ledger.ErrReplayed)
 			require.Equal(t, entries, again)
+		})
+	}
+}
+
+// TestSQLBatchInKeyOrder: a batch whose accounts and keys come in no
+// order (the ledger writes their rows and reads them sorted) is chained
+// in the order of its ops, reads back each entry by its key, indexes
+// each under the accounts it moved, with what it changed of them, and
+// leaves the caller's lists of keys and accounts as they were.
+func TestSQLBatchInKeyOrder(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			l := openSQL(t, db)
+			const n = 157
+			var opens, moves []ledger.Op
+			var keys []string
+			var accounts []iog.WalletAddress
+			for i := range n {
+				// Every 37th modulo n: a permutation, far from sorted.
+				j := i * 37 % n
+				w, k := supplier(j), strconv.Itoa(j)
+				accounts = append(accounts, w)
+				keys = append(keys, "pay-"+k)
+				opens = append(opens, ledger.Op{Kind: ledger.Open, Key: "open-" + k, Reason: "supplier", To: w})
+				moves = append(moves,
+					ledger.Op{Kind: ledger.Mint, Key: "mint-" + k, Reason: "reward", To: w, Amount: io("5")},
+					ledger.Op{Kind: ledger.Transfer, Key: "pay-" + k, Reason: "rent", From: w, To: supplier((j + 1) % n), Amount: io("2")})
+			}
+			_, err := l.ApplyAll(ctx, opens)
+			require.NoError(t, err)
+			entries, err := l.ApplyAll(ctx, moves)
+			require.NoError(t, err)
+			bySeq := make(map[uint64]ledger.Entry, len(entries))
+			for i, e := range entries {
+				require.Equal(t, moves[i], e.Op)
+				require.Equal(t, uint64(n+i+1), e.Seq)
+				bySeq[e.Seq] = e
+			}
+			for i, w := range accounts {
+				j := i * 37 % n
+				got, err := l.EntriesOf(ctx, w, 0, 10)
+				require.NoError(t, err)
+				type change struct {
+					key             string
+					available, held iog.Amount
+				}
+				var changes []change
+				for k, e := range got {
+					if k > 0 {
+						require.Greater(t, e.Seq, got[k-1].Seq)
+					}
+					require.Equal(t, bySeq[e.Seq], e.Entry)
+					changes = append(changes, change{e.Op.Key, e.Available, e.Held})
+				}
+				// The mint, the payment, and the payment from the account
+				// before it, by sequence number.
+				mine := []change{{"mint-" + strconv.Itoa(j), io("5"), iog.Zero(iog.IO)}, {"pay-" + strconv.Itoa(j), io("-2"), iog.Zero(iog.IO)}}
+				from := change{"pay-" + strconv.Itoa((j+n-1)%n), io("2"), iog.Zero(iog.IO)}
+				require.ElementsMatch(t, append(mine, from), changes, "account %d", j)
+				b, err := l.Balance(ctx, w, iog.IO)
+				require.NoError(t, err)
+				require.Equal(t, io("5"), b.Available)
+			}
+			keysBefore, accountsBefore := slices.Clone(keys), slices.Clone(accounts)
+			err = sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
+				found, err := l.EntriesTx(ctx, tx, keys)
+				require.NoError(t, err)
+				require.Len(t, found, n)
+				for _, e := range entries {
+					if e.Op.Kind == ledger.Transfer {
+						require.Equal(t, e, found[e.Op.Key])
+					}
+				}
+				opened, err := l.OpenedTx(ctx, tx, accounts)
+				require.NoError(t, err)
+				require.Len(t, opened, n)
+				return nil
+			})
+			require.NoError(t, err)
+			require.Equal(t, keysBefore, keys)
+			require.Equal(t, accountsBefore, accounts)
+			require.NoError(t, l.Verify(ctx))
 		})
 	}
 }

@@ -1,9 +1,12 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/internetofgpus/iog"
 )
@@ -66,12 +69,16 @@ func deltasOf(op Op, holder iog.WalletAddress) []accountDelta {
 }
 
 // indexEntries records, in the batch's transaction, which accounts each
-// of its entries moved and by how much.
+// of its entries moved and by how much. The rows go in the order of the
+// table's key (account, seq): a batch over many accounts then inserts
+// into its index from end to end, each page read once, rather than at
+// random.
 func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error {
 	type row struct {
-		seq int64
-		d   accountDelta
-		c   iog.Currency
+		account string
+		seq     int64
+		d       accountDelta
+		c       iog.Currency
 	}
 	rows := make([]row, 0, len(entries))
 	for _, e := range entries {
@@ -80,12 +87,15 @@ func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) err
 			holder = b.holds[e.Op.HoldKey].from
 		}
 		for _, d := range deltasOf(e.Op, holder) {
-			rows = append(rows, row{int64(e.Seq), d, e.Op.Amount.Currency()})
+			rows = append(rows, row{d.account.String(), int64(e.Seq), d, e.Op.Amount.Currency()})
 		}
 	}
+	slices.SortFunc(rows, func(x, y row) int {
+		return cmp.Or(strings.Compare(x.account, y.account), cmp.Compare(x.seq, y.seq))
+	})
 	return insertRows(ctx, tx, "INSERT INTO ledger_account_entries (account, seq, currency, available, held)", "", 5, len(rows), func(i int, args []any) []any {
 		r := rows[i]
-		return append(args, r.d.account.String(), r.seq, int64(r.c), r.d.available, r.d.held)
+		return append(args, r.account, r.seq, int64(r.c), r.d.available, r.d.held)
 	})
 }
 

@@ -1,9 +1,11 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/internetofgpus/iog"
@@ -95,8 +97,13 @@ func allRows(ctx context.Context, q querier, query, _ string, scan func(*sql.Row
 }
 
 // rowsIn selects the rows whose column is one of values (none for no
-// values), in chunks.
+// values), in chunks, in the order of the values: each chunk then reads
+// one range of the column's index, and a batch over many keys reads each
+// of the index's pages once, rather than once a chunk from a page cache
+// too small to keep them between chunks.
 func rowsIn(values []string) rowSet {
+	values = slices.Clone(values)
+	slices.Sort(values)
 	return func(ctx context.Context, q querier, query, column string, scan func(*sql.Rows) error) error {
 		for start := 0; start < len(values); start += inChunk {
 			chunk := values[start:min(start+inChunk, len(values))]
@@ -189,15 +196,39 @@ func loadBook(ctx context.Context, q querier, ops []Op) (*book, error) {
 	for _, h := range b.holds {
 		add(h.from)
 	}
-	if err := loadAccounts(ctx, q, b, rowsIn(accounts)); err != nil {
+	// The accounts and their balances in one read: a batch over many
+	// accounts (an epoch's) reads each account's rows once.
+	err := rowsIn(accounts)(ctx, q, `SELECT a.account, b.currency, b.available, b.held
+		FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account = a.account`, "a.account", func(rows *sql.Rows) error {
+		var text string
+		var c, avail, held sql.NullInt64
+		if err := rows.Scan(&text, &c, &avail, &held); err != nil {
+			return err
+		}
+		w, err := storedWallet(text)
+		if err != nil {
+			return err
+		}
+		if b.accounts[w] == nil {
+			b.accounts[w] = &account{}
+		}
+		if !c.Valid {
+			// An account that holds no currency yet.
+			return nil
+		}
+		return setBalance(b, text, w, c.Int64, avail.Int64, held.Int64)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return b, loadSupply(ctx, q, b)
 }
 
-// loadAccounts reads into b the accounts of a set, with their balances.
-func loadAccounts(ctx context.Context, q querier, b *book, set rowSet) error {
-	err := set(ctx, q, "SELECT account FROM ledger_accounts", "account", func(rows *sql.Rows) error {
+// loadAccounts reads into b every account, then every balance, each by
+// its own query, so that Verify finds a balance row whose account is not
+// open.
+func loadAccounts(ctx context.Context, q querier, b *book) error {
+	err := allRows(ctx, q, "SELECT account FROM ledger_accounts", "account", func(rows *sql.Rows) error {
 		var text string
 		if err := rows.Scan(&text); err != nil {
 			return err
@@ -209,7 +240,7 @@ func loadAccounts(ctx context.Context, q querier, b *book, set rowSet) error {
 	if err != nil {
 		return err
 	}
-	return set(ctx, q, "SELECT account, currency, available, held FROM ledger_balances", "account", func(rows *sql.Rows) error {
+	return allRows(ctx, q, "SELECT account, currency, available, held FROM ledger_balances", "account", func(rows *sql.Rows) error {
 		var text string
 		var c, avail, held int64
 		if err := rows.Scan(&text, &c, &avail, &held); err != nil {
@@ -219,13 +250,19 @@ func loadAccounts(ctx context.Context, q querier, b *book, set rowSet) error {
 		if err != nil {
 			return err
 		}
-		a, ok := b.accounts[w]
-		if !ok || c <= 0 || c >= numCurrencies {
-			return fmt.Errorf("balance row (%s, %d) names no open account or currency: %w", text, c, ErrTampered)
-		}
-		a.avail[c], a.held[c] = avail, held
-		return nil
+		return setBalance(b, text, w, c, avail, held)
 	})
+}
+
+// setBalance sets in b the balance row (text, c) of account w read, as
+// an open account's in a currency, or reports the row tampered with.
+func setBalance(b *book, text string, w iog.WalletAddress, c, avail, held int64) error {
+	a, ok := b.accounts[w]
+	if !ok || c <= 0 || c >= numCurrencies {
+		return fmt.Errorf("balance row (%s, %d) names no open account or currency: %w", text, c, ErrTampered)
+	}
+	a.avail[c], a.held[c] = avail, held
+	return nil
 }
 
 // loadHolds reads into b the holds of a set.
@@ -282,13 +319,17 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		w iog.WalletAddress
 		c iog.Currency
 	}
-	var balances []balanceKey
+	type balanceRow struct {
+		balanceKey
+		text string
+	}
+	var balances []balanceRow
 	seenBalance := make(map[balanceKey]bool)
 	touch := func(w iog.WalletAddress, c iog.Currency) {
 		k := balanceKey{w, c}
 		if !w.IsZero() && !seenBalance[k] {
 			seenBalance[k] = true
-			balances = append(balances, k)
+			balances = append(balances, balanceRow{k, w.String()})
 		}
 	}
 	var holds []string
@@ -325,12 +366,17 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		return err
 	}
 	// Each balance and hold is once in the lists, as an upsert of
-	// PostgreSQL's may touch a row only once a statement.
+	// PostgreSQL's may touch a row only once a statement. The balances go
+	// in the order of their key, so that the upserts walk the table's
+	// index once from end to end.
+	slices.SortFunc(balances, func(x, y balanceRow) int {
+		return cmp.Or(strings.Compare(x.text, y.text), cmp.Compare(x.c, y.c))
+	})
 	err = insertRows(ctx, tx, "INSERT INTO ledger_balances (account, currency, available, held)",
 		" ON CONFLICT (account, currency) DO UPDATE SET available = excluded.available, held = excluded.held", 4, len(balances), func(i int, args []any) []any {
 			k := balances[i]
 			a := b.accounts[k.w]
-			return append(args, k.w.String(), int64(k.c), a.avail[k.c], a.held[k.c])
+			return append(args, k.text, int64(k.c), a.avail[k.c], a.held[k.c])
 		})
 	if err != nil {
 		return err
@@ -381,7 +427,7 @@ func (l *SQL) Verify(ctx context.Context) error {
 		return fmt.Errorf("verify SQL ledger: the head names entry %d, the chain ends at %d: %w", headSeq, n, ErrTampered)
 	}
 	stored := newBook()
-	err = loadAccounts(ctx, tx, stored, allRows)
+	err = loadAccounts(ctx, tx, stored)
 	if err == nil {
 		err = loadHolds(ctx, tx, stored, allRows)
 	}

@@ -22,20 +22,63 @@ import (
 // lock before reporting the database busy.
 const BusyTimeout = 10 * time.Second
 
+// CacheKiB is the page cache of each SQLite connection, in KiB (SQLite's
+// default is 2,000 KiB). It holds the hot B-tree pages: the interior pages
+// of every table and the indexes the queries walk (at 100,000 devices the
+// devices table's indexes are about 5 MiB each), so that a read or a
+// write descends to its row without a system call per level. The large
+// leaf rows (about 9 KB a device) stay in the operating system's cache.
+// SQLite allocates the cache as pages are read, and per connection: the
+// server's few writing connections and its Readers reading ones stay
+// within a few hundred MiB, well under its 1 GiB bound.
+const CacheKiB = 32 << 10
+
+// Readers is how many connections a SQLite reading database (SQLiteReader)
+// keeps open at most: reads run in parallel beside the one writer, and more
+// than a few a core would only wait for the CPU, each with its page cache.
+const Readers = 8
+
 // SQLite opens (creating it when missing) the SQLite database in the file
 // at path: write-ahead logging, so readers never wait for the writer; a
 // full sync at every commit, so an acknowledged transaction survives a
-// crash or a power loss; foreign keys enforced; and write transactions
-// that take the write lock when they begin, so two never deadlock
-// upgrading a read. It pings the database before returning.
+// crash or a power loss; foreign keys enforced; a CacheKiB page cache; and
+// write transactions that take the write lock when they begin, so two
+// never deadlock upgrading a read. It pings the database before returning.
 func SQLite(ctx context.Context, path string) (*sql.DB, error) {
-	q := url.Values{}
+	q := pragmas()
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate")
 	return open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path)
+}
+
+// SQLiteReader opens the SQLite database in the file at path, which
+// SQLite (the writing database) has created, for reading only: its
+// transactions are deferred, so they take no write lock and, under
+// write-ahead logging, read a snapshot beside the writer instead of
+// queueing behind it; and every connection is query_only, so a write
+// attempted through it fails instead of taking the lock. It keeps at most
+// Readers connections.
+func SQLiteReader(ctx context.Context, path string) (*sql.DB, error) {
+	q := pragmas()
+	q.Add("_pragma", "query_only(1)")
+	db, err := open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path+" for reading")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(Readers)
+	db.SetMaxIdleConns(Readers)
+	return db, nil
+}
+
+// pragmas are the settings of every SQLite connection, writing or
+// reading.
+func pragmas() url.Values {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -CacheKiB))
+	return q
 }
 
 // Postgres opens the PostgreSQL database a DSN names (a URL such as

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -105,5 +106,54 @@ func TestReadTxBesideWriter(t *testing.T) {
 		require.NoError(t, <-done)
 		require.Len(t, seen, 1)
 		require.Equal(t, "committed", seen[0].Action)
+	})
+}
+
+// TestDeviceCountsByIndex: the device counts the covering index answers
+// are those of every device's row, counted one by one.
+func TestDeviceCountsByIndex(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		models := []string{"", "H100-SXM", "A100-80GB"}
+		places := []string{"", "US", "DE/Berlin", "US/California"}
+		states := []string{"pending", "active", "removed"}
+		require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+			for i := range 97 {
+				loc, err := iog.ParseLocation(places[i%len(places)])
+				require.NoError(t, err)
+				d := store.Device{
+					ID: iog.DeviceID(fmt.Sprintf("dev-%03d", i)), Owner: wallet(byte(i % 7)), Name: "d", State: states[i%len(states)],
+					TunnelKey: make([]byte, 32), Location: loc, Registered: at, Updated: at,
+					Model: models[i%len(models)], GPUCount: i % 5, Health: iog.Health{Up: i%2 == 0, LastSeen: at},
+				}
+				require.NoError(t, tx.InsertDevice(d))
+			}
+			return nil
+		}))
+		type key struct {
+			model, location, state string
+			up                     bool
+		}
+		want := map[key]store.DeviceCount{}
+		var got []store.DeviceCount
+		require.NoError(t, s.ReadTx(ctx, func(tx *store.Tx) error {
+			all, err := tx.Devices(store.DeviceFilter{})
+			require.NoError(t, err)
+			require.Len(t, all, 97)
+			for _, d := range all {
+				k := key{d.Model, d.Location.String(), d.State, d.Health.Up}
+				c := want[k]
+				c.Model, c.Location, c.State, c.Up = d.Model, d.Location, d.State, d.Health.Up
+				c.Devices++
+				c.GPUs += d.GPUCount
+				want[k] = c
+			}
+			got, err = tx.DeviceCounts()
+			return err
+		}))
+		require.Len(t, got, len(want))
+		for _, c := range got {
+			require.Equal(t, want[key{c.Model, c.Location.String(), c.State, c.Up}], c)
+		}
 	})
 }

@@ -15,6 +15,7 @@ var components = []struct {
 	{"refserver-epochs", epochsMigrations},
 	{"refserver-clusters", clusterMigrations},
 	{"refserver-relay", relayMigrations},
+	{"refserver-reads", readsMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -22,15 +22,19 @@ import (
 // lock before reporting the database busy.
 const BusyTimeout = 10 * time.Second
 
-// CacheKiB is the page cache of each SQLite connection, in KiB (SQLite's
-// default is 2,000 KiB). It holds the hot B-tree pages: the interior pages
-// of every table and the indexes the queries walk (at 100,000 devices the
-// devices table's indexes are about 5 MiB each), so that a read or a
-// write descends to its row without a system call per level. The large
-// leaf rows (about 9 KB a device) stay in the operating system's cache.
-// SQLite allocates the cache as pages are read, and per connection: the
-// server's few writing connections and its Readers reading ones stay
-// within a few hundred MiB, well under its 1 GiB bound.
+// CacheKiB is the page cache of each writing SQLite connection, in KiB
+// (SQLite's default is 2,000 KiB). It holds the hot B-tree pages: the
+// interior pages of every table and the indexes the writers and the
+// leader's loops walk (at 100,000 devices each index on the devices table
+// is about 5 MiB), so that a statement descends to its row without a
+// system call per level; the large leaf rows (about 9 KB a device) stay in
+// the operating system's cache. SQLite allocates it as pages are read, per
+// connection: the few writing connections (the committer's, the loops',
+// two idle) hold some 32 MiB each at most, well inside the server's
+// 1 GiB. A connection's cache outlives its transactions only until
+// another connection commits: a writer's own commits keep it, so the
+// committer's connection keeps its hot pages, but every commit empties
+// the readers' caches, and they keep SQLite's default (SQLiteReader).
 const CacheKiB = 32 << 10
 
 // Readers is how many connections a SQLite reading database (SQLiteReader)
@@ -46,6 +50,7 @@ const Readers = 8
 // never deadlock upgrading a read. It pings the database before returning.
 func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 	q := pragmas()
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -CacheKiB))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
@@ -59,7 +64,8 @@ func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 // write-ahead logging, read a snapshot beside the writer instead of
 // queueing behind it; and every connection is query_only, so a write
 // attempted through it fails instead of taking the lock. It keeps at most
-// Readers connections.
+// Readers connections, each with SQLite's default page cache (CacheKiB
+// says why not more).
 func SQLiteReader(ctx context.Context, path string) (*sql.DB, error) {
 	q := pragmas()
 	q.Add("_pragma", "query_only(1)")
@@ -77,7 +83,6 @@ func SQLiteReader(ctx context.Context, path string) (*sql.DB, error) {
 func pragmas() url.Values {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
-	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -CacheKiB))
 	return q
 }
 

@@ -22,35 +22,22 @@ import (
 // lock before reporting the database busy.
 const BusyTimeout = 10 * time.Second
 
-// CacheKiB is the page cache of each writing SQLite connection, in KiB
-// (SQLite's default is 2,000 KiB). It holds the hot B-tree pages: the
-// interior pages of every table and the indexes the writers and the
-// leader's loops walk (at 100,000 devices each index on the devices table
-// is about 5 MiB), so that a statement descends to its row without a
-// system call per level; the large leaf rows (about 9 KB a device) stay in
-// the operating system's cache. SQLite allocates it as pages are read, per
-// connection: the few writing connections (the committer's, the loops',
-// two idle) hold some 32 MiB each at most, well inside the server's
-// 1 GiB. A connection's cache outlives its transactions only until
-// another connection commits: a writer's own commits keep it, so the
-// committer's connection keeps its hot pages, but every commit empties
-// the readers' caches, and they keep SQLite's default (SQLiteReader).
-const CacheKiB = 32 << 10
-
 // Readers is how many connections a SQLite reading database (SQLiteReader)
 // keeps open at most: reads run in parallel beside the one writer, and more
-// than a few a core would only wait for the CPU, each with its page cache.
+// than a few a core would only wait for the CPU.
 const Readers = 8
 
 // SQLite opens (creating it when missing) the SQLite database in the file
 // at path: write-ahead logging, so readers never wait for the writer; a
 // full sync at every commit, so an acknowledged transaction survives a
-// crash or a power loss; foreign keys enforced; a CacheKiB page cache; and
-// write transactions that take the write lock when they begin, so two
+// crash or a power loss; foreign keys enforced; SQLite's default page
+// cache (a 32 MiB one halved the signed heartbeats a second at 10,000
+// devices, BENCHMARKS.md: under write-ahead logging every commit of
+// another connection empties a connection's cache, so a large one mostly
+// costs its pages' allocation again); and write transactions that take the write lock when they begin, so two
 // never deadlock upgrading a read. It pings the database before returning.
 func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 	q := pragmas()
-	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -CacheKiB))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
@@ -64,8 +51,7 @@ func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 // write-ahead logging, read a snapshot beside the writer instead of
 // queueing behind it; and every connection is query_only, so a write
 // attempted through it fails instead of taking the lock. It keeps at most
-// Readers connections, each with SQLite's default page cache (CacheKiB
-// says why not more).
+// Readers connections.
 func SQLiteReader(ctx context.Context, path string) (*sql.DB, error) {
 	q := pragmas()
 	q.Add("_pragma", "query_only(1)")

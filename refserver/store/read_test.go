@@ -88,7 +88,7 @@ func TestReadTxBesideWriter(t *testing.T) {
 		}()
 		<-written
 		var seen []store.Audit
-		read := make(chan error)
+		read := make(chan error, 1)
 		go func() {
 			read <- s.ReadTx(ctx, func(tx *store.Tx) error {
 				var err error

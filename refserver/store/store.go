@@ -29,7 +29,8 @@
 //     transaction moves money only once it has locked all else it reads.
 //
 // Rows a transaction only inserts, or reads without locking, stand
-// outside the order.
+// outside the order; a read-only transaction (Store.ReadTx) takes none of
+// these locks.
 package store
 
 import (

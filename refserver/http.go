@@ -107,15 +107,17 @@ func checkDepth(data []byte, max int) error {
 }
 
 // read runs fn in the call's transaction, or, for a call that has none (a
-// public read, or a read by API key), in a transaction of its own, c.tx
-// set to it meanwhile so that the call's helpers (ownDevice, ownCluster)
-// find it. A signed read already runs in a transaction, which on SQLite
-// holds the write lock a second one would wait for.
+// public read, or a read by API key), in a read-only transaction of its
+// own (store.ReadTx, which reads beside the writer instead of queueing
+// behind it), c.tx set to it meanwhile so that the call's helpers
+// (ownDevice, ownCluster) find it. A signed read already runs in a
+// transaction, which on SQLite holds the write lock a second one would
+// wait for.
 func (c *call) read(fn func(*store.Tx) error) error {
 	if c.tx != nil {
 		return fn(c.tx)
 	}
-	return c.s.store.Tx(c.r.Context(), func(tx *store.Tx) error {
+	return c.s.store.ReadTx(c.r.Context(), func(tx *store.Tx) error {
 		c.tx = tx
 		defer func() { c.tx = nil }()
 		return fn(tx)

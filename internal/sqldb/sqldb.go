@@ -98,17 +98,23 @@ const maxAttempts = 5
 // as a transient conflict (see Transient) is run again, a few times at most,
 // so fn must have no effect outside the transaction it is given.
 func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	return InTxOptions(ctx, db, nil, fn)
+}
+
+// InTxOptions is InTx with the transaction's options (a read-only one,
+// say).
+func InTxOptions(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
 	var err error
 	for range maxAttempts {
-		if err = inTxOnce(ctx, db, fn); err == nil || !Transient(err) || ctx.Err() != nil {
+		if err = inTxOnce(ctx, db, opts, fn); err == nil || !Transient(err) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
 }
 
-func inTxOnce(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
+func inTxOnce(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

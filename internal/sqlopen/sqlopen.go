@@ -22,24 +22,59 @@ import (
 // lock before reporting the database busy.
 const BusyTimeout = 10 * time.Second
 
+// Readers is how many connections a SQLite reading database (SQLiteReader)
+// keeps open at most: reads run in parallel beside the one writer, and more
+// than a few a core would only wait for the CPU.
+const Readers = 8
+
 // SQLite opens (creating it when missing) the SQLite database in the file
 // at path: write-ahead logging, so readers never wait for the writer; a
 // full sync at every commit, so an acknowledged transaction survives a
 // crash or a power loss; foreign keys enforced; write transactions that
 // take the write lock when they begin, so two never deadlock upgrading a
-// read; and temporary files in memory: the statement journal of each
+// read; temporary files in memory: the statement journal of each
 // savepoint of a group commit's batch (the pages to restore if its step
-// fails), which no crash recovery reads, is not written to a file. It
-// pings the database before returning.
+// fails), which no crash recovery reads, is not written to a file; and
+// SQLite's default page cache (a 32 MiB one halved the signed heartbeats
+// a second at 10,000 devices, BENCHMARKS.md: under write-ahead logging
+// every commit of another connection empties a connection's cache, so a
+// large one mostly costs its pages' allocation again). It pings the
+// database before returning.
 func SQLite(ctx context.Context, path string) (*sql.DB, error) {
-	q := url.Values{}
+	q := pragmas()
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate")
 	return open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path)
+}
+
+// SQLiteReader opens the SQLite database in the file at path, which
+// SQLite (the writing database) has created, for reading only: its
+// transactions are deferred, so they take no write lock and, under
+// write-ahead logging, read a snapshot beside the writer instead of
+// queueing behind it; and every connection is query_only, so a write
+// attempted through it fails instead of taking the lock. It keeps at most
+// Readers connections.
+func SQLiteReader(ctx context.Context, path string) (*sql.DB, error) {
+	q := pragmas()
+	q.Add("_pragma", "query_only(1)")
+	db, err := open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path+" for reading")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(Readers)
+	db.SetMaxIdleConns(Readers)
+	return db, nil
+}
+
+// pragmas are the settings of every SQLite connection, writing or
+// reading.
+func pragmas() url.Values {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
+	return q
 }
 
 // Postgres opens the PostgreSQL database a DSN names (a URL such as

@@ -19,10 +19,11 @@ type ClusterCount struct {
 }
 
 // StateCounts counts the devices by state and health, outside any
-// transaction: a snapshot for metrics that takes no write lock (Tx's
-// DeviceCounts is the explorer's, by model and location too).
+// transaction, through the reading database: a snapshot for metrics that
+// takes no write lock (Tx's DeviceCounts is the explorer's, by model and
+// location too).
 func (s *Store) StateCounts(ctx context.Context) ([]StateCount, error) {
-	return queryRows(ctx, s.db, "device counts", "SELECT state, up, COUNT(*) FROM devices GROUP BY state, up ORDER BY state, up", nil,
+	return queryRows(ctx, s.reader, "device counts", "SELECT state, up, COUNT(*) FROM devices GROUP BY state, up ORDER BY state, up", nil,
 		func(row scanner) (StateCount, error) {
 			var c StateCount
 			var up int64
@@ -37,7 +38,7 @@ func (s *Store) StateCounts(ctx context.Context) ([]StateCount, error) {
 // ClusterCounts counts the clusters by status, as StateCounts does the
 // devices.
 func (s *Store) ClusterCounts(ctx context.Context) ([]ClusterCount, error) {
-	return queryRows(ctx, s.db, "cluster counts", "SELECT status, COUNT(*) FROM clusters GROUP BY status ORDER BY status", nil,
+	return queryRows(ctx, s.reader, "cluster counts", "SELECT status, COUNT(*) FROM clusters GROUP BY status ORDER BY status", nil,
 		func(row scanner) (ClusterCount, error) {
 			var c ClusterCount
 			if err := row.Scan(&c.Status, &c.Count); err != nil {

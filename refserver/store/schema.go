@@ -16,6 +16,7 @@ var components = []struct {
 	{"refserver-clusters", clusterMigrations},
 	{"refserver-relay", relayMigrations},
 	{"refserver-heartbeats", heartbeatMigrations},
+	{"refserver-reads", readsMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

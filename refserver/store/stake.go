@@ -15,11 +15,17 @@ import (
 // slashes, and the book's last ID. It locks the ID counter and the rows
 // it reads, so the book a request restores from them stays its own until
 // the transaction ends. Restore a tokenomics.StakeBook from them, act on
-// it, and SaveStake the same devices.
+// it, and SaveStake the same devices. In a read-only transaction (ReadTx)
+// it locks nothing: the book it restores is for reading, and the
+// snapshot the transaction reads is already its own.
 func (t *Tx) LoadStake(devices []iog.DeviceID) (tokenomics.StakeRecords, error) {
 	var r tokenomics.StakeRecords
 	var last int64
-	if err := t.tx.QueryRowContext(t.ctx, "UPDATE stake_counter SET last_id = last_id WHERE id = 1 RETURNING last_id").Scan(&last); err != nil {
+	counter := "UPDATE stake_counter SET last_id = last_id WHERE id = 1 RETURNING last_id"
+	if t.readOnly {
+		counter = "SELECT last_id FROM stake_counter WHERE id = 1"
+	}
+	if err := t.tx.QueryRowContext(t.ctx, counter).Scan(&last); err != nil {
 		return r, fmt.Errorf("load stake: %w", err)
 	}
 	r.LastID = uint64(last)

@@ -30,22 +30,29 @@ func eachStore(t *testing.T, test func(t *testing.T, s *store.Store)) {
 
 func wallet(b byte) iog.WalletAddress { return iog.WalletAddress{b, 1} }
 
+// sampleStake returns a stake book on its clock with positions, a cooldown
+// and a proposed slash on two devices, and those devices.
+func sampleStake(t *testing.T) (*iog.ManualClock, *tokenomics.StakeBook, []iog.DeviceID) {
+	clock := iog.NewManualClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
+	devs := []iog.DeviceID{"dev-a", "dev-b"}
+	for _, d := range devs {
+		require.NoError(t, book.Register(d, wallet(1), iog.MustParseAmount("200 IO")))
+		require.NoError(t, book.Stake(d, wallet(1), iog.MustParseAmount("300 IO")))
+	}
+	require.NoError(t, book.Stake("dev-b", wallet(2), iog.MustParseAmount("50 IO")))
+	_, err := book.Unstake("dev-a", wallet(1), iog.MustParseAmount("100 IO"))
+	require.NoError(t, err)
+	_, err = book.ProposeSlash("dev-b", iog.MustParseAmount("10 IO"), tokenomics.SpoofedHardware, "evidence")
+	require.NoError(t, err)
+	return clock, book, devs
+}
+
 // TestStakeRoundTrip: a book saved device by device and loaded back, whole
 // or in part, restores to the same records.
 func TestStakeRoundTrip(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *store.Store) {
-		clock := iog.NewManualClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
-		book := tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: clock})
-		devs := []iog.DeviceID{"dev-a", "dev-b"}
-		for _, d := range devs {
-			require.NoError(t, book.Register(d, wallet(1), iog.MustParseAmount("200 IO")))
-			require.NoError(t, book.Stake(d, wallet(1), iog.MustParseAmount("300 IO")))
-		}
-		require.NoError(t, book.Stake("dev-b", wallet(2), iog.MustParseAmount("50 IO")))
-		_, err := book.Unstake("dev-a", wallet(1), iog.MustParseAmount("100 IO"))
-		require.NoError(t, err)
-		_, err = book.ProposeSlash("dev-b", iog.MustParseAmount("10 IO"), tokenomics.SpoofedHardware, "evidence")
-		require.NoError(t, err)
+		clock, book, devs := sampleStake(t)
 		want := book.Records()
 		require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
 			for _, d := range devs {

@@ -29,7 +29,8 @@
 //     transaction moves money only once it has locked all else it reads.
 //
 // Rows a transaction only inserts, or reads without locking, stand
-// outside the order.
+// outside the order; a read-only transaction (Store.ReadTx) takes none of
+// these locks.
 package store
 
 import (
@@ -66,7 +67,10 @@ type Config struct {
 
 // Store is the open database. It is safe for concurrent use.
 type Store struct {
-	db      *sql.DB
+	db *sql.DB
+	// reader is the database ReadTx reads through: on SQLite a second,
+	// read-only one on the same file; on PostgreSQL db itself.
+	reader  *sql.DB
 	dialect sqldb.Dialect
 	ledger  *ledger.SQL
 	clock   iog.Clock
@@ -123,11 +127,21 @@ func OpenDB(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	return &Store{db: db, dialect: d, ledger: l, clock: cfg.Clock}, nil
+	reader, err := openReader(ctx, db, d)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &Store{db: db, reader: reader, dialect: d, ledger: l, clock: cfg.Clock}, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	var err error
+	if s.reader != s.db {
+		err = s.reader.Close()
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 // DB returns the database, for readers that need a query of their own.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -154,6 +168,8 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	s   *Store
+	// readOnly transactions (ReadTx) lock nothing and write nothing.
+	readOnly bool
 }
 
 // Apply applies ledger ops atomically in the transaction. A batch applied
@@ -200,9 +216,10 @@ func (t *Tx) Balance(w iog.WalletAddress, c iog.Currency) (ledger.Balance, error
 
 // forUpdate is the clause that locks the rows a SELECT reads until the
 // transaction ends, where the database needs one: on SQLite a write
-// transaction already excludes every other.
+// transaction already excludes every other; a read-only transaction
+// changes nothing it reads, and PostgreSQL refuses it the lock.
 func (t *Tx) forUpdate() string {
-	if t.s.dialect == sqldb.Postgres {
+	if t.s.dialect == sqldb.Postgres && !t.readOnly {
 		return " FOR UPDATE"
 	}
 	return ""

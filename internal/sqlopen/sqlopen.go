@@ -13,7 +13,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"modernc.org/sqlite"
 
 	"github.com/internetofgpus/iog"
 )
@@ -47,7 +47,7 @@ func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
-	return open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path)
+	return openSQLite(ctx, "file:"+path+"?"+q.Encode(), path)
 }
 
 // SQLiteReader opens the SQLite database in the file at path, which
@@ -60,7 +60,7 @@ func SQLite(ctx context.Context, path string) (*sql.DB, error) {
 func SQLiteReader(ctx context.Context, path string) (*sql.DB, error) {
 	q := pragmas()
 	q.Add("_pragma", "query_only(1)")
-	db, err := open(ctx, "sqlite", "file:"+path+"?"+q.Encode(), path+" for reading")
+	db, err := openSQLite(ctx, "file:"+path+"?"+q.Encode(), path+" for reading")
 	if err != nil {
 		return nil, err
 	}
@@ -81,14 +81,25 @@ func pragmas() url.Values {
 // postgres://user@host:5432/db?sslmode=disable, or key=value pairs) and
 // pings it.
 func Postgres(ctx context.Context, dsn string) (*sql.DB, error) {
-	return open(ctx, "pgx", dsn, "PostgreSQL")
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: %w (%w)", err, iog.ErrInvalid)
+	}
+	return ping(ctx, db, "PostgreSQL")
 }
 
-func open(ctx context.Context, driver, dsn, what string) (*sql.DB, error) {
-	db, err := sql.Open(driver, dsn)
+// openSQLite opens a SQLite database whose connections keep their
+// prepared statements (StatementCache).
+func openSQLite(ctx context.Context, dsn, what string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w (%w)", what, err, iog.ErrInvalid)
 	}
+	return ping(ctx, sql.OpenDB(cachingConnector{c}), what)
+}
+
+// ping returns db once it answers, or closes it.
+func ping(ctx context.Context, db *sql.DB, what string) (*sql.DB, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w (%w)", what, err, iog.ErrUnavailable)

@@ -3,7 +3,7 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools fmt-check vet race crash bench bench-reference fuzz
+.PHONY: test tools fmt-check vet race crash bench bench-reads bench-reference fuzz
 
 test: tools fmt-check vet race
 
@@ -50,6 +50,27 @@ crash:
 # the command and the machine.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# bench-reads measures public reads with wrk (Debian's, installed when
+# missing) against an iogd on READS_DATA, populated by iogload with
+# READS_DEVICES devices the first time: READS_MODE device (GET a device)
+# or mix (a device, the supply, the statistics), READS_CONNECTIONS
+# connections for READS_DURATION.
+READS_DATA ?= /tmp/iog-reads
+READS_DEVICES ?= 10000
+READS_MODE ?= device
+READS_CONNECTIONS ?= 16
+READS_DURATION ?= 20s
+bench-reads:
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(GO) build -o $(READS_DATA).bin/iogload ./refserver/cmd/iogload
+	$(GO) build -o $(READS_DATA).bin/iogd ./refserver/cmd/iogd
+	$(READS_DATA).bin/iogload -data $(READS_DATA) -devices $(READS_DEVICES) -attack ""
+	@set -e; $(READS_DATA).bin/iogd -demo=false -log-level=warn -data $(READS_DATA) -listen 127.0.0.1:8430 -relay 127.0.0.1:8431 \
+		-limit-ip 1000000 -limit-burst 1000000 & pid=$$!; trap 'kill $$pid; wait $$pid' EXIT; \
+	for i in $$(seq 100); do curl -sf http://127.0.0.1:8430/readyz >/dev/null && break; sleep 0.1; done; \
+	wrk -t1 -c$(READS_CONNECTIONS) -d$(READS_DURATION) --latency -s refserver/cmd/iogload/wrk/reads.lua http://127.0.0.1:8430 -- $(READS_DATA)/iogload-fleet.txt $(READS_MODE); \
+	grep VmRSS /proc/$$pid/status
 
 # bench-reference builds frp, a widely used Go relay with TLS and a
 # multiplexer, from the Go module proxy into FRP_DIR (once), and runs the

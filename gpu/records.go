@@ -60,6 +60,18 @@ type KnownGPU struct {
 	LoadWork time.Duration `json:"load_work,omitempty"`
 }
 
+// Trust is the record's trust score at now, as a Verifier holding the
+// record computes it (Verifier.Trust), and the instant from which it may
+// differ without a new outcome (TrustHistory.ScoreUntil): what a copy of
+// the score kept beside the record needs to know when it is stale.
+func (r DeviceRecord) Trust(now time.Time) (TrustScore, time.Time) {
+	var h TrustHistory
+	for _, o := range r.History {
+		h.Record(o)
+	}
+	return h.ScoreUntil(now)
+}
+
 // Record returns device's current record, and false for a device not
 // registered.
 func (v *Verifier) Record(device iog.DeviceID) (DeviceRecord, bool) {

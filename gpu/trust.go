@@ -61,19 +61,41 @@ func (h *TrustHistory) Outcomes() []Outcome {
 // outcomes of the last TrustWindow before now: 500 with no history, rising
 // toward 1000 with every pass and falling fast with every failure.
 func (h *TrustHistory) Score(now time.Time) TrustScore {
+	score, _ := h.ScoreUntil(now)
+	return score
+}
+
+// ScoreUntil is Score at now, and the instant from which it may differ
+// without a new outcome: the first after now at which a counted outcome
+// leaves the window or one dated after now enters it; the zero time when
+// no such instant comes. The score holds at every instant from now until
+// then, so a copy of it kept with that interval answers for any time in
+// it.
+func (h *TrustHistory) ScoreUntil(now time.Time) (TrustScore, time.Time) {
 	var pass, fail uint64
+	var until time.Time
+	changesAt := func(t time.Time) {
+		if until.IsZero() || t.Before(until) {
+			until = t
+		}
+	}
 	for i := range h.count {
 		o := h.ring[i]
-		if o.At.After(now) || now.Sub(o.At) > TrustWindow {
+		switch {
+		case o.At.After(now):
+			changesAt(o.At)
+			continue
+		case now.Sub(o.At) > TrustWindow:
 			continue
 		}
+		changesAt(o.At.Add(TrustWindow + time.Nanosecond))
 		if o.Passed {
 			pass++
 		} else {
 			fail++
 		}
 	}
-	return TrustScore(1000 * (pass + 1) / (pass + failureWeight*fail + 2))
+	return TrustScore(1000 * (pass + 1) / (pass + failureWeight*fail + 2)), until
 }
 
 // LastPassed returns when check last passed, and false when it has not

@@ -96,3 +96,49 @@ func TestInventoryDevice(t *testing.T) {
 	require.Len(t, d.GPUs, 2)
 	require.Equal(t, inv.GPUs[1].GPU, d.GPUs[1])
 }
+
+// TestScoreUntil checks that the score ScoreUntil returns holds at every
+// instant up to the one it names, and that a record's Trust is its
+// history's.
+func TestScoreUntil(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	t.Run("empty", func(t *testing.T) {
+		var h gpu.TrustHistory
+		score, until := h.ScoreUntil(now)
+		require.Equal(t, gpu.TrustScore(500), score)
+		require.True(t, until.IsZero(), "an empty history never changes")
+	})
+	t.Run("edges", func(t *testing.T) {
+		var h gpu.TrustHistory
+		h.Record(gpu.Outcome{At: now.Add(-gpu.TrustWindow), Check: gpu.CheckFormat, Passed: true})
+		h.Record(gpu.Outcome{At: now.Add(-2 * gpu.TrustWindow), Check: gpu.CheckFormat, Passed: false})
+		h.Record(gpu.Outcome{At: now.Add(time.Hour), Check: gpu.CheckFormat, Passed: false})
+		score, until := h.ScoreUntil(now)
+		require.Equal(t, h.Score(now), score)
+		require.Equal(t, now.Add(time.Nanosecond), until, "the pass on the window's edge leaves it next")
+		require.NotEqual(t, score, h.Score(until))
+	})
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 200 {
+		var h gpu.TrustHistory
+		for range rng.IntN(192) {
+			at := now.Add(time.Duration(rng.Int64N(int64(3*gpu.TrustWindow))) - 2*gpu.TrustWindow)
+			h.Record(gpu.Outcome{At: at, Check: gpu.CheckFormat, Passed: rng.IntN(4) > 0})
+		}
+		score, until := h.ScoreUntil(now)
+		require.Equal(t, h.Score(now), score)
+		recScore, recUntil := gpu.DeviceRecord{History: h.Outcomes()}.Trust(now)
+		require.Equal(t, score, recScore, "round %d: the record's trust", round)
+		require.Equal(t, until, recUntil, "round %d", round)
+		if until.IsZero() {
+			require.Equal(t, score, h.Score(now.Add(3*gpu.TrustWindow)), "round %d", round)
+			continue
+		}
+		require.True(t, until.After(now), "round %d", round)
+		for range 20 {
+			at := now.Add(time.Duration(rng.Int64N(int64(until.Sub(now)))))
+			require.Equal(t, score, h.Score(at), "round %d at %v, until %v", round, at, until)
+		}
+		require.Equal(t, score, h.Score(until.Add(-time.Nanosecond)), "round %d", round)
+	}
+}

@@ -91,7 +91,7 @@ func (s *Server) submitReport(c *call) (any, error) {
 		return nil, verr
 	}
 	c.audit("device.report", string(d.ID), fmt.Sprintf("%d GPUs", d.GPUCount))
-	return publicDevice(d, v), nil
+	return publicDevice(d.View(c.now)), nil
 }
 
 // heartbeat folds a heartbeat into the device's health and answers the
@@ -113,17 +113,12 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if d.Health, err = d.Health.Heartbeat(at); err != nil {
 		return nil, err
 	}
-	v, err := s.verifier(d)
-	if err != nil {
-		return nil, err
-	}
-	tasks, issued, err := s.dueProofs(v, d, c.now)
+	tasks, issued, err := s.dueProofs(&d, c.now)
 	if err != nil {
 		return nil, err
 	}
 	d.Updated = c.now
 	if issued {
-		d.Verifier, _ = v.Record(d.ID)
 		err = c.tx.UpdateDevice(d)
 	} else {
 		// The verifier holds the record as read: the heartbeat changed
@@ -144,8 +139,9 @@ func (s *Server) heartbeat(c *call) (any, error) {
 // dueProofs issues a proof task for every GPU of an active device whose
 // tasks are all answered and one of whose GPUs' last proof is older than
 // the proof interval at now, and returns the device's open tasks, and
-// whether it issued them (and so changed the device's record in v).
-func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gpu.ProofTask, bool, error) {
+// whether it issued them (and so changed the device's verifier record).
+// Most heartbeats find nothing due, and restore no verifier.
+func (s *Server) dueProofs(d *store.Device, now time.Time) ([]gpu.ProofTask, bool, error) {
 	rec := d.Verifier
 	if d.State != string(api.DeviceActive) || len(rec.OpenTasks) > 0 {
 		return rec.OpenTasks, false, nil
@@ -158,6 +154,10 @@ func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gp
 	}
 	if !due {
 		return nil, false, nil
+	}
+	v, err := s.verifier(*d)
+	if err != nil {
+		return nil, false, err
 	}
 	var tasks []gpu.ProofTask
 	for _, g := range rec.GPUs {
@@ -172,7 +172,11 @@ func (s *Server) dueProofs(v *gpu.Verifier, d store.Device, now time.Time) ([]gp
 		}
 		tasks = append(tasks, t)
 	}
-	return tasks, len(tasks) > 0, nil
+	if len(tasks) == 0 {
+		return nil, false, nil
+	}
+	d.Verifier, _ = v.Record(d.ID)
+	return tasks, true, nil
 }
 
 func proofTask(t gpu.ProofTask) api.ProofTask {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/internetofgpus/iog"
-	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver/store"
 )
@@ -18,15 +17,15 @@ func (s *Server) getDevice(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d store.Device
+	var d store.DeviceView
 	err = c.read(func(tx *store.Tx) error {
-		d, err = tx.Device(id)
+		d, err = tx.DeviceView(id, c.now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.describe(d)
+	return publicDevice(d), nil
 }
 
 // listDevices answers a page of devices' public views, by ID, filtered by
@@ -51,10 +50,10 @@ func (s *Server) listDevices(c *call) (any, error) {
 		}
 		f.Owner = w
 	}
-	var devices []store.Device
+	var devices []store.DeviceView
 	err := c.read(func(tx *store.Tx) error {
 		var err error
-		devices, err = tx.Devices(f)
+		devices, err = tx.DeviceViews(f, c.now)
 		return err
 	})
 	if err != nil {
@@ -62,11 +61,7 @@ func (s *Server) listDevices(c *call) (any, error) {
 	}
 	out := api.DeviceList{Devices: []api.Device{}}
 	for _, d := range devices {
-		pd, err := s.describe(d)
-		if err != nil {
-			return nil, err
-		}
-		out.Devices = append(out.Devices, pd)
+		out.Devices = append(out.Devices, publicDevice(d))
 	}
 	if len(devices) == maxDevicePage {
 		out.Next = string(devices[len(devices)-1].ID)
@@ -74,26 +69,15 @@ func (s *Server) listDevices(c *call) (any, error) {
 	return out, nil
 }
 
-// describe returns a device's public view.
-func (s *Server) describe(d store.Device) (api.Device, error) {
-	v, err := s.verifier(d)
-	if err != nil {
-		return api.Device{}, err
-	}
-	return publicDevice(d, v), nil
-}
-
-func publicDevice(d store.Device, v *gpu.Verifier) api.Device {
+// publicDevice is a device's public view as the API shows it.
+func publicDevice(d store.DeviceView) api.Device {
 	pd := api.Device{
 		ID: d.ID, Owner: d.Owner, Name: d.Name, State: api.DeviceState(d.State), Model: d.Model, GPUCount: d.GPUCount,
-		Location: d.Location.String(), Registered: d.Registered, Up: d.Health.Up,
+		Location: d.Location.String(), Registered: d.Registered, Up: d.Up, Trust: uint16(d.Trust),
 		Bandwidth: api.Bandwidth{DownBytesPerSec: d.Bandwidth.DownBytesPerSec, UpBytesPerSec: d.Bandwidth.UpBytesPerSec},
 	}
-	if trust, err := v.Trust(d.ID); err == nil {
-		pd.Trust = uint16(trust)
-	}
-	if !d.Health.LastSeen.IsZero() {
-		seen := d.Health.LastSeen
+	if !d.LastSeen.IsZero() {
+		seen := d.LastSeen
 		pd.LastSeen = &seen
 	}
 	return pd

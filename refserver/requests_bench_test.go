@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/internetofgpus/iog/internal/sqldb"
@@ -18,28 +19,38 @@ import (
 // their requests over.
 const benchRequestDevices = 1000
 
-// BenchmarkDeviceRead answers public reads of devices (GET
-// /v1/devices/{id}) through the server's handler, without the network:
-// the cost of a read on the server alone.
-func BenchmarkDeviceRead(b *testing.B) {
+// BenchmarkPublicRead answers the public reads iogload makes (a device,
+// the supply, the devices' statistics) through the server's handler,
+// without the network: the cost of a read on the server alone.
+func BenchmarkPublicRead(b *testing.B) {
 	s := benchNetwork(b, sqldb.SQLite, benchRequestDevices)
 	defer s.Close()
 	h := s.Handler()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		r := httptest.NewRequest(http.MethodGet, "/v1/devices/bench-"+strconv.Itoa(i%benchRequestDevices), nil)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != http.StatusOK {
-			b.Fatalf("GET %s: %d %s", r.URL, w.Code, w.Body)
-		}
+	for _, read := range []struct {
+		name string
+		path func(i int) string
+	}{
+		{"device", func(i int) string { return "/v1/devices/bench-" + strconv.Itoa(i%benchRequestDevices) }},
+		{"supply", func(int) string { return "/v1/explorer/supply" }},
+		{"stats", func(int) string { return "/v1/explorer/devices" }},
+	} {
+		b.Run(read.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := range b.N {
+				r := httptest.NewRequest(http.MethodGet, read.path(i), nil)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d %s", r.URL, w.Code, w.Body)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkHeartbeat answers signed heartbeats of devices through the
-// server's handler, without the network, each committed (group commit
-// of one: the requests come one at a time).
+// server's handler, without the network, from 64 goroutines a core: the
+// group commit batches them as it batches a fleet's.
 func BenchmarkHeartbeat(b *testing.B) {
 	s := benchNetwork(b, sqldb.SQLite, benchRequestDevices)
 	defer s.Close()
@@ -51,20 +62,27 @@ func BenchmarkHeartbeat(b *testing.B) {
 		keys[i] = ed25519.NewKeyFromSeed(seed)
 	}
 	body := []byte(`{}`)
+	var next atomic.Int64
 	b.ReportAllocs()
+	b.SetParallelism(64)
 	b.ResetTimer()
-	for i := range b.N {
-		d := i % benchRequestDevices
-		r := httptest.NewRequest(http.MethodPost, "/v1/devices/bench-"+strconv.Itoa(d)+"/heartbeats", bytes.NewReader(body))
-		if err := api.Sign(r, body, keys[d], s.cfg.Clock.Now(), fmt.Sprintf("bench-nonce-%012d", i)); err != nil {
-			b.Fatal(err)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1))
+			d := i % benchRequestDevices
+			r := httptest.NewRequest(http.MethodPost, "/v1/devices/bench-"+strconv.Itoa(d)+"/heartbeats", bytes.NewReader(body))
+			if err := api.Sign(r, body, keys[d], s.cfg.Clock.Now(), fmt.Sprintf("bench-nonce-%012d", i)); err != nil {
+				b.Error(err)
+				return
+			}
+			r.Header.Set(api.IdempotencyHeader, fmt.Sprintf("bench-idem-%012d", i))
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Errorf("POST %s: %d %s", r.URL, w.Code, w.Body)
+				return
+			}
 		}
-		r.Header.Set(api.IdempotencyHeader, fmt.Sprintf("bench-idem-%012d", i))
-		r.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		if w.Code != http.StatusOK {
-			b.Fatalf("POST %s: %d %s", r.URL, w.Code, w.Body)
-		}
-	}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -90,9 +91,10 @@ func (t *Tx) InsertDevice(d Device) error {
 		return err
 	}
 	up, seen := upColumns(d.Health)
-	err = t.exec("INSERT INTO devices ("+deviceColumns+", up, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+	trust, from, until := trustCopy(d.Verifier, t.s.clock.Now())
+	err = t.exec("INSERT INTO devices ("+deviceColumns+", up, last_seen, trust, trust_from, trust_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
 		string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen)
+		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen, trust, from, until)
 	if err != nil {
 		return fmt.Errorf("store device %s: %w", d.ID, err)
 	}
@@ -115,9 +117,10 @@ func (t *Tx) UpdateDevice(d Device) error {
 	old := d.stored
 	if old == nil || old.tx != t {
 		up, seen := upColumns(d.Health)
-		err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14 WHERE id = $1",
+		trust, from, until := trustCopy(d.Verifier, t.s.clock.Now())
+		err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14, trust = $15, trust_from = $16, trust_until = $17 WHERE id = $1",
 			string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
-			unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen)
+			unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen, trust, from, until)
 		if err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
@@ -142,7 +145,11 @@ func (t *Tx) UpdateDevice(d Device) error {
 		add("updated", unix(d.Updated))
 	}
 	if !bytes.Equal(verifier, old.verifier) {
+		trust, from, until := trustCopy(d.Verifier, t.s.clock.Now())
 		add("verifier", verifier)
+		add("trust", trust)
+		add("trust_from", from)
+		add("trust_until", until)
 	}
 	if !bytes.Equal(health, old.health) {
 		up, seen := upColumns(d.Health)
@@ -191,6 +198,20 @@ func deviceRecords(d Device) (verifier, health []byte, err error) {
 		return nil, nil, fmt.Errorf("encode device %s: %w", d.ID, err)
 	}
 	return verifier, health, nil
+}
+
+// trustCopy is the copy of a verifier record's trust score that the
+// devices' trust columns keep beside it, computed at now: the score, and
+// the interval [from, until) of times it holds at (gpu.DeviceRecord.Trust;
+// until math.MaxInt64 for a score that holds from now on). Every write of
+// a device's verifier column writes these with it.
+func trustCopy(r gpu.DeviceRecord, now time.Time) (score, from, until int64) {
+	s, u := recordTrust(r, now)
+	until = math.MaxInt64
+	if !u.IsZero() {
+		until = unix(u)
+	}
+	return int64(s), unix(now), until
 }
 
 // bindGPUs makes gpu_uuids name exactly the GPUs the device's verifier
@@ -248,6 +269,13 @@ type DeviceFilter struct {
 
 // Devices lists the devices a filter selects, by ID.
 func (t *Tx) Devices(f DeviceFilter) ([]Device, error) {
+	clause, args := f.clause()
+	return t.devices(clause, args...)
+}
+
+// clause is the filter's WHERE, ORDER BY and LIMIT clauses and their
+// arguments.
+func (f DeviceFilter) clause() (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -272,11 +300,10 @@ func (t *Tx) Devices(f DeviceFilter) ([]Device, error) {
 	}
 	q += " ORDER BY id"
 	if f.Limit > 0 {
-		add("LIMIT $%d", f.Limit)
-		q += " " + where[len(where)-1]
-		where = where[:len(where)-1]
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	return t.devices(q, args...)
+	return q, args
 }
 
 func (t *Tx) devices(clause string, args ...any) ([]Device, error) {

@@ -26,6 +26,9 @@ type options struct {
 	Epoch       time.Duration
 	Faucet      bool
 	LogLevel    string
+	// Limits are the rate limits, requests a second (0: the server's
+	// defaults, refserver.Limits).
+	LimitIP, LimitWallet, LimitKey, LimitBurst int
 }
 
 // option is one setting: its flag (and key in the file), environment
@@ -53,6 +56,10 @@ var optionTable = []option{
 		return nil
 	}},
 	{"faucet", "IOG_FAUCET", "false", "let any wallet take test funds (always on in the demo)", boolOption(func(o *options) *bool { return &o.Faucet })},
+	{"limit-ip", "IOG_LIMIT_IP", "0", "requests a second one client address may make (0: the server's default, 200)", intOption(func(o *options) *int { return &o.LimitIP })},
+	{"limit-wallet", "IOG_LIMIT_WALLET", "0", "signed requests a second one wallet may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitWallet })},
+	{"limit-key", "IOG_LIMIT_KEY", "0", "requests a second one API key may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitKey })},
+	{"limit-burst", "IOG_LIMIT_BURST", "0", "requests over the rate limits a client may make at once (0: the server's default, 100)", intOption(func(o *options) *int { return &o.LimitBurst })},
 	{"log-level", "IOG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options, v string) error {
 		switch v {
 		case "debug", "info", "warn", "error":

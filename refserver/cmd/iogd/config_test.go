@@ -17,8 +17,8 @@ import (
 func TestOptionsPrecedence(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "iogd.yaml")
 	require.NoError(t, os.WriteFile(file, []byte("listen: 127.0.0.1:9000\nworkers: 9\nepoch: 30m\ndemo: false\n"), 0o600))
-	env := map[string]string{"IOG_CONFIG": file, "IOG_WORKERS": "4", "IOG_LISTEN": "127.0.0.1:9001"}
-	o, err := parseOptions([]string{"-listen", "127.0.0.1:9002"}, func(k string) string { return env[k] }, io.Discard)
+	env := map[string]string{"IOG_CONFIG": file, "IOG_WORKERS": "4", "IOG_LISTEN": "127.0.0.1:9001", "IOG_LIMIT_IP": "5000"}
+	o, err := parseOptions([]string{"-listen", "127.0.0.1:9002", "-limit-burst", "300"}, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:9002", o.Listen, "the flag")
 	require.Equal(t, 4, o.Workers, "the environment")
@@ -26,6 +26,9 @@ func TestOptionsPrecedence(t *testing.T) {
 	require.False(t, o.Demo, "the file")
 	require.Equal(t, "iog-data", o.DataDir, "the default")
 	require.Equal(t, 1, o.Speed, "real time outside the demo")
+	require.Equal(t, 5000, o.LimitIP, "the environment")
+	require.Equal(t, 300, o.LimitBurst, "the flag")
+	require.Zero(t, o.LimitWallet, "the default: the server's")
 
 	o, err = parseOptions(nil, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)

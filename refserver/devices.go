@@ -110,13 +110,20 @@ func (c *call) ownDevice() (store.Device, error) {
 	if err != nil {
 		return d, err
 	}
-	if d.Owner != c.who.wallet {
-		return d, fmt.Errorf("device %s belongs to another wallet: %w", id, iog.ErrForbidden)
+	return d, c.own(id, d.Owner, d.State)
+}
+
+// own says whether the caller may act on device id, of owner in state:
+// another wallet's device is iog.ErrForbidden, a removed one
+// iog.ErrNotFound.
+func (c *call) own(id iog.DeviceID, owner iog.WalletAddress, state string) error {
+	if owner != c.who.wallet {
+		return fmt.Errorf("device %s belongs to another wallet: %w", id, iog.ErrForbidden)
 	}
-	if d.State == string(api.DeviceRemoved) {
-		return d, fmt.Errorf("device %s was removed: %w", id, iog.ErrNotFound)
+	if state == string(api.DeviceRemoved) {
+		return fmt.Errorf("device %s was removed: %w", id, iog.ErrNotFound)
 	}
-	return d, nil
+	return nil
 }
 
 // renameDevice renames one of the signing wallet's devices.

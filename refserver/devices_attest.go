@@ -96,21 +96,41 @@ func (s *Server) submitReport(c *call) (any, error) {
 
 // heartbeat folds a heartbeat into the device's health and answers the
 // proof-of-compute tasks it owes: when its GPUs' last proofs are due, a
-// task for each GPU at once.
+// task for each GPU at once. A heartbeat that finds no task open and
+// none due, most of them, reads and writes the device's health alone.
 func (s *Server) heartbeat(c *call) (any, error) {
-	d, err := c.ownDevice()
+	id, err := iog.ParseDeviceID(c.param("id"))
 	if err != nil {
+		return nil, err
+	}
+	b, err := c.tx.DeviceBeat(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.own(id, b.Owner, b.State); err != nil {
 		return nil, err
 	}
 	var hb api.Heartbeat
 	if err := c.decode(&hb); err != nil {
 		return nil, err
 	}
-	at := healthTime(d.Health, c.now)
-	if d.Health, err = s.noteSilence(d.Health, at); err != nil {
+	resp := api.HeartbeatResponse{Tasks: []api.ProofTask{}}
+	if b.OpenTasks == 0 && (b.State != string(api.DeviceActive) || !b.ProofDue(c.now, s.cfg.ProofInterval)) {
+		d := b.Device(c.now)
+		if d.Health, err = s.beat(d.Health, c.now); err != nil {
+			return nil, err
+		}
+		if err := c.tx.UpdateDeviceHealth(d); err != nil {
+			return nil, err
+		}
+		c.audit("device.heartbeat", string(id), "")
+		return resp, nil
+	}
+	d, err := c.tx.Device(id)
+	if err != nil {
 		return nil, err
 	}
-	if d.Health, err = d.Health.Heartbeat(at); err != nil {
+	if d.Health, err = s.beat(d.Health, c.now); err != nil {
 		return nil, err
 	}
 	tasks, issued, err := s.dueProofs(&d, c.now)
@@ -121,19 +141,29 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if issued {
 		err = c.tx.UpdateDevice(d)
 	} else {
-		// The verifier holds the record as read: the heartbeat changed
-		// the device's health alone.
+		// The record is as read: the heartbeat changed the device's
+		// health alone.
 		err = c.tx.UpdateDeviceHealth(d)
 	}
 	if err != nil {
 		return nil, err
 	}
 	c.audit("device.heartbeat", string(d.ID), "")
-	resp := api.HeartbeatResponse{Tasks: []api.ProofTask{}}
 	for _, t := range tasks {
 		resp.Tasks = append(resp.Tasks, proofTask(t))
 	}
 	return resp, nil
+}
+
+// beat is a device's health h with a heartbeat at now folded in, after
+// the silence before it, if it was overdue.
+func (s *Server) beat(h iog.Health, now time.Time) (iog.Health, error) {
+	at := healthTime(h, now)
+	h, err := s.noteSilence(h, at)
+	if err != nil {
+		return h, err
+	}
+	return h.Heartbeat(at)
 }
 
 // dueProofs issues a proof task for every GPU of an active device whose

@@ -91,10 +91,9 @@ func (t *Tx) InsertDevice(d Device) error {
 		return err
 	}
 	up, seen := upColumns(d.Health)
-	trust, from, until := trustCopy(d.Verifier, t.s.clock.Now())
-	err = t.exec("INSERT INTO devices ("+deviceColumns+", up, last_seen, trust, trust_from, trust_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-		string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen, trust, from, until)
+	args := append([]any{string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
+		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen}, copiesOf(d.Verifier, t.s.clock.Now())...)
+	err = t.exec("INSERT INTO devices ("+deviceColumns+", up, last_seen, "+strings.Join(copyColumns, ", ")+") VALUES ("+marks(1, len(args))+")", args...)
 	if err != nil {
 		return fmt.Errorf("store device %s: %w", d.ID, err)
 	}
@@ -117,10 +116,14 @@ func (t *Tx) UpdateDevice(d Device) error {
 	old := d.stored
 	if old == nil || old.tx != t {
 		up, seen := upColumns(d.Health)
-		trust, from, until := trustCopy(d.Verifier, t.s.clock.Now())
-		err = t.exec("UPDATE devices SET name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14, trust = $15, trust_from = $16, trust_until = $17 WHERE id = $1",
-			string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
-			unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen, trust, from, until)
+		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14"
+		args := []any{string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
+			unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen}
+		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
+			args = append(args, v)
+			set += fmt.Sprintf(", %s = $%d", copyColumns[i], len(args))
+		}
+		err = t.exec("UPDATE devices SET "+set+" WHERE id = $1", args...)
 		if err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
@@ -145,11 +148,10 @@ func (t *Tx) UpdateDevice(d Device) error {
 		add("updated", unix(d.Updated))
 	}
 	if !bytes.Equal(verifier, old.verifier) {
-		trust, from, until := trustCopy(d.Verifier, t.s.clock.Now())
 		add("verifier", verifier)
-		add("trust", trust)
-		add("trust_from", from)
-		add("trust_until", until)
+		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
+			add(copyColumns[i], v)
+		}
 	}
 	if !bytes.Equal(health, old.health) {
 		up, seen := upColumns(d.Health)
@@ -200,18 +202,46 @@ func deviceRecords(d Device) (verifier, health []byte, err error) {
 	return verifier, health, nil
 }
 
-// trustCopy is the copy of a verifier record's trust score that the
-// devices' trust columns keep beside it, computed at now: the score, and
-// the interval [from, until) of times it holds at (gpu.DeviceRecord.Trust;
-// until math.MaxInt64 for a score that holds from now on). Every write of
-// a device's verifier column writes these with it.
-func trustCopy(r gpu.DeviceRecord, now time.Time) (score, from, until int64) {
-	s, u := recordTrust(r, now)
-	until = math.MaxInt64
+// copyColumns are the devices' columns that keep copies of what a
+// verifier record implies, so that the hot reads need not decode it:
+//   - trust, and the interval [trust_from, trust_until) of times it holds
+//     at: the record's trust score (gpu.DeviceRecord.Trust), computed
+//     when written, for public reads (Tx.DeviceView); trust_until is
+//     math.MaxInt64 for a score that holds from then on;
+//   - open_tasks, the proof tasks it has open, and oldest_proof, the
+//     oldest last proof of its GPUs (math.MaxInt64 with none,
+//     math.MinInt64 when one was never proven), for heartbeats (Tx.DeviceBeat).
+//
+// Every write of a device's verifier column writes these with it
+// (copiesOf); a row written before a column existed holds a value that
+// says it is unknown, and its reads decode the record.
+var copyColumns = []string{"trust", "trust_from", "trust_until", "open_tasks", "oldest_proof"}
+
+// copiesOf is the values of copyColumns for a record written at now.
+func copiesOf(r gpu.DeviceRecord, now time.Time) []any {
+	score, u := recordTrust(r, now)
+	until := int64(math.MaxInt64)
 	if !u.IsZero() {
 		until = unix(u)
 	}
-	return int64(s), unix(now), until
+	oldest := int64(math.MaxInt64)
+	for _, k := range r.Known {
+		proven := int64(math.MinInt64)
+		if !k.Proven.IsZero() {
+			proven = unix(k.Proven)
+		}
+		oldest = min(oldest, proven)
+	}
+	return []any{int64(score), unix(now), until, int64(len(r.OpenTasks)), oldest}
+}
+
+// marks are the placeholders $from to $to, comma-separated.
+func marks(from, to int) string {
+	out := make([]string, 0, to-from+1)
+	for i := from; i <= to; i++ {
+		out = append(out, fmt.Sprintf("$%d", i))
+	}
+	return strings.Join(out, ", ")
 }
 
 // bindGPUs makes gpu_uuids name exactly the GPUs the device's verifier

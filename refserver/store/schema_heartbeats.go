@@ -14,4 +14,15 @@ var heartbeatMigrations = []sqldb.Migration{{
 		// alone, and changes only when they do, not at each heartbeat.
 		`CREATE INDEX devices_nodes ON devices (id, state, model, gpu_count, location, down_bps, up_bps, up)`,
 	},
+}, {
+	Version: 2,
+	Name:    "each device's open proof tasks and oldest proof beside its verifier record",
+	Statements: []string{
+		// A heartbeat asks whether the device owes or is due a proof:
+		// these copies of its verifier record's answer (copyColumns)
+		// spare it decoding the record. -1 open tasks, as in a row
+		// written before, is unknown: that heartbeat reads the record.
+		`ALTER TABLE devices ADD COLUMN open_tasks BIGINT NOT NULL DEFAULT -1`,
+		`ALTER TABLE devices ADD COLUMN oldest_proof BIGINT NOT NULL DEFAULT 0`,
+	},
 }}

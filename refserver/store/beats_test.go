@@ -1,0 +1,85 @@
+package store_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// TestDeviceBeat: what a heartbeat reads of a device says what its
+// verifier record says of its proofs: the tasks it holds open, and
+// whether a GPU's proof is due, at the boundary of the interval too; a
+// row written before the copies existed says it does not know.
+func TestDeviceBeat(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const interval = time.Hour
+	known := func(proven ...time.Time) []gpu.KnownGPU {
+		var out []gpu.KnownGPU
+		for i, p := range proven {
+			out = append(out, gpu.KnownGPU{UUID: "GPU-" + string(rune('a'+i)), Model: "H100-SXM", Proven: p})
+		}
+		return out
+	}
+	cases := []struct {
+		name  string
+		rec   gpu.DeviceRecord
+		tasks int
+		// due at t0
+		due bool
+	}{
+		{"no GPUs", gpu.DeviceRecord{Device: "dev", Owner: wallet(1)}, 0, false},
+		{"proven lately", gpu.DeviceRecord{Device: "dev", Owner: wallet(1), Known: known(t0.Add(-time.Minute), t0.Add(-59*time.Minute))}, 0, false},
+		{"one proven an interval ago", gpu.DeviceRecord{Device: "dev", Owner: wallet(1), Known: known(t0.Add(-time.Minute), t0.Add(-interval))}, 0, true},
+		{"one never proven", gpu.DeviceRecord{Device: "dev", Owner: wallet(1), Known: known(t0, time.Time{})}, 0, true},
+		{"tasks open", gpu.DeviceRecord{Device: "dev", Owner: wallet(1), Known: known(t0), OpenTasks: []gpu.ProofTask{{GPU: "GPU-a"}, {GPU: "GPU-a"}}}, 2, false},
+		{"removed", gpu.DeviceRecord{}, 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, s *store.Store) {
+				h, err := iog.NewHealth(t0).Heartbeat(t0)
+				require.NoError(t, err)
+				d := store.Device{ID: "dev", Owner: wallet(1), Name: "rig", State: "active", TunnelKey: ed25519.PublicKey(bytes.Repeat([]byte{7}, 32)),
+					Registered: t0, Updated: t0, Verifier: tc.rec, Health: h}
+				require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error { return tx.InsertDevice(d) }))
+				var want bool
+				for _, k := range tc.rec.Known {
+					want = want || k.Proven.IsZero() || t0.Sub(k.Proven) >= interval
+				}
+				require.Equal(t, tc.due, want, "the case's own reckoning")
+				require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+					b, err := tx.DeviceBeat("dev")
+					require.NoError(t, err)
+					require.Equal(t, wallet(1), b.Owner)
+					require.Equal(t, "active", b.State)
+					require.Equal(t, h, b.Health)
+					require.Equal(t, tc.tasks, b.OpenTasks)
+					require.Equal(t, tc.due, b.ProofDue(t0, interval))
+					require.Equal(t, tc.due || len(tc.rec.Known) > 0, b.ProofDue(t0.Add(interval), interval), "an interval on")
+					return nil
+				}))
+				_, err = s.DB().ExecContext(ctx, "UPDATE devices SET open_tasks = -1")
+				require.NoError(t, err)
+				require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+					b, err := tx.DeviceBeat("dev")
+					require.Equal(t, -1, b.OpenTasks, "a row written before the copies")
+					return err
+				}))
+			})
+		})
+	}
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.DeviceBeat("missing")
+			require.ErrorIs(t, err, iog.ErrNotFound)
+			return nil
+		}))
+	})
+}

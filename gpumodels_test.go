@@ -112,3 +112,21 @@ func TestGPUNamesMatchAsWritten(t *testing.T) {
 		require.False(t, h100.MatchesGPUModel(name), "%q", name)
 	}
 }
+
+// FuzzLookupGPUModel: a name that names a model is printable ASCII, and
+// the model matches a request for it.
+func FuzzLookupGPUModel(f *testing.F) {
+	for _, s := range []string{"NVIDIA H100 80GB HBM3", "H\u200b100", "AMD Instinct MI300X", "H1NVIDIA00 80GB HBM3", "Tesla T4\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		m, ok := iog.LookupGPUModel(name)
+		if !ok {
+			return
+		}
+		for i := range len(name) {
+			require.True(t, name[i] >= ' ' && name[i] <= '~', "%q names %s", name, m.Name)
+		}
+		require.True(t, m.MatchesGPUModel(name), "%q", name)
+	})
+}

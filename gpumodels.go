@@ -116,11 +116,18 @@ func GPUModels() []GPUModel {
 // model, or a name a driver reports ("NVIDIA GeForce RTX 4090", "NVIDIA
 // A100-SXM4-80GB", "Tesla T4"), without regard to case, spacing, hyphens or
 // vendor words. A family with several models ("A100") is not a model; see
-// IdentifyGPU.
+// IdentifyGPU. A name is words of printable ASCII: one with any other
+// character, with a vendor word inside another word, or with a vendor word
+// of another maker than the model's ("AMD H100") names no model, so that
+// what matches is what a reader of the name sees.
 func LookupGPUModel(name string) (GPUModel, bool) {
 	var buf [64]byte
-	i, ok := catalogIndex().byName[string(appendNormalizedGPUName(buf[:0], name))]
+	key, vendor, ok := appendNormalizedGPUName(buf[:0], name)
 	if !ok {
+		return GPUModel{}, false
+	}
+	i, ok := catalogIndex().byName[string(key)]
+	if !ok || !vendorFits(vendor, gpuModels[i].Vendor) {
 		return GPUModel{}, false
 	}
 	return gpuModels[i].GPUModel, true
@@ -129,13 +136,18 @@ func LookupGPUModel(name string) (GPUModel, bool) {
 // IdentifyGPU returns the catalog model of a reported GPU. When the name
 // alone names a family with several models ("NVIDIA A100-SXM4" says neither
 // 40 nor 80 GB), the member whose memory is nearest the reported memory is
-// chosen.
+// chosen. Names are read as LookupGPUModel reads them.
 func IdentifyGPU(g GPU) (GPUModel, bool) {
 	if m, ok := LookupGPUModel(g.Model); ok {
 		return m, true
 	}
 	idx := catalogIndex()
-	key := normalizeGPUName(g.Model)
+	var buf [64]byte
+	k, vendor, ok := appendNormalizedGPUName(buf[:0], g.Model)
+	if !ok {
+		return GPUModel{}, false
+	}
+	key := string(k)
 	var family string
 	for fam := range idx.byFamily {
 		if len(fam) > len(family) && strings.HasPrefix(key, fam) && (len(key) == len(fam) || !isDigit(key[len(fam)])) {
@@ -143,7 +155,7 @@ func IdentifyGPU(g GPU) (GPUModel, bool) {
 		}
 	}
 	members := idx.byFamily[family]
-	if len(members) == 0 {
+	if len(members) == 0 || !vendorFits(vendor, gpuModels[members[0]].Vendor) {
 		return GPUModel{}, false
 	}
 	best := members[0]
@@ -154,6 +166,10 @@ func IdentifyGPU(g GPU) (GPUModel, bool) {
 	}
 	return gpuModels[best].GPUModel, true
 }
+
+// vendorFits reports whether a name whose vendor words name named (""
+// when they name none) may be a model of vendor.
+func vendorFits(named, vendor Vendor) bool { return named == "" || named == vendor }
 
 func memoryDistance(a, b uint64) uint64 { return max(a, b) - min(a, b) }
 
@@ -166,45 +182,82 @@ func (m GPUModel) MatchesGPUModel(want string) bool {
 	if want == "" {
 		return true
 	}
-	key := normalizeGPUName(want)
-	if key == normalizeGPUName(m.Family) {
+	var buf [64]byte
+	key, vendor, ok := appendNormalizedGPUName(buf[:0], want)
+	if !ok || !vendorFits(vendor, m.Vendor) {
+		return false
+	}
+	if string(key) == normalizeGPUName(m.Family) {
 		return true
 	}
-	i, ok := catalogIndex().byName[key]
+	i, ok := catalogIndex().byName[string(key)]
 	return ok && gpuModels[i].Name == m.Name
 }
 
-// vendorWords are dropped from reported names before matching.
-var vendorWords = [...]string{"NVIDIA", "GEFORCE", "TESLA", "AMD", "INSTINCT", "GENERATION", "RADEON"}
-
-// normalizeGPUName reduces a model name to upper-case letters and digits,
-// without vendor words: "NVIDIA GeForce RTX 4090" becomes "RTX4090".
-func normalizeGPUName(s string) string {
-	var buf [64]byte
-	return string(appendNormalizedGPUName(buf[:0], s))
+// vendorWords are dropped from reported names before matching, when they
+// stand as words of their own, with the maker each names ("" for none).
+var vendorWords = [...]struct {
+	word   string
+	vendor Vendor
+}{
+	{"NVIDIA", VendorNVIDIA}, {"GEFORCE", VendorNVIDIA}, {"TESLA", VendorNVIDIA},
+	{"AMD", VendorAMD}, {"INSTINCT", VendorAMD}, {"RADEON", VendorAMD},
+	{"GENERATION", ""},
 }
 
-// appendNormalizedGPUName appends the normalized form of s to dst. Lookups
-// index a map with string(appendNormalizedGPUName(stackBuffer, name)),
-// which Go does without allocating.
-func appendNormalizedGPUName(dst []byte, s string) []byte {
+// normalizeGPUName reduces a catalog name to upper-case letters and digits:
+// "RTX-6000-Ada" becomes "RTX6000ADA".
+func normalizeGPUName(s string) string {
+	var buf [64]byte
+	key, _, _ := appendNormalizedGPUName(buf[:0], s)
+	return string(key)
+}
+
+// appendNormalizedGPUName appends the normalized form of s to dst: its
+// words (runs of ASCII letters and digits) in upper case, run together,
+// without the words of vendorWords: "NVIDIA GeForce RTX 4090" becomes
+// "RTX4090". It returns the maker the vendor words name, and false when s
+// is not a name: a character outside printable ASCII, vendor words of two
+// makers, or a vendor word left in the result, inside a word or made by
+// running words together ("H1NVIDIA00", "H100 NVI DIA"), so that no name
+// matches by a vendor word's removal that a reader would not remove.
+// Lookups index a map with string(key), key the result of appending to a
+// stack buffer, which Go does without allocating.
+func appendNormalizedGPUName(dst []byte, s string) (key []byte, vendor Vendor, ok bool) {
 	start := len(dst)
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
-			dst = append(dst, c)
-		case c >= 'a' && c <= 'z':
-			dst = append(dst, c-'a'+'A')
-		}
-	}
-	for _, word := range vendorWords {
-		for {
-			at := bytes.Index(dst[start:], []byte(word))
-			if at < 0 {
-				break
+	word := start // where the current word starts
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) {
+			switch c := s[i]; {
+			case c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+				dst = append(dst, c)
+				continue
+			case c >= 'a' && c <= 'z':
+				dst = append(dst, c-'a'+'A')
+				continue
+			case c < ' ' || c > '~':
+				return dst, "", false
 			}
-			dst = append(dst[:start+at], dst[start+at+len(word):]...)
+		}
+		for _, v := range vendorWords {
+			if string(dst[word:]) != v.word {
+				continue
+			}
+			dst = dst[:word]
+			if v.vendor != "" {
+				if vendor != "" && vendor != v.vendor {
+					return dst, "", false
+				}
+				vendor = v.vendor
+			}
+			break
+		}
+		word = len(dst)
+	}
+	for _, v := range vendorWords {
+		if bytes.Contains(dst[start:], []byte(v.word)) {
+			return dst, "", false
 		}
 	}
-	return dst
+	return dst, vendor, true
 }

@@ -29,6 +29,9 @@ func TestLookupGPUModel(t *testing.T) {
 		"NVIDIA A10":                     "A10",
 		"AMD Instinct MI300X":            "MI300X",
 		"L4":                             "L4",
+		"NVIDIA-H100-80GB-HBM3":          "H100-SXM",
+		"nvidia geforce rtx 4090":        "RTX-4090",
+		"(Tesla) T4":                     "T4",
 	} {
 		m, ok := iog.LookupGPUModel(name)
 		require.True(t, ok, name)
@@ -90,4 +93,40 @@ func TestGPUCatalogIsConsistent(t *testing.T) {
 		require.NotEqual(t, iog.AnyGPUClass, m.Class, m.Name)
 		require.Equal(t, m.Vendor == iog.VendorNVIDIA, m.ComputeCapability != iog.ComputeCapability{}, m.Name)
 	}
+}
+
+// A name matches only as a reader sees it: not by dropping characters
+// outside printable ASCII, nor vendor words that are not words of their
+// own, and not with another maker's vendor words.
+func TestGPUNamesMatchAsWritten(t *testing.T) {
+	h100, _ := iog.LookupGPUModel("H100-SXM")
+	for _, name := range []string{
+		"H\u200b100 80GB HBM3", "NVIDIA H100 80GB HBM3\x00", "NVIDIA H100\u00a080GB HBM3", "NVIDIA\tH100 80GB HBM3",
+		"H1NVIDIA00 80GB HBM3", "H100 NVI DIA 80GB HBM3", "NVIDIAH100 80GB HBM3",
+		"AMD H100 80GB HBM3", "NVIDIA H100 80GB HBM3 Radeon", "NVIDIA Instinct MI300X", "Tesla A100-SXM4 Radeon",
+	} {
+		_, ok := iog.LookupGPUModel(name)
+		require.False(t, ok, "%q", name)
+		_, ok = iog.IdentifyGPU(iog.GPU{Model: name, MemoryBytes: 80 << 30})
+		require.False(t, ok, "%q", name)
+		require.False(t, h100.MatchesGPUModel(name), "%q", name)
+	}
+}
+
+// FuzzLookupGPUModel: a name that names a model is printable ASCII, and
+// the model matches a request for it.
+func FuzzLookupGPUModel(f *testing.F) {
+	for _, s := range []string{"NVIDIA H100 80GB HBM3", "H\u200b100", "AMD Instinct MI300X", "H1NVIDIA00 80GB HBM3", "Tesla T4\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		m, ok := iog.LookupGPUModel(name)
+		if !ok {
+			return
+		}
+		for i := range len(name) {
+			require.True(t, name[i] >= ' ' && name[i] <= '~', "%q names %s", name, m.Name)
+		}
+		require.True(t, m.MatchesGPUModel(name), "%q", name)
+	})
 }

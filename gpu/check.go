@@ -121,6 +121,13 @@ func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, identify f
 	if n := len(inv.GPUs); n > limits.MaxGPUsPerHost {
 		return nil, reject(device, CheckCapacity, fmt.Errorf("%d GPUs on one host, more than the %d a host can hold: %w", n, limits.MaxGPUsPerHost, iog.ErrInvalid))
 	}
+	uuids := make([]string, len(inv.GPUs))
+	for i, r := range inv.GPUs {
+		uuids[i] = CanonicalUUID(r.GPU.Vendor, r.GPU.UUID)
+		if slices.Contains(uuids[:i], uuids[i]) {
+			return nil, reject(device, CheckUUID, fmt.Errorf("GPU %s is listed twice: %w", errtext.Clip(r.GPU.UUID), iog.ErrInvalid))
+		}
+	}
 	models := make([]iog.GPUModel, len(inv.GPUs))
 	for i, r := range inv.GPUs {
 		g := r.GPU
@@ -128,7 +135,7 @@ func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, identify f
 			return nil, reject(device, CheckUUID, err)
 		}
 		for _, p := range g.NVLinkPeers {
-			if p == g.UUID || !slices.ContainsFunc(inv.GPUs, func(r GPUReading) bool { return r.GPU.UUID == p }) {
+			if p := CanonicalUUID(g.Vendor, p); p == uuids[i] || !slices.Contains(uuids, p) {
 				return nil, reject(device, CheckUUID, fmt.Errorf("GPU %s: NVLink peer %q is not another GPU of this host: %w", g.UUID, errtext.Clip(p), iog.ErrInvalid))
 			}
 		}

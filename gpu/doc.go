@@ -40,6 +40,18 @@
 //     no GPU as another model than before;
 //   - the telemetry moves between reports, as a live GPU's does.
 //
+// A GPU's model name is matched to the catalog as a reader would read it
+// (see iog.LookupGPUModel): printable ASCII only, vendor words ("NVIDIA",
+// "GeForce", "AMD", …) dropped only as words of their own and only when
+// they name the model's maker, so that "H\u200b100", a trailing NUL,
+// "H1NVIDIA00 80GB HBM3" or "AMD H100 80GB HBM3" is no model. What the
+// Verifier keeps and returns is the report with each GPU's catalog name,
+// never the name it was reported with, and its UUIDs in [CanonicalUUID]
+// form: NVIDIA's as written (their one valid form is lower-case), other
+// vendors' lower-cased, because their tools print one ID in either case
+// and a GPU must not count twice for being written twice. Records written
+// before are restored in that form.
+//
 // A failed check is a [*Rejection] naming the [Check]. Hourly, the server
 // sends a [ProofTask], a seeded matrix product whose answer it checks with
 // Freivalds' algorithm in O(n²) and whose deadline follows the claimed
@@ -47,6 +59,19 @@
 // [Solve]. Each device's outcomes make its [TrustScore], and
 // [Verifier.Eligible] tells whether it shares the epoch's block reward:
 // only when every GPU it reports has passed a recent proof.
+//
+// # Trust weighs time
+//
+// A [TrustHistory] keeps a device's last outcomes by count, so passes that
+// came cheaply would push its failures out of it: a device caught lying
+// 30 times could answer 96 small proofs within a second and be trusted
+// again. So a failure always counts, and a pass counts only at a pace
+// that honest work sets: an accepted report at most once a quarter hour,
+// and a passed proof at most once a quarter hour for each GPU. Passes
+// beyond that still prove the GPU (for Eligible); they add no trust. A
+// device that reports and proves each GPU every
+// [VerifierConfig.ProofInterval] loses no credit, and one with a bad
+// record earns it back in hours of honest work, not in a burst.
 //
 // # Device lifecycle and restarts
 //
@@ -56,7 +81,18 @@
 // server keeps the Verifier's state as one [DeviceRecord] a device
 // ([Verifier.Record] after each action, [Verifier.Records]) and rebuilds
 // it with [Verifier.Restore]. The records keep the nonces of accepted
-// reports, so a report replayed after a restart is still refused. Issued
+// reports, so a report replayed after a restart is still refused.
+//
+// A used nonce is remembered until a TTL past its expiry and then
+// forgotten, which keeps a device's memory to two TTLs of reports; the
+// newest expiry among the forgotten ones is kept instead
+// ([DeviceRecord.NoncesForgotten]), and any nonce expiring at or before it
+// counts as used. So a used nonce stays refused whatever the wall clock
+// does: set back before the nonce's expiry, it does not make the report
+// acceptable again. The price is paid only when the clock is set back by
+// more than two TTLs: fresh nonces are then refused too, until the clock
+// is past that expiry again. Refusing honest reports for a while, which
+// the worker retries, is the choice over accepting a replay. Issued
 // nonces are not state: one outstanding at a restart is refused unless the
 // server keeps the NonceBook's key ([VerifierConfig.NonceKey]), and the
 // worker asks for another.

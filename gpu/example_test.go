@@ -49,7 +49,7 @@ func Example() {
 	trust, _ := server.Trust("rig-1")
 	fmt.Println("trust:", trust, "eligible:", server.Eligible("rig-1"))
 	// Output:
-	// accepted: true NVIDIA GeForce RTX 4090
+	// accepted: true RTX-4090
 	// replay: nonce true
 	// proof: <nil>
 	// trust: 750 eligible: true

@@ -65,7 +65,8 @@ type Challenge struct {
 // and the device. So asking for nonces, however often and for whichever
 // device, costs no memory and withdraws nobody's nonce; only a used nonce
 // is remembered, until a TTL after its expiry, so a replay is told apart
-// from a forgery. It is safe for concurrent use.
+// from a forgery, and a used nonce stays refused after that even if the
+// clock is set back (see usedNonces). It is safe for concurrent use.
 //
 // A book's issued nonces need not survive a restart: one issued but not
 // answered before it is refused after it as not issued (ErrUnauthorized),
@@ -82,8 +83,8 @@ type NonceBook struct {
 	mu        sync.Mutex
 	mac       hash.Hash // nil until the first Issue draws the key
 	scratch   []byte    // the MAC's input and output, reused
-	used      map[Nonce]time.Time
-	nextSweep int // len(used) at which Use next forgets old entries
+	used      usedNonces
+	nextSweep int // len(used.set) at which Use next forgets old entries
 }
 
 // NonceBookConfig configures a NonceBook. The zero value means the
@@ -116,7 +117,7 @@ func NewNonceBook(cfg NonceBookConfig) *NonceBook {
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultNonceTTL
 	}
-	b := &NonceBook{clock: cfg.Clock, random: cfg.Random, ttl: cfg.TTL, used: map[Nonce]time.Time{}, nextSweep: minUsedSweep}
+	b := &NonceBook{clock: cfg.Clock, random: cfg.Random, ttl: cfg.TTL, nextSweep: minUsedSweep}
 	if cfg.Key != ([32]byte{}) {
 		b.mac = hmac.New(sha256.New, cfg.Key[:])
 	}
@@ -175,34 +176,30 @@ func (b *NonceBook) Use(device iog.DeviceID, n Nonce) error {
 	if err := b.checkLocked(device, n, now); err != nil {
 		return err
 	}
-	if len(b.used) >= b.nextSweep {
-		for k, exp := range b.used {
-			if !now.Before(exp.Add(b.ttl)) {
-				delete(b.used, k)
-			}
-		}
-		b.nextSweep = max(2*len(b.used), minUsedSweep)
+	if len(b.used.set) >= b.nextSweep {
+		b.used.forget(now, b.ttl)
+		b.nextSweep = max(2*len(b.used.set), minUsedSweep)
 	}
-	b.used[n] = expiryOf(n)
+	b.used.add(n)
 	return nil
 }
 
 func (b *NonceBook) checkLocked(device iog.DeviceID, n Nonce, now time.Time) error {
-	_, used := b.used[n]
-	return b.judgeLocked(device, n, used && now.Before(expiryOf(n).Add(b.ttl)), now)
+	return b.judgeLocked(device, n, b.used.refuse(n, now, b.ttl), now)
 }
 
 // authentic is Check for a caller that keeps the used nonces itself:
-// used says whether n has been used.
-func (b *NonceBook) authentic(device iog.DeviceID, n Nonce, used bool) error {
+// used is why n was refused as used, nil if it was not.
+func (b *NonceBook) authentic(device iog.DeviceID, n Nonce, used error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.judgeLocked(device, n, used, b.clock.Now())
 }
 
 // judgeLocked refuses n, in the order Check documents, when this book did
-// not issue it to device, when it is used, or when it has expired.
-func (b *NonceBook) judgeLocked(device iog.DeviceID, n Nonce, used bool, now time.Time) error {
+// not issue it to device, when it is used (used is why), or when it has
+// expired.
+func (b *NonceBook) judgeLocked(device iog.DeviceID, n Nonce, used error, now time.Time) error {
 	var want [16]byte
 	if b.mac != nil {
 		b.sumLocked(device, &n, want[:])
@@ -211,8 +208,8 @@ func (b *NonceBook) judgeLocked(device iog.DeviceID, n Nonce, used bool, now tim
 	switch {
 	case b.mac == nil || !hmac.Equal(want[:], n[16:]):
 		return fmt.Errorf("nonce %.16s…: not issued to device %s by this server: %w", n, device, iog.ErrUnauthorized)
-	case used:
-		return fmt.Errorf("nonce %.16s…: already used; a report cannot be replayed: %w", n, iog.ErrConflict)
+	case used != nil:
+		return used
 	case !now.Before(expires):
 		return fmt.Errorf("nonce %.16s…: expired at %s: %w", n, expires.UTC().Format(time.RFC3339), iog.ErrExpired)
 	}

@@ -45,6 +45,11 @@ type DeviceRecord struct {
 	// (a TTL past their expiry), in byte order: a report replayed after a
 	// restore is refused by them.
 	UsedNonces []Nonce `json:"used_nonces,omitempty"`
+	// NoncesForgotten is the newest expiry of a used nonce no longer
+	// listed: every nonce expiring at or before it counts as used, so that
+	// a clock set back does not make a forgotten one live again. Zero
+	// when none was forgotten, and in records written before it was kept.
+	NoncesForgotten time.Time `json:"nonces_forgotten,omitzero"`
 }
 
 // KnownGPU is one GPU a device may report, with its proofs.
@@ -54,6 +59,9 @@ type KnownGPU struct {
 	Model string `json:"model"`
 	// Proven is when the GPU last passed a proof of compute; zero if never.
 	Proven time.Time `json:"proven"`
+	// Credited is when a passed proof of the GPU last counted toward
+	// trust; zero if none did since records kept it.
+	Credited time.Time `json:"credited,omitzero"`
 	// LoadHour is the clock hour of LoadWork, the proof work issued to the
 	// GPU in it; zero if the GPU was given no task.
 	LoadHour time.Time     `json:"load_hour"`
@@ -100,11 +108,12 @@ func (v *Verifier) recordLocked(id iog.DeviceID, d *deviceState) DeviceRecord {
 		Device: id, Owner: d.owner, Registered: d.registered,
 		GPUs: slices.Clone(d.gpus), SameCount: d.sameCount,
 		History: d.history.Outcomes(), Credited: d.credited,
-		UsedNonces: slices.SortedFunc(maps.Keys(d.used), func(a, b Nonce) int { return cmp.Compare(string(a[:]), string(b[:])) }),
+		UsedNonces:      slices.SortedFunc(maps.Keys(d.used.set), func(a, b Nonce) int { return cmp.Compare(string(a[:]), string(b[:])) }),
+		NoncesForgotten: d.used.forgotten,
 	}
 	for _, uuid := range slices.Sorted(maps.Keys(d.known)) {
 		load := d.load[uuid]
-		r.Known = append(r.Known, KnownGPU{UUID: uuid, Model: d.known[uuid], Proven: d.proven[uuid], LoadHour: load.hour, LoadWork: load.work})
+		r.Known = append(r.Known, KnownGPU{UUID: uuid, Model: d.known[uuid], Proven: d.proven[uuid], Credited: d.proofCredited[uuid], LoadHour: load.hour, LoadWork: load.work})
 	}
 	for _, id := range d.openTasks {
 		r.OpenTasks = append(r.OpenTasks, v.tasks[id])
@@ -117,15 +126,17 @@ func (v *Verifier) recordLocked(id iog.DeviceID, d *deviceState) DeviceRecord {
 // all or none: a Verifier with devices is ErrConflict; a malformed record,
 // two records of one device, a GPU held by two devices or not among its
 // device's Known, a model not in the catalog, or a task not the device's
-// is ErrInvalid.
+// is ErrInvalid. GPU UUIDs are restored in CanonicalUUID form, which
+// records written before it may not have used: two of them that differ
+// only in the case of a non-NVIDIA UUID are one GPU.
 func (v *Verifier) Restore(records []DeviceRecord) error {
 	devices := make(map[iog.DeviceID]*deviceState, len(records))
 	owners := map[string]iog.DeviceID{}
 	tasks := map[Nonce]ProofTask{}
 	for i, r := range records {
-		d, err := restoreDevice(r)
+		d, open, err := restoreDevice(r)
 		if err == nil {
-			err = claim(r, devices, owners, tasks)
+			err = claim(r.Device, d, open, devices, owners, tasks)
 		}
 		if err != nil {
 			return fmt.Errorf("restore verifier: record %d (device %s): %w", i, errtext.Clip(string(r.Device)), err)
@@ -141,35 +152,36 @@ func (v *Verifier) Restore(records []DeviceRecord) error {
 	return nil
 }
 
-// claim checks that r's device, GPUs and tasks are no other record's, and
-// takes them.
-func claim(r DeviceRecord, devices map[iog.DeviceID]*deviceState, owners map[string]iog.DeviceID, tasks map[Nonce]ProofTask) error {
-	if _, dup := devices[r.Device]; dup {
+// claim checks that the GPUs of device's state d and its open tasks are
+// no other record's, and takes them.
+func claim(device iog.DeviceID, d *deviceState, open []ProofTask, devices map[iog.DeviceID]*deviceState, owners map[string]iog.DeviceID, tasks map[Nonce]ProofTask) error {
+	if _, dup := devices[device]; dup {
 		return fmt.Errorf("a second record of the device: %w", iog.ErrInvalid)
 	}
-	for _, g := range r.GPUs {
+	for _, g := range d.gpus {
 		if holder, dup := owners[g.GPU.UUID]; dup {
 			return fmt.Errorf("GPU %s is also device %s's: %w", errtext.Clip(g.GPU.UUID), holder, iog.ErrInvalid)
 		}
 	}
-	for _, t := range r.OpenTasks {
+	for _, t := range open {
 		if _, dup := tasks[t.ID]; dup {
 			return fmt.Errorf("proof task %.16s… is also another device's: %w", t.ID, iog.ErrInvalid)
 		}
 	}
-	for _, g := range r.GPUs {
-		owners[g.GPU.UUID] = r.Device
+	for _, g := range d.gpus {
+		owners[g.GPU.UUID] = device
 	}
-	for _, t := range r.OpenTasks {
+	for _, t := range open {
 		tasks[t.ID] = t
 	}
 	return nil
 }
 
-// restoreDevice checks one record on its own and returns its state.
-func restoreDevice(r DeviceRecord) (*deviceState, error) {
+// restoreDevice checks one record on its own and returns its state and
+// its open tasks, their GPUs in CanonicalUUID form.
+func restoreDevice(r DeviceRecord) (*deviceState, []ProofTask, error) {
 	if _, err := iog.ParseDeviceID(string(r.Device)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := &deviceState{owner: r.Owner, registered: r.Registered, sameCount: r.SameCount, credited: r.Credited}
 	var errs []error
@@ -187,6 +199,7 @@ func restoreDevice(r DeviceRecord) (*deviceState, error) {
 		bad("%d GPUs, more than %d", len(r.GPUs), MaxGPUsPerReport)
 	}
 	for _, g := range r.GPUs {
+		canonicalUUIDs(&g.GPU)
 		name, ok := d.known[g.GPU.UUID]
 		if !ok || slices.ContainsFunc(d.gpus, func(o GPUReading) bool { return o.GPU.UUID == g.GPU.UUID }) {
 			bad("GPU %q is not one known GPU", errtext.Clip(g.GPU.UUID))
@@ -208,7 +221,10 @@ func restoreDevice(r DeviceRecord) (*deviceState, error) {
 	if len(r.OpenTasks) > maxOpenProofs {
 		bad("%d open proof tasks, more than %d", len(r.OpenTasks), maxOpenProofs)
 	}
+	open := make([]ProofTask, 0, len(r.OpenTasks))
 	for _, t := range r.OpenTasks {
+		m, _ := iog.LookupGPUModel(t.Model)
+		t.GPU = CanonicalUUID(m.Vendor, t.GPU)
 		model, known := d.known[t.GPU]
 		switch {
 		case t.Device != r.Device || !known || t.Model != model:
@@ -219,20 +235,22 @@ func restoreDevice(r DeviceRecord) (*deviceState, error) {
 			bad("proof task %.16s… is listed twice", t.ID)
 		}
 		d.openTasks = append(d.openTasks, t.ID)
+		open = append(open, t)
 	}
 	for _, n := range r.UsedNonces {
-		if d.used == nil {
-			d.used = make(map[Nonce]struct{}, len(r.UsedNonces))
+		if d.used.set == nil {
+			d.used.set = make(map[Nonce]struct{}, len(r.UsedNonces))
 		}
-		d.used[n] = struct{}{}
+		d.used.set[n] = struct{}{}
 	}
-	if len(d.used) != len(r.UsedNonces) {
+	if len(d.used.set) != len(r.UsedNonces) {
 		bad("a used nonce is listed twice")
 	}
+	d.used.forgotten = r.NoncesForgotten
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("%w: %w", err, iog.ErrInvalid)
+		return nil, nil, fmt.Errorf("%w: %w", err, iog.ErrInvalid)
 	}
-	return d, nil
+	return d, open, nil
 }
 
 // restoreKnown fills d's known GPUs, their proofs and loads from known.
@@ -243,6 +261,7 @@ func restoreKnown(d *deviceState, known []KnownGPU, bad func(string, ...any)) {
 	}
 	for _, k := range known {
 		m, ok := iog.LookupGPUModel(k.Model)
+		k.UUID = CanonicalUUID(m.Vendor, k.UUID)
 		_, dup := d.known[k.UUID]
 		switch {
 		case k.UUID == "" || dup:
@@ -264,6 +283,12 @@ func restoreKnown(d *deviceState, known []KnownGPU, bad func(string, ...any)) {
 				d.proven = map[string]time.Time{}
 			}
 			d.proven[k.UUID] = k.Proven
+		}
+		if !k.Credited.IsZero() {
+			if d.proofCredited == nil {
+				d.proofCredited = map[string]time.Time{}
+			}
+			d.proofCredited[k.UUID] = k.Credited
 		}
 		if !k.LoadHour.IsZero() {
 			if d.load == nil {

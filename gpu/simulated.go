@@ -41,10 +41,15 @@ func NewSimulatedProbe(model string, count int, seed uint64) (*SimulatedProbe, e
 		},
 		Driver: Driver{Version: "550.54.15", CUDAVersion: "12.4"},
 	}
+	// The name a driver reports: the maker's word, then the model.
+	name := "NVIDIA " + m.Name
+	if m.Vendor == iog.VendorAMD {
+		name = "AMD Instinct " + m.Name
+	}
 	for range count {
 		inv.GPUs = append(inv.GPUs, GPUReading{GPU: iog.GPU{
 			UUID:   fmt.Sprintf("GPU-%08x-%04x-%04x-%04x-%012x", rng.Uint32(), rng.Uint32()&0xffff, rng.Uint32()&0xffff, rng.Uint32()&0xffff, rng.Uint64()&0xffffffffffff),
-			Vendor: m.Vendor, Model: "NVIDIA " + m.Name,
+			Vendor: m.Vendor, Model: name,
 			// Drivers report a little less than the nominal memory.
 			MemoryBytes:       m.MemoryBytes / 1000 * 985,
 			ComputeCapability: m.ComputeCapability,

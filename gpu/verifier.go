@@ -2,7 +2,6 @@ package gpu
 
 import (
 	"crypto/rand"
-	"fmt"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -69,32 +68,6 @@ type Verifier struct {
 	catalog   map[catalogKey]catalogEntry // IdentifyGPU's answers, memoized
 }
 
-type deviceState struct {
-	owner iog.WalletAddress
-	// registered is when Register added the device: nonces issued before
-	// it were issued to an earlier registration of the same ID.
-	registered time.Time
-	gpus       []GPUReading // as last accepted
-	models     []iog.GPUModel
-	sameCount  int // consecutive reports with telemetry equal to gpus'
-	history    TrustHistory
-	openTasks  []Nonce // proof tasks issued and not answered, oldest first
-	// used are the nonces of the device's reports that passed the
-	// signature check, kept until a TTL after their expiry.
-	used map[Nonce]struct{}
-	// load is the proof work issued to each GPU (by UUID) in the current
-	// clock hour.
-	load map[string]hourLoad
-	// proven is when each GPU (by UUID) last passed a proof.
-	proven map[string]time.Time
-	// credited is when an accepted report last counted toward trust.
-	credited time.Time
-	// known maps the UUIDs of the device's first accepted report with GPUs
-	// to their catalog model: later reports may drop GPUs, not add or
-	// change them.
-	known map[string]string
-}
-
 // NewVerifier returns a Verifier with cfg.
 func NewVerifier(cfg VerifierConfig) *Verifier {
 	if cfg.Clock == nil {
@@ -148,104 +121,4 @@ func (l *lockedReader) Read(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.r.Read(p)
-}
-
-// Register records that device belongs to owner, whose key alone may sign
-// its reports. Registering a device again to the same owner does nothing;
-// to another owner is ErrConflict. A malformed device ID or a zero owner is
-// ErrInvalid.
-func (v *Verifier) Register(device iog.DeviceID, owner iog.WalletAddress) error {
-	if _, err := iog.ParseDeviceID(string(device)); err != nil {
-		return fmt.Errorf("register: %w", err)
-	}
-	if owner.IsZero() {
-		return fmt.Errorf("register device %s: no owner wallet: %w", device, iog.ErrInvalid)
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if d, ok := v.devices[device]; ok {
-		if d.owner != owner {
-			return fmt.Errorf("register device %s: already registered to another owner: %w", device, iog.ErrConflict)
-		}
-		return nil
-	}
-	v.devices[device] = &deviceState{owner: owner, registered: v.cfg.Clock.Now()}
-	return nil
-}
-
-// Remove undoes Register: it forgets device with everything known of it
-// (its hardware, trust history, proofs and used nonces) and releases its
-// GPU UUIDs, so that the same hardware may report again as another device,
-// or as this one registered anew, starting from no history. Its open
-// proof tasks are withdrawn: answers to them are ErrNotFound. A report
-// that was being verified meanwhile is refused, and so is any report over
-// a nonce issued before a later registration of the same ID. An unknown
-// device is ErrNotFound.
-func (v *Verifier) Remove(device iog.DeviceID) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	d, ok := v.devices[device]
-	if !ok {
-		return fmt.Errorf("remove device %s: %w", device, iog.ErrNotFound)
-	}
-	for _, g := range d.gpus {
-		delete(v.owners, g.GPU.UUID)
-	}
-	for _, id := range d.openTasks {
-		delete(v.tasks, id)
-	}
-	delete(v.devices, device)
-	return nil
-}
-
-// Challenge issues a nonce for device's next report. An unregistered
-// device is ErrNotFound; see NonceBook.Issue for the other errors.
-// Challenge does not authenticate who asks, and need not: a nonce is
-// worth nothing without the owner's signature over it, and issuing one
-// neither costs memory nor withdraws another.
-func (v *Verifier) Challenge(device iog.DeviceID) (Challenge, error) {
-	v.mu.Lock()
-	_, ok := v.devices[device]
-	v.mu.Unlock()
-	if !ok {
-		return Challenge{}, fmt.Errorf("challenge device %s: not registered: %w", device, iog.ErrNotFound)
-	}
-	return v.nonces.Issue(device)
-}
-
-// Trust returns device's trust score now. An unknown device is
-// ErrNotFound.
-func (v *Verifier) Trust(device iog.DeviceID) (TrustScore, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	d, ok := v.devices[device]
-	if !ok {
-		return 0, fmt.Errorf("trust of device %s: %w", device, iog.ErrNotFound)
-	}
-	return d.history.Score(v.cfg.Clock.Now()), nil
-}
-
-// Eligible reports whether device may share this epoch's block reward: its
-// trust is at least MinTrust, its last accepted report lists a GPU, and
-// every GPU it lists passed a proof of compute within the last
-// ProofInterval (plus a quarter of it, for the task's own run time), so
-// that no GPU earns on another's proof.
-func (v *Verifier) Eligible(device iog.DeviceID) bool {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	d, ok := v.devices[device]
-	if !ok {
-		return false
-	}
-	now := v.cfg.Clock.Now()
-	if len(d.gpus) == 0 || d.history.Score(now) < v.cfg.MinTrust {
-		return false
-	}
-	for _, g := range d.gpus {
-		at, ok := d.proven[g.GPU.UUID]
-		if !ok || now.Sub(at) > v.cfg.ProofInterval+v.cfg.ProofInterval/4 {
-			return false
-		}
-	}
-	return true
 }

@@ -39,10 +39,11 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if !ok {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: not registered: %w", device, iog.ErrNotFound)
 	}
-	i := slices.IndexFunc(d.gpus, func(g GPUReading) bool { return g.GPU.UUID == gpuUUID })
+	i := slices.IndexFunc(d.gpus, func(g GPUReading) bool { return g.GPU.UUID == CanonicalUUID(g.GPU.Vendor, gpuUUID) })
 	if i < 0 {
 		return ProofTask{}, fmt.Errorf("proof task for device %s: no accepted report lists GPU %q: %w", device, errtext.Clip(gpuUUID), iog.ErrNotFound)
 	}
+	gpuUUID = d.gpus[i].GPU.UUID
 	now := v.cfg.Clock.Now()
 	open := d.openTasks[:0]
 	for _, id := range d.openTasks {
@@ -86,7 +87,8 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 }
 
 // SubmitProof checks an answer to a task this Verifier issued and records
-// the outcome in the device's trust history. Each task is answered once;
+// the outcome in the device's trust history: a failure always, a pass at
+// most once a quarter hour for each GPU. Each task is answered once;
 // an unknown or already answered task is ErrNotFound. A wrong or late
 // answer is a *Rejection of CheckProof.
 func (v *Verifier) SubmitProof(answer ProofAnswer) error {
@@ -112,14 +114,20 @@ func (v *Verifier) SubmitProof(answer ProofAnswer) error {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if d := v.devices[task.Device]; d != nil {
-		d.history.Record(Outcome{At: now, Check: CheckProof, Passed: err == nil})
-		if err == nil {
-			if d.proven == nil {
-				d.proven = map[string]time.Time{}
-			}
-			d.proven[task.GPU] = now
+	d := v.devices[task.Device]
+	switch {
+	case d == nil: // removed meanwhile
+	case err != nil:
+		d.history.Record(Outcome{At: now, Check: CheckProof, Passed: false})
+	default:
+		if d.proven == nil {
+			d.proven = map[string]time.Time{}
 		}
+		if d.proofCredited == nil {
+			d.proofCredited = map[string]time.Time{}
+		}
+		d.proven[task.GPU] = now
+		d.proofCredited[task.GPU] = credit(&d.history, d.proofCredited[task.GPU], now, creditInterval, CheckProof)
 	}
 	return err
 }

@@ -22,6 +22,9 @@ import (
 // failure always, an acceptance at most once a quarter hour); one that
 // does not pass changes nothing, so a forger cannot spend an honest
 // worker's nonce or trust.
+//
+// The report returned, and kept, is the one signed with each GPU's model
+// its catalog name and its UUIDs in CanonicalUUID form.
 func (v *Verifier) Verify(s SignedReport) (Report, error) {
 	r, err := v.verify(s)
 	if err != nil {
@@ -52,11 +55,11 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 	v.mu.Lock()
 	seen, ok := v.devices[r.Device]
 	var owner iog.WalletAddress
-	used, stale := false, false
+	var used error
+	stale := false
 	if ok {
 		owner = seen.owner
-		_, used = seen.used[r.Nonce]
-		used = used && v.cfg.Clock.Now().Before(expiryOf(r.Nonce).Add(v.nonces.ttl))
+		used = seen.used.refuse(r.Nonce, v.cfg.Clock.Now(), v.nonces.ttl)
 		stale = v.issuedAt(r.Nonce).Before(seen.registered)
 	}
 	v.mu.Unlock()
@@ -76,6 +79,10 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, reject(r.Device, CheckSignature, fmt.Errorf("the signature is not the registered owner's: %w", iog.ErrUnauthorized))
 	}
 	models, err := checkHardware(r.Device, r.Inventory, v.cfg.Limits, v.identify)
+	if err == nil {
+		// From here on the report is what the Verifier keeps and returns.
+		r.Inventory = canonical(r.Inventory, models)
+	}
 
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -98,10 +105,7 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, err
 	}
 	v.acceptLocked(r, d, models, same)
-	if d.credited.IsZero() || now.Sub(d.credited) >= reportCreditInterval {
-		d.history.Record(Outcome{At: now, Check: CheckFormat, Passed: true})
-		d.credited = now
-	}
+	d.credited = credit(&d.history, d.credited, now, creditInterval, CheckFormat)
 	return r, nil
 }
 
@@ -113,26 +117,9 @@ func (v *Verifier) issuedAt(n Nonce) time.Time { return expiryOf(n).Add(-v.nonce
 // NonceBook refuses as expired, so that d keeps those of two TTLs of
 // reports at most.
 func (v *Verifier) useNonceLocked(d *deviceState, n Nonce, now time.Time) bool {
-	for k := range d.used {
-		if !now.Before(expiryOf(k).Add(v.nonces.ttl)) {
-			delete(d.used, k)
-		}
-	}
-	if _, ok := d.used[n]; ok {
-		return false
-	}
-	if d.used == nil {
-		d.used = map[Nonce]struct{}{}
-	}
-	d.used[n] = struct{}{}
-	return true
+	d.used.forget(now, v.nonces.ttl)
+	return d.used.add(n)
 }
-
-// reportCreditInterval is how often an accepted report counts toward
-// trust. A report costs its device only a signature: were each one a
-// pass, a device could push its failures out of its TrustHistory with a
-// burst of reports. Failures always count.
-const reportCreditInterval = 15 * time.Minute
 
 // checkStateLocked runs the checks that compare a report with what the
 // Verifier has seen: UUIDs held by other devices, telemetry that does not

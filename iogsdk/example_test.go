@@ -76,5 +76,5 @@ func ExampleWorker() {
 	}
 	fmt.Println("the device was not up in a minute")
 	// Output:
-	// rig 1 active 2 × NVIDIA H100-SXM up: true
+	// rig 1 active 2 × H100-SXM up: true
 }

@@ -49,9 +49,10 @@ func (s *Server) submitReport(c *call) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
+	// The verifier keeps, and the store binds, UUIDs in canonical form.
 	uuids := make([]string, 0, len(report.Inventory.GPUs))
 	for _, g := range report.Inventory.GPUs {
-		uuids = append(uuids, g.GPU.UUID)
+		uuids = append(uuids, gpu.CanonicalUUID(g.GPU.Vendor, g.GPU.UUID))
 	}
 	holders, err := c.tx.DevicesHolding(uuids, d.ID)
 	if err != nil {

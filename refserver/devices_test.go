@@ -74,7 +74,7 @@ func TestDeviceLifecycle(t *testing.T) {
 		d := alice.register(t)
 		require.Equal(t, api.DeviceActive, d.State)
 		require.Equal(t, 2, d.GPUCount)
-		require.Equal(t, "NVIDIA H100-SXM", d.Model)
+		require.Equal(t, "H100-SXM", d.Model, "the catalog name, not the driver's")
 
 		resp, err := alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
 		require.NoError(t, err)
@@ -234,5 +234,29 @@ func TestDeviceListQueries(t *testing.T) {
 			status, body, _ := e.raw("GET", "/v1/devices"+tt.query, nil, nil)
 			require.Equal(t, tt.status, status, "%s: %+v", tt.query, body)
 		}
+	})
+}
+
+// TestDeviceGPUUUIDCase: another vendor's GPU UUID in another case is the
+// same GPU, which a second device cannot claim.
+func TestDeviceGPUUUIDCase(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		report := func(s *supplier, uuid string) error {
+			reg, err := s.c.RegisterDevice(ctx, api.RegisterDeviceRequest{Name: "rig", TunnelKey: s.key.Public().(ed25519.PublicKey), Location: "DE"})
+			require.NoError(t, err)
+			nonce, err := gpu.ParseNonce(reg.Challenge.Nonce)
+			require.NoError(t, err)
+			inv, err := s.probe.Probe(ctx)
+			require.NoError(t, err)
+			inv.GPUs[0].GPU.UUID = uuid
+			signed, err := s.pair.SignReport(gpu.Report{Device: reg.Device.ID, Nonce: nonce, Inventory: inv})
+			require.NoError(t, err)
+			_, err = s.c.SubmitReport(ctx, reg.Device.ID, signed)
+			return err
+		}
+		require.NoError(t, report(newSupplier(t, e, 1, "MI300X", 1), "0xabcdef0123456789"))
+		err := report(newSupplier(t, e, 2, "MI300X", 1), "0xABCDEF0123456789")
+		require.ErrorIs(t, err, iog.ErrConflict, "the first device's GPU, in upper case")
+		require.ErrorContains(t, err, "already registered with another device")
 	})
 }

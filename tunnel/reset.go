@@ -50,33 +50,60 @@ func (l *liveStreams) reset(p []byte) error {
 
 // cuttable is a spliced stream that a reset from its far end may end at
 // any moment after it is registered (liveStreams.add), even before the
-// splice starts: ready keeps such an early reset in force.
+// splice starts: ready keeps such an early reset in force. Once cut, its
+// reads fail with the far end's reason, and its end of input is one only
+// while neither a reset nor the end of its connection came first (see
+// endOfInput).
 type cuttable struct {
-	st  *yamux.Stream
-	cut atomic.Bool // by a reset from the far end, who needs no reset back
+	*yamux.Stream
+	why atomic.Pointer[error] // the far end's reason once it cut the stream; it needs no reset back
 }
 
-// end ends the stream: its reads and writes fail from now on.
-func (c *cuttable) end(error) {
-	c.cut.Store(true)
-	_ = c.st.SetDeadline(pastDeadline)
+// end ends the stream for why: its reads and writes fail from now on.
+func (c *cuttable) end(why error) {
+	c.why.CompareAndSwap(nil, &why)
+	_ = c.SetDeadline(pastDeadline)
 }
 
 // ready clears the stream's deadlines for splicing, unless a reset came
 // first. The check follows the clearing, so that a reset at any moment
 // sticks.
 func (c *cuttable) ready() {
-	_ = c.st.SetDeadline(time.Time{})
-	if c.cut.Load() {
-		_ = c.st.SetDeadline(pastDeadline)
+	_ = c.SetDeadline(time.Time{})
+	if c.why.Load() != nil {
+		_ = c.SetDeadline(pastDeadline)
 	}
+}
+
+// Read reads the stream. A reset's deadline does not stop yamux from
+// reporting the close that follows it as an end of input: the cut is
+// what happened, and a read failing for any reason after it fails with
+// the cut's.
+func (c *cuttable) Read(b []byte) (int, error) {
+	n, err := c.Stream.Read(b)
+	if err != nil {
+		if why := c.why.Load(); why != nil {
+			return n, *why
+		}
+		if err == io.EOF {
+			err = endOfInput(c.Stream)
+		}
+	}
+	return n, err
+}
+
+// Write writes to the stream; see writeFailed.
+func (c *cuttable) Write(b []byte) (int, error) {
+	n, err := c.Stream.Write(b)
+	writeFailed(c.Stream, err)
+	return n, err
 }
 
 // reset tells the far end of the stream that it was cut short, and why,
 // unless the far end cut it.
 func (c *cuttable) reset(why error, timeout time.Duration) {
-	if !c.cut.Load() {
-		sendReset(c.st.Session(), c.st.StreamID(), why, timeout)
+	if c.why.Load() == nil {
+		sendReset(c.Session(), c.StreamID(), why, timeout)
 	}
 }
 
@@ -84,14 +111,26 @@ func (c *cuttable) reset(why error, timeout time.Duration) {
 // and why, on a stream of its own: yamux v0.1.2 cannot reset a stream, and
 // a close is only a half close, after which the far end could write into
 // a window nobody drains.
+//
+// It returns once the far end has closed the reset's stream, which it does
+// after ending its own, or after timeout. The caller closes the cut stream
+// only then: its close, on another stream, could otherwise be read at the
+// far end before the reset is served, as a clean end of input.
 func sendReset(sess *yamux.Session, id uint32, why error, timeout time.Duration) {
 	st, err := sess.OpenStream()
 	if err != nil {
 		return
 	}
-	_ = st.SetDeadline(ioDeadline(timeout))
-	_ = writeFrame(st, frameReset, resetReq{stream: id, why: resultOf(why)}.encode())
-	_ = st.Close()
+	defer st.Close()
+	deadline := ioDeadline(timeout)
+	_ = st.SetDeadline(deadline)
+	if err := writeFrame(st, frameReset, resetReq{stream: id, why: resultOf(why)}.encode()); err != nil {
+		return
+	}
+	if err := st.Close(); err != nil {
+		return
+	}
+	drain(st, deadline)
 }
 
 // drain reads st to its end and drops what it reads, until the far end,

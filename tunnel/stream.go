@@ -75,10 +75,14 @@ func (s *stream) Read(b []byte) (int, error) {
 	}
 	n, err := s.Stream.Read(b)
 	if err != nil {
-		// A cut stream's far end closes it too, and yamux may report that
-		// close as an end of input before the reset's deadline: the cut
-		// is what happened.
+		// A cut stream's far end closes it too, after the reset was
+		// served (see sendReset), and yamux may report that close as an
+		// end of input before the reset's deadline: the cut is what
+		// happened.
 		err = s.fail(err)
+		if err == io.EOF {
+			err = endOfInput(s.Stream)
+		}
 		if err == io.EOF {
 			s.ended.Store(true)
 		}
@@ -92,6 +96,7 @@ func (s *stream) Write(b []byte) (int, error) {
 	}
 	n, err := s.Stream.Write(b)
 	if err != nil {
+		writeFailed(s.Stream, err)
 		err = s.fail(err)
 	}
 	return n, err

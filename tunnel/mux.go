@@ -26,6 +26,9 @@ const (
 	windowRate = 1 << 30
 	// minStreamWindow is the smallest window a short path is given.
 	minStreamWindow = 512 << 10
+	// minStreamOpenTimeout is the least time a stream's open may wait for
+	// the peer's acknowledgement before the connection counts as dead.
+	minStreamOpenTimeout = 30 * time.Second
 	// copyBufferSize is the chunk each splice moves at a time; a large one
 	// makes for large multiplexer frames and few TLS records.
 	copyBufferSize = 128 << 10
@@ -48,7 +51,9 @@ type ConnConfig struct {
 	// a busy connection needs the slack.
 	PeerTimeout time.Duration
 	// HandshakeTimeout bounds a connection's TLS handshake and hello, and a
-	// stream's open; zero is DefaultHandshakeTimeout.
+	// stream's open; zero is DefaultHandshakeTimeout. A stream whose open
+	// the peer does not acknowledge within this, or 30 seconds if longer,
+	// closes the connection.
 	HandshakeTimeout time.Duration
 	// StreamWindow is the largest per-stream window of the multiplexer, in
 	// bytes; zero is DefaultStreamWindow. Where the kernel reports a
@@ -110,7 +115,11 @@ func (cc ConnConfig) muxConfig(logger *slog.Logger, window uint32) *yamux.Config
 	c.ConnectionWriteTimeout = cc.PeerTimeout
 	// yamux starts every stream at 256 KiB and cannot go below it.
 	c.MaxStreamWindowSize = max(window, 256<<10)
-	c.StreamOpenTimeout = 30 * time.Second
+	// yamux closes the whole connection when a stream it opened is not
+	// acknowledged in time, as if the peer were dead: a busy peer
+	// accepting many streams at once is not, so the bound is at least
+	// what a stream's open may take (HandshakeTimeout).
+	c.StreamOpenTimeout = max(minStreamOpenTimeout, cc.HandshakeTimeout)
 	// No timer resets a half-closed stream: yamux would reset a stream
 	// whose peer has not closed its side within StreamCloseTimeout of our
 	// close, and a half close (CloseWrite, or a splice passing on an end

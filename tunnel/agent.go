@@ -196,7 +196,7 @@ func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.St
 			_ = writeFrame(st, frameResult, resultOf(err).encode())
 			return
 		}
-		c := &cuttable{st: st}
+		c := &cuttable{Stream: st}
 		defer live.add(st.StreamID(), c.end)()
 		if err := writeFrame(st, frameResult, result{}.encode()); err != nil {
 			_ = local.Close()
@@ -205,7 +205,7 @@ func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.St
 		c.ready()
 		// A stream this side cuts short, such as one whose service reset
 		// its connection, must be cut at the relay and the engineer too.
-		splice(ctx, st, local, meter{}, meter{}, nil, func(why error) { c.reset(why, a.cfg.HandshakeTimeout) })
+		splice(ctx, c, local, meter{}, meter{}, nil, func(why error) { c.reset(why, a.cfg.HandshakeTimeout) })
 	case frameOpenMesh:
 		req, err := decodeMeshReq(p)
 		a.meshMu.Lock()
@@ -218,13 +218,13 @@ func (a *Agent) serveStream(ctx context.Context, live *liveStreams, st *yamux.St
 			_ = writeFrame(st, frameResult, resultOf(err).encode())
 			return
 		}
-		c := &cuttable{st: st}
+		c := &cuttable{Stream: st}
 		defer live.add(st.StreamID(), c.end)()
 		if err := writeFrame(st, frameResult, result{}.encode()); err != nil {
 			return
 		}
 		c.ready()
-		accept(ctx, req.peer, st)
+		accept(ctx, req.peer, c)
 	case frameReset:
 		if err := live.reset(p); err != nil {
 			a.logger.Warn("bad reset from relay", "err", err)

@@ -29,7 +29,9 @@ type Tunnel interface {
 	// on every hop. A stream cut short elsewhere, at the end of its rental
 	// or by a failure on the way, fails its reads and writes with the
 	// reason (iog.ErrExpired, iog.ErrForbidden or iog.ErrUnavailable), never
-	// with a clean end of input.
+	// with a clean end of input; so does a stream whose connection is
+	// lost, on any hop (iog.ErrUnavailable). A write that waits
+	// PeerTimeout for the connection fails it, and every stream on it.
 	Dial(ctx context.Context, device iog.DeviceID, port uint16) (net.Conn, error)
 	// Forward accepts connections on ln and connects each to port on
 	// device, like ssh -L, until ctx ends; then it closes ln, waits for

@@ -28,7 +28,10 @@
 // stream of its own. The engineer's reads and writes then fail with the
 // reason (iog.ErrExpired for a rental that ended, say), so that a transfer
 // cut short never reads as complete, and the worker closes its
-// connection to the local port.
+// connection to the local port. A connection lost on any hop, by a
+// keepalive that went unanswered or a write that waited PeerTimeout,
+// fails every stream on it the same way, with iog.ErrUnavailable: the
+// multiplexer would report it as a clean end of each.
 //
 // The relay meters each device's tunnel (Stats) and may hold it to a rate.
 // Keepalives on every connection notice a dead peer within seconds. A Mesh

@@ -353,8 +353,20 @@ func TestAuthorizerOutageKeepsOpenStreams(t *testing.T) {
 
 func TestThousandConcurrentStreams(t *testing.T) {
 	noLeaks(t)
-	n, _, echoPort := newEchoNet(t, nil)
-	c := n.client(engineer)
+	// The tunnel's timeouts bound a hang here, never speed: a thousand
+	// streams opened at once on a busy machine can wait longer than the
+	// defaults for a stream's open or a write to the connection, and a
+	// write that waits PeerTimeout fails its connection.
+	cc := tunnel.ConnConfig{HandshakeTimeout: 2 * time.Minute, PeerTimeout: 2 * time.Minute}
+	n := newTestNet(t, func(c *tunnel.RelayConfig) { c.HandshakeTimeout, c.PeerTimeout = cc.HandshakeTimeout, cc.PeerTimeout })
+	echoPort := serve(t, echo)
+	n.startAgent("gpu-1", gpuKey, []uint16{echoPort}, func(c *tunnel.AgentConfig) { c.HandshakeTimeout, c.PeerTimeout = cc.HandshakeTimeout, cc.PeerTimeout })
+	n.waitOnline("gpu-1")
+	n.rent("cluster-1", engineer, time.Hour, "gpu-1")
+	cc.Logger = discard()
+	c, err := tunnel.NewClient(tunnel.ClientConfig{RelayAddr: n.addr, RelayPin: n.pin, Key: engineer, ConnConfig: cc})
+	require.NoError(t, err)
+	defer c.Close()
 
 	const streams, size = 1000, 8 << 10
 	var wg sync.WaitGroup
@@ -373,14 +385,25 @@ func TestThousandConcurrentStreams(t *testing.T) {
 				return
 			}
 			defer conn.Close()
+			wrote := make(chan error, 1)
 			go func() {
-				_, _ = conn.Write(payload)
-				_ = conn.(interface{ CloseWrite() error }).CloseWrite()
+				_, err := conn.Write(payload)
+				if err == nil {
+					err = conn.(interface{ CloseWrite() error }).CloseWrite()
+				}
+				wrote <- err
 			}()
 			h := sha256.New()
 			got, err := io.Copy(h, conn)
 			if err != nil {
-				errs <- fmt.Errorf("stream %d: %w", i, err)
+				_ = conn.Close() // ends the write too, if it still waits
+				errs <- fmt.Errorf("stream %d: read after %d bytes: %w (the write: %v)", i, got, err, <-wrote)
+				return
+			}
+			// A write that failed is an error even when the read that
+			// followed ended cleanly.
+			if err := <-wrote; err != nil {
+				errs <- fmt.Errorf("stream %d: write: %w (the read ended cleanly after %d bytes)", i, err, got)
 				return
 			}
 			if got != int64(len(payload)) || [32]byte(h.Sum(nil)) != want {

@@ -442,7 +442,7 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 		return
 	}
 	defer out.Close()
-	inEnd, outEnd := &cuttable{st: st}, &cuttable{st: out}
+	inEnd, outEnd := &cuttable{Stream: st}, &cuttable{Stream: out}
 	defer live.add(st.StreamID(), inEnd.end)()
 	defer w.live.add(out.StreamID(), outEnd.end)()
 	_ = out.SetDeadline(r.deadline())
@@ -471,7 +471,7 @@ func (r *Relay) connect(ctx context.Context, st *yamux.Stream, live *liveStreams
 	d := r.device(device)
 	d.streams.Add(1)
 	g := &grant{clock: r.clock, until: until, every: r.cfg.Recheck, ask: ask}
-	splice(ctx, st, out, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g, func(why error) {
+	splice(ctx, inEnd, outEnd, meter{&d.toDevice, d.limiter, r.clock}, meter{&d.fromDevice, d.limiter, r.clock}, g, func(why error) {
 		if errors.Is(why, errCut) {
 			r.logger.Info("stream closed at the end of its rental", append(attrs, "reason", why.Error())...)
 		}

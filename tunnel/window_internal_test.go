@@ -37,6 +37,15 @@ func TestMuxConfigWindowFloor(t *testing.T) {
 	require.Equal(t, uint32(1<<20), cc.muxConfig(slog.New(slog.DiscardHandler), 1<<20).MaxStreamWindowSize)
 }
 
+// yamux closes a connection whose stream open goes unacknowledged: never
+// sooner than a stream's open may take.
+func TestMuxConfigStreamOpenTimeout(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	require.Equal(t, 30*time.Second, ConnConfig{}.withDefaults().muxConfig(logger, 1).StreamOpenTimeout)
+	long := ConnConfig{HandshakeTimeout: 2 * time.Minute}.withDefaults()
+	require.Equal(t, 2*time.Minute, long.muxConfig(logger, 1).StreamOpenTimeout)
+}
+
 func TestPathRTT(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()

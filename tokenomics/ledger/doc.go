@@ -16,6 +16,19 @@
 // the same check at any time, and compares the replay with the live
 // balances.
 //
+// A torn tail is at most the one write a crash interrupted: a record cut
+// short, or the complete records of a batch whose last record is missing,
+// none of them acknowledged. A crash can also leave the end of the file
+// zero-filled (the file grew, the data never reached the disk), and zeros
+// cannot say what they replace: as many as an entry's record may stand
+// where synced, acknowledged entries were, lost by the disk. The ledger
+// chooses not to guess. Zeros shorter than the shortest record it writes
+// are a torn tail like any other; zeros that could hold a record are
+// refused as [ErrTampered], with their offset and length, whatever
+// [FileConfig.RepairTornTail] says, and the file is left untouched for an
+// operator, who may restore it from a replica or a backup or, knowing
+// that nothing acknowledged is lost, truncate it at the offset named.
+//
 // [SQL] keeps the same entries, hash-chained and signed alike, in a SQL
 // database (SQLite or PostgreSQL through database/sql; the driver is the
 // caller's), beside tables of balances, holds and supply. Its

@@ -23,7 +23,10 @@ type FileConfig struct {
 	Clock iog.Clock
 	// RepairTornTail, when set, lets OpenFile cut off an incomplete last
 	// record (a write a crash interrupted, never acknowledged) instead of
-	// refusing the file. The cut is logged.
+	// refusing the file. The cut is logged. A tail of zeros long enough to
+	// hold a complete record is never cut: it may stand where acknowledged
+	// entries were, and OpenFile refuses it as ErrTampered whatever this
+	// says.
 	RepairTornTail bool
 	// Logger receives the ledger's warnings. Nil means slog.Default().
 	Logger *slog.Logger
@@ -51,7 +54,8 @@ var _ Ledger = (*File)(nil)
 // OpenFile opens the ledger at path, creating it when it does not exist.
 // It verifies the whole file first (see Verify). A file that ends in a
 // torn record is ErrTornTail unless cfg.RepairTornTail; a file that does
-// not verify is ErrTampered; a file signed by another authority is
+// not verify, or that ends in zeros that could hold a record, is
+// ErrTampered and left as it is; a file signed by another authority is
 // iog.ErrUnauthorized; a file another process has open is
 // iog.ErrConflict.
 func OpenFile(ctx context.Context, path string, cfg FileConfig) (*File, error) {
@@ -97,7 +101,9 @@ func load(f *os.File, path string, cfg FileConfig) (*File, error) {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
 	if res.torn {
-		if !cfg.RepairTornTail || res.good == 0 || int64(len(data))-res.good > res.pending+maxRecordLen {
+		// scan has already refused zeros that could hold a record: what
+		// is torn here is at most the one write a crash interrupted.
+		if !cfg.RepairTornTail || res.good == 0 {
 			return nil, fmt.Errorf("open ledger %s: %d bytes at offset %d after entry %d: %w", path, int64(len(data))-res.good, res.good, res.entries, ErrTornTail)
 		}
 		if err := f.Truncate(res.good); err != nil {

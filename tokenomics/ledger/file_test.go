@@ -201,24 +201,38 @@ func TestFileTornTail(t *testing.T) {
 
 // TestFileZeroedTail: a crash can leave the file longer than what was
 // written, the end filled with zeros (the size reached the disk, the data
-// did not). That is a torn tail, not tampering: refused as such, and cut
-// off on request like any other.
+// did not). Zeros too short to hold a record are a torn tail, not
+// tampering: refused as such, and cut off on request like any other.
+// Zeros that could hold a record are refused, repair or not, and left.
 func TestFileZeroedTail(t *testing.T) {
 	path, _ := writeSample(t, 2)
 	orig, err := os.ReadFile(path)
 	require.NoError(t, err)
-	for _, zeros := range []int{1, 8, 300, 4096} {
-		require.NoError(t, os.WriteFile(path, append(append([]byte(nil), orig...), make([]byte, zeros)...), 0o600))
+	for _, tt := range []struct {
+		zeros int
+		torn  bool
+	}{{1, true}, {8, true}, {100, true}, {300, false}, {4096, false}} {
+		zeroed := append(append([]byte(nil), orig...), make([]byte, tt.zeros)...)
+		require.NoError(t, os.WriteFile(path, zeroed, 0o600))
 		_, err := ledger.VerifyFile(path, authority.Public().(ed25519.PublicKey))
-		require.ErrorIs(t, err, ledger.ErrTornTail, "%d zeros", zeros)
+		want := ledger.ErrTornTail
+		if !tt.torn {
+			want = ledger.ErrTampered
+		}
+		require.ErrorIs(t, err, want, "%d zeros", tt.zeros)
 		_, err = ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0)})
-		require.ErrorIs(t, err, ledger.ErrTornTail, "%d zeros", zeros)
+		require.ErrorIs(t, err, want, "%d zeros", tt.zeros)
 		l, err := ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: true})
-		require.NoError(t, err, "%d zeros", zeros)
+		got, rerr := os.ReadFile(path)
+		require.NoError(t, rerr)
+		if !tt.torn {
+			require.ErrorIs(t, err, ledger.ErrTampered, "%d zeros", tt.zeros)
+			require.Equal(t, zeroed, got, "%d zeros are left for an operator", tt.zeros)
+			continue
+		}
+		require.NoError(t, err, "%d zeros", tt.zeros)
 		require.NoError(t, l.Verify(ctx))
 		require.NoError(t, l.Close())
-		got, err := os.ReadFile(path)
-		require.NoError(t, err)
 		require.Equal(t, orig, got, "the zeros are cut off")
 	}
 	// A new ledger, its header alone on disk, then zeros.
@@ -324,6 +338,56 @@ func TestFileCrash(t *testing.T) {
 		require.Equal(t, io("1000"), sum, "nothing created or lost")
 		require.NoError(t, l.Close())
 	}
+}
+
+// TestFileRepairKeepsAcknowledgedEntries: entries synced to disk and
+// then zeroed (by a disk or filesystem that lost them) are not a torn
+// tail: a crash tears at most the one record being written. The file is
+// refused, repair or not, with what was found, and left untouched; a last
+// record that is really torn is still cut off.
+func TestFileRepairKeepsAcknowledgedEntries(t *testing.T) {
+	path, ends := writeSample(t, 100)
+	orig, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(orig)), ends[len(ends)-1])
+	for _, lost := range []int{1, 2, 10, 100} {
+		from := ends[len(ends)-1-lost]
+		t.Run(fmt.Sprintf("%d entries, %d bytes, zeroed", lost, int64(len(orig))-from), func(t *testing.T) {
+			zeroed := append([]byte(nil), orig...)
+			clear(zeroed[from:])
+			require.NoError(t, os.WriteFile(path, zeroed, 0o600))
+			_, err := ledger.VerifyFile(path, authority.Public().(ed25519.PublicKey))
+			require.ErrorIs(t, err, ledger.ErrTampered)
+			for _, repair := range []bool{false, true} {
+				_, err := ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: repair})
+				require.ErrorIs(t, err, ledger.ErrTampered, "repair %v", repair)
+				require.NotErrorIs(t, err, ledger.ErrTornTail, "repair %v", repair)
+				require.ErrorContains(t, err, fmt.Sprintf("after entry %d (offset %d): the file ends in %d zero bytes", len(ends)-lost, from, int64(len(orig))-from))
+				got, err := os.ReadFile(path)
+				require.NoError(t, err)
+				require.Equal(t, zeroed, got, "the file is left for an operator")
+			}
+		})
+	}
+	t.Run("the last record torn", func(t *testing.T) {
+		last := ends[len(ends)-2]
+		for _, cut := range []int64{last + 1, last + (ends[len(ends)-1]-last)/2, ends[len(ends)-1] - 1} {
+			require.NoError(t, os.WriteFile(path, orig[:cut], 0o600))
+			_, err := ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0)})
+			require.ErrorIs(t, err, ledger.ErrTornTail, "cut at %d", cut)
+			l, err := ledger.OpenFile(ctx, path, ledger.FileConfig{Authority: authority, Clock: iog.NewManualClock(t0), RepairTornTail: true})
+			require.NoError(t, err, "cut at %d", cut)
+			require.NoError(t, l.Verify(ctx))
+			_, err = l.Entry(ctx, transferOp(99).Key)
+			require.ErrorIs(t, err, iog.ErrNotFound, "the torn entry is gone")
+			_, err = l.Entry(ctx, transferOp(98).Key)
+			require.NoError(t, err, "the one before it is kept")
+			require.NoError(t, l.Close())
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.Equal(t, orig[:last], got)
+		}
+	})
 }
 
 // TestFileTornBatch: a crash in the middle of writing a batch leaves some

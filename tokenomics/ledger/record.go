@@ -226,11 +226,7 @@ func scan(data []byte, want ed25519.PublicKey, keep bool) (scanResult, error) {
 		rest := data[off:]
 		fail := func(format string, args ...any) (scanResult, error) {
 			if allZero(rest) {
-				// The file grew but the record never reached it: a crash
-				// can leave the end of a file zero-filled. Torn, not
-				// tampered (cutting records off the end is not
-				// detectable anyway).
-				return res.cutBatch(data, batchStart, off, want, keep)
+				return res.zeroTail(data, batchStart, off, want, keep)
 			}
 			return res, fmt.Errorf("entry %d (offset %d): %s: %w", seq, off, fmt.Sprintf(format, args...), ErrTampered)
 		}
@@ -291,6 +287,31 @@ func (res scanResult) cutBatch(data []byte, batchStart, off int, want ed25519.Pu
 	before.pending = int64(off - batchStart)
 	return before, nil
 }
+
+// zeroTail finishes a scan that found only zeros from off to the end of
+// the file. A crash can leave the end of a file zero-filled: the file grew
+// but the write never reached the disk. Zeros too short to hold a record
+// are that, a torn tail. Zeros that could hold a complete record may just
+// as well stand where synced, acknowledged entries were (a disk or a
+// filesystem that lost them): that is lost data, not a torn write, and is
+// refused as ErrTampered, naming what was found, so that an operator
+// decides (see the package doc).
+func (res scanResult) zeroTail(data []byte, batchStart, off int, want ed25519.PublicKey, keep bool) (scanResult, error) {
+	if zeros := len(data) - off; zeros >= minRecordLen {
+		return res, fmt.Errorf("after entry %d (offset %d): the file ends in %d zero bytes, room for at least one complete record of %d bytes or more: "+
+			"acknowledged entries may have been lost, which a torn write cannot explain; the file is left as it is: %w",
+			res.entries, off, zeros, minRecordLen, ErrTampered)
+	}
+	return res.cutBatch(data, batchStart, off, want, keep)
+}
+
+// emptyBody is the body of a record with every field at its zero value,
+// as encodeBody writes it: the body of every real entry is at least as
+// long.
+const emptyBody = `{"seq":0,"time":"0001-01-01T00:00:00Z","kind":"","key":"","reason":"","balances":null}`
+
+// minRecordLen is the length of the shortest record the ledger writes.
+const minRecordLen = frameLen + len(emptyBody) + trailerLen
 
 // genesisHash is the hash the first entry chains to: that of the header
 // naming the authority.

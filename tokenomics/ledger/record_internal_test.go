@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,4 +27,18 @@ func FuzzDecodeBody(f *testing.F) {
 			require.NotEmpty(t, e.Op.Key)
 		}
 	})
+}
+
+// emptyBody, which the zeros at a file's end are measured against, is
+// the body of a record of zero values, and shorter than that of any entry
+// encodeBody writes.
+func TestEmptyBodyIsTheShortest(t *testing.T) {
+	body, err := json.Marshal(recordJSON{})
+	require.NoError(t, err)
+	require.Equal(t, emptyBody, string(body))
+	for k := Kind(1); k.valid(); k++ {
+		body, err := encodeBody(&Entry{Op: Op{Kind: k}}, false)
+		require.NoError(t, err)
+		require.Greater(t, len(body), len(emptyBody), "kind %v", k)
+	}
 }

@@ -21,7 +21,8 @@ var heartbeatMigrations = []sqldb.Migration{{
 		// A heartbeat asks whether the device owes or is due a proof:
 		// these copies of its verifier record's answer (copyColumns)
 		// spare it decoding the record. -1 open tasks, as in a row
-		// written before, is unknown: that heartbeat reads the record.
+		// written before, is unknown: its heartbeats read the record
+		// until the record is next written.
 		`ALTER TABLE devices ADD COLUMN open_tasks BIGINT NOT NULL DEFAULT -1`,
 		`ALTER TABLE devices ADD COLUMN oldest_proof BIGINT NOT NULL DEFAULT 0`,
 	},

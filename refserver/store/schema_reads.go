@@ -21,8 +21,10 @@ var readsMigrations = []sqldb.Migration{{
 		// A public read of a device shows its trust score, computed from
 		// the trust history in its verifier record: the copy here, and
 		// the interval [trust_from, trust_until) of times it holds at,
-		// spare the read decoding the record (trustCopy). A row written
-		// before has the empty interval: its reads compute the score.
+		// spare the read decoding the record (copyColumns). A row
+		// written before has the empty interval: its reads compute the
+		// score until its record is next written (by its next proof, on
+		// a live network within the proof interval).
 		`ALTER TABLE devices ADD COLUMN trust BIGINT NOT NULL DEFAULT 0`,
 		`ALTER TABLE devices ADD COLUMN trust_from BIGINT NOT NULL DEFAULT 0`,
 		`ALTER TABLE devices ADD COLUMN trust_until BIGINT NOT NULL DEFAULT 0`,

@@ -61,9 +61,13 @@ func (h *TrustHistory) Outcomes() []Outcome {
 // outcomes of the last TrustWindow before now: 500 with no history, rising
 // toward 1000 with every pass and falling fast with every failure.
 func (h *TrustHistory) Score(now time.Time) TrustScore {
+	return score(h.ring[:h.count], now)
+}
+
+// score is Score over outcomes, in any order.
+func score(outcomes []Outcome, now time.Time) TrustScore {
 	var pass, fail uint64
-	for i := range h.count {
-		o := h.ring[i]
+	for _, o := range outcomes {
 		if o.At.After(now) || now.Sub(o.At) > TrustWindow {
 			continue
 		}

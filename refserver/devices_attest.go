@@ -106,6 +106,9 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err := c.decode(&hb); err != nil {
 		return nil, err
 	}
+	if d.Health, err = s.currentHealth(c.tx, d.Health); err != nil {
+		return nil, err
+	}
 	at := healthTime(d.Health, c.now)
 	if d.Health, err = s.noteSilence(d.Health, at); err != nil {
 		return nil, err
@@ -201,6 +204,9 @@ func (s *Server) submitProofs(c *call) (any, error) {
 	}
 	v, err := s.verifier(d)
 	if err != nil {
+		return nil, err
+	}
+	if d.Health, err = s.currentHealth(c.tx, d.Health); err != nil {
 		return nil, err
 	}
 	var out api.ProofResults

@@ -196,9 +196,17 @@ func loadBook(ctx context.Context, q querier, ops []Op) (*book, error) {
 	for _, h := range b.holds {
 		add(h.from)
 	}
-	// The accounts and their balances in one read: a batch over many
-	// accounts (an epoch's) reads each account's rows once.
-	err := rowsIn(accounts)(ctx, q, `SELECT a.account, b.currency, b.available, b.held
+	if err := loadAccountsIn(ctx, q, b, accounts); err != nil {
+		return nil, err
+	}
+	return b, loadSupply(ctx, q, b)
+}
+
+// loadAccountsIn reads into b those of accounts that are open, with
+// their balances, in one read: a batch over many accounts (an epoch's)
+// reads each account's rows once.
+func loadAccountsIn(ctx context.Context, q querier, b *book, accounts []string) error {
+	return rowsIn(accounts)(ctx, q, `SELECT a.account, b.currency, b.available, b.held
 		FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account = a.account`, "a.account", func(rows *sql.Rows) error {
 		var text string
 		var c, avail, held sql.NullInt64
@@ -218,10 +226,6 @@ func loadBook(ctx context.Context, q querier, ops []Op) (*book, error) {
 		}
 		return setBalance(b, text, w, c.Int64, avail.Int64, held.Int64)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b, loadSupply(ctx, q, b)
 }
 
 // loadAccounts reads into b every account, then every balance, each by

@@ -2,6 +2,7 @@ package gpu_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -25,6 +26,21 @@ func TestVerifierStandingOf(t *testing.T) {
 		require.NoError(t, err)
 		want := gpu.Standing{Trust: trust, Eligible: n.v.Eligible("rig-1")}
 		require.Equal(t, want, n.v.StandingOf(rec), what)
+		// And of the part of the record's JSON StandingRecord decodes.
+		data, err := json.Marshal(rec)
+		require.NoError(t, err)
+		part, err := gpu.StandingRecord(data)
+		require.NoError(t, err)
+		require.Equal(t, want, n.v.StandingOf(part), what)
+		var full gpu.DeviceRecord
+		require.NoError(t, json.Unmarshal(data, &full))
+		require.Equal(t, full.Device, part.Device)
+		require.Equal(t, full.Known, part.Known)
+		require.Equal(t, full.History, part.History)
+		require.Len(t, part.GPUs, len(full.GPUs))
+		for i, g := range full.GPUs {
+			require.Equal(t, g.GPU.UUID, part.GPUs[i].GPU.UUID)
+		}
 		// And a Verifier restored from the record agrees.
 		restored := gpu.NewVerifier(gpu.VerifierConfig{Clock: n.clock})
 		require.NoError(t, restored.Restore([]gpu.DeviceRecord{rec}))
@@ -83,6 +99,14 @@ func TestVerifierStandingOfLongHistory(t *testing.T) {
 	}
 	require.Equal(t, h.Score(clock.Now()), v.StandingOf(r).Trust)
 	require.Equal(t, gpu.TrustScore(1000*97/98), v.StandingOf(r).Trust, "the last 96 outcomes, all passes")
+}
+
+// StandingRecord refuses what is not a record's JSON.
+func TestStandingRecordMalformed(t *testing.T) {
+	for _, data := range []string{"", "{", `{"gpus": 3}`, `{"history": [{"at": "yesterday"}]}`} {
+		_, err := gpu.StandingRecord([]byte(data))
+		require.ErrorIs(t, err, iog.ErrInvalid, data)
+	}
 }
 
 func mustRecord(t *testing.T, v *gpu.Verifier, id iog.DeviceID) gpu.DeviceRecord {

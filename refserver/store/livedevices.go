@@ -21,6 +21,9 @@ type LiveDevice struct {
 	// Model and GPUCount summarize its last accepted report.
 	Model    string
 	GPUCount int
+	// Verifier is the part of its verifier record that judges it
+	// (gpu.StandingRecord): its GPUs by UUID, its known GPUs and its
+	// trust history.
 	Verifier gpu.DeviceRecord
 	Health   iog.Health
 }
@@ -31,7 +34,8 @@ const liveDeviceColumns = "id, owner, state, model, gpu_count, verifier, health"
 // devices an epoch nominates (the active ones) and judges.
 //
 // An epoch reads every device, and decoding their records is most of the
-// cost: the rows are read in order, and decoded on every core.
+// cost: the rows are read in order, and decoded on every core, each
+// verifier record only as far as judging the device needs.
 func (t *Tx) LiveDevices() ([]LiveDevice, error) {
 	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+liveDeviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate())
 	if err != nil {
@@ -61,7 +65,7 @@ func (t *Tx) LiveDevices() ([]LiveDevice, error) {
 		d.ID, d.State, d.Model, d.GPUCount = iog.DeviceID(r.id), r.state, r.model, r.gpuCount
 		var err error
 		if d.Owner, err = iog.ParseWalletAddress(r.owner); err == nil {
-			err = json.Unmarshal(r.verifier, &d.Verifier)
+			d.Verifier, err = gpu.StandingRecord(r.verifier)
 		}
 		if err == nil {
 			err = json.Unmarshal(r.health, &d.Health)

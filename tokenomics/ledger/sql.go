@@ -221,7 +221,7 @@ func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, 
 	if err != nil {
 		return err
 	}
-	if err := storeBook(ctx, tx, b, entries); err != nil {
+	if err := storeBook(ctx, tx, b, entries, addressTexts{}); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", int64(b.seq)+int64(len(entries)), last[:])

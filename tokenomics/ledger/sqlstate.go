@@ -318,7 +318,7 @@ func storedWallet(text string) (iog.WalletAddress, error) {
 
 // storeBook writes back what the entries of a batch changed in b: the
 // accounts they opened, the balances, holds and supply they moved.
-func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error {
+func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, names addressTexts) error {
 	type balanceKey struct {
 		w iog.WalletAddress
 		c iog.Currency
@@ -333,7 +333,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		k := balanceKey{w, c}
 		if !w.IsZero() && !seenBalance[k] {
 			seenBalance[k] = true
-			balances = append(balances, balanceRow{k, w.String()})
+			balances = append(balances, balanceRow{k, names.of(w)})
 		}
 	}
 	var holds []string
@@ -364,7 +364,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 	}
 	// The accounts first: balances and holds name them.
 	err := insertRows(ctx, tx, "INSERT INTO ledger_accounts (account, opened)", "", 2, len(opened), func(i int, args []any) []any {
-		return append(args, opened[i].Op.To.String(), int64(opened[i].Seq))
+		return append(args, names.of(opened[i].Op.To), int64(opened[i].Seq))
 	})
 	if err != nil {
 		return err
@@ -388,7 +388,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 	err = insertRows(ctx, tx, "INSERT INTO ledger_holds (key, account, currency, remaining)",
 		" ON CONFLICT (key) DO UPDATE SET remaining = excluded.remaining", 4, len(holds), func(i int, args []any) []any {
 			h := b.holds[holds[i]]
-			return append(args, holds[i], h.from.String(), int64(h.currency), h.remaining)
+			return append(args, holds[i], names.of(h.from), int64(h.currency), h.remaining)
 		})
 	if err != nil {
 		return err
@@ -399,7 +399,21 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 			return err
 		}
 	}
-	return indexEntries(ctx, tx, b, entries)
+	return indexEntries(ctx, tx, b, entries, names)
+}
+
+// addressTexts memoizes the text of wallet addresses over a batch: an
+// epoch's names each of 100,000 accounts in several rows, and encoding an
+// address in base58 costs more than a map lookup.
+type addressTexts map[iog.WalletAddress]string
+
+func (m addressTexts) of(w iog.WalletAddress) string {
+	text, ok := m[w]
+	if !ok {
+		text = w.String()
+		m[w] = text
+	}
+	return text
 }
 
 // Verify reads the whole ledger back in one consistent view and replays

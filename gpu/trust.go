@@ -61,8 +61,7 @@ func (h *TrustHistory) Outcomes() []Outcome {
 // outcomes of the last TrustWindow before now: 500 with no history, rising
 // toward 1000 with every pass and falling fast with every failure.
 func (h *TrustHistory) Score(now time.Time) TrustScore {
-	score, _ := h.ScoreUntil(now)
-	return score
+	return score(h.ring[:h.count], now)
 }
 
 // ScoreUntil is Score at now, and the instant from which it may differ
@@ -72,6 +71,17 @@ func (h *TrustHistory) Score(now time.Time) TrustScore {
 // then, so a copy of it kept with that interval answers for any time in
 // it.
 func (h *TrustHistory) ScoreUntil(now time.Time) (TrustScore, time.Time) {
+	return scoreUntil(h.ring[:h.count], now)
+}
+
+// score is Score over outcomes, in any order.
+func score(outcomes []Outcome, now time.Time) TrustScore {
+	s, _ := scoreUntil(outcomes, now)
+	return s
+}
+
+// scoreUntil is ScoreUntil over outcomes, in any order.
+func scoreUntil(outcomes []Outcome, now time.Time) (TrustScore, time.Time) {
 	var pass, fail uint64
 	var until time.Time
 	changesAt := func(t time.Time) {
@@ -79,8 +89,7 @@ func (h *TrustHistory) ScoreUntil(now time.Time) (TrustScore, time.Time) {
 			until = t
 		}
 	}
-	for i := range h.count {
-		o := h.ring[i]
+	for _, o := range outcomes {
 		switch {
 		case o.At.After(now):
 			changesAt(o.At)

@@ -32,11 +32,21 @@ func (v *Verifier) Eligible(device iog.DeviceID) bool {
 		return false
 	}
 	now := v.cfg.Clock.Now()
-	if len(d.gpus) == 0 || d.history.Score(now) < v.cfg.MinTrust {
+	return v.eligible(now, d.history.Score(now), d.gpus, func(uuid string) (time.Time, bool) {
+		at, ok := d.proven[uuid]
+		return at, ok
+	})
+}
+
+// eligible is Eligible's rule, for a device of trust score whose last
+// accepted report listed gpus, and whose GPU of each UUID last passed a
+// proof at proven's time (false: never).
+func (v *Verifier) eligible(now time.Time, score TrustScore, gpus []GPUReading, proven func(uuid string) (time.Time, bool)) bool {
+	if len(gpus) == 0 || score < v.cfg.MinTrust {
 		return false
 	}
-	for _, g := range d.gpus {
-		at, ok := d.proven[g.GPU.UUID]
+	for _, g := range gpus {
+		at, ok := proven(g.GPU.UUID)
 		if !ok || now.Sub(at) > v.cfg.ProofInterval+v.cfg.ProofInterval/4 {
 			return false
 		}

@@ -158,6 +158,9 @@ func (s *Server) removeDevice(c *call) (any, error) {
 		return nil, err
 	}
 	d.State, d.Verifier, d.Updated = string(api.DeviceRemoved), gpu.DeviceRecord{}, c.now
+	if d.Health, err = s.currentHealth(c.tx, d.Health); err != nil {
+		return nil, err
+	}
 	if d.Health.Up {
 		if d.Health, err = d.Health.Miss(healthTime(d.Health, c.now)); err != nil {
 			return nil, err

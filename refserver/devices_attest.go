@@ -118,7 +118,7 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	resp := api.HeartbeatResponse{Tasks: []api.ProofTask{}}
 	if b.OpenTasks == 0 && (b.State != string(api.DeviceActive) || !b.ProofDue(c.now, s.cfg.ProofInterval)) {
 		d := b.Device(c.now)
-		if d.Health, err = s.beat(d.Health, c.now); err != nil {
+		if d.Health, err = s.beat(c.tx, d.Health, c.now); err != nil {
 			return nil, err
 		}
 		if err := c.tx.UpdateDeviceHealth(d); err != nil {
@@ -131,7 +131,7 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Health, err = s.beat(d.Health, c.now); err != nil {
+	if d.Health, err = s.beat(c.tx, d.Health, c.now); err != nil {
 		return nil, err
 	}
 	tasks, issued, err := s.dueProofs(&d, c.now)
@@ -156,12 +156,17 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	return resp, nil
 }
 
-// beat is a device's health h with a heartbeat at now folded in, after
-// the silence before it, if it was overdue.
-func (s *Server) beat(h iog.Health, now time.Time) (iog.Health, error) {
-	at := healthTime(h, now)
-	h, err := s.noteSilence(h, at)
+// beat is a device's health h, as read in tx, with a heartbeat at now
+// folded in: after the window the last settled epoch started
+// (currentHealth), and after the silence before the heartbeat, if it was
+// overdue.
+func (s *Server) beat(tx *store.Tx, h iog.Health, now time.Time) (iog.Health, error) {
+	h, err := s.currentHealth(tx, h)
 	if err != nil {
+		return h, err
+	}
+	at := healthTime(h, now)
+	if h, err = s.noteSilence(h, at); err != nil {
 		return h, err
 	}
 	return h.Heartbeat(at)
@@ -236,6 +241,9 @@ func (s *Server) submitProofs(c *call) (any, error) {
 	}
 	v, err := s.verifier(d)
 	if err != nil {
+		return nil, err
+	}
+	if d.Health, err = s.currentHealth(c.tx, d.Health); err != nil {
 		return nil, err
 	}
 	var out api.ProofResults

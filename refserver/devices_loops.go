@@ -32,7 +32,14 @@ func (s *Server) markSilentDevices(ctx context.Context) error {
 			if silent, err = tx.SilentDevices(now.Add(-s.cfg.HeartbeatTimeout), after, silentBatch); err != nil {
 				return err
 			}
+			end, err := lastEpochEnd(tx)
+			if err != nil {
+				return err
+			}
 			for _, d := range silent {
+				if d.Health, err = s.rollWindow(d.Health, end); err != nil {
+					return err
+				}
 				if d.Health, err = s.noteSilence(d.Health, now); err != nil {
 					return err
 				}

@@ -24,8 +24,9 @@ func (s *Server) epochLoops() []loop {
 
 // settleEpoch settles the oldest epoch that has ended and is not settled
 // yet, if any, in one transaction: its nominations, its block rewards
-// minted to the stakers, its buy-back and burn, the new health windows of
-// the devices, and its row. The row's primary key and the ledger's
+// minted to the stakers, its buy-back and burn, the devices it marks
+// missed, and its row; the devices' next health windows start lazily
+// (windows.go). The row's primary key and the ledger's
 // idempotency keys make sure no epoch is settled twice, and the lock
 // EpochGenesis takes makes a second server running the step at the same
 // time wait and then find the epoch settled. After a downtime it catches
@@ -94,15 +95,15 @@ func (s *Server) settleDue(ctx context.Context, tx *store.Tx) (*store.Epoch, err
 
 // nominee is an active device considered for an epoch's block reward.
 type nominee struct {
-	device store.Device
+	device store.LiveDevice
 	// reason is set when the device failed before the reward code saw
 	// it; detail adds the verifier's word to a failed proof of compute.
 	reason, detail string
 }
 
 // reward nominates the devices, distributes the epoch's emission among
-// the eligible ones, mints it to their stakers, starts every device's
-// next health window, and returns what became of each nominee.
+// the eligible ones, mints it to their stakers, marks missed the devices
+// silent at its end, and returns what became of each nominee.
 func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]store.EpochDevice, error) {
 	devices, err := tx.LiveDevices()
 	if err != nil {
@@ -125,51 +126,67 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 			return nil, err
 		}
 	}
-	v, err := s.verifier(devices...)
+	// Judged from their records by the verifier's own rule, without a
+	// verifier holding them all.
+	v, err := s.verifier()
 	if err != nil {
 		return nil, err
 	}
 	nominees := make([]nominee, 0, len(devices))
 	candidates := make([]tokenomics.RewardCandidate, 0, len(devices))
+	var missed []store.LiveDevice
+	var prevEnd time.Time // the zero time for the first epoch: no window to roll
+	if e.Number > 1 {
+		prevEnd = e.Started
+	}
 	for i := range devices {
 		d := &devices[i]
-		closing, err := s.noteSilence(d.Health, e.Ended)
+		// The window the last epoch started (see windows.go).
+		h, err := s.rollWindow(d.Health, prevEnd)
 		if err != nil {
-			closing = d.Health
+			return nil, fmt.Errorf("device %s: %w", d.ID, err)
+		}
+		closing, err := s.noteSilence(h, e.Ended)
+		if err != nil {
+			closing = h
 		}
 		if d.State == string(api.DeviceActive) {
 			n := nominee{device: *d}
-			c, reason := s.candidate(v, book, *d, closing.Uptime(e.Ended))
+			standing := v.StandingOf(d.Verifier)
+			c, reason := s.candidate(standing, book, *d, closing.Uptime(e.Ended))
 			if n.reason = reason; reason == "" {
-				n.detail = verifierDetail(v, *d)
+				n.detail = verifierDetail(standing, *d)
 				candidates = append(candidates, c)
 			}
 			nominees = append(nominees, n)
 		}
-		// The next window starts at the epoch's end, or at the last
-		// event folded in when that came after it (an epoch settled
-		// late): a window cannot start before what it follows.
-		at := e.Ended
-		if at.Before(closing.Updated) {
-			at = closing.Updated
-		}
-		if d.Health, err = closing.StartWindow(at); err != nil {
-			return nil, fmt.Errorf("device %s: %w", d.ID, err)
+		// The next window starts lazily (rollWindow), but a device marked
+		// missed is written now: its row's up column is a copy the
+		// queries read.
+		if closing.Up != h.Up {
+			if d.Health, err = s.rollWindow(h, e.Ended); err != nil {
+				return nil, fmt.Errorf("device %s: %w", d.ID, err)
+			}
+			missed = append(missed, *d)
 		}
 	}
 	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, tokenomics.RewardConfig{})
 	if err != nil {
 		return nil, err
 	}
-	batch := &batchLedger{Ledger: tx.Ledger(), tx: tx}
+	prefetch, err := tx.LedgerPrefetch()
+	if err != nil {
+		return nil, err
+	}
+	batch := &batchLedger{Ledger: tx.Ledger(), SQLPrefetch: prefetch}
 	settlement, err := tokenomics.Settle(ctx, batch, book, dist, s.accounts.Unpaid)
 	if err != nil {
 		return nil, err
 	}
-	if err := batch.flush(tx); err != nil {
+	if err := batch.flush(ctx); err != nil {
 		return nil, err
 	}
-	if err := tx.SaveHealth(devices); err != nil {
+	if err := tx.SaveHealth(missed); err != nil {
 		return nil, err
 	}
 	e.Emission, e.Unpaid, e.Paid = dist.Emission, settlement.Unpaid, iog.Zero(iog.IO)
@@ -187,7 +204,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 // candidate is an active device's claim on the epoch's reward, or the
 // reason it has none. Its multiplier and the stake it requires come from
 // Config.Multipliers, the table staking requires stake by.
-func (s *Server) candidate(v *gpu.Verifier, book *tokenomics.StakeBook, d store.Device, up iog.Uptime) (tokenomics.RewardCandidate, string) {
+func (s *Server) candidate(standing gpu.Standing, book *tokenomics.StakeBook, d store.LiveDevice, up iog.Uptime) (tokenomics.RewardCandidate, string) {
 	if d.GPUCount < 1 {
 		return tokenomics.RewardCandidate{}, "no GPUs in its last accepted report"
 	}
@@ -207,18 +224,17 @@ func (s *Server) candidate(v *gpu.Verifier, book *tokenomics.StakeBook, d store.
 	}
 	return tokenomics.RewardCandidate{
 		Device: d.ID, Pool: tokenomics.GPUPool, Multiplier: mult, Units: d.GPUCount,
-		Stake: stake.Active, MinStake: required, PassedProofOfCompute: v.Eligible(d.ID), Uptime: up,
+		Stake: stake.Active, MinStake: required, PassedProofOfCompute: standing.Eligible, Uptime: up,
 	}, ""
 }
 
-// verifierDetail says why the verifier holds a device not eligible, and
-// nothing when it is.
-func verifierDetail(v *gpu.Verifier, d store.Device) string {
-	if v.Eligible(d.ID) {
+// verifierDetail says why the verifier holds a device of standing not
+// eligible, and nothing when it is.
+func verifierDetail(standing gpu.Standing, d store.LiveDevice) string {
+	if standing.Eligible {
 		return ""
 	}
-	trust, err := v.Trust(d.ID)
-	if err != nil {
+	if d.Verifier.Device == "" {
 		return "the verifier does not know it"
 	}
 	for _, k := range d.Verifier.Known {
@@ -226,7 +242,7 @@ func verifierDetail(v *gpu.Verifier, d store.Device) string {
 			return fmt.Sprintf("GPU %s has never passed a proof of compute", k.UUID)
 		}
 	}
-	return fmt.Sprintf("trust %d, or a GPU whose last proof of compute is older than the interval", trust)
+	return fmt.Sprintf("trust %d, or a GPU whose last proof of compute is older than the interval", standing.Trust)
 }
 
 // outcomes lists what became of each nominee, in the order of the
@@ -324,25 +340,16 @@ func (s *Server) buyBackAndBurn(ctx context.Context, tx *store.Tx, e *store.Epoc
 // gathered and applied as one batch by flush, in the same transaction, so
 // that an epoch over 100,000 devices is one ApplyTx rather than 100,000.
 // Nothing it gathers exists until flush: Settle checks every account and
-// key before it applies anything (in a few queries, batchLedger being a
-// tokenomics.BatchReader), and the batch is applied whole or not at all.
+// key before it applies anything, in a few queries of the prefetch
+// (batchLedger being a tokenomics.BatchReader through it), and the batch
+// is applied whole or not at all, on what those queries read.
 type batchLedger struct {
 	ledger.Ledger
-	tx  *store.Tx
+	*ledger.SQLPrefetch
 	ops []ledger.Op
 }
 
 var _ tokenomics.BatchReader = (*batchLedger)(nil)
-
-// Opened implements tokenomics.BatchReader.
-func (b *batchLedger) Opened(_ context.Context, accounts []iog.WalletAddress) (map[iog.WalletAddress]bool, error) {
-	return b.tx.OpenedAccounts(accounts)
-}
-
-// Entries implements tokenomics.BatchReader.
-func (b *batchLedger) Entries(_ context.Context, keys []string) (map[string]ledger.Entry, error) {
-	return b.tx.LedgerEntries(keys)
-}
 
 // Apply gathers op for flush; the entry it returns is not sealed.
 func (b *batchLedger) Apply(_ context.Context, op ledger.Op) (ledger.Entry, error) {
@@ -350,14 +357,14 @@ func (b *batchLedger) Apply(_ context.Context, op ledger.Op) (ledger.Entry, erro
 	return ledger.Entry{Op: op}, nil
 }
 
-// flush applies the gathered ops as one batch in tx. A batch applied
-// before cannot be here (the epoch's row would be), so ErrReplayed is an
-// error like any other.
-func (b *batchLedger) flush(tx *store.Tx) error {
+// flush applies the gathered ops as one batch. A batch applied before
+// cannot be here (the epoch's row would be), so ErrReplayed is an error
+// like any other.
+func (b *batchLedger) flush(ctx context.Context) error {
 	if len(b.ops) == 0 {
 		return nil
 	}
-	if _, err := tx.Apply(b.ops...); err != nil {
+	if _, err := b.ApplyTx(ctx, b.ops); err != nil {
 		if errors.Is(err, ledger.ErrReplayed) {
 			return fmt.Errorf("the epoch's rewards were minted before its row was written: %w", iog.ErrConflict)
 		}

@@ -2,11 +2,8 @@ package store
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -208,144 +205,11 @@ func (t *Tx) BurnedByEpochs() (iog.Amount, error) {
 	return iog.NewAmount(units, iog.IO), nil
 }
 
-// LedgerEntries returns the ledger entries applied under any of keys, by
-// key, as the transaction sees them, in a few queries.
-func (t *Tx) LedgerEntries(keys []string) (map[string]ledger.Entry, error) {
-	return t.s.ledger.EntriesTx(t.ctx, t.tx, keys)
-}
-
-// OpenedAccounts returns which of the ledger accounts are open, as the
-// transaction sees them, in a few queries.
-func (t *Tx) OpenedAccounts(accounts []iog.WalletAddress) (map[iog.WalletAddress]bool, error) {
-	return t.s.ledger.OpenedTx(t.ctx, t.tx, accounts)
-}
-
-// LiveDevices returns every device not removed, by ID, locked: the
-// devices an epoch nominates (the active ones) and whose health windows
-// it starts again.
-//
-// An epoch reads every device, and decoding their records is most of the
-// cost: the rows are read in order, and decoded on every core.
-func (t *Tx) LiveDevices() ([]Device, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+deviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate())
-	if err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
-	}
-	defer rows.Close()
-	columns, err := rows.Columns()
-	if err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
-	}
-	var raw []rawRow
-	for rows.Next() {
-		r := make(rawRow, len(columns))
-		dest := make([]any, len(r))
-		for i := range r {
-			dest[i] = &r[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("list devices: %w", err)
-		}
-		raw = append(raw, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
-	}
-	out := make([]Device, len(raw))
-	workers := min(runtime.GOMAXPROCS(0), 1+len(raw)/256)
-	// failed[w] is the first row worker w could not decode, and why.
-	type failure struct {
-		row int
-		err error
-	}
-	failed := make([]failure, workers)
-	var wg sync.WaitGroup
-	for w := range failed {
-		// Worker w decodes rows w, w+workers, … up to its first error.
-		wg.Go(func() {
-			for i := w; i < len(raw); i += workers {
-				var err error
-				if out[i], err = scanDevice(raw[i]); err != nil {
-					failed[w] = failure{i, err}
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	// Of the errors, the lowest row's, whatever the schedule.
-	first := failure{row: len(raw)}
-	for _, f := range failed {
-		if f.err != nil && f.row < first.row {
-			first = f
-		}
-	}
-	if first.err != nil {
-		return nil, first.err
-	}
-	return out, nil
-}
-
-// rawRow is a row's values as the driver returned them, scanned again
-// later (by scanDevice, on another goroutine) into the types it asks for.
-type rawRow []any
-
-// Scan converts the row's values into dest as database/sql would, for
-// the types device rows hold: text, bytes and integers.
-func (r rawRow) Scan(dest ...any) error {
-	if len(dest) != len(r) {
-		return fmt.Errorf("scan %d values into %d: %w", len(r), len(dest), iog.ErrInvalid)
-	}
-	for i, v := range r {
-		var ok bool
-		switch d := dest[i].(type) {
-		case *string:
-			switch v := v.(type) {
-			case string:
-				*d, ok = v, true
-			case []byte:
-				*d, ok = string(v), true
-			}
-		case *[]byte:
-			switch v := v.(type) {
-			case []byte:
-				*d, ok = v, true
-			case string:
-				*d, ok = []byte(v), true
-			}
-		case *int64:
-			*d, ok = v.(int64)
-		case *int:
-			var n int64
-			n, ok = v.(int64)
-			*d = int(n)
-		}
-		if !ok {
-			return fmt.Errorf("column %d holds %T, not a %T: %w", i+1, v, dest[i], iog.ErrInvalid)
-		}
-	}
-	return nil
-}
-
-// SaveHealth writes back the health records of devices, and the copies
-// of them the queries use, with one prepared statement.
-func (t *Tx) SaveHealth(devices []Device) error {
-	stmt, err := t.tx.PrepareContext(t.ctx, "UPDATE devices SET health = $2, up = $3, last_seen = $4 WHERE id = $1")
-	if err != nil {
-		return fmt.Errorf("save health: %w", err)
-	}
-	defer stmt.Close()
-	for _, d := range devices {
-		health, err := json.Marshal(d.Health)
-		if err != nil {
-			return fmt.Errorf("encode the health of %s: %w", d.ID, err)
-		}
-		up, seen := upColumns(d.Health)
-		if _, err := stmt.ExecContext(t.ctx, string(d.ID), health, up, seen); err != nil {
-			return fmt.Errorf("save the health of %s: %w", d.ID, err)
-		}
-	}
-	return nil
+// LedgerPrefetch returns a prefetch of the ledger in the transaction,
+// for a batch whose checks read what it applies (see ledger.SQLPrefetch).
+// It locks the ledger's head: the last of the store's locks.
+func (t *Tx) LedgerPrefetch() (*ledger.SQLPrefetch, error) {
+	return t.s.ledger.PrefetchTx(t.ctx, t.tx)
 }
 
 // DeviceCount is how many devices, and GPUs, share a model, a location,

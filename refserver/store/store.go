@@ -25,8 +25,9 @@
 //  4. the stake counter, then the stake book's rows (Tx.LoadStake), then
 //     a staker's holds (Tx.StakeHolds);
 //  5. the ledger's head, last: every Tx.Apply (and whatever applies
-//     through Tx.Ledger, opening an account too) locks it, so a
-//     transaction moves money only once it has locked all else it reads.
+//     through Tx.Ledger, opening an account too) and Tx.LedgerPrefetch
+//     lock it, so a transaction moves money only once it has locked all
+//     else it reads.
 //
 // Rows a transaction only inserts, or reads without locking, stand
 // outside the order; a read-only transaction (Store.ReadTx) takes none of

@@ -122,16 +122,37 @@ func (l *SQL) ApplyTx(ctx context.Context, tx *sql.Tx, ops []Op) ([]Entry, error
 	wrap := func(err error) error {
 		return fmt.Errorf("apply %v %q: %w (%w)", ops[0].Kind, ops[0].Key, err, iog.ErrUnavailable)
 	}
-	var seq uint64
-	var last []byte
-	// Writing the head row first takes its lock (a row lock on
-	// PostgreSQL; SQLite's write transactions exclude each other anyway).
-	if err := tx.QueryRowContext(ctx, "UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, hash").Scan(&seq, &last); err != nil {
+	seq, last, err := lockHead(ctx, tx)
+	if err != nil {
 		return nil, wrap(err)
 	}
 	prior, err := l.entriesByKey(ctx, tx, opKeys(ops))
 	if err != nil {
 		return nil, wrap(err)
+	}
+	return l.applyRead(ctx, tx, ops, prior, func() (*book, error) { return loadBook(ctx, tx, ops) }, seq, last)
+}
+
+// lockHead returns the ledger's head, the number of entries and the last
+// hash, and locks it until tx ends: writing the row takes its lock (a row
+// lock on PostgreSQL; SQLite's write transactions exclude each other
+// anyway).
+func lockHead(ctx context.Context, tx *sql.Tx) (uint64, []byte, error) {
+	var seq uint64
+	var last []byte
+	err := tx.QueryRowContext(ctx, "UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, hash").Scan(&seq, &last)
+	if err == nil && len(last) != 32 {
+		err = fmt.Errorf("the head's hash is %d bytes: %w", len(last), ErrTampered)
+	}
+	return seq, last, err
+}
+
+// applyRead applies ops in tx, with the head (seq, last) locked, given
+// prior, the entries under their keys, and load, which returns the part
+// of the ledger's state they touch; it is ApplyTx past its reads.
+func (l *SQL) applyRead(ctx context.Context, tx *sql.Tx, ops []Op, prior map[string]Entry, load func() (*book, error), seq uint64, last []byte) ([]Entry, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("apply %v %q: %w (%w)", ops[0].Kind, ops[0].Key, err, iog.ErrUnavailable)
 	}
 	if entries, found, err := replayedBatch(ops, func(key string) (Entry, bool, error) {
 		e, ok := prior[key]
@@ -139,7 +160,7 @@ func (l *SQL) ApplyTx(ctx context.Context, tx *sql.Tx, ops []Op) ([]Entry, error
 	}); found {
 		return entries, err
 	}
-	b, err := loadBook(ctx, tx, ops)
+	b, err := load()
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -200,7 +221,7 @@ func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, 
 	if err != nil {
 		return err
 	}
-	if err := storeBook(ctx, tx, b, entries); err != nil {
+	if err := storeBook(ctx, tx, b, entries, addressTexts{}); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", int64(b.seq)+int64(len(entries)), last[:])

@@ -73,7 +73,7 @@ func deltasOf(op Op, holder iog.WalletAddress) []accountDelta {
 // table's key (account, seq): a batch over many accounts then inserts
 // into its index from end to end, each page read once, rather than at
 // random.
-func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error {
+func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, names addressTexts) error {
 	type row struct {
 		account string
 		seq     int64
@@ -87,7 +87,7 @@ func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) err
 			holder = b.holds[e.Op.HoldKey].from
 		}
 		for _, d := range deltasOf(e.Op, holder) {
-			rows = append(rows, row{d.account.String(), int64(e.Seq), d, e.Op.Amount.Currency()})
+			rows = append(rows, row{names.of(d.account), int64(e.Seq), d, e.Op.Amount.Currency()})
 		}
 	}
 	slices.SortFunc(rows, func(x, y row) int {

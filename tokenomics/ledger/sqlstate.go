@@ -196,9 +196,17 @@ func loadBook(ctx context.Context, q querier, ops []Op) (*book, error) {
 	for _, h := range b.holds {
 		add(h.from)
 	}
-	// The accounts and their balances in one read: a batch over many
-	// accounts (an epoch's) reads each account's rows once.
-	err := rowsIn(accounts)(ctx, q, `SELECT a.account, b.currency, b.available, b.held
+	if err := loadAccountsIn(ctx, q, b, accounts); err != nil {
+		return nil, err
+	}
+	return b, loadSupply(ctx, q, b)
+}
+
+// loadAccountsIn reads into b those of accounts that are open, with
+// their balances, in one read: a batch over many accounts (an epoch's)
+// reads each account's rows once.
+func loadAccountsIn(ctx context.Context, q querier, b *book, accounts []string) error {
+	return rowsIn(accounts)(ctx, q, `SELECT a.account, b.currency, b.available, b.held
 		FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account = a.account`, "a.account", func(rows *sql.Rows) error {
 		var text string
 		var c, avail, held sql.NullInt64
@@ -218,10 +226,6 @@ func loadBook(ctx context.Context, q querier, ops []Op) (*book, error) {
 		}
 		return setBalance(b, text, w, c.Int64, avail.Int64, held.Int64)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b, loadSupply(ctx, q, b)
 }
 
 // loadAccounts reads into b every account, then every balance, each by
@@ -314,7 +318,7 @@ func storedWallet(text string) (iog.WalletAddress, error) {
 
 // storeBook writes back what the entries of a batch changed in b: the
 // accounts they opened, the balances, holds and supply they moved.
-func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error {
+func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, names addressTexts) error {
 	type balanceKey struct {
 		w iog.WalletAddress
 		c iog.Currency
@@ -329,7 +333,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 		k := balanceKey{w, c}
 		if !w.IsZero() && !seenBalance[k] {
 			seenBalance[k] = true
-			balances = append(balances, balanceRow{k, w.String()})
+			balances = append(balances, balanceRow{k, names.of(w)})
 		}
 	}
 	var holds []string
@@ -360,7 +364,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 	}
 	// The accounts first: balances and holds name them.
 	err := insertRows(ctx, tx, "INSERT INTO ledger_accounts (account, opened)", "", 2, len(opened), func(i int, args []any) []any {
-		return append(args, opened[i].Op.To.String(), int64(opened[i].Seq))
+		return append(args, names.of(opened[i].Op.To), int64(opened[i].Seq))
 	})
 	if err != nil {
 		return err
@@ -384,7 +388,7 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 	err = insertRows(ctx, tx, "INSERT INTO ledger_holds (key, account, currency, remaining)",
 		" ON CONFLICT (key) DO UPDATE SET remaining = excluded.remaining", 4, len(holds), func(i int, args []any) []any {
 			h := b.holds[holds[i]]
-			return append(args, holds[i], h.from.String(), int64(h.currency), h.remaining)
+			return append(args, holds[i], names.of(h.from), int64(h.currency), h.remaining)
 		})
 	if err != nil {
 		return err
@@ -395,7 +399,21 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry) error 
 			return err
 		}
 	}
-	return indexEntries(ctx, tx, b, entries)
+	return indexEntries(ctx, tx, b, entries, names)
+}
+
+// addressTexts memoizes the text of wallet addresses over a batch: an
+// epoch's names each of 100,000 accounts in several rows, and encoding an
+// address in base58 costs more than a map lookup.
+type addressTexts map[iog.WalletAddress]string
+
+func (m addressTexts) of(w iog.WalletAddress) string {
+	text, ok := m[w]
+	if !ok {
+		text = w.String()
+		m[w] = text
+	}
+	return text
 }
 
 // Verify reads the whole ledger back in one consistent view and replays

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+)
+
+// LiveDevice is a device as an epoch reads it: what it nominates a
+// device by and judges it on, and no more. It is not a Device, and is
+// never written back as one; SaveHealth writes its health alone.
+type LiveDevice struct {
+	ID    iog.DeviceID
+	Owner iog.WalletAddress
+	// State is its place in the lifecycle (api.DeviceState's names).
+	State string
+	// Model and GPUCount summarize its last accepted report.
+	Model    string
+	GPUCount int
+	// Verifier is the part of its verifier record that judges it
+	// (gpu.StandingRecord): its GPUs by UUID, its known GPUs and its
+	// trust history.
+	Verifier gpu.DeviceRecord
+	Health   iog.Health
+}
+
+const liveDeviceColumns = "id, owner, state, model, gpu_count, verifier, health"
+
+// LiveDevices returns every device not removed, by ID, locked: the
+// devices an epoch nominates (the active ones) and judges.
+//
+// An epoch reads every device, and decoding their records is most of the
+// cost: the rows are read in order, and decoded on every core, each
+// verifier record only as far as judging the device needs.
+func (t *Tx) LiveDevices() ([]LiveDevice, error) {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+liveDeviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate())
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	// raw[i] is row i's columns as read, its records not yet decoded.
+	type rawLive struct {
+		id, owner, state, model string
+		gpuCount                int
+		verifier, health        []byte
+	}
+	var raw []rawLive
+	for rows.Next() {
+		var r rawLive
+		if err := rows.Scan(&r.id, &r.owner, &r.state, &r.model, &r.gpuCount, &r.verifier, &r.health); err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		raw = append(raw, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	out := make([]LiveDevice, len(raw))
+	err = decodeInParallel(len(raw), func(i int) error {
+		r, d := raw[i], &out[i]
+		d.ID, d.State, d.Model, d.GPUCount = iog.DeviceID(r.id), r.state, r.model, r.gpuCount
+		var err error
+		if d.Owner, err = iog.ParseWalletAddress(r.owner); err == nil {
+			d.Verifier, err = gpu.StandingRecord(r.verifier)
+		}
+		if err == nil {
+			err = json.Unmarshal(r.health, &d.Health)
+		}
+		if err != nil {
+			return fmt.Errorf("device %s: stored row is corrupt (%v): %w", r.id, err, iog.ErrInvalid)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeInParallel calls decode(i) for every i below n on every core,
+// and returns the error of the lowest i that failed, whatever the
+// schedule: a worker stops at its first.
+func decodeInParallel(n int, decode func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), 1+n/256)
+	// failed[w] is the first row worker w could not decode, and why.
+	type failure struct {
+		row int
+		err error
+	}
+	failed := make([]failure, workers)
+	var wg sync.WaitGroup
+	for w := range failed {
+		// Worker w decodes rows w, w+workers, … up to its first error.
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				if err := decode(i); err != nil {
+					failed[w] = failure{i, err}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	first := failure{row: n}
+	for _, f := range failed {
+		if f.err != nil && f.row < first.row {
+			first = f
+		}
+	}
+	return first.err
+}
+
+// SaveHealth writes back the health records of devices, and the copies
+// of them the queries use, and nothing else of them, with one prepared
+// statement.
+func (t *Tx) SaveHealth(devices []LiveDevice) error {
+	if len(devices) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(t.ctx, "UPDATE devices SET health = $2, up = $3, last_seen = $4 WHERE id = $1")
+	if err != nil {
+		return fmt.Errorf("save health: %w", err)
+	}
+	defer stmt.Close()
+	for _, d := range devices {
+		health, err := json.Marshal(d.Health)
+		if err != nil {
+			return fmt.Errorf("encode the health of %s: %w", d.ID, err)
+		}
+		up, seen := upColumns(d.Health)
+		if _, err := stmt.ExecContext(t.ctx, string(d.ID), health, up, seen); err != nil {
+			return fmt.Errorf("save the health of %s: %w", d.ID, err)
+		}
+	}
+	return nil
+}

@@ -3,9 +3,9 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools fmt-check vet race crash bench bench-reads bench-reference fuzz
+.PHONY: test tools fmt-check vet nocgo race crash bench bench-reads bench-reference fuzz
 
-test: tools fmt-check vet race
+test: tools fmt-check vet nocgo race
 
 # tools installs what the tests need and a fresh machine may lack: iproute2
 # and iptables for the tunnel's NAT test in network namespaces. Installing
@@ -27,6 +27,37 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# nocgo builds every package with CGO_ENABLED=0, as a server that only
+# verifies reports is built, except those that need cgo. They are
+# CGO_PACKAGES, each for a reason:
+#
+#   gpu/nvml             go-nvml calls NVML through cgo, and loads
+#                        libnvidia-ml.so.1 with dlopen (go-nvml/pkg/dl)
+#   examples/probe       probes the machine's GPUs with gpu/nvml
+#   examples/unknowngpu  runs gpu/nvml's probe on go-nvml's DGX A100 mock,
+#                        whose types are those of go-nvml's cgo package
+#   examples/worker      lends the machine's GPUs, found with gpu/nvml
+#
+# go list computes the packages that need cgo (those with cgo files, and
+# those importing, directly or not, a package outside the standard library
+# that has some), and the target fails unless they are CGO_PACKAGES: a
+# package that starts to need cgo is named, not silently left out.
+CGO_PACKAGES = examples/probe examples/unknowngpu examples/worker gpu/nvml
+nocgo:
+	@set -e; mod=$$($(GO) list -m); \
+	cgo=$$(CGO_ENABLED=1 $(GO) list -deps -f '{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}' ./...); \
+	need=$$(CGO_ENABLED=1 $(GO) list -f '{{.ImportPath}}{{range .Deps}} {{.}}{{end}}' ./... | \
+		awk -v cgo="$$cgo" 'BEGIN { n = split(cgo, c); for (i = 1; i <= n; i++) s[c[i]] = 1 } \
+			{ for (i = 1; i <= NF; i++) if ($$i in s) { print $$1; next } }' | \
+		sed -e "s|^$$mod/||" -e "s|^$$mod\$$|.|" | sort | tr '\n' ' '); \
+	want=$$(printf '%s\n' $(CGO_PACKAGES) | sort | tr '\n' ' '); \
+	if [ "$$need" != "$$want" ]; then \
+		echo "nocgo: the packages that need cgo are [ $$need], CGO_PACKAGES lists [ $$want]: update CGO_PACKAGES and the reasons above it"; \
+		exit 1; \
+	fi; \
+	echo "CGO_ENABLED=0 go build: every package but $(CGO_PACKAGES)"; \
+	CGO_ENABLED=0 $(GO) build -o /dev/null $$($(GO) list ./... | grep -vxF $$(printf -- "-e $$mod/%s " $(CGO_PACKAGES)))
 
 # race runs every test with the race detector. The SQL stores' tests run
 # on SQLite and on PostgreSQL: .ci/with-postgres.sh starts a throwaway

@@ -108,18 +108,6 @@ func BenchmarkDecodeReport(b *testing.B) {
 	}
 }
 
-// BenchmarkNVMLProbeDGXA100 probes go-nvml's 8-GPU DGX A100 mock: the cost
-// of the probe's own work around NVML's calls.
-func BenchmarkNVMLProbeDGXA100(b *testing.B) {
-	p := gpu.NewNVMLProbe(newDGX())
-	ctx := context.Background()
-	for b.Loop() {
-		if _, err := p.Probe(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func BenchmarkHostProbe(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {

@@ -12,10 +12,13 @@
 //
 // A [DeviceProbe] reports a machine's [Inventory]: GPUs as [iog.GPU] values
 // with live [Telemetry], the [Host] (CPU, RAM, disk, OS) and the [Driver].
-// Three probes come with the package and [Combined] merges them:
+// [Combined] merges probes such as these:
 //
-//   - [NVMLProbe] reads NVIDIA GPUs through NVML (github.com/NVIDIA/go-nvml),
-//     loaded at run time; without a driver it returns iog.ErrUnavailable.
+//   - [github.com/internetofgpus/iog/gpu/nvml.Probe] reads NVIDIA GPUs
+//     through NVML (github.com/NVIDIA/go-nvml), loaded at run time; without
+//     a driver it returns [ErrNotPresent]. It has a package of its own
+//     because go-nvml needs cgo: package gpu, and so a server that only
+//     verifies reports, builds with CGO_ENABLED=0.
 //   - [HostProbe] reads /proc and /sys.
 //   - [StaticProbe] reports a fixed inventory, from code or from a JSON file
 //     ([ParseStatic]), for simulations and for other DePINs' inventories.

@@ -18,7 +18,7 @@ import (
 
 // HostProbe is a DeviceProbe for the machine itself: CPU model and cores,
 // RAM, disk and OS, read from /proc and /sys on Linux. It reports no GPUs;
-// combine it with an NVMLProbe (see Combined) for those.
+// combine it with gpu/nvml's Probe (see Combined) for those.
 //
 // The zero value reads the running machine.
 type HostProbe struct {

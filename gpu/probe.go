@@ -30,7 +30,7 @@ type DeviceProbe interface {
 // Inventory is what a probe found on one machine.
 type Inventory struct {
 	// Host is the machine's CPU, memory, disk and OS; zero when the probe
-	// does not look at the host (the NVML probe).
+	// does not look at the host (gpu/nvml's).
 	Host Host
 	// Driver is the GPU driver's versions; zero when there is no driver.
 	Driver Driver
@@ -149,7 +149,7 @@ func (inv Inventory) Device(id iog.DeviceID, worker iog.WorkerID, owner iog.Wall
 }
 
 // Combined is a DeviceProbe that merges what several probes see, such as a
-// HostProbe for the machine and an NVMLProbe for its GPUs. The first probe
+// HostProbe for the machine and gpu/nvml's Probe for its GPUs. The first probe
 // that reports a host fills Host, the first that reports a driver fills
 // Driver, and the GPUs of all probes are listed in order.
 type Combined []DeviceProbe

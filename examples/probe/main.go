@@ -21,6 +21,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/gpu/nvml"
 )
 
 func main() {
@@ -36,7 +37,7 @@ func main() {
 func run(ctx context.Context, w io.Writer, staticPath, keypairPath string) error {
 	// 1. Probe: the host always; GPUs from NVML (skipped with a note when
 	// there is no driver) or from the static file.
-	probe := gpu.Combined{gpu.HostProbe{}, gpu.NewNVMLProbe(nil)}
+	probe := gpu.Combined{gpu.HostProbe{}, nvml.NewProbe(nil)}
 	if staticPath != "" {
 		f, err := os.Open(staticPath)
 		if err != nil {
@@ -48,7 +49,7 @@ func run(ctx context.Context, w io.Writer, staticPath, keypairPath string) error
 			return fmt.Errorf("%s: %w", staticPath, err)
 		}
 		probe = gpu.Combined{gpu.HostProbe{}, gpu.StaticProbe{Inventory: inv}}
-	} else if _, err := gpu.NewNVMLProbe(nil).Probe(ctx); err != nil {
+	} else if _, err := nvml.NewProbe(nil).Probe(ctx); err != nil {
 		fmt.Fprintf(w, "no NVIDIA GPUs: %v\n", err)
 	}
 	inv, err := probe.Probe(ctx)

@@ -20,11 +20,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/gpu/nvml"
 	"github.com/internetofgpus/iog/pricing"
 )
 
@@ -62,21 +63,21 @@ func mockHost(boards []board) (*dgxa100.Server, error) {
 	if len(boards) > len(s.Devices) {
 		return nil, fmt.Errorf("the mock host holds at most %d GPUs, not %d: %w", len(s.Devices), len(boards), iog.ErrInvalid)
 	}
-	s.DeviceGetCountFunc = func() (int, nvml.Return) { return len(boards), nvml.SUCCESS }
+	s.DeviceGetCountFunc = func() (int, gonvml.Return) { return len(boards), gonvml.SUCCESS }
 	for i, b := range boards {
 		d := s.Devices[i].(*dgxa100.Device)
 		d.Name = b.name
-		d.MemoryInfo = nvml.Memory{Total: b.memGiB << 30, Free: b.memGiB << 30}
-		d.GetCudaComputeCapabilityFunc = func() (int, int, nvml.Return) { return b.ccMajor, b.ccMinor, nvml.SUCCESS }
-		d.GetNumGpuCoresFunc = func() (int, nvml.Return) { return b.cores, nvml.SUCCESS }
-		d.GetMaxClockInfoFunc = func(c nvml.ClockType) (uint32, nvml.Return) {
-			if c == nvml.CLOCK_MEM {
-				return b.memMHz, nvml.SUCCESS
+		d.MemoryInfo = gonvml.Memory{Total: b.memGiB << 30, Free: b.memGiB << 30}
+		d.GetCudaComputeCapabilityFunc = func() (int, int, gonvml.Return) { return b.ccMajor, b.ccMinor, gonvml.SUCCESS }
+		d.GetNumGpuCoresFunc = func() (int, gonvml.Return) { return b.cores, gonvml.SUCCESS }
+		d.GetMaxClockInfoFunc = func(c gonvml.ClockType) (uint32, gonvml.Return) {
+			if c == gonvml.CLOCK_MEM {
+				return b.memMHz, gonvml.SUCCESS
 			}
-			return b.boostMHz, nvml.SUCCESS
+			return b.boostMHz, gonvml.SUCCESS
 		}
-		d.GetMaxCustomerBoostClockFunc = func(nvml.ClockType) (uint32, nvml.Return) { return b.boostMHz, nvml.SUCCESS }
-		d.GetMemoryBusWidthFunc = func() (uint32, nvml.Return) { return b.busBits, nvml.SUCCESS }
+		d.GetMaxCustomerBoostClockFunc = func(gonvml.ClockType) (uint32, gonvml.Return) { return b.boostMHz, gonvml.SUCCESS }
+		d.GetMemoryBusWidthFunc = func() (uint32, gonvml.Return) { return b.busBits, gonvml.SUCCESS }
 	}
 	return s, nil
 }
@@ -114,7 +115,7 @@ func priceAll(ctx context.Context, boards []board) ([]priced, error) {
 	if err != nil {
 		return nil, err
 	}
-	inv, err := gpu.NewNVMLProbe(host).Probe(ctx)
+	inv, err := nvml.NewProbe(host).Probe(ctx)
 	if err != nil {
 		return nil, err
 	}

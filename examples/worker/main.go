@@ -30,6 +30,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/gpu/nvml"
 	"github.com/internetofgpus/iog/iogsdk"
 )
 
@@ -102,9 +103,9 @@ func wallet(path, kept string) (ed25519.PrivateKey, error) {
 // probe is the host and its GPUs through NVML, or the host and a simulated
 // rig where there is no NVIDIA driver.
 func probe(ctx context.Context, simulate string) (gpu.DeviceProbe, error) {
-	nvml := gpu.NewNVMLProbe(nil)
-	if _, err := nvml.Probe(ctx); err == nil {
-		return gpu.Combined{gpu.HostProbe{}, nvml}, nil
+	gpus := nvml.NewProbe(nil)
+	if _, err := gpus.Probe(ctx); err == nil {
+		return gpu.Combined{gpu.HostProbe{}, gpus}, nil
 	}
 	model, count, ok := strings.Cut(simulate, ":")
 	n, err := strconv.Atoi(count)

@@ -1,20 +1,21 @@
-package gpu_test
+package nvml_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxa100"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/gpu/nvml"
 )
 
-func TestNVMLProbeDGXA100(t *testing.T) {
+func TestProbeDGXA100(t *testing.T) {
 	s := newDGX()
-	inv, err := gpu.NewNVMLProbe(s).Probe(context.Background())
+	inv, err := nvml.NewProbe(s).Probe(context.Background())
 	require.NoError(t, err)
 
 	require.Equal(t, gpu.Driver{Version: "550.54.15", CUDAVersion: "12.4"}, inv.Driver)
@@ -44,7 +45,7 @@ func TestNVMLProbeDGXA100(t *testing.T) {
 		require.Equal(t, uint32(1410), tm.SMClockMHz)
 		require.Equal(t, uint32(1215), tm.MemoryClockMHz)
 		require.Equal(t, uint64(3), tm.ECCCorrected)
-		require.Equal(t, uint64(nvml.ClocksEventReasonSwPowerCap), tm.ThrottleReasons)
+		require.Equal(t, uint64(gonvml.ClocksEventReasonSwPowerCap), tm.ThrottleReasons)
 		require.Empty(t, tm.Missing)
 		require.Equal(t, gpu.Specs{Cores: 6912, MaxSMClockMHz: 1410, BoostClockMHz: 1410, MemoryBusWidthBits: 5120, MaxMemoryClockMHz: 1215}, r.Specs)
 	}
@@ -56,20 +57,20 @@ func TestNVMLProbeDGXA100(t *testing.T) {
 	require.Equal(t, "A100-40GB", models[0].Name)
 }
 
-func TestNVMLProbeMIGEnabled(t *testing.T) {
+func TestProbeMIGEnabled(t *testing.T) {
 	s := newDGX()
-	_, ret := dgxDevice(s, 2).SetMigMode(nvml.DEVICE_MIG_ENABLE)
-	require.Equal(t, nvml.SUCCESS, ret)
-	inv, err := gpu.NewNVMLProbe(s).Probe(context.Background())
+	_, ret := dgxDevice(s, 2).SetMigMode(gonvml.DEVICE_MIG_ENABLE)
+	require.Equal(t, gonvml.SUCCESS, ret)
+	inv, err := nvml.NewProbe(s).Probe(context.Background())
 	require.NoError(t, err)
 	require.True(t, inv.GPUs[2].GPU.MIG)
 	require.False(t, inv.GPUs[1].GPU.MIG)
 }
 
-// TestNVMLProbeErrors breaks one call of the mock at a time: calls a report
+// TestProbeErrors breaks one call of the mock at a time: calls a report
 // needs fail the probe with an error naming the GPU and the call; fields a
 // GPU may lack are left zero and named in Telemetry.Missing.
-func TestNVMLProbeErrors(t *testing.T) {
+func TestProbeErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		breakIt func(s *dgxa100.Server)
@@ -78,43 +79,43 @@ func TestNVMLProbeErrors(t *testing.T) {
 	}{
 		{
 			name:    "no library",
-			breakIt: func(s *dgxa100.Server) { s.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND } },
+			breakIt: func(s *dgxa100.Server) { s.InitFunc = func() gonvml.Return { return gonvml.ERROR_LIBRARY_NOT_FOUND } },
 			wantErr: "nvml: init: the NVML library (libnvidia-ml.so.1) was not found; is an NVIDIA driver installed?",
 		},
 		{
 			name:    "driver not loaded",
-			breakIt: func(s *dgxa100.Server) { s.InitFunc = func() nvml.Return { return nvml.ERROR_DRIVER_NOT_LOADED } },
+			breakIt: func(s *dgxa100.Server) { s.InitFunc = func() gonvml.Return { return gonvml.ERROR_DRIVER_NOT_LOADED } },
 			wantErr: "nvml: init: the NVIDIA driver is not loaded",
 		},
 		{
 			name: "device count fails",
 			breakIt: func(s *dgxa100.Server) {
-				s.DeviceGetCountFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_UNKNOWN }
+				s.DeviceGetCountFunc = func() (int, gonvml.Return) { return 0, gonvml.ERROR_UNKNOWN }
 			},
 			wantErr: "nvml: device count: unknown error",
 		},
 		{
 			name: "absurd device count",
 			breakIt: func(s *dgxa100.Server) {
-				s.DeviceGetCountFunc = func() (int, nvml.Return) { return 1 << 20, nvml.SUCCESS }
+				s.DeviceGetCountFunc = func() (int, gonvml.Return) { return 1 << 20, gonvml.SUCCESS }
 			},
 			wantErr: "nvml: the driver reports 1048576 GPUs, more than 64",
 		},
 		{
 			name: "driver version fails",
 			breakIt: func(s *dgxa100.Server) {
-				s.SystemGetDriverVersionFunc = func() (string, nvml.Return) { return "", nvml.ERROR_NO_PERMISSION }
+				s.SystemGetDriverVersionFunc = func() (string, gonvml.Return) { return "", gonvml.ERROR_NO_PERMISSION }
 			},
 			wantErr: "nvml: driver version: no permission",
 		},
 		{
 			name: "handle of GPU 3 fails",
 			breakIt: func(s *dgxa100.Server) {
-				s.DeviceGetHandleByIndexFunc = func(i int) (nvml.Device, nvml.Return) {
+				s.DeviceGetHandleByIndexFunc = func(i int) (gonvml.Device, gonvml.Return) {
 					if i == 3 {
-						return nil, nvml.ERROR_GPU_IS_LOST
+						return nil, gonvml.ERROR_GPU_IS_LOST
 					}
-					return s.Devices[i], nvml.SUCCESS
+					return s.Devices[i], gonvml.SUCCESS
 				}
 			},
 			wantErr: "nvml: GPU 3: get handle: the GPU has fallen off the bus or is otherwise inaccessible",
@@ -122,11 +123,11 @@ func TestNVMLProbeErrors(t *testing.T) {
 		{
 			name: "handle of GPU 3 is nil",
 			breakIt: func(s *dgxa100.Server) {
-				s.DeviceGetHandleByIndexFunc = func(i int) (nvml.Device, nvml.Return) {
+				s.DeviceGetHandleByIndexFunc = func(i int) (gonvml.Device, gonvml.Return) {
 					if i == 3 {
-						return nil, nvml.SUCCESS
+						return nil, gonvml.SUCCESS
 					}
-					return s.Devices[i], nvml.SUCCESS
+					return s.Devices[i], gonvml.SUCCESS
 				}
 			},
 			wantErr: "nvml: GPU 3: get handle: unknown error",
@@ -134,7 +135,7 @@ func TestNVMLProbeErrors(t *testing.T) {
 		{
 			name: "GPU 3 loses its UUID",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetUUIDFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
+				dgxDevice(s, 3).GetUUIDFunc = func() (string, gonvml.Return) { return "", gonvml.ERROR_GPU_IS_LOST }
 			},
 			wantErr: "nvml: GPU 3: UUID: the GPU has fallen off the bus or is otherwise inaccessible",
 		},
@@ -146,36 +147,36 @@ func TestNVMLProbeErrors(t *testing.T) {
 		{
 			name: "GPU 3 memory info fails",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetMemoryInfoFunc = func() (nvml.Memory, nvml.Return) { return nvml.Memory{}, nvml.ERROR_TIMEOUT }
+				dgxDevice(s, 3).GetMemoryInfoFunc = func() (gonvml.Memory, gonvml.Return) { return gonvml.Memory{}, gonvml.ERROR_TIMEOUT }
 			},
 			wantErr: "nvml: GPU 3: memory info: timed out",
 		},
 		{
 			name: "GPU 3 temperature fails",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return 0, nvml.ERROR_UNKNOWN }
+				dgxDevice(s, 3).GetTemperatureFunc = func(gonvml.TemperatureSensors) (uint32, gonvml.Return) { return 0, gonvml.ERROR_UNKNOWN }
 			},
 			wantErr: "nvml: GPU 3: temperature: unknown error",
 		},
 		{
 			name: "GPU 3 compute capability out of range",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetCudaComputeCapabilityFunc = func() (int, int, nvml.Return) { return 300, 0, nvml.SUCCESS }
+				dgxDevice(s, 3).GetCudaComputeCapabilityFunc = func() (int, int, gonvml.Return) { return 300, 0, gonvml.SUCCESS }
 			},
 			wantErr: "nvml: GPU 3: compute capability 300.0 is out of range",
 		},
 		{
 			name: "GPU 3 nvlink state fails",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetNvLinkStateFunc = func(int) (nvml.EnableState, nvml.Return) { return 0, nvml.ERROR_GPU_IS_LOST }
+				dgxDevice(s, 3).GetNvLinkStateFunc = func(int) (gonvml.EnableState, gonvml.Return) { return 0, gonvml.ERROR_GPU_IS_LOST }
 			},
 			wantErr: "nvml: GPU 3: nvlink state: the GPU has fallen off the bus or is otherwise inaccessible",
 		},
 		{
 			name: "GPU 3 without ECC (consumer card)",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetTotalEccErrorsFunc = func(nvml.MemoryErrorType, nvml.EccCounterType) (uint64, nvml.Return) {
-					return 0, nvml.ERROR_NOT_SUPPORTED
+				dgxDevice(s, 3).GetTotalEccErrorsFunc = func(gonvml.MemoryErrorType, gonvml.EccCounterType) (uint64, gonvml.Return) {
+					return 0, gonvml.ERROR_NOT_SUPPORTED
 				}
 			},
 			missing: []string{"ecc"},
@@ -192,36 +193,36 @@ func TestNVMLProbeErrors(t *testing.T) {
 			name: "GPU 3 without NVLink or PCIe link info",
 			breakIt: func(s *dgxa100.Server) {
 				d := dgxDevice(s, 3)
-				d.GetNvLinkStateFunc = func(int) (nvml.EnableState, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
-				d.GetCurrPcieLinkWidthFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
+				d.GetNvLinkStateFunc = func(int) (gonvml.EnableState, gonvml.Return) { return 0, gonvml.ERROR_NOT_SUPPORTED }
+				d.GetCurrPcieLinkWidthFunc = func() (int, gonvml.Return) { return 0, gonvml.ERROR_NOT_SUPPORTED }
 			},
 			missing: []string{"pcie link"},
 		},
 		{
 			name: "GPU 3 cores fail",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetNumGpuCoresFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_GPU_IS_LOST }
+				dgxDevice(s, 3).GetNumGpuCoresFunc = func() (int, gonvml.Return) { return 0, gonvml.ERROR_GPU_IS_LOST }
 			},
 			wantErr: "nvml: GPU 3: cores: the GPU has fallen off the bus or is otherwise inaccessible",
 		},
 		{
 			name: "GPU 3 claims negative cores",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetNumGpuCoresFunc = func() (int, nvml.Return) { return -1, nvml.SUCCESS }
+				dgxDevice(s, 3).GetNumGpuCoresFunc = func() (int, gonvml.Return) { return -1, gonvml.SUCCESS }
 			},
 			wantErr: "nvml: GPU 3: -1 CUDA cores is out of range",
 		},
 		{
 			name: "GPU 3 max clocks fail",
 			breakIt: func(s *dgxa100.Server) {
-				dgxDevice(s, 3).GetMaxClockInfoFunc = func(nvml.ClockType) (uint32, nvml.Return) { return 0, nvml.ERROR_NO_PERMISSION }
+				dgxDevice(s, 3).GetMaxClockInfoFunc = func(gonvml.ClockType) (uint32, gonvml.Return) { return 0, gonvml.ERROR_NO_PERMISSION }
 			},
 			wantErr: "nvml: GPU 3: max clocks: no permission",
 		},
 		{
 			name: "CUDA version not supported",
 			breakIt: func(s *dgxa100.Server) {
-				s.SystemGetCudaDriverVersionFunc = func() (int, nvml.Return) { return 0, nvml.ERROR_NOT_SUPPORTED }
+				s.SystemGetCudaDriverVersionFunc = func() (int, gonvml.Return) { return 0, gonvml.ERROR_NOT_SUPPORTED }
 			},
 		},
 	}
@@ -229,12 +230,12 @@ func TestNVMLProbeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newDGX()
 			tt.breakIt(s)
-			inv, err := gpu.NewNVMLProbe(s).Probe(context.Background())
+			inv, err := nvml.NewProbe(s).Probe(context.Background())
 			if tt.wantErr != "" {
 				require.ErrorIs(t, err, iog.ErrUnavailable)
 				require.ErrorContains(t, err, tt.wantErr)
 				require.Empty(t, inv.GPUs)
-				require.Equal(t, len(s.InitCalls()) > 0 && s.InitFunc() == nvml.SUCCESS, len(s.ShutdownCalls()) == 1,
+				require.Equal(t, len(s.InitCalls()) > 0 && s.InitFunc() == gonvml.SUCCESS, len(s.ShutdownCalls()) == 1,
 					"NVML is shut down exactly when it was started")
 				return
 			}
@@ -246,18 +247,18 @@ func TestNVMLProbeErrors(t *testing.T) {
 	}
 }
 
-func TestNVMLProbeStopsWithContext(t *testing.T) {
+func TestProbeStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := gpu.NewNVMLProbe(newDGX()).Probe(ctx)
+	_, err := nvml.NewProbe(newDGX()).Probe(ctx)
 	require.ErrorIs(t, err, context.Canceled)
 }
 
-// TestNVMLProbeWithoutDriver runs the real library loader. This machine and
+// TestProbeWithoutDriver runs the real library loader. This machine and
 // CI have no NVIDIA driver, so the probe must say so, not crash; on a GPU
 // host it finds GPUs.
-func TestNVMLProbeWithoutDriver(t *testing.T) {
-	inv, err := gpu.NewNVMLProbe(nil).Probe(context.Background())
+func TestProbeWithoutDriver(t *testing.T) {
+	inv, err := nvml.NewProbe(nil).Probe(context.Background())
 	if err == nil {
 		require.NotEmpty(t, inv.GPUs, "a machine with NVML has a GPU")
 		return
@@ -267,31 +268,31 @@ func TestNVMLProbeWithoutDriver(t *testing.T) {
 	require.ErrorContains(t, err, "NVML")
 }
 
-// Combined skips a probe whose hardware is absent, but not one whose
-// hardware fails.
-func TestCombined(t *testing.T) {
+// TestProbeInCombined: gpu.Combined skips a probe without a driver, whose
+// error is gpu.ErrNotPresent, but not one with a GPU that fails.
+func TestProbeInCombined(t *testing.T) {
 	host := gpu.StaticProbe{Inventory: gpu.Inventory{Host: gpu.Host{OS: "linux", MemoryBytes: 1 << 30}}}
 	noDriver := newDGX()
-	noDriver.InitFunc = func() nvml.Return { return nvml.ERROR_LIBRARY_NOT_FOUND }
+	noDriver.InitFunc = func() gonvml.Return { return gonvml.ERROR_LIBRARY_NOT_FOUND }
 	lost := newDGX()
-	dgxDevice(lost, 3).GetUUIDFunc = func() (string, nvml.Return) { return "", nvml.ERROR_GPU_IS_LOST }
+	dgxDevice(lost, 3).GetUUIDFunc = func() (string, gonvml.Return) { return "", gonvml.ERROR_GPU_IS_LOST }
 	ctx := context.Background()
 
-	inv, err := gpu.Combined{host, gpu.NewNVMLProbe(noDriver)}.Probe(ctx)
+	inv, err := gpu.Combined{host, nvml.NewProbe(noDriver)}.Probe(ctx)
 	require.NoError(t, err)
 	require.Equal(t, host.Inventory, inv)
 
-	inv, err = gpu.Combined{host, gpu.NewNVMLProbe(newDGX())}.Probe(ctx)
+	inv, err = gpu.Combined{host, nvml.NewProbe(newDGX())}.Probe(ctx)
 	require.NoError(t, err)
 	require.Equal(t, host.Inventory.Host, inv.Host)
 	require.Equal(t, "550.54.15", inv.Driver.Version)
 	require.Len(t, inv.GPUs, 8)
 
-	_, err = gpu.Combined{host, gpu.NewNVMLProbe(lost)}.Probe(ctx)
+	_, err = gpu.Combined{host, nvml.NewProbe(lost)}.Probe(ctx)
 	require.ErrorIs(t, err, iog.ErrUnavailable)
 	require.NotErrorIs(t, err, gpu.ErrNotPresent)
 	require.ErrorContains(t, err, "GPU 3: UUID")
 
-	_, err = gpu.Combined{gpu.NewNVMLProbe(noDriver)}.Probe(ctx)
+	_, err = gpu.Combined{nvml.NewProbe(noDriver)}.Probe(ctx)
 	require.ErrorIs(t, err, gpu.ErrNotPresent, "nothing at all is present")
 }

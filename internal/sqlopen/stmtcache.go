@@ -54,7 +54,7 @@ type preparedStmt interface {
 }
 
 // cachingConn is a SQLite connection that runs each query through a
-// statement prepared once, kept in a cache of the StatementCache most
+// statement prepared once, its parameters made positional (positional), kept in a cache of the StatementCache most
 // recently used. A statement runs one query at a time: while the rows of
 // one run are open, the same query runs on a statement of its own, as it
 // would uncached. Like every driver.Conn it is used by one goroutine at a
@@ -87,7 +87,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 	case err != nil:
 		return nil, err
 	case s == nil:
-		return c.sqliteConn.ExecContext(ctx, query, args)
+		return c.sqliteConn.ExecContext(ctx, positional(query), args)
 	}
 	defer c.give(s)
 	return s.stmt.ExecContext(ctx, args)
@@ -101,7 +101,7 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	case err != nil:
 		return nil, err
 	case s == nil:
-		return c.sqliteConn.QueryContext(ctx, query, args)
+		return c.sqliteConn.QueryContext(ctx, positional(query), args)
 	}
 	r, err := s.stmt.QueryContext(ctx, args)
 	if err != nil {
@@ -117,8 +117,15 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	return &cachedRows{sqliteRows: rows, conn: c, stmt: s}, nil
 }
 
-// take returns query's cached statement, preparing it when missing, and
-// marks it busy; nil, when rows of it are open.
+// PrepareContext prepares query, its parameters positional, for a caller
+// that keeps the statement itself.
+func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.sqliteConn.PrepareContext(ctx, positional(query))
+}
+
+// take returns query's cached statement, preparing it (with its
+// parameters positional) when missing, and marks it busy; nil, when rows
+// of it are open.
 func (c *cachingConn) take(ctx context.Context, query string) (*cachedStmt, error) {
 	if e, ok := c.stmts[query]; ok {
 		s := e.Value.(*cachedStmt)
@@ -129,7 +136,7 @@ func (c *cachingConn) take(ctx context.Context, query string) (*cachedStmt, erro
 		s.busy = true
 		return s, nil
 	}
-	ds, err := c.sqliteConn.PrepareContext(ctx, query)
+	ds, err := c.sqliteConn.PrepareContext(ctx, positional(query))
 	if err != nil {
 		return nil, err
 	}

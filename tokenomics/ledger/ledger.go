@@ -148,7 +148,10 @@ type Entry struct {
 	Balances []Balance
 	// Prev is the hash of the entry before (of the file header for the
 	// first), Hash this entry's, and Signature the authority's ed25519
-	// signature of Hash. The in-memory ledger leaves them zero.
+	// signature of Hash. File signs every entry; SQL signs the last entry
+	// of each atomic batch, whose hash chains every entry of the batch,
+	// and leaves Signature nil on the others (the package doc). The
+	// in-memory ledger leaves them zero.
 	Prev, Hash [32]byte
 	Signature  []byte
 }

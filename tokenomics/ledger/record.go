@@ -62,18 +62,11 @@ type balanceJSON struct {
 	Held      string `json:"held"`
 }
 
-func walletText(w iog.WalletAddress) string {
-	if w.IsZero() {
-		return ""
-	}
-	return w.String()
-}
-
 // encodeRecord returns the framed record of e, computing its hash from
 // prev and signing it; it sets e's Prev, Hash and Signature. more marks a
 // record that a later one of the same atomic batch follows.
 func encodeRecord(e *Entry, prev [32]byte, key ed25519.PrivateKey, more bool) ([]byte, error) {
-	body, err := encodeBody(e, more)
+	body, err := encodeBody(e, more, iog.WalletAddress.String)
 	if err != nil {
 		return nil, err
 	}
@@ -86,17 +79,25 @@ func encodeRecord(e *Entry, prev [32]byte, key ed25519.PrivateKey, more bool) ([
 	return append(out, e.Signature...), nil
 }
 
-// encodeBody returns the JSON body that records e.
-func encodeBody(e *Entry, more bool) ([]byte, error) {
+// encodeBody returns the JSON body that records e, the wallets in it
+// written as text returns them (iog.WalletAddress.String, or a memo of
+// it).
+func encodeBody(e *Entry, more bool, text func(iog.WalletAddress) string) ([]byte, error) {
+	optional := func(w iog.WalletAddress) string {
+		if w.IsZero() {
+			return ""
+		}
+		return text(w)
+	}
 	r := recordJSON{
 		Seq: e.Seq, Time: e.Time, Kind: e.Op.Kind.String(), Key: e.Op.Key, Reason: e.Op.Reason,
-		From: walletText(e.Op.From), To: walletText(e.Op.To), HoldKey: e.Op.HoldKey, More: more,
+		From: optional(e.Op.From), To: optional(e.Op.To), HoldKey: e.Op.HoldKey, More: more,
 	}
 	if e.Op.Amount.Currency() != 0 {
 		r.Amount = e.Op.Amount.String()
 	}
 	for _, b := range e.Balances {
-		r.Balances = append(r.Balances, balanceJSON{Account: b.Account.String(), Available: b.Available.String(), Held: b.Held.String()})
+		r.Balances = append(r.Balances, balanceJSON{Account: text(b.Account), Available: b.Available.String(), Held: b.Held.String()})
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
@@ -114,6 +115,33 @@ func seal(e *Entry, prev [32]byte, body []byte, key ed25519.PrivateKey) {
 	e.Prev = prev
 	e.Hash = chainHash(prev, body)
 	e.Signature = ed25519.Sign(key, e.Hash[:])
+}
+
+// sealBatch chains the entries of an atomic batch, recorded as bodies
+// (each but the last marked as continuing it), to the entry before them,
+// whose hash is prev, and signs the last: it sets their Prev and Hash,
+// and the last one's Signature. The chain makes that one signature cover
+// every entry of the batch, as a signature of each would: changing an
+// entry changes its hash and so every later one's up to the signed. It
+// returns the last hash.
+func sealBatch(entries []Entry, bodies [][]byte, prev [32]byte, key ed25519.PrivateKey) [32]byte {
+	for i := range entries {
+		e := &entries[i]
+		e.Prev, e.Hash = prev, chainHash(prev, bodies[i])
+		prev = e.Hash
+	}
+	if n := len(entries); n > 0 {
+		entries[n-1].Signature = ed25519.Sign(key, prev[:])
+	}
+	return prev
+}
+
+// signatureOf is a copy of a stored signature, nil for none.
+func signatureOf(sig []byte) []byte {
+	if len(sig) == 0 {
+		return nil
+	}
+	return append([]byte(nil), sig...)
 }
 
 func chainHash(prev [32]byte, body []byte) [32]byte {
@@ -320,20 +348,22 @@ func genesisHash(pub ed25519.PublicKey) [32]byte {
 }
 
 // replayRecord checks one record and applies it to b: its hash chains its
-// body to prev, the authority signed it, the body decodes to entry seq
-// under an unused key, the op replays on b and leaves the balances the
-// record says. It returns the entry, with its hashes, and whether it
-// continues an atomic batch. On error b is unchanged.
+// body to prev, the authority signed it (or it continues an atomic batch
+// and is unsigned, sealed by the batch's last record: see sealBatch), the
+// body decodes to entry seq under an unused key, the op replays on b and
+// leaves the balances the record says. It returns the entry, with its
+// hashes, and whether it continues an atomic batch. On error b is
+// unchanged.
 func replayRecord(b *book, pub ed25519.PublicKey, seq uint64, prev [32]byte, body []byte, hash [32]byte, sig []byte) (Entry, bool, error) {
 	if chainHash(prev, body) != hash {
 		return Entry{}, false, errors.New("hash does not match the content and the previous entry")
 	}
-	if !ed25519.Verify(pub, hash[:], sig) {
-		return Entry{}, false, errors.New("signature is not the authority's")
-	}
 	e, more, err := decodeBody(body)
 	if err != nil {
 		return Entry{}, false, err
+	}
+	if !(more && len(sig) == 0) && !ed25519.Verify(pub, hash[:], sig) {
+		return Entry{}, false, errors.New("signature is not the authority's")
 	}
 	if e.Seq != seq {
 		return Entry{}, false, fmt.Errorf("numbered %d", e.Seq)
@@ -344,7 +374,7 @@ func replayRecord(b *book, pub ed25519.PublicKey, seq uint64, prev [32]byte, bod
 	if err := b.check(e.Op); err != nil {
 		return Entry{}, false, fmt.Errorf("does not replay: %v", err)
 	}
-	e.Prev, e.Hash, e.Signature = prev, hash, append([]byte(nil), sig...)
+	e.Prev, e.Hash, e.Signature = prev, hash, signatureOf(sig)
 	replayed := b.apply(e.Op)
 	if !slices.Equal(replayed, e.Balances) {
 		b.undo(e.Op)

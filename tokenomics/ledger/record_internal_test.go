@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
 )
 
 // FuzzDecodeBody feeds arbitrary record bodies to the decoder: it must
@@ -37,7 +39,7 @@ func TestEmptyBodyIsTheShortest(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, emptyBody, string(body))
 	for k := Kind(1); k.valid(); k++ {
-		body, err := encodeBody(&Entry{Op: Op{Kind: k}}, false)
+		body, err := encodeBody(&Entry{Op: Op{Kind: k}}, false, iog.WalletAddress.String)
 		require.NoError(t, err)
 		require.Greater(t, len(body), len(emptyBody), "kind %v", k)
 	}

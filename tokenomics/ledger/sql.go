@@ -184,28 +184,21 @@ func opKeys(ops []Op) []string {
 }
 
 // record seals the entries of a batch applied to b, the slice of the
-// ledger's state the batch touched, and writes them with that state. The
-// bodies are encoded and the hashes signed on every core: only the chain
-// of hashes between them is sequential.
+// ledger's state the batch touched (sealBatch: one signature, of its
+// last entry), and writes them with that state. The bodies are encoded
+// on every core: only the chain of hashes between them is sequential.
 func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, last [32]byte) error {
+	names := textsOf(entries)
 	bodies := make([][]byte, len(entries))
 	err := inParallel(len(entries), func(i int) error {
 		var err error
-		bodies[i], err = encodeBody(&entries[i], false)
+		bodies[i], err = encodeBody(&entries[i], i < len(entries)-1, names.known)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	for i := range entries {
-		e := &entries[i]
-		e.Prev, e.Hash = last, chainHash(last, bodies[i])
-		last = e.Hash
-	}
-	_ = inParallel(len(entries), func(i int) error {
-		entries[i].Signature = ed25519.Sign(l.cfg.Authority, entries[i].Hash[:])
-		return nil
-	})
+	last = sealBatch(entries, bodies, last, l.cfg.Authority)
 	// The rows go in the order of their keys, the one index of the table
 	// whose new rows do not all follow its last: a batch over many keys
 	// then inserts into it from end to end, each page read once.
@@ -216,12 +209,12 @@ func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, 
 	slices.SortFunc(byKey, func(i, j int) int { return strings.Compare(entries[i].Op.Key, entries[j].Op.Key) })
 	err = insertRows(ctx, tx, "INSERT INTO ledger_entries (seq, key, prev, hash, signature, body)", "", 6, len(entries), func(i int, args []any) []any {
 		e := &entries[byKey[i]]
-		return append(args, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], e.Signature, bodies[byKey[i]])
+		return append(args, int64(e.Seq), e.Op.Key, e.Prev[:], e.Hash[:], append([]byte{}, e.Signature...), bodies[byKey[i]])
 	})
 	if err != nil {
 		return err
 	}
-	if err := storeBook(ctx, tx, b, entries, addressTexts{}); err != nil {
+	if err := storeBook(ctx, tx, b, entries, names); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1", int64(b.seq)+int64(len(entries)), last[:])

@@ -163,7 +163,7 @@ func scanEntry(rows *sql.Rows, extra ...any) (Entry, []byte, error) {
 	if err != nil || len(prev) != 32 || len(hash) != 32 || uint64(seq) != e.Seq {
 		return Entry{}, nil, fmt.Errorf("entry %d: row does not hold a ledger entry (%v): %w", seq, err, ErrTampered)
 	}
-	e.Prev, e.Hash, e.Signature = [32]byte(prev), [32]byte(hash), sig
+	e.Prev, e.Hash, e.Signature = [32]byte(prev), [32]byte(hash), signatureOf(sig)
 	return e, body, nil
 }
 
@@ -407,6 +407,36 @@ func storeBook(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, names 
 // address in base58 costs more than a map lookup.
 type addressTexts map[iog.WalletAddress]string
 
+// textsOf returns the texts of the wallets entries name, encoded on
+// every core.
+func textsOf(entries []Entry) addressTexts {
+	m := addressTexts{}
+	var wallets []iog.WalletAddress
+	add := func(w iog.WalletAddress) {
+		if _, ok := m[w]; !ok && !w.IsZero() {
+			m[w] = ""
+			wallets = append(wallets, w)
+		}
+	}
+	for _, e := range entries {
+		add(e.Op.From)
+		add(e.Op.To)
+		for _, b := range e.Balances {
+			add(b.Account)
+		}
+	}
+	texts := make([]string, len(wallets))
+	_ = inParallel(len(wallets), func(i int) error {
+		texts[i] = wallets[i].String()
+		return nil
+	})
+	for i, w := range wallets {
+		m[w] = texts[i]
+	}
+	return m
+}
+
+// of returns w's text, memoizing it.
 func (m addressTexts) of(w iog.WalletAddress) string {
 	text, ok := m[w]
 	if !ok {
@@ -414,6 +444,15 @@ func (m addressTexts) of(w iog.WalletAddress) string {
 		m[w] = text
 	}
 	return text
+}
+
+// known returns w's text without memoizing it, for readers of m on
+// several goroutines.
+func (m addressTexts) known(w iog.WalletAddress) string {
+	if text, ok := m[w]; ok {
+		return text
+	}
+	return w.String()
 }
 
 // Verify reads the whole ledger back in one consistent view and replays
@@ -473,6 +512,7 @@ func (l *SQL) replay(ctx context.Context, q querier) (*book, [32]byte, uint64, e
 	}
 	defer rows.Close()
 	var n uint64
+	more := false
 	for rows.Next() {
 		n++
 		e, body, err := scanEntry(rows)
@@ -482,10 +522,17 @@ func (l *SQL) replay(ctx context.Context, q querier) (*book, [32]byte, uint64, e
 		if e.Seq != n || e.Prev != last {
 			return nil, last, n, fmt.Errorf("entry %d: does not follow entry %d: %w", e.Seq, n-1, ErrTampered)
 		}
-		if _, _, err := replayRecord(b, l.pub, n, last, body, e.Hash, e.Signature); err != nil {
+		if _, more, err = replayRecord(b, l.pub, n, last, body, e.Hash, e.Signature); err != nil {
 			return nil, last, n, fmt.Errorf("entry %d: %v: %w", n, err, ErrTampered)
 		}
 		last = e.Hash
 	}
-	return b, last, n, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, last, n, err
+	}
+	if more {
+		// A batch commits whole: one cut short is not the authority's.
+		return nil, last, n, fmt.Errorf("entry %d: the ledger ends inside an atomic batch, its last entry unsigned: %w", n, ErrTampered)
+	}
+	return b, last, n, nil
 }

@@ -27,7 +27,25 @@ type Standing struct {
 func (v *Verifier) StandingOf(r DeviceRecord) Standing {
 	now := v.cfg.Clock.Now()
 	trust := score(r.History[max(0, len(r.History)-trustDepth):], now)
-	eligible := v.eligible(now, trust, r.GPUs, func(uuid string) (time.Time, bool) {
+	since, ok := r.ProvenSince()
+	return Standing{Trust: trust, Eligible: v.eligible(now, trust, since, ok)}
+}
+
+// StandingAt returns the Standing StandingOf gives now a record whose
+// trust score now is trust (DeviceRecord.Trust) and whose
+// DeviceRecord.ProvenSince is since, ok: for a server that keeps copies
+// of both beside each record, and judges a fleet from the copies.
+func (v *Verifier) StandingAt(trust TrustScore, since time.Time, ok bool) Standing {
+	return Standing{Trust: trust, Eligible: v.eligible(v.cfg.Clock.Now(), trust, since, ok)}
+}
+
+// ProvenSince returns the oldest of the last passed proofs of the GPUs of
+// r's last accepted report, and false when it lists none or one of them
+// never passed: the device is eligible while that is within the proof
+// interval (Verifier.Eligible). It changes only with the record, so a
+// copy kept beside the record never goes stale.
+func (r DeviceRecord) ProvenSince() (time.Time, bool) {
+	return provenSince(r.GPUs, func(uuid string) (time.Time, bool) {
 		for _, k := range r.Known {
 			if k.UUID == uuid && !k.Proven.IsZero() {
 				return k.Proven, true
@@ -35,7 +53,6 @@ func (v *Verifier) StandingOf(r DeviceRecord) Standing {
 		}
 		return time.Time{}, false
 	})
-	return Standing{Trust: trust, Eligible: eligible}
 }
 
 // standingJSON is the part of a DeviceRecord's JSON that StandingOf reads.

@@ -26,6 +26,10 @@ func TestVerifierStandingOf(t *testing.T) {
 		require.NoError(t, err)
 		want := gpu.Standing{Trust: trust, Eligible: n.v.Eligible("rig-1")}
 		require.Equal(t, want, n.v.StandingOf(rec), what)
+		// And of the copies a server keeps beside the record.
+		score, _ := rec.Trust(n.clock.Now())
+		since, ok := rec.ProvenSince()
+		require.Equal(t, want, n.v.StandingAt(score, since, ok), what)
 		// And of the part of the record's JSON StandingRecord decodes.
 		data, err := json.Marshal(rec)
 		require.NoError(t, err)
@@ -69,7 +73,15 @@ func TestVerifierStandingOf(t *testing.T) {
 	check("both proved")
 	require.True(t, n.v.StandingOf(mustRecord(t, n.v, "rig-1")).Eligible)
 
+	// Copies taken when the record was written judge it later, while
+	// the trust score holds, as the record itself would.
+	written := mustRecord(t, n.v, "rig-1")
+	score, until := written.Trust(n.clock.Now())
+	since, ok := written.ProvenSince()
 	n.clock.Advance(75*time.Minute + time.Second)
+	require.True(t, until.IsZero() || n.clock.Now().Before(until))
+	require.Equal(t, n.v.StandingOf(written), n.v.StandingAt(score, since, ok))
+	require.False(t, n.v.StandingAt(score, since, ok).Eligible, "proofs overdue")
 	check("proofs overdue")
 	prove(inv.GPUs[0].GPU.UUID, false)
 	prove(inv.GPUs[1].GPU.UUID, true)
@@ -83,6 +95,8 @@ func TestVerifierStandingOf(t *testing.T) {
 
 	// A record no Verifier holds: an unknown device's is not eligible.
 	require.Equal(t, gpu.Standing{Trust: 500}, n.v.StandingOf(gpu.DeviceRecord{Device: "rig-9"}))
+	_, ok = gpu.DeviceRecord{Device: "rig-9"}.ProvenSince()
+	require.False(t, ok, "a record without GPUs was never proven")
 }
 
 // Of a record holding more outcomes than a Verifier keeps, StandingOf

@@ -32,26 +32,35 @@ func (v *Verifier) Eligible(device iog.DeviceID) bool {
 		return false
 	}
 	now := v.cfg.Clock.Now()
-	return v.eligible(now, d.history.Score(now), d.gpus, func(uuid string) (time.Time, bool) {
+	since, ok := provenSince(d.gpus, func(uuid string) (time.Time, bool) {
 		at, ok := d.proven[uuid]
 		return at, ok
 	})
+	return v.eligible(now, d.history.Score(now), since, ok)
 }
 
-// eligible is Eligible's rule, for a device of trust score whose last
-// accepted report listed gpus, and whose GPU of each UUID last passed a
-// proof at proven's time (false: never).
-func (v *Verifier) eligible(now time.Time, score TrustScore, gpus []GPUReading, proven func(uuid string) (time.Time, bool)) bool {
-	if len(gpus) == 0 || score < v.cfg.MinTrust {
-		return false
-	}
-	for _, g := range gpus {
+// eligible is Eligible's rule, for a device of trust score whose GPUs of
+// its last accepted report all passed a proof since since (ok false: it
+// lists none, or one never passed).
+func (v *Verifier) eligible(now time.Time, score TrustScore, since time.Time, ok bool) bool {
+	return ok && score >= v.cfg.MinTrust && now.Sub(since) <= v.cfg.ProofInterval+v.cfg.ProofInterval/4
+}
+
+// provenSince returns the oldest of the last passed proofs of gpus, the
+// GPU of each UUID having last passed at proven's time (false: never),
+// and false when gpus is empty or one never passed.
+func provenSince(gpus []GPUReading, proven func(uuid string) (time.Time, bool)) (time.Time, bool) {
+	var since time.Time
+	for i, g := range gpus {
 		at, ok := proven(g.GPU.UUID)
-		if !ok || now.Sub(at) > v.cfg.ProofInterval+v.cfg.ProofInterval/4 {
-			return false
+		if !ok {
+			return time.Time{}, false
+		}
+		if i == 0 || at.Before(since) {
+			since = at
 		}
 	}
-	return true
+	return since, len(gpus) > 0
 }
 
 // creditInterval is how often an accepted report, and each GPU's passed

@@ -97,15 +97,17 @@ func (s *Server) settleDue(ctx context.Context, tx *store.Tx) (*store.Epoch, err
 type nominee struct {
 	device store.LiveDevice
 	// reason is set when the device failed before the reward code saw
-	// it; detail adds the verifier's word to a failed proof of compute.
+	// it; otherwise standing is the verifier's word on it, and detail
+	// says why that is not eligible (explainStandings).
 	reason, detail string
+	standing       gpu.Standing
 }
 
 // reward nominates the devices, distributes the epoch's emission among
 // the eligible ones, mints it to their stakers, marks missed the devices
 // silent at its end, and returns what became of each nominee.
 func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]store.EpochDevice, error) {
-	devices, err := tx.LiveDevices()
+	devices, err := tx.LiveDevices(s.cfg.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -152,10 +154,13 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 		}
 		if d.State == string(api.DeviceActive) {
 			n := nominee{device: *d}
-			standing := v.StandingOf(d.Verifier)
+			standing := v.StandingAt(d.Trust, d.ProvenSince, d.Proven)
+			if !d.Copied {
+				standing = v.StandingOf(d.Verifier)
+			}
 			c, reason := s.candidate(standing, book, *d, closing.Uptime(e.Ended))
 			if n.reason = reason; reason == "" {
-				n.detail = verifierDetail(standing, *d)
+				n.standing = standing
 				candidates = append(candidates, c)
 			}
 			nominees = append(nominees, n)
@@ -169,6 +174,9 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 			}
 			missed = append(missed, *d)
 		}
+	}
+	if err := explainStandings(tx, nominees); err != nil {
+		return nil, err
 	}
 	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, tokenomics.RewardConfig{})
 	if err != nil {
@@ -228,16 +236,41 @@ func (s *Server) candidate(standing gpu.Standing, book *tokenomics.StakeBook, d 
 	}, ""
 }
 
-// verifierDetail says why the verifier holds a device of standing not
-// eligible, and nothing when it is.
-func verifierDetail(standing gpu.Standing, d store.LiveDevice) string {
-	if standing.Eligible {
-		return ""
+// explainStandings sets the detail of every nominee the verifier holds
+// not eligible, from its record: the record a nominee judged from the
+// copies beside it lacks is read then, for these few.
+func explainStandings(tx *store.Tx, nominees []nominee) error {
+	var copied []iog.DeviceID
+	for _, n := range nominees {
+		if n.reason == "" && !n.standing.Eligible && n.device.Copied {
+			copied = append(copied, n.device.ID)
+		}
 	}
-	if d.Verifier.Device == "" {
+	records, err := tx.StandingRecords(copied)
+	if err != nil {
+		return err
+	}
+	for i := range nominees {
+		n := &nominees[i]
+		if n.reason != "" || n.standing.Eligible {
+			continue
+		}
+		r := n.device.Verifier
+		if n.device.Copied {
+			r = records[n.device.ID]
+		}
+		n.detail = verifierDetail(n.standing, r)
+	}
+	return nil
+}
+
+// verifierDetail says why the verifier holds a device of standing, whose
+// record is r, not eligible.
+func verifierDetail(standing gpu.Standing, r gpu.DeviceRecord) string {
+	if r.Device == "" {
 		return "the verifier does not know it"
 	}
-	for _, k := range d.Verifier.Known {
+	for _, k := range r.Known {
 		if k.Proven.IsZero() {
 			return fmt.Sprintf("GPU %s has never passed a proof of compute", k.UUID)
 		}

@@ -80,7 +80,7 @@ func benchmarkEpoch(b *testing.B, d sqldb.Dialect) {
 // eligible for the epoch ending at its clock's time plus ten minutes. Its
 // rate limits are out of the way: a benchmark's requests come from one
 // address as fast as the server answers.
-func benchNetwork(b *testing.B, d sqldb.Dialect, n int) *Server {
+func benchNetwork(b testing.TB, d sqldb.Dialect, n int) *Server {
 	ctx := context.Background()
 	t0 := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	proven := t0.Add(5*time.Hour + 50*time.Minute)
@@ -141,7 +141,7 @@ func benchNetwork(b *testing.B, d sqldb.Dialect, n int) *Server {
 
 // benchDevice attests and proves device number i with v, up from t0 to
 // proven.
-func benchDevice(b *testing.B, v *gpu.Verifier, i int, t0, proven time.Time) store.Device {
+func benchDevice(b testing.TB, v *gpu.Verifier, i int, t0, proven time.Time) store.Device {
 	ctx := context.Background()
 	seed := make([]byte, 32)
 	binary.BigEndian.PutUint64(seed, uint64(i)+1)

@@ -164,6 +164,7 @@ func TestEpochRewards(t *testing.T) {
 			}
 			_, reason = reasonOf(t, detail, db.ID)
 			require.Contains(t, reason, "proof-of-compute")
+			require.Contains(t, reason, "has never passed a proof of compute", "the verifier's word on why")
 			if hour == 6 {
 				_, reason = reasonOf(t, detail, dc.ID)
 				require.Contains(t, reason, "below the minimum", "registered with its hardware's requirement, and no stake")

@@ -210,12 +210,15 @@ func deviceRecords(d Device) (verifier, health []byte, err error) {
 //     math.MaxInt64 for a score that holds from then on;
 //   - open_tasks, the proof tasks it has open, and oldest_proof, the
 //     oldest last proof of its GPUs (math.MaxInt64 with none,
-//     math.MinInt64 when one was never proven), for heartbeats (Tx.DeviceBeat).
+//     math.MinInt64 when one was never proven), for heartbeats (Tx.DeviceBeat);
+//   - proven_since, the oldest last proof of the GPUs of its last
+//     accepted report (gpu.DeviceRecord.ProvenSince; math.MinInt64 when
+//     it lists none or one was never proven), for epochs (Tx.LiveDevices).
 //
 // Every write of a device's verifier column writes these with it
 // (copiesOf); a row written before a column existed holds a value that
 // says it is unknown, and its reads decode the record.
-var copyColumns = []string{"trust", "trust_from", "trust_until", "open_tasks", "oldest_proof"}
+var copyColumns = []string{"trust", "trust_from", "trust_until", "open_tasks", "oldest_proof", "proven_since"}
 
 // copiesOf is the values of copyColumns for a record written at now.
 func copiesOf(r gpu.DeviceRecord, now time.Time) []any {
@@ -232,7 +235,19 @@ func copiesOf(r gpu.DeviceRecord, now time.Time) []any {
 		}
 		oldest = min(oldest, proven)
 	}
-	return []any{int64(score), unix(now), until, int64(len(r.OpenTasks)), oldest}
+	since := int64(math.MinInt64)
+	if at, ok := r.ProvenSince(); ok {
+		since = unix(at)
+	}
+	return []any{int64(score), unix(now), until, int64(len(r.OpenTasks)), oldest, since}
+}
+
+// provenSince reads a proven_since column (copyColumns).
+func provenSince(column int64) (time.Time, bool) {
+	if column == math.MinInt64 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, column).UTC(), true
 }
 
 // marks are the placeholders $from to $to, comma-separated.

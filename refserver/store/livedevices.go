@@ -1,10 +1,12 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
@@ -21,23 +23,38 @@ type LiveDevice struct {
 	// Model and GPUCount summarize its last accepted report.
 	Model    string
 	GPUCount int
-	// Verifier is the part of its verifier record that judges it
-	// (gpu.StandingRecord): its GPUs by UUID, its known GPUs and its
-	// trust history.
+	// Copied says that the copies kept beside the device's verifier
+	// record (copyColumns) hold at the time LiveDevices read for: its
+	// trust score then is Trust, and the oldest last proof of its GPUs
+	// ProvenSince (Proven false: one never passed, or the report lists
+	// none), as gpu.Verifier.StandingAt takes them.
+	Copied      bool
+	Trust       gpu.TrustScore
+	ProvenSince time.Time
+	Proven      bool
+	// Verifier is, when the copies do not hold (Copied false), the part
+	// of its verifier record that judges it (gpu.StandingRecord): its
+	// GPUs by UUID, its known GPUs and its trust history; empty
+	// otherwise (Tx.StandingRecords reads it).
 	Verifier gpu.DeviceRecord
 	Health   iog.Health
 }
 
-const liveDeviceColumns = "id, owner, state, model, gpu_count, verifier, health"
+// liveDeviceColumns are LiveDevice's columns, the verifier record only
+// where the copies beside it do not hold at the time $1.
+const liveDeviceColumns = "id, owner, state, model, gpu_count, health, trust, trust_from, trust_until, proven_since, " +
+	"CASE WHEN proven_since IS NOT NULL AND trust_from <= $1 AND $1 < trust_until THEN NULL ELSE verifier END"
 
-// LiveDevices returns every device not removed, by ID, locked: the
-// devices an epoch nominates (the active ones) and judges.
+// LiveDevices returns every device not removed, by ID, locked, as of
+// now: the devices an epoch nominates (the active ones) and judges.
 //
-// An epoch reads every device, and decoding their records is most of the
-// cost: the rows are read in order, and decoded on every core, each
-// verifier record only as far as judging the device needs.
-func (t *Tx) LiveDevices() ([]LiveDevice, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+liveDeviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate())
+// An epoch reads every device, and decoding their records was most of
+// its cost: a device is judged from the copies beside its record when
+// they hold at now, which they do but for a record not written since its
+// trust score changed, and otherwise from the part of the record that
+// judges it. The rows are read in order and decoded on every core.
+func (t *Tx) LiveDevices(now time.Time) ([]LiveDevice, error) {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+liveDeviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate(), unix(now))
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
@@ -46,12 +63,14 @@ func (t *Tx) LiveDevices() ([]LiveDevice, error) {
 	type rawLive struct {
 		id, owner, state, model string
 		gpuCount                int
-		verifier, health        []byte
+		health, verifier        []byte
+		trust, from, until      int64
+		proven                  sql.NullInt64
 	}
 	var raw []rawLive
 	for rows.Next() {
 		var r rawLive
-		if err := rows.Scan(&r.id, &r.owner, &r.state, &r.model, &r.gpuCount, &r.verifier, &r.health); err != nil {
+		if err := rows.Scan(&r.id, &r.owner, &r.state, &r.model, &r.gpuCount, &r.health, &r.trust, &r.from, &r.until, &r.proven, &r.verifier); err != nil {
 			return nil, fmt.Errorf("list devices: %w", err)
 		}
 		raw = append(raw, r)
@@ -65,10 +84,17 @@ func (t *Tx) LiveDevices() ([]LiveDevice, error) {
 		d.ID, d.State, d.Model, d.GPUCount = iog.DeviceID(r.id), r.state, r.model, r.gpuCount
 		var err error
 		if d.Owner, err = iog.ParseWalletAddress(r.owner); err == nil {
-			d.Verifier, err = gpu.StandingRecord(r.verifier)
-		}
-		if err == nil {
 			err = json.Unmarshal(r.health, &d.Health)
+		}
+		switch {
+		case err != nil:
+		case r.verifier != nil:
+			d.Verifier, err = gpu.StandingRecord(r.verifier)
+		case r.trust < 0 || r.trust > 1000:
+			err = fmt.Errorf("trust %d", r.trust)
+		default:
+			d.Copied, d.Trust = true, gpu.TrustScore(r.trust)
+			d.ProvenSince, d.Proven = provenSince(r.proven.Int64)
 		}
 		if err != nil {
 			return fmt.Errorf("device %s: stored row is corrupt (%v): %w", r.id, err, iog.ErrInvalid)
@@ -77,6 +103,30 @@ func (t *Tx) LiveDevices() ([]LiveDevice, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// StandingRecords returns the part of the verifier record that judges
+// each device of ids (gpu.StandingRecord), by ID: for the few devices an
+// epoch says more of than the copies tell (why one is not eligible). An
+// ID not registered is missing from the map.
+func (t *Tx) StandingRecords(ids []iog.DeviceID) (map[iog.DeviceID]gpu.DeviceRecord, error) {
+	out := make(map[iog.DeviceID]gpu.DeviceRecord, len(ids))
+	for _, id := range ids {
+		var data []byte
+		err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM devices WHERE id = $1", string(id)).Scan(&data)
+		if noRows(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read device %s: %w", id, err)
+		}
+		r, err := gpu.StandingRecord(data)
+		if err != nil {
+			return nil, fmt.Errorf("device %s: stored row is corrupt (%v): %w", id, err, iog.ErrInvalid)
+		}
+		out[id] = r
 	}
 	return out, nil
 }

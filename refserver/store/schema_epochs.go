@@ -48,4 +48,15 @@ var epochsMigrations = []sqldb.Migration{{
 			PRIMARY KEY (epoch, device)
 		)`,
 	},
+}, {
+	Version: 2,
+	Name:    "each device's oldest proof of its reported GPUs beside its verifier record",
+	Statements: []string{
+		// An epoch judges every device by its trust score and the
+		// oldest last proof of the GPUs of its last accepted report: the
+		// copies beside the verifier record (copyColumns) spare it
+		// decoding each record. NULL in a row written before: that row's
+		// record is decoded until it is next written.
+		`ALTER TABLE devices ADD COLUMN proven_since BIGINT`,
+	},
 }}

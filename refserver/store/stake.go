@@ -31,22 +31,13 @@ func (t *Tx) LoadStake(devices []iog.DeviceID) (tokenomics.StakeRecords, error) 
 	r.LastID = uint64(last)
 	where, args := devicesIn(devices, 1)
 	lock := t.forUpdate()
-	err := t.records("SELECT record FROM stake_devices"+where("device")+" ORDER BY device"+lock, args, func(b []byte) error {
-		var d tokenomics.DeviceRecord
-		r.Devices = append(r.Devices, d)
-		return json.Unmarshal(b, &r.Devices[len(r.Devices)-1])
-	})
+	var err error
+	r.Devices, err = records[tokenomics.DeviceRecord](t, "SELECT record FROM stake_devices"+where("device")+" ORDER BY device"+lock, args)
 	if err == nil {
-		err = t.records("SELECT record FROM stake_cooldowns"+where("device")+" ORDER BY id"+lock, args, func(b []byte) error {
-			r.Cooldowns = append(r.Cooldowns, tokenomics.Cooldown{})
-			return json.Unmarshal(b, &r.Cooldowns[len(r.Cooldowns)-1])
-		})
+		r.Cooldowns, err = records[tokenomics.Cooldown](t, "SELECT record FROM stake_cooldowns"+where("device")+" ORDER BY id"+lock, args)
 	}
 	if err == nil {
-		err = t.records("SELECT record FROM stake_slashes"+where("device")+" ORDER BY id"+lock, args, func(b []byte) error {
-			r.Slashes = append(r.Slashes, tokenomics.SlashRecord{})
-			return json.Unmarshal(b, &r.Slashes[len(r.Slashes)-1])
-		})
+		r.Slashes, err = records[tokenomics.SlashRecord](t, "SELECT record FROM stake_slashes"+where("device")+" ORDER BY id"+lock, args)
 	}
 	if err != nil {
 		return r, fmt.Errorf("load stake: %w", err)
@@ -150,22 +141,37 @@ func devicesIn(devices []iog.DeviceID, first int) (func(column string) string, [
 	return func(column string) string { return " WHERE " + column + " IN (" + list + ")" }, args
 }
 
-func (t *Tx) records(query string, args []any, decode func([]byte) error) error {
+// records reads the JSON records of type T a query selects, one column
+// a row, in order, and decodes them on every core: an epoch reads the
+// stake record of every device.
+func records[T any](t *Tx, query string, args []any) ([]T, error) {
 	rows, err := t.tx.QueryContext(t.ctx, query, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var raw [][]byte
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
-			return err
+			return nil, err
 		}
-		if err := decode(b); err != nil {
+		raw = append(raw, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	out := make([]T, len(raw))
+	err = decodeInParallel(len(raw), func(i int) error {
+		if err := json.Unmarshal(raw[i], &out[i]); err != nil {
 			return fmt.Errorf("a stored record does not decode: %v: %w", err, iog.ErrInvalid)
 		}
-	}
-	return rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // insertJSON runs an INSERT whose last parameter is v's JSON.

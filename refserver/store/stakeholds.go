@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -97,11 +96,7 @@ func (t *Tx) Slashes(f SlashFilter) ([]tokenomics.SlashRecord, error) {
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	var out []tokenomics.SlashRecord
-	err := t.records(q, args, func(b []byte) error {
-		out = append(out, tokenomics.SlashRecord{})
-		return json.Unmarshal(b, &out[len(out)-1])
-	})
+	out, err := records[tokenomics.SlashRecord](t, q, args)
 	if err != nil {
 		return nil, fmt.Errorf("slashes: %w", err)
 	}

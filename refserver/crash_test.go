@@ -130,6 +130,7 @@ func startCrashChild(t *testing.T, where string, at crashAddrs) *crashChild {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashStoreEnv+"="+where, crashAPIEnv+"="+at.api, crashRelayEnv+"="+at.relay)
 	cmd.Stderr = os.Stderr
+	endWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())

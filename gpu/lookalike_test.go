@@ -187,3 +187,25 @@ func TestVerifierRefusesWeakerCardClaimingStronger(t *testing.T) {
 	require.Equal(t, "H100-PCIe", r.Inventory.GPUs[0].GPU.Model)
 	require.Equal(t, pcie, r.Inventory.GPUs[0].Specs, "the figures are kept with the report")
 }
+
+// DerivedSpec, which scores a GPU, reads its figures as the Verifier
+// does: a family's name is the model they fit, and a card named for a
+// model its figures contradict is derived from them.
+func TestDerivedSpecReadsFigures(t *testing.T) {
+	sxm, _ := iog.LookupGPUModel("H100-SXM")
+	l4, _ := iog.LookupGPUModel("L4")
+	d, err := gpu.DerivedSpec(reading("NVIDIA H100", 79<<30, sxm, false))
+	require.NoError(t, err)
+	require.Equal(t, sxm, d)
+
+	bare := reading("NVIDIA H100", 79<<30, sxm, false)
+	bare.Specs, bare.Telemetry = gpu.Specs{}, gpu.Telemetry{}
+	d, err = gpu.DerivedSpec(bare)
+	require.NoError(t, err)
+	require.Equal(t, "H100-PCIe", d.Name, "no figures: the weaker")
+
+	d, err = gpu.DerivedSpec(reading("NVIDIA GeForce RTX 4090", 23<<30, l4, false))
+	require.NoError(t, err)
+	require.Equal(t, "NVIDIA GeForce RTX 4090", d.Name, "not the catalog's RTX-4090")
+	require.InEpsilon(t, float64(l4.FP32GFLOPS), float64(d.FP32GFLOPS), 0.01, "an L4's throughput")
+}

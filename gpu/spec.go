@@ -13,9 +13,11 @@ import (
 )
 
 // DerivedSpec returns the specification of the GPU of r: its catalog entry
-// when iog.IdentifyGPU knows the model, and otherwise one derived from the
-// figures the driver reported (r.Specs), so that a model the catalog does
-// not know can still be priced and scored. The derivation is:
+// when the catalog knows the model (iog.GPUCandidates) and r's figures fit
+// it, as the Verifier picks it (a family's name is the member its figures
+// fit, the weaker first), and otherwise one derived from the figures the
+// driver reported (r.Specs), so that a model the catalog does not know
+// can still be priced and scored. The derivation is:
 //
 //	FP32 GFLOPS     = cores × 2 (a fused multiply-add is two operations) × clock MHz / 1000
 //	bandwidth GB/s  = bus width bits / 8 × memory clock MHz × 2 / 1000
@@ -49,8 +51,10 @@ import (
 // name or memory is iog.ErrInvalid; figures whose result does not fit a
 // uint32 are iog.ErrOverflow.
 func DerivedSpec(r GPUReading) (iog.GPUModel, error) {
-	if m, ok := iog.IdentifyGPU(r.GPU); ok {
-		return m, nil
+	if c := iog.GPUCandidates(r.GPU); len(c) > 0 {
+		if m, err := pickByFigures(c, r); err == nil {
+			return m, nil
+		}
 	}
 	g, s := r.GPU, r.Specs
 	name := strings.TrimSpace(g.Model)

@@ -289,3 +289,16 @@ func FuzzDerivedSpec(f *testing.F) {
 		require.True(t, m.Class.Valid())
 	})
 }
+
+// TestPublishedSpecsMatchNVML: the catalog's boards (iog.GPUVariant) give
+// the figures NVML reports of the cards, as publishedFigures lists them:
+// the same cores, boost clock and bus, and a memory clock within 2.5%,
+// the rounding of a published bandwidth (the H100 PCIe's "2 TB/s" is
+// 5 120 bits at 1 593 MHz, 2 039 GB/s).
+func TestPublishedSpecsMatchNVML(t *testing.T) {
+	for name, f := range publishedFigures {
+		s := gpu.PublishedSpecs(mustVariant(name))
+		require.Equal(t, gpu.Specs{Cores: f.cores, MaxSMClockMHz: f.boostMHz, BoostClockMHz: f.boostMHz, MemoryBusWidthBits: f.busBits, MaxMemoryClockMHz: s.MaxMemoryClockMHz}, s, name)
+		withinPercent(t, f.memMHz, s.MaxMemoryClockMHz, 2.5, "%s memory clock", name)
+	}
+}

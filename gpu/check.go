@@ -30,8 +30,10 @@ const (
 	// peers are GPUs of the same report, and the device reports no GPU
 	// it did not have at first, nor a GPU of another model than before.
 	CheckUUID Check = "uuid"
-	// CheckSpec: every GPU is a known model whose memory and compute
-	// capability match the catalog, with plausible telemetry.
+	// CheckSpec: every GPU is a known model whose memory, compute
+	// capability and figures (Specs, power limit) match the catalog and
+	// rule out every weaker model it could pass for, with plausible
+	// telemetry.
 	CheckSpec Check = "spec"
 	// CheckCapacity: the host does not claim more GPUs than a host holds.
 	CheckCapacity Check = "capacity"

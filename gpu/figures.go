@@ -58,17 +58,19 @@ func PublishedSpecs(v iog.GPUVariant) Specs {
 	return s
 }
 
-// catalogVariants are the boards of every catalog model, and the models,
-// computed once: the checks look at them for every GPU of every report.
-var catalogVariants = sync.OnceValue(func() map[string][]iog.GPUVariant {
-	out := map[string][]iog.GPUVariant{}
-	for _, m := range iog.GPUModels() {
-		out[m.Name] = m.Variants()
-	}
-	return out
-})
-
-var catalogModels = sync.OnceValue(iog.GPUModels)
+// catalogModels and catalogVariants are the catalog's models and their
+// boards by name, computed once: the spec check looks at them for every
+// GPU of every report.
+var (
+	catalogModels   = sync.OnceValue(iog.GPUModels)
+	catalogVariants = sync.OnceValue(func() map[string][]iog.GPUVariant {
+		out := map[string][]iog.GPUVariant{}
+		for _, m := range catalogModels() {
+			out[m.Name] = m.Variants()
+		}
+		return out
+	})
+)
 
 // fitFigures returns nil when r's figures fit a board of m, and
 // otherwise what in them contradicts m's first board.
@@ -104,21 +106,21 @@ func contradiction(m iog.GPUModel, v iog.GPUVariant, r GPUReading) error {
 	switch {
 	case s.Cores != 0 && v.Cores != 0 && s.Cores != v.Cores:
 		return fmt.Errorf("%d CUDA cores, a %s has %d", s.Cores, board, v.Cores)
-	case s.MemoryBusWidthBits != 0 && s.MemoryBusWidthBits != v.MemoryBusWidthBits:
+	case s.MemoryBusWidthBits != 0 && v.MemoryBusWidthBits != 0 && s.MemoryBusWidthBits != v.MemoryBusWidthBits:
 		return fmt.Errorf("a %d-bit memory bus, a %s has %d bits", s.MemoryBusWidthBits, board, v.MemoryBusWidthBits)
 	case s.BoostClockMHz != 0 && v.BoostClockMHz != 0 && (uint64(s.BoostClockMHz) < boostLow || uint64(s.BoostClockMHz) > boostHigh):
 		return fmt.Errorf("a boost clock of %d MHz, a %s's is %d MHz", s.BoostClockMHz, board, v.BoostClockMHz)
 	case s.MaxSMClockMHz != 0 && uint64(s.MaxSMClockMHz) < boostLow:
 		return fmt.Errorf("a maximum SM clock of %d MHz, below a %s's boost clock of %d MHz", s.MaxSMClockMHz, board, v.BoostClockMHz)
 	}
-	if s.MemoryBusWidthBits != 0 && s.MaxMemoryClockMHz != 0 {
+	if s.MemoryBusWidthBits != 0 && s.MaxMemoryClockMHz != 0 && v.MemoryBandwidthGBps != 0 {
 		bw := uint64(s.MemoryBusWidthBits) * uint64(s.MaxMemoryClockMHz) / 4000
 		want := uint64(v.MemoryBandwidthGBps)
 		if bw*1000 < want*(1000-bandwidthTolerancePermille) || bw*1000 > want*(1000+bandwidthTolerancePermille) {
 			return fmt.Errorf("a memory bandwidth of %d GB/s (%d bits at %d MHz), a %s has %d GB/s", bw, s.MemoryBusWidthBits, s.MaxMemoryClockMHz, board, want)
 		}
 	}
-	if limit != 0 {
+	if limit != 0 && v.PowerWatts != 0 {
 		most := uint64(v.PowerWatts) * 1000
 		if consumer {
 			most = most * (1000 + consumerPowerExcessPermille) / 1000

@@ -35,7 +35,7 @@ const MaxGPUsPerReport = 64
 
 // MaxReportBytes bounds an encoded, signed report: a report with
 // MaxGPUsPerReport GPUs, every list and text field at its longest (about
-// 1.4 MB), fits. A real 8-GPU report is about 1.3 KB.
+// 1.4 MB), fits. A real 8-GPU report is about 1.6 KB.
 const MaxReportBytes = 2 << 20
 
 // reportMagic opens every encoded report. Its first byte, 0xff, is not the

@@ -138,6 +138,9 @@ func LookupGPUModel(name string) (GPUModel, bool) {
 // GPUCandidates: when a name does not tell the models of a family apart,
 // the weakest of those nearest in memory.
 func IdentifyGPU(g GPU) (GPUModel, bool) {
+	if m, ok := LookupGPUModel(g.Model); ok {
+		return m, true // without GPUCandidates' allocation, for the common case
+	}
 	c := GPUCandidates(g)
 	if len(c) == 0 {
 		return GPUModel{}, false

@@ -14,7 +14,9 @@
 //   - Hardware and place: [GPU], [CPU], [Device], [Bandwidth] and its
 //     [BandwidthTier], [Location] with [EstimateRTT] between two places, and
 //     the catalog of [GPUModel] specifications that every package keys its
-//     tables by ([LookupGPUModel], [IdentifyGPU]).
+//     tables by ([LookupGPUModel], [IdentifyGPU]), with the published
+//     figures of each model's boards ([GPUVariant]) that tell apart models
+//     of the same memory and architecture.
 //   - Demand: [Requirements] for a job or a cluster, with fractional GPUs
 //     ([GPUShare]), placement, latency, budget and priority: the one
 //     description of demand, which the scheduler places and pricing quotes,

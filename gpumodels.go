@@ -2,6 +2,7 @@ package iog
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -133,19 +134,39 @@ func LookupGPUModel(name string) (GPUModel, bool) {
 	return gpuModels[i].GPUModel, true
 }
 
-// IdentifyGPU returns the catalog model of a reported GPU. When the name
-// alone names a family with several models ("NVIDIA A100-SXM4" says neither
-// 40 nor 80 GB), the member whose memory is nearest the reported memory is
-// chosen. Names are read as LookupGPUModel reads them.
+// IdentifyGPU returns the catalog model of a reported GPU, the first of
+// GPUCandidates: when a name does not tell the models of a family apart,
+// the weakest of those nearest in memory.
 func IdentifyGPU(g GPU) (GPUModel, bool) {
 	if m, ok := LookupGPUModel(g.Model); ok {
-		return m, true
+		return m, true // without GPUCandidates' allocation, for the common case
+	}
+	c := GPUCandidates(g)
+	if len(c) == 0 {
+		return GPUModel{}, false
+	}
+	return c[0], true
+}
+
+// GPUCandidates returns the catalog models a reported GPU may be by its
+// name and memory, the one to take first: the model the name names, or,
+// when the name only names a family with several models ("NVIDIA
+// A100-SXM4" says neither 40 nor 80 GB), the members whose memory is
+// nearest the reported memory. Members equally near (the H100-SXM and the
+// H100-PCIe both have 80 GB, so "NVIDIA H100" is either) are listed the
+// weakest first (CompareGPUModels), so that a name that does not tell
+// them apart never claims the stronger; the gpu package picks among them
+// by the figures the GPU reports. Names are read as LookupGPUModel reads
+// them; a name of no model gives none.
+func GPUCandidates(g GPU) []GPUModel {
+	if m, ok := LookupGPUModel(g.Model); ok {
+		return []GPUModel{m}
 	}
 	idx := catalogIndex()
 	var buf [64]byte
 	k, vendor, ok := appendNormalizedGPUName(buf[:0], g.Model)
 	if !ok {
-		return GPUModel{}, false
+		return nil
 	}
 	key := string(k)
 	var family string
@@ -156,15 +177,20 @@ func IdentifyGPU(g GPU) (GPUModel, bool) {
 	}
 	members := idx.byFamily[family]
 	if len(members) == 0 || !vendorFits(vendor, gpuModels[members[0]].Vendor) {
-		return GPUModel{}, false
+		return nil
 	}
-	best := members[0]
+	nearest := memoryDistance(gpuModels[members[0]].MemoryBytes, g.MemoryBytes)
 	for _, i := range members[1:] {
-		if memoryDistance(gpuModels[i].MemoryBytes, g.MemoryBytes) < memoryDistance(gpuModels[best].MemoryBytes, g.MemoryBytes) {
-			best = i
+		nearest = min(nearest, memoryDistance(gpuModels[i].MemoryBytes, g.MemoryBytes))
+	}
+	var out []GPUModel
+	for _, i := range members {
+		if memoryDistance(gpuModels[i].MemoryBytes, g.MemoryBytes) == nearest {
+			out = append(out, gpuModels[i].GPUModel)
 		}
 	}
-	return gpuModels[best].GPUModel, true
+	slices.SortFunc(out, CompareGPUModels)
+	return out
 }
 
 // vendorFits reports whether a name whose vendor words name named (""

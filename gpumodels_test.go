@@ -54,7 +54,10 @@ func TestIdentifyGPU(t *testing.T) {
 		{"NVIDIA A100-PCIE", 39 << 30, "A100-40GB"},
 		{"Tesla V100-SXM2", 16 << 30, "V100-16GB"},
 		{"NVIDIA H100 80GB HBM3", 79 << 30, "H100-SXM"},
-		{"NVIDIA H100 NVL", 94 << 30, "H100-SXM"},
+		// A family's name, which the memory does not decide: the weaker.
+		{"NVIDIA H100 NVL", 94 << 30, "H100-PCIe"},
+		{"NVIDIA H100", 80 << 30, "H100-PCIe"},
+		{"NVIDIA H100 totally fake", 80 << 30, "H100-PCIe"},
 	} {
 		m, ok := iog.IdentifyGPU(iog.GPU{Model: tt.model, MemoryBytes: tt.memory})
 		require.True(t, ok, tt.model)
@@ -64,6 +67,71 @@ func TestIdentifyGPU(t *testing.T) {
 		_, ok := iog.IdentifyGPU(iog.GPU{Model: model, MemoryBytes: 8 << 30})
 		require.False(t, ok, model)
 	}
+}
+
+// A name that does not tell a family's models apart lists those nearest
+// in memory, the weakest first, and never only the strongest.
+func TestGPUCandidates(t *testing.T) {
+	names := func(ms []iog.GPUModel) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		model  string
+		memory uint64
+		want   []string
+	}{
+		{"NVIDIA H100", 80 << 30, []string{"H100-PCIe", "H100-SXM"}},
+		{"NVIDIA H100 totally fake", 79 << 30, []string{"H100-PCIe", "H100-SXM"}},
+		{"NVIDIA H100 80GB HBM3", 80 << 30, []string{"H100-SXM"}},
+		{"NVIDIA A100-SXM4", 40 << 30, []string{"A100-40GB"}},
+		{"NVIDIA A100-SXM4", 60 << 30, []string{"A100-40GB", "A100-80GB"}},
+		{"NVIDIA H900", 80 << 30, nil},
+	} {
+		require.Equal(t, tt.want, names(iog.GPUCandidates(iog.GPU{Model: tt.model, MemoryBytes: tt.memory})), tt.model)
+	}
+}
+
+func TestCompareGPUModels(t *testing.T) {
+	models := iog.GPUModels()
+	for _, a := range models {
+		for _, b := range models {
+			c := iog.CompareGPUModels(a, b)
+			require.Equal(t, -c, iog.CompareGPUModels(b, a), "%s, %s", a.Name, b.Name)
+			require.Equal(t, a.Name == b.Name, c == 0, "%s, %s", a.Name, b.Name)
+			if a.FP16GFLOPS < b.FP16GFLOPS {
+				require.Negative(t, c, "%s is weaker than %s", a.Name, b.Name)
+			}
+		}
+	}
+}
+
+// TestGPUVariants: every catalog model has its published boards, and
+// the catalog's figures are those of the first: its bandwidth, and for
+// NVIDIA models with a published core count and clock its FP32 figure,
+// cores × 2 operations × boost clock, within 1%.
+func TestGPUVariants(t *testing.T) {
+	for _, m := range iog.GPUModels() {
+		vs := m.Variants()
+		require.NotEmpty(t, vs, m.Name)
+		first := vs[0]
+		require.Equal(t, m.MemoryBandwidthGBps, first.MemoryBandwidthGBps, m.Name)
+		if m.Vendor == iog.VendorNVIDIA && first.Cores != 0 && first.BoostClockMHz != 0 {
+			fp32 := float64(first.Cores) * 2 * float64(first.BoostClockMHz) / 1000
+			require.InEpsilon(t, float64(m.FP32GFLOPS), fp32, 0.01, m.Name)
+		}
+		for _, v := range vs {
+			require.NotZero(t, v.MemoryBusWidthBits, m.Name)
+			require.NotZero(t, v.MemoryBandwidthGBps, m.Name)
+			require.NotZero(t, v.PowerWatts, m.Name)
+		}
+		vs[0].Cores++
+		require.Equal(t, first, m.Variants()[0], "Variants returns a copy")
+	}
+	require.Nil(t, iog.GPUModel{Name: "NVIDIA GeForce RTX 4090 D"}.Variants())
 }
 
 func TestMatchesGPUModel(t *testing.T) {

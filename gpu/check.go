@@ -30,8 +30,10 @@ const (
 	// peers are GPUs of the same report, and the device reports no GPU
 	// it did not have at first, nor a GPU of another model than before.
 	CheckUUID Check = "uuid"
-	// CheckSpec: every GPU is a known model whose memory and compute
-	// capability match the catalog, with plausible telemetry.
+	// CheckSpec: every GPU is a known model whose memory, compute
+	// capability and figures (Specs, power limit) match the catalog and
+	// rule out every weaker model it could pass for, with plausible
+	// telemetry.
 	CheckSpec Check = "spec"
 	// CheckCapacity: the host does not claim more GPUs than a host holds.
 	CheckCapacity Check = "capacity"
@@ -112,12 +114,13 @@ func CheckHardware(device iog.DeviceID, inv Inventory, limits Limits) ([]iog.GPU
 	if err := checkInventory(inv); err != nil {
 		return nil, reject(device, CheckFormat, err)
 	}
-	return checkHardware(device, inv, limits.withDefaults(), iog.IdentifyGPU)
+	return checkHardware(device, inv, limits.withDefaults(), iog.GPUCandidates)
 }
 
 // checkHardware is CheckHardware for an inventory whose form is checked,
-// with limits defaulted and a function that finds a GPU's catalog model.
-func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, identify func(iog.GPU) (iog.GPUModel, bool)) ([]iog.GPUModel, error) {
+// with limits defaulted and a function that lists the catalog models a
+// GPU may be (iog.GPUCandidates).
+func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, candidates func(iog.GPU) []iog.GPUModel) ([]iog.GPUModel, error) {
 	if n := len(inv.GPUs); n > limits.MaxGPUsPerHost {
 		return nil, reject(device, CheckCapacity, fmt.Errorf("%d GPUs on one host, more than the %d a host can hold: %w", n, limits.MaxGPUsPerHost, iog.ErrInvalid))
 	}
@@ -139,7 +142,7 @@ func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, identify f
 				return nil, reject(device, CheckUUID, fmt.Errorf("GPU %s: NVLink peer %q is not another GPU of this host: %w", g.UUID, errtext.Clip(p), iog.ErrInvalid))
 			}
 		}
-		m, err := checkSpec(g, limits, identify)
+		m, err := checkSpec(r, limits, candidates)
 		if err != nil {
 			return nil, reject(device, CheckSpec, err)
 		}
@@ -207,24 +210,42 @@ func isUUID(s string) bool {
 	return true
 }
 
-// checkSpec finds g's catalog model and compares what g claims with it.
-func checkSpec(g iog.GPU, l Limits, identify func(iog.GPU) (iog.GPUModel, bool)) (iog.GPUModel, error) {
-	m, ok := identify(g)
-	if !ok {
+// checkSpec finds the catalog model of r's GPU, by its name and, among
+// the models the name leaves open, by its figures, and compares what the
+// GPU claims with the model: its figures, vendor, memory and compute
+// capability, and figures that rule out every weaker model it could also
+// pass as.
+func checkSpec(r GPUReading, l Limits, candidates func(iog.GPU) []iog.GPUModel) (iog.GPUModel, error) {
+	g := r.GPU
+	c := candidates(g)
+	if len(c) == 0 {
 		return iog.GPUModel{}, fmt.Errorf("GPU %s: model %q is not in the catalog: %w", g.UUID, errtext.Clip(g.Model), iog.ErrInvalid)
+	}
+	m, err := pickByFigures(c, r)
+	if err != nil {
+		return iog.GPUModel{}, err
 	}
 	if g.Vendor != m.Vendor {
 		return iog.GPUModel{}, fmt.Errorf("GPU %s: a %s is made by %s, not %q: %w", g.UUID, m.Name, m.Vendor, errtext.Clip(string(g.Vendor)), iog.ErrInvalid)
 	}
-	low := m.MemoryBytes / 1000 * uint64(1000-l.MemoryShortfallPermille)
-	high := m.MemoryBytes / 1000 * uint64(1000+l.MemoryExcessPermille)
-	if g.MemoryBytes < low || g.MemoryBytes > high {
+	if !memoryFits(g.MemoryBytes, m, l) {
 		return iog.GPUModel{}, fmt.Errorf("GPU %s: %d MiB of memory, a %s has %d MiB: %w", g.UUID, g.MemoryBytes>>20, m.Name, m.MemoryBytes>>20, iog.ErrInvalid)
 	}
 	if m.ComputeCapability != g.ComputeCapability {
 		return iog.GPUModel{}, fmt.Errorf("GPU %s: compute capability %q, a %s has %q: %w", g.UUID, g.ComputeCapability, m.Name, m.ComputeCapability, iog.ErrInvalid)
 	}
+	if err := weakerLookalike(m, r, l); err != nil {
+		return iog.GPUModel{}, err
+	}
 	return m, nil
+}
+
+// memoryFits reports whether a GPU reporting memory bytes passes for a
+// GPU of model m, within l's tolerances.
+func memoryFits(memory uint64, m iog.GPUModel, l Limits) bool {
+	low := m.MemoryBytes / 1000 * uint64(1000-l.MemoryShortfallPermille)
+	high := m.MemoryBytes / 1000 * uint64(1000+l.MemoryExcessPermille)
+	return memory >= low && memory <= high
 }
 
 // checkTelemetry refuses readings no working GPU gives.

@@ -37,8 +37,9 @@
 //     owner's key signed it;
 //   - the nonce was issued to this device, is unexpired and unused;
 //   - every GPU UUID is well formed and held by no other device, the GPU
-//     count fits a host, and each GPU's memory and compute capability
-//     match its model in the iog.GPUModel catalog ([CheckHardware]);
+//     count fits a host, and each GPU's memory, compute capability and
+//     figures match its model in the iog.GPUModel catalog
+//     ([CheckHardware]; see "A weaker card cannot claim a stronger one");
 //   - the device reports no GPU it did not have in its first report, and
 //     no GPU as another model than before;
 //   - the telemetry moves between reports, as a live GPU's does.
@@ -54,6 +55,51 @@
 // vendors' lower-cased, because their tools print one ID in either case
 // and a GPU must not count twice for being written twice. Records written
 // before are restored in that form.
+//
+// # A weaker card cannot claim a stronger one
+//
+// Fifteen pairs of catalog models share vendor, compute capability and
+// memory: an H100-PCIe is an H100-SXM by those, an L40 an L40S or an
+// RTX 6000 Ada, an L4 an RTX 4090, an RTX 3060 an RTX 3080 Ti. So each
+// GPU of a signed report carries its [Specs] as NVML reads them (CUDA
+// cores, maximum and boost SM clocks, memory bus width and clock), and
+// its power limit is signed with its [Telemetry]. The catalog knows the
+// boards of each model with their published figures
+// ([iog.GPUModel.Variants]), and the spec check refuses, as a
+// [*Rejection] of [CheckSpec] wrapping iog.ErrInvalid that names the
+// figure, a GPU whose figures fit no board of the model it claims:
+//
+//   - CUDA cores and bus width must be the published ones exactly;
+//   - the boost clock within 0.5% of the published one, and for
+//     consumer cards, which partners sell factory overclocked, up to 15%
+//     above it; the maximum SM clock not below it;
+//   - the bandwidth that bus width and memory clock give within 5% of
+//     the published one;
+//   - the power limit at most the published TDP (half again above it
+//     for consumer cards, whose partners set and let owners raise their
+//     own), and at least a fifth of it, below any card's lowest setting.
+//
+// A figure the GPU does not report, or that the vendor does not publish,
+// is not checked. But a claim must be proven against every weaker model
+// the GPU could also pass for (same vendor, architecture and memory, see
+// [iog.CompareGPUModels]): when the figures reported fit such a model
+// too, the claim is refused, so that a card cannot claim the stronger of
+// two models by leaving its figures out. A GPU whose name only names a
+// family ("NVIDIA H100", or "NVIDIA H100 totally fake") is the model of
+// that family, nearest in memory, that its figures fit, trying the
+// weaker first ([iog.GPUCandidates]): its figures decide when they can,
+// and when they cannot it is the weaker, never the stronger.
+//
+// Figures are only what the owner signs: a worker changed to report
+// another model's figures passes this check, and is caught by the proofs
+// of compute, whose deadlines follow the claimed model's throughput.
+// The check makes the cheap lie, a name, fail.
+//
+// Reports of version 1 of the encoding carried no figures. DecodeReport
+// refuses them, naming the version, whatever their GPUs: accepting them
+// without figures would accept every weaker card that claims a stronger
+// one, and a second decoder for a version no current worker writes would
+// give a report two encodings. A worker of version 1 must be upgraded.
 //
 // A failed check is a [*Rejection] naming the [Check]. Hourly, the server
 // sends a [ProofTask], a seeded matrix product whose answer it checks with

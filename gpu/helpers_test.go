@@ -26,6 +26,18 @@ func uuidFrom(rng *rand.Rand) string {
 	return fmt.Sprintf("GPU-%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
+// h100Specs are the figures an H100 SXM reports.
+var h100Specs = gpu.PublishedSpecs(mustVariant("H100-SXM"))
+
+// mustVariant returns the first board of catalog model name.
+func mustVariant(name string) iog.GPUVariant {
+	m, ok := iog.LookupGPUModel(name)
+	if !ok {
+		panic("no catalog model " + name)
+	}
+	return m.Variants()[0]
+}
+
 // h100Host returns an honest host with n H100 SXM GPUs, their telemetry
 // drawn from rng.
 func h100Host(rng *rand.Rand, n int) gpu.Inventory {
@@ -43,6 +55,7 @@ func h100Host(rng *rand.Rand, n int) gpu.Inventory {
 				MemoryBytes: 81559 << 20, ComputeCapability: iog.ComputeCapability{Major: 9},
 				PCIe: iog.PCIeLink{Generation: 5, Lanes: 16},
 			},
+			Specs:     h100Specs,
 			Telemetry: liveTelemetry(rng),
 		})
 	}

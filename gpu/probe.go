@@ -65,9 +65,11 @@ type Driver struct {
 // telemetry at the time of the probe.
 type GPUReading struct {
 	GPU iog.GPU
-	// Specs are the GPU's fixed figures as the driver reports them, from
-	// which DerivedSpec derives a specification when the catalog does not
-	// know the model. Signed reports (EncodeReport) do not carry them.
+	// Specs are the GPU's fixed figures as the driver reports them. The
+	// Verifier checks them against the catalog model the GPU claims,
+	// which they tell from models of the same memory and architecture,
+	// and DerivedSpec derives a specification from them when the catalog
+	// does not know the model. Signed reports carry them.
 	Specs     Specs
 	Telemetry Telemetry
 }

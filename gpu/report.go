@@ -26,15 +26,16 @@ type Report struct {
 }
 
 // ReportVersion is the version of the report encoding that EncodeReport
-// writes and DecodeReport reads.
-const ReportVersion = 1
+// writes and DecodeReport reads. Version 2 added each GPU's Specs;
+// DecodeReport refuses version 1, which has none (see the package doc).
+const ReportVersion = 2
 
 // MaxGPUsPerReport bounds the GPUs of one report, and so its size.
 const MaxGPUsPerReport = 64
 
 // MaxReportBytes bounds an encoded, signed report: a report with
 // MaxGPUsPerReport GPUs, every list and text field at its longest (about
-// 1.4 MB), fits. A real 8-GPU report is about 1.3 KB.
+// 1.4 MB), fits. A real 8-GPU report is about 1.6 KB.
 const MaxReportBytes = 2 << 20
 
 // reportMagic opens every encoded report. Its first byte, 0xff, is not the
@@ -94,6 +95,12 @@ func encodeGPU(w *writer, r GPUReading) {
 		w.str(p)
 	}
 	w.boolean(g.MIG)
+	s := r.Specs
+	w.u32(s.Cores)
+	w.u32(s.MaxSMClockMHz)
+	w.u32(s.BoostClockMHz)
+	w.u32(s.MemoryBusWidthBits)
+	w.u32(s.MaxMemoryClockMHz)
 	w.u32(t.TemperatureC)
 	w.u32(t.PowerMilliwatts)
 	w.u32(t.PowerLimitMilliwatts)
@@ -149,7 +156,10 @@ func DecodeReport(b []byte) (Report, error) {
 	if string(rd.take(len(reportMagic))) != reportMagic {
 		return Report{}, fmt.Errorf("decode report: not a device report (wrong magic bytes): %w", iog.ErrInvalid)
 	}
-	if v := rd.u8(); v != ReportVersion {
+	switch v := rd.u8(); {
+	case v == 1:
+		return Report{}, fmt.Errorf("decode report: version 1, which carries no GPU figures, this build reads version %d: upgrade the worker: %w", ReportVersion, iog.ErrInvalid)
+	case v != ReportVersion:
 		return Report{}, fmt.Errorf("decode report: version %d, this build reads version %d: %w", v, ReportVersion, iog.ErrInvalid)
 	}
 	var r Report
@@ -211,6 +221,12 @@ func decodeGPU(rd *reader, r *GPUReading, prev iog.GPU) {
 		}
 	}
 	g.MIG = rd.boolean()
+	s := &r.Specs
+	s.Cores = rd.u32()
+	s.MaxSMClockMHz = rd.u32()
+	s.BoostClockMHz = rd.u32()
+	s.MemoryBusWidthBits = rd.u32()
+	s.MaxMemoryClockMHz = rd.u32()
 	t.TemperatureC = rd.u32()
 	t.PowerMilliwatts = rd.u32()
 	t.PowerLimitMilliwatts = rd.u32()

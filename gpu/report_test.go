@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -28,6 +29,8 @@ func sampleReport(t testing.TB, seed uint64) (gpu.Keypair, gpu.Report) {
 	inv.GPUs[3].Telemetry.ECCCorrected = 7
 	inv.GPUs[3].Telemetry.ECCUncorrected = 1
 	inv.GPUs[3].Telemetry.ThrottleReasons = 4
+	// Figures that differ from each other, for the same reason.
+	inv.GPUs[4].Specs = gpu.Specs{Cores: 1, MaxSMClockMHz: 2, BoostClockMHz: 3, MemoryBusWidthBits: 4, MaxMemoryClockMHz: 5}
 	var nonce gpu.Nonce
 	nonce[0] = byte(seed)
 	return key, gpu.Report{Device: "dev-1", Owner: key.Address(), Nonce: nonce, Inventory: inv}
@@ -110,7 +113,8 @@ func TestDecodeReportRejects(t *testing.T) {
 	}{
 		{"empty", nil, "not a device report"},
 		{"other magic", withByte(1, 'X'), "not a device report"},
-		{"other version", withByte(magic, 2), "version 2, this build reads version 1"},
+		{"other version", withByte(magic, 3), "version 3, this build reads version 2"},
+		{"version 1", withByte(magic, 1), "version 1, which carries no GPU figures"},
 		{"truncated", good[:len(good)-1], "ends early"},
 		{"trailing byte", append(bytes.Clone(good), 0), "1 bytes after the report"},
 		{"bad device ID", withByte(magic+2, '/'), "device ID"},
@@ -123,6 +127,32 @@ func TestDecodeReportRejects(t *testing.T) {
 			require.ErrorContains(t, err, tt.msg)
 		})
 	}
+}
+
+// reportV1 is a signed report of two H100s in version 1 of the encoding,
+// which carries no GPU figures, as a worker built before version 2
+// signed it.
+func reportV1(t testing.TB) gpu.SignedReport {
+	t.Helper()
+	b, err := os.ReadFile("testdata/report-v1.bin")
+	require.NoError(t, err)
+	return b
+}
+
+// A report of version 1 is refused, naming its version, whatever its
+// GPUs: without figures, nothing tells its H100s from weaker ones.
+func TestReportVersion1IsRefused(t *testing.T) {
+	s := reportV1(t)
+	payload, _, err := s.Split()
+	require.NoError(t, err)
+	_, err = gpu.DecodeReport(payload)
+	require.ErrorIs(t, err, iog.ErrInvalid)
+	require.ErrorContains(t, err, "version 1, which carries no GPU figures, this build reads version 2")
+
+	n := newNet(30)
+	_, err = n.v.Verify(s)
+	require.Equal(t, gpu.CheckFormat, gpu.FailedCheck(err), "%v", err)
+	require.ErrorContains(t, err, "version 1")
 }
 
 func TestSignedReportOpen(t *testing.T) {
@@ -160,7 +190,8 @@ func FuzzDecodeReport(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(b)
 	}
-	f.Add([]byte("\xffiog device report\x01"))
+	f.Add([]byte("\xffiog device report\x02"))
+	f.Add([]byte(reportV1(f)))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := gpu.DecodeReport(data)
@@ -238,16 +269,17 @@ func FuzzParseSolanaKeypair(f *testing.F) {
 // FuzzEncodeReport: whatever report EncodeReport accepts, DecodeReport
 // reads back unchanged; the two agree on what a report is.
 func FuzzEncodeReport(f *testing.F) {
-	f.Add("dev-1", "GPU-1", "NVIDIA H100 80GB HBM3", "linux", 1, uint8(0))
-	f.Add("", "", "", "", 0, uint8(3))
-	f.Add("rig/1", "u", "m", "\xff", -1, uint8(70))
-	f.Fuzz(func(t *testing.T, device, uuid, model, os string, cores int, peers uint8) {
+	f.Add("dev-1", "GPU-1", "NVIDIA H100 80GB HBM3", "linux", 1, uint8(0), uint32(16896), uint32(1980), uint32(1980), uint32(5120), uint32(2619))
+	f.Add("", "", "", "", 0, uint8(3), uint32(0), uint32(0), uint32(0), uint32(0), uint32(0))
+	f.Add("rig/1", "u", "m", "\xff", -1, uint8(70), ^uint32(0), uint32(1), ^uint32(0), uint32(1), ^uint32(0))
+	f.Fuzz(func(t *testing.T, device, uuid, model, os string, cores int, peers uint8, gpuCores, maxClock, boost, bus, memClock uint32) {
 		_, r := sampleReport(t, 5)
 		r.Device = iog.DeviceID(device)
 		r.Inventory.Host.OS = os
 		r.Inventory.Host.CPU.Cores = cores
 		r.Inventory.GPUs[0].GPU.UUID, r.Inventory.GPUs[0].GPU.Model = uuid, model
 		r.Inventory.GPUs[0].GPU.NVLinkPeers = make([]string, peers)
+		r.Inventory.GPUs[0].Specs = gpu.Specs{Cores: gpuCores, MaxSMClockMHz: maxClock, BoostClockMHz: boost, MemoryBusWidthBits: bus, MaxMemoryClockMHz: memClock}
 		b, err := gpu.EncodeReport(r)
 		if err != nil {
 			require.ErrorIs(t, err, iog.ErrInvalid)
@@ -255,6 +287,7 @@ func FuzzEncodeReport(f *testing.F) {
 		}
 		back, err := gpu.DecodeReport(b)
 		require.NoError(t, err)
+		require.Equal(t, r.Inventory.GPUs[0].Specs, back.Inventory.GPUs[0].Specs, "the figures are signed")
 		again, err := gpu.EncodeReport(back)
 		require.NoError(t, err)
 		require.Equal(t, b, again)

@@ -17,14 +17,18 @@ import (
 // repeatable. It is safe for concurrent use. Create one with
 // NewSimulatedProbe.
 type SimulatedProbe struct {
-	mu  sync.Mutex
-	inv Inventory
-	rng *rand.Rand
+	mu         sync.Mutex
+	inv        Inventory
+	rng        *rand.Rand
+	powerLimit uint32 // mW, the board's TDP
 }
 
 // NewSimulatedProbe returns a probe of a Linux host with count GPUs of a
-// catalog model, their UUIDs and telemetry drawn from seed. An unknown
-// model or a count outside 1 to MaxGPUsPerReport is ErrInvalid.
+// catalog model, their UUIDs and telemetry drawn from seed. The GPUs are
+// the model's first board (iog.GPUModel.Variants) and report its
+// published figures (PublishedSpecs) and power limit, as a real one
+// does and as the Verifier requires. An unknown model or a count outside
+// 1 to MaxGPUsPerReport is ErrInvalid.
 func NewSimulatedProbe(model string, count int, seed uint64) (*SimulatedProbe, error) {
 	m, ok := iog.LookupGPUModel(model)
 	if !ok {
@@ -41,6 +45,7 @@ func NewSimulatedProbe(model string, count int, seed uint64) (*SimulatedProbe, e
 		},
 		Driver: Driver{Version: "550.54.15", CUDAVersion: "12.4"},
 	}
+	board := m.Variants()[0]
 	// The name a driver reports: the maker's word, then the model.
 	name := "NVIDIA " + m.Name
 	if m.Vendor == iog.VendorAMD {
@@ -54,9 +59,9 @@ func NewSimulatedProbe(model string, count int, seed uint64) (*SimulatedProbe, e
 			MemoryBytes:       m.MemoryBytes / 1000 * 985,
 			ComputeCapability: m.ComputeCapability,
 			PCIe:              iog.PCIeLink{Generation: 4, Lanes: 16},
-		}})
+		}, Specs: PublishedSpecs(board)})
 	}
-	return &SimulatedProbe{inv: inv, rng: rng}, nil
+	return &SimulatedProbe{inv: inv, rng: rng, powerLimit: board.PowerWatts * 1000}, nil
 }
 
 // Probe implements DeviceProbe: the same GPUs, new telemetry.
@@ -70,8 +75,9 @@ func (p *SimulatedProbe) Probe(ctx context.Context) (Inventory, error) {
 	out.GPUs = make([]GPUReading, len(p.inv.GPUs))
 	for i, g := range p.inv.GPUs {
 		used := g.GPU.MemoryBytes / 100 * (5 + p.rng.Uint64N(60))
-		out.GPUs[i] = GPUReading{GPU: g.GPU, Telemetry: Telemetry{
-			TemperatureC: 38 + p.rng.Uint32N(35), PowerMilliwatts: 80_000 + p.rng.Uint32N(300_000), PowerLimitMilliwatts: 450_000,
+		out.GPUs[i] = GPUReading{GPU: g.GPU, Specs: g.Specs, Telemetry: Telemetry{
+			// A draw of a fifth of the limit to all of it.
+			TemperatureC: 38 + p.rng.Uint32N(35), PowerMilliwatts: p.powerLimit/5 + p.rng.Uint32N(p.powerLimit*4/5), PowerLimitMilliwatts: p.powerLimit,
 			UtilizationPercent: p.rng.Uint32N(101), MemoryUtilizationPercent: p.rng.Uint32N(101),
 			MemoryUsedBytes: used, MemoryFreeBytes: g.GPU.MemoryBytes - used,
 			SMClockMHz: 1500 + p.rng.Uint32N(500), MemoryClockMHz: 2600,

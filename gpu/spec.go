@@ -13,9 +13,11 @@ import (
 )
 
 // DerivedSpec returns the specification of the GPU of r: its catalog entry
-// when iog.IdentifyGPU knows the model, and otherwise one derived from the
-// figures the driver reported (r.Specs), so that a model the catalog does
-// not know can still be priced and scored. The derivation is:
+// when the catalog knows the name (iog.GPUCandidates), picked by r's
+// figures as the Verifier picks it (a family's name is the member its
+// figures fit, the weaker first), and otherwise one derived from the
+// figures the driver reported (r.Specs), so that a model the catalog
+// does not know can still be priced and scored. The derivation is:
 //
 //	FP32 GFLOPS     = cores × 2 (a fused multiply-add is two operations) × clock MHz / 1000
 //	bandwidth GB/s  = bus width bits / 8 × memory clock MHz × 2 / 1000
@@ -43,17 +45,24 @@ import (
 // H800, L20) DatacenterGPU; anything else iog.AnyGPUClass. MemoryBytes
 // is what the driver reported, a little under the nominal size.
 //
-// A GPU that is not NVIDIA's, or lacks a figure the derivation needs (its
+// A GPU named as a catalog model whose figures fit none of the models the
+// name may be is iog.ErrInvalid, not derived under a name the catalog
+// gives another specification. A GPU that is not NVIDIA's, or lacks a
+// figure the derivation needs (its
 // cores, a clock, the bus width, the memory clock, a compute capability
 // in the tensor table), is iog.ErrUnavailable; a reading without a model
 // name or memory is iog.ErrInvalid; figures whose result does not fit a
 // uint32 are iog.ErrOverflow.
 func DerivedSpec(r GPUReading) (iog.GPUModel, error) {
-	if m, ok := iog.IdentifyGPU(r.GPU); ok {
-		return m, nil
-	}
 	g, s := r.GPU, r.Specs
 	name := strings.TrimSpace(g.Model)
+	if c := iog.GPUCandidates(g); len(c) > 0 {
+		m, err := pickByFigures(c, r)
+		if err != nil {
+			return iog.GPUModel{}, fmt.Errorf("derive spec of GPU %q: %w", errtext.Clip(name), err)
+		}
+		return m, nil
+	}
 	fail := func(kind error, format string, args ...any) (iog.GPUModel, error) {
 		return iog.GPUModel{}, fmt.Errorf("derive spec of GPU %q: %s: %w", errtext.Clip(name), fmt.Sprintf(format, args...), kind)
 	}

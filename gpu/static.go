@@ -41,7 +41,13 @@ const MaxStaticBytes = 1 << 20
 //	          "MemoryBytes": 1099511627776, "OS": "linux"},
 //	 "Driver": {"Version": "550.54.15", "CUDAVersion": "12.4"},
 //	 "GPUs": [{"GPU": {"UUID": "GPU-...", "Vendor": "nvidia", "Model": "NVIDIA H100 80GB HBM3",
-//	                   "MemoryBytes": 85520809984, "ComputeCapability": {"Major": 9, "Minor": 0}}}]}
+//	                   "MemoryBytes": 85520809984, "ComputeCapability": {"Major": 9, "Minor": 0}},
+//	           "Specs": {"Cores": 16896, "MaxSMClockMHz": 1980, "BoostClockMHz": 1980,
+//	                     "MemoryBusWidthBits": 5120, "MaxMemoryClockMHz": 2619},
+//	           "Telemetry": {"PowerLimitMilliwatts": 700000}}]}
+//
+// A GPU's Specs and power limit are what the Verifier tells its model from
+// others of the same memory by (PublishedSpecs gives a model's).
 //
 // Unknown fields, trailing data, more than MaxStaticBytes, more than
 // MaxGPUsPerReport GPUs, GPUs without a UUID or model, and repeated UUIDs

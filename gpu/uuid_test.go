@@ -16,6 +16,7 @@ func mi300xHost(n *net, uuid string) gpu.Inventory {
 	g := &inv.GPUs[0].GPU
 	g.UUID, g.Vendor, g.Model = uuid, iog.VendorAMD, "AMD Instinct MI300X"
 	g.MemoryBytes, g.ComputeCapability = 192<<30, iog.ComputeCapability{}
+	inv.GPUs[0].Specs = gpu.PublishedSpecs(mustVariant("MI300X"))
 	return inv
 }
 

@@ -65,7 +65,7 @@ type Verifier struct {
 	tasks   map[Nonce]ProofTask
 
 	catalogMu sync.RWMutex
-	catalog   map[catalogKey]catalogEntry // IdentifyGPU's answers, memoized
+	catalog   map[catalogKey][]iog.GPUModel // GPUCandidates' answers, memoized
 }
 
 // NewVerifier returns a Verifier with cfg.
@@ -106,7 +106,7 @@ func NewVerifier(cfg VerifierConfig) *Verifier {
 		devices: map[iog.DeviceID]*deviceState{},
 		owners:  map[string]iog.DeviceID{},
 		tasks:   map[Nonce]ProofTask{},
-		catalog: map[catalogKey]catalogEntry{},
+		catalog: map[catalogKey][]iog.GPUModel{},
 	}
 }
 

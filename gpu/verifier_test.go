@@ -186,6 +186,7 @@ func TestVerifierRejects(t *testing.T) {
 			inv := s.n.moved(s.inv)
 			inv.GPUs[2].GPU.Model, inv.GPUs[2].GPU.ComputeCapability = "NVIDIA B200", iog.ComputeCapability{Major: 10}
 			inv.GPUs[2].GPU.MemoryBytes = 180 << 30
+			inv.GPUs[2].Specs = gpu.PublishedSpecs(mustVariant("B200"))
 			return s.n.signed(t, s.key, "rig-1", inv)
 		}, gpu.CheckUUID, iog.ErrConflict},
 	}

@@ -78,7 +78,7 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 	if !ed25519.Verify(owner[:], payload, sig) {
 		return Report{}, reject(r.Device, CheckSignature, fmt.Errorf("the signature is not the registered owner's: %w", iog.ErrUnauthorized))
 	}
-	models, err := checkHardware(r.Device, r.Inventory, v.cfg.Limits, v.identify)
+	models, err := checkHardware(r.Device, r.Inventory, v.cfg.Limits, v.candidates)
 	if err == nil {
 		// From here on the report is what the Verifier keeps and returns.
 		r.Inventory = canonical(r.Inventory, models)

@@ -16,6 +16,7 @@ import (
 
 const inventory = `{"GPUs": [{"GPU": {"UUID": "GPU-5f0c2a1e-93b4-4d7e-a1c2-7b9e0d4f6a18", "Vendor": "nvidia",
   "Model": "NVIDIA GeForce RTX 4090", "MemoryBytes": 25757220864, "ComputeCapability": {"Major": 8, "Minor": 9}},
+  "Specs": {"Cores": 16384, "MaxSMClockMHz": 3120, "MemoryBusWidthBits": 384, "MaxMemoryClockMHz": 10501},
   "Telemetry": {"TemperatureC": 45, "PowerMilliwatts": 31000, "PowerLimitMilliwatts": 450000}}]}`
 
 func TestRun(t *testing.T) {

@@ -57,6 +57,37 @@ func TestProbeDGXA100(t *testing.T) {
 	require.Equal(t, "A100-40GB", models[0].Name)
 }
 
+// An A100 40GB whose driver names a stronger model is refused by the
+// figures NVML reports of it, the refusal naming the figure.
+func TestProbedFiguresRefuseAStrongerName(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		memory uint64
+		cc     [2]int
+		figure string
+	}{
+		{"NVIDIA A100-SXM4-80GB", 80 << 30, [2]int{8, 0}, "a memory bandwidth of 1555 GB/s (5120 bits at 1215 MHz), a A100-80GB SXM4 has 2039 GB/s"},
+		{"NVIDIA H100 80GB HBM3", 80 << 30, [2]int{9, 0}, "6912 CUDA cores, a H100-SXM has 16896"},
+		{"NVIDIA H100", 80 << 30, [2]int{9, 0}, "6912 CUDA cores, a H100-PCIe has 14592"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newDGX()
+			for i := range s.Devices {
+				d := dgxDevice(s, i)
+				d.Name = tt.name
+				d.MemoryInfo = gonvml.Memory{Total: tt.memory, Used: 1 << 30, Free: tt.memory - 1<<30}
+				d.CudaComputeCapability.Major, d.CudaComputeCapability.Minor = tt.cc[0], tt.cc[1]
+			}
+			inv, err := nvml.NewProbe(s).Probe(context.Background())
+			require.NoError(t, err)
+			_, err = gpu.CheckHardware("dgx-1", inv, gpu.Limits{})
+			require.Equal(t, gpu.CheckSpec, gpu.FailedCheck(err), "%v", err)
+			require.ErrorIs(t, err, iog.ErrInvalid)
+			require.ErrorContains(t, err, tt.figure)
+		})
+	}
+}
+
 func TestProbeMIGEnabled(t *testing.T) {
 	s := newDGX()
 	_, ret := dgxDevice(s, 2).SetMigMode(gonvml.DEVICE_MIG_ENABLE)

@@ -39,8 +39,9 @@ const (
 	CheckCapacity Check = "capacity"
 	// CheckDuplicate: no GPU UUID is already another device's.
 	CheckDuplicate Check = "duplicate-uuid"
-	// CheckTelemetry: the telemetry has changed within the last few
-	// reports, as a live GPU's does.
+	// CheckTelemetry: the telemetry moves as a live GPU's does: it does
+	// not repeat the readings of the device's recent reports, and its
+	// counters do not go back.
 	CheckTelemetry Check = "telemetry"
 	// CheckProof: a proof-of-compute answer is right and in time.
 	CheckProof Check = "proof"
@@ -146,7 +147,7 @@ func checkHardware(device iog.DeviceID, inv Inventory, limits Limits, candidates
 		if err != nil {
 			return nil, reject(device, CheckSpec, err)
 		}
-		if err := checkTelemetry(g, r.Telemetry); err != nil {
+		if err := checkTelemetry(r); err != nil {
 			return nil, reject(device, CheckSpec, err)
 		}
 		models[i] = m
@@ -248,18 +249,42 @@ func memoryFits(memory uint64, m iog.GPUModel, l Limits) bool {
 	return memory >= low && memory <= high
 }
 
-// checkTelemetry refuses readings no working GPU gives.
-func checkTelemetry(g iog.GPU, t Telemetry) error {
-	const maxTempC = 130 // past this a GPU has shut itself down
+// checkTelemetry refuses readings no working GPU gives; the bounds,
+// wide enough for any real GPU idle or overloaded, are in the package
+// doc. A figure the GPU does not report (named in Missing) is not
+// checked, but a GPU must report its temperature or its power: without
+// either nothing of its physical state is read.
+func checkTelemetry(r GPUReading) error {
+	g, t, s := r.GPU, r.Telemetry, r.Specs
+	reported := func(field string) bool { return !slices.Contains(t.Missing, field) }
 	switch {
-	case t.TemperatureC > maxTempC:
-		return fmt.Errorf("GPU %s: temperature %d °C: %w", g.UUID, t.TemperatureC, iog.ErrInvalid)
+	case !reported("temperature") && !reported("power"):
+		return fmt.Errorf("GPU %s: reports neither its temperature nor its power: %w", g.UUID, iog.ErrInvalid)
+	case reported("temperature") && (t.TemperatureC < minTempC || t.TemperatureC > maxTempC):
+		return fmt.Errorf("GPU %s: temperature %d °C, a working GPU's is %d to %d °C: %w", g.UUID, t.TemperatureC, minTempC, maxTempC, iog.ErrInvalid)
 	case t.UtilizationPercent > 100 || t.MemoryUtilizationPercent > 100:
 		return fmt.Errorf("GPU %s: utilization over 100%%: %w", g.UUID, iog.ErrInvalid)
 	case t.MemoryUsedBytes > g.MemoryBytes || t.MemoryFreeBytes > g.MemoryBytes-t.MemoryUsedBytes:
 		return fmt.Errorf("GPU %s: %d bytes used and %d free of %d: %w", g.UUID, t.MemoryUsedBytes, t.MemoryFreeBytes, g.MemoryBytes, iog.ErrInvalid)
+	case t.PowerLimitMilliwatts > 0 && (t.PowerLimitMilliwatts < minPowerLimitMilliwatts || t.PowerLimitMilliwatts > maxPowerLimitMilliwatts):
+		return fmt.Errorf("GPU %s: a power limit of %d mW, a GPU board's is %d to %d mW: %w", g.UUID, t.PowerLimitMilliwatts, minPowerLimitMilliwatts, maxPowerLimitMilliwatts, iog.ErrInvalid)
+	case reported("power") && t.PowerMilliwatts < max(minPowerMilliwatts, t.PowerLimitMilliwatts/idlePowerShare):
+		return fmt.Errorf("GPU %s: drawing %d mW against a %d mW limit, less than a powered GPU idles at: %w", g.UUID, t.PowerMilliwatts, t.PowerLimitMilliwatts, iog.ErrInvalid)
 	case t.PowerLimitMilliwatts > 0 && uint64(t.PowerMilliwatts) > uint64(t.PowerLimitMilliwatts)*3/2:
 		return fmt.Errorf("GPU %s: drawing %d mW against a %d mW limit: %w", g.UUID, t.PowerMilliwatts, t.PowerLimitMilliwatts, iog.ErrInvalid)
+	case s.MaxSMClockMHz > 0 && t.SMClockMHz > s.MaxSMClockMHz, s.MaxMemoryClockMHz > 0 && t.MemoryClockMHz > s.MaxMemoryClockMHz:
+		return fmt.Errorf("GPU %s: clocks of %d MHz (SM) and %d MHz (memory), above the GPU's maximum %d and %d MHz: %w",
+			g.UUID, t.SMClockMHz, t.MemoryClockMHz, s.MaxSMClockMHz, s.MaxMemoryClockMHz, iog.ErrInvalid)
 	}
 	return nil
 }
+
+// The bounds of checkTelemetry; the package doc says why each is safe.
+const (
+	minTempC                = 5   // a powered die is warmer than any coolant above its dew point
+	maxTempC                = 130 // past this a GPU has shut itself down
+	minPowerMilliwatts      = 1_000
+	idlePowerShare          = 200 // a GPU draws at least 1/200 of its power limit
+	minPowerLimitMilliwatts = 10_000
+	maxPowerLimitMilliwatts = 2_000_000
+)

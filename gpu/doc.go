@@ -42,7 +42,8 @@
 //     ([CheckHardware]; see "A weaker card cannot claim a stronger one");
 //   - the device reports no GPU it did not have in its first report, and
 //     no GPU as another model than before;
-//   - the telemetry moves between reports, as a live GPU's does.
+//   - the telemetry is a powered GPU's, and moves between reports as a
+//     live GPU's does (see Telemetry below).
 //
 // A GPU's model name is matched to the catalog as a reader would read it
 // (see iog.LookupGPUModel): printable ASCII only, vendor words ("NVIDIA",
@@ -108,6 +109,54 @@
 // [Solve]. Each device's outcomes make its [TrustScore], and
 // [Verifier.Eligible] tells whether it shares the epoch's block reward:
 // only when every GPU it reports has passed a recent proof.
+//
+// # Telemetry
+//
+// A spoofer that does not read a GPU has to make its telemetry up, and
+// the cheap ways are refused. Each reading must be one a powered GPU
+// gives ([CheckSpec]); the bounds are wide, because a real GPU idles at
+// 25-40 °C and tens of watts, and one refused for a reading it really
+// gave would be an honest supplier punished:
+//
+//   - temperature 5 to 130 °C: a powered die is warmer than any coolant
+//     run above its dew point, and past 130 °C a GPU has shut down;
+//   - a power limit, when the GPU reports one, of 10 W to 2 kW, the range
+//     of GPU boards from the smallest inference card to the largest
+//     module with room to spare;
+//   - a power draw of at least 1 W and at least 1/200 of the limit (3.5 W
+//     for a 700 W H100, which idles at 60-70 W; 2.25 W for a 450 W RTX
+//     4090, which idles at 10-20 W), and at most 1.5 times the limit;
+//   - SM and memory clocks no higher than the GPU's maximum clocks, when
+//     its [Specs] carry them (NVML's clock table tops out there);
+//   - utilization up to 100%, and memory in use and free within the GPU's;
+//   - the temperature or the power reported: a figure the GPU does not
+//     report is zero and named in Missing, and goes unchecked, but a GPU
+//     that reports neither says nothing of its physical state (a vGPU
+//     guest, which reads neither, is a share of a GPU, not one).
+//
+// And the readings must move as a live GPU's over the device's recent
+// reports ([CheckTelemetry]). The Verifier keeps a 32-bit fingerprint of
+// the telemetry of each of the last [TelemetryWindow] accepted reports in
+// the device's record ([DeviceRecord.RecentTelemetry]), not the readings,
+// so that a record stays small whatever the device's GPUs:
+//
+//   - a report whose telemetry is exactly one of the window's is a
+//     repeat, and a run of repeats is refused once it is
+//     [VerifierConfig.StaleAfter]-1 reports long, with the default of 3
+//     at the second repeat in a row: a device that alternates two
+//     readings is refused from its fourth report on, and one that sends
+//     the same reading again and again from its third. A single repeat
+//     passes, because an idle GPU's readings (a few temperatures, a draw
+//     that wanders by a watt) can meet one of the window's by chance;
+//   - the counts of memory errors only grow while the driver runs, so a
+//     count lower than in the last accepted report is refused, unless it
+//     is zero: a driver counts them from zero when it loads, and a worker
+//     reports as it starts, before a healthy GPU counts an error again.
+//
+// These catch replays and lazy fakes, not a spoofer that makes up fresh,
+// plausible figures for every report, nor one that plays back a cycle
+// longer than the window: the proof of compute is what binds a device to
+// a working GPU.
 //
 // # Trust weighs time
 //

@@ -62,11 +62,12 @@ func h100Host(rng *rand.Rand, n int) gpu.Inventory {
 	return inv
 }
 
-// liveTelemetry is what an H100 at work reports, different at each call.
+// liveTelemetry is what an H100 at work (at its maximum clocks, h100Specs)
+// reports, different at each call.
 func liveTelemetry(rng *rand.Rand) gpu.Telemetry {
 	return gpu.Telemetry{
 		TemperatureC: 40 + rng.Uint32N(30), PowerMilliwatts: 300_000 + rng.Uint32N(300_000), PowerLimitMilliwatts: 700_000,
 		UtilizationPercent: rng.Uint32N(101), MemoryUtilizationPercent: rng.Uint32N(101),
-		MemoryUsedBytes: 10 << 30, MemoryFreeBytes: 69 << 30, SMClockMHz: 1980, MemoryClockMHz: 2619,
+		MemoryUsedBytes: 10 << 30, MemoryFreeBytes: 69 << 30, SMClockMHz: h100Specs.MaxSMClockMHz, MemoryClockMHz: h100Specs.MaxMemoryClockMHz,
 	}
 }

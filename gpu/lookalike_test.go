@@ -54,8 +54,15 @@ func reading(name string, memory uint64, of iog.GPUModel, geforce bool) gpu.GPUR
 			MemoryBytes: memory, ComputeCapability: of.ComputeCapability,
 		},
 		Specs:     s,
-		Telemetry: gpu.Telemetry{PowerMilliwatts: v.PowerWatts * 500, PowerLimitMilliwatts: v.PowerWatts * 1000},
+		Telemetry: gpu.Telemetry{TemperatureC: 45, PowerMilliwatts: v.PowerWatts * 500, PowerLimitMilliwatts: v.PowerWatts * 1000},
 	}
+}
+
+// withoutFigures is r as a GPU that reports none of its figures, nor its
+// power limit, reports itself.
+func withoutFigures(r gpu.GPUReading) gpu.GPUReading {
+	r.Specs, r.Telemetry = gpu.Specs{}, gpu.Telemetry{TemperatureC: 45, Missing: []string{"power"}}
+	return r
 }
 
 // check runs CheckHardware on a host of r alone.
@@ -109,9 +116,7 @@ func TestLookalikesAreToldApart(t *testing.T) {
 				weak, strong = strong, weak
 			}
 			bare := func(name string) gpu.GPUReading {
-				r := reading(name, memory, strong, false)
-				r.Specs, r.Telemetry = gpu.Specs{}, gpu.Telemetry{}
-				return r
+				return withoutFigures(reading(name, memory, strong, false))
 			}
 			// The weaker is taken for itself, unless it too has a weaker
 			// lookalike (the L40S has the L40).
@@ -147,9 +152,7 @@ func TestFamilyNamesResolveByFigures(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "H100-PCIe", m.Name, "a PCIe card's figures decide")
 
-			bare := reading(name, memory, sxm, false)
-			bare.Specs, bare.Telemetry = gpu.Specs{}, gpu.Telemetry{}
-			m, err = check(bare)
+			m, err = check(withoutFigures(reading(name, memory, sxm, false)))
 			require.NoError(t, err)
 			require.Equal(t, "H100-PCIe", m.Name, "no figures: the weaker")
 
@@ -173,6 +176,7 @@ func TestVerifierRefusesWeakerCardClaimingStronger(t *testing.T) {
 	for i := range inv.GPUs {
 		inv.GPUs[i].Specs = pcie
 		inv.GPUs[i].Telemetry.PowerLimitMilliwatts, inv.GPUs[i].Telemetry.PowerMilliwatts = 350_000, 200_000
+		inv.GPUs[i].Telemetry.SMClockMHz, inv.GPUs[i].Telemetry.MemoryClockMHz = pcie.MaxSMClockMHz, pcie.MaxMemoryClockMHz
 	}
 	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
 	require.Equal(t, gpu.CheckSpec, gpu.FailedCheck(err), "%v", err)

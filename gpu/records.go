@@ -28,8 +28,16 @@ type DeviceRecord struct {
 	// GPUs are the GPUs of the last accepted report, with its telemetry;
 	// each is one of Known, and no other device's.
 	GPUs []GPUReading `json:"gpus,omitempty"`
-	// SameCount counts the accepted reports in a row whose telemetry was
-	// that of the one before.
+	// RecentTelemetry are the fingerprints of the telemetry of the last
+	// TelemetryWindow accepted reports with GPUs, oldest first: reports
+	// that keep repeating them are played back, not read. Records written
+	// before they were kept have none, and restore with the fingerprint of
+	// GPUs alone.
+	RecentTelemetry []uint32 `json:"recent_telemetry,omitempty"`
+	// SameCount counts the accepted reports in a row whose telemetry
+	// repeated one of RecentTelemetry (in records written before it was
+	// kept, the reports in a row whose telemetry was that of the one
+	// before, which is one such case).
 	SameCount int `json:"same_count,omitempty"`
 	// Known are the GPUs of the device's first accepted report with GPUs,
 	// by UUID, with their proof history.
@@ -106,7 +114,7 @@ func (v *Verifier) Records() []DeviceRecord {
 func (v *Verifier) recordLocked(id iog.DeviceID, d *deviceState) DeviceRecord {
 	r := DeviceRecord{
 		Device: id, Owner: d.owner, Registered: d.registered,
-		GPUs: slices.Clone(d.gpus), SameCount: d.sameCount,
+		GPUs: slices.Clone(d.gpus), RecentTelemetry: slices.Clone(d.recent), SameCount: d.sameCount,
 		History: d.history.Outcomes(), Credited: d.credited,
 		UsedNonces:      slices.SortedFunc(maps.Keys(d.used.set), func(a, b Nonce) int { return cmp.Compare(string(a[:]), string(b[:])) }),
 		NoncesForgotten: d.used.forgotten,
@@ -208,6 +216,16 @@ func restoreDevice(r DeviceRecord) (*deviceState, []ProofTask, error) {
 		m, _ := iog.LookupGPUModel(name)
 		d.gpus = append(d.gpus, g)
 		d.models = append(d.models, m)
+	}
+	switch {
+	case len(r.RecentTelemetry) > TelemetryWindow:
+		bad("%d telemetry fingerprints, more than the %d a window keeps", len(r.RecentTelemetry), TelemetryWindow)
+	case len(r.RecentTelemetry) > 0:
+		d.recent = slices.Clone(r.RecentTelemetry)
+	case len(d.gpus) > 0:
+		// A record written before the window was kept: its last reading
+		// is all it knows.
+		d.recent = []uint32{telemetryPrint(d.gpus)}
 	}
 	if len(r.History) > trustDepth {
 		bad("%d outcomes, more than the %d a history keeps", len(r.History), trustDepth)

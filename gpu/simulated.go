@@ -80,8 +80,26 @@ func (p *SimulatedProbe) Probe(ctx context.Context) (Inventory, error) {
 			TemperatureC: 38 + p.rng.Uint32N(35), PowerMilliwatts: p.powerLimit/5 + p.rng.Uint32N(p.powerLimit*4/5), PowerLimitMilliwatts: p.powerLimit,
 			UtilizationPercent: p.rng.Uint32N(101), MemoryUtilizationPercent: p.rng.Uint32N(101),
 			MemoryUsedBytes: used, MemoryFreeBytes: g.GPU.MemoryBytes - used,
-			SMClockMHz: 1500 + p.rng.Uint32N(500), MemoryClockMHz: 2600,
+			SMClockMHz: smClock(g.Specs, p.rng), MemoryClockMHz: memoryClock(g.Specs),
 		}}
 	}
 	return out, nil
+}
+
+// smClock is a current SM clock of a GPU of specs: three quarters of its
+// maximum to all of it (1 500 to 2 000 MHz when the maximum is unknown).
+func smClock(specs Specs, rng *rand.Rand) uint32 {
+	if specs.MaxSMClockMHz == 0 {
+		return 1500 + rng.Uint32N(500)
+	}
+	return specs.MaxSMClockMHz*3/4 + rng.Uint32N(specs.MaxSMClockMHz/4+1)
+}
+
+// memoryClock is the memory clock of a GPU of specs at work, its maximum
+// (2 600 MHz when that is unknown).
+func memoryClock(specs Specs) uint32 {
+	if specs.MaxMemoryClockMHz == 0 {
+		return 2600
+	}
+	return specs.MaxMemoryClockMHz
 }

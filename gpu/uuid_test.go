@@ -16,7 +16,9 @@ func mi300xHost(n *net, uuid string) gpu.Inventory {
 	g := &inv.GPUs[0].GPU
 	g.UUID, g.Vendor, g.Model = uuid, iog.VendorAMD, "AMD Instinct MI300X"
 	g.MemoryBytes, g.ComputeCapability = 192<<30, iog.ComputeCapability{}
-	inv.GPUs[0].Specs = gpu.PublishedSpecs(mustVariant("MI300X"))
+	specs := gpu.PublishedSpecs(mustVariant("MI300X"))
+	inv.GPUs[0].Specs = specs
+	inv.GPUs[0].Telemetry.SMClockMHz, inv.GPUs[0].Telemetry.MemoryClockMHz = specs.MaxSMClockMHz, specs.MaxMemoryClockMHz
 	return inv
 }
 

@@ -30,9 +30,12 @@ type VerifierConfig struct {
 	NonceKey [32]byte
 	// Limits bounds plausible hardware.
 	Limits Limits
-	// StaleAfter is how many consecutive reports with identical telemetry
-	// make the telemetry stale: 0 means 3. A live GPU's power draw alone
-	// changes between any two readings.
+	// StaleAfter bounds telemetry that repeats itself: a report is stale
+	// when it would make StaleAfter-1 reports in a row whose telemetry
+	// repeats a reading of the device's last TelemetryWindow accepted
+	// reports, so that StaleAfter identical reports in a row are. 0 means
+	// 3: the second repeat in a row is refused. A live GPU's power draw
+	// alone changes between most two readings.
 	StaleAfter int
 	// Proof sizes proof-of-compute tasks.
 	Proof ProofConfig

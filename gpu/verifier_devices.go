@@ -15,9 +15,13 @@ type deviceState struct {
 	registered time.Time
 	gpus       []GPUReading // as last accepted
 	models     []iog.GPUModel
-	sameCount  int // consecutive reports with telemetry equal to gpus'
-	history    TrustHistory
-	openTasks  []Nonce // proof tasks issued and not answered, oldest first
+	// recent are the telemetry prints of the last TelemetryWindow accepted
+	// reports with GPUs, oldest first; sameCount counts the accepted
+	// reports in a row whose print was already among them.
+	recent    []uint32
+	sameCount int
+	history   TrustHistory
+	openTasks []Nonce // proof tasks issued and not answered, oldest first
 	// used are the nonces of the device's reports that passed the
 	// signature check.
 	used usedNonces

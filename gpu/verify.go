@@ -79,9 +79,11 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 		return Report{}, reject(r.Device, CheckSignature, fmt.Errorf("the signature is not the registered owner's: %w", iog.ErrUnauthorized))
 	}
 	models, err := checkHardware(r.Device, r.Inventory, v.cfg.Limits, v.candidates)
+	var fp uint32
 	if err == nil {
 		// From here on the report is what the Verifier keeps and returns.
 		r.Inventory = canonical(r.Inventory, models)
+		fp = telemetryPrint(r.Inventory.GPUs)
 	}
 
 	v.mu.Lock()
@@ -94,17 +96,17 @@ func (v *Verifier) verify(s SignedReport) (Report, error) {
 	if !v.useNonceLocked(d, r.Nonce, now) {
 		return Report{}, reject(r.Device, CheckNonce, fmt.Errorf("nonce %.16s…: already used; a report cannot be replayed: %w", r.Nonce, iog.ErrConflict)) // lost a race with a replay
 	}
-	// same is whether the telemetry is the last accepted report's, which
-	// both the staleness check and the count it keeps need.
-	same := len(r.Inventory.GPUs) > 0 && sameTelemetry(d.gpus, r.Inventory.GPUs)
+	// repeat is whether the telemetry is one of the device's recent
+	// readings, which both the staleness check and the count it keeps need.
+	repeat := len(r.Inventory.GPUs) > 0 && slices.Contains(d.recent, fp)
 	if err == nil {
-		err = v.checkStateLocked(r, d, models, same)
+		err = v.checkStateLocked(r, d, models, repeat)
 	}
 	if err != nil {
 		d.history.Record(Outcome{At: now, Check: FailedCheck(err), Passed: false})
 		return Report{}, err
 	}
-	v.acceptLocked(r, d, models, same)
+	v.acceptLocked(r, d, models, fp, repeat)
 	d.credited = credit(&d.history, d.credited, now, creditInterval, CheckFormat)
 	return r, nil
 }
@@ -122,9 +124,10 @@ func (v *Verifier) useNonceLocked(d *deviceState, n Nonce, now time.Time) bool {
 }
 
 // checkStateLocked runs the checks that compare a report with what the
-// Verifier has seen: UUIDs held by other devices, telemetry that does not
-// move (same says whether r's telemetry is that of d's last report).
-func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel, same bool) error {
+// Verifier has seen: UUIDs held by other devices, telemetry that repeats
+// itself (repeat says whether r's telemetry is one of d's recent
+// readings), counters that go back.
+func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUModel, repeat bool) error {
 	if d.known != nil {
 		for i, g := range r.Inventory.GPUs {
 			was, ok := d.known[g.GPU.UUID]
@@ -141,17 +144,26 @@ func (v *Verifier) checkStateLocked(r Report, d *deviceState, models []iog.GPUMo
 			return reject(r.Device, CheckDuplicate, fmt.Errorf("GPU %s is already registered with another device: %w", g.GPU.UUID, iog.ErrConflict))
 		}
 	}
-	if same && d.sameCount+2 >= v.cfg.StaleAfter {
-		return reject(r.Device, CheckTelemetry, fmt.Errorf("the telemetry has not changed in %d reports; a live GPU's does: %w", d.sameCount+2, iog.ErrInvalid))
+	if repeat && d.sameCount+2 >= v.cfg.StaleAfter {
+		return reject(r.Device, CheckTelemetry, fmt.Errorf("the telemetry of %d reports in a row repeats readings of the device's last %d; a live GPU's moves: %w", d.sameCount+1, TelemetryWindow, iog.ErrInvalid))
+	}
+	if err := checkCounters(d.gpus, r.Inventory.GPUs); err != nil {
+		return reject(r.Device, CheckTelemetry, err)
 	}
 	return nil
 }
 
-func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel, same bool) {
-	if same {
-		d.sameCount++
-	} else {
-		d.sameCount = 0
+// acceptLocked makes r, whose telemetry has the print fp, d's last
+// accepted report. A report without GPUs has no telemetry: it neither
+// enters the window nor ends a run of repeats.
+func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel, fp uint32, repeat bool) {
+	if len(r.Inventory.GPUs) > 0 {
+		if repeat {
+			d.sameCount++
+		} else {
+			d.sameCount = 0
+		}
+		d.recent = remember(d.recent, fp)
 	}
 	for _, g := range d.gpus {
 		delete(v.owners, g.GPU.UUID)
@@ -167,25 +179,4 @@ func (v *Verifier) acceptLocked(r Report, d *deviceState, models []iog.GPUModel,
 			d.known[g.GPU.UUID] = models[i].Name
 		}
 	}
-}
-
-// sameTelemetry reports whether two readings of the same GPUs have equal
-// telemetry throughout.
-func sameTelemetry(a, b []GPUReading) bool {
-	return slices.EqualFunc(a, b, func(x, y GPUReading) bool {
-		return x.GPU.UUID == y.GPU.UUID && telemetryEqual(x.Telemetry, y.Telemetry)
-	})
-}
-
-func telemetryEqual(a, b Telemetry) bool {
-	type counters struct {
-		temp, power, limit, util, memUtil, sm, memClock uint32
-		used, free, eccC, eccU, throttle                uint64
-	}
-	of := func(t Telemetry) counters {
-		return counters{t.TemperatureC, t.PowerMilliwatts, t.PowerLimitMilliwatts, t.UtilizationPercent,
-			t.MemoryUtilizationPercent, t.SMClockMHz, t.MemoryClockMHz,
-			t.MemoryUsedBytes, t.MemoryFreeBytes, t.ECCCorrected, t.ECCUncorrected, t.ThrottleReasons}
-	}
-	return of(a) == of(b) && slices.Equal(a.Missing, b.Missing)
 }

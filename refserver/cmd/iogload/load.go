@@ -67,7 +67,7 @@ func load(ctx context.Context, o options, out io.Writer) error {
 	newClient := func(key ed25519.PrivateKey) (*iogsdk.Client, error) {
 		return iogsdk.NewClient(iogsdk.ClientConfig{Server: srv.base, Key: key, HTTPClient: client, Logger: slog.New(slog.DiscardHandler)})
 	}
-	p := &populator{newClient: newClient, perWallet: o.PerWallet, out: f, fleet: fleet}
+	p := &populator{newClient: newClient, perWallet: o.PerWallet, prove: o.Prove, out: f, fleet: fleet}
 	n, took, err := p.populate(ctx, o.Devices, o.Concurrency)
 	if err != nil {
 		return fmt.Errorf("populate: %w", err)
@@ -90,7 +90,22 @@ func load(ctx context.Context, o options, out io.Writer) error {
 		case "reads":
 			tr, rate = readTargets(srv.base, fleet, o.Reads), o.ReadRate
 		case "heartbeats":
+			if o.Prove {
+				answered, took, err := p.proveFleet(ctx, o.Concurrency)
+				if err != nil {
+					return fmt.Errorf("prove the fleet: %w", err)
+				}
+				fmt.Fprintf(out, "proofs: every device heartbeat once in %v and the fleet answered the %d proof tasks it owed\n", took.Round(time.Millisecond), answered)
+			}
 			tr, rate = heartbeatTargets(srv.base, fleet, s), o.HeartbeatRate
+			if o.Presign {
+				started := time.Now()
+				count := rate * int(o.Duration.Seconds()+1)
+				if tr, err = presign(ctx, tr, count); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "presigned: %d heartbeats signed in %v before the attack\n", count, time.Since(started).Round(time.Millisecond))
+			}
 		case "deploys":
 			if err := fund(ctx, newClient, o.Renters); err != nil {
 				return err
@@ -170,6 +185,7 @@ func startInProcess(ctx context.Context, o options, client *http.Client) (*targe
 		DataDir: o.Data, Faucet: true,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Limits: refserver.Limits{PerWallet: 1e6, PerKey: 1e6, PerIP: 1e6, Burst: 1e6},
+		ProofN: o.ProofN,
 	})
 	if err != nil {
 		cancel()
@@ -222,7 +238,7 @@ func startChild(ctx context.Context, o options, client *http.Client) (*target, e
 		return nil, err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(o.IOGD, "-demo=false", "-faucet=true", "-log-level=warn", "-data", o.Data,
+	cmd := exec.Command(o.IOGD, "-demo=false", "-faucet=true", "-log-level=warn", "-data", o.Data, "-proof-n", strconv.Itoa(o.ProofN),
 		"-listen", "127.0.0.1:"+strconv.Itoa(port), "-relay", "127.0.0.1:"+strconv.Itoa(relay))
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	started := time.Now()

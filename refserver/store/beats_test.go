@@ -83,3 +83,47 @@ func TestDeviceBeat(t *testing.T) {
 		}))
 	})
 }
+
+// TestLastEpochEnd: what a heartbeat reads of the last settled epoch
+// follows the epochs its own transaction settles, and forgets one that a
+// failed step of its batch settled and was rolled back.
+func TestLastEpochEnd(t *testing.T) {
+	ended := time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)
+	epoch := func(n uint64, end time.Time) store.Epoch {
+		return store.Epoch{Number: n, Started: end.Add(-time.Hour), Ended: end, Settled: end}
+	}
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+			end, err := tx.LastEpochEnd()
+			require.NoError(t, err)
+			require.True(t, end.IsZero(), "none settled")
+			require.NoError(t, tx.InsertEpoch(epoch(1, ended), nil))
+			end, err = tx.LastEpochEnd()
+			require.NoError(t, err)
+			require.Equal(t, ended, end)
+			return nil
+		}))
+		later := ended.Add(time.Hour)
+		results, err := s.Batch(ctx, []store.Step{
+			{Do: func(tx *store.Tx) error {
+				end, err := tx.LastEpochEnd()
+				require.NoError(t, err)
+				require.Equal(t, ended, end)
+				require.NoError(t, tx.InsertEpoch(epoch(2, later), nil))
+				end, err = tx.LastEpochEnd()
+				require.NoError(t, err)
+				require.Equal(t, later, end)
+				return iog.ErrConflict
+			}},
+			{Do: func(tx *store.Tx) error {
+				end, err := tx.LastEpochEnd()
+				require.NoError(t, err)
+				require.Equal(t, ended, end, "the failed step's epoch was rolled back")
+				return nil
+			}},
+		})
+		require.NoError(t, err)
+		require.ErrorIs(t, results[0], iog.ErrConflict)
+		require.NoError(t, results[1])
+	})
+}

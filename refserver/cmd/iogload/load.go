@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -90,7 +91,7 @@ func load(ctx context.Context, o options, out io.Writer) error {
 		case "reads":
 			tr, rate = readTargets(srv.base, fleet, o.Reads), o.ReadRate
 		case "heartbeats":
-			if o.Prove {
+			if o.ProveFleet {
 				answered, took, err := p.proveFleet(ctx, o.Concurrency)
 				if err != nil {
 					return fmt.Errorf("prove the fleet: %w", err)
@@ -121,7 +122,13 @@ func load(ctx context.Context, o options, out io.Writer) error {
 				return err
 			}
 		}
-		m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Duration, a)
+		var tasks *taskCounter
+		var observe func(*vegeta.Result)
+		if a == "heartbeats" {
+			tasks = &taskCounter{}
+			observe = tasks.observe
+		}
+		m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Duration, a, observe)
 		if stopProfile != nil {
 			if err := stopProfile(); err != nil {
 				return err
@@ -129,6 +136,9 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			fmt.Fprintf(out, "cpu profile of the %s attack: %s\n", a, o.CPUProfile)
 		}
 		report(out, a, rate, len(fleet), m)
+		if tasks != nil {
+			fmt.Fprintf(out, "  %d of the heartbeats answered listed proof tasks (the slow path; 0 when the fleet is proven)\n", tasks.withTasks)
+		}
 		fmt.Fprintf(out, "  memory after: %s; load average %s\n", srv.memory(), loadAverage())
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -354,10 +364,17 @@ func startProfile(path string) (func() error, error) {
 	}, nil
 }
 
-// attack runs one vegeta attack at rate a second for duration.
-func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.Targeter, rate int, duration time.Duration, name string) *vegeta.Metrics {
+// attack runs one vegeta attack at rate a second for duration; observe,
+// when not nil, sees each result.
+func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.Targeter, rate int, duration time.Duration, name string, observe func(*vegeta.Result)) *vegeta.Metrics {
 	atk := vegeta.NewAttacker(vegeta.Client(client), vegeta.Workers(64), vegeta.MaxWorkers(uint64(maxWorkers)))
 	var m vegeta.Metrics
+	add := func(res *vegeta.Result) {
+		if observe != nil {
+			observe(res)
+		}
+		m.Add(res)
+	}
 	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, duration, name)
 	for {
 		select {
@@ -368,14 +385,27 @@ func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.
 				m.Close()
 				return &m
 			}
-			m.Add(res)
+			add(res)
 			continue
 		}
 		for res := range results {
-			m.Add(res)
+			add(res)
 		}
 		m.Close()
 		return &m
+	}
+}
+
+// taskCounter counts the heartbeats answered with proof tasks: each took
+// the server's slow path, reading its device's whole verifier record.
+type taskCounter struct{ withTasks int }
+
+// noTasks is the answer to a heartbeat that owes no proof.
+var noTasks = []byte(`{"tasks":[]}`)
+
+func (c *taskCounter) observe(res *vegeta.Result) {
+	if res.Code == http.StatusOK && !bytes.HasPrefix(res.Body, noTasks) {
+		c.withTasks++
 	}
 }
 

@@ -243,3 +243,18 @@ func heartbeat(t *testing.T, tr vegeta.Targeter) api.HeartbeatResponse {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 	return out
 }
+
+// TestTaskCounter: only a heartbeat answered 200 with proof tasks counts
+// as the slow path.
+func TestTaskCounter(t *testing.T) {
+	var c taskCounter
+	body, err := json.Marshal(api.HeartbeatResponse{Tasks: []api.ProofTask{}})
+	require.NoError(t, err)
+	c.observe(&vegeta.Result{Code: http.StatusOK, Body: append(body, '\n')})
+	c.observe(&vegeta.Result{Code: http.StatusUnauthorized, Body: []byte(`{"error":{}}`)})
+	require.Zero(t, c.withTasks)
+	body, err = json.Marshal(api.HeartbeatResponse{Tasks: []api.ProofTask{{ID: "00", GPU: "GPU-a", N: 16}}})
+	require.NoError(t, err)
+	c.observe(&vegeta.Result{Code: http.StatusOK, Body: body})
+	require.Equal(t, 1, c.withTasks)
+}

@@ -37,9 +37,10 @@ type options struct {
 	MaxWorkers    int
 	// ProofN is the order of the in-process or child server's proof
 	// tasks, which the fleet answers on the CPU (Prove).
-	ProofN  int
-	Prove   bool
-	Presign bool
+	ProofN     int
+	Prove      bool
+	ProveFleet bool
+	Presign    bool
 
 	CPUProfile  string
 	ProfileWhat string
@@ -77,7 +78,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.HeartbeatRate, "heartbeat-rate", 5000, "signed heartbeats a second, over all devices in turn")
 	fs.IntVar(&o.DeployRate, "deploy-rate", 50, "signed deployments (POST /v1/clusters) a second, over the renters in turn")
 	fs.IntVar(&o.ProofN, "proof-n", 16, "order of the proof-of-compute tasks of the server iogload starts (refserver.Config.ProofN, iogd -proof-n), which the fleet answers on the CPU; 0 is the server's default, 256 (17 ms of CPU a GPU)")
-	fs.BoolVar(&o.Prove, "prove", true, "the fleet answers its proof tasks, as real workers do: each device registered answers its first ones, and before the heartbeats attack every device heartbeats once and answers what it owes, so that the attack's heartbeats take the server's fast path; false leaves a new device unproven, every heartbeat of it then reads its whole verifier record (the slow path)")
+	fs.BoolVar(&o.Prove, "prove", true, "each device registered answers its first proof tasks, as a real worker does, so that its heartbeats take the server's fast path for the proof interval (an hour); false leaves it unproven, and every heartbeat of it then reads its whole verifier record (the slow path)")
+	fs.BoolVar(&o.ProveFleet, "prove-fleet", false, "before the heartbeats attack, every device of the fleet heartbeats once and answers the proof tasks it owes: for a fleet registered unproven or proven more than the proof interval ago (the attack reports how many of its heartbeats were answered with tasks)")
 	fs.BoolVar(&o.Presign, "presign", false, "sign every heartbeat of the attack before it starts (within the signatures' freshness window, at most "+maxPresigned.String()+" of attack), as wrk's requests are built beforehand: the attack's CPU is then the server's and HTTP's, not the load generator's signing")
 	fs.IntVar(&o.MaxWorkers, "max-workers", 1024, "most requests in flight in one attack")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the in-process server and the load generator) during one attack to this file")

@@ -46,7 +46,7 @@ var heartbeatMigrations = []sqldb.Migration{{
 			health_up BIGINT NOT NULL,
 			last_seen BIGINT NOT NULL,
 			updated BIGINT NOT NULL
-		)`,
+		) WITHOUT_ROWID`,
 		`INSERT INTO device_health (device, health, health_up, last_seen, updated) SELECT id, health, up, last_seen, updated FROM devices`,
 		`CREATE INDEX device_health_silent ON device_health (health_up, last_seen)`,
 		`DROP INDEX devices_up`,

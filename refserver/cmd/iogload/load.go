@@ -75,8 +75,12 @@ func load(ctx context.Context, o options, out io.Writer) error {
 	}
 	fleet = p.fleet
 	if n > 0 {
-		fmt.Fprintf(out, "registrations: %d devices (registration + accepted report each) in %v: %.0f devices/s, %d wallets, %d in flight\n",
-			n, took.Round(time.Millisecond), float64(n)/took.Seconds(), (len(fleet)+o.PerWallet-1)/o.PerWallet, o.Concurrency)
+		each := "registration + accepted report each"
+		if o.Prove {
+			each += ", + a heartbeat and its proof tasks answered"
+		}
+		fmt.Fprintf(out, "registrations: %d devices (%s) in %v: %.0f devices/s, %d wallets, %d in flight\n",
+			n, each, took.Round(time.Millisecond), float64(n)/took.Seconds(), (len(fleet)+o.PerWallet-1)/o.PerWallet, o.Concurrency)
 		fmt.Fprintf(out, "memory after populating: %s\n", srv.memory())
 	}
 	if len(fleet) == 0 {

@@ -32,7 +32,7 @@ func (s *Server) markSilentDevices(ctx context.Context) error {
 			if silent, err = tx.SilentDevices(now.Add(-s.cfg.HeartbeatTimeout), after, silentBatch); err != nil {
 				return err
 			}
-			end, err := lastEpochEnd(tx)
+			end, err := tx.LastEpochEnd()
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver"
@@ -214,6 +215,35 @@ func TestSilentDeviceGoesDown(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	})
+}
+
+// TestProofOrder: the tasks a heartbeat issues are of the configured
+// order (Config.ProofN), gpu's default without one, and an answer to
+// either proves the device.
+func TestProofOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		n, want int
+	}{
+		{"default", 0, gpu.DefaultProofN},
+		{"configured", 16, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, sqldb.SQLite, func(c *refserver.Config) { c.ProofN = tc.n })
+			alice := newSupplier(t, e, 1, "H100-SXM", 2)
+			d := alice.register(t)
+			resp, err := alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+			require.NoError(t, err)
+			require.Len(t, resp.Tasks, 2)
+			for _, task := range resp.Tasks {
+				require.Equal(t, tc.want, task.N)
+			}
+			alice.beat(t, e, d.ID, true)
+			resp, err = alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{})
+			require.NoError(t, err)
+			require.Empty(t, resp.Tasks, "proven")
+		})
+	}
 }
 
 // TestDeviceListQueries: the listing refuses a state or a cursor the API

@@ -193,6 +193,8 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 		return store.Response{}, fmt.Errorf("%s: at most 128 bytes, on a mutating request: %w", api.IdempotencyHeader, iog.ErrInvalid)
 	}
 	digest := requestDigest(c.r, c.body)
+	// Encoded here, not in the step: the batch's steps run one at a time.
+	who := c.who.String()
 	var out store.Response
 	var refused error
 	step := store.Step{Do: func(tx *store.Tx) error {
@@ -203,7 +205,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			}
 		}
 		if key != "" {
-			prior, found, err := tx.Idempotent(c.who.String(), key, digest)
+			prior, found, err := tx.Idempotent(who, key, digest)
 			if err != nil || found {
 				out = prior
 				return err
@@ -235,7 +237,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			}
 		}
 		if key != "" {
-			return tx.Remember(c.who.String(), key, digest, out, c.now)
+			return tx.Remember(who, key, digest, out, c.now)
 		}
 		return nil
 	}}

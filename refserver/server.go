@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
@@ -58,6 +59,12 @@ type Config struct {
 	// less than a quarter of ProofInterval: an answer that may come later
 	// than that would leave the device ineligible while it is awaited.
 	ProofSlack time.Duration
+	// ProofN is the order of a proof-of-compute task's matrices; zero
+	// means gpu.DefaultProofN (256: a 256 KiB answer a GPU, 17 ms of one
+	// CPU core). At most gpu.MaxProofN. A load test's simulated fleet,
+	// whose workers answer on the CPU beside the server, takes a small
+	// one.
+	ProofN int
 	// ReportNonceTTL is how long a report's challenge is good; zero means
 	// gpu.DefaultNonceTTL (5 min).
 	ReportNonceTTL time.Duration
@@ -216,6 +223,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ProofSlack >= cfg.ProofInterval/4 {
 		return nil, fmt.Errorf("refserver: a proof slack of %v is not less than a quarter of the proof interval %v, the time a device stays eligible while its next proof is awaited: %w", cfg.ProofSlack, cfg.ProofInterval, iog.ErrInvalid)
+	}
+	if cfg.ProofN < 0 || cfg.ProofN > gpu.MaxProofN {
+		return nil, fmt.Errorf("refserver: a proof order of %d is not 0 (the default) to %d: %w", cfg.ProofN, gpu.MaxProofN, iog.ErrInvalid)
 	}
 	if cfg.MaxClockSkew <= 0 {
 		cfg.MaxClockSkew = api.MaxClockSkew

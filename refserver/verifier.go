@@ -16,7 +16,7 @@ import (
 func (s *Server) verifier(devices ...store.Device) (*gpu.Verifier, error) {
 	v := gpu.NewVerifier(gpu.VerifierConfig{
 		Clock: s.cfg.Clock, Random: s.cfg.Random, NonceKey: s.nonceKey, Logger: s.log,
-		ProofInterval: s.cfg.ProofInterval, NonceTTL: s.cfg.ReportNonceTTL, Proof: gpu.ProofConfig{Slack: s.cfg.ProofSlack},
+		ProofInterval: s.cfg.ProofInterval, NonceTTL: s.cfg.ReportNonceTTL, Proof: gpu.ProofConfig{N: s.cfg.ProofN, Slack: s.cfg.ProofSlack},
 	})
 	records := make([]gpu.DeviceRecord, 0, len(devices))
 	for _, d := range devices {

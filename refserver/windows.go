@@ -47,16 +47,9 @@ func (s *Server) rollWindow(h iog.Health, end time.Time) (iog.Health, error) {
 // (rollWindow): the record an event is folded into. Read it once the
 // device's row is locked, so that an epoch settled in between is seen.
 func (s *Server) currentHealth(tx *store.Tx, h iog.Health) (iog.Health, error) {
-	end, err := lastEpochEnd(tx)
+	end, err := tx.LastEpochEnd()
 	if err != nil {
 		return h, err
 	}
 	return s.rollWindow(h, end)
-}
-
-// lastEpochEnd returns when tx's last settled epoch ended, and the zero
-// time, which rolls no window, when none is settled.
-func lastEpochEnd(tx *store.Tx) (time.Time, error) {
-	last, _, err := tx.LastEpoch()
-	return last.Ended, err
 }

@@ -19,7 +19,8 @@ var ctx = context.Background()
 
 var steps = []sqldb.Migration{
 	{Version: 1, Name: "widgets", Statements: []string{"CREATE TABLE widgets (id BIGINT PRIMARY KEY, blob BYTEA)"}},
-	{Version: 2, Name: "widget names", Statements: []string{"ALTER TABLE widgets ADD COLUMN name TEXT NOT NULL DEFAULT ''", "CREATE TABLE widget_log (id SERIAL_ID, what TEXT NOT NULL)"}},
+	{Version: 2, Name: "widget names", Statements: []string{"ALTER TABLE widgets ADD COLUMN name TEXT NOT NULL DEFAULT ''", "CREATE TABLE widget_log (id SERIAL_ID, what TEXT NOT NULL)",
+		"CREATE TABLE widget_tags (widget BIGINT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (widget, tag)) WITHOUT_ROWID"}},
 }
 
 func TestMigrate(t *testing.T) {
@@ -50,6 +51,13 @@ func TestMigrate(t *testing.T) {
 			require.NoError(t, db.QueryRowContext(ctx, "INSERT INTO widget_log (what) VALUES ('a') RETURNING id").Scan(&id1))
 			require.NoError(t, db.QueryRowContext(ctx, "INSERT INTO widget_log (what) VALUES ('b') RETURNING id").Scan(&id2))
 			require.Greater(t, id2, id1, "the database numbers SERIAL_ID rows")
+			_, err = db.ExecContext(ctx, "INSERT INTO widget_tags (widget, tag) VALUES (1, 'blue')")
+			require.NoError(t, err)
+			if d == sqldb.SQLite {
+				var withoutRowid int
+				require.NoError(t, db.QueryRowContext(ctx, "SELECT wr FROM pragma_table_list WHERE name = 'widget_tags'").Scan(&withoutRowid))
+				require.Equal(t, 1, withoutRowid, "WITHOUT_ROWID")
+			}
 
 			// Another component has its own versions.
 			require.NoError(t, sqldb.Migrate(ctx, db, d, "other", []sqldb.Migration{{Version: 1, Name: "x", Statements: []string{"CREATE TABLE other_x (id BIGINT)"}}}))

@@ -68,6 +68,8 @@ func (t *Tx) savepoint(fn func(*Tx) error) (err, fatal error) {
 		return err, err
 	}
 	if err != nil {
+		// What fn read may be undone with what it wrote.
+		t.lastEnd = nil
 		if rerr := t.exec("ROLLBACK TO SAVEPOINT step"); rerr != nil {
 			return err, fmt.Errorf("roll back to savepoint: %w", rerr)
 		}

@@ -83,3 +83,123 @@ func TestDeviceBeat(t *testing.T) {
 		}))
 	})
 }
+
+// TestLastEpochEnd: what a heartbeat reads of the last settled epoch
+// follows the epochs its own transaction settles, and forgets one that a
+// failed step of its batch settled and was rolled back.
+func TestLastEpochEnd(t *testing.T) {
+	ended := time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)
+	epoch := func(n uint64, end time.Time) store.Epoch {
+		return store.Epoch{Number: n, Started: end.Add(-time.Hour), Ended: end, Settled: end}
+	}
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+			end, err := tx.LastEpochEnd()
+			require.NoError(t, err)
+			require.True(t, end.IsZero(), "none settled")
+			require.NoError(t, tx.InsertEpoch(epoch(1, ended), nil))
+			end, err = tx.LastEpochEnd()
+			require.NoError(t, err)
+			require.Equal(t, ended, end)
+			return nil
+		}))
+		later := ended.Add(time.Hour)
+		results, err := s.Batch(ctx, []store.Step{
+			{Do: func(tx *store.Tx) error {
+				end, err := tx.LastEpochEnd()
+				require.NoError(t, err)
+				require.Equal(t, ended, end)
+				require.NoError(t, tx.InsertEpoch(epoch(2, later), nil))
+				end, err = tx.LastEpochEnd()
+				require.NoError(t, err)
+				require.Equal(t, later, end)
+				return iog.ErrConflict
+			}},
+			{Do: func(tx *store.Tx) error {
+				end, err := tx.LastEpochEnd()
+				require.NoError(t, err)
+				require.Equal(t, ended, end, "the failed step's epoch was rolled back")
+				return nil
+			}},
+		})
+		require.NoError(t, err)
+		require.ErrorIs(t, results[0], iog.ErrConflict)
+		require.NoError(t, results[1])
+	})
+}
+
+// readAndWrite reads the device "dev", gives it health h and writes it
+// with write.
+func readAndWrite(write func(*store.Tx, store.Device) error) func(*store.Tx, iog.Health) error {
+	return func(tx *store.Tx, h iog.Health) error {
+		d, err := tx.Device("dev")
+		if err != nil {
+			return err
+		}
+		d.Health = h
+		return write(tx, d)
+	}
+}
+
+// TestHealthCopies: however a device's health is written (by a
+// heartbeat's read and write, by a write of the whole device, by an
+// epoch's SaveHealth), the scheduler's nodes and the silent devices see
+// it go up and down, and the device reads back with it.
+func TestHealthCopies(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	up, err := iog.NewHealth(t0).Heartbeat(t0)
+	require.NoError(t, err)
+	down, err := up.Miss(t0.Add(time.Minute))
+	require.NoError(t, err)
+	require.True(t, up.Up)
+	require.False(t, down.Up)
+	writes := []struct {
+		name  string
+		write func(tx *store.Tx, h iog.Health) error
+	}{
+		{"a heartbeat", func(tx *store.Tx, h iog.Health) error {
+			b, err := tx.DeviceBeat("dev")
+			if err != nil {
+				return err
+			}
+			d := b.Device(t0)
+			d.Health = h
+			return tx.UpdateDeviceHealth(d)
+		}},
+		{"the device read and written", readAndWrite((*store.Tx).UpdateDevice)},
+		{"its health read and written", readAndWrite((*store.Tx).UpdateDeviceHealth)},
+		{"an epoch", func(tx *store.Tx, h iog.Health) error {
+			live, err := tx.LiveDevices(t0)
+			if err != nil {
+				return err
+			}
+			live[0].Health = h
+			return tx.SaveHealth(live)
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, s *store.Store) {
+				d := store.Device{ID: "dev", Owner: wallet(1), Name: "rig", State: "active", TunnelKey: ed25519.PublicKey(bytes.Repeat([]byte{7}, 32)),
+					Registered: t0, Updated: t0, Health: iog.NewHealth(t0)}
+				require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error { return tx.InsertDevice(d) }))
+				for _, h := range []iog.Health{up, up, down, up} {
+					require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error { return w.write(tx, h) }))
+					nodes, err := s.Nodes(ctx)
+					require.NoError(t, err)
+					require.Len(t, nodes, 1)
+					require.Equal(t, h.Up, nodes[0].Up)
+					require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+						got, err := tx.Device("dev")
+						require.NoError(t, err)
+						require.Equal(t, h, got.Health)
+						silent, err := tx.SilentDevices(t0.Add(time.Hour), "", 10)
+						require.NoError(t, err)
+						require.Equal(t, h.Up, len(silent) == 1, "silent since before the hour when up")
+						return nil
+					}))
+				}
+			})
+		})
+	}
+}

@@ -50,6 +50,11 @@ type storedDevice struct {
 	updated          int64
 	verifier, health []byte
 	gpus             []string
+	// up is the row's up column: its health's, copied (upColumns).
+	up int
+	// healthOnly says that the rest is not known: the device was read
+	// by a heartbeat (Tx.DeviceBeat), for UpdateDeviceHealth.
+	healthOnly bool
 }
 
 // devicePlain are the columns of a device's row that are not its records.
@@ -74,7 +79,14 @@ func knownUUIDs(r gpu.DeviceRecord) []string {
 	return out
 }
 
-const deviceColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, verifier, health"
+// deviceColumns are what a Device holds, from deviceTables: its row, and
+// its health and updated time, in device_health (heartbeatMigrations).
+// deviceRowColumns are those of its row.
+const (
+	deviceColumns    = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, verifier, health"
+	deviceTables     = "devices JOIN device_health ON device = id"
+	deviceRowColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count, verifier"
+)
 
 // upColumns are the copies of a device's health its queries need.
 func upColumns(h iog.Health) (up int, lastSeen int64) {
@@ -92,8 +104,11 @@ func (t *Tx) InsertDevice(d Device) error {
 	}
 	up, seen := upColumns(d.Health)
 	args := append([]any{string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Registered), unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen}, copiesOf(d.Verifier, t.s.clock.Now())...)
-	err = t.exec("INSERT INTO devices ("+deviceColumns+", up, last_seen, "+strings.Join(copyColumns, ", ")+") VALUES ("+marks(1, len(args))+")", args...)
+		unix(d.Registered), d.Model, d.GPUCount, verifier, up}, copiesOf(d.Verifier, t.s.clock.Now())...)
+	err = t.exec("INSERT INTO devices ("+deviceRowColumns+", up, "+strings.Join(copyColumns, ", ")+") VALUES ("+marks(1, len(args))+")", args...)
+	if err == nil {
+		err = t.exec("INSERT INTO device_health (device, health, health_up, last_seen, updated) VALUES ($1, $2, $3, $4, $5)", string(d.ID), health, up, seen, unix(d.Updated))
+	}
 	if err != nil {
 		return fmt.Errorf("store device %s: %w", d.ID, err)
 	}
@@ -113,17 +128,20 @@ func (t *Tx) UpdateDevice(d Device) error {
 		return err
 	}
 	plain, gpus := plainOf(d), knownUUIDs(d.Verifier)
+	up, seen := upColumns(d.Health)
 	old := d.stored
-	if old == nil || old.tx != t {
-		up, seen := upColumns(d.Health)
-		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, updated = $8, model = $9, gpu_count = $10, verifier = $11, health = $12, up = $13, last_seen = $14"
+	if old == nil || old.tx != t || old.healthOnly {
+		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, verifier = $10, up = $11"
 		args := []any{string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
-			unix(d.Updated), d.Model, d.GPUCount, verifier, health, up, seen}
+			d.Model, d.GPUCount, verifier, up}
 		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
 			args = append(args, v)
 			set += fmt.Sprintf(", %s = $%d", copyColumns[i], len(args))
 		}
 		err = t.exec("UPDATE devices SET "+set+" WHERE id = $1", args...)
+		if err == nil {
+			err = t.writeHealth(d.ID, health, up, seen, unix(d.Updated))
+		}
 		if err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
@@ -144,23 +162,22 @@ func (t *Tx) UpdateDevice(d Device) error {
 		add("model", d.Model)
 		add("gpu_count", d.GPUCount)
 	}
-	if unix(d.Updated) != old.updated {
-		add("updated", unix(d.Updated))
-	}
 	if !bytes.Equal(verifier, old.verifier) {
 		add("verifier", verifier)
 		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
 			add(copyColumns[i], v)
 		}
 	}
-	if !bytes.Equal(health, old.health) {
-		up, seen := upColumns(d.Health)
-		add("health", health)
+	if up != old.up {
 		add("up", up)
-		add("last_seen", seen)
 	}
 	if len(set) > 0 {
 		if err := t.exec("UPDATE devices SET "+strings.Join(set, ", ")+" WHERE id = $1", args...); err != nil {
+			return fmt.Errorf("update device %s: %w", d.ID, err)
+		}
+	}
+	if !bytes.Equal(health, old.health) || unix(d.Updated) != old.updated {
+		if err := t.writeHealth(d.ID, health, up, seen, unix(d.Updated)); err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
 	}
@@ -169,27 +186,44 @@ func (t *Tx) UpdateDevice(d Device) error {
 			return err
 		}
 	}
-	*old = storedDevice{tx: t, plain: plain, updated: unix(d.Updated), verifier: verifier, health: health, gpus: gpus}
+	*old = storedDevice{tx: t, plain: plain, updated: unix(d.Updated), verifier: verifier, health: health, gpus: gpus, up: up}
 	return nil
 }
 
-// UpdateDeviceHealth writes back a device's health record, with its up
-// and last_seen copies, and its updated time, and nothing else of it: for
-// a change that touched nothing else, such as a heartbeat that issued no
-// proof task, at the cost of neither encoding nor comparing the rest.
+// UpdateDeviceHealth writes back a device's health record, with its
+// copies, and its updated time, and nothing else of it: for a change that
+// touched nothing else, such as a heartbeat that issued no proof task, at
+// the cost of neither encoding nor comparing the rest. They are in
+// device_health; the device's row is written only when it goes up or
+// down (its up column).
 func (t *Tx) UpdateDeviceHealth(d Device) error {
 	health, err := json.Marshal(d.Health)
 	if err != nil {
 		return fmt.Errorf("encode device %s: %w", d.ID, err)
 	}
 	up, seen := upColumns(d.Health)
-	if err := t.exec("UPDATE devices SET health = $2, up = $3, last_seen = $4, updated = $5 WHERE id = $1", string(d.ID), health, up, seen, unix(d.Updated)); err != nil {
+	old := d.stored
+	known := old != nil && old.tx == t
+	if err := t.writeHealth(d.ID, health, up, seen, unix(d.Updated)); err != nil {
 		return fmt.Errorf("update device %s: %w", d.ID, err)
 	}
-	if old := d.stored; old != nil && old.tx == t {
-		old.health, old.updated = health, unix(d.Updated)
+	if !known || old.up != up {
+		// Where up is not known as read in this transaction, the row
+		// is read to compare it.
+		if err := t.exec("UPDATE devices SET up = $2 WHERE id = $1 AND up <> $2", string(d.ID), up); err != nil {
+			return fmt.Errorf("update device %s: %w", d.ID, err)
+		}
+	}
+	if known {
+		old.health, old.up, old.updated = health, up, unix(d.Updated)
 	}
 	return nil
+}
+
+// writeHealth writes a device's health record, its copies and its
+// updated time to device_health.
+func (t *Tx) writeHealth(id iog.DeviceID, health []byte, up int, seen, updated int64) error {
+	return t.exec("UPDATE device_health SET health = $2, health_up = $3, last_seen = $4, updated = $5 WHERE device = $1", string(id), health, up, seen, updated)
 }
 
 func deviceRecords(d Device) (verifier, health []byte, err error) {
@@ -277,7 +311,7 @@ func (t *Tx) bindGPUs(d Device) error {
 // Device returns a device, locked for the transaction. An unknown one is
 // iog.ErrNotFound.
 func (t *Tx) Device(id iog.DeviceID) (Device, error) {
-	d, err := scanDevice(t.tx.QueryRowContext(t.ctx, "SELECT "+deviceColumns+" FROM devices WHERE id = $1"+t.forUpdate(), string(id)))
+	d, err := scanDevice(t.tx.QueryRowContext(t.ctx, "SELECT "+deviceColumns+" FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)))
 	if noRows(err) {
 		return Device{}, fmt.Errorf("device %s is not registered: %w", id, iog.ErrNotFound)
 	}
@@ -352,7 +386,7 @@ func (f DeviceFilter) clause() (string, []any) {
 }
 
 func (t *Tx) devices(clause string, args ...any) ([]Device, error) {
-	out, err := queryAll(t, "devices", "SELECT "+deviceColumns+" FROM devices "+clause, args, scanDevice)
+	out, err := queryAll(t, "devices", "SELECT "+deviceColumns+" FROM "+deviceTables+" "+clause, args, scanDevice)
 	for _, d := range out {
 		d.stored.tx = t
 	}
@@ -387,7 +421,8 @@ func scanDevice(row scanner) (Device, error) {
 	d.TunnelKey = ed25519.PublicKey(key)
 	d.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(down), UpBytesPerSec: uint64(up)}
 	d.Registered, d.Updated = time.Unix(0, registered).UTC(), time.Unix(0, updated).UTC()
-	d.stored = &storedDevice{plain: plainOf(d), updated: updated, verifier: verifier, health: health, gpus: knownUUIDs(d.Verifier)}
+	isUp, _ := upColumns(d.Health)
+	d.stored = &storedDevice{plain: plainOf(d), updated: updated, verifier: verifier, health: health, gpus: knownUUIDs(d.Verifier), up: isUp}
 	return d, nil
 }
 
@@ -396,5 +431,5 @@ func scanDevice(row scanner) (Device, error) {
 // returns at most limit of them, by ID, after the device after (none:
 // ""), so that a round marks a large fleet a part at a time.
 func (t *Tx) SilentDevices(seen time.Time, after iog.DeviceID, limit int) ([]Device, error) {
-	return t.devices("WHERE up = 1 AND last_seen < $1 AND id > $2 ORDER BY id LIMIT $3"+t.forUpdate(), unix(seen), string(after), limit)
+	return t.devices("WHERE health_up = 1 AND last_seen < $1 AND id > $2 ORDER BY id LIMIT $3"+t.forUpdate(), unix(seen), string(after), limit)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
@@ -64,6 +65,33 @@ func (t *Tx) LastEpoch() (Epoch, bool, error) {
 		return Epoch{}, false, err
 	}
 	return list[0], true, nil
+}
+
+// LastEpochEnd returns when the latest settled epoch ended, and the zero
+// time when none is: every heartbeat asks it, to roll its device's health
+// window (and in a group commit's batch, every step is one). On SQLite
+// the transaction is the database's only writer, so it reads it once,
+// and again only after it settles an epoch itself (InsertEpoch) or a
+// step of its batch is rolled back; on PostgreSQL another server may
+// settle one meanwhile, and each call reads it.
+func (t *Tx) LastEpochEnd() (time.Time, error) {
+	if t.lastEnd != nil {
+		return *t.lastEnd, nil
+	}
+	var ended int64
+	var end time.Time
+	err := t.tx.QueryRowContext(t.ctx, "SELECT ended FROM epochs ORDER BY number DESC LIMIT 1").Scan(&ended)
+	switch {
+	case noRows(err):
+	case err != nil:
+		return time.Time{}, fmt.Errorf("last epoch: %w", err)
+	default:
+		end = time.Unix(0, ended).UTC()
+	}
+	if t.s.dialect == sqldb.SQLite {
+		t.lastEnd = &end
+	}
+	return end, nil
 }
 
 // Epoch returns a settled epoch; one not settled is iog.ErrNotFound.
@@ -125,6 +153,7 @@ func (t *Tx) InsertEpoch(e Epoch, devices []EpochDevice) error {
 	if err != nil {
 		return fmt.Errorf("store epoch %d: %w", e.Number, err)
 	}
+	t.lastEnd = nil
 	err = t.exec("INSERT INTO epochs ("+epochColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
 		int64(e.Number), unix(e.Started), unix(e.Ended), unix(e.Settled), e.Emission.Units(), e.Paid.Units(), e.Unpaid.Units(),
 		e.Nominated, e.Rewarded, e.Failed, e.RevenueIO.Units(), e.RevenueUSDC.Units(), e.Burned.Units(), string(price))

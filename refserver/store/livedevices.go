@@ -54,7 +54,7 @@ const liveDeviceColumns = "id, owner, state, model, gpu_count, health, trust, tr
 // trust score changed, and otherwise from the part of the record that
 // judges it. The rows are read in order and decoded on every core.
 func (t *Tx) LiveDevices(now time.Time) ([]LiveDevice, error) {
-	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+liveDeviceColumns+" FROM devices WHERE state <> 'removed' ORDER BY id"+t.forUpdate(), unix(now))
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT "+liveDeviceColumns+" FROM "+deviceTables+" WHERE state <> 'removed' ORDER BY id"+t.forUpdate(), unix(now))
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
@@ -165,24 +165,32 @@ func decodeInParallel(n int, decode func(i int) error) error {
 }
 
 // SaveHealth writes back the health records of devices, and the copies
-// of them the queries use, and nothing else of them, with one prepared
-// statement.
+// of them the queries use (the devices' up column where it changed), and
+// nothing else of them, with two prepared statements.
 func (t *Tx) SaveHealth(devices []LiveDevice) error {
 	if len(devices) == 0 {
 		return nil
 	}
-	stmt, err := t.tx.PrepareContext(t.ctx, "UPDATE devices SET health = $2, up = $3, last_seen = $4 WHERE id = $1")
+	stmt, err := t.tx.PrepareContext(t.ctx, "UPDATE device_health SET health = $2, health_up = $3, last_seen = $4 WHERE device = $1")
 	if err != nil {
 		return fmt.Errorf("save health: %w", err)
 	}
 	defer stmt.Close()
+	upStmt, err := t.tx.PrepareContext(t.ctx, "UPDATE devices SET up = $2 WHERE id = $1 AND up <> $2")
+	if err != nil {
+		return fmt.Errorf("save health: %w", err)
+	}
+	defer upStmt.Close()
 	for _, d := range devices {
 		health, err := json.Marshal(d.Health)
 		if err != nil {
 			return fmt.Errorf("encode the health of %s: %w", d.ID, err)
 		}
 		up, seen := upColumns(d.Health)
-		if _, err := stmt.ExecContext(t.ctx, string(d.ID), health, up, seen); err != nil {
+		if _, err := stmt.ExecContext(t.ctx, string(d.ID), health, up, seen); err == nil {
+			_, err = upStmt.ExecContext(t.ctx, string(d.ID), up)
+		}
+		if err != nil {
 			return fmt.Errorf("save the health of %s: %w", d.ID, err)
 		}
 	}

@@ -26,4 +26,36 @@ var heartbeatMigrations = []sqldb.Migration{{
 		`ALTER TABLE devices ADD COLUMN open_tasks BIGINT NOT NULL DEFAULT -1`,
 		`ALTER TABLE devices ADD COLUMN oldest_proof BIGINT NOT NULL DEFAULT 0`,
 	},
+}, {
+	Version: 3,
+	Name:    "each device's health in a narrow table of its own",
+	Statements: []string{
+		// A heartbeat reads and writes a device's health alone, thousands
+		// a second. In the device's row the health followed the verifier
+		// record (kilobytes of JSON, overflow pages at 4 and 8 GPUs), so
+		// that each heartbeat read the row's pages through to it and
+		// rewrote them. Here it takes some 300 bytes a device, beside its
+		// copies health_up and last_seen, which the heartbeat timeout's
+		// query needs (indexed), and the device's updated time, which
+		// every write of the device sets. devices.up stays, for the
+		// scheduler's and the statistics' indexes, and is written only
+		// when it changes.
+		`CREATE TABLE device_health (
+			device TEXT PRIMARY KEY REFERENCES devices (id),
+			health BYTEA NOT NULL,
+			health_up BIGINT NOT NULL,
+			last_seen BIGINT NOT NULL,
+			updated BIGINT NOT NULL
+		) WITHOUT_ROWID`,
+		`INSERT INTO device_health (device, health, health_up, last_seen, updated) SELECT id, health, up, last_seen, updated FROM devices`,
+		`CREATE INDEX device_health_silent ON device_health (health_up, last_seen)`,
+		`DROP INDEX devices_up`,
+		`ALTER TABLE devices DROP COLUMN health`,
+		`ALTER TABLE devices DROP COLUMN last_seen`,
+		`ALTER TABLE devices DROP COLUMN updated`,
+		// What else a heartbeat reads of the device (Tx.DeviceBeat), from
+		// an index instead of the row: its proof columns follow the
+		// verifier record too. They change once a proof interval.
+		`CREATE INDEX devices_beat ON devices (id, owner, state, open_tasks, oldest_proof)`,
+	},
 }}

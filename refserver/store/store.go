@@ -171,6 +171,9 @@ type Tx struct {
 	s   *Store
 	// readOnly transactions (ReadTx) lock nothing and write nothing.
 	readOnly bool
+	// lastEnd, when set, is LastEpochEnd's answer, kept for the rest of
+	// a SQLite transaction.
+	lastEnd *time.Time
 }
 
 // Apply applies ledger ops atomically in the transaction. A batch applied

@@ -60,7 +60,7 @@ type scannedView struct {
 }
 
 func (t *Tx) deviceViews(now time.Time, clause string, args ...any) ([]DeviceView, error) {
-	rows, err := queryAll(t, "devices", "SELECT "+viewColumns+" FROM devices "+clause, args, func(row scanner) (scannedView, error) {
+	rows, err := queryAll(t, "devices", "SELECT "+viewColumns+" FROM "+deviceTables+" "+clause, args, func(row scanner) (scannedView, error) {
 		return scanView(row, now)
 	})
 	if err != nil {

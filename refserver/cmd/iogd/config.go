@@ -29,6 +29,8 @@ type options struct {
 	// Limits are the rate limits, requests a second (0: the server's
 	// defaults, refserver.Limits).
 	LimitIP, LimitWallet, LimitKey, LimitBurst int
+	// ProofN is the order of proof-of-compute tasks (0: gpu's default).
+	ProofN int
 }
 
 // option is one setting: its flag (and key in the file), environment
@@ -60,6 +62,7 @@ var optionTable = []option{
 	{"limit-wallet", "IOG_LIMIT_WALLET", "0", "signed requests a second one wallet may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitWallet })},
 	{"limit-key", "IOG_LIMIT_KEY", "0", "requests a second one API key may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitKey })},
 	{"limit-burst", "IOG_LIMIT_BURST", "0", "requests over the rate limits a client may make at once (0: the server's default, 100)", intOption(func(o *options) *int { return &o.LimitBurst })},
+	{"proof-n", "IOG_PROOF_N", "0", "order of proof-of-compute tasks' matrices (0: the default, 256); a load test's CPU-answering fleet takes a small one", intOption(func(o *options) *int { return &o.ProofN })},
 	{"log-level", "IOG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options, v string) error {
 		switch v {
 		case "debug", "info", "warn", "error":

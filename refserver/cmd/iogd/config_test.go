@@ -17,7 +17,7 @@ import (
 func TestOptionsPrecedence(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "iogd.yaml")
 	require.NoError(t, os.WriteFile(file, []byte("listen: 127.0.0.1:9000\nworkers: 9\nepoch: 30m\ndemo: false\n"), 0o600))
-	env := map[string]string{"IOG_CONFIG": file, "IOG_WORKERS": "4", "IOG_LISTEN": "127.0.0.1:9001", "IOG_LIMIT_IP": "5000"}
+	env := map[string]string{"IOG_CONFIG": file, "IOG_WORKERS": "4", "IOG_LISTEN": "127.0.0.1:9001", "IOG_LIMIT_IP": "5000", "IOG_PROOF_N": "16"}
 	o, err := parseOptions([]string{"-listen", "127.0.0.1:9002", "-limit-burst", "300"}, func(k string) string { return env[k] }, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:9002", o.Listen, "the flag")
@@ -29,6 +29,7 @@ func TestOptionsPrecedence(t *testing.T) {
 	require.Equal(t, 5000, o.LimitIP, "the environment")
 	require.Equal(t, 300, o.LimitBurst, "the flag")
 	require.Zero(t, o.LimitWallet, "the default: the server's")
+	require.Equal(t, 16, o.ProofN, "the environment")
 
 	o, err = parseOptions(nil, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)

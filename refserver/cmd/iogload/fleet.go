@@ -85,9 +85,15 @@ func parseFleet(r io.Reader) ([]device, error) {
 type populator struct {
 	newClient func(key ed25519.PrivateKey) (*iogsdk.Client, error)
 	perWallet int
-	mu        sync.Mutex
-	out       io.Writer
-	fleet     []device
+	// prove, when set, has each device registered answer its first proof
+	// tasks, as its worker would: proven, its heartbeats then take the
+	// server's fast path for the proof interval.
+	prove bool
+	mu    sync.Mutex
+	out   io.Writer
+	fleet []device
+	// clients are the wallets' clients, by wallet number.
+	clients sync.Map
 }
 
 // populate registers devices until the fleet has want of them, with
@@ -101,27 +107,41 @@ func (p *populator) populate(ctx context.Context, want, concurrency int) (int, t
 		return 0, 0, nil
 	}
 	first := len(p.fleet)
+	err := parallel(ctx, missing, concurrency, func(ctx context.Context, i int) error {
+		n := first + i
+		wallet := n / p.perWallet
+		c, err := p.client(wallet)
+		if err == nil {
+			err = p.register(ctx, c, wallet, n)
+		}
+		if err != nil {
+			return fmt.Errorf("device %d of wallet %d: %w", n, wallet, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, time.Since(start), err
+	}
+	return missing, time.Since(start), nil
+}
+
+// parallel runs fn for 0 to n-1, concurrency at once, and stops at the
+// first error, which it returns.
+func parallel(ctx context.Context, n, concurrency int, fn func(ctx context.Context, i int) error) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, concurrency)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	clients := sync.Map{}
 	for range concurrency {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= missing || ctx.Err() != nil {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
-				n := first + i
-				wallet := n / p.perWallet
-				c, err := p.client(&clients, wallet)
-				if err == nil {
-					err = p.register(ctx, c, wallet, n)
-				}
-				if err != nil {
-					errs <- fmt.Errorf("device %d of wallet %d: %w", n, wallet, err)
+				if err := fn(ctx, i); err != nil {
+					errs <- err
 					cancel()
 					return
 				}
@@ -130,21 +150,18 @@ func (p *populator) populate(ctx context.Context, want, concurrency int) (int, t
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		return 0, time.Since(start), err
-	}
-	return missing, time.Since(start), nil
+	return <-errs
 }
 
-func (p *populator) client(clients *sync.Map, wallet int) (*iogsdk.Client, error) {
-	if c, ok := clients.Load(wallet); ok {
+func (p *populator) client(wallet int) (*iogsdk.Client, error) {
+	if c, ok := p.clients.Load(wallet); ok {
 		return c.(*iogsdk.Client), nil
 	}
 	c, err := p.newClient(walletKey(wallet))
 	if err != nil {
 		return nil, err
 	}
-	got, _ := clients.LoadOrStore(wallet, c)
+	got, _ := p.clients.LoadOrStore(wallet, c)
 	return got.(*iogsdk.Client), nil
 }
 
@@ -198,6 +215,11 @@ func (p *populator) register(ctx context.Context, c *iogsdk.Client, wallet, n in
 	}
 	if d.State != api.DeviceActive {
 		return fmt.Errorf("device %s is %s after its report, not active", d.ID, d.State)
+	}
+	if p.prove {
+		if _, err := prove(ctx, c, d.ID); err != nil {
+			return err
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -67,15 +68,19 @@ func load(ctx context.Context, o options, out io.Writer) error {
 	newClient := func(key ed25519.PrivateKey) (*iogsdk.Client, error) {
 		return iogsdk.NewClient(iogsdk.ClientConfig{Server: srv.base, Key: key, HTTPClient: client, Logger: slog.New(slog.DiscardHandler)})
 	}
-	p := &populator{newClient: newClient, perWallet: o.PerWallet, out: f, fleet: fleet}
+	p := &populator{newClient: newClient, perWallet: o.PerWallet, prove: o.Prove, out: f, fleet: fleet}
 	n, took, err := p.populate(ctx, o.Devices, o.Concurrency)
 	if err != nil {
 		return fmt.Errorf("populate: %w", err)
 	}
 	fleet = p.fleet
 	if n > 0 {
-		fmt.Fprintf(out, "registrations: %d devices (registration + accepted report each) in %v: %.0f devices/s, %d wallets, %d in flight\n",
-			n, took.Round(time.Millisecond), float64(n)/took.Seconds(), (len(fleet)+o.PerWallet-1)/o.PerWallet, o.Concurrency)
+		each := "registration + accepted report each"
+		if o.Prove {
+			each += ", + a heartbeat and its proof tasks answered"
+		}
+		fmt.Fprintf(out, "registrations: %d devices (%s) in %v: %.0f devices/s, %d wallets, %d in flight\n",
+			n, each, took.Round(time.Millisecond), float64(n)/took.Seconds(), (len(fleet)+o.PerWallet-1)/o.PerWallet, o.Concurrency)
 		fmt.Fprintf(out, "memory after populating: %s\n", srv.memory())
 	}
 	if len(fleet) == 0 {
@@ -90,7 +95,22 @@ func load(ctx context.Context, o options, out io.Writer) error {
 		case "reads":
 			tr, rate = readTargets(srv.base, fleet, o.Reads), o.ReadRate
 		case "heartbeats":
+			if o.ProveFleet {
+				answered, took, err := p.proveFleet(ctx, o.Concurrency)
+				if err != nil {
+					return fmt.Errorf("prove the fleet: %w", err)
+				}
+				fmt.Fprintf(out, "proofs: every device heartbeat once in %v and the fleet answered the %d proof tasks it owed\n", took.Round(time.Millisecond), answered)
+			}
 			tr, rate = heartbeatTargets(srv.base, fleet, s), o.HeartbeatRate
+			if o.Presign {
+				started := time.Now()
+				count := rate * int(o.Duration.Seconds()+1)
+				if tr, err = presign(ctx, tr, count); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "presigned: %d heartbeats signed in %v before the attack\n", count, time.Since(started).Round(time.Millisecond))
+			}
 		case "deploys":
 			if err := fund(ctx, newClient, o.Renters); err != nil {
 				return err
@@ -106,7 +126,13 @@ func load(ctx context.Context, o options, out io.Writer) error {
 				return err
 			}
 		}
-		m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Duration, a)
+		var tasks *taskCounter
+		var observe func(*vegeta.Result)
+		if a == "heartbeats" {
+			tasks = &taskCounter{}
+			observe = tasks.observe
+		}
+		m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Duration, a, observe)
 		if stopProfile != nil {
 			if err := stopProfile(); err != nil {
 				return err
@@ -114,6 +140,9 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			fmt.Fprintf(out, "cpu profile of the %s attack: %s\n", a, o.CPUProfile)
 		}
 		report(out, a, rate, len(fleet), m)
+		if tasks != nil {
+			fmt.Fprintf(out, "  %d of the heartbeats answered listed proof tasks (the slow path; 0 when the fleet is proven)\n", tasks.withTasks)
+		}
 		fmt.Fprintf(out, "  memory after: %s; load average %s\n", srv.memory(), loadAverage())
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -170,6 +199,7 @@ func startInProcess(ctx context.Context, o options, client *http.Client) (*targe
 		DataDir: o.Data, Faucet: true,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Limits: refserver.Limits{PerWallet: 1e6, PerKey: 1e6, PerIP: 1e6, Burst: 1e6},
+		ProofN: o.ProofN,
 	})
 	if err != nil {
 		cancel()
@@ -222,7 +252,7 @@ func startChild(ctx context.Context, o options, client *http.Client) (*target, e
 		return nil, err
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(o.IOGD, "-demo=false", "-faucet=true", "-log-level=warn", "-data", o.Data,
+	cmd := exec.Command(o.IOGD, "-demo=false", "-faucet=true", "-log-level=warn", "-data", o.Data, "-proof-n", strconv.Itoa(o.ProofN),
 		"-listen", "127.0.0.1:"+strconv.Itoa(port), "-relay", "127.0.0.1:"+strconv.Itoa(relay))
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	started := time.Now()
@@ -338,10 +368,17 @@ func startProfile(path string) (func() error, error) {
 	}, nil
 }
 
-// attack runs one vegeta attack at rate a second for duration.
-func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.Targeter, rate int, duration time.Duration, name string) *vegeta.Metrics {
+// attack runs one vegeta attack at rate a second for duration; observe,
+// when not nil, sees each result.
+func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.Targeter, rate int, duration time.Duration, name string, observe func(*vegeta.Result)) *vegeta.Metrics {
 	atk := vegeta.NewAttacker(vegeta.Client(client), vegeta.Workers(64), vegeta.MaxWorkers(uint64(maxWorkers)))
 	var m vegeta.Metrics
+	add := func(res *vegeta.Result) {
+		if observe != nil {
+			observe(res)
+		}
+		m.Add(res)
+	}
 	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, duration, name)
 	for {
 		select {
@@ -352,14 +389,27 @@ func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.
 				m.Close()
 				return &m
 			}
-			m.Add(res)
+			add(res)
 			continue
 		}
 		for res := range results {
-			m.Add(res)
+			add(res)
 		}
 		m.Close()
 		return &m
+	}
+}
+
+// taskCounter counts the heartbeats answered with proof tasks: each took
+// the server's slow path, reading its device's whole verifier record.
+type taskCounter struct{ withTasks int }
+
+// noTasks is the answer to a heartbeat that owes no proof.
+var noTasks = []byte(`{"tasks":[]}`)
+
+func (c *taskCounter) observe(res *vegeta.Result) {
+	if res.Code == http.StatusOK && !bytes.HasPrefix(res.Body, noTasks) {
+		c.withTasks++
 	}
 }
 

@@ -2,9 +2,11 @@
 // load figures of BENCHMARKS.md. It starts the server in this process (or
 // an iogd child with -iogd, or loads a running one with -server),
 // registers devices through the real API (a registration and an accepted
-// signed report each, many wallets at once) and times that, then runs
-// vegeta attacks at fixed rates: public reads, signed heartbeats, signed
-// deployments from faucet-funded renters. It prints each attack's
+// signed report each, many wallets at once, and the answers to their
+// first proof tasks, so that their heartbeats take the server's fast path
+// as a real fleet's do) and times that, then runs vegeta attacks at fixed
+// rates: public reads, signed heartbeats, signed deployments from
+// faucet-funded renters. It prints each attack's
 // throughput, latency percentiles and errors, the server's memory and its
 // start-up time. The devices it registered are listed in the data
 // directory, so that a later run reuses them. `iogload -help` lists the

@@ -29,6 +29,9 @@ func TestParseOptions(t *testing.T) {
 	require.Equal(t, 10000, o.Devices)
 	require.Equal(t, 20*time.Second, o.Duration)
 	require.Empty(t, o.Server)
+	require.True(t, o.Prove, "the fleet answers its proofs")
+	require.Equal(t, 16, o.ProofN)
+	require.False(t, o.Presign)
 
 	o, err = parseOptions([]string{"-server", "http://127.0.0.1:8420", "-devices", "100000", "-attack", "heartbeats,reads,heartbeats", "-duration", "1m"}, io.Discard)
 	require.NoError(t, err)
@@ -54,6 +57,9 @@ func TestParseOptions(t *testing.T) {
 		{"-heartbeat-rate", "0"},
 		{"-duration", "0s"},
 		{"-duration", "11m"},
+		{"-presign", "-duration", "5m"},
+		{"-proof-n", "-1"},
+		{"-proof-n", "4097"},
 		{"-cpuprofile", "cpu.out", "-server", "http://127.0.0.1:1"},
 		{"-cpuprofile", "cpu.out", "-attack", "reads"},
 		{"extra"},
@@ -161,11 +167,12 @@ func TestReadTargets(t *testing.T) {
 }
 
 // TestPopulateAndHeartbeat: the populator registers devices through a
-// real server, writes them down, and the server accepts the heartbeat
-// targets of its fleet and a deployment target.
+// real server, proves them and writes them down, and the server accepts
+// the heartbeat targets of its fleet, presigned or not, finding no proof
+// owed, and a deployment target.
 func TestPopulateAndHeartbeat(t *testing.T) {
 	ctx := context.Background()
-	srv, err := refserver.New(ctx, refserver.Config{DataDir: t.TempDir(), Faucet: true, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := refserver.New(ctx, refserver.Config{DataDir: t.TempDir(), Faucet: true, Logger: slog.New(slog.DiscardHandler), ProofN: 8})
 	require.NoError(t, err)
 	defer srv.Close()
 	hs := httptest.NewServer(srv.Handler())
@@ -174,7 +181,7 @@ func TestPopulateAndHeartbeat(t *testing.T) {
 		return iogsdk.NewClient(iogsdk.ClientConfig{Server: hs.URL, Key: key, RetryMax: -1, Logger: slog.New(slog.DiscardHandler)})
 	}
 	var written bytes.Buffer
-	p := &populator{newClient: newClient, perWallet: 2, out: &written}
+	p := &populator{newClient: newClient, perWallet: 2, prove: true, out: &written}
 	n, _, err := p.populate(ctx, 5, 3)
 	require.NoError(t, err)
 	require.Equal(t, 5, n)
@@ -184,15 +191,17 @@ func TestPopulateAndHeartbeat(t *testing.T) {
 	n, _, err = p.populate(ctx, 5, 3)
 	require.NoError(t, err)
 	require.Zero(t, n, "the fleet is complete")
+	answered, _, err := p.proveFleet(ctx, 3)
+	require.NoError(t, err)
+	require.Zero(t, answered, "proven as registered")
 
 	s := newSigner(iog.SystemClock)
-	beats := heartbeatTargets(hs.URL, fleet, s)
-	for range 2 * len(fleet) {
-		r, _ := request(t, beats)
-		resp, err := http.DefaultClient.Do(r)
-		require.NoError(t, err)
-		resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode)
+	presigned, err := presign(ctx, heartbeatTargets(hs.URL, fleet, s), 2*len(fleet))
+	require.NoError(t, err)
+	for _, beats := range []vegeta.Targeter{heartbeatTargets(hs.URL, fleet, s), presigned} {
+		for range 2 * len(fleet) {
+			require.Empty(t, heartbeat(t, beats).Tasks, "a proven device owes no proof")
+		}
 	}
 	require.NoError(t, fund(ctx, newClient, 1))
 	require.NoError(t, fund(ctx, newClient, 1), "funded today already")
@@ -203,4 +212,49 @@ func TestPopulateAndHeartbeat(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+
+	// Devices registered unproven owe their proofs until the fleet's pass
+	// answers them.
+	unproven := &populator{newClient: newClient, perWallet: 2, out: &written, fleet: p.fleet}
+	_, _, err = unproven.populate(ctx, 7, 3)
+	require.NoError(t, err)
+	fresh := unproven.fleet[5:]
+	require.NotEmpty(t, heartbeat(t, heartbeatTargets(hs.URL, fresh, s)).Tasks)
+	answered, _, err = unproven.proveFleet(ctx, 3)
+	require.NoError(t, err)
+	require.Positive(t, answered)
+	answered, _, err = unproven.proveFleet(ctx, 3)
+	require.NoError(t, err)
+	require.Zero(t, answered)
+	for range 2 * len(fresh) {
+		require.Empty(t, heartbeat(t, heartbeatTargets(hs.URL, fresh, s)).Tasks)
+	}
+}
+
+// heartbeat sends tr's next target and returns the server's answer, which
+// must be a 200.
+func heartbeat(t *testing.T, tr vegeta.Targeter) api.HeartbeatResponse {
+	r, _ := request(t, tr)
+	resp, err := http.DefaultClient.Do(r)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var out api.HeartbeatResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return out
+}
+
+// TestTaskCounter: only a heartbeat answered 200 with proof tasks counts
+// as the slow path.
+func TestTaskCounter(t *testing.T) {
+	var c taskCounter
+	body, err := json.Marshal(api.HeartbeatResponse{Tasks: []api.ProofTask{}})
+	require.NoError(t, err)
+	c.observe(&vegeta.Result{Code: http.StatusOK, Body: append(body, '\n')})
+	c.observe(&vegeta.Result{Code: http.StatusUnauthorized, Body: []byte(`{"error":{}}`)})
+	require.Zero(t, c.withTasks)
+	body, err = json.Marshal(api.HeartbeatResponse{Tasks: []api.ProofTask{{ID: "00", GPU: "GPU-a", N: 16}}})
+	require.NoError(t, err)
+	c.observe(&vegeta.Result{Code: http.StatusOK, Body: body})
+	require.Equal(t, 1, c.withTasks)
 }

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
 // options are iogload's settings, all from flags.
@@ -32,11 +35,22 @@ type options struct {
 	HeartbeatRate int
 	DeployRate    int
 	MaxWorkers    int
+	// ProofN is the order of the in-process or child server's proof
+	// tasks, which the fleet answers on the CPU (Prove).
+	ProofN     int
+	Prove      bool
+	ProveFleet bool
+	Presign    bool
 
 	CPUProfile  string
 	ProfileWhat string
 	Loops       bool
 }
+
+// maxPresigned is the longest attack whose heartbeats -presign signs
+// beforehand: a server refuses a signature older than its clock skew
+// (api.MaxClockSkew by default), and the signing takes a while too.
+const maxPresigned = api.MaxClockSkew - time.Minute
 
 // readNames are the public reads the reads attack makes, in turn.
 var readNames = []string{"device", "supply", "stats"}
@@ -63,6 +77,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.ReadRate, "read-rate", 10000, "public reads a second (GET a device, the supply, the device statistics, in turn)")
 	fs.IntVar(&o.HeartbeatRate, "heartbeat-rate", 5000, "signed heartbeats a second, over all devices in turn")
 	fs.IntVar(&o.DeployRate, "deploy-rate", 50, "signed deployments (POST /v1/clusters) a second, over the renters in turn")
+	fs.IntVar(&o.ProofN, "proof-n", 16, "order of the proof-of-compute tasks of the server iogload starts (refserver.Config.ProofN, iogd -proof-n), which the fleet answers on the CPU; 0 is the server's default, 256 (17 ms of CPU a GPU)")
+	fs.BoolVar(&o.Prove, "prove", true, "each device registered answers its first proof tasks, as a real worker does, so that its heartbeats take the server's fast path for the proof interval (an hour); false leaves it unproven, and every heartbeat of it then reads its whole verifier record (the slow path)")
+	fs.BoolVar(&o.ProveFleet, "prove-fleet", false, "before the heartbeats attack, every device of the fleet heartbeats once and answers the proof tasks it owes: for a fleet registered unproven or proven more than the proof interval ago (the attack reports how many of its heartbeats were answered with tasks)")
+	fs.BoolVar(&o.Presign, "presign", false, "sign every heartbeat of the attack before it starts (within the signatures' freshness window, at most "+maxPresigned.String()+" of attack), as wrk's requests are built beforehand: the attack's CPU is then the server's and HTTP's, not the load generator's signing")
 	fs.IntVar(&o.MaxWorkers, "max-workers", 1024, "most requests in flight in one attack")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the in-process server and the load generator) during one attack to this file")
 	fs.StringVar(&o.ProfileWhat, "profile", "heartbeats", "the attack -cpuprofile covers")
@@ -117,6 +135,12 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.Duration <= 0 || o.Duration > 10*time.Minute {
 		return options{}, fmt.Errorf("-duration: want more than 0 and at most 10m, got %v", o.Duration)
+	}
+	if o.ProofN < 0 || o.ProofN > gpu.MaxProofN {
+		return options{}, fmt.Errorf("-proof-n: want 0 to %d, got %d", gpu.MaxProofN, o.ProofN)
+	}
+	if o.Presign && o.Duration > maxPresigned {
+		return options{}, fmt.Errorf("-presign: a heartbeat signed before the attack must still be fresh at its end: -duration at most %v, got %v", maxPresigned, o.Duration)
 	}
 	if o.CPUProfile != "" {
 		if o.Server != "" || o.IOGD != "" {

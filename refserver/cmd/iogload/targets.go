@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -104,6 +106,18 @@ func heartbeatTargets(base string, fleet []device, s *signer) vegeta.Targeter {
 		d := fleet[(n.Add(1)-1)%uint64(len(fleet))]
 		return s.target(t, base, "/v1/devices/"+string(d.ID)+"/heartbeats", body, d.Wallet)
 	}
+}
+
+// presign builds count targets of tr before the attack, on every core,
+// and returns a targeter of them in turn: the attack then spends no time
+// signing. An attack of more requests than count would send some twice,
+// and the server would refuse them as replayed.
+func presign(ctx context.Context, tr vegeta.Targeter, count int) (vegeta.Targeter, error) {
+	targets := make([]vegeta.Target, count)
+	if err := parallel(ctx, count, runtime.GOMAXPROCS(0), func(_ context.Context, i int) error { return tr(&targets[i]) }); err != nil {
+		return nil, err
+	}
+	return vegeta.NewStaticTargeter(targets...), nil
 }
 
 // deployRequest is what each deployment asks for: one H100 for an hour,

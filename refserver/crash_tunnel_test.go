@@ -57,6 +57,9 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+// tunnelProbeSeed seeds the tunnel worker's probe.
+const tunnelProbeSeed = 1 << 63
+
 // startTunnel serves the workload's port and runs the worker against the
 // child at at, until the test ends.
 func startTunnel(t *testing.T, at crashAddrs) *crashTunnel {
@@ -69,7 +72,11 @@ func startTunnel(t *testing.T, at crashAddrs) *crashTunnel {
 	t.Cleanup(func() { ln.Close(); <-served })
 
 	key := ed25519.NewKeyFromSeed([]byte("iog crash test tunnel worker 32b"))
-	probe, err := gpu.NewSimulatedProbe("H100-SXM", 1, 7)
+	// The seed is one no crashLoad client's probe takes (round<<8 | n):
+	// a probe's GPU UUIDs follow its seed, and with the seed 7 the tunnel's
+	// H100 had the UUID of round 0's client 7, whichever reported first
+	// holding the GPU and the other refused as its duplicate.
+	probe, err := gpu.NewSimulatedProbe("H100-SXM", 1, tunnelProbeSeed)
 	require.NoError(t, err)
 	e := &env{url: "http://" + at.api}
 	w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{

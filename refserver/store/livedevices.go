@@ -4,12 +4,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/parallel"
 )
 
 // LiveDevice is a device as an epoch reads it: what it nominates a
@@ -79,7 +78,7 @@ func (t *Tx) LiveDevices(now time.Time) ([]LiveDevice, error) {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
 	out := make([]LiveDevice, len(raw))
-	err = decodeInParallel(len(raw), func(i int) error {
+	err = parallel.Do(len(raw), func(i int) error {
 		r, d := raw[i], &out[i]
 		d.ID, d.State, d.Model, d.GPUCount = iog.DeviceID(r.id), r.state, r.model, r.gpuCount
 		var err error
@@ -129,39 +128,6 @@ func (t *Tx) StandingRecords(ids []iog.DeviceID) (map[iog.DeviceID]gpu.DeviceRec
 		out[id] = r
 	}
 	return out, nil
-}
-
-// decodeInParallel calls decode(i) for every i below n on every core,
-// and returns the error of the lowest i that failed, whatever the
-// schedule: a worker stops at its first.
-func decodeInParallel(n int, decode func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), 1+n/256)
-	// failed[w] is the first row worker w could not decode, and why.
-	type failure struct {
-		row int
-		err error
-	}
-	failed := make([]failure, workers)
-	var wg sync.WaitGroup
-	for w := range failed {
-		// Worker w decodes rows w, w+workers, … up to its first error.
-		wg.Go(func() {
-			for i := w; i < n; i += workers {
-				if err := decode(i); err != nil {
-					failed[w] = failure{i, err}
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	first := failure{row: n}
-	for _, f := range failed {
-		if f.err != nil && f.row < first.row {
-			first = f
-		}
-	}
-	return first.err
 }
 
 // SaveHealth writes back the health records of devices, and the copies

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/parallel"
 	"github.com/internetofgpus/iog/tokenomics"
 )
 
@@ -165,7 +166,7 @@ func records[T any](t *Tx, query string, args []any) ([]T, error) {
 		return nil, nil
 	}
 	out := make([]T, len(raw))
-	err = decodeInParallel(len(raw), func(i int) error {
+	err = parallel.Do(len(raw), func(i int) error {
 		if err := json.Unmarshal(raw[i], &out[i]); err != nil {
 			return fmt.Errorf("a stored record does not decode: %v: %w", err, iog.ErrInvalid)
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/parallel"
 	"github.com/internetofgpus/iog/internal/sqldb"
 )
 
@@ -190,7 +191,7 @@ func opKeys(ops []Op) []string {
 func (l *SQL) record(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, last [32]byte) error {
 	names := textsOf(entries)
 	bodies := make([][]byte, len(entries))
-	err := inParallel(len(entries), func(i int) error {
+	err := parallel.Do(len(entries), func(i int) error {
 		var err error
 		bodies[i], err = encodeBody(&entries[i], i < len(entries)-1, names.known)
 		return err

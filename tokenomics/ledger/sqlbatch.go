@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 )
 
 // batchRows is how many rows one multi-row INSERT carries: few
@@ -61,45 +59,6 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int,
 		} else {
 			_, err = tx.ExecContext(ctx, text(rows), args...)
 		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// parallelMin is the fewest items each worker of inParallel takes: below
-// it a goroutine costs more than it saves.
-const parallelMin = 64
-
-// inParallel calls do(i) for every i below n, split in contiguous
-// stripes among as many goroutines as the process may run at once (one,
-// for a small n), and returns the error of the lowest i that failed, so
-// that the answer does not depend on the schedule. A stripe stops at its
-// first error.
-func inParallel(n int, do func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), n/parallelMin)
-	if workers <= 1 {
-		for i := range n {
-			if err := do(i); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w * n / workers; i < (w+1)*n/workers; i++ {
-				if errs[w] = do(i); errs[w] != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
 		if err != nil {
 			return err
 		}

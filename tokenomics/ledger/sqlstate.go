@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/parallel"
 	"github.com/internetofgpus/iog/internal/sqldb"
 )
 
@@ -426,7 +427,7 @@ func textsOf(entries []Entry) addressTexts {
 		}
 	}
 	texts := make([]string, len(wallets))
-	_ = inParallel(len(wallets), func(i int) error {
+	_ = parallel.Do(len(wallets), func(i int) error {
 		texts[i] = wallets[i].String()
 		return nil
 	})

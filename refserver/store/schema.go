@@ -105,4 +105,19 @@ var migrations = []sqldb.Migration{{
 		)`,
 		`CREATE INDEX gpu_uuids_device ON gpu_uuids (device)`,
 	},
+}, {
+	Version: 3,
+	Name:    "GPU UUIDs in canonical form",
+	Statements: []string{canonicalUUIDs},
 }}
+
+// canonicalUUIDs puts the GPU UUIDs of gpu_uuids written before the
+// verifier kept them in canonical form (gpu.CanonicalUUID) in that form:
+// another vendor's than NVIDIA's (whose all start "GPU-", in lower-case
+// hex) lower-cased, so that a GPU reported in the other case finds its
+// holder. A UUID whose lower-case form another row holds already (two
+// devices took one GPU in two cases) is left for an operator: which
+// device holds it is not the migration's to say.
+const canonicalUUIDs = `UPDATE gpu_uuids SET uuid = LOWER(uuid)
+	WHERE substr(uuid, 1, 4) <> 'GPU-' AND uuid <> LOWER(uuid)
+	AND NOT EXISTS (SELECT 1 FROM gpu_uuids other WHERE other.uuid = LOWER(gpu_uuids.uuid))`

@@ -106,8 +106,8 @@ var migrations = []sqldb.Migration{{
 		`CREATE INDEX gpu_uuids_device ON gpu_uuids (device)`,
 	},
 }, {
-	Version: 3,
-	Name:    "GPU UUIDs in canonical form",
+	Version:    3,
+	Name:       "GPU UUIDs in canonical form",
 	Statements: []string{canonicalUUIDs},
 }}
 

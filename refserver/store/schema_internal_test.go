@@ -58,8 +58,8 @@ func TestCanonicalUUIDsMigration(t *testing.T) {
 			require.Equal(t, map[string]string{
 				"0xabcdef0123456789":                       "dev-a",
 				"GPU-5e1f0000-0000-4000-8000-000000000001": "dev-a",
-				"0xAAAA":                                   "dev-b",
-				"0xaaaa":                                   "dev-c",
+				"0xAAAA": "dev-b",
+				"0xaaaa": "dev-c",
 			}, held)
 		})
 	}

@@ -64,21 +64,19 @@ func keepClock(ctx context.Context, dir string, clock iog.Clock) error {
 	}
 }
 
-// realBudget is the real time a fast network gives what takes real time
-// whatever its clock: a request's round trip, a heartbeat that a loaded
-// machine delays, a proof solved on the CPU.
-const realBudget = 10 * time.Second
-
 // fastClockBudgets sets cfg's time bounds for a clock speed times faster
-// than real time. The defaults are network time, and at 720× a minute of
-// it is a twelfth of a real second: a proof that a busy machine (or the
-// race detector) solves in five real seconds would miss a 30-minute
-// deadline, and its GPU would fail every epoch. Each bound is raised to
-// realBudget of real time (never lowered), and the proof interval to four
-// times the slack, so that a device stays eligible while its next proof
-// is answered (refserver.Config.ProofSlack).
-func fastClockBudgets(cfg *refserver.Config, speed int) {
-	budget := realBudget * time.Duration(speed)
+// than real time, given stall, the real time the network allows for what
+// takes real time whatever its clock: a request's round trip, a heartbeat
+// that a loaded machine delays, a proof solved on the CPU. The defaults
+// are network time, and at 720× a minute of it is a twelfth of a real
+// second: a proof that a busy machine (or the race detector) solves in
+// five real seconds would miss a 30-minute deadline, and its GPU would
+// fail every epoch. Each bound is raised to stall of real time (never
+// lowered), and the proof interval to four times the slack, so that a
+// device stays eligible while its next proof is answered
+// (refserver.Config.ProofSlack).
+func fastClockBudgets(cfg *refserver.Config, speed int, stall time.Duration) {
+	budget := stall * time.Duration(speed)
 	cfg.HeartbeatTimeout = max(cfg.HeartbeatTimeout, budget)
 	cfg.ProofSlack = max(cfg.ProofSlack, budget)
 	cfg.ProofInterval = max(cfg.ProofInterval, time.Hour, 4*cfg.ProofSlack+time.Minute)

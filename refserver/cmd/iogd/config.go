@@ -24,6 +24,9 @@ type options struct {
 	Renters     int
 	Speed       int
 	Epoch       time.Duration
+	// StallBudget is the real time a fast clock allows for what takes
+	// real time whatever the clock (fastClockBudgets).
+	StallBudget time.Duration
 	Faucet      bool
 	LogLevel    string
 	// Limits are the rate limits, requests a second (0: the server's
@@ -49,14 +52,8 @@ var optionTable = []option{
 	{"workers", "IOG_WORKERS", "6", "simulated suppliers' workers in the demo", intOption(func(o *options) *int { return &o.Workers })},
 	{"renters", "IOG_RENTERS", "2", "simulated renters in the demo", intOption(func(o *options) *int { return &o.Renters })},
 	{"speed", "IOG_SPEED", "0", "how many times faster than real time the network's clock runs (0: 720 in the demo, an hour in 5 s; 1 otherwise)", intOption(func(o *options) *int { return &o.Speed })},
-	{"epoch", "IOG_EPOCH", "1h", "length of an epoch, in the network's time", func(o *options, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("want a positive duration such as 1h")
-		}
-		o.Epoch = d
-		return nil
-	}},
+	{"epoch", "IOG_EPOCH", "1h", "length of an epoch, in the network's time", durationOption(func(o *options) *time.Duration { return &o.Epoch })},
+	{"stall-budget", "IOG_STALL_BUDGET", "10s", "with a fast clock, the real time a heartbeat or a proof may be late before the device counts as down (a loaded machine needs more)", durationOption(func(o *options) *time.Duration { return &o.StallBudget })},
 	{"faucet", "IOG_FAUCET", "false", "let any wallet take test funds (always on in the demo)", boolOption(func(o *options) *bool { return &o.Faucet })},
 	{"limit-ip", "IOG_LIMIT_IP", "0", "requests a second one client address may make (0: the server's default, 200)", intOption(func(o *options) *int { return &o.LimitIP })},
 	{"limit-wallet", "IOG_LIMIT_WALLET", "0", "signed requests a second one wallet may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitWallet })},
@@ -91,6 +88,17 @@ func intOption(field func(*options) *int) func(*options, string) error {
 			return fmt.Errorf("want a whole number, 0 or more")
 		}
 		*field(o) = n
+		return nil
+	}
+}
+
+func durationOption(field func(*options) *time.Duration) func(*options, string) error {
+	return func(o *options, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 1h")
+		}
+		*field(o) = d
 		return nil
 	}
 }

@@ -30,13 +30,17 @@ func TestOptionsPrecedence(t *testing.T) {
 	require.Equal(t, 300, o.LimitBurst, "the flag")
 	require.Zero(t, o.LimitWallet, "the default: the server's")
 	require.Equal(t, 16, o.ProofN, "the environment")
+	require.Equal(t, 10*time.Second, o.StallBudget, "the default")
 
 	o, err = parseOptions(nil, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)
 	require.True(t, o.Demo)
 	require.Equal(t, 720, o.Speed, "an hour in five seconds in the demo")
+	o, err = parseOptions([]string{"-stall-budget", "1m"}, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, time.Minute, o.StallBudget, "the flag")
 
-	for _, bad := range [][]string{{"-workers", "-1"}, {"-epoch", "0s"}, {"-log-level", "loud"}, {"stray"}, {"-config", file + ".missing"}} {
+	for _, bad := range [][]string{{"-workers", "-1"}, {"-epoch", "0s"}, {"-stall-budget", "-5s"}, {"-stall-budget", "soon"}, {"-log-level", "loud"}, {"stray"}, {"-config", file + ".missing"}} {
 		_, err := parseOptions(bad, func(string) string { return "" }, io.Discard)
 		require.Error(t, err, "%v", bad)
 	}
@@ -46,17 +50,18 @@ func TestOptionsPrecedence(t *testing.T) {
 }
 
 // TestFastClockBudgets checks that every clock speed gets bounds the
-// server accepts, each at least realBudget of real time.
+// server accepts, each at least the stall budget of real time.
 func TestFastClockBudgets(t *testing.T) {
+	const stall = 10 * time.Second
 	for _, speed := range []int{2, 60, 720, 3600, 100_000} {
 		cfg := refserver.Config{DataDir: t.TempDir()}
-		fastClockBudgets(&cfg, speed)
+		fastClockBudgets(&cfg, speed, stall)
 		real := func(d time.Duration) time.Duration { return d / time.Duration(speed) }
 		for name, d := range map[string]time.Duration{
 			"heartbeat timeout": cfg.HeartbeatTimeout, "proof slack": cfg.ProofSlack,
 			"report nonce TTL": cfg.ReportNonceTTL, "clock skew": cfg.MaxClockSkew,
 		} {
-			require.GreaterOrEqual(t, real(d), realBudget, "speed %d: %s", speed, name)
+			require.GreaterOrEqual(t, real(d), stall, "speed %d: %s", speed, name)
 		}
 		s, err := refserver.New(context.Background(), cfg)
 		require.NoError(t, err, "speed %d", speed)

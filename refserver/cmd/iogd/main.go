@@ -78,7 +78,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		ProofN: o.ProofN,
 	}
 	if o.Speed > 1 {
-		fastClockBudgets(&cfg, o.Speed)
+		fastClockBudgets(&cfg, o.Speed, o.StallBudget)
 	}
 	if o.PostgresDSN != "" && o.DataDir == "iog-data" {
 		// The authority key still lives in the data directory; on

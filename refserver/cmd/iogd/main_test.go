@@ -51,9 +51,11 @@ func TestDemo(t *testing.T) {
 		t.Skip("runs the whole network")
 	}
 	dir := t.TempDir()
-	args := []string{"-data", dir, "-listen", "127.0.0.1:0", "-relay", "127.0.0.1:0", "-workers", "3", "-renters", "1", "-log-level", "error"}
 	// Rewards need five hours of unbroken uptime and proofs in time, from
-	// the fifth epoch: on a loaded machine too (fastClockBudgets).
+	// the fifth epoch: on a loaded machine too, where a test binary under
+	// the race detector may stall for many seconds, longer than the
+	// default stall budget (fastClockBudgets).
+	args := []string{"-data", dir, "-listen", "127.0.0.1:0", "-relay", "127.0.0.1:0", "-workers", "3", "-renters", "1", "-log-level", "error", "-stall-budget", "2m"}
 	want := []string{"attested", "staked", "epoch 5 settled", `IO to [1-9] of 3 devices`, "answered through the relay", "hello from cluster", `ended [0-9a-f-]+ after`}
 	out := runUntil(t, args, want)
 	var devices []string

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
-	"github.com/internetofgpus/iog/internal/sqldb"
 )
 
 // DeviceBeat is what a heartbeat reads of a device's row: its owner,
@@ -51,14 +50,7 @@ func (t *Tx) DeviceBeat(id iog.DeviceID) (DeviceBeat, error) {
 	var owner string
 	var health []byte
 	var open int64
-	// On SQLite the device's columns come from their covering index
-	// (heartbeatMigrations), which its planner passes over for the
-	// primary key's, and then reads the row through its verifier record.
-	tables := deviceTables
-	if t.s.dialect == sqldb.SQLite {
-		tables = "devices INDEXED BY devices_beat JOIN device_health ON device = id"
-	}
-	err := t.tx.QueryRowContext(t.ctx, "SELECT owner, state, health, health_up, open_tasks, oldest_proof FROM "+tables+" WHERE id = $1"+t.forUpdate(), string(id)).
+	err := t.tx.QueryRowContext(t.ctx, "SELECT owner, state, health, health_up, open_tasks, oldest_proof FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)).
 		Scan(&owner, &b.State, &health, &b.up, &open, &b.oldest)
 	if noRows(err) {
 		return b, fmt.Errorf("device %s is not registered: %w", id, iog.ErrNotFound)

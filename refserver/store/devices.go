@@ -79,13 +79,16 @@ func knownUUIDs(r gpu.DeviceRecord) []string {
 	return out
 }
 
-// deviceColumns are what a Device holds, from deviceTables: its row, and
-// its health and updated time, in device_health (heartbeatMigrations).
-// deviceRowColumns are those of its row.
+// deviceColumns are what a Device holds, from recordTables: its row, its
+// health and updated time, in device_health (heartbeatMigrations), and
+// its verifier record, in device_verifiers (readsMigrations).
+// deviceTables are its row and health, what the hot reads need.
+// deviceRowColumns are the columns of its row.
 const (
 	deviceColumns    = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, verifier, health"
-	deviceTables     = "devices JOIN device_health ON device = id"
-	deviceRowColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count, verifier"
+	deviceTables     = "devices JOIN device_health ON device_health.device = devices.id"
+	recordTables     = deviceTables + " JOIN device_verifiers ON device_verifiers.device = devices.id"
+	deviceRowColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count"
 )
 
 // upColumns are the copies of a device's health its queries need.
@@ -104,8 +107,11 @@ func (t *Tx) InsertDevice(d Device) error {
 	}
 	up, seen := upColumns(d.Health)
 	args := append([]any{string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Registered), d.Model, d.GPUCount, verifier, up}, copiesOf(d.Verifier, t.s.clock.Now())...)
+		unix(d.Registered), d.Model, d.GPUCount, up}, copiesOf(d.Verifier, t.s.clock.Now())...)
 	err = t.exec("INSERT INTO devices ("+deviceRowColumns+", up, "+strings.Join(copyColumns, ", ")+") VALUES ("+marks(1, len(args))+")", args...)
+	if err == nil {
+		err = t.exec("INSERT INTO device_verifiers (device, verifier) VALUES ($1, $2)", string(d.ID), verifier)
+	}
 	if err == nil {
 		err = t.exec("INSERT INTO device_health (device, health, health_up, last_seen, updated) VALUES ($1, $2, $3, $4, $5)", string(d.ID), health, up, seen, unix(d.Updated))
 	}
@@ -131,14 +137,17 @@ func (t *Tx) UpdateDevice(d Device) error {
 	up, seen := upColumns(d.Health)
 	old := d.stored
 	if old == nil || old.tx != t || old.healthOnly {
-		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, verifier = $10, up = $11"
+		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, up = $10"
 		args := []any{string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
-			d.Model, d.GPUCount, verifier, up}
+			d.Model, d.GPUCount, up}
 		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
 			args = append(args, v)
 			set += fmt.Sprintf(", %s = $%d", copyColumns[i], len(args))
 		}
 		err = t.exec("UPDATE devices SET "+set+" WHERE id = $1", args...)
+		if err == nil {
+			err = t.writeVerifier(d.ID, verifier)
+		}
 		if err == nil {
 			err = t.writeHealth(d.ID, health, up, seen, unix(d.Updated))
 		}
@@ -162,8 +171,8 @@ func (t *Tx) UpdateDevice(d Device) error {
 		add("model", d.Model)
 		add("gpu_count", d.GPUCount)
 	}
-	if !bytes.Equal(verifier, old.verifier) {
-		add("verifier", verifier)
+	verifierChanged := !bytes.Equal(verifier, old.verifier)
+	if verifierChanged {
 		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
 			add(copyColumns[i], v)
 		}
@@ -173,6 +182,11 @@ func (t *Tx) UpdateDevice(d Device) error {
 	}
 	if len(set) > 0 {
 		if err := t.exec("UPDATE devices SET "+strings.Join(set, ", ")+" WHERE id = $1", args...); err != nil {
+			return fmt.Errorf("update device %s: %w", d.ID, err)
+		}
+	}
+	if verifierChanged {
+		if err := t.writeVerifier(d.ID, verifier); err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
 	}
@@ -224,6 +238,12 @@ func (t *Tx) UpdateDeviceHealth(d Device) error {
 // updated time to device_health.
 func (t *Tx) writeHealth(id iog.DeviceID, health []byte, up int, seen, updated int64) error {
 	return t.exec("UPDATE device_health SET health = $2, health_up = $3, last_seen = $4, updated = $5 WHERE device = $1", string(id), health, up, seen, updated)
+}
+
+// writeVerifier writes a device's verifier record to device_verifiers;
+// its copies are the caller's to write (copiesOf).
+func (t *Tx) writeVerifier(id iog.DeviceID, verifier []byte) error {
+	return t.exec("UPDATE device_verifiers SET verifier = $2 WHERE device = $1", string(id), verifier)
 }
 
 func deviceRecords(d Device) (verifier, health []byte, err error) {
@@ -311,7 +331,7 @@ func (t *Tx) bindGPUs(d Device) error {
 // Device returns a device, locked for the transaction. An unknown one is
 // iog.ErrNotFound.
 func (t *Tx) Device(id iog.DeviceID) (Device, error) {
-	d, err := scanDevice(t.tx.QueryRowContext(t.ctx, "SELECT "+deviceColumns+" FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)))
+	d, err := scanDevice(t.tx.QueryRowContext(t.ctx, "SELECT "+deviceColumns+" FROM "+recordTables+" WHERE id = $1"+t.forUpdate(), string(id)))
 	if noRows(err) {
 		return Device{}, fmt.Errorf("device %s is not registered: %w", id, iog.ErrNotFound)
 	}
@@ -386,7 +406,7 @@ func (f DeviceFilter) clause() (string, []any) {
 }
 
 func (t *Tx) devices(clause string, args ...any) ([]Device, error) {
-	out, err := queryAll(t, "devices", "SELECT "+deviceColumns+" FROM "+deviceTables+" "+clause, args, scanDevice)
+	out, err := queryAll(t, "devices", "SELECT "+deviceColumns+" FROM "+recordTables+" "+clause, args, scanDevice)
 	for _, d := range out {
 		d.stored.tx = t
 	}

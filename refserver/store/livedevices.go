@@ -42,7 +42,7 @@ type LiveDevice struct {
 // liveDeviceColumns are LiveDevice's columns, the verifier record only
 // where the copies beside it do not hold at the time $1.
 const liveDeviceColumns = "id, owner, state, model, gpu_count, health, trust, trust_from, trust_until, proven_since, " +
-	"CASE WHEN proven_since IS NOT NULL AND trust_from <= $1 AND $1 < trust_until THEN NULL ELSE verifier END"
+	"CASE WHEN proven_since IS NOT NULL AND trust_from <= $1 AND $1 < trust_until THEN NULL ELSE (SELECT verifier FROM device_verifiers WHERE device_verifiers.device = devices.id) END"
 
 // LiveDevices returns every device not removed, by ID, locked, as of
 // now: the devices an epoch nominates (the active ones) and judges.
@@ -114,7 +114,7 @@ func (t *Tx) StandingRecords(ids []iog.DeviceID) (map[iog.DeviceID]gpu.DeviceRec
 	out := make(map[iog.DeviceID]gpu.DeviceRecord, len(ids))
 	for _, id := range ids {
 		var data []byte
-		err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM devices WHERE id = $1", string(id)).Scan(&data)
+		err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM device_verifiers WHERE device = $1", string(id)).Scan(&data)
 		if noRows(err) {
 			continue
 		}

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/internal/sqltest"
 )
 
@@ -61,6 +64,60 @@ func TestCanonicalUUIDsMigration(t *testing.T) {
 				"0xAAAA": "dev-b",
 				"0xaaaa": "dev-c",
 			}, held)
+		})
+	}
+}
+
+// The migration that moves the verifier records out of the devices' rows
+// keeps each record, readable as before, and the writes after it go to
+// the record's own table.
+func TestVerifierTableMigration(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			// The schema as it was before: every component but the
+			// reads' last step.
+			for _, c := range components {
+				steps := c.steps
+				if c.name == "refserver-reads" {
+					steps = steps[:2]
+				}
+				require.NoError(t, sqldb.Migrate(ctx, db, d, c.name, steps))
+			}
+			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			record := gpu.DeviceRecord{Device: "dev-a", Owner: iog.WalletAddress{1}, Registered: t0,
+				Known: []gpu.KnownGPU{{UUID: "GPU-5e1f0000-0000-4000-8000-000000000001", Model: "H100-SXM", Proven: t0}}}
+			verifier, err := json.Marshal(record)
+			require.NoError(t, err)
+			health, err := json.Marshal(iog.NewHealth(t0))
+			require.NoError(t, err)
+			_, err = db.ExecContext(ctx, `INSERT INTO devices (id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count, verifier, up)
+				VALUES ('dev-a', $1, 'rig', 'active', $2, 'US', 1, 1, $3, 'H100-SXM', 1, $4, 1)`,
+				iog.WalletAddress{1}.String(), bytes.Repeat([]byte{7}, 32), t0.UnixNano(), verifier)
+			require.NoError(t, err)
+			_, err = db.ExecContext(ctx, "INSERT INTO device_health (device, health, health_up, last_seen, updated) VALUES ('dev-a', $1, 1, $2, $2)", health, t0.UnixNano())
+			require.NoError(t, err)
+
+			s, err := OpenDB(ctx, db, Config{Authority: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))})
+			require.NoError(t, err)
+			record.Credited = t0.Add(time.Hour)
+			require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+				dev, err := tx.Device("dev-a")
+				require.NoError(t, err)
+				require.Equal(t, "rig", dev.Name)
+				require.Equal(t, "GPU-5e1f0000-0000-4000-8000-000000000001", dev.Verifier.Known[0].UUID)
+				require.True(t, dev.Verifier.Known[0].Proven.Equal(t0))
+				dev.Verifier.Credited = record.Credited
+				return tx.UpdateDevice(dev)
+			}))
+			var stored []byte
+			require.NoError(t, db.QueryRowContext(ctx, "SELECT verifier FROM device_verifiers WHERE device = 'dev-a'").Scan(&stored))
+			var got gpu.DeviceRecord
+			require.NoError(t, json.Unmarshal(stored, &got))
+			require.True(t, got.Credited.Equal(record.Credited), "the update wrote the record's table")
+			_, err = db.ExecContext(ctx, "SELECT verifier FROM devices")
+			require.Error(t, err, "the column is gone from the devices' rows")
 		})
 	}
 }

@@ -29,4 +29,27 @@ var readsMigrations = []sqldb.Migration{{
 		`ALTER TABLE devices ADD COLUMN trust_from BIGINT NOT NULL DEFAULT 0`,
 		`ALTER TABLE devices ADD COLUMN trust_until BIGINT NOT NULL DEFAULT 0`,
 	},
+}, {
+	Version: 3,
+	Name:    "each device's verifier record in a table of its own",
+	Statements: []string{
+		// A device's verifier record is kilobytes of JSON (its GPUs, their
+		// proofs, its trust history): in the device's row it took
+		// overflow pages, and on SQLite a read of any column stored
+		// after it (the copies beside it, up) paged through them, as
+		// did every rewrite of the row. Public reads, the scheduler's
+		// rounds and the epoch read those columns of every device they
+		// touch, and the record only where the copies do not hold; its
+		// writes come with a proof, once a proof interval. The covering
+		// indexes that kept the scheduler and the heartbeats out of the
+		// row have nothing left to spare them, and cost a write each.
+		`CREATE TABLE device_verifiers (
+			device TEXT PRIMARY KEY REFERENCES devices (id),
+			verifier BYTEA NOT NULL
+		)`,
+		`INSERT INTO device_verifiers (device, verifier) SELECT id, verifier FROM devices`,
+		`ALTER TABLE devices DROP COLUMN verifier`,
+		`DROP INDEX devices_nodes`,
+		`DROP INDEX devices_beat`,
+	},
 }}

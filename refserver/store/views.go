@@ -108,7 +108,7 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 // record, for a read the row's copy does not answer.
 func (t *Tx) storedTrust(id iog.DeviceID, now time.Time) (gpu.TrustScore, error) {
 	var verifier []byte
-	if err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM devices WHERE id = $1", string(id)).Scan(&verifier); err != nil {
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM device_verifiers WHERE device = $1", string(id)).Scan(&verifier); err != nil {
 		return 0, fmt.Errorf("read device %s: %w", id, err)
 	}
 	var r gpu.DeviceRecord

@@ -221,3 +221,27 @@ func TestFaucet(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, acct, got)
 }
+
+// TestPrune: the prune loop forgets a signed request's nonce once its
+// timestamp is too old to be accepted, and its response once the
+// idempotency TTL is over, and nothing before.
+func TestPrune(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		count := func(table string) (n int) {
+			require.NoError(t, e.server.Store().DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n))
+			return n
+		}
+		_, err := e.client(walletKey(1)).Faucet(ctx)
+		require.NoError(t, err)
+		require.NoError(t, e.server.Prune(ctx))
+		require.Equal(t, 1, count("request_nonces"), "the nonce could still be replayed")
+		require.Equal(t, 1, count("idempotency"))
+		e.clock.Advance(api.MaxClockSkew + time.Second)
+		require.NoError(t, e.server.Prune(ctx))
+		require.Zero(t, count("request_nonces"), "its timestamp is too old now")
+		require.Equal(t, 1, count("idempotency"), "its retries are answered for a day")
+		e.clock.Advance(24 * time.Hour)
+		require.NoError(t, e.server.Prune(ctx))
+		require.Zero(t, count("idempotency"))
+	}, withFaucet)
+}

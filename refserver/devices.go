@@ -19,6 +19,8 @@ func (s *Server) deviceRoutes() []route {
 	// A proof's answer is the n² product of its matrices, 4 bytes an
 	// entry (a third more in base64), and a device answers for up to
 	// every GPU at once.
+	heartbeats := worker("POST", "/v1/devices/{id}/heartbeats", s.heartbeat, "Say the device is alive; answers the proofs it owes")
+	heartbeats.unaudited = true
 	proofs := worker("POST", "/v1/devices/{id}/proofs", s.submitProofs, "Answer the device's proof-of-compute tasks")
 	n := int64(gpu.DefaultProofN)
 	proofs.maxBody = gpu.MaxGPUsPerReport*(n*n*4*4/3+1024) + s.cfg.Limits.MaxBody
@@ -26,7 +28,7 @@ func (s *Server) deviceRoutes() []route {
 		worker("POST", "/v1/devices", s.registerDevice, "Register a device of the caller's wallet"),
 		worker("POST", "/v1/devices/{id}/challenge", s.deviceChallenge, "A nonce for the device's next signed report"),
 		worker("POST", "/v1/devices/{id}/reports", s.submitReport, "Submit a device report signed by its owner"),
-		worker("POST", "/v1/devices/{id}/heartbeats", s.heartbeat, "Say the device is alive; answers the proofs it owes"),
+		heartbeats,
 		proofs,
 		{method: "PATCH", pattern: "/v1/devices/{id}", access: signedOnly, mutates: true, handle: s.renameDevice, summary: "Rename one of the signing wallet's devices"},
 		{method: "DELETE", pattern: "/v1/devices/{id}", access: signedOnly, mutates: true, handle: s.removeDevice, summary: "Remove one of the signing wallet's devices"},

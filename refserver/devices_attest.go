@@ -124,7 +124,6 @@ func (s *Server) heartbeat(c *call) (any, error) {
 		if err := c.tx.UpdateDeviceHealth(d); err != nil {
 			return nil, err
 		}
-		c.audit("device.heartbeat", string(id), "")
 		return resp, nil
 	}
 	d, err := c.tx.Device(id)
@@ -149,7 +148,6 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.audit("device.heartbeat", string(d.ID), "")
 	for _, t := range tasks {
 		resp.Tasks = append(resp.Tasks, proofTask(t))
 	}

@@ -3,6 +3,7 @@ package refserver_test
 import (
 	"context"
 	"crypto/ed25519"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver"
+	"github.com/internetofgpus/iog/refserver/store"
 )
 
 // supplier is a wallet with a device to register: a simulated probe and
@@ -107,6 +109,17 @@ func TestDeviceLifecycle(t *testing.T) {
 		renamed, err := alice.c.RenameDevice(ctx, d.ID, "rack 4")
 		require.NoError(t, err)
 		require.Equal(t, "rack 4", renamed.Name)
+		require.NoError(t, e.server.Store().Tx(ctx, func(tx *store.Tx) error {
+			log, err := tx.AuditLog(walletOf(alice.key), 100)
+			require.NoError(t, err)
+			var actions []string
+			for _, a := range log {
+				actions = append(actions, a.Action)
+			}
+			require.NotEmpty(t, actions, "registration, proofs and renaming are audited")
+			require.NotContains(t, strings.Join(actions, " | "), "heartbeat", "heartbeats are not")
+			return nil
+		}))
 		list, err := e.client(nil).Devices(ctx, iogsdk.DeviceQuery{Owner: walletOf(alice.key)})
 		require.NoError(t, err)
 		require.Len(t, list.Devices, 1)

@@ -17,3 +17,6 @@ func NetworkAccounts(s *Server) (fees, market iog.WalletAddress) {
 // LoopCount returns how many loops the leader runs, for the tests that
 // wait until every loop sleeps on the clock.
 func LoopCount(s *Server) int { return len(s.loopTable()) }
+
+// Prune runs the prune loop's step once, for the tests.
+func (s *Server) Prune(ctx context.Context) error { return s.prune(ctx) }

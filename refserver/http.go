@@ -40,7 +40,12 @@ type route struct {
 	// mutates routes run in one transaction with their nonce, audit row
 	// and idempotency record.
 	mutates bool
-	handle  func(*call) (any, error)
+	// unaudited mutating routes write no audit row: a device's
+	// heartbeat, a liveness signal rather than an owner's action, whose
+	// record is the device's health, and which 100,000 devices send
+	// 5,000 times a second.
+	unaudited bool
+	handle    func(*call) (any, error)
 	// summary documents the route in the OpenAPI document.
 	summary string
 	// maxBody, when set, is the route's own bound on its body, for the
@@ -227,7 +232,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			return fmt.Errorf("encode response: %w", err)
 		}
 		out = store.Response{Status: c.status, Body: body}
-		if rt.mutates {
+		if rt.mutates && !rt.unaudited {
 			action := c.action
 			if action == "" {
 				action = rt.method + " " + rt.pattern

@@ -73,6 +73,10 @@ type Config struct {
 	// keeps each nonce that long, so only a network on a fast clock
 	// should raise it.
 	MaxClockSkew time.Duration
+	// IdempotencyTTL is how long the response to a mutating request is
+	// kept under its idempotency key, so that a retry within it is
+	// answered without acting again. Zero means 24 hours.
+	IdempotencyTTL time.Duration
 	// LeaderPoll is how often a server waiting to lead the loops tries
 	// for the leader's lock on PostgreSQL, and so how soon it takes over
 	// from a leader that died. Zero means 2 s.
@@ -229,6 +233,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.MaxClockSkew <= 0 {
 		cfg.MaxClockSkew = api.MaxClockSkew
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second

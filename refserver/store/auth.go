@@ -26,12 +26,24 @@ func (t *Tx) UseNonce(wallet iog.WalletAddress, nonce string, expires time.Time)
 	return nil
 }
 
-// PruneNonces forgets the nonces that expired before now, and returns how
-// many.
-func (t *Tx) PruneNonces(now time.Time) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM request_nonces WHERE expires < $1", unix(now))
+// PruneNonces forgets at most limit of the nonces that expired before
+// now, and returns how many: a signed request with one of them is refused
+// for its timestamp anyway.
+func (t *Tx) PruneNonces(now time.Time, limit int) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM request_nonces WHERE (wallet, nonce) IN (SELECT wallet, nonce FROM request_nonces WHERE expires < $1 LIMIT $2)", unix(now), limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune nonces: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// PruneIdempotency forgets at most limit of the responses kept (Remember)
+// before before, and returns how many: a retry of one of them applies
+// again.
+func (t *Tx) PruneIdempotency(before time.Time, limit int) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM idempotency WHERE (principal, key) IN (SELECT principal, key FROM idempotency WHERE created < $1 LIMIT $2)", unix(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune idempotency records: %w", err)
 	}
 	return res.RowsAffected()
 }

@@ -1,0 +1,49 @@
+package refserver
+
+import (
+	"context"
+
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// pruneLoops forget what every signed or mutating request leaves behind
+// once it can serve no purpose: a heartbeat each 20 s from each of
+// 100,000 devices is 5,000 nonces and idempotency records a second, which
+// kept would grow the database by gigabytes a day and deepen the indexes
+// every request writes. A nonce lives as long as a request with it may
+// be accepted, so the loop runs that often.
+func (s *Server) pruneLoops() []loop {
+	return []loop{{name: "prune", every: s.cfg.MaxClockSkew, step: s.prune}}
+}
+
+// pruneBatch is how many rows one transaction of the prune loop deletes:
+// a backlog (after a long stop) goes a part at a time, and the requests'
+// batches take the database between the parts.
+const pruneBatch = 5000
+
+// prune deletes the expired nonces and the idempotency records older
+// than Config.IdempotencyTTL, a part at a time, until none is left.
+func (s *Server) prune(ctx context.Context) error {
+	now := s.cfg.Clock.Now().UTC()
+	for _, part := range []func(tx *store.Tx) (int64, error){
+		func(tx *store.Tx) (int64, error) { return tx.PruneNonces(now, pruneBatch) },
+		func(tx *store.Tx) (int64, error) {
+			return tx.PruneIdempotency(now.Add(-s.cfg.IdempotencyTTL), pruneBatch)
+		},
+	} {
+		for {
+			var n int64
+			err := s.store.Tx(ctx, func(tx *store.Tx) (err error) {
+				n, err = part(tx)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return nil
+}

@@ -336,7 +336,7 @@ func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {
 		// a client among twenty, has taken more than a minute on
 		// PostgreSQL.
 		for !progress() {
-			require.Less(t, time.Since(started), 5*time.Minute, "round %d: the server acknowledged nothing in five minutes", round)
+			require.Less(t, time.Since(started), 5*time.Minute, "round %d: the server acknowledged nothing in five minutes; the tunnel's renter saw last: %s", round, tn.lastSeen())
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)

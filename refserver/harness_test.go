@@ -77,10 +77,13 @@ func (e *env) client(key ed25519.PrivateKey) *iogsdk.Client {
 }
 
 // realClient returns a client on the real clock, for a server in another
-// process: no retries, and a short timeout, so a killed server is seen
-// at once.
+// process: no retries, so that a killed server is seen at once (the
+// kernel closes a killed process's sockets: its requests fail then, not
+// at a timeout). Its timeout bounds a hang, not a request's speed: on a
+// loaded machine under the race detector one has taken longer than 5 s,
+// and a crash round's client that gave up on it did nothing more.
 func (e *env) realClient(key ed25519.PrivateKey) *iogsdk.Client {
-	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, Key: key, RetryMax: -1, HTTPClient: &http.Client{Timeout: 5 * time.Second}, Logger: slog.New(slog.DiscardHandler)})
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: e.url, Key: key, RetryMax: -1, HTTPClient: &http.Client{Timeout: 2 * time.Minute}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		panic(err)
 	}

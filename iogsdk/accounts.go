@@ -49,3 +49,12 @@ func (c *Client) Faucet(ctx context.Context) (api.Account, error) {
 	err := c.do(ctx, "POST", "/v1/faucet", nil, &out)
 	return out, err
 }
+
+// ClaimRewards claims the client's wallet's block rewards: every share of
+// an epoch's reward it earned and has not claimed moves into its IO
+// balance at once. A wallet with nothing to claim is iog.ErrNotFound.
+func (c *Client) ClaimRewards(ctx context.Context) (api.RewardClaim, error) {
+	var out api.RewardClaim
+	err := c.do(ctx, "POST", "/v1/rewards/claim", nil, &out)
+	return out, err
+}

@@ -8,12 +8,13 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 func (s *Server) accountRoutes() []route {
 	return []route{
-		{method: "GET", pattern: "/v1/accounts/{wallet}", access: public, handle: s.getAccount, summary: "A wallet's balances in every currency"},
+		{method: "GET", pattern: "/v1/accounts/{wallet}", access: public, handle: s.getAccount, summary: "A wallet's balances in every currency, and its unclaimed block rewards"},
 		{method: "POST", pattern: "/v1/faucet", access: signedOnly, mutates: true, handle: s.faucet, summary: "Test funds for the signing wallet, once a day, on a network with a faucet"},
 	}
 }
@@ -25,15 +26,24 @@ func (s *Server) getAccount(c *call) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("account: %w", err)
 	}
-	return account(c.r.Context(), s.store.Ledger(), w)
+	var acct api.Account
+	err = c.read(func(tx *store.Tx) error {
+		acct, err = account(c.r.Context(), tx, w)
+		return err
+	})
+	return acct, err
 }
 
-// account reads a wallet's balances from l: the store's ledger for a
-// read on its own (it needs no transaction, and on SQLite a transaction
-// would wait for the write lock), or a transaction's (Tx.Ledger) for the
-// balances after what the transaction did.
-func account(ctx context.Context, l ledger.Ledger, w iog.WalletAddress) (api.Account, error) {
-	acct := api.Account{Wallet: w}
+// account reads a wallet's balances and its unclaimed block rewards in
+// tx, after what tx did. A wallet the ledger has never seen is
+// iog.ErrNotFound (a staker's account is open: it paid its stake).
+func account(ctx context.Context, tx *store.Tx, w iog.WalletAddress) (api.Account, error) {
+	unclaimed, _, err := tx.Unclaimed(w)
+	if err != nil {
+		return api.Account{}, err
+	}
+	acct := api.Account{Wallet: w, Unclaimed: unclaimed}
+	l := tx.Ledger()
 	for _, cur := range iog.Currencies() {
 		b, err := l.Balance(ctx, w, cur)
 		if err != nil {
@@ -73,5 +83,5 @@ func (s *Server) faucet(c *call) (any, error) {
 		return nil, err
 	}
 	c.audit("faucet", w.String(), strings.Join(faucetGrants, ", "))
-	return account(c.r.Context(), c.tx.Ledger(), w)
+	return account(c.r.Context(), c.tx, w)
 }

@@ -130,7 +130,7 @@ func checkNetwork(t *testing.T, where string, got *acked) networkChecked {
 	cfg := crashStoreConfig(where)
 	srv, err := refserver.New(ctx, refserver.Config{DataDir: cfg.Dir, PostgresDSN: cfg.PostgresDSN, Authority: crashAuthority, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
-	feeAccount := srv.FeeAccount()
+	feeAccount, rewardsAccount := srv.FeeAccount(), srv.RewardsAccount()
 	require.NoError(t, srv.Close())
 	st, err := store.Open(ctx, cfg)
 	require.NoError(t, err)
@@ -253,7 +253,66 @@ func checkNetwork(t *testing.T, where string, got *acked) networkChecked {
 		require.NoError(t, err)
 		require.Equal(t, want, addOne(t, b.Available, b.Held), "the fee account's %v: the clusters' fees less the buy-backs", cur)
 	}
+	checkRewards(t, st, rewardsAccount, epochs)
 	return networkChecked{epochs: len(epochs), clusters: len(clusters), fees: fees[iog.USDC]}
+}
+
+// checkRewards checks the block rewards against the epochs: each epoch
+// minted what it allotted its stakers, once, into the rewards account,
+// and what it left unpaid into the unpaid account; its shares add up to
+// what it allotted; every claim was paid once, by its own ledger entry,
+// exactly the shares it took; and the rewards account holds exactly what
+// is allotted and unclaimed.
+func checkRewards(t *testing.T, st *store.Store, rewardsAccount iog.WalletAddress, epochs []store.Epoch) {
+	led := st.Ledger()
+	allotted := iog.Zero(iog.IO)
+	for _, e := range epochs {
+		for _, m := range []struct {
+			key  string
+			want iog.Amount
+		}{{fmt.Sprintf("epoch-%d:rewards", e.Number), e.Paid}, {fmt.Sprintf("epoch-%d:unpaid", e.Number), e.Unpaid}} {
+			entry, err := led.Entry(ctx, m.key)
+			if m.want.IsZero() {
+				require.ErrorIs(t, err, iog.ErrNotFound, "epoch %d mints nothing under %s", e.Number, m.key)
+				continue
+			}
+			require.NoError(t, err, "epoch %d's mint %s", e.Number, m.key)
+			require.Equal(t, m.want, entry.Op.Amount, "epoch %d's mint %s", e.Number, m.key)
+		}
+		var shares int64
+		require.NoError(t, st.DB().QueryRowContext(ctx, "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM reward_shares WHERE epoch = $1", int64(e.Number)).Scan(&shares))
+		require.Equal(t, e.Paid.Units(), shares, "epoch %d's shares add up to what it allotted", e.Number)
+		allotted = addOne(t, allotted, e.Paid)
+	}
+	var totals store.RewardTotals
+	require.NoError(t, st.ReadTx(ctx, func(tx *store.Tx) (err error) {
+		totals, err = tx.RewardTotals()
+		return err
+	}))
+	require.Equal(t, allotted, totals.Allotted, "no share without its epoch")
+	require.Equal(t, totals.Claimed, totals.Paid, "every claim paid the shares it took")
+	rows, err := st.DB().QueryContext(ctx, "SELECT id, amount FROM reward_claims")
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var c store.RewardClaim
+		var units int64
+		require.NoError(t, rows.Scan(&c.ID, &units))
+		entry, err := led.Entry(ctx, c.Key())
+		require.NoError(t, err, "claim %d's payment", c.ID)
+		require.Equal(t, iog.NewAmount(units, iog.IO), entry.Op.Amount, "claim %d's payment", c.ID)
+		require.Equal(t, rewardsAccount, entry.Op.From)
+	}
+	require.NoError(t, rows.Err())
+	held := iog.Zero(iog.IO)
+	b, err := led.Balance(ctx, rewardsAccount, iog.IO)
+	if !errors.Is(err, iog.ErrNotFound) {
+		require.NoError(t, err)
+		held = addOne(t, b.Available, b.Held)
+	}
+	unclaimed, err := totals.Allotted.Sub(totals.Claimed)
+	require.NoError(t, err)
+	require.Equal(t, unclaimed, held, "the rewards account holds what is allotted and unclaimed")
 }
 
 // networkChecked is what checkNetwork found to check.

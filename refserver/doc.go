@@ -8,8 +8,23 @@
 // a liveness signal whose record is the device's health) and its
 // idempotency record. The leader forgets a request's nonce once its
 // timestamp is too old to be accepted, and its idempotency record after
-// Config.IdempotencyTTL. Requests are signed by a wallet's ed25519 key, or carry an API
-// key the wallet minted; a wallet acts only on what is its own.
+// Config.IdempotencyTTL. Requests are signed by a wallet's ed25519 key,
+// or carry an API key the wallet minted; a wallet acts only on what is
+// its own.
+//
+// # Block rewards
+//
+// Block rewards are claimed, as io.net's are. Each hourly epoch shares
+// its emission among the stakers of the eligible devices
+// (tokenomics.Allot), records every staker's share of every device's
+// reward in the store, and mints the epoch's emission in two ledger
+// entries: the shares' sum into the network's rewards account and what no
+// device earned into the unpaid account. A wallet's account shows its
+// unclaimed rewards beside its balances (api.Account.Unclaimed); POST
+// /v1/rewards/claim pays all of them in one transfer from the rewards
+// account. An epoch over 100,000 devices thus writes a row a share rather
+// than a ledger entry, an account row and a balance a staker. The rewards
+// account always holds exactly what is allotted and unclaimed.
 //
 // # Metrics
 //

@@ -104,7 +104,7 @@ type nominee struct {
 }
 
 // reward nominates the devices, distributes the epoch's emission among
-// the eligible ones, mints it to their stakers, marks missed the devices
+// the eligible ones, allots it to their stakers (mintRewards), marks missed the devices
 // silent at its end, and returns what became of each nominee.
 func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]store.EpochDevice, error) {
 	devices, err := tx.LiveDevices(s.cfg.Clock.Now())
@@ -123,7 +123,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	// device rows and the stake book: the store's lock order. Another
 	// area may have opened the fee account already, for its own reason:
 	// openAccount leaves an open account as it is.
-	for _, w := range []iog.WalletAddress{s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
+	for _, w := range []iog.WalletAddress{s.accounts.Rewards, s.accounts.Unpaid, s.accounts.Fees, s.accounts.Market} {
 		if err := openAccount(tx, w, "a network account"); err != nil {
 			return nil, err
 		}
@@ -182,31 +182,53 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err != nil {
 		return nil, err
 	}
-	prefetch, err := tx.LedgerPrefetch()
-	if err != nil {
-		return nil, err
-	}
-	batch := &batchLedger{Ledger: tx.Ledger(), SQLPrefetch: prefetch}
-	settlement, err := tokenomics.Settle(ctx, batch, book, dist, s.accounts.Unpaid)
-	if err != nil {
-		return nil, err
-	}
-	if err := batch.flush(ctx); err != nil {
+	if err := s.mintRewards(tx, e, dist, book); err != nil {
 		return nil, err
 	}
 	if err := tx.SaveHealth(missed); err != nil {
 		return nil, err
 	}
-	e.Emission, e.Unpaid, e.Paid = dist.Emission, settlement.Unpaid, iog.Zero(iog.IO)
-	for _, sh := range settlement.Paid {
-		if e.Paid, err = e.Paid.Add(sh.Amount); err != nil {
-			return nil, err
+	return outcomes(e, nominees, dist), nil
+}
+
+// mintRewards shares the epoch's distribution among the stakers and
+// records each share, to be claimed (rewards.go), and mints the epoch's
+// emission in two entries: what the shares add up to into the network's
+// rewards account, and what no one earned into the unpaid account. An
+// epoch's reward is then a row a share, not a ledger entry, an account
+// row and a balance a staker.
+func (s *Server) mintRewards(tx *store.Tx, e *store.Epoch, dist tokenomics.Distribution, book *tokenomics.StakeBook) error {
+	a, err := tokenomics.Allot(book, dist)
+	if err != nil {
+		return err
+	}
+	// The shares' rows come before the ledger's head: the store's lock
+	// order, which a claim takes too.
+	if err := tx.InsertRewardShares(e.Number, a.Shares); err != nil {
+		return err
+	}
+	var ops []ledger.Op
+	if !a.Paid.IsZero() {
+		ops = append(ops, ledger.Op{Kind: ledger.Mint, Key: fmt.Sprintf("epoch-%d:rewards", e.Number), To: s.accounts.Rewards, Amount: a.Paid,
+			Reason: fmt.Sprintf("epoch %d block rewards of %d stakes, to be claimed", e.Number, len(a.Shares))})
+	}
+	if !a.Unpaid.IsZero() {
+		ops = append(ops, ledger.Op{Kind: ledger.Mint, Key: fmt.Sprintf("epoch-%d:unpaid", e.Number), To: s.accounts.Unpaid, Amount: a.Unpaid,
+			Reason: fmt.Sprintf("epoch %d emission no eligible device earned", e.Number)})
+	}
+	if len(ops) > 0 {
+		if _, err := tx.Apply(ops...); err != nil {
+			if errors.Is(err, ledger.ErrReplayed) {
+				return fmt.Errorf("epoch %d's emission was minted before its row was written: %w", e.Number, iog.ErrConflict)
+			}
+			return err
 		}
 	}
+	e.Emission, e.Paid, e.Unpaid = dist.Emission, a.Paid, a.Unpaid
 	if total, err := e.Paid.Add(e.Unpaid); err != nil || total != e.Emission {
-		return nil, fmt.Errorf("epoch %d paid %v and left %v unpaid of an emission of %v (%v): %w", e.Number, e.Paid, e.Unpaid, e.Emission, err, iog.ErrConflict)
+		return fmt.Errorf("epoch %d allotted %v and left %v unpaid of an emission of %v (%v): %w", e.Number, e.Paid, e.Unpaid, e.Emission, err, iog.ErrConflict)
 	}
-	return outcomes(e, nominees, dist), nil
+	return nil
 }
 
 // candidate is an active device's claim on the epoch's reward, or the
@@ -364,44 +386,6 @@ func (s *Server) buyBackAndBurn(ctx context.Context, tx *store.Tx, e *store.Epoc
 		if e.Burned, err = e.Burned.Add(b.Burned); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// batchLedger is the epoch transaction's ledger as Settle sees it: reads
-// go to the transaction, and the mints Settle applies one by one are
-// gathered and applied as one batch by flush, in the same transaction, so
-// that an epoch over 100,000 devices is one ApplyTx rather than 100,000.
-// Nothing it gathers exists until flush: Settle checks every account and
-// key before it applies anything, in a few queries of the prefetch
-// (batchLedger being a tokenomics.BatchReader through it), and the batch
-// is applied whole or not at all, on what those queries read.
-type batchLedger struct {
-	ledger.Ledger
-	*ledger.SQLPrefetch
-	ops []ledger.Op
-}
-
-var _ tokenomics.BatchReader = (*batchLedger)(nil)
-
-// Apply gathers op for flush; the entry it returns is not sealed.
-func (b *batchLedger) Apply(_ context.Context, op ledger.Op) (ledger.Entry, error) {
-	b.ops = append(b.ops, op)
-	return ledger.Entry{Op: op}, nil
-}
-
-// flush applies the gathered ops as one batch. A batch applied before
-// cannot be here (the epoch's row would be), so ErrReplayed is an error
-// like any other.
-func (b *batchLedger) flush(ctx context.Context) error {
-	if len(b.ops) == 0 {
-		return nil
-	}
-	if _, err := b.ApplyTx(ctx, b.ops); err != nil {
-		if errors.Is(err, ledger.ErrReplayed) {
-			return fmt.Errorf("the epoch's rewards were minted before its row was written: %w", iog.ErrConflict)
-		}
-		return err
 	}
 	return nil
 }

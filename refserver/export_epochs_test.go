@@ -20,3 +20,7 @@ func LoopCount(s *Server) int { return len(s.loopTable()) }
 
 // Prune runs the prune loop's step once, for the tests.
 func (s *Server) Prune(ctx context.Context) error { return s.prune(ctx) }
+
+// RewardsAccount returns the account that holds the block rewards of s
+// until they are claimed, for the tests.
+func (s *Server) RewardsAccount() iog.WalletAddress { return s.accounts.Rewards }

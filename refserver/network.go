@@ -20,6 +20,9 @@ type networkAccounts struct {
 	Fees iog.WalletAddress
 	// Burn receives slashed stake and bought-back IO, burned from there.
 	Burn iog.WalletAddress
+	// Rewards holds the block rewards the epochs allotted until their
+	// stakers claim them.
+	Rewards iog.WalletAddress
 	// Unpaid receives the part of an epoch's emission no device earned.
 	Unpaid iog.WalletAddress
 	// Market stands for the exchange the epoch's buy-back buys IO from.
@@ -35,7 +38,7 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	derive := func(purpose string) iog.WalletAddress {
 		return iog.WalletAddress(sha256.Sum256([]byte("iog network account " + purpose + ": " + authority.String())))
 	}
-	return networkAccounts{Fees: derive("fees"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market"), Withdrawals: derive("withdrawals")}
+	return networkAccounts{Fees: derive("fees"), Rewards: derive("rewards"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market"), Withdrawals: derive("withdrawals")}
 }
 
 // openAccount opens w on the ledger in tx if it is not open yet, saying

@@ -325,7 +325,7 @@ func (s *Server) withdrawStake(c *call) (any, error) {
 		return nil, err
 	}
 	c.audit("stake.withdraw", w.String(), out.Withdrawn.String())
-	if out.Account, err = account(c.r.Context(), c.tx.Ledger(), w); err != nil {
+	if out.Account, err = account(c.r.Context(), c.tx, w); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -33,10 +33,10 @@ type RewardSharer interface {
 var _ RewardSharer = (*StakeBook)(nil)
 
 // Settle mints an epoch's distribution on the ledger: each device's
-// payout is shared among its stakers pro rata (RewardSharer.ShareReward) and
-// minted to them, and what no one could earn is minted to the unpaid
-// account, so the epoch's whole emission is on the ledger, recorded, and
-// none of it lost. Every mint has an idempotency key derived from the
+// payout is shared among its stakers pro rata (Allot) and minted to
+// them, and what no one could earn is minted to the unpaid account, so
+// the epoch's whole emission is on the ledger, recorded, and none of it
+// lost. Every mint has an idempotency key derived from the
 // epoch, the device and the wallet, so settling the same epoch again
 // (after a crash part way) completes it without paying twice, as long as
 // the stakes have not changed in between: if they have, what is left
@@ -51,30 +51,18 @@ func Settle(ctx context.Context, l ledger.Ledger, book RewardSharer, d Distribut
 	if _, err := l.Balance(ctx, unpaid, iog.IO); err != nil {
 		return Settlement{}, fmt.Errorf("%s: unpaid account: %w", what, err)
 	}
-	s := Settlement{Epoch: d.Epoch, Unpaid: d.Unpaid}
-	var ops []ledger.Op
-	for _, p := range d.Payouts {
-		shares, err := book.ShareReward(p.Device, p.Amount)
-		if errors.Is(err, iog.ErrConflict) || errors.Is(err, iog.ErrNotFound) {
-			// No one has stake on it any more: the payout is unpaid.
-			if s.Unpaid, err = s.Unpaid.Add(p.Amount); err != nil {
-				return Settlement{}, fmt.Errorf("%s: %w", what, err)
-			}
-			continue
-		}
-		if err != nil {
-			return Settlement{}, fmt.Errorf("%s: %w", what, err)
-		}
-		for _, sh := range shares {
-			if sh.Amount.IsZero() {
-				continue
-			}
-			s.Paid = append(s.Paid, sh)
-			ops = append(ops, ledger.Op{
-				Kind: ledger.Mint, Key: settleKey(d.Epoch, string(p.Device), sh.Wallet), To: sh.Wallet, Amount: sh.Amount,
-				Reason: fmt.Sprintf("epoch %d block reward, device %s", d.Epoch, p.Device),
-			})
-		}
+	a, err := Allot(book, d)
+	if err != nil {
+		return Settlement{}, err
+	}
+	s := Settlement{Epoch: d.Epoch, Unpaid: a.Unpaid}
+	ops := make([]ledger.Op, 0, len(a.Shares)+1)
+	for _, sh := range a.Shares {
+		s.Paid = append(s.Paid, sh.Share)
+		ops = append(ops, ledger.Op{
+			Kind: ledger.Mint, Key: settleKey(d.Epoch, string(sh.Device), sh.Wallet), To: sh.Wallet, Amount: sh.Amount,
+			Reason: fmt.Sprintf("epoch %d block reward, device %s", d.Epoch, sh.Device),
+		})
 	}
 	if !s.Unpaid.IsZero() {
 		ops = append(ops, ledger.Op{

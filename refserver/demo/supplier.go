@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -27,8 +28,9 @@ var rigs = []struct {
 	{"RTX-3090", 1, "IN/Karnataka"},
 }
 
-// supplier runs one simulated supplier: a Worker for its rig, and the
-// stake its hardware requires once the device is attested.
+// supplier runs one simulated supplier: a Worker for its rig, the stake
+// its hardware requires once the device is attested, and a claim of its
+// block rewards every few epochs.
 func (d *demo) supplier(ctx context.Context, i int) {
 	rig := rigs[i%len(rigs)]
 	k := key("supplier", i)
@@ -63,6 +65,7 @@ func (d *demo) supplier(ctx context.Context, i int) {
 	if dev, ok := d.attested(ctx, c, w); ok {
 		d.say("supplier %d: device %s (%d× %s, %s) attested, trust %d", i+1, dev.ID, dev.GPUCount, rig.model, rig.location, dev.Trust)
 		d.stake(ctx, c, i, dev.ID)
+		d.claim(ctx, c, i)
 	}
 	if err := <-done; err != nil && ctx.Err() == nil {
 		d.say("supplier %d: its worker stopped: %v", i+1, err)
@@ -100,4 +103,29 @@ func (d *demo) stake(ctx context.Context, c *iogsdk.Client, i int, id iog.Device
 		return
 	}
 	d.say("supplier %d: staked %v on %s, what its hardware requires", i+1, need, id)
+}
+
+// claimEvery is how often, in the network's time, a simulated supplier
+// claims its block rewards: every few epochs, as a person would.
+const claimEvery = 3 * time.Hour
+
+// claim claims the supplier's block rewards every claimEvery until ctx
+// ends; nothing to claim yet is no news.
+func (d *demo) claim(ctx context.Context, c *iogsdk.Client, i int) {
+	for d.pause(ctx, claimEvery) {
+		r, err := c.ClaimRewards(ctx)
+		switch {
+		case errors.Is(err, iog.ErrNotFound):
+		case err != nil:
+			if ctx.Err() == nil {
+				d.say("supplier %d: claiming its rewards: %v", i+1, err)
+			}
+		default:
+			epochs := fmt.Sprintf("epochs %d to %d", r.FirstEpoch, r.LastEpoch)
+			if r.FirstEpoch == r.LastEpoch {
+				epochs = fmt.Sprintf("epoch %d", r.FirstEpoch)
+			}
+			d.say("supplier %d: claimed %v of block rewards, earned in %s", i+1, r.Amount, epochs)
+		}
+	}
 }

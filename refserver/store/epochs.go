@@ -1,14 +1,11 @@
 package store
 
 import (
-	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/sqldb"
-	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 // Epoch is a settled epoch's row: an hourly block of the explorer.
@@ -141,11 +138,6 @@ func (t *Tx) epochs(clause string, args ...any) ([]Epoch, error) {
 	return out, rows.Err()
 }
 
-// epochDeviceRows is how many device rows one INSERT carries: few round
-// trips, and few parameters, which SQLite looks up by name in a list, so
-// that a statement's cost grows with their square.
-const epochDeviceRows = 50
-
 // InsertEpoch records a settled epoch and its devices. An epoch settled
 // before fails on the primary key, and its transaction with it.
 func (t *Tx) InsertEpoch(e Epoch, devices []EpochDevice) error {
@@ -160,41 +152,17 @@ func (t *Tx) InsertEpoch(e Epoch, devices []EpochDevice) error {
 	if err != nil {
 		return fmt.Errorf("store epoch %d: %w", e.Number, err)
 	}
-	rows := func(n int) string {
-		marks := make([]string, n)
-		for i := range marks {
-			marks[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", 8*i+1, 8*i+2, 8*i+3, 8*i+4, 8*i+5, 8*i+6, 8*i+7, 8*i+8)
+	columns := []string{"epoch", "device", "owner", "rewarded", "pool", "weight", "reward", "reason"}
+	err = t.insertRows("epoch_devices", columns, len(devices), func(args []any, i int) []any {
+		d := devices[i]
+		rewarded := 0
+		if d.Rewarded {
+			rewarded = 1
 		}
-		return "INSERT INTO epoch_devices (epoch, device, owner, rewarded, pool, weight, reward, reason) VALUES " + strings.Join(marks, ", ")
-	}
-	// A full chunk's statement is prepared once: SQLite parses one of
-	// 400 parameters in about the time it takes to run it.
-	var full *sql.Stmt
-	if len(devices) >= epochDeviceRows {
-		if full, err = t.tx.PrepareContext(t.ctx, rows(epochDeviceRows)); err != nil {
-			return fmt.Errorf("store the devices of epoch %d: %w", e.Number, err)
-		}
-		defer full.Close()
-	}
-	args := make([]any, 0, 8*epochDeviceRows)
-	for start := 0; start < len(devices); start += epochDeviceRows {
-		chunk := devices[start:min(start+epochDeviceRows, len(devices))]
-		args = args[:0]
-		for _, d := range chunk {
-			rewarded := 0
-			if d.Rewarded {
-				rewarded = 1
-			}
-			args = append(args, int64(e.Number), string(d.Device), d.Owner.String(), rewarded, d.Pool, int64(d.Weight), d.Reward.Units(), d.Reason)
-		}
-		if len(chunk) == epochDeviceRows {
-			_, err = full.ExecContext(t.ctx, args...)
-		} else {
-			err = t.exec(rows(len(chunk)), args...)
-		}
-		if err != nil {
-			return fmt.Errorf("store the devices of epoch %d: %w", e.Number, err)
-		}
+		return append(args, int64(e.Number), string(d.Device), d.Owner.String(), rewarded, d.Pool, int64(d.Weight), d.Reward.Units(), d.Reason)
+	})
+	if err != nil {
+		return fmt.Errorf("store the devices of epoch %d: %w", e.Number, err)
 	}
 	return nil
 }
@@ -232,13 +200,6 @@ func (t *Tx) BurnedByEpochs() (iog.Amount, error) {
 		return iog.Amount{}, fmt.Errorf("burned IO: %w", err)
 	}
 	return iog.NewAmount(units, iog.IO), nil
-}
-
-// LedgerPrefetch returns a prefetch of the ledger in the transaction,
-// for a batch whose checks read what it applies (see ledger.SQLPrefetch).
-// It locks the ledger's head: the last of the store's locks.
-func (t *Tx) LedgerPrefetch() (*ledger.SQLPrefetch, error) {
-	return t.s.ledger.PrefetchTx(t.ctx, t.tx)
 }
 
 // DeviceCount is how many devices, and GPUs, share a model, a location,

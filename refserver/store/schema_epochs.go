@@ -3,8 +3,9 @@ package store
 import "github.com/internetofgpus/iog/internal/sqldb"
 
 // epochsMigrations are the tables of the hourly epoch: when the network's
-// epochs began, each settled epoch (an hourly block) and what became of
-// each device nominated in it.
+// epochs began, each settled epoch (an hourly block), what became of
+// each device nominated in it, and the block rewards its stakers earned
+// and claim.
 var epochsMigrations = []sqldb.Migration{{
 	Version: 1,
 	Name:    "epoch genesis, settled epochs and their devices",
@@ -58,5 +59,35 @@ var epochsMigrations = []sqldb.Migration{{
 		// decoding each record. NULL in a row written before: that row's
 		// record is decoded until it is next written.
 		`ALTER TABLE devices ADD COLUMN proven_since BIGINT`,
+	},
+}, {
+	Version: 3,
+	Name:    "block rewards a staker claims: each share an epoch allotted, and each claim",
+	Statements: []string{
+		// A staker's share of one device's reward in an epoch, in IO
+		// base units: minted with the epoch's other shares into the
+		// network's rewards account, and paid from there by the claim
+		// whose ID is in claim (NULL while unclaimed).
+		`CREATE TABLE reward_shares (
+			epoch BIGINT NOT NULL,
+			device TEXT NOT NULL,
+			wallet TEXT NOT NULL,
+			amount BIGINT NOT NULL,
+			claim BIGINT,
+			PRIMARY KEY (epoch, device, wallet)
+		)`,
+		`CREATE INDEX reward_shares_unclaimed ON reward_shares (wallet) WHERE claim IS NULL`,
+		// A wallet's claim: the shares it paid (how many, their epochs'
+		// range, their sum in IO base units) and when.
+		`CREATE TABLE reward_claims (
+			id SERIAL_ID,
+			wallet TEXT NOT NULL,
+			amount BIGINT NOT NULL,
+			shares BIGINT NOT NULL,
+			first_epoch BIGINT NOT NULL,
+			last_epoch BIGINT NOT NULL,
+			claimed BIGINT NOT NULL
+		)`,
+		`CREATE INDEX reward_claims_wallet ON reward_claims (wallet, id)`,
 	},
 }}

@@ -183,7 +183,7 @@ func (t *Tx) Apply(ops ...ledger.Op) ([]ledger.Entry, error) {
 }
 
 // Ledger returns the ledger as the transaction sees it, as a
-// ledger.Ledger for the domain code that takes one (tokenomics.Settle):
+// ledger.Ledger for the domain code that takes one (tokenomics.Treasury):
 // what it applies commits with the transaction.
 func (t *Tx) Ledger() ledger.Ledger { return txLedger{t} }
 

@@ -43,7 +43,8 @@ func (s *syncBuffer) String() string {
 
 // TestDemo runs iogd as the README's run command does (on free ports and
 // a temporary data directory), and watches the demonstration tell its
-// story: devices attested and staked, epochs settled with rewards, a
+// story: devices attested and staked, epochs settled with rewards and
+// the rewards claimed, a
 // cluster deployed, run and reached through the relay, and ended. It then
 // starts iogd again on the same data directory: the same devices go on.
 func TestDemo(t *testing.T) {
@@ -56,7 +57,7 @@ func TestDemo(t *testing.T) {
 	// the race detector may stall for many seconds, longer than the
 	// default stall budget (fastClockBudgets).
 	args := []string{"-data", dir, "-listen", "127.0.0.1:0", "-relay", "127.0.0.1:0", "-workers", "3", "-renters", "1", "-log-level", "error", "-stall-budget", "2m"}
-	want := []string{"attested", "staked", "epoch 5 settled", `IO to [1-9] of 3 devices`, "answered through the relay", "hello from cluster", `ended [0-9a-f-]+ after`}
+	want := []string{"attested", "staked", "epoch 5 settled", `IO to [1-9] of 3 devices`, "claimed [0-9.]+ IO of block rewards", "answered through the relay", "hello from cluster", `ended [0-9a-f-]+ after`}
 	out := runUntil(t, args, want)
 	var devices []string
 	for _, line := range strings.Split(out, "\n") {

@@ -23,7 +23,7 @@ import (
 // BenchmarkEpoch settles one epoch over 10,000 devices on SQLite, and on
 // PostgreSQL when IOG_TEST_POSTGRES names one, every device proven,
 // staked by its owner and up for six hours: all of them rewarded, each
-// reward a mint. IOG_EPOCH_BENCH_DEVICES sets another number of devices
+// reward a share to claim. IOG_EPOCH_BENCH_DEVICES sets another number of devices
 // (100000 for the target). Run it with -benchtime=1x: every round
 // builds its network again. Beside the wall time it reports the CPU time
 // the process spent in the epoch (cpu-s/op), steadier on a shared machine.

@@ -245,3 +245,44 @@ func TestPrune(t *testing.T) {
 		require.Zero(t, count("idempotency"))
 	}, withFaucet)
 }
+
+// TestHeartbeatKeepsNoRecord: a heartbeat writes neither an audit row nor
+// an idempotency record; one sent again under the same idempotency key
+// (signed anew, as the client's retries are) is applied again rather than
+// answered from a record, while a faucet grant's retry is answered from
+// its record.
+func TestHeartbeatKeepsNoRecord(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		count := func(table string) (n int) {
+			require.NoError(t, e.server.Store().DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n))
+			return n
+		}
+		alice := newSupplier(t, e, 1, "H100-SXM", 1)
+		d := alice.register(t)
+		records, audits := count("idempotency"), count("audit_log")
+		body := []byte(`{}`)
+		for i := range 2 {
+			e.clock.Advance(time.Minute)
+			status, eb, _ := e.raw("POST", "/v1/devices/"+string(d.ID)+"/heartbeats", body, func(r *http.Request) {
+				r.Header.Set(api.IdempotencyHeader, "the-same-key")
+				signWith(alice.key, body, e.clock.Now(), fmt.Sprintf("heartbeat-nonce-%04d", i))(r)
+			})
+			require.Equal(t, http.StatusOK, status, "heartbeat %d: %+v", i, eb)
+			got, err := e.client(nil).Device(ctx, d.ID)
+			require.NoError(t, err)
+			require.Equal(t, e.clock.Now(), got.LastSeen.UTC(), "heartbeat %d is applied", i)
+		}
+		require.Equal(t, records, count("idempotency"), "no idempotency record")
+		require.Equal(t, audits, count("audit_log"), "no audit row")
+
+		faucetBody := []byte(``)
+		for i := range 2 {
+			status, eb, _ := e.raw("POST", "/v1/faucet", faucetBody, func(r *http.Request) {
+				r.Header.Set(api.IdempotencyHeader, "the-faucet-key")
+				signWith(alice.key, faucetBody, e.clock.Now(), fmt.Sprintf("faucet-nonce-%04d", i))(r)
+			})
+			require.Equal(t, http.StatusOK, status, "faucet call %d, the second answered from the record: %+v", i, eb)
+		}
+		require.Equal(t, records+1, count("idempotency"), "the faucet grant's record")
+	}, withFaucet)
+}

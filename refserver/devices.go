@@ -20,7 +20,7 @@ func (s *Server) deviceRoutes() []route {
 	// entry (a third more in base64), and a device answers for up to
 	// every GPU at once.
 	heartbeats := worker("POST", "/v1/devices/{id}/heartbeats", s.heartbeat, "Say the device is alive; answers the proofs it owes")
-	heartbeats.unaudited = true
+	heartbeats.liveness = true
 	proofs := worker("POST", "/v1/devices/{id}/proofs", s.submitProofs, "Answer the device's proof-of-compute tasks")
 	n := int64(gpu.DefaultProofN)
 	proofs.maxBody = gpu.MaxGPUsPerReport*(n*n*4*4/3+1024) + s.cfg.Limits.MaxBody

@@ -4,9 +4,9 @@
 // refserver/store) that holds every piece of state and the ledger.
 //
 // Every acknowledged mutating request is one database transaction over
-// its state rows, its ledger entries, its audit row (but a heartbeat's,
-// a liveness signal whose record is the device's health) and its
-// idempotency record. The leader forgets a request's nonce once its
+// its state rows, its ledger entries, its audit row and its idempotency
+// record; but a heartbeat, a liveness signal whose record is the
+// device's health, has neither, and one sent again is applied again. The leader forgets a request's nonce once its
 // timestamp is too old to be accepted, and its idempotency record after
 // Config.IdempotencyTTL. Requests are signed by a wallet's ed25519 key,
 // or carry an API key the wallet minted; a wallet acts only on what is

@@ -40,12 +40,14 @@ type route struct {
 	// mutates routes run in one transaction with their nonce, audit row
 	// and idempotency record.
 	mutates bool
-	// unaudited mutating routes write no audit row: a device's
-	// heartbeat, a liveness signal rather than an owner's action, whose
-	// record is the device's health, and which 100,000 devices send
-	// 5,000 times a second.
-	unaudited bool
-	handle    func(*call) (any, error)
+	// liveness routes, a device's heartbeat, write no audit row and keep
+	// no idempotency record: a heartbeat is a liveness signal rather
+	// than an owner's action, its record is the device's health, and
+	// 100,000 devices send 5,000 a second. One applied twice is two
+	// heartbeats, and a retry (signed anew, with a fresh nonce) is
+	// answered with the device's tasks as they are then.
+	liveness bool
+	handle   func(*call) (any, error)
 	// summary documents the route in the OpenAPI document.
 	summary string
 	// maxBody, when set, is the route's own bound on its body, for the
@@ -197,6 +199,9 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	if key != "" && (len(key) > 128 || !rt.mutates) {
 		return store.Response{}, fmt.Errorf("%s: at most 128 bytes, on a mutating request: %w", api.IdempotencyHeader, iog.ErrInvalid)
 	}
+	if rt.liveness {
+		key = ""
+	}
 	digest := requestDigest(c.r, c.body)
 	// Encoded here, not in the step: the batch's steps run one at a time.
 	who := c.who.String()
@@ -232,7 +237,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			return fmt.Errorf("encode response: %w", err)
 		}
 		out = store.Response{Status: c.status, Body: body}
-		if rt.mutates && !rt.unaudited {
+		if rt.mutates && !rt.liveness {
 			action := c.action
 			if action == "" {
 				action = rt.method + " " + rt.pattern

@@ -3,6 +3,7 @@ package refserver
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/refserver/store"
@@ -17,10 +18,11 @@ const maxBatch = 256
 // answered only after its batch is durable, so nothing acknowledged is
 // lost; a batch costs one sync however many requests it carries.
 type committer struct {
-	store *store.Store
-	queue chan *pending
-	stop  context.CancelFunc
-	done  chan struct{}
+	store   *store.Store
+	observe func(requests int, took time.Duration) // each batch, as it commits
+	queue   chan *pending
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // pending is a request waiting for its batch.
@@ -29,9 +31,9 @@ type pending struct {
 	done chan error
 }
 
-func newCommitter(st *store.Store, workers int) *committer {
+func newCommitter(st *store.Store, workers int, observe func(requests int, took time.Duration)) *committer {
 	ctx, stop := context.WithCancel(context.Background())
-	c := &committer{store: st, queue: make(chan *pending, maxBatch*workers), stop: stop, done: make(chan struct{})}
+	c := &committer{store: st, observe: observe, queue: make(chan *pending, maxBatch*workers), stop: stop, done: make(chan struct{})}
 	finished := make(chan struct{}, workers)
 	for range workers {
 		go func() {
@@ -91,7 +93,9 @@ func (c *committer) run(ctx context.Context) {
 		for i, p := range batch {
 			steps[i] = p.step
 		}
+		started := time.Now()
 		results, err := c.store.Batch(context.WithoutCancel(ctx), steps)
+		c.observe(len(batch), time.Since(started))
 		for i, p := range batch {
 			if err != nil {
 				p.done <- fmt.Errorf("commit: %w", err)

@@ -37,7 +37,9 @@
 //     same), and iog_scheduler_queue_depth, the clusters waiting to be
 //     placed;
 //   - iog_commit_queue_depth: this server's requests waiting for a group
-//     commit;
+//     commit; iog_commit_batch_requests and
+//     iog_commit_batch_duration_seconds: the requests each of its
+//     transactions carried, and the time it took to write and commit;
 //   - iog_leader: 1 on the server that runs the loops;
 //   - iog_tunnel_bytes_total{direction}, iog_tunnel_streams_total,
 //     iog_tunnel_refused_total: what the relay this process ran moved;

@@ -210,7 +210,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	step := store.Step{Do: func(tx *store.Tx) error {
 		c.tx, c.status, c.action, refused = tx, http.StatusOK, "", nil
 		if c.who.signed() {
-			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(s.cfg.MaxClockSkew)); err != nil {
+			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at); err != nil {
 				return err
 			}
 		}
@@ -255,7 +255,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 		// A refused request's nonce is spent too, so that it cannot be
 		// replayed to act later (when, say, funds have arrived).
 		step.OnFail = func(tx *store.Tx) error {
-			return tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at.Add(s.cfg.MaxClockSkew))
+			return tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at)
 		}
 	}
 	err := s.committer.commit(c.r.Context(), step)

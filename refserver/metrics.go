@@ -17,6 +17,11 @@ type metrics struct {
 	// number of the last one settled.
 	epochSeconds prometheus.Histogram
 	lastEpoch    prometheus.Gauge
+	// batchRequests counts the requests of each group commit's
+	// transaction, and batchSeconds times it, from its first statement
+	// to its durable commit: the queue a mutating request waits in.
+	batchRequests prometheus.Histogram
+	batchSeconds  prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -33,9 +38,25 @@ func newMetrics() *metrics {
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
 		lastEpoch: prometheus.NewGauge(prometheus.GaugeOpts{Name: "iog_epoch_last_settled", Help: "The number of the last epoch settled."}),
+		batchRequests: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "iog_commit_batch_requests",
+			Help:    "Mutating requests committed in one transaction of the group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 9), // 1 to maxBatch
+		}),
+		batchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "iog_commit_batch_duration_seconds",
+			Help:    "Time to write and commit one transaction of the group commit.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.epochSeconds, m.lastEpoch, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(m.requests, m.epochSeconds, m.lastEpoch, m.batchRequests, m.batchSeconds, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// observeBatch records one transaction of the group commit.
+func (m *metrics) observeBatch(requests int, took time.Duration) {
+	m.batchRequests.Observe(float64(requests))
+	m.batchSeconds.Observe(took.Seconds())
 }
 
 func (m *metrics) observe(route string, status int, d time.Duration) {

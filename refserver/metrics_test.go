@@ -56,3 +56,31 @@ func TestStateMetrics(t *testing.T) {
 		}
 	})
 }
+
+// TestCommitMetrics: each transaction of the group commit is counted with
+// its requests and timed.
+func TestCommitMetrics(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		histogram := func(name string) (count uint64, sum float64) {
+			families, err := e.server.Registry().Gather()
+			require.NoError(t, err)
+			for _, f := range families {
+				if f.GetName() == name {
+					h := f.GetMetric()[0].GetHistogram()
+					return h.GetSampleCount(), h.GetSampleSum()
+				}
+			}
+			t.Fatalf("no metric %s", name)
+			return 0, 0
+		}
+		batches, requests := histogram("iog_commit_batch_requests")
+		_, err := e.client(walletKey(1)).Faucet(ctx)
+		require.NoError(t, err)
+		after, afterRequests := histogram("iog_commit_batch_requests")
+		require.Equal(t, batches+1, after, "one request, one transaction")
+		require.Equal(t, requests+1, afterRequests)
+		timed, seconds := histogram("iog_commit_batch_duration_seconds")
+		require.Equal(t, after, timed)
+		require.Positive(t, seconds)
+	}, withFaucet)
+}

@@ -26,7 +26,7 @@ const pruneBatch = 5000
 func (s *Server) prune(ctx context.Context) error {
 	now := s.cfg.Clock.Now().UTC()
 	for _, part := range []func(tx *store.Tx) (int64, error){
-		func(tx *store.Tx) (int64, error) { return tx.PruneNonces(now, pruneBatch) },
+		func(tx *store.Tx) (int64, error) { return tx.PruneNonces(now.Add(-s.cfg.MaxClockSkew), pruneBatch) },
 		func(tx *store.Tx) (int64, error) {
 			return tx.PruneIdempotency(now.Add(-s.cfg.IdempotencyTTL), pruneBatch)
 		},

@@ -295,7 +295,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PostgresDSN != "" {
 		workers = 4
 	}
-	s.committer = newCommitter(st, workers)
+	s.committer = newCommitter(st, workers, s.metrics.observeBatch)
 	s.metrics.registry.MustRegister(newStateCollector(s))
 	s.handler = s.routes()
 	return s, nil

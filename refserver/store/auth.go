@@ -11,12 +11,13 @@ import (
 	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
-// UseNonce records that wallet signed a request with nonce, valid until
-// expires; a nonce the wallet used before is iog.ErrUnauthorized (a
-// replayed request).
-func (t *Tx) UseNonce(wallet iog.WalletAddress, nonce string, expires time.Time) error {
-	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO request_nonces (wallet, nonce, expires) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-		wallet.String(), nonce, unix(expires))
+// UseNonce records that wallet signed a request with nonce at signed (its
+// timestamp); a nonce the wallet used before with that timestamp is
+// iog.ErrUnauthorized (a replayed request: the signature covers both, so
+// a replay repeats both).
+func (t *Tx) UseNonce(wallet iog.WalletAddress, nonce string, signed time.Time) error {
+	res, err := t.tx.ExecContext(t.ctx, "INSERT INTO request_nonces (signed, wallet, nonce) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		unix(signed), wallet.String(), nonce)
 	if err != nil {
 		return fmt.Errorf("record nonce: %w", err)
 	}
@@ -26,11 +27,11 @@ func (t *Tx) UseNonce(wallet iog.WalletAddress, nonce string, expires time.Time)
 	return nil
 }
 
-// PruneNonces forgets at most limit of the nonces that expired before
-// now, and returns how many: a signed request with one of them is refused
-// for its timestamp anyway.
-func (t *Tx) PruneNonces(now time.Time, limit int) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM request_nonces WHERE (wallet, nonce) IN (SELECT wallet, nonce FROM request_nonces WHERE expires < $1 LIMIT $2)", unix(now), limit)
+// PruneNonces forgets at most limit of the nonces of requests signed
+// before before, and returns how many: a signed request with one of them
+// is refused for its timestamp anyway.
+func (t *Tx) PruneNonces(before time.Time, limit int) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM request_nonces WHERE (signed, wallet, nonce) IN (SELECT signed, wallet, nonce FROM request_nonces WHERE signed < $1 LIMIT $2)", unix(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune nonces: %w", err)
 	}

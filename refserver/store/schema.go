@@ -1,6 +1,11 @@
 package store
 
-import "github.com/internetofgpus/iog/internal/sqldb"
+import (
+	"strconv"
+
+	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
 
 // components are the server's areas, each with its own tables and its own
 // versioned migrations (in schema_*.go), beside the ledger's (ledger_*).
@@ -109,6 +114,29 @@ var migrations = []sqldb.Migration{{
 	Version:    3,
 	Name:       "GPU UUIDs in canonical form",
 	Statements: []string{canonicalUUIDs},
+}, {
+	Version: 4,
+	Name:    "request nonces in the order of their timestamps",
+	Statements: []string{
+		// Every signed request records its nonce: keyed by wallet and
+		// nonce (random), each went to a random page of the key's index
+		// and of the table besides, two pages written a heartbeat. Keyed
+		// by the signed timestamp first, a nonce is appended where the
+		// last ones went, and the prune deletes from the front. A replay
+		// repeats the timestamp (the signature covers it) and so the
+		// key. The rows before held the time the nonce expires, the
+		// timestamp plus the clock skew allowed: api.MaxClockSkew, the
+		// default, is taken off.
+		`CREATE TABLE request_nonces_by_time (
+			signed BIGINT NOT NULL,
+			wallet TEXT NOT NULL,
+			nonce TEXT NOT NULL,
+			PRIMARY KEY (signed, wallet, nonce)
+		) WITHOUT_ROWID`,
+		`INSERT INTO request_nonces_by_time (signed, wallet, nonce) SELECT expires - ` + strconv.FormatInt(int64(api.MaxClockSkew), 10) + `, wallet, nonce FROM request_nonces`,
+		`DROP TABLE request_nonces`,
+		`ALTER TABLE request_nonces_by_time RENAME TO request_nonces`,
+	},
 }}
 
 // canonicalUUIDs puts the GPU UUIDs of gpu_uuids written before the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"encoding/json"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
 // The migration to canonical UUIDs lower-cases the other vendors' UUIDs
@@ -76,15 +78,7 @@ func TestVerifierTableMigration(t *testing.T) {
 	for _, d := range sqltest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			db := sqltest.Open(t, d)
-			// The schema as it was before: every component but the
-			// reads' last step.
-			for _, c := range components {
-				steps := c.steps
-				if c.name == "refserver-reads" {
-					steps = steps[:2]
-				}
-				require.NoError(t, sqldb.Migrate(ctx, db, d, c.name, steps))
-			}
+			migrateBefore(t, db, d, "refserver-reads", 3)
 			t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 			record := gpu.DeviceRecord{Device: "dev-a", Owner: iog.WalletAddress{1}, Registered: t0,
 				Known: []gpu.KnownGPU{{UUID: "GPU-5e1f0000-0000-4000-8000-000000000001", Model: "H100-SXM", Proven: t0}}}
@@ -119,5 +113,53 @@ func TestVerifierTableMigration(t *testing.T) {
 			_, err = db.ExecContext(ctx, "SELECT verifier FROM devices")
 			require.Error(t, err, "the column is gone from the devices' rows")
 		})
+	}
+}
+
+// The migration that keys the nonces by their signed time keeps every
+// nonce recorded before: its replay is still refused, another nonce of
+// the same wallet and time is not, and the prune forgets it when its
+// timestamp has grown too old.
+func TestNoncesByTimeMigration(t *testing.T) {
+	ctx := context.Background()
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			migrateBefore(t, db, d, "refserver", 4)
+			signed := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			wallet := iog.WalletAddress{1}
+			_, err := db.ExecContext(ctx, "INSERT INTO request_nonces (wallet, nonce, expires) VALUES ($1, 'n-1', $2)",
+				wallet.String(), signed.Add(api.MaxClockSkew).UnixNano())
+			require.NoError(t, err)
+
+			s, err := OpenDB(ctx, db, Config{Authority: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))})
+			require.NoError(t, err)
+			err = s.Tx(ctx, func(tx *Tx) error { return tx.UseNonce(wallet, "n-1", signed) })
+			require.ErrorIs(t, err, iog.ErrUnauthorized, "the replay of a request signed before the migration")
+			require.NoError(t, s.Tx(ctx, func(tx *Tx) error { return tx.UseNonce(wallet, "n-2", signed) }))
+			require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+				n, err := tx.PruneNonces(signed, 10)
+				require.Zero(t, n, "signed at the cut-off, not before it")
+				return err
+			}))
+			require.NoError(t, s.Tx(ctx, func(tx *Tx) error {
+				n, err := tx.PruneNonces(signed.Add(time.Second), 10)
+				require.Equal(t, int64(2), n)
+				return err
+			}))
+		})
+	}
+}
+
+// migrateBefore migrates db to the schema as it was before the given
+// version of one component: every other component to its last version.
+func migrateBefore(t *testing.T, db *sql.DB, d sqldb.Dialect, component string, version int) {
+	t.Helper()
+	for _, c := range components {
+		steps := c.steps
+		if c.name == component {
+			steps = steps[:version-1]
+		}
+		require.NoError(t, sqldb.Migrate(context.Background(), db, d, c.name, steps))
 	}
 }

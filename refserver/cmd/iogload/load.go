@@ -105,11 +105,16 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			tr, rate = heartbeatTargets(srv.base, fleet, s), o.HeartbeatRate
 			if o.Presign {
 				started := time.Now()
-				count := rate * int(o.Duration.Seconds()+1)
+				count := rate * int((o.Warmup+o.Duration).Seconds()+1)
 				if tr, err = presign(ctx, tr, count); err != nil {
 					return err
 				}
 				fmt.Fprintf(out, "presigned: %d heartbeats signed in %v before the attack\n", count, time.Since(started).Round(time.Millisecond))
+			}
+			if o.Warmup > 0 {
+				m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Warmup, a, nil, nil)
+				fmt.Fprintf(out, "warm-up, not measured: ")
+				report(out, a, rate, len(fleet), m)
 			}
 		case "deploys":
 			if err := fund(ctx, newClient, o.Renters); err != nil {
@@ -132,7 +137,19 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			tasks = &taskCounter{}
 			observe = tasks.observe
 		}
-		m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Duration, a, observe)
+		var slices *windows
+		if o.Window > 0 {
+			slices = &windows{width: o.Window, duration: o.Duration}
+		}
+		before, err := readCommits(ctx, client, srv.base)
+		if err != nil {
+			return err
+		}
+		m := attack(ctx, client, o.MaxWorkers, tr, rate, o.Duration, a, observe, slices)
+		after, err := readCommits(ctx, client, srv.base)
+		if err != nil {
+			return err
+		}
 		if stopProfile != nil {
 			if err := stopProfile(); err != nil {
 				return err
@@ -140,6 +157,10 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			fmt.Fprintf(out, "cpu profile of the %s attack: %s\n", a, o.CPUProfile)
 		}
 		report(out, a, rate, len(fleet), m)
+		if slices != nil {
+			slices.report(out)
+		}
+		fmt.Fprintf(out, "  %s\n", after.since(before))
 		if tasks != nil {
 			fmt.Fprintf(out, "  %d of the heartbeats answered listed proof tasks (the slow path; 0 when the fleet is proven)\n", tasks.withTasks)
 		}
@@ -368,16 +389,22 @@ func startProfile(path string) (func() error, error) {
 	}, nil
 }
 
-// attack runs one vegeta attack at rate a second for duration; observe,
-// when not nil, sees each result.
-func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.Targeter, rate int, duration time.Duration, name string, observe func(*vegeta.Result)) *vegeta.Metrics {
+// attack runs one vegeta attack at rate a second for duration; observe
+// and slices, when not nil, see each result.
+func attack(ctx context.Context, client *http.Client, maxWorkers int, tr vegeta.Targeter, rate int, duration time.Duration, name string, observe func(*vegeta.Result), slices *windows) *vegeta.Metrics {
 	atk := vegeta.NewAttacker(vegeta.Client(client), vegeta.Workers(64), vegeta.MaxWorkers(uint64(maxWorkers)))
 	var m vegeta.Metrics
 	add := func(res *vegeta.Result) {
 		if observe != nil {
 			observe(res)
 		}
+		if slices != nil {
+			slices.add(res)
+		}
 		m.Add(res)
+	}
+	if slices != nil {
+		slices.start = time.Now()
 	}
 	results := atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, duration, name)
 	for {

@@ -258,3 +258,28 @@ func TestTaskCounter(t *testing.T) {
 	c.observe(&vegeta.Result{Code: http.StatusOK, Body: body})
 	require.Equal(t, 1, c.withTasks)
 }
+
+// TestWindows: each result goes to the slice of the time it was sent, one
+// sent at the attack's very end to the last, and each slice reports its
+// own rates.
+func TestWindows(t *testing.T) {
+	start := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	w := &windows{width: 5 * time.Second, duration: 12 * time.Second, start: start}
+	for _, r := range []struct {
+		at   time.Duration
+		code uint16
+	}{{0, 200}, {time.Second, 200}, {4 * time.Second, 500}, {5 * time.Second, 200}, {11 * time.Second, 200}, {12 * time.Second, 200}, {-time.Millisecond, 200}} {
+		w.add(&vegeta.Result{Timestamp: start.Add(r.at), Code: r.code, Latency: time.Millisecond})
+	}
+	require.Len(t, w.each, 3)
+	var out strings.Builder
+	w.report(&out)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 3)
+	require.Contains(t, lines[0], "sent 0s to 5s: 1/s sent, 1/s answered with success")   // 4 sent, 3 answered, in 5 s
+	require.Contains(t, lines[1], "sent 5s to 10s: 0/s sent, 0/s answered with success")  // 1 in 5 s
+	require.Contains(t, lines[2], "sent 10s to 12s: 1/s sent, 1/s answered with success") // 2 in 2 s
+	require.Equal(t, uint64(4), w.each[0].Requests, "the one sent before the start counts in the first")
+	require.InDelta(t, 0.75, w.each[0].Success, 1e-9, "one of the four failed")
+	require.Equal(t, uint64(2), w.each[2].Requests, "the one sent at the end counts in the last")
+}

@@ -41,6 +41,15 @@ type options struct {
 	Prove      bool
 	ProveFleet bool
 	Presign    bool
+	// Warmup is how long the heartbeats attack runs unmeasured first, at
+	// its rate: a fleet silent for longer than the heartbeat timeout is
+	// marked down when the server starts, and each first heartbeat then
+	// brings a device up, which no steady state has.
+	Warmup time.Duration
+	// Window is the width of the slices of each attack reported on their
+	// own, so that a report shows whether the rate held all along and not
+	// only on average; zero reports the whole attack only.
+	Window time.Duration
 
 	CPUProfile  string
 	ProfileWhat string
@@ -81,6 +90,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.Prove, "prove", true, "each device registered answers its first proof tasks, as a real worker does, so that its heartbeats take the server's fast path for the proof interval (an hour); false leaves it unproven, and every heartbeat of it then reads its whole verifier record (the slow path)")
 	fs.BoolVar(&o.ProveFleet, "prove-fleet", false, "before the heartbeats attack, every device of the fleet heartbeats once and answers the proof tasks it owes: for a fleet registered unproven or proven more than the proof interval ago (the attack reports how many of its heartbeats were answered with tasks)")
 	fs.BoolVar(&o.Presign, "presign", false, "sign every heartbeat of the attack before it starts (within the signatures' freshness window, at most "+maxPresigned.String()+" of attack), as wrk's requests are built beforehand: the attack's CPU is then the server's and HTTP's, not the load generator's signing")
+	fs.DurationVar(&o.Warmup, "warmup", 0, "before the measured heartbeats attack, run it this long unmeasured at the same rate, so that every device of a fleet the server marked down at its start is up again (the steady state)")
+	fs.DurationVar(&o.Window, "window", 5*time.Second, "also report each attack in slices of this width, by the time each request was sent; 0 for the whole attack only")
 	fs.IntVar(&o.MaxWorkers, "max-workers", 1024, "most requests in flight in one attack")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the in-process server and the load generator) during one attack to this file")
 	fs.StringVar(&o.ProfileWhat, "profile", "heartbeats", "the attack -cpuprofile covers")
@@ -139,8 +150,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if o.ProofN < 0 || o.ProofN > gpu.MaxProofN {
 		return options{}, fmt.Errorf("-proof-n: want 0 to %d, got %d", gpu.MaxProofN, o.ProofN)
 	}
-	if o.Presign && o.Duration > maxPresigned {
-		return options{}, fmt.Errorf("-presign: a heartbeat signed before the attack must still be fresh at its end: -duration at most %v, got %v", maxPresigned, o.Duration)
+	if o.Warmup < 0 || o.Window < 0 {
+		return options{}, fmt.Errorf("-warmup and -window: want 0 or more, got %v and %v", o.Warmup, o.Window)
+	}
+	if o.Presign && o.Warmup+o.Duration > maxPresigned {
+		return options{}, fmt.Errorf("-presign: a heartbeat signed before the attack must still be fresh at its end: -warmup plus -duration at most %v, got %v", maxPresigned, o.Warmup+o.Duration)
 	}
 	if o.CPUProfile != "" {
 		if o.Server != "" || o.IOGD != "" {

@@ -34,8 +34,12 @@ func (s *Server) clusterLoops() []loop {
 type placer struct {
 	s *Server
 	f *scheduler.Framework
-	// nodes are the devices in the pool, and whether each is up.
-	nodes map[iog.DeviceID]bool
+	// nodes are the devices in the pool, and whether each is up; synced
+	// says the pool has followed the devices up to their change seen
+	// (store.NodeRow.Changed), and the rounds read the later ones only.
+	nodes  map[iog.DeviceID]bool
+	synced bool
+	seen   int64
 	// jobs are the clusters the framework holds, with the reason last
 	// written for each.
 	jobs map[iog.ClusterID]string
@@ -130,7 +134,7 @@ func (p *placer) step(ctx context.Context) error {
 	now := p.s.cfg.Clock.Now().UTC()
 	var live []store.Cluster
 	placed := map[iog.ClusterID][]iog.DeviceID{}
-	nodes, err := p.s.store.Nodes(ctx)
+	nodes, err := p.readNodes(ctx)
 	if err != nil {
 		return err
 	}
@@ -159,6 +163,10 @@ func (p *placer) step(ctx context.Context) error {
 	if err := p.syncNodes(ctx, nodes); err != nil {
 		return err
 	}
+	p.synced = true
+	for _, n := range nodes {
+		p.seen = max(p.seen, n.Changed)
+	}
 	if err := p.syncJobs(ctx, live, placed, now); err != nil {
 		return err
 	}
@@ -175,6 +183,15 @@ func (p *placer) step(ctx context.Context) error {
 		}
 	}
 	return p.noteWaiting(ctx)
+}
+
+// readNodes reads the devices the pool must follow: every one at the
+// first round, then those changed since the last change it followed.
+func (p *placer) readNodes(ctx context.Context) ([]store.NodeRow, error) {
+	if !p.synced {
+		return p.s.store.Nodes(ctx)
+	}
+	return p.s.store.NodesChangedAfter(ctx, p.seen)
 }
 
 // syncNodes puts the devices active with GPUs in the pool, up or down as

@@ -91,6 +91,13 @@ const (
 	deviceRowColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count"
 )
 
+// nextNodeChange is the next value of the counter of the devices' changes
+// the scheduler sees (node_changed): a write of a device's state, GPUs,
+// location, bandwidth or up column sets it. On SQLite, whose one writer
+// commits in the order of the values, a snapshot that holds a value holds
+// every lower one.
+const nextNodeChange = "(SELECT COALESCE(MAX(node_changed), 0) + 1 FROM devices)"
+
 // upColumns are the copies of a device's health its queries need.
 func upColumns(h iog.Health) (up int, lastSeen int64) {
 	if h.Up {
@@ -108,7 +115,7 @@ func (t *Tx) InsertDevice(d Device) error {
 	up, seen := upColumns(d.Health)
 	args := append([]any{string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
 		unix(d.Registered), d.Model, d.GPUCount, up}, copiesOf(d.Verifier, t.s.clock.Now())...)
-	err = t.exec("INSERT INTO devices ("+deviceRowColumns+", up, "+strings.Join(copyColumns, ", ")+") VALUES ("+marks(1, len(args))+")", args...)
+	err = t.exec("INSERT INTO devices ("+deviceRowColumns+", up, "+strings.Join(copyColumns, ", ")+", node_changed) VALUES ("+marks(1, len(args))+", "+nextNodeChange+")", args...)
 	if err == nil {
 		err = t.exec("INSERT INTO device_verifiers (device, verifier) VALUES ($1, $2)", string(d.ID), verifier)
 	}
@@ -137,7 +144,7 @@ func (t *Tx) UpdateDevice(d Device) error {
 	up, seen := upColumns(d.Health)
 	old := d.stored
 	if old == nil || old.tx != t || old.healthOnly {
-		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, up = $10"
+		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, up = $10, node_changed = " + nextNodeChange
 		args := []any{string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
 			d.Model, d.GPUCount, up}
 		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
@@ -179,6 +186,9 @@ func (t *Tx) UpdateDevice(d Device) error {
 	}
 	if up != old.up {
 		add("up", up)
+	}
+	if plain != old.plain || up != old.up {
+		set = append(set, "node_changed = "+nextNodeChange)
 	}
 	if len(set) > 0 {
 		if err := t.exec("UPDATE devices SET "+strings.Join(set, ", ")+" WHERE id = $1", args...); err != nil {
@@ -224,7 +234,7 @@ func (t *Tx) UpdateDeviceHealth(d Device) error {
 	if !known || old.up != up {
 		// Where up is not known as read in this transaction, the row
 		// is read to compare it.
-		if err := t.exec("UPDATE devices SET up = $2 WHERE id = $1 AND up <> $2", string(d.ID), up); err != nil {
+		if err := t.exec(setUp, string(d.ID), up); err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
 	}
@@ -233,6 +243,9 @@ func (t *Tx) UpdateDeviceHealth(d Device) error {
 	}
 	return nil
 }
+
+// setUp writes a device's up column where it changed.
+const setUp = "UPDATE devices SET up = $2, node_changed = " + nextNodeChange + " WHERE id = $1 AND up <> $2"
 
 // writeHealth writes a device's health record, its copies and its
 // updated time to device_health.

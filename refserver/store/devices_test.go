@@ -12,6 +12,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
@@ -214,9 +215,9 @@ func TestSilentDevicesInParts(t *testing.T) {
 	})
 }
 
-// TestNodes: the scheduler's rows of the devices, read from their index
-// outside any transaction, are the devices' own columns, by ID, as the
-// last commit left them.
+// TestNodes: the scheduler's rows of the devices, read outside any
+// transaction, are the devices' own columns, by ID, as the last commit
+// left them.
 func TestNodes(t *testing.T) {
 	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	eachStore(t, func(t *testing.T, s *store.Store) {
@@ -250,6 +251,10 @@ func TestNodes(t *testing.T) {
 			}
 			got, err := s.Nodes(ctx)
 			require.NoError(t, err)
+			for i := range got {
+				require.Positive(t, got[i].Changed)
+				got[i].Changed = 0
+			}
 			require.Equal(t, want, got, "round %d", round)
 			// A heartbeat that brings a device up, and a report that
 			// changes another's GPUs, show in the next read.
@@ -266,5 +271,80 @@ func TestNodes(t *testing.T) {
 				return nil
 			}))
 		}
+	})
+}
+
+// TestNodesChangedAfter: every write of a device's scheduling columns
+// (registration, state, GPUs, up, by each path that writes them) counts
+// a change, and nothing else does (a heartbeat that leaves the device up,
+// a new verifier record), so that a round that read the changes up to one
+// reads exactly the later ones. On PostgreSQL it reads every device.
+func TestNodesChangedAfter(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+			for _, id := range []iog.DeviceID{"dev-a", "dev-b", "dev-c"} {
+				d := store.Device{ID: id, Owner: wallet(1), Name: "rig", State: "active", TunnelKey: ed25519.PublicKey(bytes.Repeat([]byte{7}, 32)),
+					Registered: t0, Updated: t0, Model: "RTX 4090", GPUCount: 1, Health: iog.NewHealth(t0)}
+				if err := tx.InsertDevice(d); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		all, err := s.Nodes(ctx)
+		require.NoError(t, err)
+		seen := int64(0)
+		for _, n := range all {
+			require.Greater(t, n.Changed, seen, "each registration a change of its own")
+			seen = n.Changed
+		}
+		changed := func() []iog.DeviceID {
+			rows, err := s.NodesChangedAfter(ctx, seen)
+			require.NoError(t, err)
+			var ids []iog.DeviceID
+			for _, n := range rows {
+				ids = append(ids, n.ID)
+				seen = max(seen, n.Changed)
+			}
+			return ids
+		}
+		if s.Dialect() == sqldb.Postgres {
+			require.Equal(t, []iog.DeviceID{"dev-a", "dev-b", "dev-c"}, changed())
+			return
+		}
+		require.Empty(t, changed())
+		beat := func(id iog.DeviceID, at time.Time) {
+			require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+				b, err := tx.DeviceBeat(id)
+				if err != nil {
+					return err
+				}
+				d := b.Device(at)
+				if d.Health, err = d.Health.Heartbeat(at); err != nil {
+					return err
+				}
+				return tx.UpdateDeviceHealth(d)
+			}))
+		}
+		beat("dev-b", t0.Add(time.Second))
+		require.Equal(t, []iog.DeviceID{"dev-b"}, changed(), "a heartbeat that brings it up")
+		beat("dev-b", t0.Add(2*time.Second))
+		require.Empty(t, changed(), "one that leaves it up")
+		update := func(id iog.DeviceID, change func(*store.Device)) {
+			require.NoError(t, s.Tx(ctx, func(tx *store.Tx) error {
+				d, err := tx.Device(id)
+				if err != nil {
+					return err
+				}
+				change(&d)
+				return tx.UpdateDevice(d)
+			}))
+		}
+		update("dev-c", func(d *store.Device) { d.Verifier.Credited = t0.Add(time.Hour) })
+		require.Empty(t, changed(), "a new verifier record")
+		update("dev-c", func(d *store.Device) { d.GPUCount = 2 })
+		update("dev-a", func(d *store.Device) { d.State = "removed" })
+		require.Equal(t, []iog.DeviceID{"dev-c", "dev-a"}, changed(), "in the order of the changes")
 	})
 }

@@ -142,7 +142,7 @@ func (t *Tx) SaveHealth(devices []LiveDevice) error {
 		return fmt.Errorf("save health: %w", err)
 	}
 	defer stmt.Close()
-	upStmt, err := t.tx.PrepareContext(t.ctx, "UPDATE devices SET up = $2 WHERE id = $1 AND up <> $2")
+	upStmt, err := t.tx.PrepareContext(t.ctx, setUp)
 	if err != nil {
 		return fmt.Errorf("save health: %w", err)
 	}

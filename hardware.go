@@ -46,6 +46,12 @@ var gpuClassNames = [...]string{
 // Valid reports whether c is one of the declared classes.
 func (c GPUClass) Valid() bool { return int(c) < len(gpuClassNames) }
 
+// Enterprise reports whether c is an enterprise card: a datacenter or
+// workstation GPU. io.net's rules tell enterprise cards from consumer
+// ones (the reward pools, the idle-use caps) without listing models; this
+// project draws the line at the class (see RULES.md).
+func (c GPUClass) Enterprise() bool { return c == DatacenterGPU || c == WorkstationGPU }
+
 // String returns the class's name, such as "datacenter".
 func (c GPUClass) String() string {
 	if !c.Valid() {

@@ -131,3 +131,17 @@ func TestEnumText(t *testing.T) {
 	require.False(t, iog.BandwidthTier(4).Valid())
 	require.True(t, iog.AnyPlacement.Valid())
 }
+
+func TestGPUClassEnterprise(t *testing.T) {
+	for _, tc := range []struct {
+		class iog.GPUClass
+		want  bool
+	}{
+		{iog.AnyGPUClass, false},
+		{iog.ConsumerGPU, false},
+		{iog.WorkstationGPU, true},
+		{iog.DatacenterGPU, true},
+	} {
+		require.Equal(t, tc.want, tc.class.Enterprise(), tc.class.String())
+	}
+}

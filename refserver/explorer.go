@@ -28,7 +28,7 @@ func mustCurve() []api.EmissionYear {
 	}
 	out := make([]api.EmissionYear, len(years))
 	for i, y := range years {
-		out[i] = api.EmissionYear{Year: y.Year, FirstEpoch: y.FirstEpoch, LastEpoch: y.LastEpoch, Emitted: y.Emitted, Supply: y.End, Inflation: y.Percent(4)}
+		out[i] = api.EmissionYear{Year: y.Year, FirstEpoch: y.FirstEpoch, LastEpoch: y.LastEpoch, Emitted: y.Emitted, Supply: y.End, Inflation: y.SupplyPercent(4)}
 	}
 	return out
 }

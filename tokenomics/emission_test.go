@@ -103,7 +103,7 @@ func TestIONetInflationTable(t *testing.T) {
 		"0.8915%", "0.7823%", "0.6873%", "0.6044%", "0.5319%", "0.4684%",
 	}
 	for i, w := range want {
-		require.Equal(t, w, table[i].Percent(4), "year %d", i+1)
+		require.Equal(t, w, table[i].SupplyPercent(4), "year %d", i+1)
 	}
 	total := iog.Zero(iog.IO)
 	for i, y := range table {
@@ -114,7 +114,7 @@ func TestIONetInflationTable(t *testing.T) {
 		require.NoError(t, err)
 		if i > 0 {
 			require.Equal(t, table[i-1].End, y.Start)
-			require.Equal(t, -1, y.Rate().Cmp(table[i-1].Rate()), "inflation falls every year")
+			require.Equal(t, -1, y.SupplyRate().Cmp(table[i-1].SupplyRate()), "inflation falls every year")
 		}
 	}
 	require.Equal(t, tokenomics.IONetEmissionTotal, total)

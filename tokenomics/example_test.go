@@ -37,7 +37,7 @@ func ExampleInflationTable() {
 		return
 	}
 	for _, y := range table[:3] {
-		fmt.Printf("year %d: %s IO emitted, %s\n", y.Year, y.Emitted.RoundedDecimal(0, iog.RoundHalfUp), y.Percent(2))
+		fmt.Printf("year %d: %s IO emitted, %s\n", y.Year, y.Emitted.RoundedDecimal(0, iog.RoundHalfUp), y.SupplyPercent(2))
 	}
 	// Output:
 	// year 1: 37687235 IO emitted, 7.54%

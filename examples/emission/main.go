@@ -58,7 +58,7 @@ func run(w io.Writer, schedule string, epochs int) error {
 	fmt.Fprintf(w, "\n%4s  %18s  %18s  %s\n", "year", "emitted IO", "supply at end", "inflation")
 	total := iog.Zero(initial.Currency())
 	for _, y := range table {
-		fmt.Fprintf(w, "%4d  %18s  %18s  %9s\n", y.Year, y.Emitted.RoundedDecimal(2, iog.RoundHalfUp), y.End.RoundedDecimal(2, iog.RoundHalfUp), y.Percent(4))
+		fmt.Fprintf(w, "%4d  %18s  %18s  %9s\n", y.Year, y.Emitted.RoundedDecimal(2, iog.RoundHalfUp), y.End.RoundedDecimal(2, iog.RoundHalfUp), y.SupplyPercent(4))
 		if total, err = total.Add(y.Emitted); err != nil {
 			return err
 		}

@@ -95,31 +95,181 @@ func TestIONetInflationTable(t *testing.T) {
 	table, err := tokenomics.InflationTable(tokenomics.IONet(), tokenomics.IONetEpochsPerYear)
 	require.NoError(t, err)
 	require.Len(t, table, 20)
-	// Yearly inflation, the year's emission over its starting supply, as
-	// the closed form E1·r^(8766(k−1))·(1−r^8766)/(1−r) gives it.
-	want := []string{
+	// On the documentation's basis, the annualised rate of each year's
+	// first and last epoch over the genesis supply: 8% at the start, as
+	// io.net's documentation states, falling to 0.70% by the last hour.
+	wantStart := []string{
+		"8.0000%", "7.0831%", "6.2712%", "5.5525%", "4.9160%", "4.3526%", "3.8537%",
+		"3.4120%", "3.0209%", "2.6747%", "2.3681%", "2.0967%", "1.8564%", "1.6436%",
+		"1.4552%", "1.2884%", "1.1408%", "1.0100%", "0.8942%", "0.7918%",
+	}
+	wantEnd := []string{
+		"7.0832%", "6.2713%", "5.5525%", "4.9161%", "4.3527%", "3.8538%", "3.4121%",
+		"3.0210%", "2.6747%", "2.3682%", "2.0967%", "1.8564%", "1.6436%", "1.4553%",
+		"1.2885%", "1.1408%", "1.0100%", "0.8943%", "0.7918%", "0.7010%",
+	}
+	// On the supply basis, the year's emission over its starting supply,
+	// as the closed form E1·r^(8766(k−1))·(1−r^8766)/(1−r) gives it.
+	wantSupply := []string{
 		"7.5374%", "6.2058%", "5.1734%", "4.3552%", "3.6951%", "3.1550%", "2.7079%",
 		"2.3343%", "2.0196%", "1.7528%", "1.5251%", "1.3300%", "1.1621%", "1.0171%",
 		"0.8915%", "0.7823%", "0.6873%", "0.6044%", "0.5319%", "0.4684%",
 	}
-	for i, w := range want {
-		require.Equal(t, w, table[i].SupplyPercent(4), "year %d", i+1)
+	for i := range table {
+		y := table[i]
+		require.Equal(t, wantStart[i], tokenomics.Percent(y.StartRate, 4), "year %d starts", i+1)
+		require.Equal(t, wantEnd[i], tokenomics.Percent(y.EndRate, 4), "year %d ends", i+1)
+		require.Equal(t, wantSupply[i], y.SupplyPercent(4), "year %d on the supply basis", i+1)
 	}
+	// Year 1 starts at the annualised rate of epoch 1, and year 20 ends at
+	// that of the last epoch, exactly.
+	first, err := tokenomics.AnnualisedRate(tokenomics.IONet(), 1)
+	require.NoError(t, err)
+	require.Equal(t, first, table[0].StartRate)
+	last, err := tokenomics.AnnualisedRate(tokenomics.IONet(), tokenomics.IONetEpochs)
+	require.NoError(t, err)
+	require.Equal(t, last, table[19].EndRate)
 	total := iog.Zero(iog.IO)
 	for i, y := range table {
 		require.Equal(t, i+1, y.Year)
 		require.Equal(t, uint64(i)*8766+1, y.FirstEpoch)
 		require.Equal(t, uint64(i+1)*8766, y.LastEpoch)
+		require.Equal(t, -1, y.EndRate.Cmp(y.StartRate), "the rate falls within year %d", y.Year)
 		total, err = total.Add(y.Emitted)
 		require.NoError(t, err)
 		if i > 0 {
 			require.Equal(t, table[i-1].End, y.Start)
 			require.Equal(t, -1, y.SupplyRate().Cmp(table[i-1].SupplyRate()), "inflation falls every year")
+			require.Equal(t, -1, y.StartRate.Cmp(table[i-1].EndRate), "year %d starts below where year %d ended", y.Year, i)
 		}
 	}
 	require.Equal(t, tokenomics.IONetEmissionTotal, total)
 	_, err = tokenomics.InflationTable(tokenomics.IONet(), 0)
 	require.ErrorIs(t, err, iog.ErrInvalid)
+}
+
+// TestIONetAgainstTheDocumentation holds the preset to io.net's
+// documentation figure by figure, exactly, and pins the figures where it
+// departs from the 2024 launch articles (see CompareEmission).
+func TestIONetAgainstTheDocumentation(t *testing.T) {
+	s := tokenomics.IONet()
+	rate := func(r iog.Rate, err error) string {
+		require.NoError(t, err)
+		return tokenomics.Percent(r, 4)
+	}
+	// What the preset emits in an hour at 8% a year of the genesis supply,
+	// rounded down to a base unit: 500,000,000 × 8% / 8,760.
+	eightPercentHour, err := tokenomics.IONetInitialSupply.MulRate(emissionTestRate(t, 8, 100*8760), iog.RoundDown)
+	require.NoError(t, err)
+	firstRate, err := tokenomics.AnnualisedRate(s, 1)
+	require.NoError(t, err)
+	hourlyFall, err := tokenomics.EmissionFall(s, 1, 1)
+	require.NoError(t, err)
+	tests := []struct {
+		figure string
+		got    any
+		want   any
+	}{
+		{"genesis supply (documentation)", s.Supply(0).String(), "500000000 IO"},
+		{"total emitted (documentation)", tokenomics.Emitted(s, 1, s.Epochs()).String(), "300000000 IO"},
+		{"cap (documentation)", s.Supply(s.Epochs()).String(), "800000000 IO"},
+		{"supply long after the last epoch", s.Supply(s.Epochs() + 1).String(), "800000000 IO"},
+		{"epoch 1 is 8% a year of the genesis supply", s.Emission(1), eightPercentHour},
+		{"annualised rate of epoch 1 (documentation: 8%)", firstRate, emissionTestRate(t, 456_621_004_566*8760, 50_000_000_000_000_000)},
+		{"annualised rate of epoch 1 to ten places", tokenomics.Percent(firstRate, 10), "8.0000000000%"},
+		{"monthly fall per 730 h from epoch 1 (documentation: about 1.015%)", rate(tokenomics.EmissionFall(s, 1, 730)), "1.0086%"},
+		{"monthly fall per 730 h from epoch 100,000", rate(tokenomics.EmissionFall(s, 100_000, 730)), "1.0086%"},
+		{"monthly fall of the last 730 h", rate(tokenomics.EmissionFall(s, s.Epochs()-731, 730)), "1.0086%"},
+		{"yearly fall per 8,760 h (articles: 12.165%)", rate(tokenomics.EmissionFall(s, 1, 8760)), "11.4542%"},
+		{"hourly fall", tokenomics.Percent(hourlyFall, 7), "0.0013887%"},
+		{"annualised rate of the last epoch (articles: about 0.68%)", rate(tokenomics.AnnualisedRate(s, s.Epochs())), "0.7010%"},
+		{"annualised rate past the last epoch", rate(tokenomics.AnnualisedRate(s, s.Epochs()+1)), "0.0000%"},
+		{"emitting epochs (articles: 175,319)", s.Epochs(), uint64(175_320)},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, tt.got, tt.figure)
+	}
+}
+
+func TestAnnualisedRateRejectsBadSchedules(t *testing.T) {
+	tests := []struct {
+		name     string
+		schedule tokenomics.EmissionSchedule
+		kind     error
+	}{
+		{"no genesis supply", levelSchedule{genesis: iog.Zero(iog.IO), each: iog.MustParseAmount("1 IO"), length: time.Hour}, iog.ErrInvalid},
+		{"genesis supply without currency", levelSchedule{each: iog.MustParseAmount("1 IO"), length: time.Hour}, iog.ErrInvalid},
+		{"negative genesis supply", levelSchedule{genesis: iog.MustParseAmount("-1 IO"), each: iog.MustParseAmount("1 IO"), length: time.Hour}, iog.ErrInvalid},
+		{"no epoch length", levelSchedule{genesis: iog.MustParseAmount("100 IO"), each: iog.MustParseAmount("1 IO")}, iog.ErrInvalid},
+		{"negative epoch length", levelSchedule{genesis: iog.MustParseAmount("100 IO"), each: iog.MustParseAmount("1 IO"), length: -time.Hour}, iog.ErrInvalid},
+		// 2^62+1 base units an epoch of 7 ns over 3 base units of genesis
+		// supply: the reduced fraction needs more than 64 bits.
+		{"a rate beyond 64 bits", levelSchedule{genesis: iog.NewAmount(3, iog.IO), each: iog.NewAmount(1<<62+1, iog.IO), length: 7}, iog.ErrOverflow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := tokenomics.AnnualisedRate(tt.schedule, 1)
+			require.ErrorIs(t, err, tt.kind)
+			require.True(t, r.IsZero())
+			if tt.kind == iog.ErrInvalid {
+				table, err := tokenomics.InflationTable(tt.schedule, 10)
+				require.ErrorIs(t, err, iog.ErrInvalid)
+				require.Nil(t, table)
+				checks, err := tokenomics.CompareEmission(tt.schedule, tokenomics.IONetPublished())
+				require.ErrorIs(t, err, iog.ErrInvalid)
+				require.Nil(t, checks)
+			}
+		})
+	}
+	// A good schedule of the same shape has a rate: 1 IO an hour over
+	// 8,760 IO of genesis supply is 100% a year.
+	r, err := tokenomics.AnnualisedRate(levelSchedule{genesis: iog.MustParseAmount("8760 IO"), each: iog.MustParseAmount("1 IO"), length: time.Hour}, 1)
+	require.NoError(t, err)
+	require.Equal(t, "100%", tokenomics.Percent(r, 0))
+}
+
+func TestEmissionFallRejectsWhatDoesNotFall(t *testing.T) {
+	rising, err := tokenomics.NewStepped(iog.MustParseAmount("100 IO"), time.Hour, []tokenomics.Step{
+		{Epochs: 1, Total: iog.MustParseAmount("1 IO")},
+		{Epochs: 1, Total: iog.MustParseAmount("2 IO")},
+	})
+	require.NoError(t, err)
+	_, err = tokenomics.EmissionFall(rising, 1, 1)
+	require.ErrorIs(t, err, iog.ErrInvalid, "emission rises")
+	_, err = tokenomics.EmissionFall(rising, 0, 1)
+	require.ErrorIs(t, err, iog.ErrInvalid, "epoch 0 emits nothing")
+	// Falling to nothing past the last epoch is a fall of 100%.
+	r, err := tokenomics.EmissionFall(rising, 2, 1)
+	require.NoError(t, err)
+	require.Equal(t, "100%", tokenomics.Percent(r, 0))
+}
+
+// levelSchedule is a schedule that emits the same amount every epoch, with
+// whatever genesis supply and epoch length a test gives it, valid or not.
+type levelSchedule struct {
+	genesis, each iog.Amount
+	length        time.Duration
+}
+
+func (l levelSchedule) Epochs() uint64             { return 10 }
+func (l levelSchedule) EpochLength() time.Duration { return l.length }
+
+func (l levelSchedule) Emission(epoch uint64) iog.Amount {
+	if epoch == 0 || epoch > l.Epochs() {
+		return iog.Zero(l.each.Currency())
+	}
+	return l.each
+}
+
+func (l levelSchedule) Supply(epoch uint64) iog.Amount {
+	return iog.NewAmount(l.genesis.Units()+int64(min(epoch, l.Epochs()))*l.each.Units(), l.genesis.Currency())
+}
+
+func emissionTestRate(t *testing.T, num, den uint64) iog.Rate {
+	t.Helper()
+	r, err := iog.NewRate(num, den)
+	require.NoError(t, err)
+	return r
 }
 
 func TestCompletedEpochs(t *testing.T) {

@@ -141,7 +141,7 @@ func CompareEmission(s EmissionSchedule, f EmissionFigures) ([]FigureCheck, erro
 		rate("annualised rate of the first epoch", f.StartRate, ratOf(r))
 	}
 	if f.MonthlyFall.set() {
-		span, err := epochsIn(what, f.Month, s.EpochLength())
+		span, err := epochsIn(what, f.Month, s)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ func CompareEmission(s EmissionSchedule, f EmissionFigures) ([]FigureCheck, erro
 		rate("monthly fall per "+hours(f.Month), f.MonthlyFall, ratOf(fall))
 	}
 	if f.YearlyFall.set() {
-		span, err := epochsIn(what, RateYear, s.EpochLength())
+		span, err := epochsIn(what, RateYear, s)
 		if err != nil {
 			return nil, err
 		}
@@ -189,13 +189,19 @@ func CompareEmission(s EmissionSchedule, f EmissionFigures) ([]FigureCheck, erro
 	return checks, nil
 }
 
-// epochsIn returns how many epochs of length span lasts, or ErrInvalid
-// when it is not a positive whole number of them.
-func epochsIn(what string, span, length time.Duration) (uint64, error) {
+// epochsIn returns how many of s's epochs span lasts, or ErrInvalid when
+// it is not a positive whole number of them or s ends before a fall over
+// it from epoch 1 can be measured.
+func epochsIn(what string, span time.Duration, s EmissionSchedule) (uint64, error) {
+	length := s.EpochLength()
 	if span <= 0 || span%length != 0 {
 		return 0, fmt.Errorf("%s: %v is not a whole number of %v epochs: %w", what, span, length, iog.ErrInvalid)
 	}
-	return uint64(span / length), nil
+	n := uint64(span / length)
+	if n >= s.Epochs() {
+		return 0, fmt.Errorf("%s: %d epochs end before a fall over %v (%d epochs) can be measured: %w", what, s.Epochs(), span, n, iog.ErrInvalid)
+	}
+	return n, nil
 }
 
 // publishedPlaces returns the percentage decimals r is written with

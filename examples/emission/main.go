@@ -1,6 +1,10 @@
 // Command emission prints the $IO emission schedule: the first hourly
-// epochs, to the cent and as a share of the initial supply, and the
-// inflation of every year until the 800,000,000 IO cap.
+// epochs, to the cent and as a share of the initial supply; the inflation
+// of every year until the 800,000,000 IO cap, on the basis of io.net's
+// documentation (the year's first and last hour annualised over the
+// genesis supply, from 8%) and on the supply basis (the year's emission
+// over the supply it starts from); and the published figures the schedule
+// reproduces and departs from.
 //
 //	go run ./examples/emission
 //	go run ./examples/emission -epochs 10 -schedule halving
@@ -55,14 +59,28 @@ func run(w io.Writer, schedule string, epochs int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%4s  %18s  %18s  %s\n", "year", "emitted IO", "supply at end", "inflation")
+	fmt.Fprintf(w, "\n%4s  %18s  %18s  %9s  %9s  %s\n", "year", "emitted IO", "supply at end", "starts", "ends", "of the supply")
 	total := iog.Zero(initial.Currency())
 	for _, y := range table {
-		fmt.Fprintf(w, "%4d  %18s  %18s  %9s\n", y.Year, y.Emitted.RoundedDecimal(2, iog.RoundHalfUp), y.End.RoundedDecimal(2, iog.RoundHalfUp), y.SupplyPercent(4))
+		fmt.Fprintf(w, "%4d  %18s  %18s  %9s  %9s  %13s\n", y.Year, y.Emitted.RoundedDecimal(2, iog.RoundHalfUp), y.End.RoundedDecimal(2, iog.RoundHalfUp),
+			tokenomics.Percent(y.StartRate, 4), tokenomics.Percent(y.EndRate, 4), y.SupplyPercent(4))
 		if total, err = total.Add(y.Emitted); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(w, "%4s  %18s\n", "all", total.Decimal())
+
+	checks, err := tokenomics.CompareEmission(s, tokenomics.IONetPublished())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nthe published figures:")
+	for _, c := range checks {
+		if c.Holds {
+			fmt.Fprintf(w, "  reproduced  %s: %s (%s)\n", c.Figure, c.Published, c.Source)
+		} else {
+			fmt.Fprintf(w, "  departs     %s: %s, not %s (%s): %s\n", c.Figure, c.Schedule, c.Published, c.Source, c.Departure)
+		}
+	}
 	return nil
 }

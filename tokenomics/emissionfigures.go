@@ -96,7 +96,9 @@ func CompareEmission(s EmissionSchedule, f EmissionFigures) ([]FigureCheck, erro
 		if !c.Holds {
 			abs := diff
 			if diff.Sign() < 0 {
-				abs, _ = diff.Neg()
+				if abs, err = diff.Neg(); err != nil {
+					return fmt.Errorf("%s: %s: %w", what, figure, err)
+				}
 			}
 			c.Departure = abs.String() + moreOrLess(diff.Sign(), " more", " less")
 		}
@@ -226,8 +228,12 @@ func moreOrLess(sign int, more, less string) string {
 	return less
 }
 
-// hours writes d as a whole number of hours with thousands grouped, "8,760 h".
+// hours writes d in hours with thousands grouped, "8,760 h", or as
+// time.Duration writes it when it is not a whole number of hours.
 func hours(d time.Duration) string {
+	if d%time.Hour != 0 {
+		return d.String()
+	}
 	return group(uint64(d/time.Hour)) + " h"
 }
 

@@ -78,6 +78,16 @@ func TestCompareEmissionFigures(t *testing.T) {
 	}
 
 	fall := tokenomics.Published[iog.Rate]{Value: iog.BasisPoints(100), Source: "g"}
+	// A month of epochs shorter than an hour is named as a duration.
+	minutes, err := tokenomics.NewStepped(iog.MustParseAmount("1000 IO"), time.Minute, []tokenomics.Step{
+		{Epochs: 3, Total: iog.MustParseAmount("30 IO")},
+	})
+	require.NoError(t, err)
+	got, err := tokenomics.CompareEmission(minutes, tokenomics.EmissionFigures{MonthlyFall: fall, Month: 2 * time.Minute})
+	require.NoError(t, err)
+	require.Equal(t, []tokenomics.FigureCheck{
+		{Figure: "monthly fall per 2m0s", Source: "g", Published: "1%", Schedule: "0.0000%", Departure: "1.0000 percentage points less"},
+	}, got)
 	bad := []struct {
 		name    string
 		figures tokenomics.EmissionFigures

@@ -122,7 +122,7 @@ func TestQuoteRejects(t *testing.T) {
 	}{
 		{"zero GPUs", func(r *pricing.Request) { r.GPUCount = 0 }, "at least one GPU"},
 		{"unknown currency", func(r *pricing.Request) { r.Currency = 77 }, "pay in IO, USDC or IOSD"},
-		{"negative hours", func(r *pricing.Request) { r.Hours = -1 }, "at least one hour"},
+		{"negative hours", func(r *pricing.Request) { r.Hours = -1 }, "at least 1 h, the minimum rental"},
 		{"impossible location", func(r *pricing.Request) {
 			r.Locations = []iog.Location{{Coordinates: iog.Coordinates{Latitude: -91}}}
 		}, "latitude must be within ±90"},

@@ -12,7 +12,8 @@
 //     multiplication by a [Rate] under an explicit [Rounding], and [Amount.Split]
 //     into weighted shares that always add up to the whole.
 //   - Hardware and place: [GPU], [CPU], [Device], [Bandwidth] and its
-//     [BandwidthTier], [Location] with [EstimateRTT] between two places, and
+//     [BandwidthTier] by a replaceable [BandwidthTiers] table (io.net's four
+//     published tiers by default), [Location] with [EstimateRTT] between two places, and
 //     the catalog of [GPUModel] specifications that every package keys its
 //     tables by ([LookupGPUModel], [IdentifyGPU]), with the published
 //     figures of each model's boards ([GPUVariant]) that tell apart models

@@ -159,8 +159,9 @@ type CPU struct {
 }
 
 // BandwidthTier is a device's class of network connectivity, which pricing
-// and scheduling take as an input. The tiers follow io.net's: low from 100
-// MB/s down and 75 MB/s up, medium from 400 and 300, high from 800 down.
+// and scheduling take as an input. A device's tier comes from its measured
+// Bandwidth through a BandwidthTiers table; DefaultBandwidthTiers holds
+// io.net's four published tiers.
 type BandwidthTier uint8
 
 // The bandwidth tiers, from worst to best; a better tier is a larger value.
@@ -170,9 +171,10 @@ const (
 	LowBandwidth
 	MediumBandwidth
 	HighBandwidth
+	UltraBandwidth
 )
 
-var bandwidthTierNames = [...]string{"unrated", "low", "medium", "high"}
+var bandwidthTierNames = [...]string{"unrated", "low", "medium", "high", "ultra"}
 
 // Valid reports whether t is one of the declared tiers.
 func (t BandwidthTier) Valid() bool { return int(t) < len(bandwidthTierNames) }
@@ -227,18 +229,66 @@ type Bandwidth struct {
 	UpBytesPerSec   uint64
 }
 
-// Tier returns the best tier whose thresholds b meets (1 MB = 10^6 bytes).
-func (b Bandwidth) Tier() BandwidthTier {
+// Tier returns b's tier under DefaultBandwidthTiers.
+func (b Bandwidth) Tier() BandwidthTier { return DefaultBandwidthTiers().Of(b) }
+
+// TierThreshold is the least bandwidth a tier asks, in bytes per second in
+// each direction.
+type TierThreshold struct {
+	Down, Up uint64
+}
+
+// Meets reports whether b reaches t in both directions.
+func (t TierThreshold) Meets(b Bandwidth) bool {
+	return b.DownBytesPerSec >= t.Down && b.UpBytesPerSec >= t.Up
+}
+
+// BandwidthTiers is the threshold of each tier, indexed by BandwidthTier.
+// A device is in the best tier whose threshold it meets in both
+// directions; the entry of UnratedBandwidth is zero, since every device is
+// at least unrated. Replace the table to rate devices by other figures.
+type BandwidthTiers [UltraBandwidth + 1]TierThreshold
+
+// DefaultBandwidthTiers returns io.net's connectivity tiers, from io.net's
+// documentation (down/up, 1 MB = 10^6 bytes): low 100/10 MB/s, medium
+// 400/300, high 800/600, ultra 1600/1200.
+func DefaultBandwidthTiers() BandwidthTiers {
 	const mb = 1_000_000
-	switch {
-	case b.DownBytesPerSec >= 800*mb:
-		return HighBandwidth
-	case b.DownBytesPerSec >= 400*mb && b.UpBytesPerSec >= 300*mb:
-		return MediumBandwidth
-	case b.DownBytesPerSec >= 100*mb && b.UpBytesPerSec >= 75*mb:
-		return LowBandwidth
+	return BandwidthTiers{
+		LowBandwidth:    {Down: 100 * mb, Up: 10 * mb},
+		MediumBandwidth: {Down: 400 * mb, Up: 300 * mb},
+		HighBandwidth:   {Down: 800 * mb, Up: 600 * mb},
+		UltraBandwidth:  {Down: 1600 * mb, Up: 1200 * mb},
+	}
+}
+
+// Of returns the best tier whose threshold b meets in both directions, or
+// UnratedBandwidth when it meets none.
+func (ts BandwidthTiers) Of(b Bandwidth) BandwidthTier {
+	for t := UltraBandwidth; t > UnratedBandwidth; t-- {
+		if ts[t].Meets(b) {
+			return t
+		}
 	}
 	return UnratedBandwidth
+}
+
+// Validate checks that ts can rate devices: the unrated entry is zero and
+// no tier asks less than the one below it in either direction, so that a
+// faster device never lands in a worse tier. Problems are ErrInvalid.
+func (ts BandwidthTiers) Validate() error {
+	if ts[UnratedBandwidth] != (TierThreshold{}) {
+		return invalidf("bandwidth tiers: the unrated tier has a threshold %d/%d B/s; it must be zero",
+			ts[UnratedBandwidth].Down, ts[UnratedBandwidth].Up)
+	}
+	for t := LowBandwidth; t <= UltraBandwidth; t++ {
+		below := ts[t-1]
+		if ts[t].Down < below.Down || ts[t].Up < below.Up {
+			return invalidf("bandwidth tiers: %v asks %d/%d B/s, less than %v's %d/%d",
+				t, ts[t].Down, ts[t].Up, t-1, below.Down, below.Up)
+		}
+	}
+	return nil
 }
 
 // Device describes one machine a supplier lends to the network: its GPUs,

@@ -10,6 +10,8 @@ import (
 )
 
 func TestBandwidthTier(t *testing.T) {
+	// io.net's documentation: low 100/10 MB/s, medium 400/300, high
+	// 800/600, ultra 1600/1200, both directions.
 	const mb = 1_000_000
 	for _, tt := range []struct {
 		down, up uint64
@@ -17,25 +19,72 @@ func TestBandwidthTier(t *testing.T) {
 	}{
 		{0, 0, iog.UnratedBandwidth},
 		{99 * mb, 1000 * mb, iog.UnratedBandwidth},
-		{100 * mb, 74 * mb, iog.UnratedBandwidth},
-		{100 * mb, 75 * mb, iog.LowBandwidth},
+		{100*mb - 1, 10 * mb, iog.UnratedBandwidth},
+		{100 * mb, 9 * mb, iog.UnratedBandwidth},
+		{100 * mb, 10*mb - 1, iog.UnratedBandwidth},
+		{100 * mb, 10 * mb, iog.LowBandwidth},
+		{10_000 * mb, 9 * mb, iog.UnratedBandwidth},
 		{400 * mb, 299 * mb, iog.LowBandwidth},
+		{399 * mb, 300 * mb, iog.LowBandwidth},
 		{400 * mb, 300 * mb, iog.MediumBandwidth},
-		{799 * mb, 800 * mb, iog.MediumBandwidth},
-		{800 * mb, 0, iog.HighBandwidth},
+		{800 * mb, 599 * mb, iog.MediumBandwidth},
+		{799 * mb, 600 * mb, iog.MediumBandwidth},
+		{800 * mb, 0, iog.UnratedBandwidth},
+		{800 * mb, 600 * mb, iog.HighBandwidth},
+		{1600*mb - 1, 1200 * mb, iog.HighBandwidth},
+		{1600 * mb, 1200*mb - 1, iog.HighBandwidth},
+		{1600 * mb, 1200 * mb, iog.UltraBandwidth},
+		{100_000 * mb, 100_000 * mb, iog.UltraBandwidth},
 	} {
-		got := iog.Bandwidth{DownBytesPerSec: tt.down, UpBytesPerSec: tt.up}.Tier()
-		require.Equal(t, tt.want, got, "%d/%d MB/s", tt.down/mb, tt.up/mb)
+		b := iog.Bandwidth{DownBytesPerSec: tt.down, UpBytesPerSec: tt.up}
+		require.Equal(t, tt.want, b.Tier(), "%d/%d B/s", tt.down, tt.up)
+		require.Equal(t, tt.want, iog.DefaultBandwidthTiers().Of(b), "%d/%d B/s", tt.down, tt.up)
 	}
+	require.NoError(t, iog.DefaultBandwidthTiers().Validate())
 	require.Less(t, iog.LowBandwidth, iog.HighBandwidth, "better tiers compare greater")
-	for _, tier := range []iog.BandwidthTier{iog.UnratedBandwidth, iog.LowBandwidth, iog.MediumBandwidth, iog.HighBandwidth} {
+	require.Less(t, iog.HighBandwidth, iog.UltraBandwidth, "better tiers compare greater")
+	for _, tier := range []iog.BandwidthTier{iog.UnratedBandwidth, iog.LowBandwidth, iog.MediumBandwidth, iog.HighBandwidth, iog.UltraBandwidth} {
 		parsed, err := iog.ParseBandwidthTier(tier.String())
 		require.NoError(t, err)
 		require.Equal(t, tier, parsed)
 	}
+	require.Equal(t, "ultra", iog.UltraBandwidth.String())
 	_, err := iog.ParseBandwidthTier("fast")
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	require.Equal(t, "BandwidthTier(9)", iog.BandwidthTier(9).String())
+}
+
+func TestBandwidthTiersReplaceable(t *testing.T) {
+	// A table of other figures rates by them, and only by them.
+	tiers := iog.BandwidthTiers{
+		iog.LowBandwidth:    {Down: 10, Up: 1},
+		iog.MediumBandwidth: {Down: 20, Up: 2},
+		iog.HighBandwidth:   {Down: 30, Up: 3},
+		iog.UltraBandwidth:  {Down: 40, Up: 4},
+	}
+	require.NoError(t, tiers.Validate())
+	require.Equal(t, iog.UnratedBandwidth, tiers.Of(iog.Bandwidth{DownBytesPerSec: 9, UpBytesPerSec: 4}))
+	require.Equal(t, iog.LowBandwidth, tiers.Of(iog.Bandwidth{DownBytesPerSec: 10, UpBytesPerSec: 1}))
+	require.Equal(t, iog.MediumBandwidth, tiers.Of(iog.Bandwidth{DownBytesPerSec: 29, UpBytesPerSec: 4}))
+	require.Equal(t, iog.UltraBandwidth, tiers.Of(iog.Bandwidth{DownBytesPerSec: 40, UpBytesPerSec: 4}))
+	require.Equal(t, iog.UnratedBandwidth, iog.Bandwidth{DownBytesPerSec: 40, UpBytesPerSec: 4}.Tier(),
+		"the default table is not changed by another")
+
+	// Tiers at equal thresholds are allowed: the better one wins.
+	flat := tiers
+	flat[iog.UltraBandwidth] = flat[iog.HighBandwidth]
+	require.NoError(t, flat.Validate())
+	require.Equal(t, iog.UltraBandwidth, flat.Of(iog.Bandwidth{DownBytesPerSec: 30, UpBytesPerSec: 3}))
+
+	for name, bad := range map[string]func(*iog.BandwidthTiers){
+		"unrated threshold":   func(ts *iog.BandwidthTiers) { ts[iog.UnratedBandwidth].Down = 1 },
+		"ultra below high":    func(ts *iog.BandwidthTiers) { ts[iog.UltraBandwidth].Down = 29 },
+		"medium upload falls": func(ts *iog.BandwidthTiers) { ts[iog.MediumBandwidth].Up = 0 },
+	} {
+		ts := tiers
+		bad(&ts)
+		require.ErrorIs(t, ts.Validate(), iog.ErrInvalid, name)
+	}
 }
 
 func TestComputeCapability(t *testing.T) {
@@ -128,7 +177,8 @@ func TestEnumText(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	_, err = json.Marshal(enums{Placement: 3})
 	require.ErrorIs(t, err, iog.ErrInvalid)
-	require.False(t, iog.BandwidthTier(4).Valid())
+	require.True(t, iog.UltraBandwidth.Valid())
+	require.False(t, iog.BandwidthTier(5).Valid())
 	require.True(t, iog.AnyPlacement.Valid())
 }
 

@@ -9,21 +9,25 @@ import (
 // Connectivity is the network factor: a better-connected GPU is worth more
 // to a cluster that moves data. It scales the price by the request's
 // bandwidth tier, which a supplier's device gets from its measured
-// bandwidth (iog.Bandwidth.Tier: low from 100/75 MB/s down/up, medium
-// from 400/300, high from 800 down).
+// bandwidth (iog.Bandwidth.Tier, io.net's tiers from io.net's
+// documentation: low from 100/10 MB/s down/up, medium from 400/300, high
+// from 800/600, ultra from 1600/1200).
 type Connectivity struct {
 	// ByTier is the multiplier of each iog.BandwidthTier, indexed by it.
-	ByTier [4]iog.Rate
+	ByTier [iog.UltraBandwidth + 1]iog.Rate
 }
 
-// DefaultConnectivity returns the network's tier multipliers: unrated
-// 90%, low 100%, medium 105%, high 110%.
+// DefaultConnectivity returns the tier multipliers: unrated 90%, low
+// 100%, medium 105%, high 110%, ultra 115%. io.net publishes the tiers
+// but no price factor for them; every multiplier here, and the ultra one
+// added with the ultra tier, is an assumption of this project.
 func DefaultConnectivity() *Connectivity {
-	return &Connectivity{ByTier: [4]iog.Rate{
+	return &Connectivity{ByTier: [iog.UltraBandwidth + 1]iog.Rate{
 		iog.UnratedBandwidth: iog.BasisPoints(9000),
 		iog.LowBandwidth:     iog.BasisPoints(10000),
 		iog.MediumBandwidth:  iog.BasisPoints(10500),
 		iog.HighBandwidth:    iog.BasisPoints(11000),
+		iog.UltraBandwidth:   iog.BasisPoints(11500),
 	}}
 }
 

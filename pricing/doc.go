@@ -14,7 +14,8 @@
 //
 // The default [Model] is a chain of small, replaceable [Factor]s:
 // [Hardware] (performance from the catalog, iog.GPUModels, or from a
-// benchmark [Score] for an unknown GPU), [Connectivity] (bandwidth tier),
+// benchmark [Score] for an unknown GPU), [Connectivity] (bandwidth tier:
+// io.net's four tiers, at multipliers this project assumes),
 // [Regional] (country), [Demand] (utilization in the [MarketState]),
 // [PeakHours] (local time of day), [CommitmentDiscount] (graduated by
 // reservation length), [Ceiling] (a share of the cheapest cloud price in
@@ -24,8 +25,14 @@
 // explicit.
 //
 // [FeeSchedule] is the network's one definition of fees (renters 0.25%
-// plus 2% in USDC, suppliers 0.25% plus 2% on USDC payouts, nothing extra
-// in IO or IOSD); tokenomics takes its lines for buyback-and-burn. [Board]
+// plus 2% in USDC, nothing extra in IO or IOSD, from io.net's
+// documentation; suppliers the same rates on their side, an assumption of
+// this project); tokenomics takes its lines for buyback-and-burn.
+// [Billing] holds the rest of io.net's billing rules, from io.net's
+// documentation: a 1-hour minimum rental ([Billing.CheckHours], which
+// [Request.Validate] applies), a cluster left unpaid for 20 minutes
+// destroyed ([Billing.Unpaid]), and refunds returned as IOSD credits at
+// 1 credit = 1 USD ([Billing.RefundCredits]). [Board]
 // lists current prices per model and region, as the explorer shows them.
 // A supplier learns what its device earns by quoting [DeviceRequest].
 // Requests arrive as JSON through [DecodeRequest]: one object holding the

@@ -108,10 +108,13 @@ func TestConnectivityByMeasuredBandwidth(t *testing.T) {
 		want     string
 	}{
 		{"below low", iog.Bandwidth{DownBytesPerSec: 99 * mb, UpBytesPerSec: 99 * mb}, "0.9"},
-		{"low", iog.Bandwidth{DownBytesPerSec: 100 * mb, UpBytesPerSec: 75 * mb}, "1"},
+		{"low needs upload", iog.Bandwidth{DownBytesPerSec: 100 * mb, UpBytesPerSec: 9 * mb}, "0.9"},
+		{"low", iog.Bandwidth{DownBytesPerSec: 100 * mb, UpBytesPerSec: 10 * mb}, "1"},
 		{"medium needs upload", iog.Bandwidth{DownBytesPerSec: 500 * mb, UpBytesPerSec: 200 * mb}, "1"},
 		{"medium", iog.Bandwidth{DownBytesPerSec: 400 * mb, UpBytesPerSec: 300 * mb}, "1.05"},
-		{"high", iog.Bandwidth{DownBytesPerSec: 800 * mb}, "1.1"},
+		{"high needs upload", iog.Bandwidth{DownBytesPerSec: 800 * mb, UpBytesPerSec: 599 * mb}, "1.05"},
+		{"high", iog.Bandwidth{DownBytesPerSec: 800 * mb, UpBytesPerSec: 600 * mb}, "1.1"},
+		{"ultra", iog.Bandwidth{DownBytesPerSec: 1600 * mb, UpBytesPerSec: 1200 * mb}, "1.15"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,15 +16,24 @@ import (
 // payouts carry no currency fee, and IOSD credits pay like IO, at 1 USD each
 // (the quote converts a USD price 1:1 into IOSD).
 //
+// The renter's rates are io.net's, from io.net's documentation: 0.25% on
+// reservation, 2% more on USDC, nothing more on IO. That suppliers pay the
+// same rates on their side is an assumption of this project: the
+// documentation states the rates, not that suppliers are charged them.
+//
 // The zero FeeSchedule charges nothing; DefaultFees is the network's.
 type FeeSchedule struct {
-	// RenterReservation is taken from the renter on every rental: 0.25%.
+	// RenterReservation is taken from the renter on every rental: 0.25%,
+	// from io.net's documentation.
 	RenterReservation iog.Rate
-	// RenterUSDC is taken from a renter who pays in USDC: 2%.
+	// RenterUSDC is taken from a renter who pays in USDC: 2%, from
+	// io.net's documentation (nothing on IO).
 	RenterUSDC iog.Rate
-	// SupplierReservation is taken from the supplier's earnings: 0.25%.
+	// SupplierReservation is taken from the supplier's earnings: 0.25%,
+	// the renter's rate, an assumption of this project.
 	SupplierReservation iog.Rate
-	// SupplierUSDC is taken from a supplier paid out in USDC: 2%.
+	// SupplierUSDC is taken from a supplier paid out in USDC: 2%, the
+	// renter's rate, an assumption of this project.
 	SupplierUSDC iog.Rate
 	// Rounding rounds each fee line to a base unit; the zero value means
 	// iog.RoundHalfEven. Whatever it rounds to, the lines conserve.
@@ -32,8 +41,8 @@ type FeeSchedule struct {
 }
 
 // DefaultFees returns the network's fee schedule: renters 0.25% plus 2% in
-// USDC, suppliers 0.25% plus 2% on USDC payouts, nothing extra in IO or
-// IOSD.
+// USDC, nothing extra in IO or IOSD (io.net's documentation); suppliers
+// 0.25% plus 2% on USDC payouts (an assumption of this project).
 func DefaultFees() FeeSchedule {
 	return FeeSchedule{
 		RenterReservation:   iog.BasisPoints(25),

@@ -122,7 +122,7 @@ func TestQuoteRejects(t *testing.T) {
 	}{
 		{"zero GPUs", func(r *pricing.Request) { r.GPUCount = 0 }, "at least one GPU"},
 		{"unknown currency", func(r *pricing.Request) { r.Currency = 77 }, "pay in IO, USDC or IOSD"},
-		{"negative hours", func(r *pricing.Request) { r.Hours = -1 }, "at least one hour"},
+		{"negative hours", func(r *pricing.Request) { r.Hours = -1 }, "at least 1 h, the minimum rental"},
 		{"impossible location", func(r *pricing.Request) {
 			r.Locations = []iog.Location{{Coordinates: iog.Coordinates{Latitude: -91}}}
 		}, "latitude must be within ±90"},
@@ -415,7 +415,7 @@ func randomRequest(r *rand.Rand, model string) pricing.Request {
 	countries := []string{"US", "SE", "DE", "SG", "JP", "IN", "BR", "KE"}
 	currencies := []iog.Currency{iog.IO, iog.USDC, iog.IOSD}
 	return pricing.Request{
-		Requirements: iog.Requirements{GPUModel: model, GPUCount: 1 + r.IntN(64), Locations: []iog.Location{{Country: countries[r.IntN(len(countries))]}}, Bandwidth: iog.BandwidthTier(r.IntN(4))},
+		Requirements: iog.Requirements{GPUModel: model, GPUCount: 1 + r.IntN(64), Locations: []iog.Location{{Country: countries[r.IntN(len(countries))]}}, Bandwidth: iog.BandwidthTier(r.IntN(int(iog.UltraBandwidth) + 1))},
 		Hours:        1 + r.IntN(2000), Commitment: pricing.Commitment(r.IntN(2)), Currency: currencies[r.IntN(len(currencies))],
 	}
 }

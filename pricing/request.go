@@ -91,7 +91,9 @@ type Request struct {
 	// Score prices a GPU the catalog does not know, from its benchmark.
 	// It is given instead of GPUModel, not with it.
 	Score Score
-	// Hours is the length of the rental, 1 to MaxHours.
+	// Hours is the length of the rental, in whole hours: at least the
+	// minimum rental (Billing.CheckHours; 1 hour by DefaultBilling) and at
+	// most MaxHours.
 	Hours int
 	// Commitment says whether the rental is reserved upfront.
 	Commitment Commitment
@@ -125,8 +127,10 @@ func (r *Request) PayoutCurrency() iog.Currency {
 
 // Validate checks that r can be quoted: its Requirements as
 // iog.Requirements.Validate does, then what a quote needs more. Problems
-// are iog.ErrInvalid with a message naming the field. Whether GPUModel is
-// in the catalog is checked by the quote.
+// are iog.ErrInvalid with a message naming the field. Hours are checked
+// against DefaultBilling's minimum rental (a server with other Billing
+// checks its own on deploy). Whether GPUModel is in the catalog is checked by
+// the quote.
 func (r *Request) Validate() error {
 	switch {
 	case r.GPUCount <= 0:
@@ -137,8 +141,6 @@ func (r *Request) Validate() error {
 		return invalidf("GPU share %v: a rental is of whole GPUs", r.GPUShare)
 	case r.MaxDuration != 0:
 		return invalidf("max duration %v: a rental runs for its hours; give hours only", r.MaxDuration)
-	case r.Hours <= 0:
-		return invalidf("hours %d: a rental lasts at least one hour", r.Hours)
 	case r.Hours > MaxHours:
 		return invalidf("hours %d: at most %d hours (three years) per request", r.Hours, MaxHours)
 	case r.GPUModel != "" && !r.Score.IsZero():
@@ -149,6 +151,9 @@ func (r *Request) Validate() error {
 		return invalidf("benchmark score: FP16 throughput and memory must both be measured")
 	case int(r.Commitment) >= len(commitmentNames):
 		return invalidf("%v is not a commitment", r.Commitment)
+	}
+	if err := DefaultBilling().CheckHours(r.Hours); err != nil {
+		return fmt.Errorf("request: %w", err)
 	}
 	if err := r.Requirements.Validate(); err != nil {
 		return fmt.Errorf("request: %w", err)

@@ -30,8 +30,8 @@ func TestRequestValidateRejects(t *testing.T) {
 		{"zero GPUs", func(r *pricing.Request) { r.GPUCount = 0 }, "GPU count 0: ask for at least one GPU"},
 		{"negative GPUs", func(r *pricing.Request) { r.GPUCount = -2 }, "GPU count -2"},
 		{"too many GPUs", func(r *pricing.Request) { r.GPUCount = pricing.MaxGPUs + 1 }, "at most 100000 GPUs"},
-		{"negative hours", func(r *pricing.Request) { r.Hours = -3 }, "hours -3: a rental lasts at least one hour"},
-		{"zero hours", func(r *pricing.Request) { r.Hours = 0 }, "hours 0"},
+		{"negative hours", func(r *pricing.Request) { r.Hours = -3 }, "hours -3: a rental lasts at least 1 h, the minimum rental"},
+		{"zero hours, under the 1-hour minimum", func(r *pricing.Request) { r.Hours = 0 }, "hours 0: a rental lasts at least 1 h"},
 		{"too many hours", func(r *pricing.Request) { r.Hours = pricing.MaxHours + 1 }, "three years"},
 		{"unknown currency", func(r *pricing.Request) { r.Currency = iog.Currency(9) }, "payment currency Currency(9): unknown; pay in IO, USDC or IOSD"},
 		{"no currency", func(r *pricing.Request) { r.Currency = 0 }, "pay in IO, USDC or IOSD"},
@@ -79,6 +79,7 @@ func TestRequestValidateAccepts(t *testing.T) {
 			r.Locations = []iog.Location{{Country: "US", Region: "Virginia"}, {Coordinates: iog.Coordinates{Latitude: 1.29, Longitude: 103.85}}}
 		}},
 		{"limits", func(r *pricing.Request) { r.GPUCount, r.Hours = pricing.MaxGPUs, pricing.MaxHours }},
+		{"exactly the 1-hour minimum", func(r *pricing.Request) { r.Hours = 1 }},
 		{"IOSD with USDC payout", func(r *pricing.Request) { r.Currency, r.Payout = iog.IOSD, iog.USDC }},
 		{"a whole share", func(r *pricing.Request) { r.GPUShare = iog.FullGPU }},
 		{"placement terms", func(r *pricing.Request) {

@@ -71,5 +71,5 @@ func TestDeviceRequestRejects(t *testing.T) {
 		})
 	}
 	_, err := pricing.DeviceRequest(device("Tesla T4"), 0, iog.IO, nil)
-	require.ErrorContains(t, err, "at least one hour")
+	require.ErrorContains(t, err, "at least 1 h, the minimum rental")
 }

@@ -51,7 +51,8 @@ func (s *Server) clusterRoutes() []route {
 	}
 }
 
-// quoted decodes the body of a deploy or a quote and prices it now.
+// quoted decodes the body of a deploy or a quote and prices it now. A
+// rental shorter than the billing's minimum is refused.
 func (c *call) quoted() (api.DeployRequest, pricing.Quote, error) {
 	var d api.DeployRequest
 	if err := checkDepth(c.body, c.s.cfg.Limits.MaxDepth); err != nil {
@@ -59,6 +60,9 @@ func (c *call) quoted() (api.DeployRequest, pricing.Quote, error) {
 	}
 	if err := d.UnmarshalJSON(c.body); err != nil {
 		return d, pricing.Quote{}, err
+	}
+	if err := c.s.cfg.Billing.CheckHours(d.Request.Hours); err != nil {
+		return d, pricing.Quote{}, fmt.Errorf("request: %w", err)
 	}
 	q, err := c.s.cfg.Prices.Quote(d.Request, c.now)
 	return d, q, err
@@ -97,7 +101,10 @@ func quoteView(q pricing.Quote) api.Quote {
 
 // deploy records a cluster, pending, with its payment and fees held from
 // the caller's account, in one transaction; the scheduling loop places
-// it. A caller short of funds is refused (402) and nothing changes.
+// it. A caller short of funds is refused (402) and nothing changes. So
+// no cluster here is ever unpaid: io.net destroys a cluster left unpaid
+// for 20 minutes (pricing.Billing.Unpaid), a state this server's deploys
+// never enter.
 func (s *Server) deploy(c *call) (any, error) {
 	d, q, err := c.quoted()
 	if err != nil {
@@ -123,7 +130,7 @@ func (s *Server) deploy(c *call) (any, error) {
 	cl := store.Cluster{
 		ID: id, Renter: c.who.wallet, Name: d.Name, Status: statusPending, Reason: reasonUnscheduled,
 		Request: request, Workload: workload, Terms: []store.ClusterTerm{term}, Hours: d.Request.Hours,
-		Paid: zero, Refunded: zero, Created: c.now, Deadline: c.now.Add(s.cfg.PlacementDeadline), Updated: c.now,
+		Paid: zero, Refunded: zero, RefundedCredits: iog.Zero(iog.IOSD), Created: c.now, Deadline: c.now.Add(s.cfg.PlacementDeadline), Updated: c.now,
 	}
 	if err := c.tx.InsertCluster(cl); err != nil {
 		return nil, err
@@ -222,7 +229,7 @@ func (s *Server) terminateCluster(c *call) (any, error) {
 	if err := s.endCluster(c.tx, &cl, due, "terminated by its renter", c.now); err != nil {
 		return nil, err
 	}
-	c.audit("cluster.terminate", string(cl.ID), fmt.Sprintf("%d hours paid, %v cost, %v refunded", cl.Settled, cl.Paid, cl.Refunded))
+	c.audit("cluster.terminate", string(cl.ID), fmt.Sprintf("%d hours paid, %v cost, %v refunded as %v", cl.Settled, cl.Paid, cl.Refunded, cl.RefundedCredits))
 	return s.clusterView(c.tx, cl)
 }
 

@@ -19,7 +19,9 @@ import (
 // fee schedule applied to the term's price pro rata, h/hours of it rounded
 // down, so an hour pays the difference between two such totals and the
 // last hour lands exactly on the quote: hours add up to what was held, to
-// the base unit. What the cluster did not use is refunded at its end.
+// the base unit. What the cluster did not use is refunded at its end, and
+// every refund goes back to the renter as IOSD credits (refundOps), as
+// io.net returns refunds.
 
 // defaultPrices is pricing's default model on a balanced market with one
 // IO at ioPrice USD.
@@ -146,6 +148,9 @@ func (s *Server) settleThrough(tx *store.Tx, c *store.Cluster, due int) error {
 	if err := openAccount(tx, s.accounts.Fees, "network fees"); err != nil {
 		return err
 	}
+	if err := openAccount(tx, s.accounts.Credits, "payments refunded as credits"); err != nil {
+		return err
+	}
 	for h := c.Settled + 1; h <= due; h++ {
 		t, err := termOf(*c, h)
 		if err != nil {
@@ -163,10 +168,11 @@ func (s *Server) settleThrough(tx *store.Tx, c *store.Cluster, due int) error {
 			}
 		}
 		if len(devices) == 0 {
-			release(":refund", c.Renter, share.renter, fmt.Sprintf("cluster %s hour %d ran on no device", c.ID, h))
-			if c.Refunded, err = c.Refunded.Add(share.renter); err != nil {
+			refund, err := s.refundOps(key+":refund", t.Hold, c, share.renter, fmt.Sprintf("cluster %s hour %d ran on no device", c.ID, h))
+			if err != nil {
 				return err
 			}
+			ops = append(ops, refund...)
 		} else {
 			parts, err := share.suppliers.Split(weights)
 			if err != nil {
@@ -199,9 +205,62 @@ func applyOnce(tx *store.Tx, ops []ledger.Op) error {
 	return nil
 }
 
+// refundOps returns the ledger ops, keyed key, that give a, released
+// from hold, back to c's renter as IOSD credits, and counts them in c's
+// Refunded and RefundedCredits. A payment in IOSD is credits already and
+// is released to the renter as it is. One in IO or USDC is released to
+// the network's credits account, and the credits its US dollars buy at
+// the billing's rate (1 credit = 1 USD by default) are minted to the
+// renter, rounded down: IO is valued at IOPrice, the price quotes convert
+// at, USDC one for one.
+func (s *Server) refundOps(key, hold string, c *store.Cluster, a iog.Amount, reason string) ([]ledger.Op, error) {
+	if a.Sign() <= 0 {
+		return nil, nil
+	}
+	credits := a
+	ops := []ledger.Op{{Kind: ledger.Release, Key: key, HoldKey: hold, To: c.Renter, Amount: a, Reason: reason}}
+	if a.Currency() != iog.IOSD {
+		usd, err := s.usdValue(a)
+		if err != nil {
+			return nil, fmt.Errorf("refund %v of cluster %s: %w", a, c.ID, err)
+		}
+		if credits, err = s.cfg.Billing.RefundCredits(usd); err != nil {
+			return nil, fmt.Errorf("refund %v of cluster %s: %w", a, c.ID, err)
+		}
+		ops[0].To = s.accounts.Credits
+		if credits.Sign() > 0 {
+			ops = append(ops, ledger.Op{Kind: ledger.Mint, Key: key + ":credits", To: c.Renter, Amount: credits,
+				Reason: fmt.Sprintf("%v returned as credits: %s", a, reason)})
+		}
+	}
+	var err error
+	if c.Refunded, err = c.Refunded.Add(a); err != nil {
+		return nil, err
+	}
+	if c.RefundedCredits, err = c.RefundedCredits.Add(credits); err != nil {
+		return nil, err
+	}
+	return ops, nil
+}
+
+// usdValue is what a, in IO or USDC, is worth in US dollars, rounded
+// down: IO at IOPrice, USDC one for one.
+func (s *Server) usdValue(a iog.Amount) (iog.Amount, error) {
+	switch a.Currency() {
+	case iog.IO:
+		return a.Convert(iog.USD, s.cfg.IOPrice, iog.RoundDown)
+	case iog.USDC:
+		return a.Convert(iog.USD, iog.BasisPoints(10_000), iog.RoundDown)
+	}
+	return iog.Amount{}, fmt.Errorf("value %v in USD: not IO or USDC: %w", a, iog.ErrInvalid)
+}
+
 // refundRest releases what c's holds keep beyond its settled hours back
-// to its renter, a term at a time.
+// to its renter as credits, a term at a time.
 func (s *Server) refundRest(tx *store.Tx, c *store.Cluster) error {
+	if err := openAccount(tx, s.accounts.Credits, "payments refunded as credits"); err != nil {
+		return err
+	}
 	for i, t := range c.Terms {
 		used := min(max(c.Settled-t.From, 0), t.Hours)
 		paid, err := paidAfter(t, used)
@@ -212,16 +271,13 @@ func (s *Server) refundRest(tx *store.Tx, c *store.Cluster) error {
 		if err != nil {
 			return err
 		}
-		if rest.Sign() <= 0 {
-			continue
-		}
-		op := ledger.Op{Kind: ledger.Release, Key: fmt.Sprintf("cluster:%s:term:%d:refund", c.ID, i), HoldKey: t.Hold, To: c.Renter, Amount: rest,
-			Reason: fmt.Sprintf("cluster %s ended: %d of %d hours unused", c.ID, t.Hours-used, t.Hours)}
-		if err := applyOnce(tx, []ledger.Op{op}); err != nil {
-			return fmt.Errorf("refund cluster %s: %w", c.ID, err)
-		}
-		if c.Refunded, err = c.Refunded.Add(rest); err != nil {
+		ops, err := s.refundOps(fmt.Sprintf("cluster:%s:term:%d:refund", c.ID, i), t.Hold, c, rest,
+			fmt.Sprintf("cluster %s ended: %d of %d hours unused", c.ID, t.Hours-used, t.Hours))
+		if err != nil {
 			return err
+		}
+		if err := applyOnce(tx, ops); err != nil {
+			return fmt.Errorf("refund cluster %s: %w", c.ID, err)
 		}
 	}
 	return nil

@@ -45,6 +45,30 @@ func (e *env) balance(w iog.WalletAddress) api.Balance {
 	return api.Balance{}
 }
 
+// holdings is a wallet's available balance of c, zero for a wallet or a
+// currency never credited.
+func (e *env) holdings(w iog.WalletAddress, c iog.Currency) iog.Amount {
+	acct, err := e.client(nil).Account(ctx, w)
+	if err != nil {
+		require.ErrorIs(e.t, err, iog.ErrNotFound)
+		return iog.Zero(c)
+	}
+	for _, b := range acct.Balances {
+		if b.Currency == c {
+			return b.Available
+		}
+	}
+	return iog.Zero(c)
+}
+
+// asCredits is a of USDC as IOSD credits, one for one (1 credit = 1 USD).
+func asCredits(t *testing.T, a iog.Amount) iog.Amount {
+	require.Equal(t, iog.USDC, a.Currency())
+	c, err := iog.ParseDecimal(a.Decimal(), iog.IOSD)
+	require.NoError(t, err)
+	return c
+}
+
 func add(t *testing.T, amounts ...iog.Amount) iog.Amount {
 	sum := iog.Zero(iog.USDC)
 	for _, a := range amounts {
@@ -141,7 +165,14 @@ func TestClusterLifecycle(t *testing.T) {
 		supplierGot = e.balance(walletOf(sup.key)).Available
 		feesGot = e.balance(e.server.FeeAccount()).Available
 		require.Equal(t, end.Cost, add(t, supplierGot, feesGot))
-		require.Equal(t, start.Available, add(t, after.Available, supplierGot, feesGot), "renter + supplier + fees = what the renter had")
+		// The 3 hours unused come back as IOSD credits, 1 credit = 1 USD;
+		// the USDC they were goes to the credits account.
+		require.False(t, end.Refunded.IsZero())
+		require.Equal(t, asCredits(t, end.Refunded), end.RefundedCredits)
+		require.Equal(t, end.RefundedCredits, e.holdings(renter.Wallet(), iog.IOSD))
+		require.Equal(t, end.Refunded, e.balance(e.server.CreditsAccount()).Available)
+		require.Equal(t, start.Available, add(t, after.Available, supplierGot, feesGot, end.Refunded),
+			"renter + supplier + fees + refunded as credits = what the renter had")
 		list, err = sup.c.DeviceRentals(ctx, dev.ID)
 		require.NoError(t, err)
 		require.Empty(t, list.Rentals)
@@ -210,8 +241,79 @@ func TestClusterNeverPlaced(t *testing.T) {
 		require.Equal(t, api.ClusterEnded, cl.Status)
 		require.Contains(t, cl.Reason, "not placed within 1h0m0s")
 		require.Equal(t, cl.Held, cl.Refunded)
-		require.Equal(t, before, e.balance(renter.Wallet()))
+		// The hold comes back whole, as credits.
+		after := e.balance(renter.Wallet())
+		require.True(t, after.Held.IsZero())
+		require.Equal(t, before.Available, add(t, after.Available, cl.Held))
+		require.Equal(t, asCredits(t, cl.Held), cl.RefundedCredits)
+		require.Equal(t, cl.RefundedCredits, e.holdings(renter.Wallet(), iog.IOSD))
+		require.Equal(t, cl.Held, e.balance(e.server.CreditsAccount()).Available)
 	}, withFaucet)
+}
+
+// TestClusterRefundCredits: a refund is returned as IOSD credits at 1
+// credit = 1 USD: one paid in IO at the server's IO price (1.85 USD),
+// rounded down, its IO kept by the credits account; one paid in IOSD
+// comes back as the same credits.
+func TestClusterRefundCredits(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		round := e.server.ClusterRounds()
+		upDevice(t, e, 1, 1)
+		renter := e.client(walletKey(7))
+		_, err := renter.Faucet(ctx)
+		require.NoError(t, err)
+		never := func(body api.DeployRequest) api.Cluster {
+			cl, err := renter.Deploy(ctx, body)
+			require.NoError(t, err)
+			require.NoError(t, round(ctx))
+			e.clock.Advance(time.Hour)
+			require.NoError(t, round(ctx))
+			cl, err = renter.Cluster(ctx, cl.ID)
+			require.NoError(t, err)
+			require.Equal(t, api.ClusterEnded, cl.Status)
+			require.Equal(t, cl.Held, cl.Refunded)
+			return cl
+		}
+
+		body := deployBody(t, 4, 2)
+		body.Request.Currency = iog.IO
+		cl := never(body)
+		require.Equal(t, iog.IO, cl.Held.Currency())
+		want := iog.NewAmount(cl.Held.Units()*185/100, iog.IOSD) // IO and IOSD both have 8 places
+		require.Equal(t, want, cl.RefundedCredits)
+		require.Equal(t, want, e.holdings(renter.Wallet(), iog.IOSD))
+		require.Equal(t, cl.Held, e.holdings(e.server.CreditsAccount(), iog.IO))
+
+		body = deployBody(t, 4, 1)
+		body.Request.Currency = iog.IOSD
+		cl = never(body)
+		require.Equal(t, iog.IOSD, cl.Held.Currency())
+		require.Equal(t, cl.Held, cl.RefundedCredits, "credits come back as they are")
+		require.Equal(t, want, e.holdings(renter.Wallet(), iog.IOSD))
+		require.True(t, e.holdings(e.server.CreditsAccount(), iog.IOSD).IsZero())
+	}, withFaucet)
+}
+
+// TestClusterMinimumRental: a deploy, and its quote, shorter than the
+// billing's minimum rental is refused and nothing is held.
+func TestClusterMinimumRental(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		renter := e.client(walletKey(7))
+		_, err := renter.Faucet(ctx)
+		require.NoError(t, err)
+		before := e.balance(renter.Wallet())
+		_, err = e.client(nil).Quote(ctx, deployBody(t, 1, 1))
+		require.ErrorIs(t, err, iog.ErrInvalid)
+		_, err = renter.Deploy(ctx, deployBody(t, 1, 1))
+		require.ErrorIs(t, err, iog.ErrInvalid)
+		require.ErrorContains(t, err, "hours 1: a rental lasts at least 2 h, the minimum rental")
+		require.Equal(t, before, e.balance(renter.Wallet()))
+		_, err = renter.Deploy(ctx, deployBody(t, 1, 2))
+		require.NoError(t, err, "exactly the minimum")
+	}, withFaucet, func(c *refserver.Config) {
+		c.Billing = pricing.DefaultBilling()
+		c.Billing.MinimumRental = 2 * time.Hour
+	})
 }
 
 // TestClusterReplaced: a device that goes down has its cluster placed on
@@ -351,6 +453,8 @@ func TestClusterRestart(t *testing.T) {
 		require.Equal(t, 2, got.HoursSettled)
 		require.Equal(t, got.Held, got.Cost)
 		require.True(t, got.Refunded.IsZero())
+		require.True(t, got.RefundedCredits.IsZero())
+		require.Equal(t, iog.IOSD, got.RefundedCredits.Currency())
 	}, withFaucet, func(c *refserver.Config) { cfg = c })
 }
 

@@ -70,7 +70,7 @@ func (s *Server) clusterView(tx *store.Tx, cl store.Cluster) (api.Cluster, error
 		ID: cl.ID, Renter: cl.Renter, Name: cl.Name, Status: api.ClusterStatus(cl.Status), Reason: cl.Reason,
 		Request: json.RawMessage(cl.Request), Workload: w, Hours: cl.Hours, HoursSettled: cl.Settled,
 		Created: cl.Created, Deadline: cl.Deadline, Placed: timePtr(cl.Placed), Expires: timePtr(cl.Expires), Ended: timePtr(cl.Ended),
-		Held: held, Cost: cl.Paid, Refunded: cl.Refunded, Devices: []api.ClusterDevice{}, Endpoints: []api.Endpoint{},
+		Held: held, Cost: cl.Paid, Refunded: cl.Refunded, RefundedCredits: cl.RefundedCredits, Devices: []api.ClusterDevice{}, Endpoints: []api.Endpoint{},
 	}
 	if cl.Status != statusPlaced && cl.Status != statusRunning {
 		return out, nil

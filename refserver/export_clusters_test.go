@@ -26,6 +26,10 @@ func (s *Server) MarkSilentDevices(ctx context.Context) error { return s.markSil
 // FeeAccount is the network's fee account.
 func (s *Server) FeeAccount() iog.WalletAddress { return s.accounts.Fees }
 
+// CreditsAccount is the network's account of payments refunded as
+// credits.
+func (s *Server) CreditsAccount() iog.WalletAddress { return s.accounts.Credits }
+
 // RentalRecords are the rentals the relay is restored from.
 func (s *Server) RentalRecords(ctx context.Context) ([]tunnel.Rental, error) {
 	return s.rentalRecords(ctx)

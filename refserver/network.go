@@ -13,8 +13,8 @@ import (
 // The network's own accounts on the ledger. Staked IO stays in its
 // staker's account, held (a ledger Hold per position); a rental's payment
 // is held in the renter's account until it is released to the supplier,
-// the fee account and back to the renter. Only fees and what is to be
-// burned need accounts of their own.
+// the fee account, and what the renter did not use to the credits
+// account, which returns it to the renter as IOSD credits.
 type networkAccounts struct {
 	// Fees collects the network's fees on rentals.
 	Fees iog.WalletAddress
@@ -30,6 +30,11 @@ type networkAccounts struct {
 	// Withdrawals holds the funds of withdrawals off the network until
 	// they are paid out on Solana, or refunded.
 	Withdrawals iog.WalletAddress
+	// Credits receives the payments refunded to renters as credits: what
+	// a cluster's hold did not use is released to it, and IOSD credits
+	// worth as much are minted to the renter (io.net returns refunds as
+	// credits).
+	Credits iog.WalletAddress
 }
 
 // deriveAccounts names the network's accounts after its authority: an
@@ -38,7 +43,7 @@ func deriveAccounts(authority iog.WalletAddress) networkAccounts {
 	derive := func(purpose string) iog.WalletAddress {
 		return iog.WalletAddress(sha256.Sum256([]byte("iog network account " + purpose + ": " + authority.String())))
 	}
-	return networkAccounts{Fees: derive("fees"), Rewards: derive("rewards"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market"), Withdrawals: derive("withdrawals")}
+	return networkAccounts{Fees: derive("fees"), Rewards: derive("rewards"), Burn: derive("burn"), Unpaid: derive("unpaid"), Market: derive("market"), Withdrawals: derive("withdrawals"), Credits: derive("credits")}
 }
 
 // openAccount opens w on the ledger in tx if it is not open yet, saying

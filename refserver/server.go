@@ -107,6 +107,11 @@ type Config struct {
 	// board. Nil means pricing's default model on a balanced market with
 	// one IO at IOPrice; a model given should convert at IOPrice too.
 	Prices pricing.PriceModel
+	// Billing is the rules of paying for a cluster: the minimum rental a
+	// deploy must buy, and the credits a refund is returned as (valued
+	// at IOPrice when it was paid in IO). The zero Billing means
+	// pricing.DefaultBilling(), io.net's.
+	Billing pricing.Billing
 	// PlacementDeadline is how long a cluster may wait for its first
 	// placement; then it ends and its hold goes back to its renter. Zero
 	// means an hour.
@@ -251,6 +256,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if cfg.Prices, err = defaultPrices(cfg.Clock.Now(), cfg.IOPrice); err != nil {
 			return nil, fmt.Errorf("refserver: %w", err)
 		}
+	}
+	if cfg.Billing == (pricing.Billing{}) {
+		cfg.Billing = pricing.DefaultBilling()
+	}
+	if err := cfg.Billing.Validate(); err != nil {
+		return nil, fmt.Errorf("refserver: %w", err)
 	}
 	if cfg.PlacementDeadline <= 0 {
 		cfg.PlacementDeadline = time.Hour

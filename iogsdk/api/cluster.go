@@ -324,10 +324,13 @@ type Cluster struct {
 	Ended   *time.Time `json:"ended,omitempty"`
 	// Held is everything held in escrow for it (deploy and extensions);
 	// Cost is what it has paid so far (to suppliers and fees); Refunded
-	// what went back to the renter.
-	Held     iog.Amount `json:"held"`
-	Cost     iog.Amount `json:"cost"`
-	Refunded iog.Amount `json:"refunded"`
+	// what it did not use, in the payment currency: Held = Cost +
+	// Refunded. Refunds go back to the renter as IOSD credits, at 1 credit
+	// = 1 USD by default: RefundedCredits is what the renter received.
+	Held            iog.Amount `json:"held"`
+	Cost            iog.Amount `json:"cost"`
+	Refunded        iog.Amount `json:"refunded"`
+	RefundedCredits iog.Amount `json:"refunded_credits"`
 	// Devices and Endpoints are set while it is placed or running.
 	Devices   []ClusterDevice `json:"devices"`
 	Endpoints []Endpoint      `json:"endpoints"`

@@ -32,9 +32,11 @@ type Cluster struct {
 	// Hours is the paid time; Settled the hours paid out so far.
 	Hours, Settled int
 	// Paid is what went to suppliers and fees so far; Refunded what went
-	// back to the renter.
-	Paid, Refunded iog.Amount
-	Created        time.Time
+	// back to the renter, in the payment currency, and RefundedCredits the
+	// IOSD credits it went back as.
+	Paid, Refunded  iog.Amount
+	RefundedCredits iog.Amount
+	Created         time.Time
 	// Deadline is when a cluster never placed ends.
 	Deadline time.Time
 	// Placed is the first placement (zero before), Expires the end of the
@@ -85,7 +87,7 @@ type Rental struct {
 	Expires time.Time
 }
 
-const clusterColumns = "id, renter, name, status, reason, request, workload, terms, hours, settled, paid, refunded, created, deadline, placed, expires, ended, updated"
+const clusterColumns = "id, renter, name, status, reason, request, workload, terms, hours, settled, paid, refunded, created, deadline, placed, expires, ended, updated, refunded_credits"
 
 // unixOrZero is a time as stored where the zero time means unset: 0.
 func unixOrZero(t time.Time) int64 {
@@ -108,7 +110,8 @@ func clusterArgs(c Cluster) ([]any, error) {
 		return nil, fmt.Errorf("encode cluster %s: %w", c.ID, err)
 	}
 	return []any{string(c.ID), c.Renter.String(), c.Name, c.Status, c.Reason, c.Request, c.Workload, terms, c.Hours, c.Settled,
-		c.Paid.String(), c.Refunded.String(), unix(c.Created), unix(c.Deadline), unixOrZero(c.Placed), unixOrZero(c.Expires), unixOrZero(c.Ended), unix(c.Updated)}, nil
+		c.Paid.String(), c.Refunded.String(), unix(c.Created), unix(c.Deadline), unixOrZero(c.Placed), unixOrZero(c.Expires), unixOrZero(c.Ended), unix(c.Updated),
+		c.RefundedCredits.String()}, nil
 }
 
 // InsertCluster stores a new cluster.
@@ -117,7 +120,7 @@ func (t *Tx) InsertCluster(c Cluster) error {
 	if err != nil {
 		return err
 	}
-	if err := t.exec("INSERT INTO clusters ("+clusterColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)", args...); err != nil {
+	if err := t.exec("INSERT INTO clusters ("+clusterColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)", args...); err != nil {
 		return fmt.Errorf("store cluster %s: %w", c.ID, err)
 	}
 	return nil
@@ -130,7 +133,7 @@ func (t *Tx) UpdateCluster(c Cluster) error {
 	if err != nil {
 		return err
 	}
-	err = t.exec("UPDATE clusters SET name = $3, status = $4, reason = $5, request = $6, workload = $7, terms = $8, hours = $9, settled = $10, paid = $11, refunded = $12, deadline = $14, placed = $15, expires = $16, ended = $17, updated = $18 WHERE id = $1 AND renter = $2 AND created = $13", args...)
+	err = t.exec("UPDATE clusters SET name = $3, status = $4, reason = $5, request = $6, workload = $7, terms = $8, hours = $9, settled = $10, paid = $11, refunded = $12, deadline = $14, placed = $15, expires = $16, ended = $17, updated = $18, refunded_credits = $19 WHERE id = $1 AND renter = $2 AND created = $13", args...)
 	if err != nil {
 		return fmt.Errorf("update cluster %s: %w", c.ID, err)
 	}
@@ -219,11 +222,11 @@ func queryRows[T any](ctx context.Context, q querier, what, query string, args [
 
 func scanCluster(row scanner) (Cluster, error) {
 	var c Cluster
-	var id, renter, paid, refunded string
+	var id, renter, paid, refunded, credits string
 	var terms []byte
 	var created, deadline, placed, expires, ended, updated int64
 	if err := row.Scan(&id, &renter, &c.Name, &c.Status, &c.Reason, &c.Request, &c.Workload, &terms, &c.Hours, &c.Settled,
-		&paid, &refunded, &created, &deadline, &placed, &expires, &ended, &updated); err != nil {
+		&paid, &refunded, &created, &deadline, &placed, &expires, &ended, &updated, &credits); err != nil {
 		if err == sql.ErrNoRows {
 			return c, err
 		}
@@ -239,6 +242,9 @@ func scanCluster(row scanner) (Cluster, error) {
 	}
 	if err == nil {
 		c.Refunded, err = iog.ParseAmount(refunded)
+	}
+	if err == nil {
+		c.RefundedCredits, err = iog.ParseAmount(credits)
 	}
 	if err != nil {
 		return c, fmt.Errorf("cluster %s: stored row is corrupt (%v): %w", id, err, iog.ErrInvalid)

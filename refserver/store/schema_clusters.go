@@ -59,4 +59,13 @@ var clusterMigrations = []sqldb.Migration{{
 			expires BIGINT NOT NULL
 		)`,
 	},
+}, {
+	Version: 2,
+	Name:    "refunds returned as credits",
+	Statements: []string{
+		// The IOSD credits a cluster's refunds were returned as (refunded
+		// is the same refunds in the payment currency), as text. A
+		// cluster stored before refunded nothing in credits.
+		`ALTER TABLE clusters ADD COLUMN refunded_credits TEXT NOT NULL DEFAULT '0 IOSD'`,
+	},
 }}

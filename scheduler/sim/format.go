@@ -21,7 +21,7 @@ import (
 //	id,gpu_model,gpus,cpu_milli,memory_mib,bandwidth,location
 //	dev-1,A100-80GB,8,64000,524288,high,US/California/San Jose@37.34,-121.89
 //
-// bandwidth is a tier name (unrated, low, medium, high; empty is unrated)
+// bandwidth is a tier name (unrated, low, medium, high, ultra; empty is unrated)
 // and location the text form of iog.ParseLocation (empty is unknown).
 // Tasks, one job a row:
 //

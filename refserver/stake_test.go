@@ -97,18 +97,23 @@ func TestStakeLifecycle(t *testing.T) {
 		requireBalance(t, e, aliceW, "47000", "3000")
 		requireBalance(t, e, bobW, "48999.5", "1000.5")
 
+		// Past the co-staker's 50% of the 4000 required: 409, and why.
 		_, err = bob.Stake(ctx, d.ID, ioAmount("49000"))
-		require.ErrorIs(t, err, iog.ErrInsufficientFunds)
+		require.ErrorIs(t, err, iog.ErrConflict)
+		var apiErr *api.Error
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, 409, apiErr.Status)
+		require.Contains(t, apiErr.Message, "co-stakers may provide at most 2000 IO (50% of the 4000 IO required)")
 		_, err = bob.Stake(ctx, d.ID, iog.MustParseAmount("5 USDC"))
 		require.ErrorIs(t, err, iog.ErrInvalid)
 		_, err = e.client(walletKey(9)).Stake(ctx, d.ID, ioAmount("1"))
-		require.ErrorIs(t, err, iog.ErrInsufficientFunds, "a wallet never funded")
+		require.ErrorIs(t, err, iog.ErrConflict, "a second co-staker, refused before its funds are looked at")
 		requireBalance(t, e, bobW, "48999.5", "1000.5")
 
 		un, err := bob.Unstake(ctx, d.ID, ioAmount("200"))
 		require.NoError(t, err)
 		require.Equal(t, ioAmount("200"), un.Cooldown.Amount)
-		require.Equal(t, e.clock.Now().Add(tokenomics.DefaultCooldown), un.Cooldown.Ready)
+		require.Equal(t, e.clock.Now().Add(tokenomics.DefaultCoStakerCooldown), un.Cooldown.Ready, "a co-staker's cooldown")
 		require.Equal(t, ioAmount("200"), un.Stake.Cooling)
 		requireBalance(t, e, bobW, "48999.5", "1000.5")
 
@@ -120,7 +125,7 @@ func TestStakeLifecycle(t *testing.T) {
 		require.ErrorIs(t, err, iog.ErrInsufficientFunds)
 		_, err = bob.WithdrawStake(ctx)
 		require.ErrorIs(t, err, iog.ErrNotFound, "not matured")
-		e.clock.Advance(tokenomics.DefaultCooldown)
+		e.clock.Advance(tokenomics.DefaultCoStakerCooldown)
 		_, err = mallory.WithdrawStake(ctx)
 		require.ErrorIs(t, err, iog.ErrNotFound, "another's cooldown")
 		_, err = alice.c.WithdrawStake(ctx)
@@ -163,7 +168,7 @@ func TestStakeLifecycle(t *testing.T) {
 		_, err = bob.Stake(ctx, d.ID, ioAmount("1"))
 		require.ErrorIs(t, err, iog.ErrConflict)
 		requireBalance(t, e, aliceW, "46999", "3001")
-		e.clock.Advance(tokenomics.DefaultCooldown)
+		e.clock.Advance(tokenomics.DefaultCoStakerCooldown)
 		out, err = alice.c.WithdrawStake(ctx)
 		require.NoError(t, err)
 		require.Equal(t, ioAmount("3001"), out.Withdrawn)
@@ -184,7 +189,7 @@ func TestStakeLifecycle(t *testing.T) {
 func TestSlashes(t *testing.T) {
 	gov := walletKey(50)
 	eachDialect(t, func(t *testing.T, e *env) {
-		alice := newSupplier(t, e, 1, "A100-80GB", 1)
+		alice := newSupplier(t, e, 1, "H100-SXM", 1) // 2000 IO required: Bob's 1000 is the co-stake's 50%
 		_, err := alice.c.Faucet(ctx)
 		require.NoError(t, err)
 		bob, mallory := funded(t, e, 2), funded(t, e, 3)

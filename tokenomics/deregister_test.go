@@ -25,10 +25,10 @@ func TestDeregisterStartsTheCooldowns(t *testing.T) {
 
 	started, err := b.Deregister("rig")
 	require.NoError(t, err)
-	ready := clock.Now().Add(tokenomics.DefaultCooldown)
+	// Each cooldown as long as its staker's role says.
 	require.Equal(t, []tokenomics.Cooldown{
-		{ID: early.ID + 1, Device: "rig", Staker: owner, Amount: io("500"), Ready: ready},
-		{ID: early.ID + 2, Device: "rig", Staker: co, Amount: io("200"), Ready: ready},
+		{ID: early.ID + 1, Device: "rig", Staker: owner, Amount: io("500"), Ready: clock.Now().Add(tokenomics.DefaultCooldown)},
+		{ID: early.ID + 2, Device: "rig", Staker: co, Amount: io("200"), Ready: clock.Now().Add(tokenomics.DefaultCoStakerCooldown)},
 	}, started)
 	d, err := b.Device("rig")
 	require.NoError(t, err)

@@ -93,13 +93,37 @@
 // in-memory one). A device needs 200 IO × max(1, its GPU model's earning
 // multiplier) × its GPU count ([RequiredStake]); the multipliers are a
 // replaceable table keyed by iog.GPUModel.Name ([Multipliers]). Unstaking
-// starts an irreversible 14-day cooldown during which the stake neither
-// counts nor earns, though it can still be slashed, so leaving does not
-// escape a pending case. A [Slasher] proposes a slash with evidence; the
-// tokens are taken pro rata from every staker of the device and held for
-// a 30-day appeal window. An upheld slash is burned; a successful appeal
-// returns the tokens to the stakes they came from. Co-stakers share a
-// device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
+// starts an irreversible cooldown, 14 days for the device's owner and 21
+// for a co-staker (io.net's documentation; [StakingConfig] Cooldown and
+// CoStakerCooldown), during which the stake neither counts nor earns,
+// though it can still be slashed, so leaving does not escape a pending
+// case. A [Slasher] proposes a slash with evidence; the tokens are taken
+// pro rata from every staker of the device and held for a 30-day appeal
+// window. An upheld slash is burned; a successful appeal returns the
+// tokens to the stakes they came from. Co-stakers share a device's
+// rewards ([StakeBook.ShareReward]) and slashes pro rata.
+//
+// # Co-staking
+//
+// Wallets other than a device's owner may stake on it, within the rules
+// io.net's documentation states, each a field of [CoStakingRules]:
+//
+//   - the co-stakers provide at most 50% of the device's required stake
+//     (CoStakerShare; the cap rounds down to a base unit), so a co-stake
+//     of exactly half of 16,000 IO is taken and one base unit more is not;
+//   - the owner has staked at least 50% first (OwnerFirstShare; rounded
+//     up), and keeps it while a co-staker has stake on the device: the
+//     owner's unstake that would take it below is refused;
+//   - one co-staker a device (CoStakersPerDevice);
+//   - an account co-stakes on at most 2 devices (CoStakesPerAccount).
+//
+// Only active stake counts: a co-staker that has unstaked all, its stake
+// cooling down, has left its place on the device and its account's.
+// A refusal is iog.ErrConflict and changes nothing. The rules limit what
+// a staker adds and what an owner takes away; a slash takes from all
+// alike, and a restored book ([StakeBook.Restore]) loads what its records
+// say even where that is past the rules, which hold for the stake added
+// after.
 //
 // [StakeBook.Deregister] pairs with Register: the device's stake leaves
 // as an unstake does, every position starting its cooldown. A slash

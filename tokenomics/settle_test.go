@@ -187,9 +187,7 @@ func TestSettleRetry(t *testing.T) {
 			mem, book := settleFixture(t, owner, co, unpaid)
 			require.NoError(t, book.Register("rig", owner, io("800")))
 			require.NoError(t, book.Stake("rig", owner, io("600")))
-			require.NoError(t, book.Stake("rig", co, io("800")))
-			_, err := book.Unstake("rig", owner, io("600")) // the co-staker alone earns
-			require.NoError(t, err)
+			require.NoError(t, book.Stake("rig", co, io("200")))
 			emission := tokenomics.IONet().Emission(1)
 			d, err := tokenomics.Distribute(1, emission, []tokenomics.RewardCandidate{candidate(t, "rig", "0.25", 4)}, tokenomics.RewardConfig{})
 			require.NoError(t, err)
@@ -200,16 +198,16 @@ func TestSettleRetry(t *testing.T) {
 			require.Positive(t, partial.Sign())
 			require.Less(t, partial.Units(), emission.Units())
 
-			// The owner stakes again before the retry: it would now take a share
-			// of the payout the co-staker was already minted whole.
-			require.NoError(t, book.Stake("rig", owner, io("600")))
+			// The co-staker stakes more before the retry: the owner's share,
+			// already minted, would now be smaller.
+			require.NoError(t, book.Stake("rig", co, io("200")))
 			_, err = tokenomics.Settle(ctx, r.wrap(mem), book, d, unpaid)
 			require.ErrorIs(t, err, iog.ErrConflict)
 			after := supply(t, mem, iog.IO)
 			require.Equal(t, partial, after, "the refused retry minted nothing")
 
 			// With the stakes as they were, the retry completes the epoch.
-			_, err = book.Unstake("rig", owner, io("600"))
+			_, err = book.Unstake("rig", co, io("200"))
 			require.NoError(t, err)
 			_, err = tokenomics.Settle(ctx, r.wrap(mem), book, d, unpaid)
 			require.NoError(t, err)

@@ -21,6 +21,10 @@ type StakeBook struct {
 	cooldowns map[uint64]*Cooldown
 	slashes   map[SlashID]*SlashRecord
 	nextID    uint64 // the last ID handed out, to a cooldown or a slash
+	// stakedOn lists, for each wallet, the devices it has a position on
+	// (active or not): where coStakedDevices looks. Nil until built
+	// (positionIndex).
+	stakedOn map[iog.WalletAddress]map[iog.DeviceID]struct{}
 }
 
 type deviceBook struct {
@@ -44,15 +48,20 @@ func NewStakeBook(cfg StakingConfig) *StakeBook {
 	if cfg.Cooldown <= 0 {
 		cfg.Cooldown = DefaultCooldown
 	}
+	if cfg.CoStakerCooldown <= 0 {
+		cfg.CoStakerCooldown = DefaultCoStakerCooldown
+	}
 	if cfg.AppealWindow <= 0 {
 		cfg.AppealWindow = DefaultAppealWindow
 	}
+	cfg.CoStaking = cfg.CoStaking.withDefaults()
 	return &StakeBook{
 		clock:     orSystem(cfg.Clock),
 		cfg:       cfg,
 		devices:   make(map[iog.DeviceID]*deviceBook),
 		cooldowns: make(map[uint64]*Cooldown),
 		slashes:   make(map[SlashID]*SlashRecord),
+		stakedOn:  make(map[iog.WalletAddress]map[iog.DeviceID]struct{}),
 	}
 }
 
@@ -103,6 +112,7 @@ func (b *StakeBook) Deregister(dev iog.DeviceID) ([]Cooldown, error) {
 			started = append(started, b.startCooldown(dev, p.Staker, p.Active))
 		}
 	}
+	b.unindexPositions(dev, d)
 	d.positions, d.leaving = nil, true
 	b.prune(dev)
 	return started, nil
@@ -142,10 +152,16 @@ func (b *StakeBook) Stake(dev iog.DeviceID, staker iog.WalletAddress, amount iog
 	if total := b.stakeOn(dev, d); amount.Units() > math.MaxInt64-total {
 		return fmt.Errorf("%s: %v more on the %v staked: %w", what, amount, iog.NewAmount(total, iog.IO), iog.ErrOverflow)
 	}
+	if staker != d.owner {
+		if err := b.checkCoStake(what, dev, d, staker, amount); err != nil {
+			return err
+		}
+	}
 	i := d.position(staker)
 	if i < 0 {
 		d.positions = append(d.positions, Position{Staker: staker, Active: iog.Zero(iog.IO)})
 		i = len(d.positions) - 1
+		b.indexPosition(staker, dev)
 	}
 	d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()+amount.Units(), iog.IO)
 	return nil
@@ -208,14 +224,21 @@ func (b *StakeBook) Unstake(dev iog.DeviceID, staker iog.WalletAddress, amount i
 		}
 		return Cooldown{}, fmt.Errorf("%s: %v asked, %v staked by %v: %w", what, amount, active, staker, iog.ErrInsufficientFunds)
 	}
+	if staker == d.owner {
+		if err := b.checkOwnerUnstake(what, d, amount); err != nil {
+			return Cooldown{}, err
+		}
+	}
 	d.positions[i].Active = iog.NewAmount(d.positions[i].Active.Units()-amount.Units(), iog.IO)
 	return b.startCooldown(dev, staker, amount), nil
 }
 
-// startCooldown starts the cooldown of amount of staker's stake on dev.
+// startCooldown starts the cooldown of amount of staker's stake on dev,
+// as long as the staker's role on it says (cooldownOf).
 func (b *StakeBook) startCooldown(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) Cooldown {
 	b.nextID++
-	c := &Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(b.cfg.Cooldown)}
+	wait := b.cooldownOf(b.devices[dev], staker)
+	c := &Cooldown{ID: b.nextID, Device: dev, Staker: staker, Amount: amount, Ready: b.clock.Now().Add(wait)}
 	b.addCooldown(c)
 	return *c
 }

@@ -145,7 +145,7 @@ func validRecords(t *testing.T) tokenomics.StakeRecords {
 	require.NoError(t, err)
 	_, err = b.ProposeSlash("rig", io("90"), tokenomics.SpoofedHardware, "benchmark below the model")
 	require.NoError(t, err)
-	clock.Advance(tokenomics.DefaultCooldown)
+	clock.Advance(tokenomics.DefaultCoStakerCooldown)
 	_, err = b.Withdraw(wallet(2))
 	require.NoError(t, err)
 	_, err = b.Unstake("rig", owner, io("50"))

@@ -15,6 +15,10 @@ import (
 // either restores them all or, on records that could not have come from
 // a book, returns an error wrapping iog.ErrInvalid and changes nothing.
 // A book that already holds anything is iog.ErrConflict.
+//
+// The co-staking rules (CoStakingRules) are not checked: they limit the
+// stake added from now on, and records saved before the rules, or under
+// other ones, load as they are.
 func (b *StakeBook) Restore(r StakeRecords) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -54,7 +58,9 @@ func (b *StakeBook) Restore(r StakeRecords) error {
 			return invalidRecord("device %s: its stake overflows an amount", rec.Device)
 		}
 	}
-	b.devices, b.cooldowns, b.slashes, b.nextID = devices, cooldowns, slashes, r.LastID
+	// The index of positions is built when a co-stake first needs it: a
+	// book restored to be read, or to settle an epoch, never does.
+	b.devices, b.cooldowns, b.slashes, b.nextID, b.stakedOn = devices, cooldowns, slashes, r.LastID, nil
 	return nil
 }
 

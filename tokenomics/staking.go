@@ -16,7 +16,8 @@ import (
 // amount or address iog.ErrInvalid, a withdrawal of more than is staked
 // iog.ErrInsufficientFunds, a stake that would take a device's stake
 // beyond what an amount holds iog.ErrOverflow, and a call the state does
-// not allow (a device registered twice, stake on a deregistered device)
+// not allow (a device registered twice, stake on a deregistered device,
+// a co-stake or an owner's unstake the co-staking rules refuse)
 // iog.ErrConflict.
 type Staker interface {
 	// Register declares a device, its owner and the stake it needs
@@ -36,12 +37,16 @@ type Staker interface {
 	// Deregistered.
 	Deregister(dev iog.DeviceID) ([]Cooldown, error)
 	// Stake adds amount of staker's tokens to the device's stake. The
-	// staker may be the owner or anyone else (a co-staker).
+	// staker may be the owner or anyone else (a co-staker), whose stake
+	// keeps to the co-staking rules (CoStakingRules).
 	Stake(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) error
 	// Unstake starts the cooldown of amount of staker's stake on the
 	// device. It cannot be reversed: from now on that amount neither
 	// counts toward the device's stake nor earns, though it can still be
-	// slashed, and it becomes withdrawable when the cooldown ends.
+	// slashed, and it becomes withdrawable when the cooldown ends: an
+	// owner's cooldown and a co-staker's differ (StakingConfig). An
+	// owner keeps the share of the required stake the co-staking rules
+	// ask while a co-staker has stake on the device.
 	Unstake(dev iog.DeviceID, staker iog.WalletAddress, amount iog.Amount) (Cooldown, error)
 	// Withdraw ends every cooldown of staker's that has run its course and
 	// returns the total, which the caller pays out. It is zero when none
@@ -76,16 +81,24 @@ type Slasher interface {
 type StakingConfig struct {
 	// Clock dates cooldowns and slashes. Nil means iog.SystemClock.
 	Clock iog.Clock
-	// Cooldown is how long unstaked tokens wait before they can be
-	// withdrawn. Zero means 14 days.
+	// Cooldown is how long an owner's unstaked tokens wait before they
+	// can be withdrawn. Zero means DefaultCooldown, 14 days.
 	Cooldown time.Duration
+	// CoStakerCooldown is how long a co-staker's unstaked tokens wait.
+	// Zero means DefaultCoStakerCooldown, 21 days. A cooldown's length is
+	// chosen when it starts, by the staker's role on the device.
+	CoStakerCooldown time.Duration
 	// AppealWindow is how long a proposed slash waits for an appeal. Zero
 	// means 30 days, the network's month of reconsideration.
 	AppealWindow time.Duration
+	// CoStaking limits the stake of wallets other than the owner. The
+	// zero value is io.net's rules.
+	CoStaking CoStakingRules
 }
 
 // DefaultCooldown and DefaultAppealWindow are the durations a zero
-// StakingConfig uses.
+// StakingConfig uses. The owner's 14-day cooldown is io.net's
+// documentation.
 const (
 	DefaultCooldown     = 14 * 24 * time.Hour
 	DefaultAppealWindow = 30 * 24 * time.Hour

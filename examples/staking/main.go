@@ -2,7 +2,8 @@
 // stakes what its four RTX 4070s need with a co-staker, earns block
 // rewards once it has been up five hours, is slashed for spoofed
 // hardware, appeals within the month, and unstakes through the 14-day
-// cooldown. Every movement of IO is on a ledger; time is a manual clock.
+// cooldown, after the co-staker (whose cooldown is 21 days: an owner
+// cannot leave a co-staker's stake behind). Every movement of IO is on a ledger; time is a manual clock.
 //
 //	go run ./examples/staking            # the appeal succeeds
 //	go run ./examples/staking -upheld    # the slash is upheld and burned
@@ -214,6 +215,13 @@ func (s *story) unstake() error {
 	if err != nil {
 		return err
 	}
+	// The co-staker leaves first: while it has stake on the rig, the
+	// supplier keeps half the requirement staked.
+	co, err := s.book.Unstake(rig, coStaker, d.Positions[1].Active)
+	if err != nil {
+		return err
+	}
+	s.say("co-staker unstakes %v: withdrawable from %s", co.Amount, co.Ready.Format(time.DateOnly))
 	c, err := s.book.Unstake(rig, supplier, d.Positions[0].Active)
 	if err != nil {
 		return err

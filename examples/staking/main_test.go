@@ -18,6 +18,7 @@ func TestRun(t *testing.T) {
 			"epoch 5: rig earns 53.55134058 IO: supplier 40.16350544 IO, co-staker 13.38783514 IO",
 			"400 IO held, supplier 300 IO, co-staker 100 IO; appeal until 2026-02-01",
 			"slash returned; stake now 800 IO, eligible = true",
+			"2026-01-17 08:00  co-staker unstakes 200 IO: withdrawable from 2026-02-07",
 			"2026-01-30 08:00  a day early, withdraws 0 IO",
 			"2026-01-31 08:00  withdraws 600 IO",
 			"IO on the ledger: 1714.20090037 IO",

@@ -25,7 +25,8 @@
 //   - [IdleCaps] ([DefaultIdleCaps]): from 4 November 2024, a device not
 //     hired uses at most 30% of its CPU, 5% of an enterprise GPU and 20%
 //     of a consumer one; [IdleCaps.Check] gives the reason to block one
-//     used above them (gaming, mining).
+//     used above them (gaming, mining). A worker measures its CPU's use
+//     with a [CPUMeter].
 //   - The proof of work runs hourly ([VerifierConfig.ProofInterval]) with
 //     at most 15 minutes of load on a GPU in an hour
 //     ([ProofConfig.MaxLoad], [MaxSupplierLoad]).

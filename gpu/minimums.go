@@ -23,7 +23,7 @@ type Minimums struct {
 	// figure; this project reads that as the RTX 30 series' architecture,
 	// Ampere, whose first capability is 8.0 (the A100's), so that a V100
 	// (7.0) or a T4 (7.5) falls short and an A100 or any later card
-	// passes.
+	// passes. Zero checks no GPU: any passes, of any vendor.
 	ComputeCapability iog.ComputeCapability
 	// AppleChips are the Apple chip generations accepted in place of an
 	// NVIDIA GPU, as the first word of the GPU's model name after "Apple"
@@ -76,7 +76,8 @@ func (r MinimumsResult) Met() bool { return len(r.Unmet) == 0 }
 // Check compares a worker's inventory and the result of its speed test
 // with the minimums. A worker without GPUs is checked as a CPU worker:
 // its RAM, disk and connectivity. A speed test not run (a zero
-// SpeedResult) meets no bandwidth minimum and gives no latency advice.
+// SpeedResult) meets no bandwidth minimum and gives no advice. The zero
+// Minimums require nothing.
 func (m Minimums) Check(inv Inventory, speed SpeedResult) MinimumsResult {
 	var r MinimumsResult
 	if inv.Host.MemoryBytes < m.MemoryBytes {
@@ -91,9 +92,9 @@ func (m Minimums) Check(inv Inventory, speed SpeedResult) MinimumsResult {
 		}
 	}
 	bw := speed.Bandwidth
-	if bw == (iog.Bandwidth{}) {
+	if bw == (iog.Bandwidth{}) && (m.DownBitsPerSec > 0 || m.UpBitsPerSec > 0) {
 		r.Unmet = append(r.Unmet, fmt.Sprintf("bandwidth not measured, %s down and %s up needed: run the speed test", formatMbps(m.DownBitsPerSec), formatMbps(m.UpBitsPerSec)))
-	} else {
+	} else if bw != (iog.Bandwidth{}) {
 		if !atLeastBits(bw.DownBytesPerSec, m.DownBitsPerSec) {
 			r.Unmet = append(r.Unmet, fmt.Sprintf("download %s, %s needed", formatBytesMbps(bw.DownBytesPerSec), formatMbps(m.DownBitsPerSec)))
 		}
@@ -112,6 +113,9 @@ func (m Minimums) Check(inv Inventory, speed SpeedResult) MinimumsResult {
 
 // checkGPU returns why g falls short of the minimums, or "".
 func (m Minimums) checkGPU(g iog.GPU) string {
+	if m.ComputeCapability == (iog.ComputeCapability{}) {
+		return ""
+	}
 	if g.Vendor == iog.VendorApple {
 		if m.appleChip(g.Model) {
 			return ""

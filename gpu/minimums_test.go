@@ -91,3 +91,10 @@ func TestMinimumsConfigurable(t *testing.T) {
 	require.Equal(t, []string{"RAM 12 GB, 16 GB needed", "GPU 0 (NVIDIA GeForce RTX 3090): compute capability 8.6, 8.9 or newer needed"}, got.Unmet)
 	require.Empty(t, got.Advice)
 }
+
+// TestMinimumsZero checks that the zero Minimums require nothing, so that
+// a network may turn the rule off.
+func TestMinimumsZero(t *testing.T) {
+	inv := gpu.Inventory{GPUs: []gpu.GPUReading{{GPU: iog.GPU{Vendor: iog.VendorAMD, Model: "AMD Instinct MI300X"}}}}
+	require.Equal(t, gpu.MinimumsResult{}, gpu.Minimums{}.Check(inv, gpu.SpeedResult{}))
+}

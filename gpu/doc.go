@@ -1,12 +1,35 @@
 // Package gpu discovers a supplier's hardware, measures it, and attests
 // that it is what it claims to be.
 //
-// In April 2024 io.net's network was flooded with about 1.8 million fake
-// GPUs, because device metadata could be written with a shared token and
-// an owner ID. In this package nothing about a device is believed unless
-// the device's registered owner signed it over a fresh server nonce, the
+// A network that pays for lent hardware draws workers that only claim it,
+// and device metadata that anyone holding a shared token and an owner ID
+// can write is no evidence. In this package nothing about a device is
+// believed unless the device's registered owner signed it over a fresh
+// server nonce, the
 // hardware is consistent with the published model catalog, and the device
 // keeps passing proofs of compute that its claimed GPU can finish in time.
+//
+// # The network's rules for workers
+//
+// io.net's documentation sets what a worker needs and how it may use its
+// hardware; each figure is configurable, with the published ones as the
+// default:
+//
+//   - [Minimums] ([DefaultMinimums]): 12 GB of RAM, a 256 GB disk (only
+//     the size is checked, not that it is an SSD), an RTX 30-series GPU or
+//     newer, read as compute capability 8.0 or higher (an assumption of
+//     this project), or an Apple M3 or M4; a CPU worker needs no GPU. At
+//     least 100 Mb/s down and 75 Mb/s up; 500/250 Mb/s and a latency under
+//     30 ms are recommended, and [Minimums.Check] advises, without
+//     refusing, below them.
+//   - [IdleCaps] ([DefaultIdleCaps]): from 4 November 2024, a device not
+//     hired uses at most 30% of its CPU, 5% of an enterprise GPU and 20%
+//     of a consumer one; [IdleCaps.Check] gives the reason to block one
+//     used above them (gaming, mining). A worker measures its CPU's use
+//     with a [CPUMeter].
+//   - The proof of work runs hourly ([VerifierConfig.ProofInterval]) with
+//     at most 15 minutes of load on a GPU in an hour
+//     ([ProofConfig.MaxLoad], [MaxSupplierLoad]).
 //
 // # Probing
 //

@@ -94,6 +94,9 @@ type ProofConfig struct {
 	// Rounds is the number of Freivalds rounds; 0 means 2 (a wrong answer
 	// passes with probability below 2^-60).
 	Rounds int
+	// MaxLoad is the most proof work a GPU is given in one clock hour, at
+	// the claimed model's speed; 0 means MaxSupplierLoad.
+	MaxLoad time.Duration
 }
 
 // MaxProofN bounds a task's order, and so an answer's size (64 MiB).
@@ -105,10 +108,11 @@ const DefaultProofN = 256
 // MaxProofSteps bounds a task's chain of products.
 const MaxProofSteps = 1 << 16
 
-// MaxSupplierLoad is the most proof work a GPU is given in one clock
-// hour, at the claimed model's speed: a quarter of the hour it is lent.
-// Allowed refuses a task that alone needs more; Verifier.ProofTask refuses
-// one that would take the GPU's hour past it.
+// MaxSupplierLoad is the default of ProofConfig.MaxLoad: io.net's
+// documentation runs the proof of work hourly, with up to 15 minutes of
+// load, a quarter of the hour a GPU is lent. Allowed refuses a task that
+// alone needs more than MaxLoad; Verifier.ProofTask refuses one that
+// would take the GPU's hour past it.
 const MaxSupplierLoad = 15 * time.Minute
 
 func (c ProofConfig) withDefaults() ProofConfig {
@@ -129,13 +133,16 @@ func (c ProofConfig) withDefaults() ProofConfig {
 	if c.Rounds <= 0 {
 		c.Rounds = 2
 	}
+	if c.MaxLoad <= 0 {
+		c.MaxLoad = MaxSupplierLoad
+	}
 	return c
 }
 
 // Allowed returns how long a GPU of model m may take for a task of order
 // n and c.Steps products: the work at the configured share of m's FP32
 // peak, plus the slack. A model without a published FP32 figure, or work
-// that would take longer than MaxSupplierLoad, is ErrInvalid.
+// that would take longer than c.MaxLoad, is ErrInvalid.
 func (c ProofConfig) Allowed(m iog.GPUModel, n int) (time.Duration, error) {
 	c = c.withDefaults()
 	if m.FP32GFLOPS == 0 {
@@ -147,10 +154,10 @@ func (c ProofConfig) Allowed(m iog.GPUModel, n int) (time.Duration, error) {
 	// Operations / GFLOPS is nanoseconds; the share divides the peak. Per
 	// step at most 2·4096³·100 ≈ 2^43.6. Comparing the step with the load
 	// divided by the steps keeps the product from overflowing, and bounds
-	// it by MaxSupplierLoad.
+	// it by MaxLoad.
 	step := 2 * uint64(n) * uint64(n) * uint64(n) * 100 / (uint64(m.FP32GFLOPS) * uint64(c.EfficiencyPercent))
-	if step > uint64(MaxSupplierLoad)/uint64(c.Steps) {
-		return 0, fmt.Errorf("proof of compute: %d steps of order %d would load a %s for more than %s an hour: %w", c.Steps, n, m.Name, MaxSupplierLoad, iog.ErrInvalid)
+	if step > uint64(c.MaxLoad)/uint64(c.Steps) {
+		return 0, fmt.Errorf("proof of compute: %d steps of order %d would load a %s for more than %s an hour: %w", c.Steps, n, m.Name, c.MaxLoad, iog.ErrInvalid)
 	}
 	return time.Duration(step*uint64(c.Steps)) + c.Slack, nil
 }

@@ -283,6 +283,31 @@ func TestVerifierProofLoadPerHour(t *testing.T) {
 	require.NoError(t, err, "a new hour")
 }
 
+// ProofConfig.MaxLoad sets the hour's load in place of MaxSupplierLoad,
+// for Allowed and ProofTask alike.
+func TestVerifierProofMaxLoad(t *testing.T) {
+	// About six minutes of work on an H100 a task, with a 10-minute cap.
+	proof := gpu.ProofConfig{N: gpu.MaxProofN, Steps: 1750, EfficiencyPercent: 1, MaxLoad: 10 * time.Minute}
+	n := newNetProof(18, proof)
+	key, inv := n.supplier(t, "rig-1", 1)
+	_, err := n.v.Verify(n.signed(t, key, "rig-1", inv))
+	require.NoError(t, err)
+	_, err = n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+	require.NoError(t, err)
+	_, err = n.v.ProofTask("rig-1", inv.GPUs[0].GPU.UUID)
+	require.ErrorIs(t, err, iog.ErrConflict, "a second task would load the GPU 12 minutes this hour")
+	require.ErrorContains(t, err, "10m0s")
+
+	h100, ok := iog.LookupGPUModel("H100-SXM")
+	require.True(t, ok)
+	proof.Steps = 3500
+	_, err = proof.Allowed(h100, gpu.MaxProofN)
+	require.ErrorIs(t, err, iog.ErrInvalid, "12 minutes of work in one task")
+	proof.MaxLoad = 0
+	_, err = proof.Allowed(h100, gpu.MaxProofN)
+	require.NoError(t, err, "12 minutes fit the default 15")
+}
+
 // A device is eligible only when every GPU it reports has passed a proof
 // in the interval: one real GPU cannot vouch for fake ones beside it.
 func TestVerifierEligibleNeedsEveryGPU(t *testing.T) {

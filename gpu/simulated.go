@@ -78,7 +78,9 @@ func (p *SimulatedProbe) Probe(ctx context.Context) (Inventory, error) {
 		out.GPUs[i] = GPUReading{GPU: g.GPU, Specs: g.Specs, Telemetry: Telemetry{
 			// A draw of a fifth of the limit to all of it.
 			TemperatureC: 38 + p.rng.Uint32N(35), PowerMilliwatts: p.powerLimit/5 + p.rng.Uint32N(p.powerLimit*4/5), PowerLimitMilliwatts: p.powerLimit,
-			UtilizationPercent: p.rng.Uint32N(101), MemoryUtilizationPercent: p.rng.Uint32N(101),
+			// An idle GPU lent to the network: 0 to 5%, within the
+			// idle-use caps of every class (DefaultIdleCaps).
+			UtilizationPercent: p.rng.Uint32N(6), MemoryUtilizationPercent: p.rng.Uint32N(101),
 			MemoryUsedBytes: used, MemoryFreeBytes: g.GPU.MemoryBytes - used,
 			SMClockMHz: smClock(g.Specs, p.rng), MemoryClockMHz: memoryClock(g.Specs),
 		}}

@@ -31,7 +31,7 @@ type hourLoad struct {
 // A device without an accepted report, or a GPU it did not report, is
 // ErrNotFound; a device with maxOpenProofs unanswered tasks still in time,
 // or a task that would take the GPU's proof work in this clock hour past
-// MaxSupplierLoad, is ErrConflict.
+// the configured ProofConfig.MaxLoad, is ErrConflict.
 func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -68,8 +68,8 @@ func (v *Verifier) ProofTask(device iog.DeviceID, gpuUUID string) (ProofTask, er
 	if !load.hour.Equal(hour) {
 		load = hourLoad{hour: hour}
 	}
-	if load.work+work > MaxSupplierLoad {
-		return ProofTask{}, fmt.Errorf("proof task for device %s: GPU %q has had %s of proofs this hour, and %s more would pass %s: %w", device, errtext.Clip(gpuUUID), load.work, work, MaxSupplierLoad, iog.ErrConflict)
+	if load.work+work > v.cfg.Proof.MaxLoad {
+		return ProofTask{}, fmt.Errorf("proof task for device %s: GPU %q has had %s of proofs this hour, and %s more would pass %s: %w", device, errtext.Clip(gpuUUID), load.work, work, v.cfg.Proof.MaxLoad, iog.ErrConflict)
 	}
 	if d.load == nil {
 		d.load = map[string]hourLoad{}

@@ -35,6 +35,12 @@ type WorkerConfig struct {
 	Key ed25519.PrivateKey
 	// Probe reads the machine's hardware.
 	Probe gpu.DeviceProbe
+	// CPUUse measures the host's CPU use, 0 to 100, for each heartbeat,
+	// which the server's idle-use caps check. Nil means a gpu.CPUMeter's
+	// Percent, of the machine's /proc/stat; where there is none
+	// (gpu.ErrNotPresent), heartbeats say 0. Simulated devices that share
+	// one machine give their own.
+	CPUUse func() (uint32, error)
 	// Name is the owner's name for the device; "" means "worker".
 	Name string
 	// Location is where the device is, as iog.ParseLocation reads it
@@ -127,6 +133,9 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	}
 	if _, err := iog.ParseLocation(cfg.Location); err != nil || cfg.Location == "" {
 		return nil, fmt.Errorf("new worker: location %q: %w", cfg.Location, iog.ErrInvalid)
+	}
+	if cfg.CPUUse == nil {
+		cfg.CPUUse = (&gpu.CPUMeter{}).Percent
 	}
 	if cfg.Name == "" {
 		cfg.Name = "worker"

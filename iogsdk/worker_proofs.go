@@ -35,6 +35,13 @@ func (w *Worker) heartbeat(ctx context.Context) error {
 		hb.GPUs = append(hb.GPUs, api.GPUTelemetry{UUID: g.GPU.UUID, TemperatureC: g.Telemetry.TemperatureC,
 			UtilizationPercent: g.Telemetry.UtilizationPercent, PowerMilliwatts: g.Telemetry.PowerMilliwatts})
 	}
+	cpu, err := w.cfg.CPUUse()
+	switch {
+	case err == nil:
+		hb.CPUPercent = cpu
+	case !errors.Is(err, gpu.ErrNotPresent):
+		w.log.Warn("CPU use not measured", "device", w.Device(), "err", err)
+	}
 	resp, err := w.cfg.Client.Heartbeat(ctx, w.Device(), hb)
 	if err != nil {
 		return err

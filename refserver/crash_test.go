@@ -412,7 +412,7 @@ func crashLoad(ctx context.Context, url string, n byte, round int, got *acked) {
 		return
 	}
 	s := &supplier{key: key, pair: pair, probe: probe, c: c}
-	reg, err := c.RegisterDevice(ctx, api.RegisterDeviceRequest{Name: "crash", TunnelKey: key.Public().(ed25519.PublicKey), Location: "US", Bandwidth: api.Bandwidth{}})
+	reg, err := c.RegisterDevice(ctx, api.RegisterDeviceRequest{Name: "crash", TunnelKey: key.Public().(ed25519.PublicKey), Location: "US", Bandwidth: api.Bandwidth{DownBytesPerSec: 100 << 20, UpBytesPerSec: 50 << 20}})
 	if err != nil {
 		return
 	}

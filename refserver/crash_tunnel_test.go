@@ -81,6 +81,7 @@ func startTunnel(t *testing.T, at crashAddrs) *crashTunnel {
 	e := &env{url: "http://" + at.api}
 	w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{
 		Client: e.realClient(key), Key: key, Probe: probe, Name: "crash tunnel", Location: "US",
+		Bandwidth: api.Bandwidth{DownBytesPerSec: 100 << 20, UpBytesPerSec: 50 << 20}, CPUUse: idleCPU,
 		StateFile: filepath.Join(t.TempDir(), "worker.json"), HeartbeatInterval: 200 * time.Millisecond, RentalPoll: 100 * time.Millisecond,
 		Backoff: tunnel.Backoff{Initial: 50 * time.Millisecond, Max: 500 * time.Millisecond}, Logger: slog.New(slog.DiscardHandler),
 	})

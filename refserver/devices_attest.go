@@ -3,6 +3,7 @@ package refserver
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -62,6 +63,7 @@ func (s *Server) submitReport(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	before := d.Verifier.GPUs
 	accepted, verr := v.Verify(signed)
 	rec, ok := v.Record(d.ID)
 	if !ok {
@@ -76,6 +78,10 @@ func (s *Server) submitReport(c *call) (any, error) {
 		}
 		if d.State == string(api.DevicePending) {
 			d.State = string(api.DeviceActive)
+		}
+		if reason := s.reportBlock(d.Bandwidth, before, accepted); reason != "" && d.State == string(api.DeviceActive) {
+			d.State, d.BlockedReason, d.BlockedAt = string(api.DeviceBlocked), reason, c.now
+			c.audit("device.block", string(d.ID), reason)
 		}
 		if err := s.requireStake(c.tx, d); err != nil {
 			return nil, err
@@ -93,6 +99,30 @@ func (s *Server) submitReport(c *call) (any, error) {
 	}
 	c.audit("device.report", string(d.ID), fmt.Sprintf("%d GPUs", d.GPUCount))
 	return publicDevice(d.View(c.now)), nil
+}
+
+// reportBlock returns why a device whose last accepted report listed the
+// GPUs before, and that now reports accepted, must be blocked, or "": its
+// GPUs changed (io.net's rule: a device whose hardware changes is
+// blocked; the verifier refuses added or other GPUs, this catches one
+// gone), or it is below the worker minimums, with its registered
+// bandwidth (its latency is not measured by the server).
+func (s *Server) reportBlock(bw iog.Bandwidth, before []gpu.GPUReading, accepted gpu.Report) string {
+	if len(before) > 0 {
+		now := map[string]bool{}
+		for _, g := range accepted.Inventory.GPUs {
+			now[g.GPU.UUID] = true
+		}
+		for _, g := range before {
+			if !now[g.GPU.UUID] {
+				return fmt.Sprintf("hardware changed: GPU %s (%s) is no longer reported; remove the device and register it again", g.GPU.UUID, g.GPU.Model)
+			}
+		}
+	}
+	if r := s.cfg.Minimums.Check(accepted.Inventory, gpu.SpeedResult{Bandwidth: bw}); !r.Met() {
+		return "below the worker minimums: " + strings.Join(r.Unmet, "; ")
+	}
+	return ""
 }
 
 // heartbeat folds a heartbeat into the device's health and answers the
@@ -113,6 +143,9 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	}
 	var hb api.Heartbeat
 	if err := c.decode(&hb); err != nil {
+		return nil, err
+	}
+	if err := s.checkIdleUse(c, b, hb); err != nil {
 		return nil, err
 	}
 	resp := api.HeartbeatResponse{Tasks: []api.ProofTask{}}
@@ -152,6 +185,41 @@ func (s *Server) heartbeat(c *call) (any, error) {
 		resp.Tasks = append(resp.Tasks, proofTask(t))
 	}
 	return resp, nil
+}
+
+// checkIdleUse blocks an active device whose heartbeat reports more use
+// of its CPU or GPUs than the idle caps allow while it is not hired. The
+// caps are checked on what the heartbeat read already (its GPUs' class
+// from the device's model); only a heartbeat above them asks whether the
+// device is hired. A reading above 100% is refused, and changes nothing.
+func (s *Server) checkIdleUse(c *call, b store.DeviceBeat, hb api.Heartbeat) error {
+	if hb.CPUPercent > 100 {
+		return fmt.Errorf("cpu_percent %d: want 0 to 100: %w", hb.CPUPercent, iog.ErrInvalid)
+	}
+	use := gpu.IdleUse{CPUPercent: hb.CPUPercent, GPUs: make([]gpu.GPUUse, len(hb.GPUs))}
+	model, _ := iog.LookupGPUModel(b.Model)
+	for i, g := range hb.GPUs {
+		if g.UtilizationPercent > 100 {
+			return fmt.Errorf("GPU %d: utilization_percent %d: want 0 to 100: %w", i, g.UtilizationPercent, iog.ErrInvalid)
+		}
+		use.GPUs[i] = gpu.GPUUse{Model: b.Model, Class: model.Class, UtilizationPercent: g.UtilizationPercent}
+	}
+	if b.State != string(api.DeviceActive) || s.cfg.IdleCaps.Check(use, false, c.now) == "" {
+		return nil
+	}
+	hired, err := c.tx.DeviceHired(b.ID)
+	if err != nil {
+		return err
+	}
+	reason := s.cfg.IdleCaps.Check(use, hired, c.now)
+	if reason == "" {
+		return nil
+	}
+	if err := c.tx.BlockDevice(b.ID, reason, c.now); err != nil {
+		return err
+	}
+	c.audit("device.block", string(b.ID), reason)
+	return nil
 }
 
 // beat is a device's health h, as read in tx, with a heartbeat at now

@@ -33,8 +33,8 @@ func (s *Server) getDevice(c *call) (any, error) {
 func (s *Server) listDevices(c *call) (any, error) {
 	q := c.r.URL.Query()
 	f := store.DeviceFilter{State: q.Get("state"), Model: q.Get("model"), Limit: maxDevicePage}
-	if st := api.DeviceState(f.State); st != "" && st != api.DevicePending && st != api.DeviceActive && st != api.DeviceRemoved {
-		return nil, fmt.Errorf("state %q: want pending, active or removed: %w", clip(f.State), iog.ErrInvalid)
+	if st := api.DeviceState(f.State); st != "" && st != api.DevicePending && st != api.DeviceActive && st != api.DeviceRemoved && st != api.DeviceBlocked {
+		return nil, fmt.Errorf("state %q: want pending, active, removed or blocked: %w", clip(f.State), iog.ErrInvalid)
 	}
 	if a := q.Get("after"); a != "" {
 		id, err := iog.ParseDeviceID(a)
@@ -79,6 +79,10 @@ func publicDevice(d store.DeviceView) api.Device {
 	if !d.LastSeen.IsZero() {
 		seen := d.LastSeen
 		pd.LastSeen = &seen
+	}
+	if !d.BlockedAt.IsZero() {
+		at := d.BlockedAt
+		pd.BlockedReason, pd.BlockedAt = d.BlockedReason, &at
 	}
 	return pd
 }

@@ -303,3 +303,65 @@ func TestDeviceGPUUUIDCase(t *testing.T) {
 		require.ErrorContains(t, err, "already registered with another device")
 	})
 }
+
+// TestDeviceBlocked: a device used above the idle caps while not hired,
+// below the worker minimums, or whose GPUs change is blocked, with its
+// reason on its public view.
+func TestDeviceBlocked(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "H100-SXM", 2)
+		d := alice.register(t)
+		require.Equal(t, api.DeviceActive, d.State)
+		// Exactly 30% of the CPU and 5% of an enterprise GPU are allowed.
+		_, err := alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{CPUPercent: 30, GPUs: []api.GPUTelemetry{{UtilizationPercent: 5}}})
+		require.NoError(t, err)
+		got, err := e.client(nil).Device(ctx, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, api.DeviceActive, got.State)
+		require.Empty(t, got.BlockedReason)
+
+		_, err = alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{CPUPercent: 101})
+		require.ErrorIs(t, err, iog.ErrInvalid)
+
+		e.clock.Advance(time.Second)
+		_, err = alice.c.Heartbeat(ctx, d.ID, api.Heartbeat{CPUPercent: 31})
+		require.NoError(t, err)
+		got, err = e.client(nil).Device(ctx, d.ID)
+		require.NoError(t, err)
+		require.Equal(t, api.DeviceBlocked, got.State)
+		require.Equal(t, "CPU used 31% while not hired, above the 30% cap: stop other work (gaming, mining) on a device lent to the network", got.BlockedReason)
+		require.Equal(t, e.clock.Now(), got.BlockedAt.UTC())
+		list, err := e.client(nil).Devices(ctx, iogsdk.DeviceQuery{State: api.DeviceBlocked})
+		require.NoError(t, err)
+		require.Len(t, list.Devices, 1)
+
+		// Below the minimums: 100 Mb/s is 12,500,000 bytes a second.
+		bob := newSupplier(t, e, 2, "RTX-4090", 1)
+		reg, err := bob.c.RegisterDevice(ctx, api.RegisterDeviceRequest{
+			Name: "slow", TunnelKey: bob.key.Public().(ed25519.PublicKey), Location: "DE",
+			Bandwidth: api.Bandwidth{DownBytesPerSec: 12_499_999, UpBytesPerSec: 50 << 20},
+		})
+		require.NoError(t, err)
+		b, err := bob.report(reg.Challenge)
+		require.NoError(t, err)
+		require.Equal(t, api.DeviceBlocked, b.State)
+		require.Contains(t, b.BlockedReason, "below the worker minimums: download 99.9 Mb/s, 100 Mb/s needed")
+
+		// A GPU gone from its report.
+		carol := newSupplier(t, e, 3, "H100-SXM", 2)
+		c := carol.register(t)
+		ch, err := carol.c.DeviceChallenge(ctx, c.ID)
+		require.NoError(t, err)
+		nonce, err := gpu.ParseNonce(ch.Nonce)
+		require.NoError(t, err)
+		inv, err := carol.probe.Probe(ctx)
+		require.NoError(t, err)
+		inv.GPUs = inv.GPUs[:1]
+		signed, err := carol.pair.SignReport(gpu.Report{Device: c.ID, Nonce: nonce, Inventory: inv})
+		require.NoError(t, err)
+		c, err = carol.c.SubmitReport(ctx, c.ID, signed)
+		require.NoError(t, err)
+		require.Equal(t, api.DeviceBlocked, c.State)
+		require.Contains(t, c.BlockedReason, "hardware changed: GPU ")
+	})
+}

@@ -134,6 +134,14 @@ type Config struct {
 	// stake a device's hardware requires. Nil means
 	// tokenomics.DefaultMultipliers().
 	Multipliers tokenomics.Multipliers
+	// Minimums are what a device's accepted report and registered
+	// bandwidth must meet, or the device is blocked. Nil means
+	// gpu.DefaultMinimums(), io.net's; &gpu.Minimums{} requires nothing.
+	Minimums *gpu.Minimums
+	// IdleCaps are the most a device not hired may use its CPU and GPUs,
+	// checked at each heartbeat, or it is blocked. Nil means
+	// gpu.DefaultIdleCaps(), io.net's.
+	IdleCaps *gpu.IdleCaps
 	// Governors are the wallets that may propose and decide slashes.
 	// None means no one can: a network without governance slashes
 	// nothing.
@@ -271,6 +279,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Multipliers == nil {
 		cfg.Multipliers = tokenomics.DefaultMultipliers()
+	}
+	if cfg.Minimums == nil {
+		m := gpu.DefaultMinimums()
+		cfg.Minimums = &m
+	}
+	if cfg.IdleCaps == nil {
+		caps := gpu.DefaultIdleCaps()
+		cfg.IdleCaps = &caps
 	}
 	if cfg.RelayAddr == "" {
 		cfg.RelayAddr = "127.0.0.1:0"

@@ -32,6 +32,7 @@ import (
 	"github.com/internetofgpus/iog/gpu"
 	"github.com/internetofgpus/iog/gpu/nvml"
 	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
 func main() {
@@ -41,16 +42,19 @@ func main() {
 	location := flag.String("location", "US", "where the machine is, such as US/Virginia")
 	name := flag.String("name", "my rig", "the device's name")
 	simulate := flag.String("simulate", "L40S:1", "without NVIDIA GPUs, the rig to simulate: a catalog model and a count")
+	down := flag.Uint64("down", 500, "the machine's download speed in Mb/s, as a speed test measured it (io.net's minimum: 100)")
+	up := flag.Uint64("up", 250, "the machine's upload speed in Mb/s, as a speed test measured it (io.net's minimum: 75)")
 	flag.Parse()
+	bw := api.Bandwidth{DownBytesPerSec: *down * 125_000, UpBytesPerSec: *up * 125_000}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *server, *keypair, *state, *location, *name, *simulate); err != nil && ctx.Err() == nil {
+	if err := run(ctx, *server, *keypair, *state, *location, *name, *simulate, bw); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, server, keypair, state, location, name, simulate string) error {
+func run(ctx context.Context, server, keypair, state, location, name, simulate string, bw api.Bandwidth) error {
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return err
 	}
@@ -58,16 +62,21 @@ func run(ctx context.Context, server, keypair, state, location, name, simulate s
 	if err != nil {
 		return err
 	}
-	probe, err := probe(ctx, simulate)
+	probe, simulated, err := probe(ctx, simulate)
 	if err != nil {
 		return err
+	}
+	var cpuUse func() (uint32, error)
+	if simulated {
+		// A simulated rig's CPU is not this machine's: it is idle.
+		cpuUse = func() (uint32, error) { return 0, nil }
 	}
 	client, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: server, Key: key})
 	if err != nil {
 		return err
 	}
 	w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{
-		Client: client, Key: key, Probe: probe, Name: name, Location: location,
+		Client: client, Key: key, Probe: probe, Name: name, Location: location, Bandwidth: bw, CPUUse: cpuUse,
 		StateFile: filepath.Join(state, "device.json"),
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
@@ -102,16 +111,17 @@ func wallet(path, kept string) (ed25519.PrivateKey, error) {
 
 // probe is the host and its GPUs through NVML, or the host and a simulated
 // rig where there is no NVIDIA driver.
-func probe(ctx context.Context, simulate string) (gpu.DeviceProbe, error) {
+func probe(ctx context.Context, simulate string) (p gpu.DeviceProbe, simulated bool, err error) {
 	gpus := nvml.NewProbe(nil)
 	if _, err := gpus.Probe(ctx); err == nil {
-		return gpu.Combined{gpu.HostProbe{}, gpus}, nil
+		return gpu.Combined{gpu.HostProbe{}, gpus}, false, nil
 	}
 	model, count, ok := strings.Cut(simulate, ":")
 	n, err := strconv.Atoi(count)
 	if !ok || err != nil {
-		return nil, fmt.Errorf("-simulate %q: want MODEL:COUNT, such as L40S:2", simulate)
+		return nil, false, fmt.Errorf("-simulate %q: want MODEL:COUNT, such as L40S:2", simulate)
 	}
 	fmt.Printf("no NVIDIA GPUs here: simulating %d× %s\n", n, model)
-	return gpu.NewSimulatedProbe(model, n, 1)
+	sim, err := gpu.NewSimulatedProbe(model, n, 1)
+	return sim, true, err
 }

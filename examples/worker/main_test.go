@@ -29,7 +29,9 @@ func TestWorker(t *testing.T) {
 	go func() { served <- s.Run(ctx) }()
 	url := "http://" + l.Addr().String()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, url, "", t.TempDir(), "US/Virginia", "test rig", "RTX-4090:1") }()
+	go func() {
+		done <- run(ctx, url, "", t.TempDir(), "US/Virginia", "test rig", "RTX-4090:1", api.Bandwidth{DownBytesPerSec: 500 * 125_000, UpBytesPerSec: 250 * 125_000})
+	}()
 	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: url})
 	require.NoError(t, err)
 	for i := 0; ; i++ {

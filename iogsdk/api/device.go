@@ -21,6 +21,12 @@ const (
 	// DeviceRemoved was removed by its owner: its GPUs are free to
 	// register again, its stake cools down, nothing is scheduled on it.
 	DeviceRemoved DeviceState = "removed"
+	// DeviceBlocked broke one of the network's rules for workers: it was
+	// below the worker minimums, used above the idle caps while not
+	// hired, or its hardware changed (Device.BlockedReason says which).
+	// Nothing is scheduled on it and it earns no block rewards; its owner
+	// removes it, and registers the machine again once it meets the rules.
+	DeviceBlocked DeviceState = "blocked"
 )
 
 // Bandwidth is a device's measured network speed, bytes a second.
@@ -79,6 +85,10 @@ type Device struct {
 	// Up reports a live heartbeat; LastSeen is the last one's time.
 	Up       bool       `json:"up"`
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// BlockedReason, for a blocked device, is the rule it broke, in words
+	// its owner can act on; BlockedAt is when it was blocked.
+	BlockedReason string     `json:"blocked_reason,omitempty"`
+	BlockedAt     *time.Time `json:"blocked_at,omitempty"`
 }
 
 // DeviceList is a page of devices; Next, when set, continues it.
@@ -92,9 +102,13 @@ type RenameDeviceRequest struct {
 	Name string `json:"name"`
 }
 
-// Heartbeat says a device is alive, with its GPUs' telemetry.
+// Heartbeat says a device is alive, with its GPUs' telemetry and its
+// host's CPU use, which the idle-use caps check while it is not hired.
 type Heartbeat struct {
 	GPUs []GPUTelemetry `json:"gpus,omitempty"`
+	// CPUPercent is the host's CPU use since the last heartbeat, 0 to 100
+	// (gpu.CPUMeter).
+	CPUPercent uint32 `json:"cpu_percent,omitempty"`
 }
 
 // GPUTelemetry is one GPU's live readings in a heartbeat.

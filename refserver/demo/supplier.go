@@ -50,6 +50,9 @@ func (d *demo) supplier(ctx context.Context, i int) {
 	w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{
 		Client: c, Key: k, Probe: probe, Name: fmt.Sprintf("%s rig %d", rig.model, i+1), Location: rig.location,
 		Bandwidth: api.Bandwidth{DownBytesPerSec: 500 << 20, UpBytesPerSec: 300 << 20},
+		// The simulated rigs share this machine: its CPU is not theirs,
+		// which are idle.
+		CPUUse:    func() (uint32, error) { return 0, nil },
 		StateFile: filepath.Join(d.cfg.DataDir, "workers", fmt.Sprintf("supplier-%d.json", i+1)),
 		// On the demonstration's fast clock, a heartbeat every few
 		// minutes of its time is a few a real second across the rigs.

@@ -7,15 +7,19 @@ import (
 	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
 // DeviceBeat is what a heartbeat reads of a device's row: its owner,
-// state and health, and the copies of what its verifier record says of
-// its proofs (copyColumns), without the record.
+// state, model and health, and the copies of what its verifier record
+// says of its proofs (copyColumns), without the record.
 type DeviceBeat struct {
-	ID     iog.DeviceID
-	Owner  iog.WalletAddress
-	State  string
+	ID    iog.DeviceID
+	Owner iog.WalletAddress
+	State string
+	// Model is its first GPU's catalog model (Device.Model), which sets
+	// the idle-use cap of its GPUs.
+	Model  string
 	Health iog.Health
 	// OpenTasks is how many proof tasks its record holds open; -1 when
 	// the row does not say (Tx.Device reads them).
@@ -50,8 +54,8 @@ func (t *Tx) DeviceBeat(id iog.DeviceID) (DeviceBeat, error) {
 	var owner string
 	var health []byte
 	var open int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT owner, state, health, health_up, open_tasks, oldest_proof FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)).
-		Scan(&owner, &b.State, &health, &b.up, &open, &b.oldest)
+	err := t.tx.QueryRowContext(t.ctx, "SELECT owner, state, model, health, health_up, open_tasks, oldest_proof FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)).
+		Scan(&owner, &b.State, &b.Model, &health, &b.up, &open, &b.oldest)
 	if noRows(err) {
 		return b, fmt.Errorf("device %s is not registered: %w", id, iog.ErrNotFound)
 	}
@@ -66,4 +70,26 @@ func (t *Tx) DeviceBeat(id iog.DeviceID) (DeviceBeat, error) {
 	}
 	b.OpenTasks = int(open)
 	return b, nil
+}
+
+// DeviceHired reports whether a device is placed in a cluster now: the
+// idle-use caps do not apply to it. A heartbeat asks only when its use
+// is above them.
+func (t *Tx) DeviceHired(id iog.DeviceID) (bool, error) {
+	var n int
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM cluster_devices WHERE device = $1", string(id)).Scan(&n); err != nil {
+		return false, fmt.Errorf("clusters of device %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// BlockDevice puts a device read by a heartbeat (Tx.DeviceBeat) in state
+// blocked, for reason since at, without reading or rewriting the rest of
+// its row; the scheduler sees the change. The caller writes its health
+// after, with UpdateDeviceHealth.
+func (t *Tx) BlockDevice(id iog.DeviceID, reason string, at time.Time) error {
+	if err := t.exec("UPDATE devices SET state = $2, blocked_reason = $3, blocked_at = $4, node_changed = "+nextNodeChange+" WHERE id = $1", string(id), string(api.DeviceBlocked), reason, unix(at)); err != nil {
+		return fmt.Errorf("block device %s: %w", id, err)
+	}
+	return nil
 }

@@ -32,6 +32,11 @@ type Device struct {
 	// Model and GPUCount summarize its last accepted report.
 	Model    string
 	GPUCount int
+	// BlockedReason, for a device in state blocked, is the rule it broke;
+	// BlockedAt is when.
+	BlockedReason string
+	BlockedAt     time.Time
+
 	Verifier gpu.DeviceRecord
 	Health   iog.Health
 
@@ -63,10 +68,29 @@ type devicePlain struct {
 	down, up                         uint64
 	model                            string
 	gpuCount                         int
+	blockedReason                    string
+	blockedAt                        int64
 }
 
 func plainOf(d Device) devicePlain {
-	return devicePlain{d.Name, d.State, string(d.TunnelKey), d.Location.String(), d.Bandwidth.DownBytesPerSec, d.Bandwidth.UpBytesPerSec, d.Model, d.GPUCount}
+	return devicePlain{d.Name, d.State, string(d.TunnelKey), d.Location.String(), d.Bandwidth.DownBytesPerSec, d.Bandwidth.UpBytesPerSec, d.Model, d.GPUCount,
+		d.BlockedReason, blockedAt(d.BlockedAt)}
+}
+
+// blockedAt is a blocked_at column: 0 for a device never blocked.
+func blockedAt(at time.Time) int64 {
+	if at.IsZero() {
+		return 0
+	}
+	return unix(at)
+}
+
+// blockedTime reads a blocked_at column.
+func blockedTime(column int64) time.Time {
+	if column == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, column).UTC()
 }
 
 // knownUUIDs are the GPUs a verifier record holds, the rows of gpu_uuids
@@ -85,10 +109,10 @@ func knownUUIDs(r gpu.DeviceRecord) []string {
 // deviceTables are its row and health, what the hot reads need.
 // deviceRowColumns are the columns of its row.
 const (
-	deviceColumns    = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, verifier, health"
+	deviceColumns    = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, updated, model, gpu_count, blocked_reason, blocked_at, verifier, health"
 	deviceTables     = "devices JOIN device_health ON device_health.device = devices.id"
 	recordTables     = deviceTables + " JOIN device_verifiers ON device_verifiers.device = devices.id"
-	deviceRowColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count"
+	deviceRowColumns = "id, owner, name, state, tunnel_key, location, down_bps, up_bps, registered, model, gpu_count, blocked_reason, blocked_at"
 )
 
 // nextNodeChange is the next value of the counter of the devices' changes
@@ -114,7 +138,7 @@ func (t *Tx) InsertDevice(d Device) error {
 	}
 	up, seen := upColumns(d.Health)
 	args := append([]any{string(d.ID), d.Owner.String(), d.Name, d.State, []byte(d.TunnelKey), d.Location.String(), int64(d.Bandwidth.DownBytesPerSec), int64(d.Bandwidth.UpBytesPerSec),
-		unix(d.Registered), d.Model, d.GPUCount, up}, copiesOf(d.Verifier, t.s.clock.Now())...)
+		unix(d.Registered), d.Model, d.GPUCount, d.BlockedReason, plainOf(d).blockedAt, up}, copiesOf(d.Verifier, t.s.clock.Now())...)
 	err = t.exec("INSERT INTO devices ("+deviceRowColumns+", up, "+strings.Join(copyColumns, ", ")+", node_changed) VALUES ("+marks(1, len(args))+", "+nextNodeChange+")", args...)
 	if err == nil {
 		err = t.exec("INSERT INTO device_verifiers (device, verifier) VALUES ($1, $2)", string(d.ID), verifier)
@@ -144,9 +168,9 @@ func (t *Tx) UpdateDevice(d Device) error {
 	up, seen := upColumns(d.Health)
 	old := d.stored
 	if old == nil || old.tx != t || old.healthOnly {
-		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, up = $10, node_changed = " + nextNodeChange
+		set := "name = $2, state = $3, tunnel_key = $4, location = $5, down_bps = $6, up_bps = $7, model = $8, gpu_count = $9, blocked_reason = $10, blocked_at = $11, up = $12, node_changed = " + nextNodeChange
 		args := []any{string(d.ID), d.Name, d.State, []byte(d.TunnelKey), plain.location, int64(plain.down), int64(plain.up),
-			d.Model, d.GPUCount, up}
+			d.Model, d.GPUCount, d.BlockedReason, plain.blockedAt, up}
 		for i, v := range copiesOf(d.Verifier, t.s.clock.Now()) {
 			args = append(args, v)
 			set += fmt.Sprintf(", %s = $%d", copyColumns[i], len(args))
@@ -177,6 +201,8 @@ func (t *Tx) UpdateDevice(d Device) error {
 		add("up_bps", int64(plain.up))
 		add("model", d.Model)
 		add("gpu_count", d.GPUCount)
+		add("blocked_reason", d.BlockedReason)
+		add("blocked_at", plain.blockedAt)
 	}
 	verifierChanged := !bytes.Equal(verifier, old.verifier)
 	if verifierChanged {
@@ -430,8 +456,8 @@ func scanDevice(row scanner) (Device, error) {
 	var d Device
 	var id, owner, location string
 	var key, verifier, health []byte
-	var down, up, registered, updated int64
-	if err := row.Scan(&id, &owner, &d.Name, &d.State, &key, &location, &down, &up, &registered, &updated, &d.Model, &d.GPUCount, &verifier, &health); err != nil {
+	var down, up, registered, updated, blocked int64
+	if err := row.Scan(&id, &owner, &d.Name, &d.State, &key, &location, &down, &up, &registered, &updated, &d.Model, &d.GPUCount, &d.BlockedReason, &blocked, &verifier, &health); err != nil {
 		if err == sql.ErrNoRows {
 			return d, err
 		}
@@ -454,6 +480,7 @@ func scanDevice(row scanner) (Device, error) {
 	d.TunnelKey = ed25519.PublicKey(key)
 	d.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(down), UpBytesPerSec: uint64(up)}
 	d.Registered, d.Updated = time.Unix(0, registered).UTC(), time.Unix(0, updated).UTC()
+	d.BlockedAt = blockedTime(blocked)
 	isUp, _ := upColumns(d.Health)
 	d.stored = &storedDevice{plain: plainOf(d), updated: updated, verifier: verifier, health: health, gpus: knownUUIDs(d.Verifier), up: isUp}
 	return d, nil

@@ -137,6 +137,17 @@ var migrations = []sqldb.Migration{{
 		`DROP TABLE request_nonces`,
 		`ALTER TABLE request_nonces_by_time RENAME TO request_nonces`,
 	},
+}, {
+	Version: 5,
+	Name:    "a blocked device's reason and time",
+	Statements: []string{
+		// A device that broke one of the network's rules for workers
+		// (the minimums, the idle-use caps, a change of hardware) is in
+		// state blocked: the rule, in words its owner can act on, and
+		// when. '' and 0 in the rows before, none of them blocked.
+		`ALTER TABLE devices ADD COLUMN blocked_reason TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE devices ADD COLUMN blocked_at BIGINT NOT NULL DEFAULT 0`,
+	},
 }}
 
 // canonicalUUIDs puts the GPU UUIDs of gpu_uuids written before the

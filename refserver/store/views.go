@@ -26,9 +26,13 @@ type DeviceView struct {
 	LastSeen time.Time
 	// Trust is its verifier record's trust score at the time read for.
 	Trust gpu.TrustScore
+	// BlockedReason and BlockedAt are a blocked device's rule broken and
+	// when (Device.BlockedReason).
+	BlockedReason string
+	BlockedAt     time.Time
 }
 
-const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until"
+const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until, blocked_reason, blocked_at"
 
 // DeviceView returns a device's public view with its trust at now. It
 // reads the device's plain columns and the copy of its trust score, and
@@ -81,8 +85,8 @@ func (t *Tx) deviceViews(now time.Time, clause string, args ...any) ([]DeviceVie
 func scanView(row scanner, now time.Time) (scannedView, error) {
 	var v scannedView
 	var id, owner, location string
-	var down, up, registered, isUp, lastSeen, trust, from, until int64
-	if err := row.Scan(&id, &owner, &v.Name, &v.State, &location, &down, &up, &registered, &v.Model, &v.GPUCount, &isUp, &lastSeen, &trust, &from, &until); err != nil {
+	var down, up, registered, isUp, lastSeen, trust, from, until, blocked int64
+	if err := row.Scan(&id, &owner, &v.Name, &v.State, &location, &down, &up, &registered, &v.Model, &v.GPUCount, &isUp, &lastSeen, &trust, &from, &until, &v.BlockedReason, &blocked); err != nil {
 		return v, fmt.Errorf("read device: %w", err)
 	}
 	var err error
@@ -95,6 +99,7 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 	}
 	v.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(down), UpBytesPerSec: uint64(up)}
 	v.Registered = time.Unix(0, registered).UTC()
+	v.BlockedAt = blockedTime(blocked)
 	v.Up = isUp == 1
 	if lastSeen != unix(time.Time{}) {
 		v.LastSeen = time.Unix(0, lastSeen).UTC()
@@ -135,5 +140,6 @@ func (d Device) View(now time.Time) DeviceView {
 	return DeviceView{
 		ID: d.ID, Owner: d.Owner, Name: d.Name, State: d.State, Location: d.Location, Bandwidth: d.Bandwidth,
 		Registered: d.Registered, Model: d.Model, GPUCount: d.GPUCount, Up: d.Health.Up, LastSeen: d.Health.LastSeen, Trust: trust,
+		BlockedReason: d.BlockedReason, BlockedAt: d.BlockedAt,
 	}
 }

@@ -95,7 +95,8 @@ type ReadinessInput struct {
 	// Attested says its hardware report was accepted: the network's test
 	// of what hardware it is.
 	Attested bool
-	// Proven says every GPU of that report has passed a proof of work.
+	// Proven says every GPU of that report has passed a proof of work; a
+	// report without GPUs has none to prove.
 	Proven bool
 	// Up says its heartbeat is live. LastSeen is its last heartbeat's
 	// time, zero if none came: a device never heard from has not gone
@@ -146,7 +147,7 @@ func EvaluateReadiness(in ReadinessInput, now time.Time, rules ReadinessRules) R
 		}
 		return Readiness{State: ReadinessBlocked, Reasons: reasons}
 	}
-	pending := !in.Attested || !in.Proven
+	pending := !in.Attested || (in.GPUs > 0 && !in.Proven)
 	var tests []string
 	if pending {
 		tests = append(tests, pendingReason(in, now, rules))

@@ -43,6 +43,8 @@ func TestEvaluateReadiness(t *testing.T) {
 			iog.Readiness{State: iog.ReadinessReady, Schedulable: true}},
 		{"ready without a GPU", with(func(in *iog.ReadinessInput) { in.GPUs = 0 }), 2 * time.Hour, iog.DefaultReadinessRules(),
 			iog.Readiness{State: iog.ReadinessReady, Reasons: []string{"no GPU in its accepted hardware report: clusters are placed on GPUs"}}},
+		{"attested without a GPU to prove", with(func(in *iog.ReadinessInput) { in.GPUs = 0; in.Proven = false }), 2 * time.Hour, iog.DefaultReadinessRules(),
+			iog.Readiness{State: iog.ReadinessReady, Reasons: []string{"no GPU in its accepted hardware report: clusters are placed on GPUs"}}},
 		{"hired", with(func(in *iog.ReadinessInput) { in.Hired = true }), 2 * time.Hour, iog.DefaultReadinessRules(),
 			iog.Readiness{State: iog.ReadinessHired, Reasons: []string{"hired: a cluster runs on it, and it takes no other until that one ends"}}},
 		{"fresh, never heard from", fresh, 0, iog.DefaultReadinessRules(),

@@ -92,7 +92,7 @@ func (s *Server) submitReport(c *call) (any, error) {
 		return nil, verr
 	}
 	c.audit("device.report", string(d.ID), fmt.Sprintf("%d GPUs", d.GPUCount))
-	return publicDevice(d.View(c.now)), nil
+	return s.publicDevice(d.View(c.now), c.now), nil
 }
 
 // heartbeat folds a heartbeat into the device's health and answers the

@@ -26,11 +26,10 @@ type DeviceView struct {
 	LastSeen time.Time
 	// Trust is its verifier record's trust score at the time read for.
 	Trust gpu.TrustScore
-	// ProvenSince and Proven are its verifier record's
-	// gpu.DeviceRecord.ProvenSince: whether every GPU of its last accepted
-	// report has passed a proof of compute, which its readiness reads.
-	ProvenSince time.Time
-	Proven      bool
+	// Proven says every GPU of its last accepted report has passed a
+	// proof of compute (its verifier record's gpu.DeviceRecord.ProvenSince
+	// is known), which its readiness reads.
+	Proven bool
 }
 
 const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until, proven_since"
@@ -76,7 +75,7 @@ func (t *Tx) deviceViews(now time.Time, clause string, args ...any) ([]DeviceVie
 	views := make([]DeviceView, len(rows))
 	for i, r := range rows {
 		if !r.fresh {
-			if r.Trust, r.ProvenSince, r.Proven, err = t.storedCopies(r.ID, now); err != nil {
+			if r.Trust, r.Proven, err = t.storedCopies(r.ID, now); err != nil {
 				return nil, err
 			}
 		}
@@ -109,26 +108,26 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 	}
 	at := unix(now)
 	v.Trust, v.fresh = gpu.TrustScore(trust), from <= at && at < until && proven.Valid
-	v.ProvenSince, v.Proven = provenSince(proven.Int64)
+	_, v.Proven = provenSince(proven.Int64)
 	return v, nil
 }
 
-// storedCopies computes a device's trust score at now and its
-// gpu.DeviceRecord.ProvenSince from its verifier record, for a read the
+// storedCopies computes a device's trust score at now and whether its
+// GPUs are proven (gpu.DeviceRecord.ProvenSince) from its verifier record, for a read the
 // row's copies do not answer. It decodes only the part of the record they
 // need (gpu.StandingRecord).
-func (t *Tx) storedCopies(id iog.DeviceID, now time.Time) (gpu.TrustScore, time.Time, bool, error) {
+func (t *Tx) storedCopies(id iog.DeviceID, now time.Time) (gpu.TrustScore, bool, error) {
 	var verifier []byte
 	if err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM device_verifiers WHERE device = $1", string(id)).Scan(&verifier); err != nil {
-		return 0, time.Time{}, false, fmt.Errorf("read device %s: %w", id, err)
+		return 0, false, fmt.Errorf("read device %s: %w", id, err)
 	}
 	r, err := gpu.StandingRecord(verifier)
 	if err != nil {
-		return 0, time.Time{}, false, fmt.Errorf("device %s: stored row is corrupt: %w", id, err)
+		return 0, false, fmt.Errorf("device %s: stored row is corrupt: %w", id, err)
 	}
 	score, _ := recordTrust(r, now)
-	since, ok := r.ProvenSince()
-	return score, since, ok, nil
+	_, proven := r.ProvenSince()
+	return score, proven, nil
 }
 
 // recordTrust is a verifier record's trust score at now and the instant
@@ -144,10 +143,10 @@ func recordTrust(r gpu.DeviceRecord, now time.Time) (gpu.TrustScore, time.Time) 
 // View is the device's public view with its trust at now.
 func (d Device) View(now time.Time) DeviceView {
 	trust, _ := recordTrust(d.Verifier, now)
-	since, proven := d.Verifier.ProvenSince()
+	_, proven := d.Verifier.ProvenSince()
 	return DeviceView{
 		ID: d.ID, Owner: d.Owner, Name: d.Name, State: d.State, Location: d.Location, Bandwidth: d.Bandwidth,
 		Registered: d.Registered, Model: d.Model, GPUCount: d.GPUCount, Up: d.Health.Up, LastSeen: d.Health.LastSeen, Trust: trust,
-		ProvenSince: since, Proven: proven,
+		Proven: proven,
 	}
 }

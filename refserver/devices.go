@@ -85,7 +85,7 @@ func (s *Server) registerDevice(c *call) (any, error) {
 	}
 	c.status = http.StatusCreated
 	c.audit("device.register", string(id), req.Name)
-	return api.RegisterDeviceResponse{Device: publicDevice(d.View(c.now)), Challenge: challenge(ch)}, nil
+	return api.RegisterDeviceResponse{Device: s.publicDevice(d.View(c.now), c.now), Challenge: challenge(ch)}, nil
 }
 
 func checkName(name string) error {
@@ -146,7 +146,7 @@ func (s *Server) renameDevice(c *call) (any, error) {
 	if err := c.tx.UpdateDevice(d); err != nil {
 		return nil, err
 	}
-	return publicDevice(d.View(c.now)), nil
+	return s.publicDevice(d.View(c.now), c.now), nil
 }
 
 // removeDevice removes one of the signing wallet's devices: it forgets its
@@ -172,5 +172,5 @@ func (s *Server) removeDevice(c *call) (any, error) {
 		return nil, err
 	}
 	c.audit("device.remove", string(d.ID), "")
-	return publicDevice(d.View(c.now)), nil
+	return s.publicDevice(d.View(c.now), c.now), nil
 }

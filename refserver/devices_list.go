@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk/api"
@@ -25,7 +26,7 @@ func (s *Server) getDevice(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return publicDevice(d), nil
+	return s.publicDevice(d, c.now), nil
 }
 
 // listDevices answers a page of devices' public views, by ID, filtered by
@@ -61,7 +62,7 @@ func (s *Server) listDevices(c *call) (any, error) {
 	}
 	out := api.DeviceList{Devices: []api.Device{}}
 	for _, d := range devices {
-		out.Devices = append(out.Devices, publicDevice(d))
+		out.Devices = append(out.Devices, s.publicDevice(d, c.now))
 	}
 	if len(devices) == maxDevicePage {
 		out.Next = string(devices[len(devices)-1].ID)
@@ -69,12 +70,14 @@ func (s *Server) listDevices(c *call) (any, error) {
 	return out, nil
 }
 
-// publicDevice is a device's public view as the API shows it.
-func publicDevice(d store.DeviceView) api.Device {
+// publicDevice is a device's public view as the API shows it, with its
+// readiness at now.
+func (s *Server) publicDevice(d store.DeviceView, now time.Time) api.Device {
 	pd := api.Device{
 		ID: d.ID, Owner: d.Owner, Name: d.Name, State: api.DeviceState(d.State), Model: d.Model, GPUCount: d.GPUCount,
 		Location: d.Location.String(), Registered: d.Registered, Up: d.Up, Trust: uint16(d.Trust),
 		Bandwidth: api.Bandwidth{DownBytesPerSec: d.Bandwidth.DownBytesPerSec, UpBytesPerSec: d.Bandwidth.UpBytesPerSec},
+		Readiness: s.readinessOf(d, now),
 	}
 	if !d.LastSeen.IsZero() {
 		seen := d.LastSeen

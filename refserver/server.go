@@ -59,6 +59,9 @@ type Config struct {
 	// less than a quarter of ProofInterval: an answer that may come later
 	// than that would leave the device ineligible while it is awaited.
 	ProofSlack time.Duration
+	// Readiness are the rules a device's readiness is judged by (the
+	// pending limit); zero fields take iog.DefaultReadinessRules'.
+	Readiness iog.ReadinessRules
 	// ProofN is the order of a proof-of-compute task's matrices; zero
 	// means gpu.DefaultProofN (256: a 256 KiB answer a GPU, 17 ms of one
 	// CPU core). At most gpu.MaxProofN. A load test's simulated fleet,

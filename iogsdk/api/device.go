@@ -89,6 +89,30 @@ type Device struct {
 	// its owner can act on; BlockedAt is when it was blocked.
 	BlockedReason string     `json:"blocked_reason,omitempty"`
 	BlockedAt     *time.Time `json:"blocked_at,omitempty"`
+	// Readiness is where it stands for the network's work and what stops
+	// it (iog.EvaluateReadiness).
+	Readiness Readiness `json:"readiness"`
+	// Nomination, when the server judges it, says whether the device is
+	// nominated for the hourly block rewards, and why not.
+	Nomination *Nomination `json:"nomination,omitempty"`
+}
+
+// Readiness is a device's readiness state, whether a cluster may be placed
+// on it now, and, when not, each rule that stops it in words its supplier
+// can act on ("pending 3 h 12 m of up to 12 h: the proof of work has not
+// passed yet; ...").
+type Readiness struct {
+	State       iog.ReadinessState `json:"state"`
+	Schedulable bool               `json:"schedulable"`
+	Reasons     []string           `json:"reasons,omitempty"`
+}
+
+// Nomination says whether a device is nominated for the hourly block
+// rewards and, when not, each rule that keeps it out, with its numbers
+// ("uptime 3 h 12 m of the 5 h needed").
+type Nomination struct {
+	Nominated bool     `json:"nominated"`
+	Reasons   []string `json:"reasons,omitempty"`
 }
 
 // DeviceList is a page of devices; Next, when set, continues it.

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"encoding/json"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -30,14 +30,20 @@ type DeviceView struct {
 	// when (Device.BlockedReason).
 	BlockedReason string
 	BlockedAt     time.Time
+	// Proven says every GPU of its last accepted report has passed a
+	// proof of compute (its verifier record's gpu.DeviceRecord.ProvenSince
+	// is known), which its readiness reads.
+	Proven bool
 }
 
-const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until, blocked_reason, blocked_at"
+const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until, blocked_reason, blocked_at, proven_since"
 
 // DeviceView returns a device's public view with its trust at now. It
-// reads the device's plain columns and the copy of its trust score, and
-// decodes its verifier record only when now is outside the interval the
-// copy holds at. An unknown device is iog.ErrNotFound. It locks nothing.
+// reads the device's plain columns and the copies of its trust score and
+// proofs, and decodes its verifier record only when now is outside the
+// interval the trust copy holds at, or the row was written before the
+// proofs' copy existed. An unknown device is iog.ErrNotFound. It locks
+// nothing.
 func (t *Tx) DeviceView(id iog.DeviceID, now time.Time) (DeviceView, error) {
 	views, err := t.deviceViews(now, "WHERE id = $1", string(id))
 	if err == nil && len(views) == 0 {
@@ -56,8 +62,8 @@ func (t *Tx) DeviceViews(f DeviceFilter, now time.Time) ([]DeviceView, error) {
 	return t.deviceViews(now, clause, args...)
 }
 
-// scannedView is a view as its row holds it: fresh says the row's copy
-// of the trust score holds at the time read for.
+// scannedView is a view as its row holds it: fresh says the row's copies
+// of the trust score and of the proofs hold at the time read for.
 type scannedView struct {
 	DeviceView
 	fresh bool
@@ -73,7 +79,7 @@ func (t *Tx) deviceViews(now time.Time, clause string, args ...any) ([]DeviceVie
 	views := make([]DeviceView, len(rows))
 	for i, r := range rows {
 		if !r.fresh {
-			if r.Trust, err = t.storedTrust(r.ID, now); err != nil {
+			if r.Trust, r.Proven, err = t.storedCopies(r.ID, now); err != nil {
 				return nil, err
 			}
 		}
@@ -86,7 +92,8 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 	var v scannedView
 	var id, owner, location string
 	var down, up, registered, isUp, lastSeen, trust, from, until, blocked int64
-	if err := row.Scan(&id, &owner, &v.Name, &v.State, &location, &down, &up, &registered, &v.Model, &v.GPUCount, &isUp, &lastSeen, &trust, &from, &until, &v.BlockedReason, &blocked); err != nil {
+	var proven sql.NullInt64
+	if err := row.Scan(&id, &owner, &v.Name, &v.State, &location, &down, &up, &registered, &v.Model, &v.GPUCount, &isUp, &lastSeen, &trust, &from, &until, &v.BlockedReason, &blocked, &proven); err != nil {
 		return v, fmt.Errorf("read device: %w", err)
 	}
 	var err error
@@ -105,23 +112,27 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 		v.LastSeen = time.Unix(0, lastSeen).UTC()
 	}
 	at := unix(now)
-	v.Trust, v.fresh = gpu.TrustScore(trust), from <= at && at < until
+	v.Trust, v.fresh = gpu.TrustScore(trust), from <= at && at < until && proven.Valid
+	_, v.Proven = provenSince(proven.Int64)
 	return v, nil
 }
 
-// storedTrust computes a device's trust score at now from its verifier
-// record, for a read the row's copy does not answer.
-func (t *Tx) storedTrust(id iog.DeviceID, now time.Time) (gpu.TrustScore, error) {
+// storedCopies computes a device's trust score at now and whether its
+// GPUs are proven (gpu.DeviceRecord.ProvenSince) from its verifier record, for a read the
+// row's copies do not answer. It decodes only the part of the record they
+// need (gpu.StandingRecord).
+func (t *Tx) storedCopies(id iog.DeviceID, now time.Time) (gpu.TrustScore, bool, error) {
 	var verifier []byte
 	if err := t.tx.QueryRowContext(t.ctx, "SELECT verifier FROM device_verifiers WHERE device = $1", string(id)).Scan(&verifier); err != nil {
-		return 0, fmt.Errorf("read device %s: %w", id, err)
+		return 0, false, fmt.Errorf("read device %s: %w", id, err)
 	}
-	var r gpu.DeviceRecord
-	if err := json.Unmarshal(verifier, &r); err != nil {
-		return 0, fmt.Errorf("device %s: stored row is corrupt (%v): %w", id, err, iog.ErrInvalid)
+	r, err := gpu.StandingRecord(verifier)
+	if err != nil {
+		return 0, false, fmt.Errorf("device %s: stored row is corrupt: %w", id, err)
 	}
 	score, _ := recordTrust(r, now)
-	return score, nil
+	_, proven := r.ProvenSince()
+	return score, proven, nil
 }
 
 // recordTrust is a verifier record's trust score at now and the instant
@@ -137,9 +148,11 @@ func recordTrust(r gpu.DeviceRecord, now time.Time) (gpu.TrustScore, time.Time) 
 // View is the device's public view with its trust at now.
 func (d Device) View(now time.Time) DeviceView {
 	trust, _ := recordTrust(d.Verifier, now)
+	_, proven := d.Verifier.ProvenSince()
 	return DeviceView{
 		ID: d.ID, Owner: d.Owner, Name: d.Name, State: d.State, Location: d.Location, Bandwidth: d.Bandwidth,
 		Registered: d.Registered, Model: d.Model, GPUCount: d.GPUCount, Up: d.Health.Up, LastSeen: d.Health.LastSeen, Trust: trust,
 		BlockedReason: d.BlockedReason, BlockedAt: d.BlockedAt,
+		Proven: proven,
 	}
 }

@@ -41,6 +41,8 @@ func TestDeviceViews(t *testing.T) {
 			proven := device("dev-a", "active", record("dev-a",
 				gpu.Outcome{At: t0.Add(-time.Hour), Check: gpu.CheckFormat, Passed: true},
 				gpu.Outcome{At: t0.Add(-30 * time.Minute), Check: gpu.CheckProof, Passed: true}))
+			proven.Verifier.GPUs = []gpu.GPUReading{{GPU: iog.GPU{UUID: "GPU-a"}}}
+			proven.Verifier.Known = []gpu.KnownGPU{{UUID: "GPU-a", Model: "H100-SXM", Proven: t0.Add(-30 * time.Minute)}}
 			failed := device("dev-b", "active", record("dev-b", gpu.Outcome{At: t0.Add(-time.Hour), Check: gpu.CheckProof, Passed: false}))
 			pending := device("dev-c", "pending", record("dev-c"))
 			removed := device("dev-d", "removed", gpu.DeviceRecord{})
@@ -73,6 +75,8 @@ func TestDeviceViews(t *testing.T) {
 			require.Equal(t, gpu.TrustScore(0), removed.View(t0).Trust, "a device the verifier does not hold")
 			require.Equal(t, gpu.TrustScore(500), pending.View(t0).Trust)
 			require.NotEqual(t, proven.View(t0).Trust, proven.View(t0.Add(gpu.TrustWindow)).Trust, "the test must see a score change")
+			require.True(t, proven.View(t0).Proven)
+			require.False(t, failed.View(t0).Proven, "no GPU proven")
 			check(t0, "when the copy was made")
 			check(t0.Add(gpu.TrustWindow-time.Hour), "inside the copy's interval")
 			check(t0.Add(gpu.TrustWindow), "after the first outcome left the window")
@@ -87,6 +91,13 @@ func TestDeviceViews(t *testing.T) {
 			require.NoError(t, s.ReadTx(ctx, func(tx *store.Tx) error {
 				v, err := tx.DeviceView("dev-a", t0)
 				require.Equal(t, gpu.TrustScore(777), v.Trust, "the copy answers inside its interval")
+				return err
+			}))
+			_, err = s.DB().ExecContext(ctx, "UPDATE devices SET proven_since = NULL WHERE id = 'dev-a'")
+			require.NoError(t, err)
+			require.NoError(t, s.ReadTx(ctx, func(tx *store.Tx) error {
+				v, err := tx.DeviceView("dev-a", t0)
+				require.Equal(t, proven.View(t0), v, "a row without the proofs' copy is read from its record")
 				return err
 			}))
 			_, err = s.DB().ExecContext(ctx, "UPDATE devices SET trust = 0, trust_from = 0, trust_until = 0")

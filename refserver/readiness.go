@@ -1,0 +1,30 @@
+package refserver
+
+import (
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/api"
+	"github.com/internetofgpus/iog/refserver/store"
+)
+
+// readinessOf is a device's readiness at now (iog.EvaluateReadiness by
+// Config.Readiness), from what its public view already reads, so that a
+// read of a device or a page of them costs no query more: its
+// registration, whether its report was accepted (its state active), the
+// row's copy of whether its GPUs have all passed a proof, its heartbeat,
+// its GPUs, and whether its owner removed it. The view does not know
+// whether a cluster runs on the device (the clusters' placements), nor a
+// rule's block: a device reads ready rather than hired while it runs one.
+func (s *Server) readinessOf(d store.DeviceView, now time.Time) api.Readiness {
+	r := iog.EvaluateReadiness(iog.ReadinessInput{
+		Registered: d.Registered,
+		Attested:   d.State == string(api.DeviceActive),
+		Proven:     d.Proven,
+		Up:         d.Up,
+		LastSeen:   d.LastSeen,
+		Removed:    d.State == string(api.DeviceRemoved),
+		GPUs:       d.GPUCount,
+	}, now, s.cfg.Readiness)
+	return api.Readiness{State: r.State, Schedulable: r.Schedulable, Reasons: r.Reasons}
+}

@@ -154,22 +154,27 @@ func TestEpochRewards(t *testing.T) {
 			rewarded, reason := reasonOf(t, detail, da.ID)
 			if hour < 5 {
 				require.False(t, rewarded)
-				require.Contains(t, reason, "without a break")
+				require.Contains(t, reason, fmt.Sprintf("uptime %d h of the 5 h needed", hour), "tokenomics.Nominate's words")
 			} else {
 				require.True(t, rewarded, reason)
 				require.Equal(t, 1, detail.Block.Rewarded)
-				gpuPool, err := detail.Block.Emission.MulRate(tokenomics.DefaultGPUPoolShare, iog.RoundDown)
+				enterprise, err := detail.Block.Emission.MulRate(tokenomics.DefaultEnterpriseShare, iog.RoundDown)
 				require.NoError(t, err)
-				require.Equal(t, gpuPool, detail.Block.Paid, "the one eligible device earns the GPU pool; the empty CPU pool is unpaid")
+				require.Equal(t, enterprise, detail.Block.Paid, "the one eligible device, an H100, earns the Enterprise pool; the empty Community pool is unpaid")
+				for _, d := range detail.Devices {
+					if d.Device == da.ID {
+						require.Equal(t, "Enterprise", d.Pool)
+					}
+				}
 			}
 			_, reason = reasonOf(t, detail, db.ID)
-			require.Contains(t, reason, "proof-of-compute")
+			require.Contains(t, reason, tokenomics.ProofReason)
 			require.Contains(t, reason, "has never passed a proof of compute", "the verifier's word on why")
 			if hour == 6 {
 				_, reason = reasonOf(t, detail, dc.ID)
-				require.Contains(t, reason, "below the minimum", "registered with its hardware's requirement, and no stake")
+				require.Contains(t, reason, "stake 0 IO of the 600 IO required", "registered with its hardware's requirement (an L40S, 3), and no stake")
 				_, reason = reasonOf(t, detail, dd.ID)
-				require.Contains(t, reason, "below the minimum")
+				require.Contains(t, reason, "stake 10 IO of the 250 IO required", "an RTX-4090, 1.25")
 			}
 		}
 		detail, err := anon.Block(ctx, 6, iogsdk.Page{})

@@ -26,6 +26,7 @@ var defaultMultipliers = []struct {
 	{"A100-80GB", "5", ""},
 	{"L40S", "3", ""},
 	{"RTX-4090", "1.25", ""},
+	{"M4-Max", "1.5", ""},
 	// Assumptions of this project, scaled from the anchor.
 	{"H100-PCIe", "7.65", "H100-SXM"},
 	{"A100-40GB", "5", "A100-80GB"},
@@ -54,6 +55,8 @@ var defaultMultipliers = []struct {
 	{"RTX-4060-Ti", "0.35", "RTX-4090"},
 	{"RTX-3070", "0.3", "RTX-4090"},
 	{"RTX-3060", "0.2", "RTX-4090"},
+	{"M3-Ultra", "2.65", "M4-Max"},
+	{"M4-Pro", "0.75", "M4-Max"},
 }
 
 // one is the rate 1: a whole allocation, a baseline multiplier.
@@ -69,9 +72,10 @@ func mustRate(s string) iog.Rate {
 
 // DefaultMultipliers returns a copy of the default table, one entry for
 // every model of the iog catalog. B200 30, H200 12, H100-SXM 10,
-// A100-80GB 5, L40S 3 and RTX-4090 1.25 are io.net's documentation's
-// figures; every other model's is an assumption of this project, scaled
-// from one of those (MultiplierSources says which, and how).
+// A100-80GB 5, L40S 3, RTX-4090 1.25 and M4-Max 1.5 are io.net's
+// documentation's figures; every other model's is an assumption of this
+// project, scaled from one of those (MultiplierSources says which, and
+// how).
 func DefaultMultipliers() Multipliers {
 	m := make(Multipliers, len(defaultMultipliers))
 	for _, e := range defaultMultipliers {
@@ -89,9 +93,9 @@ func DefaultMultipliers() Multipliers {
 // throughput (iog.GPUModel.FP16GFLOPS), rounded to the nearest 0.05. The
 // anchor is the published model of the same family if there is one
 // (H100-PCIe from H100-SXM), and otherwise the published model nearest
-// in FP16 throughput among those of the same kind, enterprise
-// (datacenter and workstation) or consumer, the lower multiplier on a
-// tie. A test re-derives every assumed figure by this rule.
+// in FP16 throughput among those of the same kind, Apple's chips, other
+// enterprise cards (datacenter and workstation) or other consumer cards,
+// the lower multiplier on a tie. A test re-derives every assumed figure by this rule.
 type MultiplierSource struct {
 	// Published reports a figure of io.net's documentation.
 	Published bool

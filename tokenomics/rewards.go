@@ -110,10 +110,9 @@ type RewardConfig struct {
 	StakePerUnit iog.Amount
 }
 
-// The defaults of a zero RewardConfig, io.net's documentation's figures.
-var (
-	DefaultEnterpriseShare = iog.BasisPoints(9_500)
-)
+// DefaultEnterpriseShare is the Enterprise pool's part of an epoch's
+// emission: 95%, io.net's documentation's figure.
+var DefaultEnterpriseShare = iog.BasisPoints(9_500)
 
 // The default score totals, io.net's documentation's figures.
 const (

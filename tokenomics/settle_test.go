@@ -40,7 +40,7 @@ func TestSettle(t *testing.T) {
 			u, err := l.Balance(ctx, unpaid, iog.IO)
 			require.NoError(t, err)
 			require.Equal(t, s.Unpaid, u.Available)
-			require.Positive(t, s.Unpaid.Sign(), "the CPU pool and the stakeless device")
+			require.Positive(t, s.Unpaid.Sign(), "the Community pool and the stakeless device")
 
 			// Settling again pays nothing twice.
 			_, err = tokenomics.Settle(ctx, r.wrap(l), book, d, unpaid)

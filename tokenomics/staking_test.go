@@ -38,7 +38,9 @@ func TestRequiredStake(t *testing.T) {
 		{"H200", 1, "2400 IO"},
 		{"A100-80GB", 2, "2000 IO"},
 		{"L40S", 1, "600 IO"},
-		{"RTX-4090", 1, "250 IO"},                // 1.25
+		{"RTX-4090", 1, "250 IO"}, // 1.25
+		{"M4-Max", 1, "300 IO"},   // 1.5
+		{"Apple M4 Max", 2, "600 IO"},
 		{"RTX-4070", 4, "800 IO"},                // 0.45, counted as 1
 		{"NVIDIA GeForce RTX 4070", 4, "800 IO"}, // a driver's name finds the catalog entry
 		{"V100-16GB", 3, "1200 IO"},
@@ -76,7 +78,7 @@ func TestDefaultMultipliersCoverTheCatalog(t *testing.T) {
 // labelled as its own, and no other.
 func TestPublishedMultipliers(t *testing.T) {
 	published := map[string]string{
-		"B200": "30", "H200": "12", "H100-SXM": "10", "A100-80GB": "5", "L40S": "3", "RTX-4090": "1.25",
+		"B200": "30", "H200": "12", "H100-SXM": "10", "A100-80GB": "5", "L40S": "3", "RTX-4090": "1.25", "M4-Max": "1.5",
 	}
 	m := tokenomics.DefaultMultipliers()
 	for model, src := range tokenomics.MultiplierSources() {

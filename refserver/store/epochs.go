@@ -195,6 +195,8 @@ func (t *Tx) EpochDevices(n uint64, after iog.DeviceID, limit int) ([]EpochDevic
 		d.Device, d.Rewarded, d.Weight, d.Reward = iog.DeviceID(device), rewarded == 1, uint64(weight), iog.NewAmount(reward, iog.IO)
 		if p, ok := legacyPools[d.Pool]; ok {
 			d.Pool = p.String()
+		} else if _, err := tokenomics.ParsePool(d.Pool); d.Pool != "" && err != nil {
+			return nil, fmt.Errorf("epoch %d, device %s: stored pool is corrupt: %w", n, device, err)
 		}
 		out = append(out, d)
 	}

@@ -35,5 +35,15 @@ func TestEpochDevicePools(t *testing.T) {
 			pools[d.Device] = d.Pool
 		}
 		require.Equal(t, map[iog.DeviceID]string{"a": "Enterprise", "b": "Community", "c": "Enterprise", "d": "Community"}, pools)
+
+		// A name of no pool is a corrupt row.
+		err := s.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.InsertEpoch(store.Epoch{Number: 2, Started: ended, Ended: ended.Add(time.Hour), Settled: ended.Add(time.Hour)}, []store.EpochDevice{device("e", "Bogus")}); err != nil {
+				return err
+			}
+			_, err := tx.EpochDevices(2, "", 10)
+			return err
+		})
+		require.ErrorIs(t, err, iog.ErrInvalid)
 	})
 }

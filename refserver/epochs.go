@@ -184,7 +184,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err := explainStandings(tx, nominees); err != nil {
 		return nil, err
 	}
-	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, tokenomics.RewardConfig{})
+	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, s.cfg.Rewards)
 	if err != nil {
 		return nil, err
 	}

@@ -181,6 +181,28 @@ func TestEpochNomination(t *testing.T) {
 	}, epochConfig)
 }
 
+// TestEpochRewardsFollowTheConfig: the server's reward rules are its
+// configuration's: a shorter uptime rule nominates a device sooner.
+func TestEpochRewardsFollowTheConfig(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "H100-SXM", 1)
+		da := alice.register(t)
+		stake(t, e.server.Store(), da, "2000 IO")
+		for half := 0; half < 2; half++ {
+			alice.beat(t, e, da.ID, true)
+			e.clock.Advance(30 * time.Minute)
+		}
+		require.NoError(t, e.server.SettleEpoch(ctx))
+		detail, err := e.client(nil).Block(ctx, 1, iogsdk.Page{})
+		require.NoError(t, err)
+		rewarded, reason := reasonOf(t, detail, da.ID)
+		require.True(t, rewarded, reason)
+		require.Equal(t, detail.Block.Emission, detail.Block.Paid, "the whole emission to the Enterprise pool")
+	}, epochConfig, func(c *refserver.Config) {
+		c.Rewards = tokenomics.RewardConfig{EnterpriseShare: iog.BasisPoints(10_000), Nomination: tokenomics.NominationRules{MinUptime: time.Hour}}
+	})
+}
+
 // TestEpochRewards: epochs settle in order and once; the eligible device
 // earns from the hour it has five hours of unbroken uptime; the others
 // fail with their reasons; what is minted is what is paid plus what is

@@ -76,6 +76,19 @@ var gpuModels = []struct {
 	{GPUModel{"RTX-3060", "RTX-3060", VendorNVIDIA, ConsumerGPU, 12 * gib, 360, ComputeCapability{8, 6}, 12700, 51000}, []string{"RTX3060"}},
 	{GPUModel{"MI300X", "MI300X", VendorAMD, DatacenterGPU, 192 * gib, 5300, ComputeCapability{}, 163400, 1307000}, []string{"MI300X"}},
 	{GPUModel{"MI250X", "MI250X", VendorAMD, DatacenterGPU, 128 * gib, 3277, ComputeCapability{}, 47900, 383000}, []string{"MI250X"}},
+	// Apple's M-series GPUs share the chip's unified memory: the catalog
+	// lists each chip's largest configuration and its full GPU. Apple
+	// publishes the GPU's cores and the memory bandwidth but no
+	// throughput; the FP32 figure is an estimate of this project (128
+	// FP32 lanes a core, two operations a cycle, at the GPU clock
+	// measured outside Apple: 1.398 GHz for the M3, 1.578 GHz for the
+	// M4), and FP16 runs at the FP32 rate on these GPUs, which have no
+	// separate tensor units. The M3 Max is left out: it has the M4 Max's
+	// 128 GB, and with no figure Apple publishes to tell them apart, an
+	// M3 Max could claim the M4 Max's multiplier.
+	{GPUModel{"M4-Max", "M4-Max", VendorApple, ConsumerGPU, 128 * gib, 546, ComputeCapability{}, 16158, 16158}, []string{"M4MAX"}},
+	{GPUModel{"M4-Pro", "M4-Pro", VendorApple, ConsumerGPU, 64 * gib, 273, ComputeCapability{}, 8079, 8079}, []string{"M4PRO"}},
+	{GPUModel{"M3-Ultra", "M3-Ultra", VendorApple, ConsumerGPU, 512 * gib, 819, ComputeCapability{}, 28631, 28631}, []string{"M3ULTRA"}},
 }
 
 // gpuIndex maps normalized names, aliases and families to catalog entries.
@@ -228,6 +241,7 @@ var vendorWords = [...]struct {
 }{
 	{"NVIDIA", VendorNVIDIA}, {"GEFORCE", VendorNVIDIA}, {"TESLA", VendorNVIDIA},
 	{"AMD", VendorAMD}, {"INSTINCT", VendorAMD}, {"RADEON", VendorAMD},
+	{"APPLE", VendorApple},
 	{"GENERATION", ""},
 }
 

@@ -32,6 +32,9 @@ func TestLookupGPUModel(t *testing.T) {
 		"NVIDIA-H100-80GB-HBM3":          "H100-SXM",
 		"nvidia geforce rtx 4090":        "RTX-4090",
 		"(Tesla) T4":                     "T4",
+		"Apple M4 Max":                   "M4-Max",
+		"Apple M4 Pro":                   "M4-Pro",
+		"Apple M3 Ultra":                 "M3-Ultra",
 	} {
 		m, ok := iog.LookupGPUModel(name)
 		require.True(t, ok, name)
@@ -126,7 +129,8 @@ func TestGPUVariants(t *testing.T) {
 		for _, v := range vs {
 			require.NotZero(t, v.MemoryBusWidthBits, m.Name)
 			require.NotZero(t, v.MemoryBandwidthGBps, m.Name)
-			require.NotZero(t, v.PowerWatts, m.Name)
+			// Apple publishes no power figure for its GPUs.
+			require.Equal(t, m.Vendor != iog.VendorApple, v.PowerWatts != 0, m.Name)
 		}
 		vs[0].Cores++
 		require.Equal(t, first, m.Variants()[0], "Variants returns a copy")
@@ -157,7 +161,11 @@ func TestGPUCatalogIsConsistent(t *testing.T) {
 		require.NotZero(t, m.MemoryBytes, m.Name)
 		require.NotZero(t, m.MemoryBandwidthGBps, m.Name)
 		require.NotZero(t, m.FP32GFLOPS, m.Name)
-		require.Greater(t, m.FP16GFLOPS, m.FP32GFLOPS, m.Name)
+		if m.Vendor == iog.VendorApple {
+			require.Equal(t, m.FP16GFLOPS, m.FP32GFLOPS, "%s: Apple's GPUs run FP16 at the FP32 rate", m.Name)
+		} else {
+			require.Greater(t, m.FP16GFLOPS, m.FP32GFLOPS, m.Name)
+		}
 		require.NotEqual(t, iog.AnyGPUClass, m.Class, m.Name)
 		require.Equal(t, m.Vendor == iog.VendorNVIDIA, m.ComputeCapability != iog.ComputeCapability{}, m.Name)
 	}

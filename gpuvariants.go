@@ -43,7 +43,11 @@ func (m GPUModel) Variants() []GPUVariant { return slices.Clone(gpuVariants[m.Na
 // RTX A6000/A5000/A4000), its architecture whitepapers for the CUDA core
 // counts and boost clocks of the SXM boards (Pascal P100, Volta V100,
 // Ampere GA100, Hopper H100), the GeForce specification pages on
-// nvidia.com, and AMD's Instinct MI300X and MI250X datasheets. The
+// nvidia.com, AMD's Instinct MI300X and MI250X datasheets, and Apple's
+// product pages, which give the memory bandwidth and no core count,
+// clock or power of the GPU (the bus width is the one the published
+// bandwidth and the chip's memory, LPDDR5X-8533 for the M4 and
+// LPDDR5-6400 for the M3, give). The
 // catalog's FP32 figure of each NVIDIA model is cores × 2 × boost clock
 // of its first board, within 1%, and its bandwidth that board's; a test
 // holds both. NVIDIA publishes no core count or clock for the B200, nor a
@@ -82,6 +86,9 @@ var gpuVariants = map[string][]GPUVariant{
 	"RTX-3060":     {{"", 3584, 1777, 192, 360, 170}},
 	"MI300X":       {{"", 19456, 2100, 8192, 5300, 750}},
 	"MI250X":       {{"", 14080, 1700, 8192, 3277, 560}},
+	"M4-Max":       {{"", 0, 0, 512, 546, 0}},
+	"M4-Pro":       {{"", 0, 0, 256, 273, 0}},
+	"M3-Ultra":     {{"", 0, 0, 1024, 819, 0}},
 }
 
 // CompareGPUModels orders models from the weaker to the stronger: by

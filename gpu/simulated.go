@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 
 	"github.com/internetofgpus/iog"
@@ -48,8 +49,11 @@ func NewSimulatedProbe(model string, count int, seed uint64) (*SimulatedProbe, e
 	board := m.Variants()[0]
 	// The name a driver reports: the maker's word, then the model.
 	name := "NVIDIA " + m.Name
-	if m.Vendor == iog.VendorAMD {
+	switch m.Vendor {
+	case iog.VendorAMD:
 		name = "AMD Instinct " + m.Name
+	case iog.VendorApple:
+		name = "Apple " + strings.ReplaceAll(m.Name, "-", " ")
 	}
 	for range count {
 		inv.GPUs = append(inv.GPUs, GPUReading{GPU: iog.GPU{
@@ -75,15 +79,20 @@ func (p *SimulatedProbe) Probe(ctx context.Context) (Inventory, error) {
 	out.GPUs = make([]GPUReading, len(p.inv.GPUs))
 	for i, g := range p.inv.GPUs {
 		used := g.GPU.MemoryBytes / 100 * (5 + p.rng.Uint64N(60))
-		out.GPUs[i] = GPUReading{GPU: g.GPU, Specs: g.Specs, Telemetry: Telemetry{
+		t := Telemetry{TemperatureC: 38 + p.rng.Uint32N(35)}
+		if p.powerLimit > 0 {
 			// A draw of a fifth of the limit to all of it.
-			TemperatureC: 38 + p.rng.Uint32N(35), PowerMilliwatts: p.powerLimit/5 + p.rng.Uint32N(p.powerLimit*4/5), PowerLimitMilliwatts: p.powerLimit,
-			// An idle GPU lent to the network: 0 to 5%, within the
-			// idle-use caps of every class (DefaultIdleCaps).
-			UtilizationPercent: p.rng.Uint32N(6), MemoryUtilizationPercent: p.rng.Uint32N(101),
-			MemoryUsedBytes: used, MemoryFreeBytes: g.GPU.MemoryBytes - used,
-			SMClockMHz: smClock(g.Specs, p.rng), MemoryClockMHz: memoryClock(g.Specs),
-		}}
+			t.PowerMilliwatts, t.PowerLimitMilliwatts = p.powerLimit/5+p.rng.Uint32N(p.powerLimit*4/5), p.powerLimit
+		} else {
+			// A board with no published power (Apple's) reports none.
+			t.Missing = []string{"power"}
+		}
+		// An idle GPU lent to the network: 0 to 5%, within the idle-use caps
+		// of every class (DefaultIdleCaps).
+		t.UtilizationPercent, t.MemoryUtilizationPercent = p.rng.Uint32N(6), p.rng.Uint32N(101)
+		t.MemoryUsedBytes, t.MemoryFreeBytes = used, g.GPU.MemoryBytes-used
+		t.SMClockMHz, t.MemoryClockMHz = smClock(g.Specs, p.rng), memoryClock(g.Specs)
+		out.GPUs[i] = GPUReading{GPU: g.GPU, Specs: g.Specs, Telemetry: t}
 	}
 	return out, nil
 }

@@ -52,12 +52,16 @@ var publishedFigures = map[string]struct {
 }
 
 // notDerivable are the catalog models the validation leaves out: NVIDIA
-// has not published the B200's core count and clocks, and AMD GPUs are
-// not read through NVML.
+// has not published the B200's core count and clocks, and AMD and Apple
+// GPUs are not read through NVML (Apple publishes no core count or clock
+// either).
 var notDerivable = map[string]string{
-	"B200":   "no published core count or clock",
-	"MI300X": "AMD",
-	"MI250X": "AMD",
+	"B200":     "no published core count or clock",
+	"MI300X":   "AMD",
+	"MI250X":   "AMD",
+	"M4-Max":   "Apple",
+	"M4-Pro":   "Apple",
+	"M3-Ultra": "Apple",
 }
 
 // fp16Exceptions are catalog models whose FP16 figure is not the one the

@@ -14,8 +14,14 @@
 //
 // # Block rewards
 //
-// Block rewards are claimed, as io.net's are. Each hourly epoch shares
-// its emission among the stakers of the eligible devices
+// Block rewards are claimed, as io.net's are. Each hourly epoch
+// nominates the active devices by io.net's documented rules
+// (tokenomics.Nominate: 5 hours of uptime, the full stake, a wallet, a
+// multiplier and a connectivity tier above 0, the proof of work unless
+// the device is hired), splits its emission between the Enterprise and
+// the Community pool (tokenomics.Distribute), and the explorer's block
+// gives every device not rewarded the rules it missed. It shares the
+// emission among the stakers of the rewarded devices
 // (tokenomics.Allot), records every staker's share of every device's
 // reward in the store, and mints the epoch's emission in two ledger
 // entries: the shares' sum into the network's rewards account and what no

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -111,6 +113,10 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err != nil {
 		return nil, err
 	}
+	hired, err := tx.HiredDevices()
+	if err != nil {
+		return nil, err
+	}
 	records, err := tx.LoadStake(nil)
 	if err != nil {
 		return nil, err
@@ -158,7 +164,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 			if !d.Copied {
 				standing = v.StandingOf(d.Verifier)
 			}
-			c, reason := s.candidate(standing, book, *d, closing.Uptime(e.Ended))
+			c, reason := s.candidate(standing, book, *d, closing.Uptime(e.Ended), hired[d.ID])
 			if n.reason = reason; reason == "" {
 				n.standing = standing
 				candidates = append(candidates, c)
@@ -178,7 +184,7 @@ func (s *Server) reward(ctx context.Context, tx *store.Tx, e *store.Epoch) ([]st
 	if err := explainStandings(tx, nominees); err != nil {
 		return nil, err
 	}
-	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, tokenomics.RewardConfig{})
+	dist, err := tokenomics.Distribute(e.Number, emission.Emission(e.Number), candidates, s.cfg.Rewards)
 	if err != nil {
 		return nil, err
 	}
@@ -233,8 +239,11 @@ func (s *Server) mintRewards(tx *store.Tx, e *store.Epoch, dist tokenomics.Distr
 
 // candidate is an active device's claim on the epoch's reward, or the
 // reason it has none. Its multiplier and the stake it requires come from
-// Config.Multipliers, the table staking requires stake by.
-func (s *Server) candidate(standing gpu.Standing, book *tokenomics.StakeBook, d store.LiveDevice, up iog.Uptime) (tokenomics.RewardCandidate, string) {
+// Config.Multipliers, the table staking requires stake by; its pool from
+// its model's class; and whether it is nominated is tokenomics.Nominate's
+// word, which Distribute asks. The reference server runs no head nodes:
+// every device is judged as a worker.
+func (s *Server) candidate(standing gpu.Standing, book *tokenomics.StakeBook, d store.LiveDevice, up iog.Uptime, hired bool) (tokenomics.RewardCandidate, string) {
 	if d.GPUCount < 1 {
 		return tokenomics.RewardCandidate{}, "no GPUs in its last accepted report"
 	}
@@ -252,9 +261,15 @@ func (s *Server) candidate(standing gpu.Standing, book *tokenomics.StakeBook, d 
 	if full, err := s.requiredStake(d.Model, d.GPUCount); err == nil && full.Units() > required.Units() {
 		required = full
 	}
+	// A model outside the catalog has no class, and earns from the
+	// Community pool (tokenomics.PoolOf).
+	model, _ := iog.LookupGPUModel(d.Model)
 	return tokenomics.RewardCandidate{
-		Device: d.ID, Pool: tokenomics.GPUPool, Multiplier: mult, Units: d.GPUCount,
-		Stake: stake.Active, MinStake: required, PassedProofOfCompute: standing.Eligible, Uptime: up,
+		Device: d.ID, Processor: tokenomics.GPUProcessor, Class: model.Class, Units: d.GPUCount,
+		NominationCandidate: tokenomics.NominationCandidate{
+			Wallet: d.Owner, Tier: d.Bandwidth.Tier(), Multiplier: mult, Uptime: up,
+			Stake: stake.Active, Required: required, ProofPassed: standing.Eligible, Hired: hired,
+		},
 	}, ""
 }
 
@@ -301,15 +316,17 @@ func verifierDetail(standing gpu.Standing, r gpu.DeviceRecord) string {
 }
 
 // outcomes lists what became of each nominee, in the order of the
-// nominations.
+// nominations. A device that earned nothing has every rule it missed as
+// its reason, joined by "; ", the verifier's word after the proof of
+// work's.
 func outcomes(e *store.Epoch, nominees []nominee, dist tokenomics.Distribution) []store.EpochDevice {
 	paid := make(map[iog.DeviceID]tokenomics.Payout, len(dist.Payouts))
 	for _, p := range dist.Payouts {
 		paid[p.Device] = p
 	}
-	failed := make(map[iog.DeviceID]string, len(dist.Ineligible))
+	failed := make(map[iog.DeviceID][]string, len(dist.Ineligible))
 	for _, in := range dist.Ineligible {
-		failed[in.Device] = in.Reason
+		failed[in.Device] = in.Reasons
 	}
 	out := make([]store.EpochDevice, 0, len(nominees))
 	for _, n := range nominees {
@@ -319,10 +336,14 @@ func outcomes(e *store.Epoch, nominees []nominee, dist tokenomics.Distribution) 
 			e.Rewarded++
 		} else {
 			if o.Reason == "" {
-				o.Reason = failed[n.device.ID]
-				if n.detail != "" && o.Reason == proofFailure {
-					o.Reason += ": " + n.detail
+				reasons := failed[n.device.ID]
+				if n.detail != "" {
+					reasons = slices.Clone(reasons)
+					if i := slices.Index(reasons, tokenomics.ProofReason); i >= 0 {
+						reasons[i] += ": " + n.detail
+					}
 				}
+				o.Reason = strings.Join(reasons, "; ")
 			}
 			e.Failed++
 		}
@@ -331,10 +352,6 @@ func outcomes(e *store.Epoch, nominees []nominee, dist tokenomics.Distribution) 
 	e.Nominated = len(out)
 	return out
 }
-
-// proofFailure is the reason the reward code gives a device that did not
-// pass its proof of compute.
-const proofFailure = "failed the proof-of-compute check"
 
 // buyBackAndBurn spends the fee account's revenue on IO at the configured
 // price and burns it, by tokenomics' treasury: IO revenue is burned as it

@@ -201,6 +201,8 @@ func benchDevice(b testing.TB, v *gpu.Verifier, i int, t0, proven time.Time) sto
 	return store.Device{
 		ID: id, Owner: owner, Name: "rig", State: string(api.DeviceActive), TunnelKey: key.Public().(ed25519.PublicKey),
 		Location: iog.Location{Country: "US"}, Registered: t0, Updated: proven, Model: inv.GPUs[0].GPU.Model, GPUCount: 1,
-		Verifier: rec, Health: h,
+		// Nomination asks for a connectivity tier: the Medium one.
+		Bandwidth: iog.Bandwidth{DownBytesPerSec: 500 << 20, UpBytesPerSec: 400 << 20},
+		Verifier:  rec, Health: h,
 	}
 }

@@ -111,6 +111,98 @@ func reasonOf(t *testing.T, detail api.BlockDetail, d iog.DeviceID) (bool, strin
 	return false, ""
 }
 
+// TestEpochNomination: the epoch nominates by tokenomics.Nominate, and
+// pays by io.net's two pools: a hired device skips the proof of work, a
+// device below the Low connectivity tier is not nominated, enterprise
+// cards share the Enterprise pool and a consumer card has the Community
+// pool.
+func TestEpochNomination(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "H100-SXM", 1) // proven: Enterprise
+		bob := newSupplier(t, e, 2, "A100-80GB", 1)  // never proven, hired: Enterprise
+		carol := newSupplier(t, e, 3, "RTX-4090", 1) // proven, slow: not nominated
+		dave := newSupplier(t, e, 4, "RTX-4090", 1)  // proven: Community
+		da, db, dd := alice.register(t), bob.register(t), dave.register(t)
+		reg, err := carol.c.RegisterDevice(ctx, api.RegisterDeviceRequest{
+			Name: "rig", TunnelKey: carol.key.Public().(ed25519.PublicKey), Location: "US/Virginia",
+			Bandwidth: api.Bandwidth{DownBytesPerSec: 50 << 20, UpBytesPerSec: 5 << 20},
+		})
+		require.NoError(t, err)
+		dc, err := carol.report(reg.Challenge)
+		require.NoError(t, err)
+		stake(t, e.server.Store(), da, "2000 IO")
+		stake(t, e.server.Store(), db, "1000 IO")
+		stake(t, e.server.Store(), dc, "250 IO")
+		stake(t, e.server.Store(), dd, "250 IO")
+		require.NoError(t, e.server.Store().Tx(ctx, func(tx *store.Tx) error {
+			return tx.SetClusterDevices("cluster-1", []store.ClusterDevice{{Cluster: "cluster-1", Device: db.ID, GPUs: []int{0}, Share: 1000}})
+		}))
+		anon := e.client(nil)
+		for hour := 1; hour <= 5; hour++ {
+			for half := 0; half < 2; half++ {
+				alice.beat(t, e, da.ID, true)
+				bob.beat(t, e, db.ID, false)
+				carol.beat(t, e, dc.ID, true)
+				dave.beat(t, e, dd.ID, true)
+				e.clock.Advance(30 * time.Minute)
+			}
+			require.NoError(t, e.server.SettleEpoch(ctx))
+		}
+		detail, err := anon.Block(ctx, 5, iogsdk.Page{})
+		require.NoError(t, err)
+		pools := map[iog.DeviceID]string{}
+		for _, d := range detail.Devices {
+			pools[d.Device] = d.Pool
+		}
+		require.Equal(t, map[iog.DeviceID]string{da.ID: "Enterprise", db.ID: "Enterprise", dc.ID: "", dd.ID: "Community"}, pools)
+		_, reason := reasonOf(t, detail, dc.ID)
+		require.Equal(t, "connectivity below the Low tier", reason)
+		require.True(t, detail.Block.Unpaid.IsZero(), "both pools paid")
+		enterprise, err := detail.Block.Emission.MulRate(tokenomics.DefaultEnterpriseShare, iog.RoundDown)
+		require.NoError(t, err)
+		var alicePaid, bobPaid, davePaid iog.Amount
+		for _, d := range detail.Devices {
+			switch d.Device {
+			case da.ID:
+				alicePaid = d.Reward
+			case db.ID:
+				bobPaid = d.Reward
+			case dd.ID:
+				davePaid = d.Reward
+			}
+		}
+		sum, err := alicePaid.Add(bobPaid)
+		require.NoError(t, err)
+		require.Equal(t, enterprise, sum, "the H100 and the A100 share the Enterprise pool")
+		require.InDelta(t, 2*bobPaid.Units(), alicePaid.Units(), 2, "multiplier 10 against 5")
+		community, err := detail.Block.Emission.Sub(enterprise)
+		require.NoError(t, err)
+		require.Equal(t, community, davePaid, "the only consumer card has the Community pool")
+	}, epochConfig)
+}
+
+// TestEpochRewardsFollowTheConfig: the server's reward rules are its
+// configuration's: a shorter uptime rule nominates a device sooner.
+func TestEpochRewardsFollowTheConfig(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		alice := newSupplier(t, e, 1, "H100-SXM", 1)
+		da := alice.register(t)
+		stake(t, e.server.Store(), da, "2000 IO")
+		for half := 0; half < 2; half++ {
+			alice.beat(t, e, da.ID, true)
+			e.clock.Advance(30 * time.Minute)
+		}
+		require.NoError(t, e.server.SettleEpoch(ctx))
+		detail, err := e.client(nil).Block(ctx, 1, iogsdk.Page{})
+		require.NoError(t, err)
+		rewarded, reason := reasonOf(t, detail, da.ID)
+		require.True(t, rewarded, reason)
+		require.Equal(t, detail.Block.Emission, detail.Block.Paid, "the whole emission to the Enterprise pool")
+	}, epochConfig, func(c *refserver.Config) {
+		c.Rewards = tokenomics.RewardConfig{EnterpriseShare: iog.BasisPoints(10_000), Nomination: tokenomics.NominationRules{MinUptime: time.Hour}}
+	})
+}
+
 // TestEpochRewards: epochs settle in order and once; the eligible device
 // earns from the hour it has five hours of unbroken uptime; the others
 // fail with their reasons; what is minted is what is paid plus what is
@@ -154,22 +246,27 @@ func TestEpochRewards(t *testing.T) {
 			rewarded, reason := reasonOf(t, detail, da.ID)
 			if hour < 5 {
 				require.False(t, rewarded)
-				require.Contains(t, reason, "without a break")
+				require.Contains(t, reason, fmt.Sprintf("uptime %d h of the 5 h needed", hour), "tokenomics.Nominate's words")
 			} else {
 				require.True(t, rewarded, reason)
 				require.Equal(t, 1, detail.Block.Rewarded)
-				gpuPool, err := detail.Block.Emission.MulRate(tokenomics.DefaultGPUPoolShare, iog.RoundDown)
+				enterprise, err := detail.Block.Emission.MulRate(tokenomics.DefaultEnterpriseShare, iog.RoundDown)
 				require.NoError(t, err)
-				require.Equal(t, gpuPool, detail.Block.Paid, "the one eligible device earns the GPU pool; the empty CPU pool is unpaid")
+				require.Equal(t, enterprise, detail.Block.Paid, "the one eligible device, an H100, earns the Enterprise pool; the empty Community pool is unpaid")
+				for _, d := range detail.Devices {
+					if d.Device == da.ID {
+						require.Equal(t, "Enterprise", d.Pool)
+					}
+				}
 			}
 			_, reason = reasonOf(t, detail, db.ID)
-			require.Contains(t, reason, "proof-of-compute")
+			require.Contains(t, reason, tokenomics.ProofReason)
 			require.Contains(t, reason, "has never passed a proof of compute", "the verifier's word on why")
 			if hour == 6 {
 				_, reason = reasonOf(t, detail, dc.ID)
-				require.Contains(t, reason, "below the minimum", "registered with its hardware's requirement, and no stake")
+				require.Contains(t, reason, "stake 0 IO of the 600 IO required", "registered with its hardware's requirement (an L40S, 3), and no stake")
 				_, reason = reasonOf(t, detail, dd.ID)
-				require.Contains(t, reason, "below the minimum")
+				require.Contains(t, reason, "stake 10 IO of the 250 IO required", "an RTX-4090, 1.25")
 			}
 		}
 		detail, err := anon.Block(ctx, 6, iogsdk.Page{})

@@ -145,6 +145,11 @@ type Config struct {
 	// checked at each heartbeat, or it is blocked. Nil means
 	// gpu.DefaultIdleCaps(), io.net's.
 	IdleCaps *gpu.IdleCaps
+	// Rewards are the rules each epoch nominates devices and splits its
+	// emission by: the pools' shares, the score totals, the nomination
+	// rules. The zero value is io.net's documentation's
+	// (tokenomics.RewardConfig).
+	Rewards tokenomics.RewardConfig
 	// Governors are the wallets that may propose and decide slashes.
 	// None means no one can: a network without governance slashes
 	// nothing.

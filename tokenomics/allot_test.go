@@ -37,7 +37,7 @@ func TestAllot(t *testing.T) {
 	require.InDelta(t, rig.Units()*3/4, a.Shares[0].Amount.Units(), 1, "600 of the 800 staked, to the base unit")
 	require.Equal(t, rig.Units(), a.Shares[0].Amount.Units()+a.Shares[1].Amount.Units())
 	require.Equal(t, rig, a.Paid)
-	require.Equal(t, d.Unpaid.Units()+d.Payouts[1].Amount.Units(), a.Unpaid.Units(), "the CPU pool and the stakeless device")
+	require.Equal(t, d.Unpaid.Units()+d.Payouts[1].Amount.Units(), a.Unpaid.Units(), "the Community pool and the stakeless device")
 	total, err := a.Paid.Add(a.Unpaid)
 	require.NoError(t, err)
 	require.Equal(t, emission, total)

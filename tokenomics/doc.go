@@ -91,17 +91,22 @@
 //
 // A [Staker] keeps the stake that backs each device ([StakeBook] is the
 // in-memory one). A device needs 200 IO × max(1, its GPU model's earning
-// multiplier) × its GPU count ([RequiredStake]); the multipliers are a
-// replaceable table keyed by iog.GPUModel.Name ([Multipliers]). Unstaking
+// multiplier) × its GPU count ([RequiredStake]), io.net's documentation's
+// rule (8 × H100 = 16,000 IO); the multipliers are a replaceable table
+// keyed by iog.GPUModel.Name ([Multipliers]). [DefaultMultipliers] holds
+// the documentation's figures (B200 30, H200 12, H100 10, A100-80GB 5,
+// L40S 3, RTX 4090 1.25, M4 Max 1.5) and, for every other catalog model,
+// an assumption of this project scaled from one of them by dense FP16
+// throughput ([MultiplierSources] names the source of each). Unstaking
 // starts an irreversible cooldown, 14 days for the device's owner and 21
 // for a co-staker (io.net's documentation; [StakingConfig] Cooldown and
-// CoStakerCooldown), during which the stake neither counts nor earns,
-// though it can still be slashed, so leaving does not escape a pending
-// case. A [Slasher] proposes a slash with evidence; the tokens are taken
-// pro rata from every staker of the device and held for a 30-day appeal
-// window. An upheld slash is burned; a successful appeal returns the
-// tokens to the stakes they came from. Co-stakers share a device's
-// rewards ([StakeBook.ShareReward]) and slashes pro rata.
+// CoStakerCooldown), during which the stake neither
+// counts nor earns, though it can still be slashed, so leaving does not
+// escape a pending case. A [Slasher] proposes a slash with evidence; the
+// tokens are taken pro rata from every staker of the device and held for
+// a 30-day appeal window. An upheld slash is burned; a successful appeal
+// returns the tokens to the stakes they came from. Co-stakers share a
+// device's rewards ([StakeBook.ShareReward]) and slashes pro rata.
 //
 // # Co-staking
 //
@@ -145,14 +150,27 @@
 //
 // # Block rewards
 //
-// [Distribute] splits an epoch's emission between a GPU and a CPU pool
-// (95/5 by default) and each pool among its eligible devices (proof of
-// compute passed, 5 hours of continuous uptime, minimum stake met, a
-// positive multiplier) by weight = stake-capped earning multiplier ×
-// uptime fraction. A candidate's uptime is its device's iog.Health read
-// at the epoch's end, the record the scheduler's reliability reads too. Payouts add up to the pool to the base unit; a pool
-// with no eligible device is recorded as Unpaid, not lost. [Settle] puts
-// an epoch's distribution on a ledger: each payout shared among the
+// [Nominate] applies io.net's documentation's nomination rules for the
+// hourly block rewards ([DefaultNominationRules]): 5 hours of continuous
+// uptime, the full minimum stake, a Solana wallet, an earning multiplier
+// and a connectivity tier above 0, and the epoch's proof of work passed,
+// which hired devices and head nodes skip. A device not nominated gets
+// every rule it misses as a reason a supplier acts on ("uptime 3 h 12 m
+// of the 5 h needed", "stake 8,000 IO of the 16,000 IO required").
+//
+// [Distribute] nominates each candidate and splits an epoch's emission
+// between io.net's two pools: the Enterprise pool (95%) pays the
+// enterprise GPUs (datacenter and workstation cards), the Community pool
+// (5%) the consumer GPUs and the CPUs ([PoolOf]). Within them a device's
+// raw weight, its stake-capped earning multiplier × its uptime fraction,
+// becomes a score normalised per processor, as the documentation says:
+// 8,000,000 points over all GPUs and 2,000,000 over all CPUs; each pool
+// is split by score (Distribute says exactly how the two rules combine).
+// Stake above the minimum earns nothing more. A candidate's uptime is its
+// device's iog.Health read at the epoch's end, the record the scheduler's
+// reliability reads too. Payouts add up to the pool to the base unit; a
+// pool with no eligible device is recorded as Unpaid, not lost. [Settle]
+// puts an epoch's distribution on a ledger: each payout shared among the
 // device's stakers pro rata by a [RewardSharer] (a StakeBook), the unpaid
 // part minted to an account of its own, under idempotency keys so a
 // repeated settlement pays once.

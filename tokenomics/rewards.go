@@ -3,7 +3,6 @@ package tokenomics
 import (
 	"fmt"
 	"math/bits"
-	"time"
 
 	"github.com/internetofgpus/iog"
 )
@@ -11,66 +10,114 @@ import (
 // Pool is the reward pool a device earns from.
 type Pool uint8
 
-// The reward pools.
+// The reward pools, io.net's documentation's two.
 const (
-	// GPUPool pays devices that lend GPUs.
-	GPUPool Pool = iota + 1
-	// CPUPool pays devices that lend CPUs only.
-	CPUPool
+	// EnterprisePool pays devices of enterprise GPUs (datacenter and
+	// workstation cards, iog.GPUClass.Enterprise).
+	EnterprisePool Pool = iota + 1
+	// CommunityPool pays devices of consumer GPUs, and CPU devices.
+	CommunityPool
 )
 
-// String returns "GPU" or "CPU".
+var poolNames = [...]string{EnterprisePool: "Enterprise", CommunityPool: "Community"}
+
+// String returns "Enterprise" or "Community".
 func (p Pool) String() string {
-	switch p {
-	case GPUPool:
-		return "GPU"
-	case CPUPool:
-		return "CPU"
+	if p == EnterprisePool || p == CommunityPool {
+		return poolNames[p]
 	}
 	return fmt.Sprintf("Pool(%d)", uint8(p))
 }
 
-// RewardCandidate is a device's claim on one epoch's block reward: what
-// eligibility and weight are computed from.
-type RewardCandidate struct {
-	Device iog.DeviceID
-	Pool   Pool
-	// Multiplier is the earning multiplier of the device's GPU model (see
-	// Multipliers), or the CPU pool's own for a CPU device.
-	Multiplier iog.Rate
-	// Units is the number of GPUs, or 1 for a CPU device.
-	Units int
-	// Stake is the device's active stake, and MinStake what it must reach.
-	Stake, MinStake iog.Amount
-	// PassedProofOfCompute reports that the device answered the epoch's
-	// proof-of-compute challenge.
-	PassedProofOfCompute bool
-	// Uptime is how long the device has been up without a break at the
-	// epoch's end, and the part of the epoch it was up: the device's
-	// iog.Health read at the epoch's end (Health.Uptime), before the next
-	// window starts.
-	Uptime iog.Uptime
+// ParsePool parses a pool's name as String writes it. Anything else is
+// ErrInvalid.
+func ParsePool(s string) (Pool, error) {
+	for _, p := range []Pool{EnterprisePool, CommunityPool} {
+		if s == poolNames[p] {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("reward pool %q: want Enterprise or Community: %w", s, iog.ErrInvalid)
 }
 
-// RewardConfig configures Distribute. The zero value is io.net's rules.
+// PoolOf returns the pool a device earns from: the Enterprise pool for
+// a GPU device of an enterprise class, the Community pool for a consumer
+// GPU, a GPU of no known class, and a CPU device.
+func PoolOf(p Processor, class iog.GPUClass) Pool {
+	if p == GPUProcessor && class.Enterprise() {
+		return EnterprisePool
+	}
+	return CommunityPool
+}
+
+// Processor is what a device lends, which its score is normalised with.
+type Processor uint8
+
+// The processors.
+const (
+	// GPUProcessor is a device that lends GPUs.
+	GPUProcessor Processor = iota + 1
+	// CPUProcessor is a device that lends CPUs only.
+	CPUProcessor
+)
+
+// String returns "GPU" or "CPU".
+func (p Processor) String() string {
+	switch p {
+	case GPUProcessor:
+		return "GPU"
+	case CPUProcessor:
+		return "CPU"
+	}
+	return fmt.Sprintf("Processor(%d)", uint8(p))
+}
+
+// RewardCandidate is a device's claim on one epoch's block reward: what
+// nomination and weight are computed from.
+type RewardCandidate struct {
+	Device iog.DeviceID
+	// Processor says whether the device lends GPUs or CPUs only, and
+	// Class is a GPU device's class: together they pick its pool
+	// (PoolOf).
+	Processor Processor
+	Class     iog.GPUClass
+	// Units is the number of GPUs, or 1 for a CPU device.
+	Units int
+	// NominationCandidate is what Nominate judges, and the multiplier,
+	// stake and uptime the weight is computed from.
+	NominationCandidate
+}
+
+// RewardConfig configures Distribute. The zero value is io.net's
+// documentation's rules.
 type RewardConfig struct {
-	// GPUPoolShare is the GPU pool's part of each epoch's emission; the CPU
-	// pool gets the rest. Zero means 95%; 1 gives the GPUs everything.
-	GPUPoolShare iog.Rate
-	// MinUptime is the continuous uptime a device needs to earn. Zero
-	// means 5 hours.
-	MinUptime time.Duration
+	// EnterpriseShare is the Enterprise pool's part of each epoch's
+	// emission; the Community pool gets the rest. Zero means 95%, io.net's
+	// documentation's figure; 1 gives the Enterprise pool everything.
+	EnterpriseShare iog.Rate
+	// GPUPoints and CPUPoints are the totals the scores of all nominated
+	// GPU devices, and of all nominated CPU devices, are normalised to.
+	// Zero means 8,000,000 and 2,000,000, io.net's documentation's
+	// figures.
+	GPUPoints, CPUPoints uint64
+	// Nomination is the rules a device must meet to earn (Nominate).
+	Nomination NominationRules
 	// StakePerUnit caps a device's earning multiplier by its stake: a
-	// device earns on at most Stake / StakePerUnit multiplier-units, so
-	// earning more takes more stake. Zero means StakePerGPU (200 IO), which
-	// a device meeting RequiredStake always satisfies.
+	// device earns on at most Stake / StakePerUnit multiplier-units. Zero
+	// means StakePerGPU (200 IO), which a device meeting RequiredStake
+	// always satisfies: stake above the minimum earns nothing more, as
+	// io.net's documentation says.
 	StakePerUnit iog.Amount
 }
 
-// The defaults of a zero RewardConfig.
-var (
-	DefaultGPUPoolShare = iog.BasisPoints(9_500)
-	DefaultMinUptime    = 5 * time.Hour
+// DefaultEnterpriseShare is the Enterprise pool's part of an epoch's
+// emission: 95%, io.net's documentation's figure.
+var DefaultEnterpriseShare = iog.BasisPoints(9_500)
+
+// The default score totals, io.net's documentation's figures.
+const (
+	DefaultGPUPoints = 8_000_000
+	DefaultCPUPoints = 2_000_000
 )
 
 // Payout is what one device earns in an epoch.
@@ -78,22 +125,25 @@ type Payout struct {
 	Device iog.DeviceID
 	Pool   Pool
 	Amount iog.Amount
-	// Weight is the device's weight in its pool, in billionths of a
-	// multiplier-unit.
-	Weight uint64
+	// Weight is the device's raw weight, in billionths of a
+	// multiplier-unit, and Score its normalised score, in billionths of
+	// a point.
+	Weight, Score uint64
 }
 
-// Ineligible is a device that earns nothing this epoch, and why.
+// Ineligible is a device that earns nothing this epoch, and why: the
+// rules of nomination it misses, or why its nomination weighs nothing.
 type Ineligible struct {
-	Device iog.DeviceID
-	Reason string
+	Device  iog.DeviceID
+	Reasons []string
 }
 
 // Distribution is one epoch's block reward, split.
 type Distribution struct {
 	Epoch    uint64
 	Emission iog.Amount
-	// Pools is what each pool received: Pools[GPUPool], Pools[CPUPool].
+	// Pools is what each pool received: Pools[EnterprisePool],
+	// Pools[CommunityPool].
 	Pools map[Pool]iog.Amount
 	// Payouts lists the eligible devices in input order.
 	Payouts    []Payout
@@ -104,27 +154,40 @@ type Distribution struct {
 	Unpaid iog.Amount
 }
 
-// weightScale: weights are computed in billionths of a multiplier-unit.
+// weightScale: weights are computed in billionths of a multiplier-unit,
+// and scores in billionths of a point.
 const weightScale = 1_000_000_000
 
 // Distribute splits an epoch's emission among the candidate devices.
 //
-// The emission is first divided into the GPU and CPU pools (the GPU
-// pool's share rounded down, the CPU pool takes the rest). A device is
-// eligible when it passed the epoch's proof-of-compute check, has been up
-// at least MinUptime without a break, has at least its minimum stake, and
-// has a positive multiplier and uptime. Its weight is its stake-capped
-// earning multiplier × its uptime fraction:
+// A candidate earns when Nominate nominates it under cfg.Nomination.
+// Its raw weight is its stake-capped earning multiplier × its uptime
+// fraction,
 //
-//	min(Multiplier × Units, Stake / StakePerUnit) × Uptime.Fraction
+//	w = min(Multiplier × Units, Stake / StakePerUnit) × Uptime.Fraction
 //
-// computed to a billionth (truncated). Each pool is split among its
-// eligible devices by weight with iog.Amount.Split, so the payouts add up
-// to the pool to the base unit; a pool with no eligible device is Unpaid.
+// computed to a billionth (truncated).
+//
+// io.net's documentation states two rules, and they combine thus. The
+// scores are normalised per processor: a GPU device's score is
+// GPUPoints × w / (the sum of w over every nominated GPU device,
+// enterprise and consumer alike), a CPU device's CPUPoints × w / (the
+// sum over every nominated CPU device), so that all GPUs' scores add up
+// to 8,000,000 points and all CPUs' to 2,000,000. The emission is then
+// divided into the Enterprise pool (EnterpriseShare, 95%, rounded down)
+// and the Community pool (the rest), and each pool is split among its
+// devices (PoolOf) in proportion to their scores. In the Enterprise pool,
+// all GPUs, the normalisation scales every score alike and changes no
+// share; in the Community pool it sets the consumer GPUs' and the CPUs'
+// parts: together the consumer GPUs weigh 8,000,000 × their part of all
+// GPU weight against the CPUs' 2,000,000.
+//
+// The pools are split with iog.Amount.Split, so the payouts add up to
+// each pool to the base unit; a pool with no eligible device is Unpaid.
 //
 // Bad input (a negative or non-IO amount, an uptime fraction above 1, a
-// device listed twice, an unknown pool) is ErrInvalid; weights too large
-// to add up are ErrOverflow.
+// device listed twice, an unknown processor) is ErrInvalid; weights too
+// large to add up are ErrOverflow.
 func Distribute(epoch uint64, emission iog.Amount, candidates []RewardCandidate, cfg RewardConfig) (Distribution, error) {
 	what := fmt.Sprintf("distribute epoch %d", epoch)
 	if err := checkIO(what+": emission", emission, true); err != nil {
@@ -134,69 +197,99 @@ func Distribute(epoch uint64, emission iog.Amount, candidates []RewardCandidate,
 	if err != nil {
 		return Distribution{}, err
 	}
-	gpuPool, err := emission.MulRate(cfg.GPUPoolShare, iog.RoundDown)
+	enterprise, err := emission.MulRate(cfg.EnterpriseShare, iog.RoundDown)
 	if err != nil {
 		return Distribution{}, fmt.Errorf("%s: %w", what, err)
 	}
-	pools := map[Pool]iog.Amount{GPUPool: gpuPool, CPUPool: iog.NewAmount(emission.Units()-gpuPool.Units(), iog.IO)}
+	pools := map[Pool]iog.Amount{EnterprisePool: enterprise, CommunityPool: iog.NewAmount(emission.Units()-enterprise.Units(), iog.IO)}
 
 	d := Distribution{Epoch: epoch, Emission: emission, Pools: pools, Unpaid: iog.Zero(iog.IO)}
 	seen := make(map[iog.DeviceID]struct{}, len(candidates))
-	pool := make([]Pool, len(candidates)) // the pool of each eligible candidate, 0 for the others
-	var weights [3][]uint64
+	weights := make([]uint64, len(candidates)) // 0 for the candidates that earn nothing
+	var totals [3]uint64                       // the sum of the weights by processor
 	for i := range candidates {
 		c := &candidates[i]
 		if _, dup := seen[c.Device]; dup {
 			return Distribution{}, fmt.Errorf("%s: device %s listed twice: %w", what, c.Device, iog.ErrInvalid)
 		}
 		seen[c.Device] = struct{}{}
-		w, reason, err := c.weight(cfg)
+		w, reasons, err := c.weight(cfg)
 		if err != nil {
 			return Distribution{}, fmt.Errorf("%s: device %s: %w", what, c.Device, err)
 		}
-		if reason != "" {
-			d.Ineligible = append(d.Ineligible, Ineligible{Device: c.Device, Reason: reason})
+		if len(reasons) > 0 {
+			d.Ineligible = append(d.Ineligible, Ineligible{Device: c.Device, Reasons: reasons})
 			continue
 		}
-		if weights[c.Pool] == nil {
-			weights[c.Pool] = make([]uint64, 0, len(candidates)-i)
+		var carry uint64
+		if totals[c.Processor], carry = bits.Add64(totals[c.Processor], w, 0); carry != 0 {
+			return Distribution{}, fmt.Errorf("%s: the %v weights sum past 2^64-1: %w", what, c.Processor, iog.ErrOverflow)
 		}
-		pool[i] = c.Pool
-		weights[c.Pool] = append(weights[c.Pool], w)
+		weights[i] = w
+	}
+	points := [3]uint64{GPUProcessor: cfg.GPUPoints * weightScale, CPUProcessor: cfg.CPUPoints * weightScale}
+	var scores [3][]uint64 // by pool, in input order
+	var earners [3][]int   // the candidates of each pool's scores
+	for i, w := range weights {
+		if w == 0 {
+			continue
+		}
+		c := &candidates[i]
+		score, _ := mulDiv(w, points[c.Processor], totals[c.Processor]) // w <= total: it fits
+		if score == 0 {
+			d.Ineligible = append(d.Ineligible, Ineligible{Device: c.Device, Reasons: []string{"score rounds to 0"}})
+			weights[i] = 0
+			continue
+		}
+		p := PoolOf(c.Processor, c.Class)
+		scores[p] = append(scores[p], score)
+		earners[p] = append(earners[p], i)
 	}
 	var shares [3][]iog.Amount
-	for _, p := range []Pool{GPUPool, CPUPool} {
-		if len(weights[p]) == 0 {
+	for _, p := range []Pool{EnterprisePool, CommunityPool} {
+		if len(scores[p]) == 0 {
 			d.Unpaid = iog.NewAmount(d.Unpaid.Units()+pools[p].Units(), iog.IO)
 			continue
 		}
-		if shares[p], err = pools[p].Split(weights[p]); err != nil {
+		if shares[p], err = pools[p].Split(scores[p]); err != nil {
 			return Distribution{}, fmt.Errorf("%s: %v pool: %w", what, p, err)
 		}
 	}
-	d.Payouts = make([]Payout, 0, len(weights[GPUPool])+len(weights[CPUPool]))
+	d.Payouts = make([]Payout, 0, len(scores[EnterprisePool])+len(scores[CommunityPool]))
 	var next [3]int
-	for i, p := range pool {
-		if p == 0 {
+	for i, w := range weights {
+		if w == 0 {
 			continue
 		}
+		p := PoolOf(candidates[i].Processor, candidates[i].Class)
 		j := next[p]
 		next[p]++
-		d.Payouts = append(d.Payouts, Payout{Device: candidates[i].Device, Pool: p, Amount: shares[p][j], Weight: weights[p][j]})
+		d.Payouts = append(d.Payouts, Payout{Device: candidates[i].Device, Pool: p, Amount: shares[p][j], Weight: w, Score: scores[p][j]})
 	}
 	return d, nil
 }
 
+// maxPoints bounds the configured score totals, so that a total in
+// billionths of a point, and the two added, fit in 64 bits.
+const maxPoints = 1_000_000_000
+
 func (cfg RewardConfig) withDefaults(what string) (RewardConfig, error) {
-	if cfg.GPUPoolShare.IsZero() {
-		cfg.GPUPoolShare = DefaultGPUPoolShare
+	if cfg.EnterpriseShare.IsZero() {
+		cfg.EnterpriseShare = DefaultEnterpriseShare
 	}
-	if cfg.GPUPoolShare.Num() > cfg.GPUPoolShare.Den() {
-		return cfg, fmt.Errorf("%s: GPU pool share %v is above 1: %w", what, cfg.GPUPoolShare, iog.ErrInvalid)
+	if cfg.EnterpriseShare.Num() > cfg.EnterpriseShare.Den() {
+		return cfg, fmt.Errorf("%s: Enterprise pool share %v is above 1: %w", what, cfg.EnterpriseShare, iog.ErrInvalid)
 	}
-	if cfg.MinUptime <= 0 {
-		cfg.MinUptime = DefaultMinUptime
+	if cfg.GPUPoints == 0 {
+		cfg.GPUPoints = DefaultGPUPoints
 	}
+	if cfg.CPUPoints == 0 {
+		cfg.CPUPoints = DefaultCPUPoints
+	}
+	if cfg.GPUPoints > maxPoints || cfg.CPUPoints > maxPoints {
+		return cfg, fmt.Errorf("%s: score totals %d and %d: at most %d points each: %w", what, cfg.GPUPoints, cfg.CPUPoints, maxPoints, iog.ErrInvalid)
+	}
+	cfg.Nomination = cfg.Nomination.withDefaults()
 	if cfg.StakePerUnit.Currency() == 0 {
 		cfg.StakePerUnit = StakePerGPU
 	}
@@ -206,40 +299,34 @@ func (cfg RewardConfig) withDefaults(what string) (RewardConfig, error) {
 	return cfg, nil
 }
 
-// weight returns the candidate's weight in billionths, or the reason it is
-// not eligible, or an error for input that makes no sense.
-func (c *RewardCandidate) weight(cfg RewardConfig) (uint64, string, error) {
+// weight returns the candidate's raw weight in billionths, or the reasons
+// it earns nothing, or an error for input that makes no sense.
+func (c *RewardCandidate) weight(cfg RewardConfig) (uint64, []string, error) {
 	switch {
-	case c.Pool != GPUPool && c.Pool != CPUPool:
-		return 0, "", fmt.Errorf("%v is not a reward pool: %w", c.Pool, iog.ErrInvalid)
+	case c.Processor != GPUProcessor && c.Processor != CPUProcessor:
+		return 0, nil, fmt.Errorf("%v is not a processor: %w", c.Processor, iog.ErrInvalid)
 	case c.Units < 1:
-		return 0, "", fmt.Errorf("%d units: a device has at least one: %w", c.Units, iog.ErrInvalid)
+		return 0, nil, fmt.Errorf("%d units: a device has at least one: %w", c.Units, iog.ErrInvalid)
 	case c.Uptime.Fraction.Num() > c.Uptime.Fraction.Den():
-		return 0, "", fmt.Errorf("uptime fraction %v is above 1: %w", c.Uptime.Fraction, iog.ErrInvalid)
+		return 0, nil, fmt.Errorf("uptime fraction %v is above 1: %w", c.Uptime.Fraction, iog.ErrInvalid)
 	}
 	if err := checkIO("stake", c.Stake, true); err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
-	if err := checkIO("minimum stake", c.MinStake, true); err != nil {
-		return 0, "", err
+	if err := checkIO("required stake", c.Required, true); err != nil {
+		return 0, nil, err
 	}
-	switch {
-	case !c.PassedProofOfCompute:
-		return 0, "failed the proof-of-compute check", nil
-	case c.Uptime.Continuous < cfg.MinUptime:
-		return 0, fmt.Sprintf("up %v without a break, less than %v", c.Uptime.Continuous, cfg.MinUptime), nil
-	case c.Stake.Units() < c.MinStake.Units():
-		return 0, fmt.Sprintf("stake %v below the minimum %v", c.Stake, c.MinStake), nil
-	case c.Multiplier.IsZero():
-		return 0, "earning multiplier is 0", nil
-	case c.Uptime.Fraction.IsZero():
-		return 0, "no uptime this epoch", nil
+	if n := Nominate(c.NominationCandidate, cfg.Nomination); !n.Nominated {
+		return 0, n.Reasons, nil
+	}
+	if c.Uptime.Fraction.IsZero() {
+		return 0, []string{"no uptime this epoch"}, nil
 	}
 	// earning = min(Multiplier × Units, Stake / StakePerUnit), as num/den.
 	num, den := c.Multiplier.Num(), c.Multiplier.Den()
 	hi, num := bits.Mul64(num, uint64(c.Units))
 	if hi != 0 {
-		return 0, "", fmt.Errorf("multiplier %v × %d units: %w", c.Multiplier, c.Units, iog.ErrOverflow)
+		return 0, nil, fmt.Errorf("multiplier %v × %d units: %w", c.Multiplier, c.Units, iog.ErrOverflow)
 	}
 	sNum, sDen := uint64(c.Stake.Units()), uint64(cfg.StakePerUnit.Units())
 	lh, ll := bits.Mul64(sNum, den)
@@ -252,12 +339,12 @@ func (c *RewardCandidate) weight(cfg RewardConfig) (uint64, string, error) {
 		w, ok = mulDiv(w, c.Uptime.Fraction.Num(), c.Uptime.Fraction.Den())
 	}
 	if !ok {
-		return 0, "", fmt.Errorf("weight of multiplier %v × %d units: %w", c.Multiplier, c.Units, iog.ErrOverflow)
+		return 0, nil, fmt.Errorf("weight of multiplier %v × %d units: %w", c.Multiplier, c.Units, iog.ErrOverflow)
 	}
 	if w == 0 {
-		return 0, "weight rounds to 0", nil
+		return 0, []string{"weight rounds to 0"}, nil
 	}
-	return w, "", nil
+	return w, nil, nil
 }
 
 // mulDiv returns floor(x × num / den), and false when it does not fit.

@@ -40,7 +40,7 @@ func TestSettle(t *testing.T) {
 			u, err := l.Balance(ctx, unpaid, iog.IO)
 			require.NoError(t, err)
 			require.Equal(t, s.Unpaid, u.Available)
-			require.Positive(t, s.Unpaid.Sign(), "the CPU pool and the stakeless device")
+			require.Positive(t, s.Unpaid.Sign(), "the Community pool and the stakeless device")
 
 			// Settling again pays nothing twice.
 			_, err = tokenomics.Settle(ctx, r.wrap(l), book, d, unpaid)
@@ -232,7 +232,7 @@ func TestSettleTakesAnySharer(t *testing.T) {
 		_, err := l.Apply(ctx, ledger.Op{Kind: ledger.Open, Key: "open-" + strconv.Itoa(i), Reason: "test", To: w})
 		require.NoError(t, err)
 	}
-	d, err := tokenomics.Distribute(1, io("100"), []tokenomics.RewardCandidate{candidate(t, "rig", "1", 1)}, tokenomics.RewardConfig{GPUPoolShare: rate(t, "1")})
+	d, err := tokenomics.Distribute(1, io("100"), []tokenomics.RewardCandidate{candidate(t, "rig", "1", 1)}, tokenomics.RewardConfig{EnterpriseShare: rate(t, "1")})
 	require.NoError(t, err)
 	all := sharerFunc(func(_ iog.DeviceID, r iog.Amount) ([]tokenomics.Share, error) {
 		return []tokenomics.Share{{Wallet: holder, Amount: r}}, nil

@@ -32,11 +32,18 @@ func TestRequiredStake(t *testing.T) {
 		gpus  int
 		want  string
 	}{
-		{"H100-SXM", 8, "16000 IO"},
-		{"RTX-4070", 4, "800 IO"},
+		{"H100-SXM", 8, "16000 IO"}, // io.net's documentation's example
+		{"H100-SXM", 1, "2000 IO"},
+		{"B200", 8, "48000 IO"},
+		{"H200", 1, "2400 IO"},
+		{"A100-80GB", 2, "2000 IO"},
+		{"L40S", 1, "600 IO"},
+		{"RTX-4090", 1, "250 IO"}, // 1.25
+		{"M4-Max", 1, "300 IO"},   // 1.5
+		{"Apple M4 Max", 2, "600 IO"},
+		{"RTX-4070", 4, "800 IO"},                // 0.45, counted as 1
 		{"NVIDIA GeForce RTX 4070", 4, "800 IO"}, // a driver's name finds the catalog entry
-		{"RTX-4090", 1, "300 IO"},
-		{"V100-16GB", 3, "750 IO"},
+		{"V100-16GB", 3, "1200 IO"},
 	}
 	for _, tt := range tests {
 		got, err := tokenomics.RequiredStake(m, tt.model, tt.gpus)
@@ -53,7 +60,7 @@ func TestRequiredStake(t *testing.T) {
 	got, err := tokenomics.RequiredStake(m, "RTX-4070", 4)
 	require.NoError(t, err)
 	require.Equal(t, "2400 IO", got.String())
-	require.Equal(t, "0.25", tokenomics.DefaultMultipliers()["RTX-4070"].String(), "the default is a copy")
+	require.Equal(t, "0.45", tokenomics.DefaultMultipliers()["RTX-4070"].String(), "the default is a copy")
 }
 
 func TestDefaultMultipliersCoverTheCatalog(t *testing.T) {
@@ -64,6 +71,85 @@ func TestDefaultMultipliersCoverTheCatalog(t *testing.T) {
 		require.False(t, r.IsZero(), gm.Name)
 	}
 	require.Len(t, m, len(iog.GPUModels()), "no entry for a model outside the catalog")
+	require.Len(t, tokenomics.MultiplierSources(), len(m), "a source for every entry")
+}
+
+// TestPublishedMultipliers: the figures io.net's documentation gives,
+// labelled as its own, and no other.
+func TestPublishedMultipliers(t *testing.T) {
+	published := map[string]string{
+		"B200": "30", "H200": "12", "H100-SXM": "10", "A100-80GB": "5", "L40S": "3", "RTX-4090": "1.25", "M4-Max": "1.5",
+	}
+	m := tokenomics.DefaultMultipliers()
+	for model, src := range tokenomics.MultiplierSources() {
+		want, ok := published[model]
+		require.Equal(t, ok, src.Published, model)
+		if ok {
+			require.Equal(t, want, m[model].String(), model)
+			require.Equal(t, "io.net's documentation", src.String())
+			require.Empty(t, src.Anchor)
+			continue
+		}
+		require.Contains(t, src.String(), "an assumption of this project", model)
+	}
+}
+
+// TestAssumedMultipliersFollowTheirRule re-derives every assumed
+// multiplier by MultiplierSource's rule: the anchor is the published
+// model of the same family, or else the published model of the same kind
+// nearest in dense FP16 throughput (the lower multiplier on a tie), and
+// the figure is the anchor's scaled by the FP16 ratio, to the nearest
+// 0.05.
+func TestAssumedMultipliersFollowTheirRule(t *testing.T) {
+	m := tokenomics.DefaultMultipliers()
+	sources := tokenomics.MultiplierSources()
+	catalog := map[string]iog.GPUModel{}
+	for _, gm := range iog.GPUModels() {
+		catalog[gm.Name] = gm
+	}
+	kind := func(gm iog.GPUModel) string {
+		if gm.Vendor == iog.VendorApple {
+			return "apple"
+		}
+		if gm.Class.Enterprise() {
+			return "enterprise"
+		}
+		return "consumer"
+	}
+	for model, src := range sources {
+		if src.Published {
+			continue
+		}
+		gm := catalog[model]
+		var anchor string
+		for p, ps := range sources {
+			if ps.Published && catalog[p].Family == gm.Family {
+				anchor = p
+			}
+		}
+		if anchor == "" {
+			best := int64(-1)
+			for p, ps := range sources {
+				if !ps.Published || kind(catalog[p]) != kind(gm) {
+					continue
+				}
+				d := int64(catalog[p].FP16GFLOPS) - int64(gm.FP16GFLOPS)
+				d = max(d, -d)
+				if best < 0 || d < best || d == best && m[p].Cmp(m[anchor]) < 0 {
+					best, anchor = d, p
+				}
+			}
+		}
+		require.Equal(t, anchor, src.Anchor, model)
+		a := m[anchor]
+		// round(a × fp16 / anchorFP16 × 20) / 20, in integers.
+		num := a.Num() * uint64(gm.FP16GFLOPS) * 20
+		den := a.Den() * uint64(catalog[anchor].FP16GFLOPS)
+		twentieths := (2*num + den) / (2 * den)
+		want, err := iog.NewRate(twentieths, 20)
+		require.NoError(t, err)
+		require.Zero(t, want.Cmp(m[model]), "%s: %v from %s, want %v", model, m[model], anchor, want)
+	}
 }
 
 func newBook() (*tokenomics.StakeBook, *iog.ManualClock) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -34,7 +35,9 @@ func main() {
 var (
 	supplier = iog.WalletAddress{1}
 	coStaker = iog.WalletAddress{2}
-	vault    = iog.WalletAddress{3} // holds staked IO
+	// datacenter is the wallet of the H100 server the rig competes with.
+	datacenter = iog.WalletAddress{4}
+	vault      = iog.WalletAddress{3} // holds staked IO
 )
 
 const rig iog.DeviceID = "gamer-rig-4x4070"
@@ -86,7 +89,11 @@ func (s *story) stake() error {
 	if err != nil {
 		return err
 	}
-	s.say("4 × RTX-4070 (multiplier 0.25) must stake %v", need)
+	mult, err := tokenomics.DefaultMultipliers().Of("RTX-4070")
+	if err != nil {
+		return err
+	}
+	s.say("4 × RTX-4070 (multiplier %v) must stake %v", mult, need)
 	if err := s.book.Register(rig, supplier, need); err != nil {
 		return err
 	}
@@ -136,10 +143,12 @@ func (s *story) earn() error {
 			return err
 		}
 		candidates := []tokenomics.RewardCandidate{
-			{Device: "dc-h100x8", Pool: tokenomics.GPUPool, Multiplier: h100, Units: 8, Stake: iog.MustParseAmount("16000 IO"), MinStake: iog.MustParseAmount("16000 IO"),
-				PassedProofOfCompute: true, Uptime: iog.Uptime{Continuous: 1000 * time.Hour, Fraction: one}},
-			{Device: rig, Pool: tokenomics.GPUPool, Multiplier: rtx, Units: 4, Stake: d.Active, MinStake: d.Required,
-				PassedProofOfCompute: true, Uptime: health.Uptime(s.clock.Now())},
+			{Device: "dc-h100x8", Processor: tokenomics.GPUProcessor, Class: iog.DatacenterGPU, Units: 8, NominationCandidate: tokenomics.NominationCandidate{
+				Wallet: datacenter, Tier: iog.HighBandwidth, Multiplier: h100, Stake: iog.MustParseAmount("16000 IO"), Required: iog.MustParseAmount("16000 IO"),
+				ProofPassed: true, Uptime: iog.Uptime{Continuous: 1000 * time.Hour, Fraction: one}}},
+			{Device: rig, Processor: tokenomics.GPUProcessor, Class: iog.ConsumerGPU, Units: 4, NominationCandidate: tokenomics.NominationCandidate{
+				Wallet: supplier, Tier: iog.MediumBandwidth, Multiplier: rtx, Stake: d.Active, Required: d.Required,
+				ProofPassed: true, Uptime: health.Uptime(s.clock.Now())}},
 		}
 		if health, err = health.StartWindow(s.clock.Now()); err != nil {
 			return err
@@ -158,7 +167,7 @@ func (s *story) earn() error {
 func (s *story) payRig(epoch uint64, dist tokenomics.Distribution) error {
 	for _, in := range dist.Ineligible {
 		if in.Device == rig {
-			s.say("epoch %d: %s IO emitted, rig earns nothing: %s", epoch, dist.Emission.RoundedDecimal(2, iog.RoundHalfUp), in.Reason)
+			s.say("epoch %d: %s IO emitted, rig earns nothing: %s", epoch, dist.Emission.RoundedDecimal(2, iog.RoundHalfUp), strings.Join(in.Reasons, "; "))
 		}
 	}
 	for _, p := range dist.Payouts {

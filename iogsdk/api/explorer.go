@@ -77,8 +77,10 @@ type BlockDevice struct {
 	Device   iog.DeviceID      `json:"device"`
 	Owner    iog.WalletAddress `json:"owner"`
 	Rewarded bool              `json:"rewarded"`
-	// Pool, Weight (billionths of a multiplier-unit) and Reward are a
-	// rewarded device's; Reason says why a failed one earned nothing.
+	// Pool ("Enterprise" or "Community"), Weight (billionths of a
+	// multiplier-unit) and Reward are a rewarded device's; Reason says
+	// why a failed one earned nothing: every nomination rule it missed,
+	// joined by "; ".
 	Pool   string     `json:"pool,omitempty"`
 	Weight uint64     `json:"weight"`
 	Reward iog.Amount `json:"reward"`

@@ -6,6 +6,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/tokenomics"
 )
 
 // Epoch is a settled epoch's row: an hourly block of the explorer.
@@ -31,7 +32,11 @@ type EpochDevice struct {
 	Owner    iog.WalletAddress
 	Rewarded bool
 	// Pool, Weight and Reward are a rewarded device's; Reason says why a
-	// failed one earned nothing.
+	// failed one earned nothing. Pool is a tokenomics.Pool's name
+	// ("Enterprise", "Community"); rows written before the pools were
+	// io.net's two name the pool by processor, and read as the pool that
+	// took its share: "GPU", the 95% pool, as Enterprise, and "CPU", the
+	// 5% pool, as Community (legacyPools).
 	Pool   string
 	Weight uint64
 	Reward iog.Amount
@@ -188,7 +193,35 @@ func (t *Tx) EpochDevices(n uint64, after iog.DeviceID, limit int) ([]EpochDevic
 			return nil, fmt.Errorf("epoch %d, device %s: stored owner is corrupt: %w", n, device, err)
 		}
 		d.Device, d.Rewarded, d.Weight, d.Reward = iog.DeviceID(device), rewarded == 1, uint64(weight), iog.NewAmount(reward, iog.IO)
+		if p, ok := legacyPools[d.Pool]; ok {
+			d.Pool = p.String()
+		} else if _, err := tokenomics.ParsePool(d.Pool); d.Pool != "" && err != nil {
+			return nil, fmt.Errorf("epoch %d, device %s: stored pool is corrupt: %w", n, device, err)
+		}
 		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// legacyPools maps the pool names written before the Enterprise and
+// Community pools to the pool that took their share of the emission.
+var legacyPools = map[string]tokenomics.Pool{"GPU": tokenomics.EnterprisePool, "CPU": tokenomics.CommunityPool}
+
+// HiredDevices returns the devices a cluster is placed on now: the
+// devices nomination spares the proof of work.
+func (t *Tx) HiredDevices() (map[iog.DeviceID]bool, error) {
+	rows, err := t.tx.QueryContext(t.ctx, "SELECT DISTINCT device FROM cluster_devices")
+	if err != nil {
+		return nil, fmt.Errorf("hired devices: %w", err)
+	}
+	defer rows.Close()
+	out := map[iog.DeviceID]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("hired devices: %w", err)
+		}
+		out[iog.DeviceID(id)] = true
 	}
 	return out, rows.Err()
 }

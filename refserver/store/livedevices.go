@@ -19,9 +19,11 @@ type LiveDevice struct {
 	Owner iog.WalletAddress
 	// State is its place in the lifecycle (api.DeviceState's names).
 	State string
-	// Model and GPUCount summarize its last accepted report.
-	Model    string
-	GPUCount int
+	// Model and GPUCount summarize its last accepted report, and
+	// Bandwidth is its connectivity as registered.
+	Model     string
+	GPUCount  int
+	Bandwidth iog.Bandwidth
 	// Copied says that the copies kept beside the device's verifier
 	// record (copyColumns) hold at the time LiveDevices read for: its
 	// trust score then is Trust, and the oldest last proof of its GPUs
@@ -41,7 +43,7 @@ type LiveDevice struct {
 
 // liveDeviceColumns are LiveDevice's columns, the verifier record only
 // where the copies beside it do not hold at the time $1.
-const liveDeviceColumns = "id, owner, state, model, gpu_count, health, trust, trust_from, trust_until, proven_since, " +
+const liveDeviceColumns = "id, owner, state, model, gpu_count, down_bps, up_bps, health, trust, trust_from, trust_until, proven_since, " +
 	"CASE WHEN proven_since IS NOT NULL AND trust_from <= $1 AND $1 < trust_until THEN NULL ELSE (SELECT verifier FROM device_verifiers WHERE device_verifiers.device = devices.id) END"
 
 // LiveDevices returns every device not removed, by ID, locked, as of
@@ -62,6 +64,7 @@ func (t *Tx) LiveDevices(now time.Time) ([]LiveDevice, error) {
 	type rawLive struct {
 		id, owner, state, model string
 		gpuCount                int
+		down, up                int64
 		health, verifier        []byte
 		trust, from, until      int64
 		proven                  sql.NullInt64
@@ -69,7 +72,7 @@ func (t *Tx) LiveDevices(now time.Time) ([]LiveDevice, error) {
 	var raw []rawLive
 	for rows.Next() {
 		var r rawLive
-		if err := rows.Scan(&r.id, &r.owner, &r.state, &r.model, &r.gpuCount, &r.health, &r.trust, &r.from, &r.until, &r.proven, &r.verifier); err != nil {
+		if err := rows.Scan(&r.id, &r.owner, &r.state, &r.model, &r.gpuCount, &r.down, &r.up, &r.health, &r.trust, &r.from, &r.until, &r.proven, &r.verifier); err != nil {
 			return nil, fmt.Errorf("list devices: %w", err)
 		}
 		raw = append(raw, r)
@@ -81,6 +84,7 @@ func (t *Tx) LiveDevices(now time.Time) ([]LiveDevice, error) {
 	err = parallel.Do(len(raw), func(i int) error {
 		r, d := raw[i], &out[i]
 		d.ID, d.State, d.Model, d.GPUCount = iog.DeviceID(r.id), r.state, r.model, r.gpuCount
+		d.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(r.down), UpBytesPerSec: uint64(r.up)}
 		var err error
 		if d.Owner, err = iog.ParseWalletAddress(r.owner); err == nil {
 			err = json.Unmarshal(r.health, &d.Health)

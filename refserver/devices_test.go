@@ -331,6 +331,8 @@ func TestDeviceBlocked(t *testing.T) {
 		require.Equal(t, api.DeviceBlocked, got.State)
 		require.Equal(t, "CPU used 31% while not hired, above the 30% cap: stop other work (gaming, mining) on a device lent to the network", got.BlockedReason)
 		require.Equal(t, e.clock.Now(), got.BlockedAt.UTC())
+		require.Equal(t, api.Readiness{State: iog.ReadinessBlocked, Reasons: []string{"blocked: " + got.BlockedReason}}, got.Readiness,
+			"the readiness says the rule that blocks it")
 		list, err := e.client(nil).Devices(ctx, iogsdk.DeviceQuery{State: api.DeviceBlocked})
 		require.NoError(t, err)
 		require.Len(t, list.Devices, 1)

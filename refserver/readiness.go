@@ -13,9 +13,10 @@ import (
 // read of a device or a page of them costs no query more: its
 // registration, whether its report was accepted (its state active), the
 // row's copy of whether its GPUs have all passed a proof, its heartbeat,
-// its GPUs, and whether its owner removed it. The view does not know
-// whether a cluster runs on the device (the clusters' placements), nor a
-// rule's block: a device reads ready rather than hired while it runs one.
+// its GPUs, whether a rule blocked it (its blocked reason) and whether its
+// owner removed it. The view does not know whether a cluster runs on the
+// device (the clusters' placements): a device reads ready rather than
+// hired while it runs one.
 func (s *Server) readinessOf(d store.DeviceView, now time.Time) api.Readiness {
 	r := iog.EvaluateReadiness(iog.ReadinessInput{
 		Registered: d.Registered,
@@ -23,6 +24,7 @@ func (s *Server) readinessOf(d store.DeviceView, now time.Time) api.Readiness {
 		Proven:     d.Proven,
 		Up:         d.Up,
 		LastSeen:   d.LastSeen,
+		Blocked:    d.BlockedReason,
 		Removed:    d.State == string(api.DeviceRemoved),
 		GPUs:       d.GPUCount,
 	}, now, s.cfg.Readiness)

@@ -92,9 +92,6 @@ type Device struct {
 	// Readiness is where it stands for the network's work and what stops
 	// it (iog.EvaluateReadiness).
 	Readiness Readiness `json:"readiness"`
-	// Nomination, when the server judges it, says whether the device is
-	// nominated for the hourly block rewards, and why not.
-	Nomination *Nomination `json:"nomination,omitempty"`
 }
 
 // Readiness is a device's readiness state, whether a cluster may be placed
@@ -105,14 +102,6 @@ type Readiness struct {
 	State       iog.ReadinessState `json:"state"`
 	Schedulable bool               `json:"schedulable"`
 	Reasons     []string           `json:"reasons,omitempty"`
-}
-
-// Nomination says whether a device is nominated for the hourly block
-// rewards and, when not, each rule that keeps it out, with its numbers
-// ("uptime 3 h 12 m of the 5 h needed").
-type Nomination struct {
-	Nominated bool     `json:"nominated"`
-	Reasons   []string `json:"reasons,omitempty"`
 }
 
 // DeviceList is a page of devices; Next, when set, continues it.

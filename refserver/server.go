@@ -129,6 +129,14 @@ type Config struct {
 	// StakeCooldown is how long unstaked IO waits before its staker can
 	// withdraw it. Zero means tokenomics.DefaultCooldown, 14 days.
 	StakeCooldown time.Duration
+	// CoStakerCooldown is how long a co-staker's unstaked IO waits.
+	// Zero means tokenomics.DefaultCoStakerCooldown, 21 days.
+	CoStakerCooldown time.Duration
+	// CoStaking are the rules a co-stake keeps to (how much of a device's
+	// required stake co-stakers provide, how much its owner stakes first,
+	// how many co-stakers a device and devices an account). The zero
+	// value is io.net's documentation's (tokenomics.CoStakingRules).
+	CoStaking tokenomics.CoStakingRules
 	// AppealWindow is how long a proposed slash waits for an appeal
 	// before a governor may uphold it unappealed. Zero means
 	// tokenomics.DefaultAppealWindow, 30 days.

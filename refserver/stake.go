@@ -44,7 +44,10 @@ type stakeSession struct {
 
 // newStakeBook returns an empty stake book on the server's rules.
 func (s *Server) newStakeBook() *tokenomics.StakeBook {
-	return tokenomics.NewStakeBook(tokenomics.StakingConfig{Clock: s.cfg.Clock, Cooldown: s.cfg.StakeCooldown, AppealWindow: s.cfg.AppealWindow})
+	return tokenomics.NewStakeBook(tokenomics.StakingConfig{
+		Clock: s.cfg.Clock, Cooldown: s.cfg.StakeCooldown, CoStakerCooldown: s.cfg.CoStakerCooldown,
+		AppealWindow: s.cfg.AppealWindow, CoStaking: s.cfg.CoStaking,
+	})
 }
 
 // openStake restores the stake book of devices in tx.
@@ -179,6 +182,11 @@ func (s *Server) stake(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.who.wallet != d.Owner {
+		if err := s.withCoStakes(ss, c.who.wallet); err != nil {
+			return nil, err
+		}
+	}
 	if err := ss.book.Stake(d.ID, c.who.wallet, amount); err != nil {
 		return nil, err
 	}
@@ -190,6 +198,34 @@ func (s *Server) stake(c *call) (any, error) {
 	}
 	c.audit("stake", string(d.ID), amount.String())
 	return deviceStake(ss.book, d.ID)
+}
+
+// withCoStakes restores into a co-stake's session, beside its device, the
+// other devices its staker has stake on, which the book's limit of
+// devices an account co-stakes on counts. It reads them after the
+// session's LoadStake has locked the stake counter, which every stake
+// transaction takes first, so no other stake of the same wallet commits
+// between the count and this co-stake. Only the session's device is
+// saved: the others are read, not changed.
+func (s *Server) withCoStakes(ss *stakeSession, staker iog.WalletAddress) error {
+	staked, err := ss.tx.StakedDevices(staker)
+	if err != nil {
+		return err
+	}
+	others := slices.DeleteFunc(staked, func(d iog.DeviceID) bool { return slices.Contains(ss.devices, d) })
+	if len(others) == 0 {
+		return nil
+	}
+	r, err := ss.tx.LoadStake(append(others, ss.devices...))
+	if err != nil {
+		return err
+	}
+	b := s.newStakeBook()
+	if err := b.Restore(r); err != nil {
+		return err
+	}
+	ss.book = b
+	return nil
 }
 
 // holdStake holds a new stake in its staker's account.

@@ -186,6 +186,45 @@ func TestStakeLifecycle(t *testing.T) {
 // from the device's stakers; the owner appeals; upheld, the stake is
 // burned and the supply falls; another slash overturned gives the stake
 // back. Only governors propose and decide; only stakers appeal.
+// TestCoStakesPerAccount: the server holds one wallet to co-staking on at
+// most 2 devices (io.net's documentation): a third co-stake is 409 and
+// takes nothing; once the wallet's stake on one of the two is all cooling,
+// it is not co-staking there, and the third is taken.
+func TestCoStakesPerAccount(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		var devices []iog.DeviceID
+		for n := byte(1); n <= 3; n++ {
+			owner := newSupplier(t, e, n, "H100-SXM", 2)
+			_, err := owner.c.Faucet(ctx)
+			require.NoError(t, err)
+			d := owner.register(t)
+			_, err = owner.c.Stake(ctx, d.ID, ioAmount("2000"))
+			require.NoError(t, err, "the owner's 50% of the 4000 IO required, first")
+			devices = append(devices, d.ID)
+		}
+		bob := funded(t, e, 9)
+		for _, d := range devices[:2] {
+			_, err := bob.Stake(ctx, d, ioAmount("1"))
+			require.NoError(t, err)
+		}
+		_, err := bob.Stake(ctx, devices[2], ioAmount("1"))
+		var apiErr *api.Error
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, 409, apiErr.Status)
+		require.Contains(t, apiErr.Message, "co-stakes on 2 devices already")
+		requireBalance(t, e, bob.Wallet(), "49998", "2")
+		st, err := e.client(nil).DeviceStake(ctx, devices[2])
+		require.NoError(t, err)
+		require.Len(t, st.Positions, 1, "the refused co-stake left no position")
+
+		_, err = bob.Unstake(ctx, devices[0], ioAmount("1"))
+		require.NoError(t, err)
+		_, err = bob.Stake(ctx, devices[2], ioAmount("1"))
+		require.NoError(t, err, "stake cooling down on a device is not a co-stake there")
+		requireConserved(t, e)
+	}, withFaucet)
+}
+
 func TestSlashes(t *testing.T) {
 	gov := walletKey(50)
 	eachDialect(t, func(t *testing.T, e *env) {

@@ -120,12 +120,14 @@ func TestEpochNomination(t *testing.T) {
 	eachDialect(t, func(t *testing.T, e *env) {
 		alice := newSupplier(t, e, 1, "H100-SXM", 1) // proven: Enterprise
 		bob := newSupplier(t, e, 2, "A100-80GB", 1)  // never proven, hired: Enterprise
-		carol := newSupplier(t, e, 3, "RTX-4090", 1) // proven, slow: not nominated
-		dave := newSupplier(t, e, 4, "RTX-4090", 1)  // proven: Community
+		// proven, slow: not nominated. Its 76 Mb/s up meets the worker
+		// minimums' 75 Mb/s, but not the Low tier's 10 MB/s (80 Mb/s).
+		carol := newSupplier(t, e, 3, "RTX-4090", 1)
+		dave := newSupplier(t, e, 4, "RTX-4090", 1) // proven: Community
 		da, db, dd := alice.register(t), bob.register(t), dave.register(t)
 		reg, err := carol.c.RegisterDevice(ctx, api.RegisterDeviceRequest{
 			Name: "rig", TunnelKey: carol.key.Public().(ed25519.PublicKey), Location: "US/Virginia",
-			Bandwidth: api.Bandwidth{DownBytesPerSec: 50 << 20, UpBytesPerSec: 5 << 20},
+			Bandwidth: api.Bandwidth{DownBytesPerSec: 50 << 20, UpBytesPerSec: 9_500_000},
 		})
 		require.NoError(t, err)
 		dc, err := carol.report(reg.Challenge)

@@ -13,7 +13,7 @@ import (
 type ReadinessState uint8
 
 // The readiness states. When several hold, the first of Blocked, Down,
-// Pending, Hired, Ready is the device's (EvaluateReadiness).
+// Hired, Pending, Ready is the device's (EvaluateReadiness).
 const (
 	// ReadinessPending is a new device whose hardware test or proof of
 	// work has not passed yet.
@@ -131,10 +131,11 @@ type Readiness struct {
 // whatever else holds, and its reasons are the blocks alone: nothing else
 // matters until they lift. A device whose heartbeat stopped is down, and
 // its reasons add the tests it still has to pass. A device whose hardware
-// report was not accepted or whose GPUs have not all passed a proof of
-// work is pending, overdue from rules.PendingLimit after it registered.
-// Then a device that runs a cluster is hired, and any other ready: it is
-// schedulable when it has a GPU.
+// report was not accepted is pending; so is one whose GPUs have not all
+// passed a proof of work, unless it runs a cluster, which is hired: a
+// hired device skips the proof of work (io.net's documentation). Pending
+// is overdue from rules.PendingLimit after registration. Any other device
+// is ready, and schedulable when it has a GPU.
 func EvaluateReadiness(in ReadinessInput, now time.Time, rules ReadinessRules) Readiness {
 	rules = rules.withDefaults()
 	if in.Removed || in.Blocked != "" {
@@ -147,7 +148,7 @@ func EvaluateReadiness(in ReadinessInput, now time.Time, rules ReadinessRules) R
 		}
 		return Readiness{State: ReadinessBlocked, Reasons: reasons}
 	}
-	pending := !in.Attested || (in.GPUs > 0 && !in.Proven)
+	pending := !in.Attested || (in.GPUs > 0 && !in.Proven && !in.Hired)
 	var tests []string
 	if pending {
 		tests = append(tests, pendingReason(in, now, rules))

@@ -11,7 +11,7 @@ import (
 )
 
 // TestEvaluateReadiness: each state, by the precedence Blocked > Down >
-// Pending > Hired > Ready, with the reasons a supplier reads, around
+// Hired > Pending > Ready (a hired device skips the proof of work), with the reasons a supplier reads, around
 // io.net's 12-hour pending limit.
 func TestEvaluateReadiness(t *testing.T) {
 	registered := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
@@ -68,8 +68,10 @@ func TestEvaluateReadiness(t *testing.T) {
 		{"a configured limit of 6 h", attested, 6 * time.Hour, iog.ReadinessRules{PendingLimit: 6 * time.Hour},
 			iog.Readiness{State: iog.ReadinessPending, Reasons: []string{
 				"pending 6 h: the proof of work has not passed within 6 h; check that the worker agent runs and answers its proof tasks"}}},
-		{"pending beats hired", with(func(in *iog.ReadinessInput) { in.Proven = false; in.Hired = true }), time.Hour, iog.DefaultReadinessRules(),
-			iog.Readiness{State: iog.ReadinessPending, Reasons: []string{"pending 1 h of up to 12 h: " + proofWithin}}},
+		{"a hired device skips the proof of work", with(func(in *iog.ReadinessInput) { in.Proven = false; in.Hired = true }), time.Hour, iog.DefaultReadinessRules(),
+			iog.Readiness{State: iog.ReadinessHired, Reasons: []string{"hired: a cluster runs on it, and it takes no other until that one ends"}}},
+		{"an unaccepted report stays pending, hired or not", with(func(in *iog.ReadinessInput) { in.Attested = false; in.Hired = true }), time.Hour, iog.DefaultReadinessRules(),
+			iog.Readiness{State: iog.ReadinessPending, Reasons: []string{"pending 1 h of up to 12 h: its hardware report has not been accepted yet; the worker agent sends it when it starts"}}},
 		{"down", with(func(in *iog.ReadinessInput) { in.Up = false }), 2*time.Hour + 25*time.Minute, iog.DefaultReadinessRules(),
 			iog.Readiness{State: iog.ReadinessDown, Reasons: []string{"down: no heartbeat for 25 m; check that the worker agent runs and reaches the server"}}},
 		{"down beats hired", with(func(in *iog.ReadinessInput) { in.Up = false; in.Hired = true }), 3 * time.Hour, iog.DefaultReadinessRules(),

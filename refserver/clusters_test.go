@@ -137,6 +137,19 @@ func TestClusterLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, api.ClusterRunning, cl.Status)
 
+		// Its device reads hired, on a read, a page and a write alike.
+		hired := api.Readiness{State: iog.ReadinessHired, Reasons: []string{"hired: a cluster runs on it, and it takes no other until that one ends"}}
+		got, err := e.client(nil).Device(ctx, dev.ID)
+		require.NoError(t, err)
+		require.Equal(t, hired, got.Readiness)
+		page, err := e.client(nil).Devices(ctx, iogsdk.DeviceQuery{})
+		require.NoError(t, err)
+		require.Len(t, page.Devices, 1)
+		require.Equal(t, hired, page.Devices[0].Readiness)
+		got, err = sup.c.RenameDevice(ctx, dev.ID, "busy rig")
+		require.NoError(t, err)
+		require.Equal(t, hired, got.Readiness)
+
 		// An hour runs and is paid: a third of the price.
 		e.clock.Advance(time.Hour)
 		require.NoError(t, round(ctx))

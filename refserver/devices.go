@@ -146,7 +146,7 @@ func (s *Server) renameDevice(c *call) (any, error) {
 	if err := c.tx.UpdateDevice(d); err != nil {
 		return nil, err
 	}
-	return s.publicDevice(d.View(c.now), c.now), nil
+	return s.writtenDevice(c, d)
 }
 
 // removeDevice removes one of the signing wallet's devices: it forgets its

@@ -98,7 +98,7 @@ func (s *Server) submitReport(c *call) (any, error) {
 		return nil, verr
 	}
 	c.audit("device.report", string(d.ID), fmt.Sprintf("%d GPUs", d.GPUCount))
-	return s.publicDevice(d.View(c.now), c.now), nil
+	return s.writtenDevice(c, d)
 }
 
 // reportBlock returns why a device whose last accepted report listed the

@@ -30,13 +30,18 @@ type DeviceView struct {
 	// when (Device.BlockedReason).
 	BlockedReason string
 	BlockedAt     time.Time
+	// Hired says a cluster is placed on it (its rows in cluster_devices).
+	// A view made from a Device (Device.View) does not know, and says
+	// false.
+	Hired bool
 	// Proven says every GPU of its last accepted report has passed a
 	// proof of compute (its verifier record's gpu.DeviceRecord.ProvenSince
 	// is known), which its readiness reads.
 	Proven bool
 }
 
-const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until, blocked_reason, blocked_at, proven_since"
+const viewColumns = "id, owner, name, state, location, down_bps, up_bps, registered, model, gpu_count, up, last_seen, trust, trust_from, trust_until, blocked_reason, blocked_at, proven_since, " +
+	"CASE WHEN EXISTS (SELECT 1 FROM cluster_devices WHERE cluster_devices.device = devices.id) THEN 1 ELSE 0 END"
 
 // DeviceView returns a device's public view with its trust at now. It
 // reads the device's plain columns and the copies of its trust score and
@@ -93,7 +98,8 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 	var id, owner, location string
 	var down, up, registered, isUp, lastSeen, trust, from, until, blocked int64
 	var proven sql.NullInt64
-	if err := row.Scan(&id, &owner, &v.Name, &v.State, &location, &down, &up, &registered, &v.Model, &v.GPUCount, &isUp, &lastSeen, &trust, &from, &until, &v.BlockedReason, &blocked, &proven); err != nil {
+	var hired int64
+	if err := row.Scan(&id, &owner, &v.Name, &v.State, &location, &down, &up, &registered, &v.Model, &v.GPUCount, &isUp, &lastSeen, &trust, &from, &until, &v.BlockedReason, &blocked, &proven, &hired); err != nil {
 		return v, fmt.Errorf("read device: %w", err)
 	}
 	var err error
@@ -107,7 +113,7 @@ func scanView(row scanner, now time.Time) (scannedView, error) {
 	v.Bandwidth = iog.Bandwidth{DownBytesPerSec: uint64(down), UpBytesPerSec: uint64(up)}
 	v.Registered = time.Unix(0, registered).UTC()
 	v.BlockedAt = blockedTime(blocked)
-	v.Up = isUp == 1
+	v.Up, v.Hired = isUp == 1, hired == 1
 	if lastSeen != unix(time.Time{}) {
 		v.LastSeen = time.Unix(0, lastSeen).UTC()
 	}

@@ -4,7 +4,7 @@
 // reason and an idempotency key, applied atomically by a [Ledger] and
 // recorded as an [Entry].
 //
-// Three implementations are here. [Memory] keeps everything in memory, for
+// Four implementations are here. [Memory] keeps everything in memory, for
 // tests and the simulator. [File] is the embedded, durable ledger: an
 // append-only file in which each entry is hash-chained to the one before
 // and signed by the ledger's ed25519 authority key (a Solana keypair,
@@ -43,9 +43,14 @@
 // ends inside a batch, or holds an unsigned entry that continues none, is
 // tampered with.
 //
+// [Recorded] keeps its state in memory and its record elsewhere, through
+// a [Recorder]: every batch is recorded before it is acknowledged, and
+// [Recorded.Replay] rebuilds the state from the record. Package
+// tokenomics/solana records on Solana with it.
+//
 // [Ledger.ApplyAll] applies a batch of ops atomically: all of them, as
 // consecutive entries, or none. Package [ledgertest] is the behaviour
-// every Ledger must have, as a test suite that all three pass.
+// every Ledger must have, as a test suite that all four pass.
 //
 // The file format is documented in record.go: a header naming the
 // authority, then length-framed JSON records, each followed by its

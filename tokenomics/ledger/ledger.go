@@ -102,7 +102,9 @@ func (k Kind) String() string {
 
 func (k Kind) valid() bool { return k != 0 && int(k) < len(kindNames) }
 
-func parseKind(s string) (Kind, error) {
+// ParseKind returns the kind named s, as String names it; an unknown
+// name is iog.ErrInvalid.
+func ParseKind(s string) (Kind, error) {
 	for k, name := range kindNames {
 		if k != 0 && s == name {
 			return Kind(k), nil

@@ -165,7 +165,7 @@ func decodeBody(body []byte) (Entry, bool, error) {
 }
 
 func (r *recordJSON) entry() (Entry, error) {
-	kind, err := parseKind(r.Kind)
+	kind, err := ParseKind(r.Kind)
 	if err != nil {
 		return Entry{}, err
 	}

@@ -1,0 +1,448 @@
+package solana
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+// Ledger is a ledger.Ledger on Solana: balances are SPL token accounts,
+// every op is a transaction's instructions with a Memo that names it, and
+// the ledger is rebuilt from its authority's transactions when it starts.
+// See the package documentation. Create one with New; Close it when done.
+type Ledger struct {
+	sender
+	authority       solana.PublicKey
+	authorityWallet iog.WalletAddress
+	payer           solana.PublicKey
+	keys            map[solana.PublicKey]*solana.PrivateKey
+	mints           map[iog.Currency]*mintInfo
+	byMint          map[iog.WalletAddress]*mintInfo
+	// rent is the lamports that keep a token account rent-exempt.
+	rent uint64
+
+	// book is the ledger's state, recorded on the chain by l.Record.
+	book *ledger.Recorded
+
+	// catchMu makes one catch-up at a time.
+	catchMu sync.Mutex
+	// mu guards what follows. Record runs under the book's lock, and
+	// takes mu; nothing holding mu takes the book's lock.
+	mu    sync.Mutex
+	chain chain
+	// wallets maps the token account of every open wallet, for each mint,
+	// to the wallet, to read transfers back from the chain.
+	wallets map[iog.WalletAddress]iog.WalletAddress
+	// withdrawals are the Burns being applied by Withdraw, by key, with
+	// the owner each pays.
+	withdrawals map[string]iog.WalletAddress
+	// newest is the signature of the last transaction of the ledger.
+	newest solana.Signature
+	// behind is set while a transaction that landed after its fate was
+	// unknown has not been read back: nothing is sent meanwhile.
+	behind bool
+	broken error
+}
+
+var _ ledger.Ledger = (*Ledger)(nil)
+
+// New connects to cfg.Endpoint, checks the mints, and rebuilds the
+// ledger from the authority's transactions. It first waits until every
+// transaction a previous process could have sent has landed or expired
+// (about a minute on Solana's clusters: the life of a blockhash), so
+// that what it reads back is final: only then can an op's retry tell
+// whether it landed.
+func New(ctx context.Context, cfg Config) (*Ledger, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	l := &Ledger{
+		sender:      sender{cfg: cfg, rpc: newClient(cfg)},
+		authority:   solana.PublicKey(cfg.Authority.Public().(ed25519.PublicKey)),
+		payer:       solana.PublicKey(cfg.FeePayer.Public().(ed25519.PublicKey)),
+		chain:       chain{created: map[iog.WalletAddress]iog.WalletAddress{}, holds: map[string]escrow{}},
+		wallets:     map[iog.WalletAddress]iog.WalletAddress{},
+		withdrawals: map[string]iog.WalletAddress{},
+	}
+	l.authorityWallet = iog.WalletAddress(l.authority)
+	authorityKey, payerKey := solana.PrivateKey(cfg.Authority), solana.PrivateKey(cfg.FeePayer)
+	l.keys = map[solana.PublicKey]*solana.PrivateKey{l.authority: &authorityKey, l.payer: &payerKey}
+	l.book, err = ledger.NewRecorded(ledger.RecordedConfig{Recorder: l, Clock: millisecondClock{cfg.Clock}})
+	if err != nil {
+		return nil, err
+	}
+	if err := l.start(ctx); err != nil {
+		l.rpc.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Ledger) start(ctx context.Context) error {
+	if err := l.loadMints(ctx); err != nil {
+		return err
+	}
+	rent, err := l.rpc.GetMinimumBalanceForRentExemption(ctx, tokenAccountSize, l.cfg.Commitment)
+	if err != nil {
+		return unavailable("getMinimumBalanceForRentExemption", err)
+	}
+	l.rent = rent
+	bh, err := l.blockhash(ctx, true)
+	if err != nil {
+		return err
+	}
+	// Whatever a previous process signed used a blockhash no newer than
+	// this one: once it expires, all of it has landed or never will.
+	if err := l.waitPast(ctx, bh.lastValid); err != nil {
+		return err
+	}
+	return l.catchUp(ctx)
+}
+
+// waitPast waits until the block height is past height.
+func (l *Ledger) waitPast(ctx context.Context, height uint64) error {
+	for {
+		h, err := l.rpc.GetBlockHeight(ctx, l.cfg.Commitment)
+		if err == nil && h > height {
+			return nil
+		}
+		if err := sleep(ctx, l.cfg.PollInterval); err != nil {
+			return fmt.Errorf("solana ledger: wait for block %d: %w", height+1, err)
+		}
+	}
+}
+
+// loadMints reads every configured mint from the chain and checks it:
+// an SPL mint with the currency's decimals, issued by the authority when
+// the configuration says so.
+func (l *Ledger) loadMints(ctx context.Context) error {
+	l.mints = map[iog.Currency]*mintInfo{}
+	l.byMint = map[iog.WalletAddress]*mintInfo{}
+	for c, m := range l.cfg.Mints {
+		acct, err := l.account(ctx, m.Address)
+		if err != nil {
+			return fmt.Errorf("solana ledger: the %v mint %v: %w", c, m.Address, err)
+		}
+		if acct == nil || acct.Owner != solana.TokenProgramID || len(acct.Data.GetBinary()) != mintSize {
+			return fmt.Errorf("solana ledger: the %v mint %v is not an SPL token mint: %w", c, m.Address, iog.ErrNotFound)
+		}
+		data := acct.Data.GetBinary()
+		if got := int(data[mintDecimalsOffset]); got != c.Decimals() {
+			return fmt.Errorf("solana ledger: the %v mint %v has %d decimals, want %d: %w", c, m.Address, got, c.Decimals(), iog.ErrInvalid)
+		}
+		hasAuthority := binary.LittleEndian.Uint32(data) == 1
+		if m.Issued && (!hasAuthority || solana.PublicKeyFromBytes(data[4:36]) != l.authority) {
+			return fmt.Errorf("solana ledger: the %v mint %v is configured as issued by %v, which is not its mint authority: %w", c, m.Address, l.authority, iog.ErrUnauthorized)
+		}
+		treasury, err := AssociatedAddress(l.authorityWallet, m.Address)
+		if err != nil {
+			return err
+		}
+		mi := &mintInfo{currency: c, address: m.Address, decimals: uint8(c.Decimals()), issued: m.Issued, treasury: treasury}
+		l.mints[c], l.byMint[m.Address] = mi, mi
+	}
+	return nil
+}
+
+// The layout of an SPL mint and token account, as far as the ledger
+// reads them.
+const (
+	mintSize            = 82
+	mintSupplyOffset    = 36
+	mintDecimalsOffset  = 44
+	tokenAmountOffset   = 64
+	tokenAccountOwnerAt = 32
+)
+
+func (l *Ledger) mint(c iog.Currency) (*mintInfo, error) {
+	mi, ok := l.mints[c]
+	if !ok {
+		return nil, fmt.Errorf("no Solana mint is configured for %v: %w", c, iog.ErrInvalid)
+	}
+	return mi, nil
+}
+
+// Apply implements ledger.Ledger: the op is one transaction, landed at
+// the configured commitment when Apply returns.
+func (l *Ledger) Apply(ctx context.Context, op ledger.Op) (ledger.Entry, error) {
+	entries, err := l.ApplyAll(ctx, []ledger.Op{op})
+	if len(entries) == 0 {
+		return ledger.Entry{}, err
+	}
+	return entries[0], err
+}
+
+// ApplyAll implements ledger.Ledger: the batch is one transaction, so it
+// lands whole or not at all. A batch too large for one transaction
+// (Fit says how many ops fit) is iog.ErrInvalid and changes nothing.
+func (l *Ledger) ApplyAll(ctx context.Context, ops []ledger.Op) ([]ledger.Entry, error) {
+	if err := l.ready(ctx); err != nil {
+		return nil, err
+	}
+	return l.book.ApplyAll(ctx, ops)
+}
+
+// Withdraw applies op, a Burn, by paying its tokens out to owner's
+// associated token account: they leave the ledger, as a Burn's do, for a
+// wallet of their owner. The account must exist unless the
+// configuration lets the ledger create it (CreateRecipientAccounts);
+// then it is created if missing.
+func (l *Ledger) Withdraw(ctx context.Context, op ledger.Op, owner iog.WalletAddress) (ledger.Entry, error) {
+	if op.Kind != ledger.Burn || owner.IsZero() {
+		return ledger.Entry{}, fmt.Errorf("withdraw %q: want a Burn and an owner to pay: %w", op.Key, iog.ErrInvalid)
+	}
+	if err := l.ready(ctx); err != nil {
+		return ledger.Entry{}, err
+	}
+	l.mu.Lock()
+	if _, busy := l.withdrawals[op.Key]; busy {
+		l.mu.Unlock()
+		return ledger.Entry{}, fmt.Errorf("withdraw %q: already being applied: %w", op.Key, iog.ErrConflict)
+	}
+	l.withdrawals[op.Key] = owner
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.withdrawals, op.Key)
+		l.mu.Unlock()
+	}()
+	return l.book.Apply(ctx, op)
+}
+
+// ready fails when the ledger cannot be used, and first settles a
+// transaction whose fate the last call left unknown: if it landed, the
+// ledger reads it back.
+func (l *Ledger) ready(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	err := l.broken
+	if err == nil {
+		var landed bool
+		landed, err = l.settle(ctx)
+		l.behind = l.behind || landed
+	}
+	behind := l.behind
+	l.mu.Unlock()
+	if err != nil || !behind {
+		return err
+	}
+	return l.catchUp(ctx)
+}
+
+// Record implements ledger.Recorder: it sends the batch as one
+// transaction and returns its signature once it has landed.
+func (l *Ledger) Record(ctx context.Context, entries []ledger.Entry) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.broken != nil {
+		return nil, l.broken
+	}
+	if l.suspect != nil || l.behind {
+		return nil, fmt.Errorf("solana ledger: a transaction's fate is being settled: %w", iog.ErrUnavailable)
+	}
+	p := l.newPlan()
+	for _, e := range entries {
+		if err := p.add(memo{Seq: e.Seq, Time: e.Time, Kind: e.Op.Kind, Key: e.Op.Key, Reason: e.Op.Reason}, e.Op, l.withdrawals[e.Op.Key]); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.fits(); err != nil {
+		return nil, fmt.Errorf("%d ops in one transaction: %w", len(entries), err)
+	}
+	sig, err := l.submit(ctx, p.transaction)
+	if err != nil {
+		return nil, err
+	}
+	l.landed(p, entries, sig)
+	return sig[:], nil
+}
+
+// landed takes in what a plan's transaction did on the chain.
+func (l *Ledger) landed(p *plan, entries []ledger.Entry, sig solana.Signature) {
+	l.chain = p.chain
+	for _, e := range entries {
+		if e.Op.Kind == ledger.Open {
+			for _, mi := range l.mints {
+				l.wallets[AccountAddress(l.authorityWallet, e.Op.To, mi.address)] = e.Op.To
+			}
+		}
+	}
+	l.newest = sig
+}
+
+// Fit returns how many of ops, from the first, one transaction can take:
+// what ApplyAll accepts at once. It is 0 when even the first does not fit
+// (an op that does not name a configured currency, say). It checks no
+// balance.
+func (l *Ledger) Fit(ops []ledger.Op) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.cfg.Clock.Now()
+	fits := func(n int) bool {
+		p := l.newPlan()
+		for _, op := range ops[:n] {
+			// The largest sequence number, so that the memos are no
+			// shorter than the real ones.
+			m := memo{Seq: math.MaxUint64, Time: now, Kind: op.Kind, Key: op.Key, Reason: op.Reason}
+			if err := p.add(m, op, l.withdrawals[op.Key]); err != nil {
+				return false
+			}
+		}
+		return p.fits() == nil
+	}
+	lo, hi := 0, len(ops) // fits(lo), and !fits(hi+1)
+	for step := 1; lo+step <= hi; step *= 2 {
+		if !fits(lo + step) {
+			hi = lo + step - 1
+			break
+		}
+		lo += step
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// Balance implements ledger.Ledger, reading the balance from the chain:
+// the account's token account, and the escrows of its open holds.
+func (l *Ledger) Balance(ctx context.Context, account iog.WalletAddress, c iog.Currency) (ledger.Balance, error) {
+	b, err := l.book.Balance(ctx, account, c)
+	if err != nil {
+		return b, err
+	}
+	mi, err := l.mint(c)
+	if err != nil {
+		return b, err
+	}
+	l.mu.Lock()
+	addrs := []iog.WalletAddress{AccountAddress(l.authorityWallet, account, mi.address)}
+	for key, h := range l.chain.holds {
+		if h.holder == account && h.mint == mi {
+			addrs = append(addrs, HoldAddress(l.authorityWallet, key))
+		}
+	}
+	l.mu.Unlock()
+	amounts, err := l.tokenAmounts(ctx, addrs)
+	if err != nil {
+		return b, err
+	}
+	var held uint64
+	for _, a := range amounts[1:] {
+		held += a
+	}
+	if amounts[0] > math.MaxInt64 || held > math.MaxInt64 {
+		return b, fmt.Errorf("balance of %v: more %v on the chain than an amount holds: %w", account, c, iog.ErrOverflow)
+	}
+	b.Available, b.Held = iog.NewAmount(int64(amounts[0]), c), iog.NewAmount(int64(held), c)
+	return b, nil
+}
+
+// Supply implements ledger.Ledger: what the ledger has minted and not
+// burned of c (for a mint the authority issues, the mint's supply on
+// Solana, which Verify checks).
+func (l *Ledger) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error) {
+	return l.book.Supply(ctx, c)
+}
+
+// Entry implements ledger.Ledger. The entry's Signature is that of the
+// transaction that carried it (base58 in SignatureString).
+func (l *Ledger) Entry(ctx context.Context, key string) (ledger.Entry, error) {
+	return l.book.Entry(ctx, key)
+}
+
+// SignatureString returns the Solana signature of the transaction that
+// carried e, as explorers show it; it is empty for an entry that has
+// none.
+func SignatureString(e ledger.Entry) string {
+	if len(e.Signature) != solana.SignatureLength {
+		return ""
+	}
+	return solana.SignatureFromBytes(e.Signature).String()
+}
+
+// key gives the transaction's signers their keys.
+func (l *Ledger) key(k solana.PublicKey) *solana.PrivateKey { return l.keys[k] }
+
+// Authority returns the address of the ledger's authority.
+func (l *Ledger) Authority() iog.WalletAddress { return l.authorityWallet }
+
+// Close releases the ledger's connections. Apply fails after it.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.broken == nil {
+		l.broken = fmt.Errorf("solana ledger is closed: %w", iog.ErrUnavailable)
+	}
+	return l.rpc.Close()
+}
+
+// account returns an account, or nil when the chain has none.
+func (l *Ledger) account(ctx context.Context, a iog.WalletAddress) (*rpc.Account, error) {
+	out, err := l.rpc.GetAccountInfoWithOpts(ctx, pub(a), &rpc.GetAccountInfoOpts{Encoding: solana.EncodingBase64, Commitment: l.cfg.Commitment})
+	if errors.Is(err, rpc.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable("getAccountInfo", err)
+	}
+	return out.Value, nil
+}
+
+// tokenAmounts reads the amounts of token accounts, zero for one the
+// chain does not have.
+func (l *Ledger) tokenAmounts(ctx context.Context, addrs []iog.WalletAddress) ([]uint64, error) {
+	out := make([]uint64, len(addrs))
+	const page = 100 // getMultipleAccounts takes at most 100 accounts
+	for start := 0; start < len(addrs); start += page {
+		end := min(start+page, len(addrs))
+		keys := make([]solana.PublicKey, 0, end-start)
+		for _, a := range addrs[start:end] {
+			keys = append(keys, pub(a))
+		}
+		res, err := l.rpc.GetMultipleAccountsWithOpts(ctx, keys, &rpc.GetMultipleAccountsOpts{Encoding: solana.EncodingBase64, Commitment: l.cfg.Commitment})
+		if err != nil {
+			return nil, unavailable("getMultipleAccounts", err)
+		}
+		if len(res.Value) != len(keys) {
+			return nil, unavailable("getMultipleAccounts", fmt.Errorf("%d accounts for %d asked", len(res.Value), len(keys)))
+		}
+		for i, acct := range res.Value {
+			if acct == nil {
+				continue
+			}
+			data := acct.Data.GetBinary()
+			if acct.Owner != solana.TokenProgramID || len(data) != tokenAccountSize {
+				return nil, fmt.Errorf("account %v is not a token account: %w", addrs[start+i], ErrRejected)
+			}
+			out[start+i] = binary.LittleEndian.Uint64(data[tokenAmountOffset:])
+		}
+	}
+	return out, nil
+}
+
+// millisecondClock stamps entries to the millisecond, as their memos
+// keep them, so that an entry read back from the chain is the one that
+// was applied.
+type millisecondClock struct{ iog.Clock }
+
+func (m millisecondClock) Now() time.Time { return m.Clock.Now().Truncate(time.Millisecond) }

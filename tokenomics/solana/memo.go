@@ -1,0 +1,104 @@
+package solana
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+// memoTag starts every memo the ledger writes, and names its version.
+const memoTag = "iog1"
+
+// maxMemo bounds the memo of one entry: its key and reason are at most
+// 128 and 256 bytes, escaped by JSON at most six times over, beside an
+// address or a hold key. A longer memo is none of ours.
+const maxMemo = 4096
+
+// memo is what an entry's Memo instruction says, beside the instructions
+// that move its tokens: enough to rebuild the entry from the chain. It is
+// written as a JSON array, ["iog1", seq, unix ms, kind, key, reason,
+// extra], readable in any explorer. Extra is the wallet an Open opens, the
+// hold a Release draws on, or the owner a withdrawal pays; other kinds
+// have none.
+type memo struct {
+	Seq    uint64
+	Time   time.Time
+	Kind   ledger.Kind
+	Key    string
+	Reason string
+	Extra  string
+	// Withdraw marks a Burn that pays the tokens out to the owner named by
+	// Extra rather than destroying them.
+	Withdraw bool
+}
+
+// withdrawKind is the memo's name for a withdrawal: a Burn of the ledger
+// paid out to a wallet of its owner.
+const withdrawKind = "withdraw"
+
+func (m memo) encode() ([]byte, error) {
+	kind := m.Kind.String()
+	if m.Withdraw {
+		kind = withdrawKind
+	}
+	fields := []any{memoTag, m.Seq, m.Time.UnixMilli(), kind, m.Key, m.Reason}
+	if m.Extra != "" {
+		fields = append(fields, m.Extra)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, fmt.Errorf("encode memo of %q: %w", m.Key, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// isOurs tells a memo the ledger wrote from anyone else's.
+func isOurs(data []byte) bool {
+	return bytes.HasPrefix(data, []byte(`["`+memoTag+`",`))
+}
+
+// decodeMemo reads a memo the ledger wrote. Anything else, or a memo
+// that does not decode, is iog.ErrInvalid.
+func decodeMemo(data []byte) (memo, error) {
+	if len(data) > maxMemo {
+		return memo{}, fmt.Errorf("memo of %d bytes, more than %d: %w", len(data), maxMemo, iog.ErrInvalid)
+	}
+	var fields []json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return memo{}, fmt.Errorf("memo %q: %v: %w", data, err, iog.ErrInvalid)
+	}
+	if len(fields) != 6 && len(fields) != 7 {
+		return memo{}, fmt.Errorf("memo %q: %d fields, want 6 or 7: %w", data, len(fields), iog.ErrInvalid)
+	}
+	var (
+		m          memo
+		tag, kind  string
+		unixMillis int64
+	)
+	targets := []any{&tag, &m.Seq, &unixMillis, &kind, &m.Key, &m.Reason, &m.Extra}
+	for i, f := range fields {
+		if err := json.Unmarshal(f, targets[i]); err != nil {
+			return memo{}, fmt.Errorf("memo %q: field %d: %v: %w", data, i+1, err, iog.ErrInvalid)
+		}
+	}
+	if tag != memoTag {
+		return memo{}, fmt.Errorf("memo %q: tag %q, want %q: %w", data, tag, memoTag, iog.ErrInvalid)
+	}
+	m.Time = time.UnixMilli(unixMillis).UTC()
+	if kind == withdrawKind {
+		m.Kind, m.Withdraw = ledger.Burn, true
+	} else if m.Kind, _ = ledger.ParseKind(kind); m.Kind == 0 {
+		return memo{}, fmt.Errorf("memo %q: unknown kind %q: %w", data, kind, iog.ErrInvalid)
+	}
+	needExtra := m.Kind == ledger.Open || m.Kind == ledger.Release || m.Withdraw
+	if needExtra != (m.Extra != "") {
+		return memo{}, fmt.Errorf("memo %q: a %s memo with %d fields: %w", data, kind, len(fields), iog.ErrInvalid)
+	}
+	return m, nil
+}

@@ -1,0 +1,59 @@
+package solana
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
+)
+
+func TestMemoRoundTrip(t *testing.T) {
+	at := time.Date(2026, 12, 3, 12, 0, 0, 123e6, time.UTC)
+	for _, m := range []memo{
+		{Seq: 1, Time: at, Kind: ledger.Open, Key: "open:x", Reason: "new account", Extra: "11111111111111111111111111111112"},
+		{Seq: 42, Time: at, Kind: ledger.Transfer, Key: `epoch-7:reward "a"`, Reason: "épargne <&> 100%"},
+		{Seq: 7, Time: at, Kind: ledger.Release, Key: "r", Reason: "pay", Extra: "hold:1"},
+		{Seq: 9, Time: at, Kind: ledger.Burn, Key: "w", Reason: "withdrawal", Extra: "11111111111111111111111111111112", Withdraw: true},
+	} {
+		data, err := m.encode()
+		require.NoError(t, err)
+		require.True(t, isOurs(data), "%s", data)
+		got, err := decodeMemo(data)
+		require.NoError(t, err)
+		require.Equal(t, m, got)
+	}
+	data, err := memo{Seq: 3, Time: at, Kind: ledger.Mint, Key: "m", Reason: "r"}.encode()
+	require.NoError(t, err)
+	require.Equal(t, `["iog1",3,1796299200123,"mint","m","r"]`, string(data), "what an explorer shows")
+}
+
+func TestDecodeMemoRefuses(t *testing.T) {
+	for _, bad := range []string{
+		``, `[]`, `{}`, `["iog1"]`, `["iog2",1,0,"mint","k","r"]`, `["iog1",-1,0,"mint","k","r"]`,
+		`["iog1",1,0,"steal","k","r"]`, `["iog1",1,0,"open","k","r"]`, `["iog1",1,0,"mint","k","r","extra"]`,
+		`["iog1",1,0,"release","k","r"]`, `["iog1",1,"soon","mint","k","r"]`, `["iog1",1,0,"mint","k","r"] x`,
+		`["iog1",1,0,"mint",7,"r"]`,
+	} {
+		_, err := decodeMemo([]byte(bad))
+		require.ErrorIs(t, err, iog.ErrInvalid, "%s", bad)
+	}
+}
+
+func FuzzDecodeMemo(f *testing.F) {
+	f.Add([]byte(`["iog1",3,1796299200123,"mint","m","r"]`))
+	f.Add([]byte(`["iog1",1,0,"withdraw","k","r","11111111111111111111111111111112"]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := decodeMemo(data)
+		if err != nil {
+			return
+		}
+		again, err := m.encode()
+		require.NoError(t, err)
+		m2, err := decodeMemo(again)
+		require.NoError(t, err)
+		require.Equal(t, m, m2)
+	})
+}

@@ -1,0 +1,259 @@
+package solana
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gagliardetto/solana-go"
+	"github.com/gagliardetto/solana-go/rpc"
+
+	"github.com/internetofgpus/iog"
+)
+
+// blockhashAge is how long a fetched blockhash is used for new
+// transactions: far less than the minute or so it stays valid, so that a
+// transaction signed on it has most of that time to land.
+const blockhashAge = time.Second
+
+// recentBlockhash is a blockhash and the last block height at which a
+// transaction signed on it can land.
+type recentBlockhash struct {
+	hash      solana.Hash
+	lastValid uint64
+	fetched   time.Time
+}
+
+// inflight is a transaction whose fate is not known yet: it may land
+// until the block height passes lastValid.
+type inflight struct {
+	sig       solana.Signature
+	lastValid uint64
+}
+
+// errExpired reports a transaction that provably did not land: its
+// blockhash expired with no status for it, or preflight refused the
+// blockhash. It may be signed again on a fresh one.
+var errExpired = errors.New("transaction expired unprocessed")
+
+// sender sends transactions and follows them until they land.
+type sender struct {
+	cfg    Config
+	rpc    *rpc.Client
+	recent recentBlockhash
+	// suspect is the transaction whose fate the last submit left unknown.
+	suspect *inflight
+}
+
+// submit sends the transaction build signs and waits until it lands at the ledger's
+// commitment. A transaction that provably did not land is signed again
+// on a fresh blockhash; one Solana refused returns its rejection; one
+// whose fate is unknown when ctx ends returns an error matching
+// iog.ErrUnavailable and is left in l.suspect for the next call to
+// settle.
+func (l *sender) submit(ctx context.Context, build func(solana.Hash) (*solana.Transaction, error)) (solana.Signature, error) {
+	fresh := false
+	for {
+		bh, err := l.blockhash(ctx, fresh)
+		if err != nil {
+			return solana.Signature{}, err
+		}
+		tx, err := build(bh.hash)
+		if err != nil {
+			return solana.Signature{}, err
+		}
+		raw, err := tx.MarshalBinary()
+		if err != nil {
+			return solana.Signature{}, fmt.Errorf("encode transaction: %w", err)
+		}
+		sent := inflight{sig: tx.Signatures[0], lastValid: bh.lastValid}
+		err = l.sendAndConfirm(ctx, raw, sent, programNames(tx))
+		switch {
+		case err == nil:
+			return sent.sig, nil
+		case errors.Is(err, errExpired):
+			fresh = true
+			continue
+		case errors.Is(err, iog.ErrUnavailable):
+			l.suspect = &sent
+		}
+		return sent.sig, err
+	}
+}
+
+// sendAndConfirm sends raw and polls its status until it lands, fails,
+// or provably expires. It sends raw again now and then while it waits, as
+// validators drop what they cannot forward; Solana applies a signature
+// once.
+func (l *sender) sendAndConfirm(ctx context.Context, raw []byte, sent inflight, programs []string) error {
+	encoded := base64.StdEncoding.EncodeToString(raw)
+	send := func() error {
+		_, err := l.rpc.SendEncodedTransactionWithOpts(ctx, encoded, rpc.TransactionOpts{PreflightCommitment: l.cfg.Commitment})
+		if err == nil {
+			return nil
+		}
+		te, logs, answered := preflightError(err)
+		switch {
+		case !answered:
+			// Not forwarded, or forwarded and the answer lost: the
+			// status tells.
+			return nil
+		case te.name == "AlreadyProcessed":
+			return nil
+		case te.name == "BlockhashNotFound":
+			return errExpired
+		}
+		return rejection(te, programOf(programs, te.instruction), logs)
+	}
+	if err := send(); err != nil {
+		return err
+	}
+	return l.confirm(ctx, sent, programs, send)
+}
+
+// confirm polls sent's status until it is final enough, failed, or
+// provably expired, resending now and then with resend.
+func (l *sender) confirm(ctx context.Context, sent inflight, programs []string, resend func() error) error {
+	wait := max(l.cfg.PollInterval/50, time.Millisecond)
+	lastSend := time.Now()
+	for {
+		st, err := l.status(ctx, sent.sig)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return fmt.Errorf("transaction %v: %w (%w)", sent.sig, ctx.Err(), iog.ErrUnavailable)
+		case err != nil:
+			// The RPC server is away: its client has retried; wait and ask again.
+		case st != nil && st.Err != nil:
+			te, _ := parseTxError(st.Err)
+			return rejection(te, programOf(programs, te.instruction), nil)
+		case st != nil && final(st.ConfirmationStatus, l.cfg.Commitment):
+			return nil
+		case st == nil:
+			height, herr := l.rpc.GetBlockHeight(ctx, l.cfg.Commitment)
+			if herr == nil && height > sent.lastValid {
+				// The blockhash has expired; a status looked up now is
+				// final: none means it never landed.
+				if st, err := l.status(ctx, sent.sig); err == nil && st == nil {
+					return fmt.Errorf("transaction %v: %w", sent.sig, errExpired)
+				}
+			} else if time.Since(lastSend) > 2*time.Second && resend != nil {
+				if err := resend(); err != nil {
+					return err
+				}
+				lastSend = time.Now()
+			}
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("transaction %v: %w (%w)", sent.sig, err, iog.ErrUnavailable)
+		}
+		wait = min(2*wait, l.cfg.PollInterval)
+	}
+}
+
+// status returns sig's status, or nil when the RPC server has none.
+func (l *sender) status(ctx context.Context, sig solana.Signature) (*rpc.SignatureStatusesResult, error) {
+	out, err := l.rpc.GetSignatureStatuses(ctx, true, sig)
+	if errors.Is(err, rpc.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable("getSignatureStatuses", err)
+	}
+	if len(out.Value) != 1 {
+		return nil, unavailable("getSignatureStatuses", fmt.Errorf("%d statuses for one signature", len(out.Value)))
+	}
+	return out.Value[0], nil
+}
+
+// final says whether a status has reached the commitment asked for.
+func final(got rpc.ConfirmationStatusType, want rpc.CommitmentType) bool {
+	rank := map[string]int{"processed": 1, "confirmed": 2, "finalized": 3}
+	return rank[string(got)] >= rank[string(want)]
+}
+
+// blockhash returns a recent blockhash: the cached one while it is young,
+// a fetched one when fresh is asked or it is not.
+func (l *sender) blockhash(ctx context.Context, fresh bool) (recentBlockhash, error) {
+	if !fresh && l.recent.fetched.After(time.Now().Add(-blockhashAge)) {
+		return l.recent, nil
+	}
+	out, err := l.rpc.GetLatestBlockhash(ctx, l.cfg.Commitment)
+	if err != nil {
+		return recentBlockhash{}, unavailable("getLatestBlockhash", err)
+	}
+	if out == nil || out.Value == nil {
+		return recentBlockhash{}, unavailable("getLatestBlockhash", errors.New("no blockhash in the answer"))
+	}
+	l.recent = recentBlockhash{hash: out.Value.Blockhash, lastValid: out.Value.LastValidBlockHeight, fetched: time.Now()}
+	return l.recent, nil
+}
+
+// settle waits until the transaction whose fate the last call left
+// unknown has landed or provably expired.
+func (l *sender) settle(ctx context.Context) (landed bool, err error) {
+	if l.suspect == nil {
+		return false, nil
+	}
+	err = l.confirm(ctx, *l.suspect, nil, nil)
+	switch {
+	case err == nil:
+		landed = true
+	case errors.Is(err, errExpired):
+	case errors.Is(err, ErrRejected):
+		// It landed and failed: it moved nothing.
+	default:
+		return false, err
+	}
+	l.suspect = nil
+	return landed, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// programNames names the program of each of tx's instructions, for
+// errors.
+func programNames(tx *solana.Transaction) []string {
+	names := make([]string, len(tx.Message.Instructions))
+	for i, ix := range tx.Message.Instructions {
+		id, err := tx.ResolveProgramIDIndex(ix.ProgramIDIndex)
+		if err != nil {
+			continue
+		}
+		names[i] = programName(id)
+	}
+	return names
+}
+
+func programOf(programs []string, i int) string {
+	if i < 0 || i >= len(programs) {
+		return ""
+	}
+	return programs[i]
+}
+
+func programName(id solana.PublicKey) string {
+	switch id {
+	case solana.TokenProgramID:
+		return "token"
+	case solana.SystemProgramID:
+		return "system"
+	case solana.MemoProgramID:
+		return "memo"
+	case solana.SPLAssociatedTokenAccountProgramID:
+		return "associated token account"
+	case solana.ComputeBudget:
+		return "compute budget"
+	}
+	return id.String()
+}

@@ -2,7 +2,7 @@ package solana
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"fmt"
 
 	"github.com/gagliardetto/solana-go"
@@ -13,7 +13,9 @@ import (
 // The ledger's token accounts are created with a seed from the authority
 // (system program CreateAccountWithSeed), owned by the token program and
 // held by the authority: their addresses follow from what they are for,
-// so the ledger finds them again without keeping any list.
+// so the ledger finds them again without keeping any list. Each wallet
+// has one for each mint it is credited in, and each mint one escrow for
+// all the holds in it.
 
 // AccountAddress returns the token account in which the ledger of
 // authority keeps wallet's balance of mint.
@@ -21,11 +23,10 @@ func AccountAddress(authority, wallet, mint iog.WalletAddress) iog.WalletAddress
 	return withSeed(authority, accountSeed(wallet, mint))
 }
 
-// HoldAddress returns the escrow token account of the hold named key in
-// the ledger of authority: it holds what the hold has left, and is closed
-// when nothing is left.
-func HoldAddress(authority iog.WalletAddress, key string) iog.WalletAddress {
-	return withSeed(authority, holdSeed(key))
+// EscrowAddress returns the escrow token account of mint in the ledger
+// of authority: it holds what every open hold in that currency has left.
+func EscrowAddress(authority, mint iog.WalletAddress) iog.WalletAddress {
+	return withSeed(authority, escrowSeed(mint))
 }
 
 // AssociatedAddress returns owner's associated token account for mint:
@@ -40,13 +41,17 @@ func AssociatedAddress(owner, mint iog.WalletAddress) (iog.WalletAddress, error)
 	return iog.WalletAddress(a), nil
 }
 
-// accountSeed and holdSeed are 32 characters, the most a seed may have:
-// half a SHA-256 in hex, collision-free at any size a ledger reaches.
+// accountSeed and escrowSeed are 24 characters: 144 bits of a SHA-256
+// in base64url, beyond the reach of collisions and of a search for a
+// wallet whose account would be another's, and 8 bytes shorter than the
+// 32 a seed may have, in every instruction that creates an account.
 func accountSeed(wallet, mint iog.WalletAddress) string {
 	return seed("iog account", wallet[:], mint[:])
 }
 
-func holdSeed(key string) string { return seed("iog hold", []byte(key)) }
+func escrowSeed(mint iog.WalletAddress) string { return seed("iog escrow", mint[:]) }
+
+const seedBytes = 18
 
 func seed(purpose string, parts ...[]byte) string {
 	h := sha256.New()
@@ -55,7 +60,7 @@ func seed(purpose string, parts ...[]byte) string {
 		h.Write([]byte{0})
 		h.Write(p)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:seedBytes])
 }
 
 func withSeed(base iog.WalletAddress, s string) iog.WalletAddress {

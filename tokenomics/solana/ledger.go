@@ -72,7 +72,7 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 		sender:      sender{cfg: cfg, rpc: newClient(cfg)},
 		authority:   solana.PublicKey(cfg.Authority.Public().(ed25519.PublicKey)),
 		payer:       solana.PublicKey(cfg.FeePayer.Public().(ed25519.PublicKey)),
-		chain:       chain{created: map[iog.WalletAddress]iog.WalletAddress{}, holds: map[string]escrow{}},
+		chain:       chain{created: map[iog.WalletAddress]iog.WalletAddress{}},
 		wallets:     map[iog.WalletAddress]iog.WalletAddress{},
 		withdrawals: map[string]iog.WalletAddress{},
 	}
@@ -108,7 +108,36 @@ func (l *Ledger) start(ctx context.Context) error {
 	if err := l.waitPast(ctx, bh.lastValid); err != nil {
 		return err
 	}
+	if err := l.openEscrows(ctx); err != nil {
+		return err
+	}
 	return l.catchUp(ctx)
+}
+
+// openEscrows makes sure every mint's escrow exists, creating the
+// missing ones in one transaction, so that a hold never has to: a batch
+// has room for more.
+func (l *Ledger) openEscrows(ctx context.Context) error {
+	p := l.newPlan()
+	for _, mi := range l.mints {
+		escrow := EscrowAddress(l.authorityWallet, mi.address)
+		acct, err := l.account(ctx, escrow)
+		if err != nil {
+			return fmt.Errorf("solana ledger: the %v escrow: %w", mi.currency, err)
+		}
+		if acct != nil {
+			p.chain.created[escrow] = iog.WalletAddress{}
+			continue
+		}
+		p.escrow(mi)
+	}
+	if len(p.ixs) > 0 {
+		if _, err := l.submit(ctx, p.transaction); err != nil {
+			return fmt.Errorf("solana ledger: create the escrows: %w", err)
+		}
+	}
+	l.chain = p.chain
+	return nil
 }
 
 // waitPast waits until the block height is past height.
@@ -323,8 +352,10 @@ func (l *Ledger) Fit(ops []ledger.Op) int {
 	return lo
 }
 
-// Balance implements ledger.Ledger, reading the balance from the chain:
-// the account's token account, and the escrows of its open holds.
+// Balance implements ledger.Ledger, reading the available balance from
+// the account's token account on the chain. What the account holds is
+// in its currency's escrow with every other hold, each hold's share told
+// by its memos: the ledger's state, rebuilt from them, says it.
 func (l *Ledger) Balance(ctx context.Context, account iog.WalletAddress, c iog.Currency) (ledger.Balance, error) {
 	b, err := l.book.Balance(ctx, account, c)
 	if err != nil {
@@ -334,26 +365,14 @@ func (l *Ledger) Balance(ctx context.Context, account iog.WalletAddress, c iog.C
 	if err != nil {
 		return b, err
 	}
-	l.mu.Lock()
-	addrs := []iog.WalletAddress{AccountAddress(l.authorityWallet, account, mi.address)}
-	for key, h := range l.chain.holds {
-		if h.holder == account && h.mint == mi {
-			addrs = append(addrs, HoldAddress(l.authorityWallet, key))
-		}
-	}
-	l.mu.Unlock()
-	amounts, err := l.tokenAmounts(ctx, addrs)
+	amounts, err := l.tokenAmounts(ctx, []iog.WalletAddress{AccountAddress(l.authorityWallet, account, mi.address)})
 	if err != nil {
 		return b, err
 	}
-	var held uint64
-	for _, a := range amounts[1:] {
-		held += a
-	}
-	if amounts[0] > math.MaxInt64 || held > math.MaxInt64 {
+	if amounts[0] > math.MaxInt64 {
 		return b, fmt.Errorf("balance of %v: more %v on the chain than an amount holds: %w", account, c, iog.ErrOverflow)
 	}
-	b.Available, b.Held = iog.NewAmount(int64(amounts[0]), c), iog.NewAmount(int64(held), c)
+	b.Available = iog.NewAmount(int64(amounts[0]), c)
 	return b, nil
 }
 

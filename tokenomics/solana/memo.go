@@ -20,10 +20,12 @@ const maxMemo = 4096
 
 // memo is what an entry's Memo instruction says, beside the instructions
 // that move its tokens: enough to rebuild the entry from the chain. It is
-// written as a JSON array, ["iog1", seq, unix ms, kind, key, reason,
-// extra], readable in any explorer. Extra is the wallet an Open opens, the
-// hold a Release draws on, or the owner a withdrawal pays; other kinds
-// have none.
+// written as a JSON array, readable in any explorer: ["iog1", seq, unix
+// ms, kind, key, reason, extra] for the first entry of a transaction, and
+// [kind, key, reason, extra] for the ones after it, which number on from
+// it at the same time. Extra is the wallet an Open opens, the hold a
+// Release draws on, or the owner a withdrawal pays; other kinds have
+// none.
 type memo struct {
 	Seq    uint64
 	Time   time.Time
@@ -40,12 +42,16 @@ type memo struct {
 // paid out to a wallet of its owner.
 const withdrawKind = "withdraw"
 
-func (m memo) encode() ([]byte, error) {
+// encode writes m, in full when it is the first of its transaction.
+func (m memo) encode(first bool) ([]byte, error) {
 	kind := m.Kind.String()
 	if m.Withdraw {
 		kind = withdrawKind
 	}
-	fields := []any{memoTag, m.Seq, m.Time.UnixMilli(), kind, m.Key, m.Reason}
+	fields := []any{kind, m.Key, m.Reason}
+	if first {
+		fields = append([]any{memoTag, m.Seq, m.Time.UnixMilli()}, fields...)
+	}
 	if m.Extra != "" {
 		fields = append(fields, m.Extra)
 	}
@@ -58,14 +64,16 @@ func (m memo) encode() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// isOurs tells a memo the ledger wrote from anyone else's.
+// isOurs tells the first memo of a transaction the ledger wrote from
+// anyone else's.
 func isOurs(data []byte) bool {
 	return bytes.HasPrefix(data, []byte(`["`+memoTag+`",`))
 }
 
-// decodeMemo reads a memo the ledger wrote. Anything else, or a memo
-// that does not decode, is iog.ErrInvalid.
-func decodeMemo(data []byte) (memo, error) {
+// decodeMemo reads a memo the ledger wrote: the first of its transaction
+// when prev is nil, else the one after prev. Anything else, or a memo that
+// does not decode, is iog.ErrInvalid.
+func decodeMemo(data []byte, prev *memo) (memo, error) {
 	if len(data) > maxMemo {
 		return memo{}, fmt.Errorf("memo of %d bytes, more than %d: %w", len(data), maxMemo, iog.ErrInvalid)
 	}
@@ -73,31 +81,38 @@ func decodeMemo(data []byte) (memo, error) {
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return memo{}, fmt.Errorf("memo %q: %v: %w", data, err, iog.ErrInvalid)
 	}
-	if len(fields) != 6 && len(fields) != 7 {
-		return memo{}, fmt.Errorf("memo %q: %d fields, want 6 or 7: %w", data, len(fields), iog.ErrInvalid)
-	}
 	var (
 		m          memo
 		tag, kind  string
 		unixMillis int64
 	)
-	targets := []any{&tag, &m.Seq, &unixMillis, &kind, &m.Key, &m.Reason, &m.Extra}
+	targets := []any{&kind, &m.Key, &m.Reason, &m.Extra}
+	if prev == nil {
+		targets = append([]any{&tag, &m.Seq, &unixMillis}, targets...)
+	}
+	if len(fields) != len(targets) && len(fields) != len(targets)-1 {
+		return memo{}, fmt.Errorf("memo %q: %d fields, want %d or %d: %w", data, len(fields), len(targets)-1, len(targets), iog.ErrInvalid)
+	}
 	for i, f := range fields {
 		if err := json.Unmarshal(f, targets[i]); err != nil {
 			return memo{}, fmt.Errorf("memo %q: field %d: %v: %w", data, i+1, err, iog.ErrInvalid)
 		}
 	}
-	if tag != memoTag {
-		return memo{}, fmt.Errorf("memo %q: tag %q, want %q: %w", data, tag, memoTag, iog.ErrInvalid)
+	if prev == nil {
+		if tag != memoTag {
+			return memo{}, fmt.Errorf("memo %q: tag %q, want %q: %w", data, tag, memoTag, iog.ErrInvalid)
+		}
+		m.Time = time.UnixMilli(unixMillis).UTC()
+	} else {
+		m.Seq, m.Time = prev.Seq+1, prev.Time
 	}
-	m.Time = time.UnixMilli(unixMillis).UTC()
 	if kind == withdrawKind {
 		m.Kind, m.Withdraw = ledger.Burn, true
 	} else if m.Kind, _ = ledger.ParseKind(kind); m.Kind == 0 {
 		return memo{}, fmt.Errorf("memo %q: unknown kind %q: %w", data, kind, iog.ErrInvalid)
 	}
 	needExtra := m.Kind == ledger.Open || m.Kind == ledger.Release || m.Withdraw
-	if needExtra != (m.Extra != "") {
+	if needExtra != (len(fields) == len(targets)) || (needExtra && m.Extra == "") {
 		return memo{}, fmt.Errorf("memo %q: a %s memo with %d fields: %w", data, kind, len(fields), iog.ErrInvalid)
 	}
 	return m, nil

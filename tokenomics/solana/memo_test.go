@@ -18,16 +18,28 @@ func TestMemoRoundTrip(t *testing.T) {
 		{Seq: 7, Time: at, Kind: ledger.Release, Key: "r", Reason: "pay", Extra: "hold:1"},
 		{Seq: 9, Time: at, Kind: ledger.Burn, Key: "w", Reason: "withdrawal", Extra: "11111111111111111111111111111112", Withdraw: true},
 	} {
-		data, err := m.encode()
+		data, err := m.encode(true)
 		require.NoError(t, err)
 		require.True(t, isOurs(data), "%s", data)
-		got, err := decodeMemo(data)
+		got, err := decodeMemo(data, nil)
 		require.NoError(t, err)
 		require.Equal(t, m, got)
+		next := m
+		next.Seq++
+		data, err = next.encode(false)
+		require.NoError(t, err)
+		require.False(t, isOurs(data), "%s", data)
+		got, err = decodeMemo(data, &m)
+		require.NoError(t, err)
+		require.Equal(t, next, got)
 	}
-	data, err := memo{Seq: 3, Time: at, Kind: ledger.Mint, Key: "m", Reason: "r"}.encode()
+	first := memo{Seq: 3, Time: at, Kind: ledger.Mint, Key: "m", Reason: "r"}
+	data, err := first.encode(true)
 	require.NoError(t, err)
 	require.Equal(t, `["iog1",3,1796299200123,"mint","m","r"]`, string(data), "what an explorer shows")
+	data, err = memo{Kind: ledger.Release, Key: "pay", Reason: "payment", Extra: "hold-1"}.encode(false)
+	require.NoError(t, err)
+	require.Equal(t, `["release","pay","payment","hold-1"]`, string(data), "and the next entry's")
 }
 
 func TestDecodeMemoRefuses(t *testing.T) {
@@ -37,23 +49,31 @@ func TestDecodeMemoRefuses(t *testing.T) {
 		`["iog1",1,0,"release","k","r"]`, `["iog1",1,"soon","mint","k","r"]`, `["iog1",1,0,"mint","k","r"] x`,
 		`["iog1",1,0,"mint",7,"r"]`,
 	} {
-		_, err := decodeMemo([]byte(bad))
+		_, err := decodeMemo([]byte(bad), nil)
 		require.ErrorIs(t, err, iog.ErrInvalid, "%s", bad)
+	}
+	prev := &memo{Seq: 1, Kind: ledger.Mint, Key: "m", Reason: "r"}
+	for _, bad := range []string{`["iog1",2,0,"mint","k","r"]`, `["mint","k"]`, `["release","k","r"]`, `["open","k","r",""]`, `["mint","k","r","x"]`} {
+		_, err := decodeMemo([]byte(bad), prev)
+		require.ErrorIs(t, err, iog.ErrInvalid, "after a first memo: %s", bad)
 	}
 }
 
 func FuzzDecodeMemo(f *testing.F) {
 	f.Add([]byte(`["iog1",3,1796299200123,"mint","m","r"]`))
 	f.Add([]byte(`["iog1",1,0,"withdraw","k","r","11111111111111111111111111111112"]`))
+	f.Add([]byte(`["release","k","r","h"]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := decodeMemo(data)
-		if err != nil {
-			return
+		for _, prev := range []*memo{nil, {Seq: 1, Time: time.UnixMilli(5).UTC()}} {
+			m, err := decodeMemo(data, prev)
+			if err != nil {
+				continue
+			}
+			again, err := m.encode(prev == nil)
+			require.NoError(t, err)
+			m2, err := decodeMemo(again, prev)
+			require.NoError(t, err)
+			require.Equal(t, m, m2)
 		}
-		again, err := m.encode()
-		require.NoError(t, err)
-		m2, err := decodeMemo(again)
-		require.NoError(t, err)
-		require.Equal(t, m, m2)
 	})
 }

@@ -35,26 +35,15 @@ type mintInfo struct {
 	treasury iog.WalletAddress
 }
 
-// escrow is what a hold has left on the chain.
-type escrow struct {
-	holder    iog.WalletAddress
-	mint      *mintInfo
-	remaining uint64
-}
-
 // chain is what the ledger knows to exist on the chain: the token
-// accounts it created, and the holds open in escrow. A plan works on a
-// copy of it, which replaces it once the plan's transaction has landed.
+// accounts it created, each with the wallet it is kept for (the zero
+// wallet for an escrow). A plan works on a copy of it, which replaces it
+// once the plan's transaction has landed.
 type chain struct {
-	// created holds the token accounts created, each with the wallet it
-	// is kept for (the zero wallet for an escrow).
 	created map[iog.WalletAddress]iog.WalletAddress
-	holds   map[string]escrow
 }
 
-func (c chain) clone() chain {
-	return chain{created: maps.Clone(c.created), holds: maps.Clone(c.holds)}
-}
+func (c chain) clone() chain { return chain{created: maps.Clone(c.created)} }
 
 // plan turns entries into the instructions of one transaction, one op
 // after another, each followed by its memo.
@@ -64,6 +53,7 @@ type plan struct {
 	ixs   []solana.Instruction
 	// units are the compute units the instructions are measured to need.
 	units uint32
+	memos int
 }
 
 func (l *Ledger) newPlan() *plan {
@@ -86,7 +76,7 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 	case ledger.Mint:
 		to := p.account(op.To, mi)
 		if mi.issued {
-			p.push(cuMintTo, token.NewMintToCheckedInstruction(units, mi.decimals, pub(mi.address), pub(to), p.l.authority, nil).Build())
+			p.push(token.NewMintToCheckedInstruction(units, mi.decimals, pub(mi.address), pub(to), p.l.authority, nil).Build())
 		} else {
 			p.transfer(mi, mi.treasury, to, units)
 		}
@@ -101,33 +91,16 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 			m.Withdraw, m.Extra = true, withdrawTo.String()
 			p.transfer(mi, from, to, units)
 		case mi.issued:
-			p.push(cuBurn, token.NewBurnCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), p.l.authority, nil).Build())
+			p.push(token.NewBurnCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), p.l.authority, nil).Build())
 		default:
 			p.transfer(mi, from, mi.treasury, units)
 		}
 	case ledger.Transfer:
 		p.transfer(mi, p.account(op.From, mi), p.account(op.To, mi), units)
 	case ledger.Hold:
-		held := HoldAddress(p.l.authorityWallet, op.Key)
-		p.create(held, holdSeed(op.Key), mi, iog.WalletAddress{})
-		p.transfer(mi, p.account(op.From, mi), held, units)
-		p.chain.holds[op.Key] = escrow{holder: op.From, mint: mi, remaining: units}
+		p.transfer(mi, p.account(op.From, mi), p.escrow(mi), units)
 	case ledger.Release:
-		h, ok := p.chain.holds[op.HoldKey]
-		if !ok {
-			return fmt.Errorf("release %q: no open hold %q on the chain: %w", op.Key, op.HoldKey, iog.ErrNotFound)
-		}
-		held := HoldAddress(p.l.authorityWallet, op.HoldKey)
-		p.transfer(mi, held, p.account(op.To, mi), units)
-		h.remaining -= min(units, h.remaining)
-		if h.remaining == 0 {
-			// The escrow's rent goes back to the fee payer that paid it.
-			p.push(cuClose, token.NewCloseAccountInstruction(pub(held), p.l.payer, p.l.authority, nil).Build())
-			delete(p.chain.holds, op.HoldKey)
-			delete(p.chain.created, held)
-		} else {
-			p.chain.holds[op.HoldKey] = h
-		}
+		p.transfer(mi, p.escrow(mi), p.account(op.To, mi), units)
 		m.Extra = op.HoldKey
 	default:
 		return fmt.Errorf("%v %q: not an operation: %w", op.Kind, op.Key, iog.ErrInvalid)
@@ -138,19 +111,28 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 // account returns wallet's token account for mi, created in the plan
 // when the chain has none yet.
 func (p *plan) account(wallet iog.WalletAddress, mi *mintInfo) iog.WalletAddress {
-	a := AccountAddress(p.l.authorityWallet, wallet, mi.address)
-	if _, ok := p.chain.created[a]; !ok {
-		p.create(a, accountSeed(wallet, mi.address), mi, wallet)
-	}
-	return a
+	return p.ensure(AccountAddress(p.l.authorityWallet, wallet, mi.address), accountSeed(wallet, mi.address), mi, wallet)
 }
 
-// create makes a token account of mi held by the authority, at the
-// address the seed gives.
-func (p *plan) create(a iog.WalletAddress, seed string, mi *mintInfo, wallet iog.WalletAddress) {
-	p.push(cuCreateWithSeed, system.NewCreateAccountWithSeedInstruction(p.l.authority, seed, p.l.rent, tokenAccountSize, solana.TokenProgramID, p.l.payer, pub(a), p.l.authority).Build())
-	p.push(cuInitializeAccount, token.NewInitializeAccount3Instruction(p.l.authority, pub(a), pub(mi.address)).Build())
+// escrow returns mi's escrow account, created in the plan when the chain
+// has none yet.
+func (p *plan) escrow(mi *mintInfo) iog.WalletAddress {
+	return p.ensure(EscrowAddress(p.l.authorityWallet, mi.address), escrowSeed(mi.address), mi, iog.WalletAddress{})
+}
+
+// ensure returns the token account a of mi, at the address seed gives,
+// creating it, held by the authority, when the chain has none yet.
+// InitializeAccount, not InitializeAccount3, initializes it: it names
+// the authority among its accounts rather than in its data, 30 bytes
+// shorter for a sysvar's 32 once in a transaction.
+func (p *plan) ensure(a iog.WalletAddress, seed string, mi *mintInfo, wallet iog.WalletAddress) iog.WalletAddress {
+	if _, ok := p.chain.created[a]; ok {
+		return a
+	}
+	p.push(system.NewCreateAccountWithSeedInstruction(p.l.authority, seed, p.l.rent, tokenAccountSize, solana.TokenProgramID, p.l.payer, pub(a), p.l.authority).Build())
+	p.push(token.NewInitializeAccountInstruction(pub(a), pub(mi.address), p.l.authority, solana.SysVarRentPubkey).Build())
 	p.chain.created[a] = wallet
+	return a
 }
 
 // recipient returns owner's associated token account for mi, created
@@ -161,7 +143,7 @@ func (p *plan) recipient(owner iog.WalletAddress, mi *mintInfo) (iog.WalletAddre
 		return a, err
 	}
 	if p.l.cfg.CreateRecipientAccounts {
-		p.push(cuCreateAssociated, solana.NewInstruction(solana.SPLAssociatedTokenAccountProgramID, solana.AccountMetaSlice{
+		p.push(solana.NewInstruction(solana.SPLAssociatedTokenAccountProgramID, solana.AccountMetaSlice{
 			solana.Meta(p.l.payer).WRITE().SIGNER(),
 			solana.Meta(pub(a)).WRITE(),
 			solana.Meta(pub(owner)),
@@ -178,24 +160,28 @@ func (p *plan) recipient(owner iog.WalletAddress, mi *mintInfo) (iog.WalletAddre
 const associatedCreateIdempotent = 1
 
 func (p *plan) transfer(mi *mintInfo, from, to iog.WalletAddress, units uint64) {
-	p.push(cuTransfer, token.NewTransferCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), pub(to), p.l.authority, nil).Build())
+	p.push(token.NewTransferCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), pub(to), p.l.authority, nil).Build())
 }
 
 // memo appends m as a Memo instruction, built by hand: its data is the
 // memo's bytes, nothing more, and it names no account (a Memo's accounts
-// must all sign, and the ledger's signers are the transaction's).
+// must all sign, and the ledger's signers are the transaction's). The
+// first memo of a transaction carries the sequence number and time; the
+// others continue it.
 func (p *plan) memo(m memo) error {
-	data, err := m.encode()
+	data, err := m.encode(p.memos == 0)
+	p.memos++
 	if err != nil {
 		return err
 	}
-	p.push(memoUnits(len(data)), solana.NewInstruction(solana.MemoProgramID, nil, data))
+	p.push(solana.NewInstruction(solana.MemoProgramID, nil, data))
 	return nil
 }
 
-func (p *plan) push(units uint32, ix solana.Instruction) {
+func (p *plan) push(ix solana.Instruction) {
 	p.ixs = append(p.ixs, ix)
-	p.units += units
+	data, _ := ix.Data()
+	p.units += unitsOf(ix.ProgramID(), data).units
 }
 
 // transaction builds and signs the plan's transaction on blockhash. With

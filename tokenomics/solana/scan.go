@@ -126,6 +126,7 @@ func (l *Ledger) readBack(tx *solana.Transaction, sig solana.Signature) ([]ledge
 		entries []ledger.Entry
 		owners  []iog.WalletAddress
 		value   *solana.CompiledInstruction
+		prev    *memo
 		opened  = map[iog.WalletAddress]iog.WalletAddress{}
 		ixs     []solana.CompiledInstruction
 	)
@@ -142,11 +143,12 @@ func (l *Ledger) readBack(tx *solana.Transaction, sig solana.Signature) ([]ledge
 		switch {
 		case program == solana.TokenProgramID && len(ix.Data) > 0 && (ix.Data[0] == tokenTransferChecked || ix.Data[0] == tokenMintToChecked || ix.Data[0] == tokenBurnChecked):
 			value = ix
-		case program == solana.MemoProgramID && isOurs(ix.Data):
-			m, err := decodeMemo(ix.Data)
+		case program == solana.MemoProgramID && (prev != nil || isOurs(ix.Data)):
+			m, err := decodeMemo(ix.Data, prev)
 			if err != nil {
 				return nil, nil, err
 			}
+			prev = &m
 			op, owner, err := l.opOf(m, msg, value, opened)
 			if err != nil {
 				return nil, nil, fmt.Errorf("entry %d %q: %w", m.Seq, m.Key, err)

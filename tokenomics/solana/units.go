@@ -1,18 +1,24 @@
 package solana
 
+import (
+	"fmt"
+
+	"github.com/gagliardetto/solana-go"
+)
+
 // The compute units each instruction the ledger sends uses, as measured
-// on the Solana runtime (TestComputeUnits simulates each and fails when
-// one needs more than this table says): the ledger sums them to tell
-// whether a batch fits a transaction's 1,400,000 units, and, with a
-// priority fee, to set its transactions' compute unit limit.
+// on the Solana runtime (TestComputeUnits runs each and fails when one
+// needs more than this table says): the ledger sums them to tell whether
+// a batch fits a transaction's 1,400,000 units, and, with a priority fee,
+// to set its transactions' compute unit limit.
 const (
 	cuComputeBudget     = 150
-	cuCreateWithSeed    = 150
+	cuSystem            = 150
 	cuInitializeAccount = 4_500
+	cuInitializeMint    = 3_000
 	cuTransfer          = 6_300
 	cuMintTo            = 4_600
 	cuBurn              = 4_800
-	cuClose             = 3_000
 	cuCreateAssociated  = 25_000
 	// A memo costs a base and a share per byte: the Memo program checks
 	// that its data is UTF-8, and logs it.
@@ -20,4 +26,70 @@ const (
 	cuMemoPerByte = 30
 )
 
-func memoUnits(n int) uint32 { return cuMemoBase + cuMemoPerByte*uint32(n) }
+// The SPL Token instructions the ledger sends that move no tokens, by
+// their first byte.
+const (
+	tokenInitializeAccount = 1
+	tokenInitializeMint2   = 20
+)
+
+var tokenUnits = map[byte]uint32{
+	tokenTransferChecked: cuTransfer, tokenMintToChecked: cuMintTo, tokenBurnChecked: cuBurn,
+	tokenInitializeAccount: cuInitializeAccount, tokenInitializeMint2: cuInitializeMint,
+}
+
+// instructionUnits is what one instruction is budgeted, and whether the
+// runtime logs what it consumed (programs do, built-ins do not).
+type instructionUnits struct {
+	units  uint32
+	logged bool
+}
+
+// unitsOf returns an instruction's budget from its program and data;
+// units is zero for an instruction the ledger does not send.
+func unitsOf(program solana.PublicKey, data []byte) instructionUnits {
+	switch program {
+	case solana.ComputeBudget:
+		return instructionUnits{cuComputeBudget, false}
+	case solana.SystemProgramID:
+		return instructionUnits{cuSystem, false}
+	case solana.MemoProgramID:
+		return instructionUnits{cuMemoBase + cuMemoPerByte*uint32(len(data)), true}
+	case solana.SPLAssociatedTokenAccountProgramID:
+		return instructionUnits{cuCreateAssociated, true}
+	case solana.TokenProgramID:
+		if len(data) == 0 {
+			return instructionUnits{}
+		}
+		return instructionUnits{tokenUnits[data[0]], true}
+	}
+	return instructionUnits{}
+}
+
+// budget is a transaction's compute units as the ledger budgets them:
+// in all, and for each instruction whose consumption the runtime logs, in
+// order.
+type budget struct {
+	Total  uint32
+	Logged []uint32
+}
+
+// computeUnits budgets a transaction's instructions.
+func computeUnits(tx *solana.Transaction) (budget, error) {
+	var b budget
+	for i, ix := range tx.Message.Instructions {
+		program, err := tx.ResolveProgramIDIndex(ix.ProgramIDIndex)
+		if err != nil {
+			return b, err
+		}
+		u := unitsOf(program, ix.Data)
+		if u.units == 0 {
+			return b, fmt.Errorf("instruction %d, for %v, is not one the ledger sends", i, program)
+		}
+		b.Total += u.units
+		if u.logged {
+			b.Logged = append(b.Logged, u.units)
+		}
+	}
+	return b, nil
+}

@@ -321,35 +321,16 @@ func (l *Ledger) Fit(ops []ledger.Op) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.cfg.Clock.Now()
-	fits := func(n int) bool {
-		p := l.newPlan()
-		for _, op := range ops[:n] {
-			// The largest sequence number, so that the memos are no
-			// shorter than the real ones.
-			m := memo{Seq: math.MaxUint64, Time: now, Kind: op.Kind, Key: op.Key, Reason: op.Reason}
-			if err := p.add(m, op, l.withdrawals[op.Key]); err != nil {
-				return false
-			}
-		}
-		return p.fits() == nil
-	}
-	lo, hi := 0, len(ops) // fits(lo), and !fits(hi+1)
-	for step := 1; lo+step <= hi; step *= 2 {
-		if !fits(lo + step) {
-			hi = lo + step - 1
-			break
-		}
-		lo += step
-	}
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if fits(mid) {
-			lo = mid
-		} else {
-			hi = mid - 1
+	p := l.newPlan()
+	for i, op := range ops {
+		// The largest sequence number, so that the first memo is no
+		// shorter than the real one.
+		m := memo{Seq: math.MaxUint64, Time: now, Kind: op.Kind, Key: op.Key, Reason: op.Reason}
+		if p.add(m, op, l.withdrawals[op.Key]) != nil || p.fits() != nil {
+			return i
 		}
 	}
-	return lo
+	return len(ops)
 }
 
 // Balance implements ledger.Ledger, reading the available balance from

@@ -54,10 +54,21 @@ type plan struct {
 	// units are the compute units the instructions are measured to need.
 	units uint32
 	memos int
+	// keys are the accounts the transaction names, and ixBytes the size of
+	// its instructions as a message encodes them: what its size follows
+	// from (see size).
+	keys    map[solana.PublicKey]struct{}
+	ixBytes int
 }
 
 func (l *Ledger) newPlan() *plan {
-	return &plan{l: l, chain: l.chain.clone()}
+	p := &plan{l: l, chain: l.chain.clone(), keys: map[solana.PublicKey]struct{}{l.payer: {}, l.authority: {}}}
+	if l.cfg.ComputeUnitPrice > 0 {
+		// SetComputeUnitLimit (a u32) and SetComputeUnitPrice (a u64).
+		p.keys[solana.ComputeBudget] = struct{}{}
+		p.ixBytes += instructionSize(0, 1+4) + instructionSize(0, 1+8)
+	}
+	return p
 }
 
 // add appends the instructions of one entry. withdrawTo, for a Burn, pays
@@ -164,17 +175,22 @@ func (p *plan) transfer(mi *mintInfo, from, to iog.WalletAddress, units uint64) 
 }
 
 // memo appends m as a Memo instruction, built by hand: its data is the
-// memo's bytes, nothing more, and it names no account (a Memo's accounts
-// must all sign, and the ledger's signers are the transaction's). The
-// first memo of a transaction carries the sequence number and time; the
-// others continue it.
+// memo's bytes, nothing more. The first memo of a transaction carries
+// the sequence number and time, and names the authority as its signer,
+// so that every transaction of the ledger, an Open's alone too, is signed
+// by the authority and found among its transactions; the others continue
+// it and name no account.
 func (p *plan) memo(m memo) error {
 	data, err := m.encode(p.memos == 0)
-	p.memos++
 	if err != nil {
 		return err
 	}
-	p.push(solana.NewInstruction(solana.MemoProgramID, nil, data))
+	var accounts solana.AccountMetaSlice
+	if p.memos == 0 {
+		accounts = solana.AccountMetaSlice{solana.Meta(p.l.authority).SIGNER()}
+	}
+	p.memos++
+	p.push(solana.NewInstruction(solana.MemoProgramID, accounts, data))
 	return nil
 }
 
@@ -182,6 +198,45 @@ func (p *plan) push(ix solana.Instruction) {
 	p.ixs = append(p.ixs, ix)
 	data, _ := ix.Data()
 	p.units += unitsOf(ix.ProgramID(), data).units
+	p.keys[ix.ProgramID()] = struct{}{}
+	for _, a := range ix.Accounts() {
+		p.keys[a.PublicKey] = struct{}{}
+	}
+	p.ixBytes += instructionSize(len(ix.Accounts()), len(data))
+}
+
+// size returns the size of the plan's transaction, as a legacy
+// transaction encodes it: the signatures, the message's header, account
+// keys, blockhash and instructions, lengths in compact-u16.
+func (p *plan) size() int {
+	signers := len(p.l.keys)
+	return compactLen(signers) + signers*solana.SignatureLength +
+		3 + compactLen(len(p.keys)) + len(p.keys)*solana.PublicKeyLength + len(solana.Hash{}) +
+		compactLen(len(p.ixs)+p.budgetInstructions()) + p.ixBytes
+}
+
+func (p *plan) budgetInstructions() int {
+	if p.l.cfg.ComputeUnitPrice > 0 {
+		return 2
+	}
+	return 0
+}
+
+// instructionSize is the size of a compiled instruction: its program's
+// index, its accounts' indexes and its data, each list led by its length.
+func instructionSize(accounts, data int) int {
+	return 1 + compactLen(accounts) + accounts + compactLen(data) + data
+}
+
+// compactLen is the size of n in Solana's compact-u16 encoding.
+func compactLen(n int) int {
+	switch {
+	case n < 1<<7:
+		return 1
+	case n < 1<<14:
+		return 2
+	}
+	return 3
 }
 
 // transaction builds and signs the plan's transaction on blockhash. With
@@ -209,17 +264,9 @@ func (p *plan) transaction(blockhash solana.Hash) (*solana.Transaction, error) {
 // fits says whether the plan's transaction is within a transaction's
 // size and compute limits, and if not, by what.
 func (p *plan) fits() error {
-	tx, err := p.transaction(solana.Hash{})
-	if err != nil {
-		return err
-	}
-	raw, err := tx.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("encode transaction: %w", err)
-	}
-	switch {
-	case len(raw) > maxTransactionSize:
-		return fmt.Errorf("the transaction would be %d bytes, more than Solana's %d: %w", len(raw), maxTransactionSize, iog.ErrInvalid)
+	switch size := p.size(); {
+	case size > maxTransactionSize:
+		return fmt.Errorf("the transaction would be %d bytes, more than Solana's %d: %w", size, maxTransactionSize, iog.ErrInvalid)
 	case p.units > maxTransactionUnits:
 		return fmt.Errorf("the transaction would need %d compute units, more than Solana's %d: %w", p.units, maxTransactionUnits, iog.ErrInvalid)
 	}

@@ -2,7 +2,6 @@ package solana
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -159,11 +158,7 @@ func lastProgramLog(logs []string) string {
 // preflightError is what sendTransaction answers for a transaction it
 // did not forward: its TransactionError and its logs. ok is false for an
 // error that is not a preflight answer (the transaction's fate unknown).
-func preflightError(err error) (te txError, logs []string, ok bool) {
-	var re *jsonrpc.RPCError
-	if !errors.As(err, &re) {
-		return txError{}, nil, false
-	}
+func preflightError(re *jsonrpc.RPCError) (te txError, logs []string, ok bool) {
 	data, _ := re.Data.(map[string]any)
 	if data == nil {
 		return txError{}, nil, false

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/gagliardetto/solana-go/rpc/jsonrpc"
 
 	"github.com/internetofgpus/iog"
 )
@@ -86,31 +87,65 @@ func (l *sender) submit(ctx context.Context, build func(solana.Hash) (*solana.Tr
 // sendAndConfirm sends raw and polls its status until it lands, fails,
 // or provably expires. It sends raw again now and then while it waits, as
 // validators drop what they cannot forward; Solana applies a signature
-// once.
+// once. The first send asks for the status in the same request (a
+// JSON-RPC batch), which a validator that processed the transaction at
+// once answers: one round trip.
 func (l *sender) sendAndConfirm(ctx context.Context, raw []byte, sent inflight, programs []string) error {
 	encoded := base64.StdEncoding.EncodeToString(raw)
-	send := func() error {
-		_, err := l.rpc.SendEncodedTransactionWithOpts(ctx, encoded, rpc.TransactionOpts{PreflightCommitment: l.cfg.Commitment})
-		if err == nil {
-			return nil
-		}
-		te, logs, answered := preflightError(err)
+	opts := rpc.TransactionOpts{PreflightCommitment: l.cfg.Commitment}
+	// refused reads a send's answer: nil when it was accepted, or when its
+	// fate is unknown and the status tells.
+	refused := func(re *jsonrpc.RPCError) error {
+		te, logs, answered := preflightError(re)
 		switch {
-		case !answered:
-			// Not forwarded, or forwarded and the answer lost: the
-			// status tells.
-			return nil
-		case te.name == "AlreadyProcessed":
+		case !answered, te.name == "AlreadyProcessed":
 			return nil
 		case te.name == "BlockhashNotFound":
 			return errExpired
 		}
 		return rejection(te, programOf(programs, te.instruction), logs)
 	}
-	if err := send(); err != nil {
-		return err
+	resend := func() error {
+		_, err := l.rpc.SendEncodedTransactionWithOpts(ctx, encoded, opts)
+		var re *jsonrpc.RPCError
+		if errors.As(err, &re) {
+			return refused(re)
+		}
+		return nil
 	}
-	return l.confirm(ctx, sent, programs, send)
+	answers, err := l.rpc.RPCCallBatch(ctx, jsonrpc.RPCRequests{
+		jsonrpc.NewRequest("sendTransaction", encoded, opts.ToMap()),
+		jsonrpc.NewRequest("getSignatureStatuses", []solana.Signature{sent.sig}, rpc.M{"searchTransactionHistory": true}),
+	})
+	if err == nil {
+		send, status := answerTo(answers, 0), answerTo(answers, 1)
+		if send != nil && send.Error != nil {
+			if err := refused(send.Error); err != nil {
+				return err
+			}
+		}
+		var st rpc.GetSignatureStatusesResult
+		if status != nil && status.Error == nil && status.GetObject(&st) == nil && len(st.Value) == 1 && st.Value[0] != nil {
+			if st.Value[0].Err != nil {
+				te, _ := parseTxError(st.Value[0].Err)
+				return rejection(te, programOf(programs, te.instruction), nil)
+			}
+			if final(st.Value[0].ConfirmationStatus, l.cfg.Commitment) {
+				return nil
+			}
+		}
+	}
+	return l.confirm(ctx, sent, programs, resend)
+}
+
+// answerTo finds the answer to the request numbered id in a batch.
+func answerTo(answers jsonrpc.RPCResponses, id int) *jsonrpc.RPCResponse {
+	for _, a := range answers {
+		if fmt.Sprint(a.ID) == fmt.Sprint(id) {
+			return a
+		}
+	}
+	return nil
 }
 
 // confirm polls sent's status until it is final enough, failed, or

@@ -144,16 +144,7 @@ func (st *settler) step(ctx context.Context) error {
 // left, or the chain refuses one (recorded as failed: the round stops, and
 // so do the ones after it while the failure stands), or something fails.
 func (st *settler) round(ctx context.Context) error {
-	var cursor uint64
-	var halted bool
-	err := st.s.store.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if cursor, err = tx.SettlementCursor(); err != nil {
-			return err
-		}
-		_, halted, err = tx.SettlementFailure()
-		return err
-	})
+	cursor, _, halted, err := st.s.settlementState(ctx)
 	if err != nil {
 		return err
 	}
@@ -340,17 +331,7 @@ func (s *Server) settlementHealth(ctx context.Context) (map[string]any, error) {
 	if s.settler == nil {
 		return nil, nil
 	}
-	var cursor uint64
-	var failure store.Settlement
-	var halted bool
-	err := s.store.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if cursor, err = tx.SettlementCursor(); err != nil {
-			return err
-		}
-		failure, halted, err = tx.SettlementFailure()
-		return err
-	})
+	cursor, failure, halted, err := s.settlementState(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -359,4 +340,18 @@ func (s *Server) settlementHealth(ctx context.Context) (map[string]any, error) {
 		out["status"], out["failed_entry"], out["error"] = "halted", failure.Seq, failure.Error
 	}
 	return out, nil
+}
+
+// settlementState reads the settlement cursor and the failure that stops
+// settling, if there is one.
+func (s *Server) settlementState(ctx context.Context) (cursor uint64, failure store.Settlement, halted bool, err error) {
+	err = s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if cursor, err = tx.SettlementCursor(); err != nil {
+			return err
+		}
+		failure, halted, err = tx.SettlementFailure()
+		return err
+	})
+	return cursor, failure, halted, err
 }

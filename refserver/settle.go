@@ -295,11 +295,16 @@ func boolGauge(b bool) float64 {
 	return 0
 }
 
-// settlementsOf returns the settlement of each entry numbered seqs, by
-// seq, as the API shows it, or nil when the server does not settle.
-func (s *Server) settlementsOf(c *call, seqs []uint64) (map[uint64]*api.Settlement, error) {
+// settlementsOf returns the settlement of n entries, the i-th numbered
+// seq(i), by seq, as the API shows it, or nil when the server does not
+// settle.
+func (s *Server) settlementsOf(c *call, n int, seq func(i int) uint64) (map[uint64]*api.Settlement, error) {
 	if s.settler == nil {
 		return nil, nil
+	}
+	seqs := make([]uint64, n)
+	for i := range seqs {
+		seqs[i] = seq(i)
 	}
 	var rows map[uint64]store.Settlement
 	err := c.read(func(tx *store.Tx) error {

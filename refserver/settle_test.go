@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/sqltest"
+	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver"
 	"github.com/internetofgpus/iog/tokenomics"
@@ -196,6 +198,61 @@ func checkShown(t *testing.T, e *env, chain *testChain, entries []ledger.Entry, 
 			require.Equal(t, &api.Settlement{Status: api.SettlementSettled, Signature: base58.Encode(on.Signature)}, en.Settlement, "entry %d", en.Seq)
 		}
 	}
+	list, err := e.client(nil).Transactions(ctx, iogsdk.Page{Limit: len(entries)})
+	require.NoError(t, err)
+	require.Len(t, list.Transactions, len(entries))
+	for i, tr := range list.Transactions {
+		en := entries[len(entries)-1-i]
+		on, err := chain.Ledger.Entry(ctx, en.Op.Key)
+		require.NoError(t, err)
+		require.Equal(t, api.Transaction{Seq: en.Seq, Time: en.Time, Kind: en.Op.Kind.String(), Reason: en.Op.Reason, From: en.Op.From, To: en.Op.To, Amount: en.Op.Amount,
+			Settlement: &api.Settlement{Status: api.SettlementSettled, Signature: base58.Encode(on.Signature)}}, tr, "the explorer's transaction %d", en.Seq)
+	}
+}
+
+// TestTransactions: the explorer lists the ledger's entries, the latest
+// first, a page at a time, down to the first.
+func TestTransactions(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		for n := range byte(3) {
+			_, err := e.client(walletKey(n + 1)).Faucet(ctx)
+			require.NoError(t, err)
+		}
+		l := e.server.Store().Ledger()
+		n, err := l.Len(ctx)
+		require.NoError(t, err)
+		anon := e.client(nil)
+		var seqs []uint64
+		page := iogsdk.Page{Limit: 4}
+		for {
+			list, err := anon.Transactions(ctx, page)
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(list.Transactions), 4)
+			for _, tr := range list.Transactions {
+				seqs = append(seqs, tr.Seq)
+				if tr.Kind == "open" {
+					require.True(t, tr.Amount.IsZero())
+					require.False(t, tr.To.IsZero())
+				}
+			}
+			if list.Next == 0 {
+				break
+			}
+			page.Cursor = strconv.FormatUint(list.Next, 10)
+		}
+		want := make([]uint64, n)
+		for i := range want {
+			want[i] = n - uint64(i)
+		}
+		require.Equal(t, want, seqs, "every entry once, the latest first")
+		for _, bad := range []string{"0", "x", "-1"} {
+			_, err := anon.Transactions(ctx, iogsdk.Page{Cursor: bad})
+			require.ErrorIs(t, err, iog.ErrInvalid, bad)
+		}
+		past, err := anon.Transactions(ctx, iogsdk.Page{Cursor: strconv.FormatUint(n+100, 10), Limit: 1})
+		require.NoError(t, err)
+		require.Equal(t, n, past.Transactions[0].Seq, "a cursor past the last starts at the last")
+	}, withFaucet)
 }
 
 // readiness returns /readyz's answer.
@@ -222,6 +279,12 @@ func TestSettlementOff(t *testing.T) {
 		require.NotEmpty(t, got.Entries)
 		for _, en := range got.Entries {
 			require.Nil(t, en.Settlement)
+		}
+		list, err := e.client(nil).Transactions(ctx, iogsdk.Page{})
+		require.NoError(t, err)
+		require.NotEmpty(t, list.Transactions)
+		for _, tr := range list.Transactions {
+			require.Nil(t, tr.Settlement)
 		}
 		require.Equal(t, map[string]any{"status": "ready"}, readiness(t, e))
 		_, ok := metric(t, e.server, "iog_settlement_lag_entries", nil)

@@ -141,11 +141,7 @@ func (s *Server) earnings(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	seqs := make([]uint64, len(entries))
-	for i, e := range entries {
-		seqs[i] = e.Seq
-	}
-	settled, err := s.settlementsOf(c, seqs)
+	settled, err := s.settlementsOf(c, len(entries), func(i int) uint64 { return entries[i].Seq })
 	if err != nil {
 		return nil, err
 	}

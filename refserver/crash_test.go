@@ -44,6 +44,9 @@ const (
 	// the system picks.
 	crashAPIEnv   = "IOG_CRASH_API"
 	crashRelayEnv = "IOG_CRASH_RELAY"
+	// crashChainEnv, when set, is the ledger file the child settles its
+	// ledger onto (TestCrashSettlement).
+	crashChainEnv = "IOG_CRASH_CHAIN"
 )
 
 // crashAddrs are where a child listens: see crashAPIEnv.
@@ -79,6 +82,9 @@ func TestCrashChild(t *testing.T) {
 		cfg.PostgresDSN = where
 	} else {
 		cfg.DataDir = where
+	}
+	if path := os.Getenv(crashChainEnv); path != "" {
+		cfg.Settlement = refserver.Settlement{Chain: openChain(t, path, crashChainFit), Interval: 50 * time.Millisecond}
 	}
 	s, err := refserver.New(context.Background(), cfg)
 	if err != nil {

@@ -141,13 +141,12 @@ func settleWorkload(t *testing.T, e *env, n byte) []ed25519.PrivateKey {
 	return []ed25519.PrivateKey{alice.key, walletKey(n + 100)}
 }
 
-// checkSettled checks that every entry of the server's ledger is on the
+// checkSettled checks that every entry of the server's ledger l is on the
 // chain once, in the same order (the chain's first entries being the
 // first skip entries of its own), and that every account's balances and
 // every currency's supply are the same on both.
-func checkSettled(t *testing.T, e *env, chain *testChain, skip uint64) []ledger.Entry {
+func checkSettled(t *testing.T, l *ledger.SQL, chain *testChain, skip uint64) []ledger.Entry {
 	t.Helper()
-	l := e.server.Store().Ledger()
 	n, err := l.Len(ctx)
 	require.NoError(t, err)
 	entries, err := l.EntriesAfter(ctx, 0, int(n)+1)
@@ -312,7 +311,7 @@ func TestSettlement(t *testing.T) {
 				require.Equal(t, &api.Settlement{Status: api.SettlementPending}, en.Settlement)
 			}
 			require.NoError(t, e.server.Settle(ctx))
-			entries := checkSettled(t, e, chain, 0)
+			entries := checkSettled(t, e.server.Store().Ledger(), chain, 0)
 			checkShown(t, e, chain, entries, wallets)
 			require.Equal(t, map[string]any{"status": "settling", "settled_to": float64(len(entries))}, readiness(t, e)["settlement"])
 			for _, n := range chain.batches {
@@ -332,7 +331,7 @@ func TestSettlement(t *testing.T) {
 			require.NoError(t, e.server.Close())
 			e = startEnv(t, e.cfg, e.clock)
 			require.NoError(t, e.server.Settle(ctx))
-			entries = checkSettled(t, e, chain, 0)
+			entries = checkSettled(t, e.server.Store().Ledger(), chain, 0)
 			checkShown(t, e, chain, entries, wallets)
 			calls := chain.calls
 			require.NoError(t, e.server.Settle(ctx))
@@ -369,7 +368,7 @@ func TestSettlementChainDown(t *testing.T) {
 		require.Equal(t, []int{0, 1, 3, 7}, waits, "a round a second after the first failure, then two, four, eight")
 		failures, _ := metric(t, e.server, "iog_settlement_failures_total", map[string]string{"kind": "unavailable"})
 		require.Equal(t, float64(4), failures)
-		checkSettled(t, e, chain, 0)
+		checkSettled(t, e.server.Store().Ledger(), chain, 0)
 	})
 }
 
@@ -395,7 +394,7 @@ func TestSettlementRefused(t *testing.T) {
 		_, err := alice.Faucet(ctx)
 		require.NoError(t, err)
 		require.NoError(t, e.server.Settle(ctx))
-		settled := checkSettled(t, e, chain, 0)
+		settled := checkSettled(t, e.server.Store().Ledger(), chain, 0)
 
 		// Someone moves alice's IO away on the chain, behind the server's
 		// back.

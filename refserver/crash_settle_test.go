@@ -34,15 +34,9 @@ func TestCrashSettlement(t *testing.T) {
 	}
 	for _, d := range sqltest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
-			var where string
-			if d == sqldb.Postgres {
-				_, where = sqltest.OpenDSN(t, d)
-			} else {
-				where = t.TempDir()
-			}
 			chainPath := filepath.Join(t.TempDir(), "chain")
 			t.Setenv(crashChainEnv, chainPath)
-			crashSettleRounds(t, d, where, chainPath, 6)
+			crashSettleRounds(t, d, crashStore(t, d), chainPath, 6)
 		})
 	}
 }

@@ -293,15 +293,19 @@ func TestCrash(t *testing.T) {
 	}
 	for _, d := range sqltest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
-			var where string
-			if d == sqldb.Postgres {
-				_, where = sqltest.OpenDSN(t, d)
-			} else {
-				where = t.TempDir()
-			}
-			crashRounds(t, d, where, rounds)
+			crashRounds(t, d, crashStore(t, d), rounds)
 		})
 	}
+}
+
+// crashStore returns where a crash test's child keeps its store: a new
+// PostgreSQL database's DSN, or a new data directory for SQLite.
+func crashStore(t *testing.T, d sqldb.Dialect) string {
+	if d == sqldb.Postgres {
+		_, dsn := sqltest.OpenDSN(t, d)
+		return dsn
+	}
+	return t.TempDir()
 }
 
 func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {

@@ -139,6 +139,9 @@ func (t *Tx) settlementsWhere(where string, args ...any) ([]Settlement, error) {
 			return nil, fmt.Errorf("read settlements: %w", err)
 		}
 		s.Seq, s.At = uint64(seq), time.Unix(0, at).UTC()
+		if len(s.Signature) == 0 {
+			s.Signature = nil // a failed entry has none
+		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -460,4 +461,39 @@ func TestSettlementRefused(t *testing.T) {
 		require.NoError(t, e.server.Settle(ctx))
 		require.Equal(t, calls, chain.calls, "stopped: nothing more asked of the chain")
 	})
+}
+
+// TestSettlementBatches: a chain transaction carries at most what the
+// chain fits and Settlement.Batch allows; an entry that fits no
+// transaction is refused.
+func TestSettlementBatches(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		fit, batch int
+		largest    int // the largest batch, 0 when the first entry fails
+	}{
+		{"the chain's fit", 3, 0, 3},
+		{"the configured batch", 10, 2, 2},
+		{"one at a time", 1, 8, 1},
+		{"nothing fits", 0, 8, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			chain := openChain(t, filepath.Join(t.TempDir(), "chain"), c.fit)
+			e := newEnv(t, sqltest.Dialects[0], withFaucet, settleOn(chain, c.batch))
+			for n := range byte(3) {
+				_, err := e.client(walletKey(n + 1)).Faucet(ctx)
+				require.NoError(t, err)
+			}
+			require.NoError(t, e.server.Settle(ctx))
+			if c.largest == 0 {
+				require.Empty(t, chain.batches)
+				health := readiness(t, e)["settlement"].(map[string]any)
+				require.Equal(t, "halted", health["status"])
+				require.Contains(t, health["error"], "does not fit one transaction")
+				return
+			}
+			require.Equal(t, c.largest, slices.Max(chain.batches), "%v", chain.batches)
+			checkSettled(t, e.server.Store().Ledger(), chain, 0)
+		})
+	}
 }

@@ -46,6 +46,15 @@ func (c *Client) Blocks(ctx context.Context, p Page) (api.BlockList, error) {
 	return out, err
 }
 
+// Transactions returns a page of the latest entries of the network's
+// ledger, each with its settlement on Solana when the server settles;
+// the cursor is a page's Next.
+func (c *Client) Transactions(ctx context.Context, p Page) (api.TransactionList, error) {
+	var out api.TransactionList
+	err := c.do(ctx, "GET", p.query("/v1/explorer/transactions", "before"), nil, &out)
+	return out, err
+}
+
 // Block returns one hourly block and a page of its devices; the cursor is
 // a page's Next.
 func (c *Client) Block(ctx context.Context, number uint64, p Page) (api.BlockDetail, error) {

@@ -44,6 +44,9 @@ const (
 	// the system picks.
 	crashAPIEnv   = "IOG_CRASH_API"
 	crashRelayEnv = "IOG_CRASH_RELAY"
+	// crashChainEnv, when set, is the ledger file the child settles its
+	// ledger onto (TestCrashSettlement).
+	crashChainEnv = "IOG_CRASH_CHAIN"
 )
 
 // crashAddrs are where a child listens: see crashAPIEnv.
@@ -79,6 +82,9 @@ func TestCrashChild(t *testing.T) {
 		cfg.PostgresDSN = where
 	} else {
 		cfg.DataDir = where
+	}
+	if path := os.Getenv(crashChainEnv); path != "" {
+		cfg.Settlement = refserver.Settlement{Chain: openChain(t, path, crashChainFit), Interval: 50 * time.Millisecond}
 	}
 	s, err := refserver.New(context.Background(), cfg)
 	if err != nil {
@@ -287,15 +293,19 @@ func TestCrash(t *testing.T) {
 	}
 	for _, d := range sqltest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
-			var where string
-			if d == sqldb.Postgres {
-				_, where = sqltest.OpenDSN(t, d)
-			} else {
-				where = t.TempDir()
-			}
-			crashRounds(t, d, where, rounds)
+			crashRounds(t, d, crashStore(t, d), rounds)
 		})
 	}
+}
+
+// crashStore returns where a crash test's child keeps its store: a new
+// PostgreSQL database's DSN, or a new data directory for SQLite.
+func crashStore(t *testing.T, d sqldb.Dialect) string {
+	if d == sqldb.Postgres {
+		_, dsn := sqltest.OpenDSN(t, d)
+		return dsn
+	}
+	return t.TempDir()
 }
 
 func crashRounds(t *testing.T, d sqldb.Dialect, where string, rounds int) {

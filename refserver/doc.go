@@ -32,6 +32,28 @@
 // than a ledger entry, an account row and a balance a staker. The rewards
 // account always holds exactly what is allotted and unclaimed.
 //
+// # Settlement on Solana
+//
+// With Config.Settlement's Chain set (tokenomics/solana's Ledger), the
+// leader settles the ledger onto it through an outbox: the ledger's own
+// entries, read in the order of their seq after the settlement cursor
+// (store.Tx.SettlementCursor), every one of them, so that every account's
+// balances on the chain are the database's. Consecutive entries go in one
+// chain transaction as far as Chain.Fit and Settlement.Batch let them;
+// each settled entry's signature is recorded and the cursor moved in one
+// store transaction. After a restart, or a round that failed, the next
+// entries are first looked up on the chain (Chain.Entry, by their memo):
+// what landed before the crash is recorded, not sent again. A chain that
+// does not answer delays the settlement, the rounds backing off; a chain
+// that refuses an entry (insufficient funds, a conflict, an invalid op)
+// has it recorded as failed and stops the settlement there, entries being
+// in order per account: the log says so loudly, /readyz says halted, and
+// iog_settlement_halted is 1 until an operator has put the chain right
+// and deleted the failed entry's row from the settlements table. The
+// earnings' entries and the explorer's transactions show each entry's
+// settlement: pending, settled with its transaction's signature, or
+// failed with the chain's refusal.
+//
 // # Metrics
 //
 // GET /metrics serves, besides the Go runtime's and the process's:
@@ -49,5 +71,11 @@
 //   - iog_leader: 1 on the server that runs the loops;
 //   - iog_tunnel_bytes_total{direction}, iog_tunnel_streams_total,
 //     iog_tunnel_refused_total: what the relay this process ran moved;
-//   - iog_metrics_store_errors: 1 when a scrape could not count in the store.
+//   - iog_metrics_store_errors: 1 when a scrape could not count in the store;
+//   - when the server settles, on the leader: iog_settlement_entries_total,
+//     the entries it settled; iog_settlement_lag_entries, those not settled
+//     yet; iog_settlement_batch_entries, the entries of each chain
+//     transaction; iog_settlement_failures_total{kind}, the rounds the chain
+//     failed (unavailable) or refused an entry (refused);
+//     iog_settlement_halted, 1 while a refusal stops the settlement.
 package refserver

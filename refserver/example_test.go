@@ -8,9 +8,13 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"time"
 
+	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 // Example runs a reference server on an embedded store in a temporary
@@ -60,4 +64,73 @@ func Example() {
 	// IOSD available 0 IOSD
 	// USDC available 10000 USDC
 	// USD available 0 USD
+}
+
+// fittingChain is a Chain on a ledger of package ledger whose
+// transactions take up to 8 ops: what a test or a demonstration settles
+// onto in place of Solana (tokenomics/solana's Ledger is the real one).
+type fittingChain struct{ ledger.Ledger }
+
+func (fittingChain) Fit(ops []ledger.Op) int { return min(len(ops), 8) }
+
+// ExampleSettlement settles a server's ledger onto a chain: the leader's
+// settlement loop applies every entry to it, in order, and the API shows
+// each entry's settlement.
+func ExampleSettlement() {
+	dir, err := os.MkdirTemp("", "iog-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	chain := fittingChain{ledger.NewMemory(ledger.MemoryConfig{})}
+	s, err := refserver.New(ctx, refserver.Config{DataDir: dir, Faucet: true, Logger: slog.New(slog.DiscardHandler),
+		Settlement: refserver.Settlement{Chain: chain, Interval: 10 * time.Millisecond}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	run, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(run) }()
+	defer func() { stop(); <-done }()
+
+	wallet := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
+	c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: hs.URL, Key: wallet, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	account, err := c.Faucet(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		earnings, err := c.Earnings(ctx, 0, 0)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if earnings.Entries[len(earnings.Entries)-1].Settlement.Status == api.SettlementSettled {
+			for _, e := range earnings.Entries {
+				fmt.Println(e.Kind, e.Amount, e.Settlement.Status)
+			}
+			break
+		}
+	}
+	onChain, err := chain.Balance(ctx, account.Wallet, iog.IO)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("on the chain:", onChain.Available)
+	// Output:
+	// mint 50000 IO settled
+	// mint 10000 USDC settled
+	// on the chain: 50000 IO
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
 	"github.com/internetofgpus/iog/tokenomics"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 // maxExplorerPage bounds a page of blocks, a block's devices and
@@ -40,6 +41,7 @@ func (s *Server) explorerRoutes() []route {
 	return []route{
 		get("/v1/explorer/supply", s.getSupply, "The $IO supply, emission and burns, and the emission curve"),
 		get("/v1/explorer/blocks", s.listBlocks, "The latest hourly blocks, a page at a time"),
+		get("/v1/explorer/transactions", s.listTransactions, "The latest entries of the network's ledger, each with its settlement on Solana, a page at a time"),
 		get("/v1/explorer/blocks/{number}", s.getBlock, "One hourly block and a page of its devices' rewards"),
 		get("/v1/explorer/devices", s.deviceStats, "Devices counted by model, region and state"),
 		get("/v1/explorer/suppliers", s.listSuppliers, "Wallets with active devices, a page at a time"),
@@ -126,6 +128,49 @@ func (s *Server) listBlocks(c *call) (any, error) {
 	}
 	if len(epochs) == limit && epochs[len(epochs)-1].Number > 1 {
 		out.Next = epochs[len(epochs)-1].Number
+	}
+	return out, nil
+}
+
+// listTransactions answers a page of the ledger's entries, the latest
+// first, before the seq the before parameter names. Seqs have no gaps, so
+// the page is the range of seqs below it.
+func (s *Server) listTransactions(c *call) (any, error) {
+	limit, err := c.pageLimit()
+	if err != nil {
+		return nil, err
+	}
+	l := s.store.Ledger()
+	before, err := l.Len(c.r.Context())
+	if err != nil {
+		return nil, err
+	}
+	before++
+	if v := c.r.URL.Query().Get("before"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 63)
+		if err != nil || n == 0 {
+			return nil, fmt.Errorf("before %q: an entry's seq: %w", clip(v), iog.ErrInvalid)
+		}
+		before = min(before, n)
+	}
+	after := before - 1 - min(before-1, uint64(limit))
+	var entries []ledger.Entry
+	if before-1 > after {
+		if entries, err = l.EntriesAfter(c.r.Context(), after, int(before-1-after)); err != nil {
+			return nil, err
+		}
+	}
+	settled, err := s.settlementsOf(c, len(entries), func(i int) uint64 { return entries[i].Seq })
+	if err != nil {
+		return nil, err
+	}
+	out := api.TransactionList{Transactions: make([]api.Transaction, 0, len(entries))}
+	for _, e := range slices.Backward(entries) {
+		out.Transactions = append(out.Transactions, api.Transaction{Seq: e.Seq, Time: e.Time.UTC(), Kind: e.Op.Kind.String(), Reason: e.Op.Reason,
+			From: e.Op.From, To: e.Op.To, Amount: e.Op.Amount, Settlement: settled[e.Seq]})
+	}
+	if after > 0 {
+		out.Next = after + 1
 	}
 	return out, nil
 }

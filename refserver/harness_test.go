@@ -35,6 +35,8 @@ type env struct {
 	server *refserver.Server
 	clock  *iog.ManualClock
 	url    string
+	// cfg is the server's configuration, for a restart on the same store.
+	cfg refserver.Config
 }
 
 // eachDialect runs test on a new server over SQLite and over PostgreSQL,
@@ -60,12 +62,18 @@ func newEnv(t testing.TB, d sqldb.Dialect, options ...func(*refserver.Config)) *
 	}
 	clock := iog.NewManualClock(t0)
 	cfg.Clock = clock
+	return startEnv(t, cfg, clock)
+}
+
+// startEnv starts a server of cfg, on clock.
+func startEnv(t testing.TB, cfg refserver.Config, clock *iog.ManualClock) *env {
+	t.Helper()
 	s, err := refserver.New(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	hs := httptest.NewServer(validating(t, s.Handler()))
 	t.Cleanup(hs.Close)
-	return &env{t: t, server: s, clock: clock, url: hs.URL}
+	return &env{t: t, server: s, clock: clock, url: hs.URL, cfg: cfg}
 }
 
 // client returns a client of the env's server signing with key (nil for

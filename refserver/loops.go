@@ -23,7 +23,7 @@ type loop struct {
 // loopTable lists the loops, area by area.
 func (s *Server) loopTable() []loop {
 	var all []loop
-	for _, area := range [][]loop{s.deviceLoops(), s.epochLoops(), s.clusterLoops(), s.relayLoops(), s.pruneLoops()} {
+	for _, area := range [][]loop{s.deviceLoops(), s.epochLoops(), s.clusterLoops(), s.relayLoops(), s.pruneLoops(), s.settlementLoops()} {
 		all = append(all, area...)
 	}
 	return all

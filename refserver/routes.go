@@ -35,11 +35,23 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-// ready answers whether the store answers.
+// ready answers whether the store answers, and how far the ledger is
+// settled on the chain when the server settles: halted, with the entry
+// the chain refused, when settling stopped. A halted settlement leaves
+// the server ready: its API answers all the same.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	if err := s.store.DB().PingContext(r.Context()); err != nil {
 		s.writeError(w, r, unavailable("the database does not answer", err))
 		return
 	}
-	s.writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	settlement, err := s.settlementHealth(r.Context())
+	if err != nil {
+		s.writeError(w, r, unavailable("the settlement's state does not read", err))
+		return
+	}
+	out := map[string]any{"status": "ready"}
+	if settlement != nil {
+		out["settlement"] = settlement
+	}
+	s.writeJSON(w, http.StatusOK, out)
 }

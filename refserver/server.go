@@ -180,6 +180,11 @@ type Config struct {
 	// that. Workers are admitted from the database itself, at once. Zero
 	// means 2 s.
 	RelayRefresh time.Duration
+
+	// Settlement settles the ledger onto a chain (Solana) through an
+	// outbox, run by the leader. The zero value settles nothing: the
+	// database's ledger is the only one.
+	Settlement Settlement
 }
 
 // Limits bound what a client may ask of the server.
@@ -230,6 +235,9 @@ type Server struct {
 	committer *committer
 	leading   atomic.Bool
 	tunnel    tunnelMeter
+	// settler settles the ledger onto Config.Settlement's chain; nil
+	// when the server does not settle.
+	settler *settler
 }
 
 // New opens the server's store and readies its API. It serves nothing
@@ -337,6 +345,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	workers := 1 // SQLite writes one transaction at a time anyway
 	if cfg.PostgresDSN != "" {
 		workers = 4
+	}
+	if cfg.Settlement.Chain != nil {
+		s.cfg.Settlement = cfg.Settlement.withDefaults()
+		s.settler = newSettler(s, s.cfg.Settlement)
 	}
 	s.committer = newCommitter(st, workers, s.metrics.observeBatch)
 	s.metrics.registry.MustRegister(newStateCollector(s))

@@ -112,7 +112,8 @@ func publicWithdrawal(w store.Withdrawal) api.Withdrawal {
 // earnings answers the caller's earnings and expenses: a page of the
 // ledger entries that moved its balances (?after= a seq, ?limit=), each
 // by kind and reason with what it changed, and what came in and went out
-// per currency over all of them.
+// per currency over all of them; and, when the server settles its
+// ledger, each entry's settlement on the chain.
 func (s *Server) earnings(c *call) (any, error) {
 	q := c.r.URL.Query()
 	var after uint64
@@ -140,10 +141,14 @@ func (s *Server) earnings(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	settled, err := s.settlementsOf(c, len(entries), func(i int) uint64 { return entries[i].Seq })
+	if err != nil {
+		return nil, err
+	}
 	out := api.Earnings{Wallet: w, Entries: []api.LedgerEntry{}, Totals: []api.Flow{}}
 	for _, e := range entries {
 		out.Entries = append(out.Entries, api.LedgerEntry{Seq: e.Seq, Time: e.Time.UTC(), Kind: e.Op.Kind.String(), Reason: e.Op.Reason,
-			Amount: e.Op.Amount, Available: e.Available, Held: e.Held})
+			Amount: e.Op.Amount, Available: e.Available, Held: e.Held, Settlement: settled[e.Seq]})
 	}
 	for _, f := range flows {
 		out.Totals = append(out.Totals, api.Flow{Currency: f.Currency, In: f.In, Out: f.Out})

@@ -72,6 +72,32 @@ type BlockList struct {
 	Next   uint64  `json:"next,omitempty"`
 }
 
+// Transaction is one entry of the network's ledger as the explorer shows
+// it: what moved (kind open, mint, burn, transfer, hold or release), why,
+// between which accounts, and its settlement on Solana.
+type Transaction struct {
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+	Kind   string    `json:"kind"`
+	Reason string    `json:"reason"`
+	// From is the account debited (burn, transfer, hold), To the one
+	// credited (mint, transfer, release) or opened (open).
+	From iog.WalletAddress `json:"from,omitzero"`
+	To   iog.WalletAddress `json:"to,omitzero"`
+	// Amount is what moved; absent for an open.
+	Amount iog.Amount `json:"amount,omitzero"`
+	// Settlement is the entry's settlement on Solana; absent when the
+	// server does not settle its ledger.
+	Settlement *Settlement `json:"settlement,omitempty"`
+}
+
+// TransactionList is a page of the ledger's entries, the latest first.
+// Next, when set, is the before parameter of the next page.
+type TransactionList struct {
+	Transactions []Transaction `json:"transactions"`
+	Next         uint64        `json:"next,omitempty"`
+}
+
 // BlockDevice is what became of one device nominated in a block.
 type BlockDevice struct {
 	Device   iog.DeviceID      `json:"device"`

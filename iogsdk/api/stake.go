@@ -199,6 +199,31 @@ type LedgerEntry struct {
 	Amount    iog.Amount `json:"amount"`
 	Available iog.Amount `json:"available"`
 	Held      iog.Amount `json:"held"`
+	// Settlement is the entry's settlement on Solana; absent when the
+	// server does not settle its ledger.
+	Settlement *Settlement `json:"settlement,omitempty"`
+}
+
+// The statuses of an entry's settlement on Solana.
+const (
+	// SettlementPending is an entry not on-chain yet.
+	SettlementPending = "pending"
+	// SettlementSettled is an entry on-chain: Signature names its
+	// transaction.
+	SettlementSettled = "settled"
+	// SettlementFailed is an entry the chain refused (Error says why):
+	// settling stops there until an operator has looked.
+	SettlementFailed = "failed"
+)
+
+// Settlement is a ledger entry's settlement on Solana.
+type Settlement struct {
+	// Status is SettlementPending, SettlementSettled or SettlementFailed.
+	Status string `json:"status"`
+	// Signature is the settled entry's transaction signature, in base58.
+	Signature string `json:"signature,omitempty"`
+	// Error is the chain's refusal of a failed entry.
+	Error string `json:"error,omitempty"`
 }
 
 // Flow is what came into a wallet (earnings) and what left it

@@ -22,6 +22,7 @@ var components = []struct {
 	{"refserver-relay", relayMigrations},
 	{"refserver-heartbeats", heartbeatMigrations},
 	{"refserver-reads", readsMigrations},
+	{"refserver-settlement", settlementMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

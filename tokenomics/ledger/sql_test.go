@@ -410,3 +410,64 @@ func TestSQLBatchInKeyOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLEntriesAfter: the whole ledger reads back a page at a time in
+// the order of the seqs, each entry as it was applied (a batch's entries
+// too, a rolled-back batch not at all), and Len is the last seq.
+func TestSQLEntriesAfter(t *testing.T) {
+	for _, d := range sqltest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			db := sqltest.Open(t, d)
+			l := openSQL(t, db)
+			n, err := l.Len(ctx)
+			require.NoError(t, err)
+			require.Zero(t, n)
+			empty, err := l.EntriesAfter(ctx, 0, 10)
+			require.NoError(t, err)
+			require.Empty(t, empty)
+
+			openOp := func(w iog.WalletAddress) ledger.Op {
+				return ledger.Op{Kind: ledger.Open, Key: "open-" + w.String(), Reason: "new account", To: w}
+			}
+			applied := []ledger.Entry{apply(t, l, openOp(wallet(1))), apply(t, l, openOp(wallet(2))),
+				apply(t, l, ledger.Op{Kind: ledger.Mint, Key: "mint", Reason: "genesis", To: wallet(1), Amount: io("1000")})}
+			batch, err := l.ApplyAll(ctx, []ledger.Op{transferOp(0), transferOp(1), transferOp(2)})
+			require.NoError(t, err)
+			applied = append(applied, batch...)
+			err = sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
+				if _, err := l.ApplyTx(ctx, tx, []ledger.Op{transferOp(3)}); err != nil {
+					return err
+				}
+				return errRollback
+			})
+			require.ErrorIs(t, err, errRollback)
+			applied = append(applied, apply(t, l, transferOp(4)))
+
+			n, err = l.Len(ctx)
+			require.NoError(t, err)
+			require.Equal(t, uint64(len(applied)), n)
+			for _, limit := range []int{1, 3, len(applied), 100} {
+				var got []ledger.Entry
+				for after := uint64(0); ; {
+					page, err := l.EntriesAfter(ctx, after, limit)
+					require.NoError(t, err)
+					require.LessOrEqual(t, len(page), limit)
+					if len(page) == 0 {
+						break
+					}
+					got = append(got, page...)
+					after = page[len(page)-1].Seq
+				}
+				require.Equal(t, applied, got, "pages of %d", limit)
+			}
+			tail, err := l.EntriesAfter(ctx, 5, 10)
+			require.NoError(t, err)
+			require.Equal(t, applied[5:], tail)
+			past, err := l.EntriesAfter(ctx, 1<<62, 10)
+			require.NoError(t, err)
+			require.Empty(t, past)
+			_, err = l.EntriesAfter(ctx, 0, 0)
+			require.ErrorIs(t, err, iog.ErrInvalid)
+		})
+	}
+}

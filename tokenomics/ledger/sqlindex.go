@@ -127,6 +127,37 @@ func (l *SQL) EntriesOf(ctx context.Context, account iog.WalletAddress, after ui
 	return out, nil
 }
 
+// EntriesAfter returns up to limit entries in the order of their seq,
+// from the first after seq (0 for the first of all): the whole ledger a
+// page at a time, as a reader that mirrors it elsewhere (an outbox) walks
+// it. It is empty past the last entry. Seqs have no gaps, so the page
+// after seq s holds s+1, s+2… as far as there are entries.
+func (l *SQL) EntriesAfter(ctx context.Context, seq uint64, limit int) ([]Entry, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("entries after %d: a limit of %d: want at least 1: %w", seq, limit, iog.ErrInvalid)
+	}
+	var out []Entry
+	err := scanRows(ctx, l.db, "SELECT seq, prev, hash, signature, body FROM ledger_entries WHERE seq > $1 ORDER BY seq LIMIT $2",
+		[]any{int64(min(seq, 1<<63-1)), limit}, func(rows *sql.Rows) error {
+			e, _, err := scanEntry(rows)
+			out = append(out, e)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("entries after %d: %w (%w)", seq, err, iog.ErrUnavailable)
+	}
+	return out, nil
+}
+
+// Len returns how many entries the ledger holds: the seq of its last.
+func (l *SQL) Len(ctx context.Context) (uint64, error) {
+	var seq int64
+	if err := l.db.QueryRowContext(ctx, "SELECT seq FROM ledger_head WHERE id = 1").Scan(&seq); err != nil {
+		return 0, fmt.Errorf("the ledger's length: %w (%w)", err, iog.ErrUnavailable)
+	}
+	return uint64(seq), nil
+}
+
 // FlowsOf returns what came into an account and what left it, over all
 // its entries, for each currency it moved, in the order of the
 // currencies.

@@ -1,0 +1,4 @@
+package solana
+
+// ComputeUnits budgets a transaction as the ledger does, for the tests.
+var ComputeUnits = computeUnits

@@ -73,6 +73,12 @@ type fittingChain struct{ ledger.Ledger }
 
 func (fittingChain) Fit(ops []ledger.Op) int { return min(len(ops), 8) }
 
+// Withdraw applies the payout's Burn: a ledger has no wallet outside it
+// to pay.
+func (c fittingChain) Withdraw(ctx context.Context, op ledger.Op, _ iog.WalletAddress) (ledger.Entry, error) {
+	return c.Apply(ctx, op)
+}
+
 // ExampleSettlement settles a server's ledger onto a chain: the leader's
 // settlement loop applies every entry to it, in order, and the API shows
 // each entry's settlement.

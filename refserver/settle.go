@@ -27,6 +27,9 @@ type Chain interface {
 	// Fit returns how many of ops, from the first, one ApplyAll takes:
 	// 0 when not even the first fits a transaction.
 	Fit(ops []ledger.Op) int
+	// Withdraw applies op, a Burn, by paying its tokens to owner's own
+	// wallet: the payout of a withdrawal off the network.
+	Withdraw(ctx context.Context, op ledger.Op, owner iog.WalletAddress) (ledger.Entry, error)
 }
 
 // Settlement configures the settlement of the server's ledger onto a
@@ -192,8 +195,16 @@ func (st *settler) settleNext(ctx context.Context, entries []ledger.Entry) (int,
 		}
 		st.unsure = false
 	}
+	if id, ok := st.payout(entries[0]); ok {
+		return st.payOut(ctx, entries[0], id)
+	}
 	ops := make([]ledger.Op, len(entries))
 	for i, e := range entries {
+		if _, ok := st.payout(e); ok {
+			// A payout goes in a transaction of its own.
+			ops = ops[:i]
+			break
+		}
 		ops[i] = e.Op
 	}
 	n := min(st.chain.Fit(ops), st.cfg.Batch, len(ops))
@@ -216,6 +227,37 @@ func (st *settler) settleNext(ctx context.Context, entries []ledger.Entry) (int,
 		return st.settleNext(ctx, entries)
 	}
 	return 0, st.fail(ctx, entries[0], err)
+}
+
+// payout returns the withdrawal e pays out, if it is a payout: a Burn
+// from the network's withdrawals account under a payout key.
+func (st *settler) payout(e ledger.Entry) (int64, bool) {
+	if e.Op.Kind != ledger.Burn || e.Op.From != st.s.accounts.Withdrawals {
+		return 0, false
+	}
+	return store.PayoutID(e.Op.Key)
+}
+
+// payOut settles a withdrawal's payout: the chain pays the withdrawal's
+// address.
+func (st *settler) payOut(ctx context.Context, e ledger.Entry, id int64) (int, error) {
+	var w store.Withdrawal
+	if err := st.s.store.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		w, err = tx.Withdrawal(id)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("settle entry %d: %w", e.Seq, err)
+	}
+	got, err := st.chain.Withdraw(ctx, e.Op, w.To)
+	switch {
+	case err == nil || errors.Is(err, ledger.ErrReplayed):
+		st.batchOps.Observe(1)
+		return 1, st.record(ctx, []ledger.Entry{e}, []ledger.Entry{got})
+	case !refused(err):
+		return 0, fmt.Errorf("settle entry %d, the payout of withdrawal %d: %w", e.Seq, id, err)
+	}
+	return 0, st.fail(ctx, e, err)
 }
 
 // landed returns the chain's entries of the first of entries that it
@@ -253,7 +295,17 @@ func (st *settler) record(ctx context.Context, entries, onChain []ledger.Entry) 
 		}
 		rows[i] = store.Settlement{Seq: e.Seq, Key: e.Op.Key, Signature: onChain[i].Signature, Status: api.SettlementSettled, At: now}
 	}
-	if err := st.s.store.Tx(ctx, func(tx *store.Tx) error { return tx.RecordSettled(rows) }); err != nil {
+	err := st.s.store.Tx(ctx, func(tx *store.Tx) error {
+		for _, e := range entries {
+			if id, ok := st.payout(e); ok {
+				if err := tx.MarkWithdrawalPaid(id, now); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.RecordSettled(rows)
+	})
+	if err != nil {
 		return err
 	}
 	st.settled.Add(float64(len(rows)))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -40,9 +41,11 @@ type testChain struct {
 	// reaching the ledger; lost how many ApplyAll calls to come are
 	// applied and answered with iog.ErrUnavailable, a reply lost.
 	down, lost int
-	// calls counts the calls, batches the sizes of the batches applied.
+	// calls counts the calls, batches the sizes of the batches applied;
+	// paid holds the owner each payout paid, by key.
 	calls   int
 	batches []int
+	paid    map[string]iog.WalletAddress
 }
 
 // openChain opens the test chain in the ledger file at path.
@@ -73,6 +76,22 @@ func (c *testChain) ApplyAll(ctx context.Context, ops []ledger.Op) ([]ledger.Ent
 		return nil, fmt.Errorf("chain: the reply to a transaction was lost: %w", iog.ErrUnavailable)
 	}
 	return got, err
+}
+
+// Withdraw implements refserver.Chain: the Burn is applied, and the owner
+// it pays noted.
+func (c *testChain) Withdraw(ctx context.Context, op ledger.Op, owner iog.WalletAddress) (ledger.Entry, error) {
+	got, err := c.ApplyAll(ctx, []ledger.Op{op})
+	if err != nil && !errors.Is(err, ledger.ErrReplayed) {
+		return ledger.Entry{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.paid == nil {
+		c.paid = map[string]iog.WalletAddress{}
+	}
+	c.paid[op.Key] = owner
+	return got[0], err
 }
 
 // Entry implements refserver.Chain.
@@ -311,9 +330,17 @@ func TestSettlement(t *testing.T) {
 			for _, en := range got.Entries {
 				require.Equal(t, &api.Settlement{Status: api.SettlementPending}, en.Settlement)
 			}
+			withdrawals, err := e.client(walletKey(1)).Withdrawals(ctx, "")
+			require.NoError(t, err)
+			require.Equal(t, api.WithdrawalPending, withdrawals.Withdrawals[0].Status, "until its payout settles")
 			require.NoError(t, e.server.Settle(ctx))
 			entries := checkSettled(t, e.server.Store().Ledger(), chain, 0)
 			checkShown(t, e, chain, entries, wallets)
+			withdrawals, err = e.client(walletKey(1)).Withdrawals(ctx, "")
+			require.NoError(t, err)
+			require.Equal(t, api.WithdrawalPaid, withdrawals.Withdrawals[0].Status)
+			require.Equal(t, map[string]iog.WalletAddress{"withdrawal-payout:" + withdrawals.Withdrawals[0].ID: walletOf(walletKey(77))}, chain.paid,
+				"the chain paid the withdrawal's address")
 			require.Equal(t, map[string]any{"status": "settling", "settled_to": float64(len(entries))}, readiness(t, e)["settlement"])
 			for _, n := range chain.batches {
 				require.LessOrEqual(t, n, 5)
@@ -426,14 +453,15 @@ func TestSettlementRefused(t *testing.T) {
 		require.NoError(t, err)
 		entries, err := l.EntriesAfter(ctx, 0, int(n))
 		require.NoError(t, err)
-		failed := entries[len(entries)-2]
+		// Each withdrawal is a transfer and its payout.
+		failed := entries[len(entries)-4]
 		require.Equal(t, ledger.Transfer, failed.Op.Kind, "alice's withdrawal")
-		for _, en := range entries[len(settled) : len(entries)-2] {
+		for _, en := range entries[len(settled) : len(entries)-4] {
 			on, err := chain.Ledger.Entry(ctx, en.Op.Key)
 			require.NoError(t, err, "bob's faucet grant, before the refused entry, settled")
 			require.Equal(t, en.Op, on.Op)
 		}
-		for _, en := range entries[len(entries)-2:] {
+		for _, en := range entries[len(entries)-4:] {
 			_, err := chain.Ledger.Entry(ctx, en.Op.Key)
 			require.ErrorIs(t, err, iog.ErrNotFound, "entry %d, the refused one and the one after it, not on the chain", en.Seq)
 		}

@@ -37,8 +37,10 @@ var withdrawable = []iog.Currency{iog.IO, iog.IOSD, iog.USDC}
 
 // withdraw records a withdrawal off the network, pending until it is paid
 // out on Solana, and moves its amount out of the wallet's available
-// balance into the network's withdrawals account, from which it is paid
-// out or refunded. More than is available is iog.ErrInsufficientFunds
+// balance into the network's withdrawals account. A server that settles
+// on Solana also records its payout, a Burn from that account, which the
+// settlement pays to the withdrawal's address; then the withdrawal is
+// paid. More than is available is iog.ErrInsufficientFunds
 // and changes nothing.
 func (s *Server) withdraw(c *call) (any, error) {
 	var req api.WithdrawalRequest
@@ -65,9 +67,14 @@ func (s *Server) withdraw(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = c.tx.Apply(ledger.Op{Kind: ledger.Transfer, Key: w.Key(), Reason: fmt.Sprintf("withdrawal %d to %v", w.ID, w.To),
-		From: c.who.wallet, To: s.accounts.Withdrawals, Amount: w.Amount})
-	if err != nil {
+	ops := []ledger.Op{{Kind: ledger.Transfer, Key: w.Key(), Reason: fmt.Sprintf("withdrawal %d to %v", w.ID, w.To),
+		From: c.who.wallet, To: s.accounts.Withdrawals, Amount: w.Amount}}
+	if s.settler != nil {
+		// The payout: the chain pays it to To as it settles this Burn.
+		ops = append(ops, ledger.Op{Kind: ledger.Burn, Key: w.PayoutKey(), Reason: fmt.Sprintf("withdrawal %d paid out to %v", w.ID, w.To),
+			From: s.accounts.Withdrawals, Amount: w.Amount})
+	}
+	if _, err = c.tx.Apply(ops...); err != nil {
 		return nil, err
 	}
 	c.status = http.StatusCreated

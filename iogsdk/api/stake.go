@@ -156,8 +156,12 @@ type WithdrawalRequest struct {
 	To     iog.WalletAddress `json:"to"`
 }
 
-// WithdrawalPending is the status of a withdrawal not yet paid out.
-const WithdrawalPending = "pending"
+// The statuses of a withdrawal: pending until it is paid out on Solana
+// (which only a server that settles on Solana does), then paid.
+const (
+	WithdrawalPending = "pending"
+	WithdrawalPaid    = "paid"
+)
 
 // Withdrawal is a withdrawal of funds off the network.
 type Withdrawal struct {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/tokenomics"
@@ -101,60 +100,4 @@ func (t *Tx) Slashes(f SlashFilter) ([]tokenomics.SlashRecord, error) {
 		return nil, fmt.Errorf("slashes: %w", err)
 	}
 	return out, nil
-}
-
-// Withdrawal is a wallet's withdrawal of funds off the network.
-type Withdrawal struct {
-	ID     int64
-	Wallet iog.WalletAddress
-	Amount iog.Amount
-	// To is the Solana address to pay.
-	To iog.WalletAddress
-	// Status is "pending" until the withdrawal is settled.
-	Status           string
-	Created, Updated time.Time
-}
-
-// Key is the idempotency key of the withdrawal's ledger transfer.
-func (w Withdrawal) Key() string { return fmt.Sprintf("withdrawal:%d", w.ID) }
-
-// InsertWithdrawal records a withdrawal and returns it with its ID.
-func (t *Tx) InsertWithdrawal(w Withdrawal) (Withdrawal, error) {
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO withdrawals (wallet, currency, units, to_address, status, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		w.Wallet.String(), int64(w.Amount.Currency()), w.Amount.Units(), w.To.String(), w.Status, unix(w.Created), unix(w.Updated)).Scan(&w.ID)
-	if err != nil {
-		return w, fmt.Errorf("store withdrawal: %w", err)
-	}
-	return w, nil
-}
-
-// Withdrawals returns a wallet's withdrawals, newest first, up to limit,
-// from the one before the ID before (0 for the newest).
-func (t *Tx) Withdrawals(wallet iog.WalletAddress, before int64, limit int) ([]Withdrawal, error) {
-	if before <= 0 {
-		before = 1<<63 - 1
-	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, currency, units, to_address, status, created, updated FROM withdrawals
-		WHERE wallet = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, wallet.String(), before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("withdrawals: %w", err)
-	}
-	defer rows.Close()
-	var out []Withdrawal
-	for rows.Next() {
-		w := Withdrawal{Wallet: wallet}
-		var c, units, created, updated int64
-		var to string
-		if err := rows.Scan(&w.ID, &c, &units, &to, &w.Status, &created, &updated); err != nil {
-			return nil, fmt.Errorf("withdrawals: %w", err)
-		}
-		if w.To, err = iog.ParseWalletAddress(to); err != nil || !iog.Currency(c).Valid() {
-			return nil, fmt.Errorf("withdrawal %d: a stored row does not decode: %w", w.ID, iog.ErrInvalid)
-		}
-		w.Amount = iog.NewAmount(units, iog.Currency(c))
-		w.Created, w.Updated = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
-		out = append(out, w)
-	}
-	return out, rows.Err()
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/internetofgpus/iog"
+
 	"github.com/internetofgpus/iog/tokenomics/ledger"
 	"github.com/internetofgpus/iog/tokenomics/ledger/ledgertest"
 	"github.com/internetofgpus/iog/tokenomics/solana"
@@ -26,7 +28,7 @@ func payouts(t testing.TB, l *solana.Ledger, n int, epoch int) []ledger.Op {
 }
 
 // supplier i's wallet: distinct for each i below 65,536.
-func supplier(i int) [32]byte {
+func supplier(i int) iog.WalletAddress {
 	w := ledgertest.Wallet(0xee)
 	w[1], w[2] = byte(i>>8), byte(i)
 	return w

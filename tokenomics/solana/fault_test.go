@@ -149,3 +149,34 @@ func runSettler(t *testing.T, url string) {
 	}
 	time.Sleep(time.Minute) // until killed
 }
+
+// TestUnknownFateSettledFirst: an op whose transaction's fate is unknown
+// when its context ends (the RPC server is gone) fails with
+// iog.ErrUnavailable and changes nothing the ledger shows; the next call
+// first waits until that transaction has provably expired, and the op's
+// retry then applies once.
+func TestUnknownFateSettledFirst(t *testing.T) {
+	v := testValidator(t)
+	n := newNetwork(t, v, t.Name())
+	l := n.open(t)
+	alice, bob := ledgertest.Wallet(1), ledgertest.Wallet(2)
+	ledgertest.Open(t, l, alice)
+	ledgertest.Open(t, l, bob)
+	ledgertest.Apply(t, l, ledger.Op{Kind: ledger.Mint, Key: "m", Reason: "r", To: alice, Amount: ledgertest.IO("10")})
+	before := ledgertest.Snapshot(t, l, alice, bob)
+	op := ledger.Op{Kind: ledger.Transfer, Key: "pay", Reason: "rent", From: alice, To: bob, Amount: ledgertest.IO("3")}
+	v.Kill()
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, err := l.Apply(short, op)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	v.Restart(t)
+	require.Equal(t, before, ledgertest.Snapshot(t, l, alice, bob))
+	e := ledgertest.Apply(t, l, op)
+	require.Equal(t, uint64(4), e.Seq)
+	require.Equal(t, ledgertest.IO("7"), ledgertest.Available(t, l, alice, iog.IO))
+	require.NoError(t, l.Verify(ctx))
+	found, err := n.open(t).Entry(ctx, "pay")
+	require.NoError(t, err)
+	require.Equal(t, e, found, "once, as a new ledger reads the chain")
+}

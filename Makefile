@@ -3,9 +3,9 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools fmt-check vet nocgo race crash bench bench-reads bench-reference fuzz
+.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-reads bench-reference fuzz
 
-test: tools fmt-check vet nocgo race
+test: tools litesvm litesvm-test fmt-check vet nocgo race
 
 # tools installs what the tests need and a fresh machine may lack: iproute2
 # and iptables for the tunnel's NAT test in network namespaces. Installing
@@ -20,6 +20,30 @@ tools:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		fi; \
 	fi
+
+# litesvm installs the Solana test validator's node_modules (LiteSVM and
+# @solana/kit, about 46 MB) from its committed package-lock.json, once:
+# npm ci runs again only when the lock is newer than the install. The Go
+# tests that start the validator (tokenomics/solana/solanatest) would
+# install it themselves; doing it here keeps npm's output out of them.
+LITESVM_DIR = tokenomics/solana/solanatest/litesvm
+litesvm: $(LITESVM_DIR)/node_modules/.package-lock.json
+$(LITESVM_DIR)/node_modules/.package-lock.json: $(LITESVM_DIR)/package-lock.json $(LITESVM_DIR)/package.json
+	cd $(LITESVM_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+# litesvm-test runs the validator's own tests (node --test).
+litesvm-test: litesvm
+	cd $(LITESVM_DIR) && npm test --silent
+
+# chain runs the LiteSVM test validator for people: a Solana JSON-RPC
+# endpoint on http://127.0.0.1:8899 whose chain lives in /tmp/iog-chain
+# and survives restarts (remove the directory for a fresh one). Point a
+# Solana client or the server's settlement at it; Ctrl-C stops it.
+CHAIN_PORT ?= 8899
+CHAIN_STATE ?= /tmp/iog-chain
+chain: litesvm
+	cd $(LITESVM_DIR) && node rpc.mjs --port $(CHAIN_PORT) --state $(CHAIN_STATE)
 
 fmt-check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -96,6 +96,20 @@ func TestValidatorWithSolanaGo(t *testing.T) {
 	require.Equal(t, sig, decoded.Signatures[0])
 	require.Equal(t, []uint64{2*solana.LAMPORTS_PER_SOL - solana.LAMPORTS_PER_SOL/2 - 5000, solana.LAMPORTS_PER_SOL / 2, 1}, got.Meta.PostBalances)
 
+	// The default encoding, json, decodes into a transaction too.
+	asJSON, err := client.GetTransaction(ctx, sig, nil)
+	require.NoError(t, err)
+	parsed, err := asJSON.Transaction.GetTransaction()
+	require.NoError(t, err)
+	require.Equal(t, decoded.Message.AccountKeys, parsed.Message.AccountKeys)
+	require.Equal(t, decoded.Message.RecentBlockhash, parsed.Message.RecentBlockhash)
+
+	sim, err := client.SimulateTransaction(ctx, transfer(ctx, t, client, payer, to, 1))
+	require.NoError(t, err)
+	require.Nil(t, sim.Value.Err)
+	require.NotEmpty(t, sim.Value.Logs)
+	require.NotNil(t, sim.Value.UnitsConsumed)
+
 	acct, err := client.GetAccountInfoWithOpts(ctx, to, &rpc.GetAccountInfoOpts{Encoding: solana.EncodingBase64, Commitment: rpc.CommitmentFinalized})
 	require.NoError(t, err)
 	require.Equal(t, solana.LAMPORTS_PER_SOL/2, acct.Value.Lamports)

@@ -446,3 +446,51 @@ test("everything acknowledged survives SIGKILL and a torn journal line", async (
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a SIGKILL amid concurrent sends loses no acknowledged transfer", async () => {
+  const dir = tmpdir();
+  let s = await start(["--state", dir, "--slot-ms", "10"]);
+  try {
+    const payer = await funded(s, 1000 * LAMPORTS);
+    const to = (await tk.signer()).address;
+    const bh = await blockhash(s);
+    const txs = [];
+    for (let i = 0; i < 300; i++) txs.push((await tk.build(payer, [tk.transfer(payer, to, LAMPORTS + i), tk.memo(`kill ${i}`)], bh)).toString("base64"));
+    const acked = [];
+    let next = 0;
+    let killed = false;
+    const worker = async () => {
+      while (next < txs.length && !killed) {
+        const i = next++;
+        try {
+          const res = await s.raw("sendTransaction", [txs[i], { encoding: "base64" }]);
+          if (res.result) acked.push([i, res.result]);
+          else assert.fail(`transfer ${i}: ${res.error.message}`);
+          if (acked.length >= 100 && !killed) {
+            killed = true;
+            await s.kill();
+          }
+        } catch (e) {
+          if (e instanceof assert.AssertionError) throw e;
+          // The connection died with the server: not acknowledged.
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    assert.ok(acked.length >= 100);
+    s = await start(["--state", dir, "--slot-ms", "10"]);
+    const sigs = acked.map(([, sig]) => sig);
+    const st = (await s.rpc("getSignatureStatuses", [sigs])).value;
+    assert.ok(st.every((x) => x && x.err === null), "every acknowledged transfer landed");
+    // Those that landed unacknowledged are whole too: the balance is the sum
+    // of the landed transfers, each once.
+    const landed = await s.rpc("getSignaturesForAddress", [to]);
+    const amounts = await Promise.all(landed.map(async (x) => (await s.rpc("getTransaction", [x.signature, { encoding: "base64" }])).meta));
+    const sum = amounts.reduce((n, m) => n + (m.postBalances[1] - m.preBalances[1]), 0);
+    assert.equal(await balance(s, to), sum);
+    assert.ok(landed.length >= acked.length);
+  } finally {
+    await s.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -249,6 +249,7 @@ const MEMO_PROGRAMS = new Set(["MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr", "M
 const TOKEN_PROGRAMS = new Set(["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PFnBEvsiFJ1pc8"].map(hex));
 const COMPUTE_BUDGET = hex("ComputeBudget111111111111111111111111111111");
 const LAMPORTS_PER_SIGNATURE = 5000n;
+const RENT_EXEMPT_EPOCH = 18446744073709551615n; // the rentEpoch of every rent-exempt account
 const BUILTINS = new Set([
   "11111111111111111111111111111111", "ComputeBudget111111111111111111111111111111", "AddressLookupTab1e1111111111111111111111111",
   "Vote111111111111111111111111111111111111111", "Stake11111111111111111111111111111111111111", "Config1111111111111111111111111111111111111",
@@ -405,6 +406,7 @@ export class Chain {
     this.seq = 0;
     this.ring = new Map(); // blockhash -> block height
     this.decimals = new Map(); // mint -> decimals
+    this.known = new Map(); // account -> { lamports, token } as the last transaction that wrote it left it
     this.journalFd = null;
     this.unflushed = []; // journal lines not yet written
     this.clockFd = null;
@@ -538,12 +540,16 @@ export class Chain {
   }
 
   putAccount(key, a) {
+    const hexKey = key.toString("hex");
     if (a === null) {
       this.inner.setAccount(key, new Account(0n, new Uint8Array(0), SYSTEM_PROGRAM, false, 0n));
+      this.known.set(hexKey, { lamports: 0n, token: null });
       return;
     }
-    const [lamports, owner, executable, rentEpoch, data] = a;
-    this.inner.setAccount(key, new Account(BigInt(lamports), Buffer.from(data, "base64"), Buffer.from(owner, "hex"), executable, BigInt(rentEpoch)));
+    const [lamports, owner, executable, rentEpoch, data64] = a;
+    const data = Buffer.from(data64, "base64");
+    this.inner.setAccount(key, new Account(BigInt(lamports), data, Buffer.from(owner, "hex"), executable, BigInt(rentEpoch)));
+    this.known.set(hexKey, { lamports: BigInt(lamports), token: this.tokenBalanceOf(0, owner, data) });
   }
 
   remember(rec) {
@@ -564,7 +570,7 @@ export class Chain {
 
   faucetFunded() {
     if (this.inner.getBalance(this.faucet) === null) {
-      this.inner.setAccount(this.faucet, new Account(500_000_000n * 1_000_000_000n, new Uint8Array(0), SYSTEM_PROGRAM, false, 18446744073709551615n));
+      this.inner.setAccount(this.faucet, new Account(500_000_000n * 1_000_000_000n, new Uint8Array(0), SYSTEM_PROGRAM, false, RENT_EXEMPT_EPOCH));
     }
   }
 
@@ -589,9 +595,14 @@ export class Chain {
    */
   tokenBalance(index, account) {
     if (!account) return null;
-    const program = Buffer.from(account.owner()).toString("hex");
+    return this.tokenBalanceOf(index, Buffer.from(account.owner()).toString("hex"), account.data());
+  }
+
+  // tokenBalanceOf is tokenBalance of an account read already: its owner
+  // program in hex and its data. Each read of a LiteSVM account copies it.
+  tokenBalanceOf(index, program, bytes) {
     if (!TOKEN_PROGRAMS.has(program)) return null;
-    const data = Buffer.from(account.data());
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     if (data.length < 165 || data[108] === 0) return null;
     const mint = data.toString("hex", 0, 32);
     const decimals = this.mintDecimals(mint);
@@ -647,14 +658,21 @@ export class Chain {
     const writable = keys.map((_, i) => (i < msg.keys.length ? isWritable(msg, i) : i < msg.keys.length + loaded.writable.length));
     // Only writable accounts can change: they are read before and after,
     // the others' balances once.
-    const preBalances = keyBytes.map((k) => this.inner.getBalance(k) ?? 0n);
+    // The pre-state of an account an earlier transaction wrote is what
+    // that transaction left: only the others are read from LiteSVM, whose
+    // every read copies the account.
+    const preBalances = new Array(keys.length);
     const preToken = [];
-    let payerBefore = null;
     for (let i = 0; i < keys.length; i++) {
+      const known = this.known.get(keys[i]);
+      if (known) {
+        preBalances[i] = known.lamports;
+        if (writable[i] && known.token) preToken.push({ ...known.token, i });
+        continue;
+      }
+      preBalances[i] = this.inner.getBalance(keyBytes[i]) ?? 0n;
       if (!writable[i]) continue;
-      const a = this.inner.getAccount(keyBytes[i]);
-      if (i === 0) payerBefore = a;
-      const tb = this.tokenBalance(i, a);
+      const tb = this.tokenBalance(i, this.inner.getAccount(keyBytes[i]));
       if (tb) preToken.push(tb);
     }
     const out = msg.version === "legacy" ? this.inner.sendLegacyTransaction(raw) : this.inner.sendVersionedTransaction(raw);
@@ -665,11 +683,17 @@ export class Chain {
     if (failed) {
       err = txError(out.err());
       if (err.json === "SignatureFailure") throw new RpcError(-32003, "Transaction signature verification failure");
-      const payerAfter = this.inner.getBalance(keyBytes[0]) ?? 0n;
-      charged = (payerBefore ? payerBefore.lamports() : 0n) - payerAfter;
+      const payer = this.inner.getAccount(keyBytes[0]);
+      charged = preBalances[0] - (payer ? payer.lamports() : 0n);
       if (preflight || charged <= 0n) {
-        // Put the fee back: a refused transaction changes nothing.
-        if (payerBefore) this.inner.setAccount(keyBytes[0], payerBefore);
+        // Put the fee back: a refused transaction changes nothing. A failed
+        // transaction changes its fee payer's lamports alone, and a fee
+        // payer is a system account without data.
+        if (charged > 0n) {
+          this.inner.setAccount(keyBytes[0], payer
+            ? new Account(preBalances[0], payer.data(), payer.owner(), payer.executable(), payer.rentEpoch())
+            : new Account(preBalances[0], new Uint8Array(0), SYSTEM_PROGRAM, false, RENT_EXEMPT_EPOCH));
+        }
         return refuse(err, meta.logs(), Number(meta.computeUnitsConsumed()));
       }
     }
@@ -681,11 +705,18 @@ export class Chain {
       const a = this.inner.getAccount(keyBytes[i]);
       const lamports = a ? a.lamports() : 0n;
       postBalances[i] = lamports;
-      if (a && a.executable()) continue;
-      const owner = a && Buffer.from(a.owner()).toString("hex");
-      acc.push([keys[i], lamports > 0n ? [lamports.toString(), owner, false, a.rentEpoch().toString(), Buffer.from(a.data()).toString("base64")] : null]);
-      const tb = this.tokenBalance(i, a);
+      if (lamports === 0n) {
+        acc.push([keys[i], null]);
+        this.known.set(keys[i], { lamports, token: null });
+        continue;
+      }
+      if (a.executable()) continue;
+      const owner = Buffer.from(a.owner()).toString("hex");
+      const data = a.data();
+      acc.push([keys[i], [lamports.toString(), owner, false, a.rentEpoch().toString(), Buffer.from(data.buffer, data.byteOffset, data.length).toString("base64")]]);
+      const tb = this.tokenBalanceOf(i, owner, data);
       if (tb) postToken.push(tb);
+      this.known.set(keys[i], { lamports, token: tb });
     }
     const rec = {
       sig,

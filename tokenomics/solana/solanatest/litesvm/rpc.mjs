@@ -927,6 +927,33 @@ export const methods = {
     const opts = param(p, 1, "object");
     return { context: { slot: c.slot }, value: p[0].map((k) => accountJSON(c.account(pubkey(k)), opts)) };
   },
+  getProgramAccounts: (c, p) => {
+    const opts = param(p, 1, "object");
+    const value = keyedAccounts(c, pubkey(p[0]), filters(opts.filters), opts);
+    return opts.withContext ? { context: { slot: c.slot }, value } : value;
+  },
+  getTokenAccountsByOwner: (c, p) => {
+    const owner = pubkey(p[0]);
+    const by = param(p, 1, "object");
+    const opts = param(p, 2, "object");
+    let program;
+    let more = [];
+    if (by.mint !== undefined && by.programId === undefined) {
+      const mint = pubkey(by.mint);
+      const account = c.account(mint);
+      if (!account) throw invalidParams("Invalid param: could not find mint");
+      program = Buffer.from(account.owner()).toString("hex");
+      if (!TOKEN_PROGRAMS.has(program)) throw invalidParams("Invalid param: not a Token mint");
+      more = [{ offset: 0, bytes: mint }];
+    } else if (by.programId !== undefined && by.mint === undefined) {
+      program = Buffer.from(pubkey(by.programId)).toString("hex");
+      if (!TOKEN_PROGRAMS.has(program)) throw invalidParams("Invalid param: unrecognized Token program id");
+    } else {
+      throw invalidParams("Invalid params: either mint or programId, not both");
+    }
+    const value = keyedAccounts(c, Buffer.from(program, "hex"), [{ dataSize: 165 }, { offset: 32, bytes: owner }, ...more], opts);
+    return { context: { slot: c.slot }, value };
+  },
   getTokenAccountBalance: (c, p) => ({ context: { slot: c.slot }, value: tokenAccount(c, p) }),
   getTokenSupply: (c, p) => {
     const mint = Buffer.from(pubkey(p[0])).toString("hex");
@@ -1006,6 +1033,44 @@ export const methods = {
     };
   },
 };
+
+// filters checks getProgramAccounts' filters: dataSize, and memcmp with
+// base58 (the default) or base64 bytes.
+function filters(list) {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list) || list.length > 4) throw invalidParams("Invalid params: filters must be a list of at most 4");
+  return list.map((f) => {
+    if (f && Number.isSafeInteger(f.dataSize) && f.dataSize >= 0) return { dataSize: f.dataSize };
+    const m = f && f.memcmp;
+    if (!m || !Number.isSafeInteger(m.offset) || m.offset < 0 || typeof m.bytes !== "string") throw invalidParams("Invalid params: a filter is a dataSize or a memcmp");
+    const bytes = m.encoding === "base64" ? Buffer.from(m.bytes, "base64") : b58decode(m.bytes);
+    if (!bytes || bytes.length > 128) throw invalidParams("Invalid params: memcmp bytes");
+    return { offset: m.offset, bytes };
+  });
+}
+
+function matches(data, fs) {
+  for (const f of fs) {
+    if (f.dataSize !== undefined) {
+      if (data.length !== f.dataSize) return false;
+    } else if (f.offset + f.bytes.length > data.length || Buffer.compare(data.subarray(f.offset, f.offset + f.bytes.length), f.bytes) !== 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// keyedAccounts is the accounts owned by program whose data passes the
+// filters, as {pubkey, account}.
+function keyedAccounts(c, program, fs, opts) {
+  const out = [];
+  for (const x of c.inner.getProgramAccounts(program)) {
+    const a = x.account();
+    const d = a.data();
+    if (matches(Buffer.from(d.buffer, d.byteOffset, d.length), fs)) out.push({ pubkey: b58encode(x.address), account: accountJSON(a, opts) });
+  }
+  return out;
+}
 
 // lowerBound is the index of the first record in list with seq >= seq.
 function lowerBound(list, seq) {

@@ -259,6 +259,17 @@ describe("rpc.mjs", () => {
     assert.equal(post.owner, payer.address);
     assert.equal(t.meta.preTokenBalances.length, 2);
     assert.ok(t.meta.logMessages.some((l) => l.includes(`Memo (len ${text.length})`)), t.meta.logMessages.join("\n"));
+    const byOwner = await s.rpc("getTokenAccountsByOwner", [payer.address, { mint }, { encoding: "base64" }]);
+    assert.deepEqual(byOwner.value.map((x) => x.pubkey).sort(), [a, b].sort());
+    assert.equal(byOwner.value[0].account.space, 165);
+    assert.equal((await s.rpc("getTokenAccountsByOwner", [payer.address, { programId: tk.TOKEN }, { encoding: "base64" }])).value.length >= 2, true);
+    assert.equal((await s.rpc("getTokenAccountsByOwner", [missing, { mint }, { encoding: "base64" }])).value.length, 0);
+    assert.equal((await rpcError(s.rpc("getTokenAccountsByOwner", [payer.address, {}]))).code, -32602);
+    const holders = await s.rpc("getProgramAccounts", [tk.TOKEN, { encoding: "base64", filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: mint } }] }]);
+    assert.deepEqual(holders.map((x) => x.pubkey).sort(), [a, b].sort());
+    const mints = await s.rpc("getProgramAccounts", [tk.TOKEN, { encoding: "base64", withContext: true, filters: [{ dataSize: 82 }, { memcmp: { offset: 0, bytes: Buffer.from(b58decode(mint)).toString("base64"), encoding: "base64" } }] }]);
+    assert.equal(mints.value.length, 0, "the mint's first bytes are its authority option, not its key");
+    assert.equal((await rpcError(s.rpc("getProgramAccounts", [tk.TOKEN, { filters: [{ memcmp: { offset: -1, bytes: "1" } }] }]))).code, -32602);
     const notToken = await rpcError(s.rpc("getTokenAccountBalance", [payer.address]));
     assert.equal(notToken.code, -32602);
   });

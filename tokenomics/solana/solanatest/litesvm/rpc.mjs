@@ -328,7 +328,7 @@ export function parseMessage(buf, pos) {
     if (ix.program >= nKeys || ix.program === 0) throw invalidParams("invalid transaction: Transaction failed to sanitize accounts offsets correctly");
     for (const a of ix.accounts) if (a >= nKeys + nLoaded) throw invalidParams("invalid transaction: Transaction failed to sanitize accounts offsets correctly");
   }
-  return { version, header, keys, keyHex: keys.map((k) => k.toString("hex")), blockhash, instructions, lookups, start: pos };
+  return { version, header, keys, keyHex: keys.map((k) => k.toString("hex")), blockhash, instructions, lookups };
 }
 
 /** parseTransaction reads a wire transaction: the signatures, then the message. */
@@ -341,7 +341,6 @@ export function parseTransaction(buf) {
   for (let i = 0; i < nSigs; i++) sigs.push(r.bytes(64));
   const msg = parseMessage(buf, r.pos);
   if (nSigs !== msg.header[0]) throw invalidParams("invalid transaction: Transaction failed to sanitize accounts offsets correctly");
-  msg.sigs = sigs;
   msg.signature = b58encode(sigs[0]);
   return msg;
 }
@@ -392,8 +391,7 @@ function memo(msg) {
  * ring of valid blockhashes, the transaction history and the journal.
  */
 export class Chain {
-  constructor({ stateDir = "", slotMs = 20, validity = 150 } = {}) {
-    this.slotMs = slotMs;
+  constructor({ stateDir = "", validity = 150 } = {}) {
     this.validity = validity;
     this.stateDir = stateDir;
     // Blockhash checking and LiteSVM's own history are off: the ring and
@@ -401,12 +399,12 @@ export class Chain {
     // its latest hash and keep a second copy of every transaction.
     this.svm = new LiteSVM().withBlockhashCheck(false).withTransactionHistory(0n);
     this.inner = this.svm.inner;
-    this.history = new Map(); // signature -> record
-    this.byAddress = new Map(); // address -> records, oldest first
+    this.history = new Map(); // signature (base58) -> record
+    this.byAddress = new Map(); // account (hex) -> its records, oldest first
     this.seq = 0;
-    this.ring = new Map(); // blockhash -> block height
-    this.decimals = new Map(); // mint -> decimals
-    this.known = new Map(); // account -> { lamports, token } as the last transaction that wrote it left it
+    this.ring = new Map(); // blockhash (hex) -> block height
+    this.decimals = new Map(); // mint (hex) -> decimals
+    this.known = new Map(); // account (hex) -> { lamports, token } as the last transaction that wrote it left it
     this.journalFd = null;
     this.unflushed = []; // journal lines not yet written
     this.clockFd = null;
@@ -1247,7 +1245,7 @@ function parseArgs(argv) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const chain = new Chain({ stateDir: opts.state, slotMs: opts.slotMs, validity: opts.validity });
+  const chain = new Chain({ stateDir: opts.state, validity: opts.validity });
   const server = await serve(chain, opts);
   setInterval(() => {
     try {

@@ -1,6 +1,10 @@
 // rpc.mjs: a Solana JSON-RPC test validator around LiteSVM.
 //
-//   node rpc.mjs [--host 127.0.0.1] [--port 0] [--state DIR] [--slot-ms 20] [--blockhash-validity 150]
+//   node rpc.mjs [--host 127.0.0.1] [--port 0] [--state DIR] [--slot-ms 20] [--blockhash-validity 150] [--exit-with-stdin]
+//
+// --exit-with-stdin ends the server when its standard input closes: a
+// parent that starts it on a pipe and dies, even by SIGKILL, leaves no
+// server behind.
 //
 // It prints one line, "listening http://HOST:PORT", on stdout when it is ready.
 // Everything it acknowledges is final and survives a SIGKILL when --state is
@@ -1229,11 +1233,16 @@ export function serve(chain, { host = "127.0.0.1", port = 0 } = {}) {
 }
 
 function parseArgs(argv) {
-  const opts = { host: "127.0.0.1", port: 0, state: "", slotMs: 20, validity: 150 };
+  const opts = { host: "127.0.0.1", port: 0, state: "", slotMs: 20, validity: 150, exitWithStdin: false };
   const names = { "--host": "host", "--port": "port", "--state": "state", "--slot-ms": "slotMs", "--blockhash-validity": "validity" };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === "--exit-with-stdin") {
+      opts.exitWithStdin = true;
+      i--;
+      continue;
+    }
     const name = names[argv[i]];
-    if (!name || argv[i + 1] === undefined) throw new Error(`unknown or incomplete argument ${argv[i]}; usage: node rpc.mjs [--host H] [--port P] [--state DIR] [--slot-ms MS] [--blockhash-validity BLOCKS]`);
+    if (!name || argv[i + 1] === undefined) throw new Error(`unknown or incomplete argument ${argv[i]}; usage: node rpc.mjs [--host H] [--port P] [--state DIR] [--slot-ms MS] [--blockhash-validity BLOCKS] [--exit-with-stdin]`);
     opts[name] = typeof opts[name] === "number" ? Number(argv[i + 1]) : argv[i + 1];
   }
   for (const k of ["port", "slotMs", "validity"]) {
@@ -1257,6 +1266,11 @@ async function main() {
   const addr = server.address();
   process.stdout.write(`listening http://${addr.address}:${addr.port}\n`);
   for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => process.exit(0));
+  if (opts.exitWithStdin) {
+    process.stdin.on("end", () => process.exit(0));
+    process.stdin.on("error", () => process.exit(0));
+    process.stdin.resume();
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

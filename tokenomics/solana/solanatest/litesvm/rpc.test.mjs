@@ -14,8 +14,8 @@ const RPC = path.join(path.dirname(fileURLToPath(import.meta.url)), "rpc.mjs");
 const LAMPORTS = 1_000_000_000;
 
 /** start runs rpc.mjs with args and resolves once it prints its address. */
-function start(args = []) {
-  const proc = spawn(process.execPath, [RPC, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function start(args = [], stdin = "ignore") {
+  const proc = spawn(process.execPath, [RPC, "--port", "0", ...args], { stdio: [stdin, "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => (stderr += d));
   return new Promise((resolve, reject) => {
@@ -504,4 +504,13 @@ test("a SIGKILL amid concurrent sends loses no acknowledged transfer", async () 
     await s.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("--exit-with-stdin ends the server when its parent's pipe closes", async () => {
+  const s = await start(["--exit-with-stdin"], "pipe");
+  assert.equal(await s.rpc("getHealth"), "ok");
+  s.proc.removeAllListeners("exit");
+  const exited = new Promise((resolve) => s.proc.once("exit", (code) => resolve(code)));
+  s.proc.stdin.end();
+  assert.equal(await exited, 0);
 });

@@ -248,6 +248,7 @@ const namedError = (name) => ({ json: name, text: TX_ERROR_TEXT.get(name) });
 // ---------------------------------------------------------------- transactions
 
 const MAX_TX_SIZE = 1232;
+const SLOT_HASHES = 150; // recent slots in the SlotHashes sysvar (a validator keeps 512)
 const SYSTEM_PROGRAM = new Uint8Array(32);
 const MEMO_PROGRAMS = new Set(["MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr", "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"].map(hex));
 const TOKEN_PROGRAMS = new Set(["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PFnBEvsiFJ1pc8"].map(hex));
@@ -453,6 +454,14 @@ export class Chain {
     this.ring.clear();
     for (let h = Math.max(1, this.height - this.validity); h <= this.height; h++) this.ring.set(this.blockhashAt(h).toString("hex"), h);
     this.setLatest();
+    // The SlotHashes sysvar holds the hashes of the slots before this one,
+    // newest first, as address lookup tables need (a table is derived from
+    // a recent slot).
+    this.slotHashes = [];
+    for (let k = 1; k <= SLOT_HASHES && this.slot - k >= 1 && this.height - k >= 1; k++) {
+      this.slotHashes.push({ slot: BigInt(this.slot - k), hash: b58encode(this.blockhashAt(this.height - k)) });
+    }
+    this.inner.setSlotHashes(this.slotHashes);
   }
 
   setLatest() {
@@ -468,12 +477,15 @@ export class Chain {
 
   /** tick makes the next block: a new slot, height and blockhash, and drops the expired hash. */
   tick() {
+    this.slotHashes.unshift({ slot: BigInt(this.slot), hash: this.latest });
+    if (this.slotHashes.length > SLOT_HASHES) this.slotHashes.pop();
     this.slot++;
     this.height++;
     if (this.height > this.validity + 1) this.ring.delete(this.blockhashAt(this.height - this.validity - 1).toString("hex"));
     this.setLatest();
     this.ring.set(this.latestHex, this.height);
     this.setClock();
+    this.inner.setSlotHashes(this.slotHashes);
     if (this.clockFd !== null) {
       const line = `${this.slot} ${this.height}`.padEnd(40) + "\n";
       fs.writeSync(this.clockFd, line, 0);

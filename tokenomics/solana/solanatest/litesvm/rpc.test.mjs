@@ -514,3 +514,35 @@ test("--exit-with-stdin ends the server when its parent's pipe closes", async ()
   s.proc.stdin.end();
   assert.equal(await exited, 0);
 });
+
+test("v0 transactions load accounts from address lookup tables", async () => {
+  const s = await start(["--slot-ms", "10"]);
+  try {
+    const payer = await funded(s);
+    const recentSlot = (await s.rpc("getSlot")) - 1;
+    const table = await tk.lookupTable(payer.address, recentSlot);
+    const to = [];
+    for (let i = 0; i < 3; i++) to.push((await tk.signer()).address);
+    await s.rpc("sendTransaction", [(await tk.build(payer, [
+      tk.createLookupTable(table, payer, payer, recentSlot),
+      tk.extendLookupTable(table.address, payer, payer, to),
+    ], await blockhash(s))).toString("base64"), { encoding: "base64" }]);
+    // Addresses a table gained are usable from the next slot on.
+    const slot = await s.rpc("getSlot");
+    while ((await s.rpc("getSlot")) <= slot) await sleep(5);
+    const tx = await tk.build(payer, to.map((t, i) => tk.transfer(payer, t, LAMPORTS + i)), await blockhash(s), 0, { [table.address]: to });
+    assert.ok(tx.length < 300, `the table makes the transaction small (${tx.length} bytes)`);
+    const sig = await s.rpc("sendTransaction", [tx.toString("base64"), { encoding: "base64" }]);
+    for (let i = 0; i < 3; i++) assert.equal(await balance(s, to[i]), LAMPORTS + i);
+    const t = await s.rpc("getTransaction", [sig, { encoding: "json", maxSupportedTransactionVersion: 0 }]);
+    assert.equal(t.version, 0);
+    assert.deepEqual([...t.meta.loadedAddresses.writable].sort(), [...to].sort());
+    assert.deepEqual(t.meta.loadedAddresses.readonly, []);
+    assert.equal(t.transaction.message.addressTableLookups[0].accountKey, table.address);
+    const keys = [...t.transaction.message.accountKeys, ...t.meta.loadedAddresses.writable];
+    for (let i = 0; i < 3; i++) assert.equal(t.meta.postBalances[keys.indexOf(to[i])], LAMPORTS + i);
+    assert.equal((await s.rpc("getSignaturesForAddress", [to[2]]))[0].signature, sig, "a loaded address knows the transaction");
+  } finally {
+    await s.kill();
+  }
+});

@@ -158,11 +158,17 @@ func (v *Validator) launch(ctx context.Context) error {
 		"--port", strconv.Itoa(port),
 		"--state", v.cfg.StateDir,
 		"--slot-ms", strconv.FormatInt(v.cfg.SlotTime.Milliseconds(), 10),
-		"--blockhash-validity", strconv.Itoa(v.cfg.BlockhashValidity))
+		"--blockhash-validity", strconv.Itoa(v.cfg.BlockhashValidity),
+		"--exit-with-stdin")
 	cmd.Dir = v.dir
 	cmd.Stderr = v.cfg.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
+		return fmt.Errorf("solanatest: %w", err)
+	}
+	// The server ends when this pipe closes: when this process exits, even
+	// killed by a test timeout, no server is left behind. Wait closes it.
+	if _, err := cmd.StdinPipe(); err != nil {
 		return fmt.Errorf("solanatest: %w", err)
 	}
 	if err := cmd.Start(); err != nil {

@@ -1,6 +1,10 @@
 // rpc.mjs: a Solana JSON-RPC test validator around LiteSVM.
 //
-//   node rpc.mjs [--host 127.0.0.1] [--port 0] [--state DIR] [--slot-ms 20] [--blockhash-validity 150]
+//   node rpc.mjs [--host 127.0.0.1] [--port 0] [--state DIR] [--slot-ms 20] [--blockhash-validity 150] [--exit-with-stdin]
+//
+// --exit-with-stdin ends the server when its standard input closes: a
+// parent that starts it on a pipe and dies, even by SIGKILL, leaves no
+// server behind.
 //
 // It prints one line, "listening http://HOST:PORT", on stdout when it is ready.
 // Everything it acknowledges is final and survives a SIGKILL when --state is
@@ -244,11 +248,13 @@ const namedError = (name) => ({ json: name, text: TX_ERROR_TEXT.get(name) });
 // ---------------------------------------------------------------- transactions
 
 const MAX_TX_SIZE = 1232;
+const SLOT_HASHES = 150; // recent slots in the SlotHashes sysvar (a validator keeps 512)
 const SYSTEM_PROGRAM = new Uint8Array(32);
 const MEMO_PROGRAMS = new Set(["MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr", "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"].map(hex));
 const TOKEN_PROGRAMS = new Set(["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PFnBEvsiFJ1pc8"].map(hex));
 const COMPUTE_BUDGET = hex("ComputeBudget111111111111111111111111111111");
 const LAMPORTS_PER_SIGNATURE = 5000n;
+const RENT_EXEMPT_EPOCH = 18446744073709551615n; // the rentEpoch of every rent-exempt account
 const BUILTINS = new Set([
   "11111111111111111111111111111111", "ComputeBudget111111111111111111111111111111", "AddressLookupTab1e1111111111111111111111111",
   "Vote111111111111111111111111111111111111111", "Stake11111111111111111111111111111111111111", "Config1111111111111111111111111111111111111",
@@ -327,7 +333,7 @@ export function parseMessage(buf, pos) {
     if (ix.program >= nKeys || ix.program === 0) throw invalidParams("invalid transaction: Transaction failed to sanitize accounts offsets correctly");
     for (const a of ix.accounts) if (a >= nKeys + nLoaded) throw invalidParams("invalid transaction: Transaction failed to sanitize accounts offsets correctly");
   }
-  return { version, header, keys, keyHex: keys.map((k) => k.toString("hex")), blockhash, instructions, lookups, start: pos };
+  return { version, header, keys, keyHex: keys.map((k) => k.toString("hex")), blockhash, instructions, lookups };
 }
 
 /** parseTransaction reads a wire transaction: the signatures, then the message. */
@@ -340,7 +346,6 @@ export function parseTransaction(buf) {
   for (let i = 0; i < nSigs; i++) sigs.push(r.bytes(64));
   const msg = parseMessage(buf, r.pos);
   if (nSigs !== msg.header[0]) throw invalidParams("invalid transaction: Transaction failed to sanitize accounts offsets correctly");
-  msg.sigs = sigs;
   msg.signature = b58encode(sigs[0]);
   return msg;
 }
@@ -391,8 +396,7 @@ function memo(msg) {
  * ring of valid blockhashes, the transaction history and the journal.
  */
 export class Chain {
-  constructor({ stateDir = "", slotMs = 20, validity = 150 } = {}) {
-    this.slotMs = slotMs;
+  constructor({ stateDir = "", validity = 150 } = {}) {
     this.validity = validity;
     this.stateDir = stateDir;
     // Blockhash checking and LiteSVM's own history are off: the ring and
@@ -400,11 +404,12 @@ export class Chain {
     // its latest hash and keep a second copy of every transaction.
     this.svm = new LiteSVM().withBlockhashCheck(false).withTransactionHistory(0n);
     this.inner = this.svm.inner;
-    this.history = new Map(); // signature -> record
-    this.byAddress = new Map(); // address -> records, oldest first
+    this.history = new Map(); // signature (base58) -> record
+    this.byAddress = new Map(); // account (hex) -> its records, oldest first
     this.seq = 0;
-    this.ring = new Map(); // blockhash -> block height
-    this.decimals = new Map(); // mint -> decimals
+    this.ring = new Map(); // blockhash (hex) -> block height
+    this.decimals = new Map(); // mint (hex) -> decimals
+    this.known = new Map(); // account (hex) -> { lamports, token } as the last transaction that wrote it left it
     this.journalFd = null;
     this.unflushed = []; // journal lines not yet written
     this.clockFd = null;
@@ -449,6 +454,14 @@ export class Chain {
     this.ring.clear();
     for (let h = Math.max(1, this.height - this.validity); h <= this.height; h++) this.ring.set(this.blockhashAt(h).toString("hex"), h);
     this.setLatest();
+    // The SlotHashes sysvar holds the hashes of the slots before this one,
+    // newest first, as address lookup tables need (a table is derived from
+    // a recent slot).
+    this.slotHashes = [];
+    for (let k = 1; k <= SLOT_HASHES && this.slot - k >= 1 && this.height - k >= 1; k++) {
+      this.slotHashes.push({ slot: BigInt(this.slot - k), hash: b58encode(this.blockhashAt(this.height - k)) });
+    }
+    this.inner.setSlotHashes(this.slotHashes);
   }
 
   setLatest() {
@@ -464,12 +477,15 @@ export class Chain {
 
   /** tick makes the next block: a new slot, height and blockhash, and drops the expired hash. */
   tick() {
+    this.slotHashes.unshift({ slot: BigInt(this.slot), hash: this.latest });
+    if (this.slotHashes.length > SLOT_HASHES) this.slotHashes.pop();
     this.slot++;
     this.height++;
     if (this.height > this.validity + 1) this.ring.delete(this.blockhashAt(this.height - this.validity - 1).toString("hex"));
     this.setLatest();
     this.ring.set(this.latestHex, this.height);
     this.setClock();
+    this.inner.setSlotHashes(this.slotHashes);
     if (this.clockFd !== null) {
       const line = `${this.slot} ${this.height}`.padEnd(40) + "\n";
       fs.writeSync(this.clockFd, line, 0);
@@ -538,12 +554,16 @@ export class Chain {
   }
 
   putAccount(key, a) {
+    const hexKey = key.toString("hex");
     if (a === null) {
       this.inner.setAccount(key, new Account(0n, new Uint8Array(0), SYSTEM_PROGRAM, false, 0n));
+      this.known.set(hexKey, { lamports: 0n, token: null });
       return;
     }
-    const [lamports, owner, executable, rentEpoch, data] = a;
-    this.inner.setAccount(key, new Account(BigInt(lamports), Buffer.from(data, "base64"), Buffer.from(owner, "hex"), executable, BigInt(rentEpoch)));
+    const [lamports, owner, executable, rentEpoch, data64] = a;
+    const data = Buffer.from(data64, "base64");
+    this.inner.setAccount(key, new Account(BigInt(lamports), data, Buffer.from(owner, "hex"), executable, BigInt(rentEpoch)));
+    this.known.set(hexKey, { lamports: BigInt(lamports), token: this.tokenBalanceOf(0, owner, data) });
   }
 
   remember(rec) {
@@ -564,7 +584,7 @@ export class Chain {
 
   faucetFunded() {
     if (this.inner.getBalance(this.faucet) === null) {
-      this.inner.setAccount(this.faucet, new Account(500_000_000n * 1_000_000_000n, new Uint8Array(0), SYSTEM_PROGRAM, false, 18446744073709551615n));
+      this.inner.setAccount(this.faucet, new Account(500_000_000n * 1_000_000_000n, new Uint8Array(0), SYSTEM_PROGRAM, false, RENT_EXEMPT_EPOCH));
     }
   }
 
@@ -589,9 +609,14 @@ export class Chain {
    */
   tokenBalance(index, account) {
     if (!account) return null;
-    const program = Buffer.from(account.owner()).toString("hex");
+    return this.tokenBalanceOf(index, Buffer.from(account.owner()).toString("hex"), account.data());
+  }
+
+  // tokenBalanceOf is tokenBalance of an account read already: its owner
+  // program in hex and its data. Each read of a LiteSVM account copies it.
+  tokenBalanceOf(index, program, bytes) {
     if (!TOKEN_PROGRAMS.has(program)) return null;
-    const data = Buffer.from(account.data());
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     if (data.length < 165 || data[108] === 0) return null;
     const mint = data.toString("hex", 0, 32);
     const decimals = this.mintDecimals(mint);
@@ -647,14 +672,21 @@ export class Chain {
     const writable = keys.map((_, i) => (i < msg.keys.length ? isWritable(msg, i) : i < msg.keys.length + loaded.writable.length));
     // Only writable accounts can change: they are read before and after,
     // the others' balances once.
-    const preBalances = keyBytes.map((k) => this.inner.getBalance(k) ?? 0n);
+    // The pre-state of an account an earlier transaction wrote is what
+    // that transaction left: only the others are read from LiteSVM, whose
+    // every read copies the account.
+    const preBalances = new Array(keys.length);
     const preToken = [];
-    let payerBefore = null;
     for (let i = 0; i < keys.length; i++) {
+      const known = this.known.get(keys[i]);
+      if (known) {
+        preBalances[i] = known.lamports;
+        if (writable[i] && known.token) preToken.push({ ...known.token, i });
+        continue;
+      }
+      preBalances[i] = this.inner.getBalance(keyBytes[i]) ?? 0n;
       if (!writable[i]) continue;
-      const a = this.inner.getAccount(keyBytes[i]);
-      if (i === 0) payerBefore = a;
-      const tb = this.tokenBalance(i, a);
+      const tb = this.tokenBalance(i, this.inner.getAccount(keyBytes[i]));
       if (tb) preToken.push(tb);
     }
     const out = msg.version === "legacy" ? this.inner.sendLegacyTransaction(raw) : this.inner.sendVersionedTransaction(raw);
@@ -665,11 +697,17 @@ export class Chain {
     if (failed) {
       err = txError(out.err());
       if (err.json === "SignatureFailure") throw new RpcError(-32003, "Transaction signature verification failure");
-      const payerAfter = this.inner.getBalance(keyBytes[0]) ?? 0n;
-      charged = (payerBefore ? payerBefore.lamports() : 0n) - payerAfter;
+      const payer = this.inner.getAccount(keyBytes[0]);
+      charged = preBalances[0] - (payer ? payer.lamports() : 0n);
       if (preflight || charged <= 0n) {
-        // Put the fee back: a refused transaction changes nothing.
-        if (payerBefore) this.inner.setAccount(keyBytes[0], payerBefore);
+        // Put the fee back: a refused transaction changes nothing. A failed
+        // transaction changes its fee payer's lamports alone, and a fee
+        // payer is a system account without data.
+        if (charged > 0n) {
+          this.inner.setAccount(keyBytes[0], payer
+            ? new Account(preBalances[0], payer.data(), payer.owner(), payer.executable(), payer.rentEpoch())
+            : new Account(preBalances[0], new Uint8Array(0), SYSTEM_PROGRAM, false, RENT_EXEMPT_EPOCH));
+        }
         return refuse(err, meta.logs(), Number(meta.computeUnitsConsumed()));
       }
     }
@@ -681,11 +719,18 @@ export class Chain {
       const a = this.inner.getAccount(keyBytes[i]);
       const lamports = a ? a.lamports() : 0n;
       postBalances[i] = lamports;
-      if (a && a.executable()) continue;
-      const owner = a && Buffer.from(a.owner()).toString("hex");
-      acc.push([keys[i], lamports > 0n ? [lamports.toString(), owner, false, a.rentEpoch().toString(), Buffer.from(a.data()).toString("base64")] : null]);
-      const tb = this.tokenBalance(i, a);
+      if (lamports === 0n) {
+        acc.push([keys[i], null]);
+        this.known.set(keys[i], { lamports, token: null });
+        continue;
+      }
+      if (a.executable()) continue;
+      const owner = Buffer.from(a.owner()).toString("hex");
+      const data = a.data();
+      acc.push([keys[i], [lamports.toString(), owner, false, a.rentEpoch().toString(), Buffer.from(data.buffer, data.byteOffset, data.length).toString("base64")]]);
+      const tb = this.tokenBalanceOf(i, owner, data);
       if (tb) postToken.push(tb);
+      this.known.set(keys[i], { lamports, token: tb });
     }
     const rec = {
       sig,
@@ -896,6 +941,33 @@ export const methods = {
     const opts = param(p, 1, "object");
     return { context: { slot: c.slot }, value: p[0].map((k) => accountJSON(c.account(pubkey(k)), opts)) };
   },
+  getProgramAccounts: (c, p) => {
+    const opts = param(p, 1, "object");
+    const value = keyedAccounts(c, pubkey(p[0]), filters(opts.filters), opts);
+    return opts.withContext ? { context: { slot: c.slot }, value } : value;
+  },
+  getTokenAccountsByOwner: (c, p) => {
+    const owner = pubkey(p[0]);
+    const by = param(p, 1, "object");
+    const opts = param(p, 2, "object");
+    let program;
+    let more = [];
+    if (by.mint !== undefined && by.programId === undefined) {
+      const mint = pubkey(by.mint);
+      const account = c.account(mint);
+      if (!account) throw invalidParams("Invalid param: could not find mint");
+      program = Buffer.from(account.owner()).toString("hex");
+      if (!TOKEN_PROGRAMS.has(program)) throw invalidParams("Invalid param: not a Token mint");
+      more = [{ offset: 0, bytes: mint }];
+    } else if (by.programId !== undefined && by.mint === undefined) {
+      program = Buffer.from(pubkey(by.programId)).toString("hex");
+      if (!TOKEN_PROGRAMS.has(program)) throw invalidParams("Invalid param: unrecognized Token program id");
+    } else {
+      throw invalidParams("Invalid params: either mint or programId, not both");
+    }
+    const value = keyedAccounts(c, Buffer.from(program, "hex"), [{ dataSize: 165 }, { offset: 32, bytes: owner }, ...more], opts);
+    return { context: { slot: c.slot }, value };
+  },
   getTokenAccountBalance: (c, p) => ({ context: { slot: c.slot }, value: tokenAccount(c, p) }),
   getTokenSupply: (c, p) => {
     const mint = Buffer.from(pubkey(p[0])).toString("hex");
@@ -975,6 +1047,44 @@ export const methods = {
     };
   },
 };
+
+// filters checks getProgramAccounts' filters: dataSize, and memcmp with
+// base58 (the default) or base64 bytes.
+function filters(list) {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list) || list.length > 4) throw invalidParams("Invalid params: filters must be a list of at most 4");
+  return list.map((f) => {
+    if (f && Number.isSafeInteger(f.dataSize) && f.dataSize >= 0) return { dataSize: f.dataSize };
+    const m = f && f.memcmp;
+    if (!m || !Number.isSafeInteger(m.offset) || m.offset < 0 || typeof m.bytes !== "string") throw invalidParams("Invalid params: a filter is a dataSize or a memcmp");
+    const bytes = m.encoding === "base64" ? Buffer.from(m.bytes, "base64") : b58decode(m.bytes);
+    if (!bytes || bytes.length > 128) throw invalidParams("Invalid params: memcmp bytes");
+    return { offset: m.offset, bytes };
+  });
+}
+
+function matches(data, fs) {
+  for (const f of fs) {
+    if (f.dataSize !== undefined) {
+      if (data.length !== f.dataSize) return false;
+    } else if (f.offset + f.bytes.length > data.length || Buffer.compare(data.subarray(f.offset, f.offset + f.bytes.length), f.bytes) !== 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// keyedAccounts is the accounts owned by program whose data passes the
+// filters, as {pubkey, account}.
+function keyedAccounts(c, program, fs, opts) {
+  const out = [];
+  for (const x of c.inner.getProgramAccounts(program)) {
+    const a = x.account();
+    const d = a.data();
+    if (matches(Buffer.from(d.buffer, d.byteOffset, d.length), fs)) out.push({ pubkey: b58encode(x.address), account: accountJSON(a, opts) });
+  }
+  return out;
+}
 
 // lowerBound is the index of the first record in list with seq >= seq.
 function lowerBound(list, seq) {
@@ -1135,11 +1245,16 @@ export function serve(chain, { host = "127.0.0.1", port = 0 } = {}) {
 }
 
 function parseArgs(argv) {
-  const opts = { host: "127.0.0.1", port: 0, state: "", slotMs: 20, validity: 150 };
+  const opts = { host: "127.0.0.1", port: 0, state: "", slotMs: 20, validity: 150, exitWithStdin: false };
   const names = { "--host": "host", "--port": "port", "--state": "state", "--slot-ms": "slotMs", "--blockhash-validity": "validity" };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === "--exit-with-stdin") {
+      opts.exitWithStdin = true;
+      i--;
+      continue;
+    }
     const name = names[argv[i]];
-    if (!name || argv[i + 1] === undefined) throw new Error(`unknown or incomplete argument ${argv[i]}; usage: node rpc.mjs [--host H] [--port P] [--state DIR] [--slot-ms MS] [--blockhash-validity BLOCKS]`);
+    if (!name || argv[i + 1] === undefined) throw new Error(`unknown or incomplete argument ${argv[i]}; usage: node rpc.mjs [--host H] [--port P] [--state DIR] [--slot-ms MS] [--blockhash-validity BLOCKS] [--exit-with-stdin]`);
     opts[name] = typeof opts[name] === "number" ? Number(argv[i + 1]) : argv[i + 1];
   }
   for (const k of ["port", "slotMs", "validity"]) {
@@ -1151,7 +1266,7 @@ function parseArgs(argv) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const chain = new Chain({ stateDir: opts.state, slotMs: opts.slotMs, validity: opts.validity });
+  const chain = new Chain({ stateDir: opts.state, validity: opts.validity });
   const server = await serve(chain, opts);
   setInterval(() => {
     try {
@@ -1163,6 +1278,11 @@ async function main() {
   const addr = server.address();
   process.stdout.write(`listening http://${addr.address}:${addr.port}\n`);
   for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => process.exit(0));
+  if (opts.exitWithStdin) {
+    process.stdin.on("end", () => process.exit(0));
+    process.stdin.on("error", () => process.exit(0));
+    process.stdin.resume();
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

@@ -14,8 +14,8 @@ const RPC = path.join(path.dirname(fileURLToPath(import.meta.url)), "rpc.mjs");
 const LAMPORTS = 1_000_000_000;
 
 /** start runs rpc.mjs with args and resolves once it prints its address. */
-function start(args = []) {
-  const proc = spawn(process.execPath, [RPC, "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function start(args = [], stdin = "ignore") {
+  const proc = spawn(process.execPath, [RPC, "--port", "0", ...args], { stdio: [stdin, "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => (stderr += d));
   return new Promise((resolve, reject) => {
@@ -259,6 +259,17 @@ describe("rpc.mjs", () => {
     assert.equal(post.owner, payer.address);
     assert.equal(t.meta.preTokenBalances.length, 2);
     assert.ok(t.meta.logMessages.some((l) => l.includes(`Memo (len ${text.length})`)), t.meta.logMessages.join("\n"));
+    const byOwner = await s.rpc("getTokenAccountsByOwner", [payer.address, { mint }, { encoding: "base64" }]);
+    assert.deepEqual(byOwner.value.map((x) => x.pubkey).sort(), [a, b].sort());
+    assert.equal(byOwner.value[0].account.space, 165);
+    assert.equal((await s.rpc("getTokenAccountsByOwner", [payer.address, { programId: tk.TOKEN }, { encoding: "base64" }])).value.length >= 2, true);
+    assert.equal((await s.rpc("getTokenAccountsByOwner", [missing, { mint }, { encoding: "base64" }])).value.length, 0);
+    assert.equal((await rpcError(s.rpc("getTokenAccountsByOwner", [payer.address, {}]))).code, -32602);
+    const holders = await s.rpc("getProgramAccounts", [tk.TOKEN, { encoding: "base64", filters: [{ dataSize: 165 }, { memcmp: { offset: 0, bytes: mint } }] }]);
+    assert.deepEqual(holders.map((x) => x.pubkey).sort(), [a, b].sort());
+    const mints = await s.rpc("getProgramAccounts", [tk.TOKEN, { encoding: "base64", withContext: true, filters: [{ dataSize: 82 }, { memcmp: { offset: 0, bytes: Buffer.from(b58decode(mint)).toString("base64"), encoding: "base64" } }] }]);
+    assert.equal(mints.value.length, 0, "the mint's first bytes are its authority option, not its key");
+    assert.equal((await rpcError(s.rpc("getProgramAccounts", [tk.TOKEN, { filters: [{ memcmp: { offset: -1, bytes: "1" } }] }]))).code, -32602);
     const notToken = await rpcError(s.rpc("getTokenAccountBalance", [payer.address]));
     assert.equal(notToken.code, -32602);
   });
@@ -492,5 +503,46 @@ test("a SIGKILL amid concurrent sends loses no acknowledged transfer", async () 
   } finally {
     await s.kill();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("--exit-with-stdin ends the server when its parent's pipe closes", async () => {
+  const s = await start(["--exit-with-stdin"], "pipe");
+  assert.equal(await s.rpc("getHealth"), "ok");
+  s.proc.removeAllListeners("exit");
+  const exited = new Promise((resolve) => s.proc.once("exit", (code) => resolve(code)));
+  s.proc.stdin.end();
+  assert.equal(await exited, 0);
+});
+
+test("v0 transactions load accounts from address lookup tables", async () => {
+  const s = await start(["--slot-ms", "10"]);
+  try {
+    const payer = await funded(s);
+    const recentSlot = (await s.rpc("getSlot")) - 1;
+    const table = await tk.lookupTable(payer.address, recentSlot);
+    const to = [];
+    for (let i = 0; i < 3; i++) to.push((await tk.signer()).address);
+    await s.rpc("sendTransaction", [(await tk.build(payer, [
+      tk.createLookupTable(table, payer, payer, recentSlot),
+      tk.extendLookupTable(table.address, payer, payer, to),
+    ], await blockhash(s))).toString("base64"), { encoding: "base64" }]);
+    // Addresses a table gained are usable from the next slot on.
+    const slot = await s.rpc("getSlot");
+    while ((await s.rpc("getSlot")) <= slot) await sleep(5);
+    const tx = await tk.build(payer, to.map((t, i) => tk.transfer(payer, t, LAMPORTS + i)), await blockhash(s), 0, { [table.address]: to });
+    assert.ok(tx.length < 300, `the table makes the transaction small (${tx.length} bytes)`);
+    const sig = await s.rpc("sendTransaction", [tx.toString("base64"), { encoding: "base64" }]);
+    for (let i = 0; i < 3; i++) assert.equal(await balance(s, to[i]), LAMPORTS + i);
+    const t = await s.rpc("getTransaction", [sig, { encoding: "json", maxSupportedTransactionVersion: 0 }]);
+    assert.equal(t.version, 0);
+    assert.deepEqual([...t.meta.loadedAddresses.writable].sort(), [...to].sort());
+    assert.deepEqual(t.meta.loadedAddresses.readonly, []);
+    assert.equal(t.transaction.message.addressTableLookups[0].accountKey, table.address);
+    const keys = [...t.transaction.message.accountKeys, ...t.meta.loadedAddresses.writable];
+    for (let i = 0; i < 3; i++) assert.equal(t.meta.postBalances[keys.indexOf(to[i])], LAMPORTS + i);
+    assert.equal((await s.rpc("getSignaturesForAddress", [to[2]]))[0].signature, sig, "a loaded address knows the transaction");
+  } finally {
+    await s.kill();
   }
 });

@@ -7,6 +7,7 @@ export const SYSTEM = "11111111111111111111111111111111";
 export const TOKEN = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 export const MEMO = "MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr";
 export const COMPUTE_BUDGET = "ComputeBudget111111111111111111111111111111";
+export const LOOKUP_TABLE = "AddressLookupTab1e1111111111111111111111111";
 export const MINT_SIZE = 82;
 export const TOKEN_ACCOUNT_SIZE = 165;
 
@@ -74,20 +75,42 @@ export const memo = (text) => ({ programAddress: MEMO, accounts: [], data: new T
 /** computeUnitPrice sets the priority fee in micro-lamports per compute unit. */
 export const computeUnitPrice = (microLamports) => ({ programAddress: COMPUTE_BUDGET, accounts: [], data: data(3, u64(microLamports)) });
 
+/** lookupTable is the address and bump of authority's lookup table derived from recentSlot. */
+export async function lookupTable(authority, recentSlot) {
+  const [address, bump] = await kit.getProgramDerivedAddress({ programAddress: LOOKUP_TABLE, seeds: [key(authority), u64(recentSlot)] });
+  return { address, bump };
+}
+
+/** createLookupTable makes the lookup table derived from recentSlot, paid by payer. */
+export const createLookupTable = (table, authority, payer, recentSlot) => ({
+  programAddress: LOOKUP_TABLE,
+  accounts: [meta(table.address, WRITABLE), meta(authority.address, READONLY_SIGNER, authority), meta(payer.address, WRITABLE_SIGNER, payer), meta(SYSTEM, READONLY)],
+  data: data(u32(0), u64(recentSlot), table.bump),
+});
+
+/** extendLookupTable appends addresses to a lookup table. */
+export const extendLookupTable = (table, authority, payer, addresses) => ({
+  programAddress: LOOKUP_TABLE,
+  accounts: [meta(table, WRITABLE), meta(authority.address, READONLY_SIGNER, authority), meta(payer.address, WRITABLE_SIGNER, payer), meta(SYSTEM, READONLY)],
+  data: data(u32(2), u64(addresses.length), ...addresses.map(key)),
+});
+
 /** signer makes a new ed25519 key pair signer. */
 export const signer = () => kit.generateKeyPairSigner();
 
 /**
  * build compiles and signs a transaction, returning its wire bytes. version
- * is "legacy" or 0.
+ * is "legacy" or 0; a v0 message takes the accounts it can from lookups,
+ * {tableAddress: [addresses]}.
  */
-export async function build(payer, instructions, blockhash, version = "legacy") {
-  const message = kit.pipe(
+export async function build(payer, instructions, blockhash, version = "legacy", lookups = null) {
+  let message = kit.pipe(
     kit.createTransactionMessage({ version }),
     (m) => kit.setTransactionMessageFeePayerSigner(payer, m),
     (m) => kit.setTransactionMessageLifetimeUsingBlockhash({ blockhash, lastValidBlockHeight: 0n }, m),
     (m) => kit.appendTransactionMessageInstructions(instructions, m),
   );
+  if (lookups) message = kit.compressTransactionMessageUsingAddressLookupTables(message, lookups);
   const tx = await kit.signTransactionMessageWithSigners(message);
   return Buffer.from(kit.getTransactionEncoder().encode(tx));
 }

@@ -23,9 +23,10 @@ const maxMemo = 4096
 // written as a JSON array, readable in any explorer: ["iog1", seq, unix
 // ms, kind, key, reason, extra] for the first entry of a transaction, and
 // [kind, key, reason, extra] for the ones after it, which number on from
-// it at the same time. Extra is the wallet an Open opens, the hold a
-// Release draws on, or the owner a withdrawal pays; other kinds have
-// none.
+// it at the same time; [key] alone for one of the same kind and reason as
+// the one before it, and no extra (the bulk of an epoch's payouts). Extra
+// is the wallet an Open opens, the hold a Release draws on, or the owner
+// a withdrawal pays; other kinds have none.
 type memo struct {
 	Seq    uint64
 	Time   time.Time
@@ -42,15 +43,19 @@ type memo struct {
 // paid out to a wallet of its owner.
 const withdrawKind = "withdraw"
 
-// encode writes m, in full when it is the first of its transaction.
-func (m memo) encode(first bool) ([]byte, error) {
+// encode writes m, in full when it is the first of its transaction (prev
+// is nil), else after prev.
+func (m memo) encode(prev *memo) ([]byte, error) {
 	kind := m.Kind.String()
 	if m.Withdraw {
 		kind = withdrawKind
 	}
 	fields := []any{kind, m.Key, m.Reason}
-	if first {
+	switch {
+	case prev == nil:
 		fields = append([]any{memoTag, m.Seq, m.Time.UnixMilli()}, fields...)
+	case m.continues(*prev):
+		fields = []any{m.Key}
 	}
 	if m.Extra != "" {
 		fields = append(fields, m.Extra)
@@ -62,6 +67,12 @@ func (m memo) encode(first bool) ([]byte, error) {
 		return nil, fmt.Errorf("encode memo of %q: %w", m.Key, err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// continues says whether m may be written as its key alone after prev:
+// the same kind and reason, and nothing extra.
+func (m memo) continues(prev memo) bool {
+	return m.Kind == prev.Kind && m.Withdraw == prev.Withdraw && m.Reason == prev.Reason && m.Extra == "" && prev.Extra == ""
 }
 
 // isOurs tells the first memo of a transaction the ledger wrote from
@@ -80,6 +91,13 @@ func decodeMemo(data []byte, prev *memo) (memo, error) {
 	var fields []json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return memo{}, fmt.Errorf("memo %q: %v: %w", data, err, iog.ErrInvalid)
+	}
+	if prev != nil && len(fields) == 1 {
+		m := memo{Seq: prev.Seq + 1, Time: prev.Time, Kind: prev.Kind, Withdraw: prev.Withdraw, Reason: prev.Reason}
+		if err := json.Unmarshal(fields[0], &m.Key); err != nil || !m.continues(*prev) {
+			return memo{}, fmt.Errorf("memo %q: a key alone after a %v memo with extra: %w", data, prev.Kind, iog.ErrInvalid)
+		}
+		return m, nil
 	}
 	var (
 		m          memo

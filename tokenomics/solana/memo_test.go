@@ -18,7 +18,7 @@ func TestMemoRoundTrip(t *testing.T) {
 		{Seq: 7, Time: at, Kind: ledger.Release, Key: "r", Reason: "pay", Extra: "hold:1"},
 		{Seq: 9, Time: at, Kind: ledger.Burn, Key: "w", Reason: "withdrawal", Extra: "11111111111111111111111111111112", Withdraw: true},
 	} {
-		data, err := m.encode(true)
+		data, err := m.encode(nil)
 		require.NoError(t, err)
 		require.True(t, isOurs(data), "%s", data)
 		got, err := decodeMemo(data, nil)
@@ -26,7 +26,7 @@ func TestMemoRoundTrip(t *testing.T) {
 		require.Equal(t, m, got)
 		next := m
 		next.Seq++
-		data, err = next.encode(false)
+		data, err = next.encode(&m)
 		require.NoError(t, err)
 		require.False(t, isOurs(data), "%s", data)
 		got, err = decodeMemo(data, &m)
@@ -34,12 +34,22 @@ func TestMemoRoundTrip(t *testing.T) {
 		require.Equal(t, next, got)
 	}
 	first := memo{Seq: 3, Time: at, Kind: ledger.Mint, Key: "m", Reason: "r"}
-	data, err := first.encode(true)
+	data, err := first.encode(nil)
 	require.NoError(t, err)
 	require.Equal(t, `["iog1",3,1796299200123,"mint","m","r"]`, string(data), "what an explorer shows")
-	data, err = memo{Kind: ledger.Release, Key: "pay", Reason: "payment", Extra: "hold-1"}.encode(false)
+	release := memo{Seq: 4, Time: at, Kind: ledger.Release, Key: "pay", Reason: "payment", Extra: "hold-1"}
+	data, err = release.encode(&first)
 	require.NoError(t, err)
 	require.Equal(t, `["release","pay","payment","hold-1"]`, string(data), "and the next entry's")
+	payout := memo{Seq: 4, Time: at, Kind: ledger.Mint, Key: "m2", Reason: "r"}
+	data, err = payout.encode(&first)
+	require.NoError(t, err)
+	require.Equal(t, `["m2"]`, string(data), "an entry of the same kind and reason as the one before: its key")
+	got, err := decodeMemo(data, &first)
+	require.NoError(t, err)
+	require.Equal(t, payout, got)
+	_, err = decodeMemo([]byte(`["k"]`), &release)
+	require.ErrorIs(t, err, iog.ErrInvalid, "a key alone does not follow a memo with extra")
 }
 
 func TestDecodeMemoRefuses(t *testing.T) {
@@ -69,7 +79,7 @@ func FuzzDecodeMemo(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			again, err := m.encode(prev == nil)
+			again, err := m.encode(prev)
 			require.NoError(t, err)
 			m2, err := decodeMemo(again, prev)
 			require.NoError(t, err)

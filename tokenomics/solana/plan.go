@@ -53,7 +53,8 @@ type plan struct {
 	ixs   []solana.Instruction
 	// units are the compute units the instructions are measured to need.
 	units uint32
-	memos int
+	// last is the memo before the next one, nil for the first.
+	last *memo
 	// keys are the accounts the transaction names, and ixBytes the size of
 	// its instructions as a message encodes them: what its size follows
 	// from (see size).
@@ -181,15 +182,15 @@ func (p *plan) transfer(mi *mintInfo, from, to iog.WalletAddress, units uint64) 
 // by the authority and found among its transactions; the others continue
 // it and name no account.
 func (p *plan) memo(m memo) error {
-	data, err := m.encode(p.memos == 0)
+	data, err := m.encode(p.last)
 	if err != nil {
 		return err
 	}
 	var accounts solana.AccountMetaSlice
-	if p.memos == 0 {
+	if p.last == nil {
 		accounts = solana.AccountMetaSlice{solana.Meta(p.l.authority).SIGNER()}
 	}
-	p.memos++
+	p.last = &m
 	p.push(solana.NewInstruction(solana.MemoProgramID, accounts, data))
 	return nil
 }

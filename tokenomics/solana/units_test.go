@@ -28,11 +28,14 @@ var (
 // units each transaction used are within what the ledger's table says
 // it needs (solana.ComputeUnits), instruction by instruction where the
 // runtime logs them, so that Fit never lets through a batch the runtime
-// would stop.
+// would stop. The ledger offers a priority fee, so its transactions set
+// their compute unit limit from the table: the runtime would stop one
+// the table underestimates.
 func TestComputeUnits(t *testing.T) {
 	v := testValidator(t)
 	n := newNetwork(t, v, t.Name())
 	n.cfg.CreateRecipientAccounts = true
+	n.cfg.ComputeUnitPrice = 1000
 	l := n.open(t)
 	alice, bob := ledgertest.Wallet(1), ledgertest.Wallet(2)
 	long := string(make([]byte, 0, 256))

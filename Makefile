@@ -3,7 +3,7 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-reads bench-reference fuzz
+.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz
 
 test: tools litesvm litesvm-test fmt-check vet nocgo race
 
@@ -108,6 +108,19 @@ crash:
 # the command and the machine.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# bench-solana measures settlement on Solana in one run: LiteSVM's raw
+# rate in process (bench.mjs: one transfer a transaction, and
+# SOLANA_BATCH a transaction, each with a memo), the validator's rate
+# through its RPC server, and the Solana ledger's payouts from Go end to
+# end through that server, one a transaction and packed by Fit.
+SOLANA_TRANSFERS ?= 20000
+SOLANA_BATCH ?= 12
+bench-solana: litesvm
+	cd $(LITESVM_DIR) && node bench.mjs --transfers $(SOLANA_TRANSFERS) --batch 1 && \
+		node bench.mjs --transfers $(SOLANA_TRANSFERS) --batch $(SOLANA_BATCH) && \
+		node bench.mjs --http --transfers $(SOLANA_TRANSFERS) --clients 1,4,8
+	$(GO) test -run '^$$' -bench 'Payout' -benchtime $(SOLANA_TRANSFERS)x -count 3 ./tokenomics/solana/
 
 # bench-reads measures public reads with wrk (Debian's, installed when
 # missing) against an iogd on READS_DATA, populated by iogload with

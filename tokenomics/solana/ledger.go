@@ -79,7 +79,7 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 	l.authorityWallet = iog.WalletAddress(l.authority)
 	authorityKey, payerKey := solana.PrivateKey(cfg.Authority), solana.PrivateKey(cfg.FeePayer)
 	l.keys = map[solana.PublicKey]*solana.PrivateKey{l.authority: &authorityKey, l.payer: &payerKey}
-	l.book, err = ledger.NewRecorded(ledger.RecordedConfig{Recorder: l, Clock: millisecondClock{cfg.Clock}})
+	l.book, err = ledger.NewRecorded(ledger.RecordedConfig{Recorder: recorder{l}, Clock: millisecondClock{cfg.Clock}})
 	if err != nil {
 		return nil, err
 	}
@@ -272,9 +272,15 @@ func (l *Ledger) ready(ctx context.Context) error {
 	return l.catchUp(ctx)
 }
 
+// recorder records the ledger's batches on the chain; it is not the
+// Ledger's own method, which would let a caller send entries the book
+// never checked.
+type recorder struct{ *Ledger }
+
 // Record implements ledger.Recorder: it sends the batch as one
 // transaction and returns its signature once it has landed.
-func (l *Ledger) Record(ctx context.Context, entries []ledger.Entry) ([]byte, error) {
+func (r recorder) Record(ctx context.Context, entries []ledger.Entry) ([]byte, error) {
+	l := r.Ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.broken != nil {

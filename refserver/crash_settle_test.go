@@ -79,7 +79,7 @@ func crashSettleRounds(t *testing.T, d sqldb.Dialect, where, chainPath string, r
 	st, err := store.Open(ctx, crashStoreConfig(where))
 	require.NoError(t, err)
 	defer st.Close()
-	entries := checkSettled(t, st.Ledger(), openChain(t, chainPath, crashChainFit), 0)
+	entries := checkSettled(t, st.Ledger(), openChain(t, chainPath, crashChainFit).Ledger, 0)
 	t.Logf("%d rounds, %d killed while entries waited to be settled: %d entries settled exactly once", rounds, busy, len(entries))
 }
 

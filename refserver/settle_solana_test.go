@@ -50,7 +50,7 @@ func solanaNetwork(t testing.TB, v *solanatest.Validator, name string) solana.Co
 		st, err := c.GetSignatureStatuses(ctx, true, sig)
 		return err == nil && len(st.Value) == 1 && st.Value[0] != nil
 	}, 10*time.Second, 10*time.Millisecond)
-	for _, cur := range iog.Currencies() {
+	for _, cur := range heldCurrencies {
 		m, err := solana.CreateMint(ctx, cfg, cur, solanaKey(name+" mint "+cur.String()))
 		require.NoError(t, err)
 		cfg.Mints[cur] = m

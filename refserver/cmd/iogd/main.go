@@ -85,6 +85,24 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		// PostgreSQL every server must share it.
 		logger.Info("the authority key is kept in the data directory; give every server on this database the same key", "dir", o.DataDir)
 	}
+	chainLine := "off"
+	if o.SolanaRPC != "" {
+		// The server's key, unless another is given, is the chain's
+		// authority too: the network's accounts are the same key's.
+		key, err := refserver.LoadAuthority(o.DataDir, nil)
+		if err != nil {
+			return err
+		}
+		cfg.Authority = key
+		chain, err := openChain(ctx, o, key, logger)
+		if err != nil {
+			return err
+		}
+		defer chain.Close()
+		// A round a real second apart, whatever the clock's speed.
+		cfg.Settlement = refserver.Settlement{Chain: chain, Interval: time.Duration(o.Speed) * time.Second}
+		chainLine = fmt.Sprintf("Solana at %s, authority %v", o.SolanaRPC, chain.Authority())
+	}
 	s, err := refserver.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -95,8 +113,8 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	url := "http://" + l.Addr().String()
-	fmt.Fprintf(stdout, "iog reference network\n  API      %s/v1 (OpenAPI: %s/v1/openapi.json)\n  metrics  %s/metrics\n  store    %s\n  clock    %dx real time\n",
-		url, url, url, storeName(o), o.Speed)
+	fmt.Fprintf(stdout, "iog reference network\n  API      %s/v1 (OpenAPI: %s/v1/openapi.json)\n  metrics  %s/metrics\n  store    %s\n  clock    %dx real time\n  settle   %s\n",
+		url, url, url, storeName(o), o.Speed, chainLine)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	wg.Go(func() { errs <- s.Serve(ctx, l, 10*time.Second) })

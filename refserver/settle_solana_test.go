@@ -40,8 +40,7 @@ func solanaKey(name string) ed25519.PrivateKey {
 // of its ledger.
 func solanaNetwork(t testing.TB, v *solanatest.Validator, name string) solana.Config {
 	t.Helper()
-	cfg := solana.Config{Endpoint: v.URL(), Authority: solanaKey(name + " authority"), PollInterval: 50 * time.Millisecond,
-		CreateRecipientAccounts: true, Mints: map[iog.Currency]solana.Mint{}}
+	cfg := solanaConfig(v.URL(), name)
 	c := rpc.New(v.URL())
 	defer c.Close()
 	sig, err := c.RequestAirdrop(ctx, solanago.PublicKey(cfg.Authority.Public().(ed25519.PublicKey)), 100*solanago.LAMPORTS_PER_SOL, rpc.CommitmentConfirmed)
@@ -53,7 +52,18 @@ func solanaNetwork(t testing.TB, v *solanatest.Validator, name string) solana.Co
 	for _, cur := range heldCurrencies {
 		m, err := solana.CreateMint(ctx, cfg, cur, solanaKey(name+" mint "+cur.String()))
 		require.NoError(t, err)
-		cfg.Mints[cur] = m
+		require.Equal(t, cfg.Mints[cur], m)
+	}
+	return cfg
+}
+
+// solanaConfig configures the ledger of the network called name on the
+// validator at endpoint: its authority and mints follow from the name.
+func solanaConfig(endpoint, name string) solana.Config {
+	cfg := solana.Config{Endpoint: endpoint, Authority: solanaKey(name + " authority"), PollInterval: 50 * time.Millisecond,
+		CreateRecipientAccounts: true, Mints: map[iog.Currency]solana.Mint{}}
+	for _, cur := range heldCurrencies {
+		cfg.Mints[cur] = solana.Mint{Address: iog.WalletAddress(solanaKey(name + " mint " + cur.String()).Public().(ed25519.PublicKey)), Issued: true}
 	}
 	return cfg
 }

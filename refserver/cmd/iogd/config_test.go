@@ -132,3 +132,29 @@ func TestSolanaOptions(t *testing.T) {
 		require.Contains(t, stderr.String(), c.want)
 	}
 }
+
+// TestReadMints: a test network's kept mints are read back, and a file
+// that does not name the three is refused, saying which.
+func TestReadMints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), mintsFile)
+	addr := func(b byte) iog.WalletAddress { return iog.WalletAddress(bytes.Repeat([]byte{b}, 32)) }
+	for _, c := range []struct {
+		name, data, err string
+	}{
+		{"the three", fmt.Sprintf(`{"IO":"%v","IOSD":"%v","USDC":"%v"}`, addr(1), addr(2), addr(3)), ""},
+		{"one missing", fmt.Sprintf(`{"IO":"%v","IOSD":"%v"}`, addr(1), addr(2)), "the USDC mint"},
+		{"not an address", `{"IO":"x0","IOSD":"x","USDC":"x"}`, "the IO mint"},
+		{"not JSON", `[`, mintsFile},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(path, []byte(c.data), 0o600))
+			got, err := readMints(path)
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, map[iog.Currency]solana.Mint{iog.IO: {Address: addr(1), Issued: true}, iog.IOSD: {Address: addr(2), Issued: true}, iog.USDC: {Address: addr(3), Issued: true}}, got)
+		})
+	}
+}

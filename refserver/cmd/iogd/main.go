@@ -3,8 +3,9 @@
 // relay, and by default a demonstration of simulated suppliers and
 // renters using it over real HTTP, on a clock that shows an hour in five
 // seconds. Run it with no arguments, stop it with Ctrl-C, run it again on
-// the same data directory and the same network continues. `iogd -help`
-// lists the settings.
+// the same data directory and the same network continues. With
+// -solana-rpc it settles its ledger on Solana (a local LiteSVM validator
+// with -solana-test-network). `iogd -help` lists the settings.
 package main
 
 import (

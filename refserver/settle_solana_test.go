@@ -10,6 +10,7 @@ import (
 
 	solanago "github.com/gagliardetto/solana-go"
 	"github.com/gagliardetto/solana-go/rpc"
+	"github.com/mr-tron/base58"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
@@ -96,10 +97,11 @@ func solanaEnv(t *testing.T) (*env, solanaChain) {
 	return e, chain
 }
 
-// checkSolanaSettled checks a settlement onto chain: every entry is on the chain once, in order, with the same balances
-// and supplies, the API shows the chain's signatures, every withdrawal is
-// paid and its address's associated token account holds what it was
-// paid, and the chain's accounts are what the ledger says.
+// checkSolanaSettled checks a settlement onto chain: every entry is on
+// the chain once, in order, with the same balances and supplies, the API
+// shows the chain's signatures, every withdrawal is paid and its
+// address's associated token account holds what it was paid, and the
+// chain's accounts are what the ledger says.
 func checkSolanaSettled(t *testing.T, e *env, chain solanaChain, wallets []ed25519.PrivateKey) {
 	t.Helper()
 	entries := checkSettled(t, e.server.Store().Ledger(), chain.Ledger, 0)
@@ -107,10 +109,10 @@ func checkSolanaSettled(t *testing.T, e *env, chain solanaChain, wallets []ed255
 		on, err := chain.Entry(ctx, en.Op.Key)
 		require.NoError(t, err)
 		require.NotEmpty(t, solana.SignatureString(on), "entry %d", en.Seq)
+		require.Equal(t, solana.SignatureString(on), base58.Encode(on.Signature), "entry %d", en.Seq)
 	}
 	// checkShown compares the API's signatures with the chain's in
-	// base58, which is Solana's form of them: the loop above saw each
-	// one is a Solana signature.
+	// base58: Solana's signatures, as the loop above saw.
 	checkShown(t, e, chain.Ledger, entries, wallets)
 	c := rpc.New(chain.v.URL())
 	defer c.Close()
@@ -180,10 +182,12 @@ func TestSettlementSolanaValidatorKilled(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
-	require.Eventually(t, func() bool {
-		settled, _ := metric(t, e.server, "iog_settlement_entries_total", nil)
-		return settled > float64(total)/4
-	}, time.Minute, time.Millisecond)
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		if settled, _ := metric(t, e.server, "iog_settlement_entries_total", nil); settled > float64(total)/4 {
+			break
+		}
+		require.Less(t, time.Since(start), time.Minute, "a quarter of the entries not settled in a minute")
+	}
 	chain.v.Kill()
 	settled, _ := metric(t, e.server, "iog_settlement_entries_total", nil)
 	require.Less(t, settled, float64(total), "killed while entries waited")

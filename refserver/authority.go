@@ -16,9 +16,12 @@ import (
 // directory: a Solana CLI keypair file.
 const AuthorityFile = "authority.json"
 
-// loadOrCreateKey reads the authority key in dir, or makes one from random
-// and writes it (readable by the owner only) when there is none.
-func loadOrCreateKey(dir string, random io.Reader) (ed25519.PrivateKey, error) {
+// LoadAuthority reads the authority key in dir (AuthorityFile), or makes
+// one from random (nil: crypto/rand) and writes it, readable by the owner
+// only, when there is none: the key a Server of that DataDir and no
+// Config.Authority uses, for a program that needs it before the server
+// starts (to sign on a chain with it, say).
+func LoadAuthority(dir string, random io.Reader) (ed25519.PrivateKey, error) {
 	path := filepath.Join(dir, AuthorityFile)
 	data, err := os.ReadFile(path)
 	if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/refserver/store"
+	"github.com/internetofgpus/iog/tokenomics/ledger"
 )
 
 // crashChainFit is how many ops one transaction of the crash test's
@@ -36,12 +37,32 @@ func TestCrashSettlement(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			chainPath := filepath.Join(t.TempDir(), "chain")
 			t.Setenv(crashChainEnv, chainPath)
-			crashSettleRounds(t, d, crashStore(t, d), chainPath, 6)
+			crashSettleRounds(t, d, crashStore(t, d), 6, func() ledger.Ledger { return openChain(t, chainPath, crashChainFit).Ledger })
 		})
 	}
 }
 
-func crashSettleRounds(t *testing.T, d sqldb.Dialect, where, chainPath string, rounds int) {
+// TestCrashSettlementSolana is TestCrashSettlement on Solana: the child
+// settles onto a LiteSVM validator that the parent runs, and is killed
+// while entries wait; after the restarts every entry is on the chain
+// once, in order, with the same balances, and the chain's accounts are
+// what its ledger says.
+func TestCrashSettlementSolana(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child servers")
+	}
+	v := startValidator(t)
+	cfg := solanaNetwork(t, v, crashSolanaNetwork)
+	t.Setenv(crashSolanaEnv, v.URL())
+	d := sqltest.Dialects[0]
+	crashSettleRounds(t, d, crashStore(t, d), 4, func() ledger.Ledger { return openSolana(t, cfg) })
+	require.NoError(t, openSolana(t, cfg).Verify(ctx))
+}
+
+// crashSettleRounds kills the child settling onto a chain rounds times,
+// lets it catch up, and checks the store against the chain that open
+// opens afresh.
+func crashSettleRounds(t *testing.T, d sqldb.Dialect, where string, rounds int, open func() ledger.Ledger) {
 	rng := rand.New(rand.NewPCG(uint64(d), 7))
 	at := crashAddrs{api: freeAddr(t), relay: freeAddr(t)}
 	const workers = 4
@@ -79,7 +100,7 @@ func crashSettleRounds(t *testing.T, d sqldb.Dialect, where, chainPath string, r
 	st, err := store.Open(ctx, crashStoreConfig(where))
 	require.NoError(t, err)
 	defer st.Close()
-	entries := checkSettled(t, st.Ledger(), openChain(t, chainPath, crashChainFit), 0)
+	entries := checkSettled(t, st.Ledger(), open(), 0)
 	t.Logf("%d rounds, %d killed while entries waited to be settled: %d entries settled exactly once", rounds, busy, len(entries))
 }
 

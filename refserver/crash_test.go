@@ -47,7 +47,14 @@ const (
 	// crashChainEnv, when set, is the ledger file the child settles its
 	// ledger onto (TestCrashSettlement).
 	crashChainEnv = "IOG_CRASH_CHAIN"
+	// crashSolanaEnv, when set, is the URL of the validator whose
+	// network crashSolanaNetwork the child settles onto
+	// (TestCrashSettlementSolana).
+	crashSolanaEnv = "IOG_CRASH_SOLANA"
 )
+
+// crashSolanaNetwork names TestCrashSettlementSolana's network on Solana.
+const crashSolanaNetwork = "crash settlement"
 
 // crashAddrs are where a child listens: see crashAPIEnv.
 type crashAddrs struct{ api, relay string }
@@ -85,6 +92,9 @@ func TestCrashChild(t *testing.T) {
 	}
 	if path := os.Getenv(crashChainEnv); path != "" {
 		cfg.Settlement = refserver.Settlement{Chain: openChain(t, path, crashChainFit), Interval: 50 * time.Millisecond}
+	}
+	if url := os.Getenv(crashSolanaEnv); url != "" {
+		cfg.Settlement = refserver.Settlement{Chain: openSolana(t, solanaConfig(url, crashSolanaNetwork)), Interval: 50 * time.Millisecond}
 	}
 	s, err := refserver.New(context.Background(), cfg)
 	if err != nil {

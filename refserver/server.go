@@ -324,7 +324,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("refserver: no authority key and no data directory to keep one in: %w", iog.ErrInvalid)
 		}
 		var err error
-		if authority, err = loadOrCreateKey(cfg.DataDir, cfg.Random); err != nil {
+		if authority, err = LoadAuthority(cfg.DataDir, cfg.Random); err != nil {
 			return nil, fmt.Errorf("refserver: %w", err)
 		}
 	}

@@ -37,13 +37,20 @@ type mintInfo struct {
 
 // chain is what the ledger knows to exist on the chain: the token
 // accounts it created, each with the wallet it is kept for (the zero
-// wallet for an escrow). A plan works on a copy of it, which replaces it
-// once the plan's transaction has landed.
+// wallet for an escrow), and the base units withdrawals paid out of the
+// ledger, by mint: gone from the ledger's supply, still in the mint's. A
+// plan works on a copy of it, which replaces it once the plan's
+// transaction has landed.
 type chain struct {
-	created map[iog.WalletAddress]iog.WalletAddress
+	created   map[iog.WalletAddress]iog.WalletAddress
+	withdrawn map[iog.WalletAddress]uint64
 }
 
-func (c chain) clone() chain { return chain{created: maps.Clone(c.created)} }
+func (c chain) clone() chain {
+	withdrawn := make(map[iog.WalletAddress]uint64, len(c.withdrawn))
+	maps.Copy(withdrawn, c.withdrawn)
+	return chain{created: maps.Clone(c.created), withdrawn: withdrawn}
+}
 
 // plan turns entries into the instructions of one transaction, one op
 // after another, each followed by its memo.
@@ -102,6 +109,7 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 			}
 			m.Withdraw, m.Extra = true, withdrawTo.String()
 			p.transfer(mi, from, to, units)
+			p.chain.withdrawn[mi.address] += units
 		case mi.issued:
 			p.push(token.NewBurnCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), p.l.authority, nil).Build())
 		default:

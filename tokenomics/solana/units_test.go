@@ -92,5 +92,6 @@ func TestComputeUnits(t *testing.T) {
 	e, err := l.Withdraw(ctx, ledger.Op{Kind: ledger.Burn, Key: "w", Reason: "withdrawal", From: bob, Amount: ledgertest.IO("2")}, owner)
 	require.NoError(t, err)
 	check(solanago.SignatureFromBytes(e.Signature))
+	require.NoError(t, l.Verify(ctx), "the IO withdrawn is still in the mint's supply")
 	_ = iog.IO
 }

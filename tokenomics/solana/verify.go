@@ -12,8 +12,9 @@ import (
 // Verify reads every token account of the ledger back from the chain and
 // compares it with the ledger's state: each wallet's available balance,
 // each currency's escrow with what its holds have left, and, for every mint the authority issues, the
-// mint's supply with what the ledger minted and did not burn (so an
-// issued mint must be the ledger's alone). A difference is
+// mint's supply with what the ledger minted and did not burn, and what
+// its withdrawals paid out of it (so an issued mint must be the ledger's
+// alone). A difference is
 // ledger.ErrTampered and names the account.
 func (l *Ledger) Verify(ctx context.Context) error {
 	type want struct {
@@ -72,8 +73,8 @@ func (l *Ledger) Verify(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
-		if onChain != uint64(supply.Units()) {
-			return fmt.Errorf("verify: the %v mint's supply is %d base units on the chain, %d in the ledger: %w", mi.currency, onChain, supply.Units(), ledger.ErrTampered)
+		if want := uint64(supply.Units()) + chain.withdrawn[mi.address]; onChain != want {
+			return fmt.Errorf("verify: the %v mint's supply is %d base units on the chain, %d in the ledger and its withdrawals: %w", mi.currency, onChain, want, ledger.ErrTampered)
 		}
 	}
 	return nil

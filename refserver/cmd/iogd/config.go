@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/tokenomics/solana"
 )
 
 // options are iogd's settings. Each is set, lowest first, by its default,
@@ -34,6 +38,14 @@ type options struct {
 	LimitIP, LimitWallet, LimitKey, LimitBurst int
 	// ProofN is the order of proof-of-compute tasks (0: gpu's default).
 	ProofN int
+	// SolanaRPC is the Solana JSON-RPC endpoint the ledger settles onto
+	// ("": settlement off). The chain's authority is SolanaKeypair (nil:
+	// the server's own key), its fees paid by SolanaFeePayer (nil: the
+	// authority); its mints are SolanaMints, or a test network's.
+	SolanaRPC                     string
+	SolanaKeypair, SolanaFeePayer ed25519.PrivateKey
+	SolanaMints                   map[iog.Currency]solana.Mint
+	SolanaTestNetwork             bool
 }
 
 // option is one setting: its flag (and key in the file), environment
@@ -60,6 +72,11 @@ var optionTable = []option{
 	{"limit-key", "IOG_LIMIT_KEY", "0", "requests a second one API key may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitKey })},
 	{"limit-burst", "IOG_LIMIT_BURST", "0", "requests over the rate limits a client may make at once (0: the server's default, 100)", intOption(func(o *options) *int { return &o.LimitBurst })},
 	{"proof-n", "IOG_PROOF_N", "0", "order of proof-of-compute tasks' matrices (0: the default, 256); a load test's CPU-answering fleet takes a small one", intOption(func(o *options) *int { return &o.ProofN })},
+	{"solana-rpc", "IOG_SOLANA_RPC", "", "Solana JSON-RPC endpoint to settle the ledger onto, such as http://127.0.0.1:8899 (empty: settlement off)", func(o *options, v string) error { o.SolanaRPC = v; return nil }},
+	{"solana-keypair", "IOG_SOLANA_KEYPAIR", "", "Solana CLI keypair file of the chain's authority, which holds every account on the chain (empty: the server's authority key)", keypairOption(func(o *options) *ed25519.PrivateKey { return &o.SolanaKeypair })},
+	{"solana-fee-payer", "IOG_SOLANA_FEE_PAYER", "", "Solana CLI keypair file of the key paying the chain's fees and rent (empty: the authority)", keypairOption(func(o *options) *ed25519.PrivateKey { return &o.SolanaFeePayer })},
+	{"solana-mints", "IOG_SOLANA_MINTS", "", "the SPL mints, IO=ADDRESS,IOSD=ADDRESS,USDC=ADDRESS, with :issued after a mint the authority issues (mints and burns)", parseMints},
+	{"solana-test-network", "IOG_SOLANA_TEST_NETWORK", "false", "the endpoint is a test network (LiteSVM, devnet): airdrop SOL to the fee payer and create the three mints the first time, kept in the data directory", boolOption(func(o *options) *bool { return &o.SolanaTestNetwork })},
 	{"log-level", "IOG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options, v string) error {
 		switch v {
 		case "debug", "info", "warn", "error":
@@ -69,6 +86,23 @@ var optionTable = []option{
 		return fmt.Errorf("want debug, info, warn or error")
 	}},
 }
+
+// boolFlag is a true-or-false option's flag: given alone, as in
+// -solana-test-network, it is true. Its value is checked later, with the
+// other sources'.
+type boolFlag struct{ s string }
+
+func (v *boolFlag) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.s
+}
+
+func (v *boolFlag) Set(s string) error { v.s = s; return nil }
+
+// IsBoolFlag tells package flag that the flag may be given alone.
+func (v *boolFlag) IsBoolFlag() bool { return true }
 
 func boolOption(field func(*options) *bool) func(*options, string) error {
 	return func(o *options, v string) error {
@@ -111,7 +145,14 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	configFile := fs.String("config", getenv("IOG_CONFIG"), "a YAML file of settings, keyed by the flags' names (env IOG_CONFIG)")
 	flagValues := map[string]*string{}
 	for _, opt := range optionTable {
-		flagValues[opt.name] = fs.String(opt.name, opt.def, fmt.Sprintf("%s (env %s)", opt.usage, opt.env))
+		usage := fmt.Sprintf("%s (env %s)", opt.usage, opt.env)
+		if opt.def != "true" && opt.def != "false" {
+			flagValues[opt.name] = fs.String(opt.name, opt.def, usage)
+			continue
+		}
+		v := &boolFlag{s: opt.def}
+		fs.Var(v, opt.name, usage)
+		flagValues[opt.name] = &v.s
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "iogd runs the iog reference network: its API server, and by default a demonstration\n")
@@ -152,6 +193,9 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		if err := opt.set(&o, values[opt.name]); err != nil {
 			return options{}, fmt.Errorf("%s %q: %w", opt.name, values[opt.name], err)
 		}
+	}
+	if err := o.checkSolana(); err != nil {
+		return options{}, err
 	}
 	if o.Speed == 0 {
 		o.Speed = 1

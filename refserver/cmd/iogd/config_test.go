@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +13,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/refserver"
+	"github.com/internetofgpus/iog/tokenomics/solana"
 )
 
 // TestOptionsPrecedence: flag over environment over file over default.
@@ -66,5 +71,90 @@ func TestFastClockBudgets(t *testing.T) {
 		s, err := refserver.New(context.Background(), cfg)
 		require.NoError(t, err, "speed %d", speed)
 		require.NoError(t, s.Close())
+	}
+}
+
+// TestSolanaOptions: settlement on Solana is off by default, on with an
+// RPC endpoint and its mints (or a test network), and settings that do
+// not go together are refused, saying why.
+func TestSolanaOptions(t *testing.T) {
+	dir := t.TempDir()
+	authority := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
+	keyFile := filepath.Join(dir, "authority.json")
+	require.NoError(t, os.WriteFile(keyFile, iog.MarshalSolanaKeypair(authority), 0o600))
+	badKey := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(badKey, []byte("[1,2,3]"), 0o600))
+	addr := func(b byte) iog.WalletAddress { return iog.WalletAddress(bytes.Repeat([]byte{b}, 32)) }
+	mints := fmt.Sprintf("IO=%v:issued, IOSD=%v:issued,USDC=%v", addr(1), addr(2), addr(3))
+	const rpc = "http://127.0.0.1:8899"
+
+	o, err := parseOptions(nil, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	require.Empty(t, o.SolanaRPC, "off by default")
+
+	env := map[string]string{"IOG_SOLANA_RPC": rpc, "IOG_SOLANA_MINTS": mints}
+	o, err = parseOptions([]string{"-solana-keypair", keyFile}, func(k string) string { return env[k] }, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, rpc, o.SolanaRPC)
+	require.Equal(t, authority, o.SolanaKeypair)
+	require.Nil(t, o.SolanaFeePayer)
+	require.Equal(t, map[iog.Currency]solana.Mint{iog.IO: {Address: addr(1), Issued: true}, iog.IOSD: {Address: addr(2), Issued: true}, iog.USDC: {Address: addr(3)}}, o.SolanaMints)
+
+	o, err = parseOptions([]string{"-solana-rpc", rpc, "-solana-test-network", "-solana-fee-payer", keyFile}, func(string) string { return "" }, io.Discard)
+	require.NoError(t, err)
+	require.True(t, o.SolanaTestNetwork)
+	require.Equal(t, authority, o.SolanaFeePayer)
+	require.Nil(t, o.SolanaKeypair, "the server's key")
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-solana-test-network"}, "give -solana-rpc too"},
+		{[]string{"-solana-mints", mints}, "give -solana-rpc too"},
+		{[]string{"-solana-keypair", keyFile}, "give -solana-rpc too"},
+		{[]string{"-solana-rpc", rpc}, "needs the mints"},
+		{[]string{"-solana-rpc", "127.0.0.1:8899", "-solana-test-network"}, "want the URL of a Solana JSON-RPC endpoint"},
+		{[]string{"-solana-rpc", "ftp://127.0.0.1", "-solana-test-network"}, "want the URL of a Solana JSON-RPC endpoint"},
+		{[]string{"-solana-rpc", rpc, "-solana-test-network", "-solana-mints", mints}, "not both"},
+		{[]string{"-solana-rpc", rpc, "-solana-mints", fmt.Sprintf("IO=%v", addr(1))}, "no mint for IOSD"},
+		{[]string{"-solana-rpc", rpc, "-solana-mints", fmt.Sprintf("IO=%v,IO=%v", addr(1), addr(2))}, "two mints for IO"},
+		{[]string{"-solana-rpc", rpc, "-solana-mints", "IO"}, "CURRENCY=ADDRESS"},
+		{[]string{"-solana-rpc", rpc, "-solana-mints", fmt.Sprintf("GOLD=%v", addr(1))}, "unknown currency"},
+		{[]string{"-solana-rpc", rpc, "-solana-mints", "IO=0OIl"}, "wallet address"},
+		{[]string{"-solana-rpc", rpc, "-solana-test-network", "-solana-keypair", badKey}, "solana keypair: 3 numbers"},
+		{[]string{"-solana-rpc", rpc, "-solana-test-network", "-solana-fee-payer", badKey + ".missing"}, "no such file"},
+	} {
+		_, err := parseOptions(c.args, func(string) string { return "" }, io.Discard)
+		require.ErrorContains(t, err, c.want, "%v", c.args)
+		var stderr bytes.Buffer
+		require.Equal(t, 2, run(context.Background(), c.args, func(string) string { return "" }, io.Discard, &stderr), "%v", c.args)
+		require.Contains(t, stderr.String(), c.want)
+	}
+}
+
+// TestReadMints: a test network's kept mints are read back, and a file
+// that does not name the three is refused, saying which.
+func TestReadMints(t *testing.T) {
+	path := filepath.Join(t.TempDir(), mintsFile)
+	addr := func(b byte) iog.WalletAddress { return iog.WalletAddress(bytes.Repeat([]byte{b}, 32)) }
+	for _, c := range []struct {
+		name, data, err string
+	}{
+		{"the three", fmt.Sprintf(`{"IO":"%v","IOSD":"%v","USDC":"%v"}`, addr(1), addr(2), addr(3)), ""},
+		{"one missing", fmt.Sprintf(`{"IO":"%v","IOSD":"%v"}`, addr(1), addr(2)), "the USDC mint"},
+		{"not an address", `{"IO":"x0","IOSD":"x","USDC":"x"}`, "the IO mint"},
+		{"not JSON", `[`, mintsFile},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(path, []byte(c.data), 0o600))
+			got, err := readMints(path)
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, map[iog.Currency]solana.Mint{iog.IO: {Address: addr(1), Issued: true}, iog.IOSD: {Address: addr(2), Issued: true}, iog.USDC: {Address: addr(3), Issued: true}}, got)
+		})
 	}
 }

@@ -3,8 +3,9 @@
 // relay, and by default a demonstration of simulated suppliers and
 // renters using it over real HTTP, on a clock that shows an hour in five
 // seconds. Run it with no arguments, stop it with Ctrl-C, run it again on
-// the same data directory and the same network continues. `iogd -help`
-// lists the settings.
+// the same data directory and the same network continues. With
+// -solana-rpc it settles its ledger on Solana (a local LiteSVM validator
+// with -solana-test-network). `iogd -help` lists the settings.
 package main
 
 import (
@@ -85,6 +86,24 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		// PostgreSQL every server must share it.
 		logger.Info("the authority key is kept in the data directory; give every server on this database the same key", "dir", o.DataDir)
 	}
+	chainLine := "off"
+	if o.SolanaRPC != "" {
+		// The server's key, unless another is given, is the chain's
+		// authority too: the network's accounts are the same key's.
+		key, err := refserver.LoadAuthority(o.DataDir, nil)
+		if err != nil {
+			return err
+		}
+		cfg.Authority = key
+		chain, err := openChain(ctx, o, key, logger)
+		if err != nil {
+			return err
+		}
+		defer chain.Close()
+		// A round a real second apart, whatever the clock's speed.
+		cfg.Settlement = refserver.Settlement{Chain: chain, Interval: time.Duration(o.Speed) * time.Second}
+		chainLine = fmt.Sprintf("Solana at %s, authority %v", o.SolanaRPC, chain.Authority())
+	}
 	s, err := refserver.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -95,8 +114,8 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	url := "http://" + l.Addr().String()
-	fmt.Fprintf(stdout, "iog reference network\n  API      %s/v1 (OpenAPI: %s/v1/openapi.json)\n  metrics  %s/metrics\n  store    %s\n  clock    %dx real time\n",
-		url, url, url, storeName(o), o.Speed)
+	fmt.Fprintf(stdout, "iog reference network\n  API      %s/v1 (OpenAPI: %s/v1/openapi.json)\n  metrics  %s/metrics\n  store    %s\n  clock    %dx real time\n  settle   %s\n",
+		url, url, url, storeName(o), o.Speed, chainLine)
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	wg.Go(func() { errs <- s.Serve(ctx, l, 10*time.Second) })

@@ -11,10 +11,10 @@ import (
 
 // Verify reads every token account of the ledger back from the chain and
 // compares it with the ledger's state: each wallet's available balance,
-// each currency's escrow with what its holds have left, and, for every mint the authority issues, the
-// mint's supply with what the ledger minted and did not burn, and what
-// its withdrawals paid out of it (so an issued mint must be the ledger's
-// alone). A difference is
+// each currency's escrow with what its holds have left, and, for every
+// mint the authority issues, the mint's supply with what the ledger
+// minted and did not burn and what its withdrawals paid out of it (so an
+// issued mint must be the ledger's alone). A difference is
 // ledger.ErrTampered and names the account.
 func (l *Ledger) Verify(ctx context.Context) error {
 	type want struct {

@@ -41,6 +41,9 @@ type Ledger struct {
 	// wallets maps the token account of every open wallet, for each mint,
 	// to the wallet, to read transfers back from the chain.
 	wallets map[iog.WalletAddress]iog.WalletAddress
+	// accounts caches the address of each wallet's token account of each
+	// mint (AccountAddress), by wallet and mint: two SHA-256 each.
+	accounts map[[2]iog.WalletAddress]iog.WalletAddress
 	// withdrawals are the Burns being applied by Withdraw, by key, with
 	// the owner each pays.
 	withdrawals map[string]iog.WalletAddress
@@ -69,8 +72,9 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 		sender:      sender{cfg: cfg, rpc: newClient(cfg)},
 		authority:   solana.PublicKey(cfg.Authority.Public().(ed25519.PublicKey)),
 		payer:       solana.PublicKey(cfg.FeePayer.Public().(ed25519.PublicKey)),
-		chain:       chain{created: map[iog.WalletAddress]iog.WalletAddress{}},
+		chain:       newChain(),
 		wallets:     map[iog.WalletAddress]iog.WalletAddress{},
+		accounts:    map[[2]iog.WalletAddress]iog.WalletAddress{},
 		withdrawals: map[string]iog.WalletAddress{},
 	}
 	l.authorityWallet = iog.WalletAddress(l.authority)
@@ -133,7 +137,7 @@ func (l *Ledger) openEscrows(ctx context.Context) error {
 			return fmt.Errorf("solana ledger: create the escrows: %w", err)
 		}
 	}
-	l.chain = p.chain
+	l.chain.merge(p.chain)
 	return nil
 }
 
@@ -228,7 +232,7 @@ func (r recorder) Record(ctx context.Context, entries []ledger.Entry) ([]byte, e
 
 // landed takes in what a plan's transaction did on the chain.
 func (l *Ledger) landed(p *plan, entries []ledger.Entry, sig solana.Signature) {
-	l.chain = p.chain
+	l.chain.merge(p.chain)
 	for _, e := range entries {
 		if e.Op.Kind == ledger.Open {
 			for _, mi := range l.mints {

@@ -39,21 +39,24 @@ func CreateMint(ctx context.Context, cfg Config, c iog.Currency, mintKey ed25519
 	payer := solana.PublicKey(cfg.FeePayer.Public().(ed25519.PublicKey))
 	mint := solana.PublicKey(mintKey.Public().(ed25519.PublicKey))
 	keys := map[solana.PublicKey]solana.PrivateKey{authority: solana.PrivateKey(cfg.Authority), payer: solana.PrivateKey(cfg.FeePayer), mint: solana.PrivateKey(mintKey)}
-	build := func(blockhash solana.Hash) (*solana.Transaction, error) {
-		tx, err := solana.NewTransaction([]solana.Instruction{
-			system.NewCreateAccountInstruction(rent, mintSize, solana.TokenProgramID, payer, mint).Build(),
-			token.NewInitializeMint2Instruction(uint8(c.Decimals()), authority, authority, mint).Build(),
-		}, blockhash, solana.TransactionPayer(payer))
+	var ixs []instruction
+	for _, ix := range []solana.Instruction{
+		system.NewCreateAccountInstruction(rent, mintSize, solana.TokenProgramID, payer, mint).Build(),
+		token.NewInitializeMint2Instruction(uint8(c.Decimals()), authority, authority, mint).Build(),
+	} {
+		c, err := compiled(ix)
 		if err != nil {
-			return nil, fmt.Errorf("build transaction: %w", err)
+			return Mint{}, fmt.Errorf("create mint: %w", err)
 		}
-		_, err = tx.Sign(func(k solana.PublicKey) *solana.PrivateKey {
+		ixs = append(ixs, c)
+	}
+	build := func(blockhash solana.Hash) (signed, error) {
+		return sign(payer, blockhash, ixs, func(k solana.PublicKey) *solana.PrivateKey {
 			if key, ok := keys[k]; ok {
 				return &key
 			}
 			return nil
 		})
-		return tx, err
 	}
 	if _, err := s.submit(ctx, build); err != nil {
 		return Mint{}, fmt.Errorf("create the %v mint %v: %w", c, mint, err)

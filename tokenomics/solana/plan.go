@@ -1,6 +1,8 @@
 package solana
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"maps"
 
@@ -39,17 +41,31 @@ type mintInfo struct {
 // accounts it created, each with the wallet it is kept for (the zero
 // wallet for an escrow), and the base units withdrawals paid out of the
 // ledger, by mint: gone from the ledger's supply, still in the mint's. A
-// plan works on a copy of it, which replaces it once the plan's
-// transaction has landed.
+// plan keeps what its transaction adds in a chain of its own, merged into
+// the ledger's once the transaction has landed: a copy of the ledger's
+// thousands of accounts a transaction cost more than the rest of its
+// planning.
 type chain struct {
 	created   map[iog.WalletAddress]iog.WalletAddress
 	withdrawn map[iog.WalletAddress]uint64
 }
 
+func newChain() chain {
+	return chain{created: map[iog.WalletAddress]iog.WalletAddress{}, withdrawn: map[iog.WalletAddress]uint64{}}
+}
+
 func (c chain) clone() chain {
-	withdrawn := make(map[iog.WalletAddress]uint64, len(c.withdrawn))
-	maps.Copy(withdrawn, c.withdrawn)
-	return chain{created: maps.Clone(c.created), withdrawn: withdrawn}
+	d := newChain()
+	d.merge(c)
+	return d
+}
+
+// merge adds what d holds to c.
+func (c chain) merge(d chain) {
+	maps.Copy(c.created, d.created)
+	for m, units := range d.withdrawn {
+		c.withdrawn[m] += units
+	}
 }
 
 // plan turns entries into the instructions of one transaction, one op
@@ -57,7 +73,9 @@ func (c chain) clone() chain {
 type plan struct {
 	l     *Ledger
 	chain chain
-	ixs   []solana.Instruction
+	ixs   []instruction
+	// err is the first instruction that could not be encoded.
+	err error
 	// units are the compute units the instructions are measured to need.
 	units uint32
 	// last is the memo before the next one, nil for the first.
@@ -70,7 +88,7 @@ type plan struct {
 }
 
 func (l *Ledger) newPlan() *plan {
-	p := &plan{l: l, chain: l.chain.clone(), keys: map[solana.PublicKey]struct{}{l.payer: {}, l.authority: {}}}
+	p := &plan{l: l, chain: newChain(), keys: map[solana.PublicKey]struct{}{l.payer: {}, l.authority: {}}}
 	if l.cfg.ComputeUnitPrice > 0 {
 		// SetComputeUnitLimit (a u32) and SetComputeUnitPrice (a u64).
 		p.keys[solana.ComputeBudget] = struct{}{}
@@ -95,7 +113,7 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 	case ledger.Mint:
 		to := p.account(op.To, mi)
 		if mi.issued {
-			p.push(token.NewMintToCheckedInstruction(units, mi.decimals, pub(mi.address), pub(to), p.l.authority, nil).Build())
+			p.append(tokenInstruction(tokenMintToChecked, units, mi.decimals, writable(mi.address), writable(to), p.signer()))
 		} else {
 			p.transfer(mi, mi.treasury, to, units)
 		}
@@ -111,7 +129,7 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 			p.transfer(mi, from, to, units)
 			p.chain.withdrawn[mi.address] += units
 		case mi.issued:
-			p.push(token.NewBurnCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), p.l.authority, nil).Build())
+			p.append(tokenInstruction(tokenBurnChecked, units, mi.decimals, writable(from), writable(mi.address), p.signer()))
 		default:
 			p.transfer(mi, from, mi.treasury, units)
 		}
@@ -131,25 +149,34 @@ func (p *plan) add(m memo, op ledger.Op, withdrawTo iog.WalletAddress) error {
 // account returns wallet's token account for mi, created in the plan
 // when the chain has none yet.
 func (p *plan) account(wallet iog.WalletAddress, mi *mintInfo) iog.WalletAddress {
-	return p.ensure(AccountAddress(p.l.authorityWallet, wallet, mi.address), accountSeed(wallet, mi.address), mi, wallet)
+	at := [2]iog.WalletAddress{wallet, mi.address}
+	a, ok := p.l.accounts[at]
+	if !ok {
+		a = AccountAddress(p.l.authorityWallet, wallet, mi.address)
+		p.l.accounts[at] = a
+	}
+	return p.ensure(a, func() string { return accountSeed(wallet, mi.address) }, mi, wallet)
 }
 
 // escrow returns mi's escrow account, created in the plan when the chain
 // has none yet.
 func (p *plan) escrow(mi *mintInfo) iog.WalletAddress {
-	return p.ensure(EscrowAddress(p.l.authorityWallet, mi.address), escrowSeed(mi.address), mi, iog.WalletAddress{})
+	return p.ensure(EscrowAddress(p.l.authorityWallet, mi.address), func() string { return escrowSeed(mi.address) }, mi, iog.WalletAddress{})
 }
 
-// ensure returns the token account a of mi, at the address seed gives,
+// ensure returns the token account a of mi, whose address seed gives,
 // creating it, held by the authority, when the chain has none yet.
 // InitializeAccount, not InitializeAccount3, initializes it: it names
 // the authority among its accounts rather than in its data, 30 bytes
 // shorter for a sysvar's 32 once in a transaction.
-func (p *plan) ensure(a iog.WalletAddress, seed string, mi *mintInfo, wallet iog.WalletAddress) iog.WalletAddress {
+func (p *plan) ensure(a iog.WalletAddress, seed func() string, mi *mintInfo, wallet iog.WalletAddress) iog.WalletAddress {
+	if _, ok := p.l.chain.created[a]; ok {
+		return a
+	}
 	if _, ok := p.chain.created[a]; ok {
 		return a
 	}
-	p.push(system.NewCreateAccountWithSeedInstruction(p.l.authority, seed, p.l.rent, tokenAccountSize, solana.TokenProgramID, p.l.payer, pub(a), p.l.authority).Build())
+	p.push(system.NewCreateAccountWithSeedInstruction(p.l.authority, seed(), p.l.rent, tokenAccountSize, solana.TokenProgramID, p.l.payer, pub(a), p.l.authority).Build())
 	p.push(token.NewInitializeAccountInstruction(pub(a), pub(mi.address), p.l.authority, solana.SysVarRentPubkey).Build())
 	p.chain.created[a] = wallet
 	return a
@@ -180,7 +207,28 @@ func (p *plan) recipient(owner iog.WalletAddress, mi *mintInfo) (iog.WalletAddre
 const associatedCreateIdempotent = 1
 
 func (p *plan) transfer(mi *mintInfo, from, to iog.WalletAddress, units uint64) {
-	p.push(token.NewTransferCheckedInstruction(units, mi.decimals, pub(from), pub(mi.address), pub(to), p.l.authority, nil).Build())
+	p.append(tokenInstruction(tokenTransferChecked, units, mi.decimals, writable(from), solana.AccountMeta{PublicKey: pub(mi.address)}, writable(to), p.signer()))
+}
+
+// signer is the authority, which signs every instruction of the ledger.
+func (p *plan) signer() solana.AccountMeta {
+	return solana.AccountMeta{PublicKey: p.l.authority, IsSigner: true}
+}
+
+func writable(a iog.WalletAddress) solana.AccountMeta {
+	return solana.AccountMeta{PublicKey: pub(a), IsWritable: true}
+}
+
+// tokenInstruction is an SPL Token TransferChecked, MintToChecked or
+// BurnChecked: the instruction, the amount and the decimals, encoded by
+// hand as the token program reads them (solana-go's builders encode by
+// reflection, most of the cost of planning a payout).
+func tokenInstruction(kind byte, units uint64, decimals uint8, accounts ...solana.AccountMeta) instruction {
+	data := make([]byte, 10)
+	data[0] = kind
+	binary.LittleEndian.PutUint64(data[1:], units)
+	data[9] = decimals
+	return instruction{program: solana.TokenProgramID, accounts: accounts, data: data}
 }
 
 // memo appends m as a Memo instruction, built by hand: its data is the
@@ -194,24 +242,34 @@ func (p *plan) memo(m memo) error {
 	if err != nil {
 		return err
 	}
-	var accounts solana.AccountMetaSlice
+	var accounts []solana.AccountMeta
 	if p.last == nil {
-		accounts = solana.AccountMetaSlice{solana.Meta(p.l.authority).SIGNER()}
+		accounts = []solana.AccountMeta{p.signer()}
 	}
 	p.last = &m
-	p.push(solana.NewInstruction(solana.MemoProgramID, accounts, data))
+	p.append(instruction{program: solana.MemoProgramID, accounts: accounts, data: data})
 	return nil
 }
 
-func (p *plan) push(ix solana.Instruction) {
+// push appends an instruction solana-go built.
+func (p *plan) push(built solana.Instruction) {
+	ix, err := compiled(built)
+	if err != nil {
+		p.err = cmp.Or(p.err, err)
+		return
+	}
+	p.append(ix)
+}
+
+// append appends an instruction and counts its size and units.
+func (p *plan) append(ix instruction) {
 	p.ixs = append(p.ixs, ix)
-	data, _ := ix.Data()
-	p.units += unitsOf(ix.ProgramID(), data).units
-	p.keys[ix.ProgramID()] = struct{}{}
-	for _, a := range ix.Accounts() {
+	p.units += unitsOf(ix.program, ix.data).units
+	p.keys[ix.program] = struct{}{}
+	for _, a := range ix.accounts {
 		p.keys[a.PublicKey] = struct{}{}
 	}
-	p.ixBytes += instructionSize(len(ix.Accounts()), len(data))
+	p.ixBytes += instructionSize(len(ix.accounts), len(ix.data))
 }
 
 // size returns the size of the plan's transaction, as a legacy
@@ -251,29 +309,31 @@ func compactLen(n int) int {
 // transaction builds and signs the plan's transaction on blockhash. With
 // a compute unit price, it sets the limit to the units measured and
 // offers the price.
-func (p *plan) transaction(blockhash solana.Hash) (*solana.Transaction, error) {
+func (p *plan) transaction(blockhash solana.Hash) (signed, error) {
+	if p.err != nil {
+		return signed{}, p.err
+	}
 	ixs := p.ixs
 	if price := p.l.cfg.ComputeUnitPrice; price > 0 {
-		budget := []solana.Instruction{
-			computebudget.NewSetComputeUnitLimitInstruction(min(p.units+2*cuComputeBudget, maxTransactionUnits)).Build(),
-			computebudget.NewSetComputeUnitPriceInstruction(price).Build(),
+		limit, err := compiled(computebudget.NewSetComputeUnitLimitInstruction(min(p.units+2*cuComputeBudget, maxTransactionUnits)).Build())
+		if err != nil {
+			return signed{}, err
 		}
-		ixs = append(budget, ixs...)
+		offer, err := compiled(computebudget.NewSetComputeUnitPriceInstruction(price).Build())
+		if err != nil {
+			return signed{}, err
+		}
+		ixs = append([]instruction{limit, offer}, ixs...)
 	}
-	tx, err := solana.NewTransaction(ixs, blockhash, solana.TransactionPayer(p.l.payer))
-	if err != nil {
-		return nil, fmt.Errorf("build transaction: %w", err)
-	}
-	if _, err := tx.Sign(p.l.key); err != nil {
-		return nil, fmt.Errorf("sign transaction: %w", err)
-	}
-	return tx, nil
+	return sign(p.l.payer, blockhash, ixs, p.l.key)
 }
 
 // fits says whether the plan's transaction is within a transaction's
 // size and compute limits, and if not, by what.
 func (p *plan) fits() error {
 	switch size := p.size(); {
+	case p.err != nil:
+		return p.err
 	case size > maxTransactionSize:
 		return fmt.Errorf("the transaction would be %d bytes, more than Solana's %d: %w", size, maxTransactionSize, iog.ErrInvalid)
 	case p.units > maxTransactionUnits:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gagliardetto/solana-go"
+	computebudget "github.com/gagliardetto/solana-go/programs/compute-budget"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
@@ -25,7 +26,7 @@ func offlineLedger(t *testing.T, separatePayer bool, price uint64) *Ledger {
 	cfg, err := Config{Endpoint: "http://127.0.0.1:1", Authority: authority, FeePayer: payer, ComputeUnitPrice: price, CreateRecipientAccounts: true,
 		Mints: map[iog.Currency]Mint{iog.IO: {Address: iog.WalletAddress{1}, Issued: true}, iog.USDC: {Address: iog.WalletAddress{2}}}}.withDefaults()
 	require.NoError(t, err)
-	l := &Ledger{sender: sender{cfg: cfg}, chain: chain{created: map[iog.WalletAddress]iog.WalletAddress{}}, withdrawals: map[string]iog.WalletAddress{}, rent: 2039280}
+	l := &Ledger{sender: sender{cfg: cfg}, chain: newChain(), accounts: map[[2]iog.WalletAddress]iog.WalletAddress{}, withdrawals: map[string]iog.WalletAddress{}, rent: 2039280}
 	l.authority = solana.PublicKey(authority.Public().(ed25519.PublicKey))
 	l.authorityWallet = iog.WalletAddress(l.authority)
 	l.payer = solana.PublicKey(payer.Public().(ed25519.PublicKey))
@@ -43,7 +44,9 @@ func offlineLedger(t *testing.T, separatePayer bool, price uint64) *Ledger {
 }
 
 // TestPlanSize: the size a plan counts is the size of the transaction it
-// builds, whatever the ops, the signers and the priority fee.
+// builds, whatever the ops, the signers and the priority fee, and the
+// transaction is the one solana-go's NewTransaction builds and signs for
+// the same instructions, byte for byte.
 func TestPlanSize(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tt := range []struct {
@@ -65,9 +68,33 @@ func TestPlanSize(t *testing.T) {
 			}
 			tx, err := p.transaction(solana.Hash{7})
 			require.NoError(t, err)
-			raw, err := tx.MarshalBinary()
-			require.NoError(t, err)
-			require.Equal(t, len(raw), p.size(), "trial %d, %d instructions", trial, len(p.ixs))
+			require.Equal(t, len(tx.raw), p.size(), "trial %d, %d instructions", trial, len(p.ixs))
+			require.Equal(t, solanaGoTransaction(t, l, p), tx.raw, "trial %d", trial)
 		}
 	}
+}
+
+// solanaGoTransaction is what solana-go builds and signs for p's
+// instructions.
+func solanaGoTransaction(t *testing.T, l *Ledger, p *plan) []byte {
+	ixs := make([]solana.Instruction, 0, len(p.ixs)+2)
+	if price := l.cfg.ComputeUnitPrice; price > 0 {
+		ixs = append(ixs,
+			computebudget.NewSetComputeUnitLimitInstruction(min(p.units+2*cuComputeBudget, maxTransactionUnits)).Build(),
+			computebudget.NewSetComputeUnitPriceInstruction(price).Build())
+	}
+	for _, ix := range p.ixs {
+		metas := make(solana.AccountMetaSlice, len(ix.accounts))
+		for i := range ix.accounts {
+			metas[i] = &ix.accounts[i]
+		}
+		ixs = append(ixs, solana.NewInstruction(ix.program, metas, ix.data))
+	}
+	tx, err := solana.NewTransaction(ixs, solana.Hash{7}, solana.TransactionPayer(l.payer))
+	require.NoError(t, err)
+	_, err = tx.Sign(l.key)
+	require.NoError(t, err)
+	raw, err := tx.MarshalBinary()
+	require.NoError(t, err)
+	return raw
 }

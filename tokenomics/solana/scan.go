@@ -168,6 +168,9 @@ func (l *Ledger) readBack(tx *solana.Transaction, sig solana.Signature) ([]ledge
 			return nil, nil, err
 		}
 	}
+	if p.err != nil {
+		return nil, nil, p.err
+	}
 	if err := sameInstructions(msg, ixs, p.ixs); err != nil {
 		return nil, nil, err
 	}
@@ -261,7 +264,7 @@ func (l *Ledger) opOf(m memo, msg *solana.Message, value *solana.CompiledInstruc
 // budget aside) are those planned: the same programs, accounts and data,
 // but for the lamports a system instruction gives, which follow the rent
 // of the day.
-func sameInstructions(msg *solana.Message, got []solana.CompiledInstruction, want []solana.Instruction) error {
+func sameInstructions(msg *solana.Message, got []solana.CompiledInstruction, want []instruction) error {
 	if len(got) != len(want) {
 		return fmt.Errorf("%d instructions, the ledger writes %d for its entries", len(got), len(want))
 	}
@@ -271,10 +274,10 @@ func sameInstructions(msg *solana.Message, got []solana.CompiledInstruction, wan
 		if err != nil {
 			return err
 		}
-		if program != w.ProgramID() {
-			return fmt.Errorf("instruction %d is for program %v, the ledger writes one for %v", i, program, w.ProgramID())
+		if program != w.program {
+			return fmt.Errorf("instruction %d is for program %v, the ledger writes one for %v", i, program, w.program)
 		}
-		wantAccounts := w.Accounts()
+		wantAccounts := w.accounts
 		if len(ix.Accounts) != len(wantAccounts) {
 			return fmt.Errorf("instruction %d names %d accounts, the ledger's %d", i, len(ix.Accounts), len(wantAccounts))
 		}
@@ -286,11 +289,7 @@ func sameInstructions(msg *solana.Message, got []solana.CompiledInstruction, wan
 		if program == solana.SystemProgramID {
 			continue
 		}
-		data, err := w.Data()
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(ix.Data, data) {
+		if !bytes.Equal(ix.Data, w.data) {
 			return fmt.Errorf("instruction %d: data differs from the ledger's", i)
 		}
 	}

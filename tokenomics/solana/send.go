@@ -54,7 +54,7 @@ type sender struct {
 // whose fate is unknown when ctx ends returns an error matching
 // iog.ErrUnavailable and is left in l.suspect for the next call to
 // settle.
-func (l *sender) submit(ctx context.Context, build func(solana.Hash) (*solana.Transaction, error)) (solana.Signature, error) {
+func (l *sender) submit(ctx context.Context, build func(solana.Hash) (signed, error)) (solana.Signature, error) {
 	fresh := false
 	for {
 		bh, err := l.blockhash(ctx, fresh)
@@ -65,12 +65,8 @@ func (l *sender) submit(ctx context.Context, build func(solana.Hash) (*solana.Tr
 		if err != nil {
 			return solana.Signature{}, err
 		}
-		raw, err := tx.MarshalBinary()
-		if err != nil {
-			return solana.Signature{}, fmt.Errorf("encode transaction: %w", err)
-		}
-		sent := inflight{sig: tx.Signatures[0], lastValid: bh.lastValid}
-		err = l.sendAndConfirm(ctx, raw, sent, programNames(tx))
+		sent := inflight{sig: tx.sig, lastValid: bh.lastValid}
+		err = l.sendAndConfirm(ctx, tx.raw, sent, tx.programs)
 		switch {
 		case err == nil:
 			return sent.sig, nil
@@ -254,20 +250,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// programNames names the program of each of tx's instructions, for
-// errors.
-func programNames(tx *solana.Transaction) []string {
-	names := make([]string, len(tx.Message.Instructions))
-	for i, ix := range tx.Message.Instructions {
-		id, err := tx.ResolveProgramIDIndex(ix.ProgramIDIndex)
-		if err != nil {
-			continue
-		}
-		names[i] = programName(id)
-	}
-	return names
 }
 
 func programOf(programs []string, i int) string {

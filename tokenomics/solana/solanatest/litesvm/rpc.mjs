@@ -253,6 +253,7 @@ const SYSTEM_PROGRAM = new Uint8Array(32);
 const MEMO_PROGRAMS = new Set(["MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr", "Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"].map(hex));
 const TOKEN_PROGRAMS = new Set(["TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA", "TokenzQdBNbLqP5VEhdkAS6EPFLC1PFnBEvsiFJ1pc8"].map(hex));
 const COMPUTE_BUDGET = hex("ComputeBudget111111111111111111111111111111");
+const LOOKUP_TABLE_PROGRAM = hex("AddressLookupTab1e1111111111111111111111111");
 const LAMPORTS_PER_SIGNATURE = 5000n;
 const RENT_EXEMPT_EPOCH = 18446744073709551615n; // the rentEpoch of every rent-exempt account
 const BUILTINS = new Set([
@@ -404,7 +405,7 @@ export class Chain {
     // its latest hash and keep a second copy of every transaction.
     this.svm = new LiteSVM().withBlockhashCheck(false).withTransactionHistory(0n);
     this.inner = this.svm.inner;
-    this.history = new Map(); // signature (base58) -> its entry (remember)
+    this.history = new Map(); // signature (base58) -> its entry (execute)
     this.byAddress = new Map(); // account (hex) -> its records, oldest first
     this.seq = 0;
     this.ring = new Map(); // blockhash (hex) -> block height
@@ -412,6 +413,10 @@ export class Chain {
     this.known = new Map(); // account (hex) -> { lamports, token } as the last transaction that wrote it left it
     this.journalFd = null;
     this.unflushed = []; // journal lines not yet written
+    this.unfinished = []; // landed transactions whose records finish completes
+    // The slots whose clock and SlotHashes the journal's replay set last.
+    this.replayClock = null;
+    this.replayHashes = null;
     // The journal's lines are encoded into one buffer kept from flush to
     // flush: a fresh buffer of some 20 kB a transaction cost more than the
     // write itself.
@@ -422,7 +427,7 @@ export class Chain {
     this.height = 1;
     if (stateDir) this.load();
     this.fillRing();
-    this.setClock();
+    this.setClock(this.slot, Math.floor(Date.now() / 1000));
   }
 
   // genesis reads or creates the chain's seed and faucet key: the genesis
@@ -445,6 +450,7 @@ export class Chain {
     this.genesisHash = b58encode(crypto.createHash("sha256").update(this.seed).digest());
     this.faucetKey = crypto.createPrivateKey({ key: Buffer.from(g.faucet, "base64"), format: "der", type: "pkcs8" });
     this.faucet = new Uint8Array(crypto.createPublicKey(this.faucetKey).export({ format: "der", type: "spki" }).subarray(-32));
+    this.faucetHex = Buffer.from(this.faucet).toString("hex");
   }
 
   blockhashAt(height) {
@@ -461,11 +467,16 @@ export class Chain {
     // The SlotHashes sysvar holds the hashes of the slots before this one,
     // newest first, as address lookup tables need (a table is derived from
     // a recent slot).
-    this.slotHashes = [];
-    for (let k = 1; k <= SLOT_HASHES && this.slot - k >= 1 && this.height - k >= 1; k++) {
-      this.slotHashes.push({ slot: BigInt(this.slot - k), hash: b58encode(this.blockhashAt(this.height - k)) });
-    }
+    this.slotHashes = this.slotHashesAt(this.slot, this.height);
     this.inner.setSlotHashes(this.slotHashes);
+  }
+
+  // slotHashesAt is the SlotHashes sysvar at a slot and height: the hashes
+  // of the slots before, newest first.
+  slotHashesAt(slot, height) {
+    const out = [];
+    for (let k = 1; k <= SLOT_HASHES && slot - k >= 1 && height - k >= 1; k++) out.push({ slot: BigInt(slot - k), hash: b58encode(this.blockhashAt(height - k)) });
+    return out;
   }
 
   setLatest() {
@@ -474,9 +485,10 @@ export class Chain {
     this.latestHex = latest.toString("hex");
   }
 
-  setClock() {
-    const epoch = BigInt(Math.floor(this.slot / 432000));
-    this.inner.setClock(new Clock(BigInt(this.slot), 0n, epoch, epoch + 1n, BigInt(Math.floor(Date.now() / 1000))));
+  // setClock sets the clock sysvar to a slot and a unix time in seconds.
+  setClock(slot, unix) {
+    const epoch = BigInt(Math.floor(slot / 432000));
+    this.inner.setClock(new Clock(BigInt(slot), 0n, epoch, epoch + 1n, BigInt(unix)));
   }
 
   /** tick makes the next block: a new slot, height and blockhash, and drops the expired hash. */
@@ -488,7 +500,7 @@ export class Chain {
     if (this.height > this.validity + 1) this.ring.delete(this.blockhashAt(this.height - this.validity - 1).toString("hex"));
     this.setLatest();
     this.ring.set(this.latestHex, this.height);
-    this.setClock();
+    this.setClock(this.slot, Math.floor(Date.now() / 1000));
     this.inner.setSlotHashes(this.slotHashes);
     if (this.clockFd !== null) {
       const line = `${this.slot} ${this.height}`.padEnd(40) + "\n";
@@ -515,25 +527,29 @@ export class Chain {
     }
     const journal = path.join(this.stateDir, "journal");
     if (fs.existsSync(journal)) {
+      // The journal's signatures were checked when they landed.
+      this.inner.setSigverify(false);
       const text = fs.readFileSync(journal);
       let good = 0;
       let start = 0;
       for (;;) {
         const nl = text.indexOf(10, start);
         if (nl < 0) break;
-        const line = text.subarray(start, nl).toString("utf8");
         let rec;
         try {
-          rec = JSON.parse(line);
+          rec = JSON.parse(text.subarray(start, nl).toString("utf8"));
         } catch {
           break;
         }
-        this.replay(rec, line);
+        if (rec.tx === undefined) throw new Error(`${journal}: line ${this.seq + 1} is not a transaction; a journal of rpc.mjs before December 2026 held account states: remove ${this.stateDir} for a fresh chain`);
+        this.replay(rec);
         good = start = nl + 1;
       }
+      this.finish();
       // A line torn by a kill mid-write is cut, so that the next record
       // starts on a line of its own.
       if (good < text.length) fs.truncateSync(journal, good);
+      this.inner.setSigverify(true);
     }
     this.journalFd = fs.openSync(journal, "a");
     this.clockFd = fs.openSync(clockFile, "w");
@@ -551,41 +567,29 @@ export class Chain {
     for (let off = 0; off < size; ) off += fs.writeSync(this.journalFd, this.journalBuf, off, size - off);
   }
 
-  replay(rec, line) {
-    for (const [key, a] of rec.acc) this.putAccount(Buffer.from(key, "hex"), a);
-    if (rec.slot > this.slot) {
-      this.slot = rec.slot;
+  /**
+   * replay runs a journal line's transaction again, as it ran when it
+   * landed: at its slot, clock and SlotHashes (which address lookup
+   * tables read), with nothing refused. The programs the chain runs are
+   * deterministic, so the accounts and the record come out as they did.
+   */
+  replay(line) {
+    const raw = Buffer.from(line.tx, "base64");
+    const msg = parseTransaction(raw);
+    if (line.slot !== this.replayClock) {
+      this.replayClock = line.slot;
+      this.setClock(line.slot, line.time);
     }
-    if (rec.height > this.height) this.height = rec.height;
-    this.remember(rec, line);
-  }
-
-  putAccount(key, a) {
-    const hexKey = key.toString("hex");
-    if (a === null) {
-      this.inner.setAccount(key, new Account(0n, new Uint8Array(0), SYSTEM_PROGRAM, false, 0n));
-      this.known.set(hexKey, { lamports: 0n, token: null });
-      return;
+    if (line.slot !== this.replayHashes && msg.keyHex.includes(LOOKUP_TABLE_PROGRAM)) {
+      this.replayHashes = line.slot;
+      this.inner.setSlotHashes(this.slotHashesAt(line.slot, line.height));
     }
-    const [lamports, owner, executable, rentEpoch, data64] = a;
-    const data = Buffer.from(data64, "base64");
-    this.inner.setAccount(key, new Account(BigInt(lamports), data, Buffer.from(owner, "hex"), executable, BigInt(rentEpoch)));
-    this.known.set(hexKey, { lamports: BigInt(lamports), token: this.tokenBalanceOf(0, owner, data) });
-  }
-
-  // remember adds a landed transaction, its record and the record's JSON
-  // line, to the history. The history keeps what statuses and signature
-  // lists answer, and the rest only as the line, parsed again by
-  // getTransaction (detail): a record's few hundred small objects, kept
-  // for the server's life, made every young-generation collection slower.
-  remember(rec, line) {
-    const entry = { sig: rec.sig, slot: rec.slot, time: rec.time, err: rec.err, memo: rec.memo, seq: this.seq++, line };
-    this.history.set(rec.sig, entry);
-    for (const key of rec.keys) {
-      let list = this.byAddress.get(key);
-      if (!list) this.byAddress.set(key, (list = []));
-      list.push(entry);
-    }
+    if (msg.keyHex[0] === this.faucetHex) this.faucetFunded();
+    this.slot = Math.max(this.slot, line.slot);
+    this.height = Math.max(this.height, line.height);
+    const loaded = this.loadedKeys(msg);
+    if (loaded === null) throw new Error(`journal line ${this.seq + 1}: its lookup tables no longer resolve`);
+    this.execute(raw, msg, loaded, { preflight: false, at: line });
   }
 
   // -------------------------------------------------------------- accounts
@@ -668,25 +672,40 @@ export class Chain {
    */
   submit(raw, { preflight = true } = {}) {
     const msg = parseTransaction(raw);
-    const sig = msg.signature;
-    const refuse = (e, logs = [], units = 0) => {
-      if (!preflight) return sig;
-      throw new RpcError(-32002, `Transaction simulation failed: ${e.text}`, {
-        accounts: null, err: e.json, innerInstructions: null, loadedAccountsDataSize: 0, logs, replacementBlockhash: null, returnData: null, unitsConsumed: units, fee: null,
-      });
-    };
-    if (this.history.has(sig)) return refuse(namedError("AlreadyProcessed"));
-    if (!this.ring.has(msg.blockhash)) return refuse(namedError("BlockhashNotFound"));
+    if (this.history.has(msg.signature)) return this.refused(msg, preflight, namedError("AlreadyProcessed"));
+    if (!this.ring.has(msg.blockhash)) return this.refused(msg, preflight, namedError("BlockhashNotFound"));
     const loaded = this.loadedKeys(msg);
-    if (loaded === null) return refuse(namedError("InvalidAddressLookupTableIndex"));
+    if (loaded === null) return this.refused(msg, preflight, namedError("InvalidAddressLookupTableIndex"));
+    const at = { slot: this.slot, height: this.height, time: Math.floor(Date.now() / 1000) };
+    return this.execute(raw, msg, loaded, { preflight, at });
+  }
+
+  // refused answers a transaction that changed nothing: with preflight, the
+  // validator's -32002 error; without, its signature, whose status stays null.
+  refused(msg, preflight, e, logs = [], units = 0) {
+    if (!preflight) return msg.signature;
+    throw new RpcError(-32002, `Transaction simulation failed: ${e.text}`, {
+      accounts: null, err: e.json, innerInstructions: null, loadedAccountsDataSize: 0, logs, replacementBlockhash: null, returnData: null, unitsConsumed: units, fee: null,
+    });
+  }
+
+  /**
+   * execute runs a parsed transaction on LiteSVM and, when it lands, adds
+   * it to the history and the journal. What its record holds beyond its
+   * status (the accounts' balances after it, its logs) is read later, by
+   * finish: before anything else is asked of the chain, or once the
+   * answers have left, while the client reads them.
+   */
+  execute(raw, msg, loaded, { preflight, at }) {
+    this.finish();
+    const sig = msg.signature;
     const { keys } = loaded;
     const keyBytes = keys.map((k, i) => (i < msg.keys.length ? msg.keys[i] : Buffer.from(k, "hex")));
     const writable = keys.map((_, i) => (i < msg.keys.length ? isWritable(msg, i) : i < msg.keys.length + loaded.writable.length));
     // Only writable accounts can change: they are read before and after,
-    // the others' balances once.
-    // The pre-state of an account an earlier transaction wrote is what
-    // that transaction left: only the others are read from LiteSVM, whose
-    // every read copies the account.
+    // the others' balances once. The pre-state of an account an earlier
+    // transaction wrote is what that transaction left: only the others are
+    // read from LiteSVM, whose every read copies the account.
     const preBalances = new Array(keys.length);
     const preToken = [];
     for (let i = 0; i < keys.length; i++) {
@@ -720,57 +739,66 @@ export class Chain {
             ? new Account(preBalances[0], payer.data(), payer.owner(), payer.executable(), payer.rentEpoch())
             : new Account(preBalances[0], new Uint8Array(0), SYSTEM_PROGRAM, false, RENT_EXEMPT_EPOCH));
         }
-        return refuse(err, meta.logs(), Number(meta.computeUnitsConsumed()));
+        return this.refused(msg, preflight, err, meta.logs(), Number(meta.computeUnitsConsumed()));
       }
     }
-    const acc = [];
-    const postToken = [];
-    const postBalances = preBalances.slice();
-    for (let i = 0; i < keys.length; i++) {
-      if (!writable[i]) continue;
-      const a = this.inner.getAccount(keyBytes[i]);
-      const lamports = a ? a.lamports() : 0n;
-      postBalances[i] = lamports;
-      if (lamports === 0n) {
-        acc.push([keys[i], null]);
-        this.known.set(keys[i], { lamports, token: null });
-        continue;
-      }
-      if (a.executable()) continue;
-      const owner = Buffer.from(a.owner()).toString("hex");
-      const data = a.data();
-      acc.push([keys[i], [lamports.toString(), owner, false, a.rentEpoch().toString(), Buffer.from(data.buffer, data.byteOffset, data.length).toString("base64")]]);
-      const tb = this.tokenBalanceOf(i, owner, data);
-      if (tb) postToken.push(tb);
-      this.known.set(keys[i], { lamports, token: tb });
+    const entry = { sig, slot: at.slot, time: at.time, err: err && err.json, memo: memo(msg), seq: this.seq++, line: null };
+    this.history.set(sig, entry);
+    for (const key of keys) {
+      let list = this.byAddress.get(key);
+      if (!list) this.byAddress.set(key, (list = []));
+      list.push(entry);
     }
-    const rec = {
-      sig,
-      slot: this.slot,
-      height: this.height,
-      time: Math.floor(Date.now() / 1000),
-      err: err && err.json,
-      tx: raw.toString("base64"),
-      version: msg.version,
-      logs: meta.logs(),
-      cu: Number(meta.computeUnitsConsumed()),
-      fee: (charged ?? fee(msg)).toString(),
-      keys,
-      lw: loaded.writable,
-      lr: loaded.readonly,
-      pre: preBalances.map(String),
-      post: postBalances.map(String),
-      preToken,
-      postToken,
-      memo: memo(msg),
-      acc,
-    };
-    // The record is written before any answer leaves (flush): after a
-    // kill, what was acknowledged is in the journal.
-    const line = JSON.stringify(rec);
-    if (this.journalFd !== null) this.unflushed.push(line);
-    this.remember(rec, line);
+    // The journal line is written before any answer leaves (flush): after
+    // a kill, what was acknowledged is in the journal, and replay runs it
+    // again.
+    if (this.journalFd !== null) this.unflushed.push(JSON.stringify({ slot: at.slot, height: at.height, time: at.time, tx: raw.toString("base64") }));
+    this.unfinished.push({ entry, raw, msg, loaded, keyBytes, writable, preBalances, preToken, meta, fee: charged ?? fee(msg) });
     return sig;
+  }
+
+  /**
+   * finish completes the records of the transactions landed since it last
+   * ran: the balances their writable accounts were left with, and each
+   * record's JSON line. The history keeps what statuses and signature
+   * lists answer as fields, and the rest only as the line, parsed again by
+   * getTransaction: a record's few hundred small objects, kept for the
+   * server's life, made every young-generation collection slower.
+   */
+  finish() {
+    for (const t of this.unfinished) {
+      const { entry, keyBytes, writable, preBalances } = t;
+      const keys = t.loaded.keys;
+      const postToken = [];
+      const postBalances = preBalances.slice();
+      for (let i = 0; i < keys.length; i++) {
+        if (!writable[i]) continue;
+        const a = this.inner.getAccount(keyBytes[i]);
+        const lamports = a ? a.lamports() : 0n;
+        postBalances[i] = lamports;
+        const tb = lamports === 0n ? null : this.tokenBalanceOf(i, Buffer.from(a.owner()).toString("hex"), a.data());
+        if (tb) postToken.push(tb);
+        this.known.set(keys[i], { lamports, token: tb });
+      }
+      entry.line = JSON.stringify({
+        sig: entry.sig,
+        slot: entry.slot,
+        time: entry.time,
+        err: entry.err,
+        tx: t.raw.toString("base64"),
+        version: t.msg.version,
+        logs: t.meta.logs(),
+        cu: Number(t.meta.computeUnitsConsumed()),
+        fee: t.fee.toString(),
+        lw: t.loaded.writable,
+        lr: t.loaded.readonly,
+        pre: preBalances.map(String),
+        post: postBalances.map(String),
+        preToken: t.preToken,
+        postToken,
+      });
+    }
+    this.unfinished.length = 0;
   }
 
   /** airdrop sends lamports from the faucet in a real, signed system transfer. */
@@ -1154,6 +1182,7 @@ const rpcError = (id, code, message, data) => ({ jsonrpc: "2.0", error: data ===
 
 /** call answers one parsed JSON-RPC request object, or returns undefined for a notification. */
 export function call(chain, req) {
+  chain.finish();
   if (req === null || typeof req !== "object" || Array.isArray(req)) return rpcError(null, -32600, "Invalid request");
   const id = req.id === undefined ? null : req.id;
   if (id !== null && typeof id !== "string" && typeof id !== "number") return rpcError(null, -32600, "Invalid request");
@@ -1216,6 +1245,9 @@ export function serve(chain, { host = "127.0.0.1", port = 0 } = {}) {
       else res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(out) }).end(out);
     }
     waiting.length = 0;
+    // The answers are on their way: the records of what they landed are
+    // completed while the clients read them.
+    chain.finish();
   };
   const server = http.createServer({ keepAliveTimeout: 60000, noDelay: true }, (req, res) => {
     if (req.method === "GET" && req.url === "/health") {

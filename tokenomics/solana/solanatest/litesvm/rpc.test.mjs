@@ -515,15 +515,16 @@ test("--exit-with-stdin ends the server when its parent's pipe closes", async ()
   assert.equal(await exited, 0);
 });
 
-test("v0 transactions load accounts from address lookup tables", async () => {
-  const s = await start(["--slot-ms", "10"]);
+test("v0 transactions load accounts from address lookup tables, after a restart too", async () => {
+  const dir = tmpdir();
+  let s = await start(["--state", dir, "--slot-ms", "10"]);
   try {
     const payer = await funded(s);
     const recentSlot = (await s.rpc("getSlot")) - 1;
     const table = await tk.lookupTable(payer.address, recentSlot);
     const to = [];
     for (let i = 0; i < 3; i++) to.push((await tk.signer()).address);
-    await s.rpc("sendTransaction", [(await tk.build(payer, [
+    const created = await s.rpc("sendTransaction", [(await tk.build(payer, [
       tk.createLookupTable(table, payer, payer, recentSlot),
       tk.extendLookupTable(table.address, payer, payer, to),
     ], await blockhash(s))).toString("base64"), { encoding: "base64" }]);
@@ -542,7 +543,33 @@ test("v0 transactions load accounts from address lookup tables", async () => {
     const keys = [...t.transaction.message.accountKeys, ...t.meta.loadedAddresses.writable];
     for (let i = 0; i < 3; i++) assert.equal(t.meta.postBalances[keys.indexOf(to[i])], LAMPORTS + i);
     assert.equal((await s.rpc("getSignaturesForAddress", [to[2]]))[0].signature, sig, "a loaded address knows the transaction");
+
+    // The journal runs the transactions again on a restart, at the slots
+    // they landed in: the table, the balances and the records come back
+    // as they were.
+    const opts = { encoding: "json", maxSupportedTransactionVersion: 0 };
+    const before = await Promise.all([created, sig].map((x) => s.rpc("getTransaction", [x, opts])));
+    const tableBefore = (await s.rpc("getAccountInfo", [table.address, { encoding: "base64" }])).value;
+    await s.kill();
+    s = await start(["--state", dir, "--slot-ms", "10"]);
+    assert.deepEqual(await Promise.all([created, sig].map((x) => s.rpc("getTransaction", [x, opts]))), before);
+    assert.deepEqual((await s.rpc("getAccountInfo", [table.address, { encoding: "base64" }])).value, tableBefore);
+    for (let i = 0; i < 3; i++) assert.equal(await balance(s, to[i]), LAMPORTS + i);
+    const again = await tk.build(payer, to.map((t) => tk.transfer(payer, t, 1)), await blockhash(s), 0, { [table.address]: to });
+    await s.rpc("sendTransaction", [again.toString("base64"), { encoding: "base64" }]);
+    assert.equal(await balance(s, to[0]), LAMPORTS + 1, "the table still loads its addresses");
   } finally {
     await s.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a journal of account states, from before transactions were journaled, is refused", async () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, "journal"), '{"sig":"x","slot":1,"height":1,"acc":[]}\n');
+  try {
+    await assert.rejects(start(["--state", dir]), /remove .* for a fresh chain/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -70,6 +70,12 @@ func replayedBatch(ops []Op, prior func(key string) (Entry, bool, error)) (entri
 // and returns its error: the book is as it was. It commits nothing; the
 // caller commits the entries, or undoes the batch when it cannot record it.
 func (b *book) applyBatch(ops []Op, now time.Time) ([]Entry, error) {
+	return b.applyBatchAt(ops, b.seq, now)
+}
+
+// applyBatchAt is applyBatch numbering the entries on from seq: the
+// batches of a window are applied before any is committed.
+func (b *book) applyBatchAt(ops []Op, seq uint64, now time.Time) ([]Entry, error) {
 	entries := make([]Entry, 0, len(ops))
 	for i, op := range ops {
 		if err := b.check(op); err != nil {
@@ -79,7 +85,7 @@ func (b *book) applyBatch(ops []Op, now time.Time) ([]Entry, error) {
 			}
 			return nil, err
 		}
-		entries = append(entries, Entry{Seq: b.seq + uint64(i) + 1, Time: now, Op: op, Balances: b.apply(op)})
+		entries = append(entries, Entry{Seq: seq + uint64(i) + 1, Time: now, Op: op, Balances: b.apply(op)})
 	}
 	return entries, nil
 }

@@ -90,7 +90,8 @@ func (r *Runtime) clusters() rayClusters {
 }
 
 // Start implements iogsdk.Runtime: the rental's GPUs on the device as
-// one worker group, with the workload's image, environment and ports,
+// one worker group (as many GPUs as it holds: the device plugin chooses
+// which), with the workload's image, environment and ports,
 // and a RayJob running its entrypoint. It returns once the operator
 // reports the cluster ready; what it created is deleted again if that
 // does not happen before ctx ends, or the cluster fails. A rental whose

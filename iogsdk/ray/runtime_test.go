@@ -2,14 +2,19 @@ package ray_test
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	k8stesting "k8s.io/client-go/testing"
 
 	rayv1 "github.com/ray-project/kuberay/ray-operator/apis/ray/v1"
 	"github.com/ray-project/kuberay/ray-operator/pkg/client/clientset/versioned/fake"
@@ -50,7 +55,7 @@ func operator(ctx context.Context, t *testing.T, client *fake.Clientset, state r
 
 func newRuntime(t *testing.T, client *fake.Clientset) *ray.Runtime {
 	t.Helper()
-	r, err := ray.NewRuntime(client, ray.RuntimeConfig{Device: "rig-1", Model: "RTX-4090"})
+	r, err := ray.NewRuntime(client, ray.RuntimeConfig{Device: "rig-1", Model: "RTX-4090", Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	return r
 }
@@ -173,4 +178,72 @@ current-context: local
 	require.NoError(t, err)
 	_, err = ray.NewRuntimeFromKubeconfig(filepath.Join(t.TempDir(), "missing"), ray.RuntimeConfig{Device: "rig-1", Model: "L4"})
 	require.ErrorIs(t, err, iog.ErrInvalid)
+}
+
+func TestRuntimeWatchEnds(t *testing.T) {
+	client := fake.NewSimpleClientset()
+	operator(t.Context(), t, client, rayv1.Ready)
+	// The API server ends the runtime's first watch at once, as servers
+	// end watches after a while; the runtime watches again.
+	watches := 0
+	client.PrependWatchReactor("rayclusters", func(k8stesting.Action) (bool, watch.Interface, error) {
+		watches++
+		if watches != 2 { // the operator's watch is the first
+			return false, nil, nil
+		}
+		w := watch.NewFake()
+		w.Stop()
+		return true, w, nil
+	})
+	r := newRuntime(t, client)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, r.Start(ctx, rental))
+	require.True(t, r.Running(testCluster))
+}
+
+func TestRuntimeServerErrors(t *testing.T) {
+	refuse := func(verb string) k8stesting.ReactionFunc {
+		return func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewServiceUnavailable(verb + " refused")
+		}
+	}
+	tests := []struct {
+		name  string
+		setup func(c *fake.Clientset)
+	}{
+		{"a refused cluster", func(c *fake.Clientset) { c.PrependReactor("create", "rayclusters", refuse("create")) }},
+		{"a refused job", func(c *fake.Clientset) { c.PrependReactor("create", "rayjobs", refuse("create")) }},
+		{"a refused watch", func(c *fake.Clientset) {
+			c.PrependWatchReactor("rayclusters", func(k8stesting.Action) (bool, watch.Interface, error) {
+				return true, nil, apierrors.NewServiceUnavailable("watch refused")
+			})
+		}},
+		{"a watch error", func(c *fake.Clientset) {
+			c.PrependWatchReactor("rayclusters", func(k8stesting.Action) (bool, watch.Interface, error) {
+				w := watch.NewFakeWithChanSize(1, false)
+				w.Error(&apierrors.NewInternalError(errors.New("etcd gone")).ErrStatus)
+				return true, w, nil
+			})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := fake.NewSimpleClientset()
+			tt.setup(client)
+			r := newRuntime(t, client)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			err := r.Start(ctx, rental)
+			require.ErrorIs(t, err, iog.ErrUnavailable)
+			require.Contains(t, err.Error(), "start ray cluster of "+string(testCluster))
+			list, err := client.Tracker().List(rayv1.SchemeGroupVersion.WithResource("rayclusters"), rayv1.SchemeGroupVersion.WithKind("RayCluster"), ray.DefaultNamespace)
+			require.NoError(t, err)
+			require.Empty(t, list.(*rayv1.RayClusterList).Items, "a failed start leaves nothing behind")
+		})
+	}
+
+	client := fake.NewSimpleClientset()
+	client.PrependReactor("get", "rayclusters", refuse("get"))
+	require.False(t, newRuntime(t, client).Running(testCluster), "an API server that fails reads as not running")
 }

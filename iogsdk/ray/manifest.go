@@ -76,8 +76,8 @@ func dropUnset(v any) {
 
 // ClusterManifest is what `iog cluster manifest` prints: the YAML of a
 // placed or running cluster's RayCluster (from its view and its devices',
-// as PlacementOf reads them, built with cfg) and of a RayJob for each of
-// jobs. With no jobs given, a workload with an entrypoint gets the job
+// as iogsdk.Client's Cluster and ClusterDevices read them, built with
+// cfg) and of a RayJob for each of jobs. With no jobs given, a workload with an entrypoint gets the job
 // that runs it (WorkloadJob). Problems are iog.ErrInvalid.
 func ClusterManifest(c api.Cluster, devices []api.Device, cfg Config, jobs ...JobSpec) ([]byte, error) {
 	p, err := PlacementOf(c, devices)

@@ -32,6 +32,18 @@ type Chain interface {
 	Withdraw(ctx context.Context, op ledger.Op, owner iog.WalletAddress) (ledger.Entry, error)
 }
 
+// WindowChain is a Chain that applies several batches at once, each its
+// own transaction, sent before the others have landed:
+// tokenomics/solana's Ledger. The settler hands it the batches of a
+// round that Fit packs, rather than one at a time.
+type WindowChain interface {
+	Chain
+	// ApplyEach applies batches in order, each as ApplyAll applies one,
+	// and returns the entries of those applied, stopping at the first that
+	// fails, with its error (as tokenomics/ledger's Recorded.ApplyEach).
+	ApplyEach(ctx context.Context, batches [][]ledger.Op) ([][]ledger.Entry, error)
+}
+
 // Settlement configures the settlement of the server's ledger onto a
 // chain, through an outbox: the ledger's own entries, which the leader
 // applies to the chain in the order of their seq, every one of them
@@ -214,13 +226,46 @@ func (st *settler) settleNext(ctx context.Context, entries []ledger.Entry) (int,
 	if n < 1 {
 		return 0, st.fail(ctx, entries[0], fmt.Errorf("the entry alone does not fit one transaction on the chain: %w", iog.ErrInvalid))
 	}
-	got, err := st.chain.ApplyAll(ctx, ops[:n])
+	batches := [][]ledger.Op{ops[:n]}
+	w, windowed := st.chain.(WindowChain)
+	if windowed && entries[0].Seq > st.singleTo {
+		for rest := ops[n:]; len(rest) > 0; {
+			k := min(st.chain.Fit(rest), st.cfg.Batch, len(rest))
+			if k < 1 {
+				break
+			}
+			batches, rest = append(batches, rest[:k]), rest[k:]
+		}
+	}
+	var (
+		got [][]ledger.Entry
+		err error
+	)
+	if windowed {
+		got, err = w.ApplyEach(ctx, batches)
+	} else {
+		var one []ledger.Entry
+		one, err = st.chain.ApplyAll(ctx, batches[0])
+		if one != nil {
+			got = [][]ledger.Entry{one}
+		}
+	}
+	done := 0
+	for _, b := range got {
+		if err := st.record(ctx, entries[done:done+len(b)], b); err != nil {
+			return done, err
+		}
+		st.batchOps.Observe(float64(len(b)))
+		done += len(b)
+	}
 	switch {
 	case err == nil || errors.Is(err, ledger.ErrReplayed):
-		st.batchOps.Observe(float64(n))
-		return n, st.record(ctx, entries[:n], got)
+		return done, nil
 	case !refused(err):
-		return 0, fmt.Errorf("settle entries %d to %d: %w", entries[0].Seq, entries[n-1].Seq, err)
+		return done, fmt.Errorf("settle entries from %d: %w", entries[done].Seq, err)
+	case done > 0:
+		// The batch the chain refused comes first in the next call.
+		return done, nil
 	case n > 1:
 		// Which entry the chain refused: the batch again, one at a time.
 		st.singleTo = entries[n-1].Seq

@@ -22,6 +22,9 @@ import (
 	"github.com/internetofgpus/iog/tokenomics/solana/solanatest"
 )
 
+// The settler hands the Solana ledger windows of batches.
+var _ refserver.WindowChain = (*solana.Ledger)(nil)
+
 // startValidator starts a LiteSVM validator whose blockhashes live 20
 // slots of 10 ms, so that a Solana ledger opened on it waits 200 ms for
 // what an earlier process could have sent, not a minute.

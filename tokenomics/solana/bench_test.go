@@ -66,18 +66,39 @@ func settle(t testing.TB, l *solana.Ledger, ops []ledger.Op) int {
 }
 
 // BenchmarkPayoutBatched measures an epoch's payouts settled on LiteSVM
-// through its RPC server, packed as many to a transaction as fit: the
-// figure per transfer to compare with LiteSVM's raw rate (bench.mjs).
+// through its RPC server, packed as many to a transaction as fit, one
+// transaction at a time: the figure per transfer to compare with
+// LiteSVM's raw rate (bench.mjs).
 func BenchmarkPayoutBatched(b *testing.B) {
-	benchmarkPayout(b, true)
+	benchmarkPayout(b, func(l *solana.Ledger, ops []ledger.Op) int { return settle(b, l, ops) })
+}
+
+// BenchmarkPayoutWindowed measures the same payouts packed by Fit and
+// sent a window of transactions at once (ApplyEach, Config.Window), an
+// epoch's payouts to a call: Fit packs them against the accounts the
+// chain has.
+func BenchmarkPayoutWindowed(b *testing.B) {
+	benchmarkPayout(b, func(l *solana.Ledger, ops []ledger.Op) int {
+		batches := packs(b, l, ops)
+		_, err := l.ApplyEach(ctx, batches)
+		require.NoError(b, err)
+		return len(batches)
+	})
 }
 
 // BenchmarkPayoutSingle measures the same payouts one to a transaction.
 func BenchmarkPayoutSingle(b *testing.B) {
-	benchmarkPayout(b, false)
+	benchmarkPayout(b, func(l *solana.Ledger, ops []ledger.Op) int {
+		for _, op := range ops {
+			ledgertest.Apply(b, l, op)
+		}
+		return len(ops)
+	})
 }
 
-func benchmarkPayout(b *testing.B, batched bool) {
+// benchmarkPayout settles b.N payouts to 1,000 suppliers an epoch's at a
+// time with settleEpoch, which returns how many transactions it took.
+func benchmarkPayout(b *testing.B, settleEpoch func(l *solana.Ledger, ops []ledger.Op) int) {
 	v := testValidator(b)
 	l := newNetwork(b, v, b.Name()).open(b)
 	const suppliers = 1000
@@ -89,13 +110,10 @@ func benchmarkPayout(b *testing.B, batched bool) {
 	ops = ops[:b.N]
 	b.ResetTimer()
 	txs := 0
-	if batched {
-		txs = settle(b, l, ops)
-	} else {
-		for _, op := range ops {
-			ledgertest.Apply(b, l, op)
-		}
-		txs = len(ops)
+	for len(ops) > 0 {
+		epoch := ops[:min(len(ops), suppliers)]
+		txs += settleEpoch(l, epoch)
+		ops = ops[len(epoch):]
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")

@@ -41,6 +41,10 @@ type Config struct {
 	// token account of a recipient that has none, the fee payer paying its
 	// rent. Without it such a withdrawal is refused (iog.ErrNotFound).
 	CreateRecipientAccounts bool
+	// Window is how many transactions ApplyEach sends at once, in one
+	// JSON-RPC batch, before any has landed. Zero means 8; 1 sends one at
+	// a time. Some RPC providers cap the requests of a batch.
+	Window int
 	// PollInterval is the longest wait between two polls of a
 	// transaction's status: polls start at a fiftieth of it and back off
 	// to it. Zero means 400 ms, a Solana slot.
@@ -100,6 +104,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Commitment == "" {
 		cfg.Commitment = rpc.CommitmentConfirmed
+	}
+	if cfg.Window < 0 {
+		return cfg, fmt.Errorf("solana ledger: window of %d transactions: %w", cfg.Window, iog.ErrInvalid)
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 8
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 400 * time.Millisecond

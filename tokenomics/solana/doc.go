@@ -63,6 +63,21 @@
 // (tokens, or the fee payer's SOL), iog.ErrNotFound (a missing token
 // account), [ErrRejected] otherwise.
 //
+// # Windows
+//
+// [Ledger.ApplyEach] sends up to Config.Window batches at once, each its
+// own transaction, all in one JSON-RPC batch, when none depends on an
+// earlier one (ledger.Recorded.ApplyEach says when one does; a batch
+// that would create an account an earlier one creates ends the window
+// too): an epoch's payouts from one treasury, packed by Fit, go out eight
+// transactions to a round trip. They may land in any order. When one
+// fails and later ones land, ApplyEach returns the batches before it and
+// its error, and the ledger reads back the ones that landed before it
+// sends anything else: their entries are numbered on without the failed
+// batch's numbers, and the memos' sequence numbers, which only ever grow,
+// run ahead of the entries' by as many. A ledger opened afresh numbers
+// them alike.
+//
 // Entries carry the transaction's signature as their Signature
 // ([SignatureString] gives its base58 form). One process at a time may
 // write with an authority.

@@ -41,34 +41,46 @@ func checkPaidOnce(t *testing.T, n network, epochs int) {
 
 // TestRPCKilledMidPayout: the RPC server dies in the middle of an epoch's
 // payout and comes back on its state; the settling goes on, and every
-// transfer is applied exactly once.
+// transfer is applied exactly once: one transaction at a time, and a
+// window of them at once.
 func TestRPCKilledMidPayout(t *testing.T) {
-	v := testValidator(t)
-	n := newNetwork(t, v, t.Name())
-	l := n.open(t)
-	fundSuppliers(t, l, faultSuppliers)
-	ops := payouts(t, l, faultSuppliers, 1)
-	var applied atomic.Int64
-	done := make(chan error, 1)
-	go func() {
-		for len(ops) > 0 {
-			k := l.Fit(ops)
-			if _, err := l.ApplyAll(ctx, ops[:k]); err != nil {
-				done <- err
-				return
-			}
-			applied.Add(int64(k))
-			ops = ops[k:]
-		}
-		done <- nil
-	}()
-	require.Eventually(t, func() bool { return applied.Load() > faultSuppliers/4 }, time.Minute, time.Millisecond)
-	v.Kill()
-	time.Sleep(300 * time.Millisecond)
-	v.Restart(t)
-	require.NoError(t, <-done)
-	require.Less(t, applied.Load(), int64(faultSuppliers+1))
-	checkPaidOnce(t, n, 1)
+	for _, tt := range []struct {
+		name string
+		// batches is how many batches packed by Fit one call applies
+		batches int
+	}{{"one at a time", 1}, {"windows", 8}} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := testValidator(t)
+			n := newNetwork(t, v, t.Name())
+			l := n.open(t)
+			fundSuppliers(t, l, faultSuppliers)
+			batches := packs(t, l, payouts(t, l, faultSuppliers, 1))
+			var applied atomic.Int64
+			done := make(chan error, 1)
+			go func() {
+				for len(batches) > 0 {
+					k := min(tt.batches, len(batches))
+					got, err := l.ApplyEach(ctx, batches[:k])
+					if err != nil {
+						done <- err
+						return
+					}
+					for _, entries := range got {
+						applied.Add(int64(len(entries)))
+					}
+					batches = batches[k:]
+				}
+				done <- nil
+			}()
+			require.Eventually(t, func() bool { return applied.Load() > faultSuppliers/4 }, time.Minute, time.Millisecond)
+			v.Kill()
+			time.Sleep(300 * time.Millisecond)
+			v.Restart(t)
+			require.NoError(t, <-done)
+			require.Equal(t, int64(faultSuppliers), applied.Load())
+			checkPaidOnce(t, n, 1)
+		})
+	}
 }
 
 // settlerEnv makes TestSettlerKilledMidPayout's child the settler it

@@ -47,6 +47,13 @@ type Ledger struct {
 	// withdrawals are the Burns being applied by Withdraw, by key, with
 	// the owner each pays.
 	withdrawals map[string]iog.WalletAddress
+	// skipped is how far the sequence numbers the memos carry run ahead
+	// of the entries': by the entries of the transactions that failed in
+	// a window while later ones landed, whose numbers the later ones took.
+	skipped uint64
+	// known are the transactions newer than newest that the ledger has
+	// applied: those of a window that landed before one that failed.
+	known map[solana.Signature]struct{}
 	// newest is the signature of the last transaction of the ledger.
 	newest solana.Signature
 	// behind is set while a transaction that landed after its fate was
@@ -75,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 		chain:       newChain(),
 		wallets:     map[iog.WalletAddress]iog.WalletAddress{},
 		accounts:    map[[2]iog.WalletAddress]iog.WalletAddress{},
+		known:       map[solana.Signature]struct{}{},
 		withdrawals: map[string]iog.WalletAddress{},
 	}
 	l.authorityWallet = iog.WalletAddress(l.authority)
@@ -174,6 +182,21 @@ func (l *Ledger) ApplyAll(ctx context.Context, ops []ledger.Op) ([]ledger.Entry,
 	return l.book.ApplyAll(ctx, ops)
 }
 
+// ApplyEach applies batches in order, each as ApplyAll applies one, and
+// returns the entries of those applied; it stops at the first that fails
+// (see ledger.Recorded.ApplyEach). It sends up to the configured Window
+// of them at once, each its own transaction, when none depends on an
+// earlier one: an epoch's payouts from one treasury, say, packed by Fit.
+// Their transactions may land in any order, and when one fails while a
+// later one lands, the entries read back are numbered on without the
+// failed one's.
+func (l *Ledger) ApplyEach(ctx context.Context, batches [][]ledger.Op) ([][]ledger.Entry, error) {
+	if err := l.ready(ctx); err != nil {
+		return nil, err
+	}
+	return l.book.ApplyEach(ctx, batches)
+}
+
 // ready fails when the ledger cannot be used, and first settles a
 // transaction whose fate the last call left unknown: if it landed, the
 // ledger reads it back.
@@ -204,34 +227,85 @@ type recorder struct{ *Ledger }
 // Record implements ledger.Recorder: it sends the batch as one
 // transaction and returns its signature once it has landed.
 func (r recorder) Record(ctx context.Context, entries []ledger.Entry) ([]byte, error) {
+	proofs, err := r.RecordWindow(ctx, [][]ledger.Entry{entries})
+	if len(proofs) == 0 {
+		return nil, err
+	}
+	return proofs[0], err
+}
+
+// RecordWindow implements ledger.WindowRecorder: it sends the batches,
+// up to the configured window, as one transaction each, all at once,
+// and returns their signatures once they have landed. A batch that would
+// create an account an earlier one creates ends the window, as that
+// earlier one must land first. When a batch fails and a later one landed,
+// the ledger catches up before it sends anything else: it reads back what
+// landed (catchUp).
+func (r recorder) RecordWindow(ctx context.Context, batches [][]ledger.Entry) ([][]byte, error) {
 	l := r.Ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.broken != nil {
 		return nil, l.broken
 	}
-	if l.suspect != nil || l.behind {
+	if len(l.suspects) > 0 || l.behind {
 		return nil, fmt.Errorf("solana ledger: a transaction's fate is being settled: %w", iog.ErrUnavailable)
 	}
-	p := l.newPlan()
-	for _, e := range entries {
-		if err := p.add(memo{Seq: e.Seq, Time: e.Time, Kind: e.Op.Kind, Key: e.Op.Key, Reason: e.Op.Reason}, e.Op, l.withdrawals[e.Op.Key]); err != nil {
+	var (
+		plans   []*plan
+		builds  []func(solana.Hash) (signed, error)
+		created = map[iog.WalletAddress]struct{}{}
+	)
+	for _, entries := range batches[:min(len(batches), l.cfg.Window)] {
+		p, err := l.planEntries(entries)
+		if err != nil && len(plans) == 0 {
 			return nil, err
 		}
+		// A batch that does not fit is refused when it comes first.
+		if err != nil || overlaps(p.chain.created, created) {
+			break
+		}
+		for a := range p.chain.created {
+			created[a] = struct{}{}
+		}
+		plans, builds = append(plans, p), append(builds, p.transaction)
 	}
-	if err := p.fits(); err != nil {
-		return nil, fmt.Errorf("%d ops in one transaction: %w", len(entries), err)
+	newest := l.newest
+	var proofs [][]byte
+	outs := l.submitWindow(ctx, builds)
+	for i, out := range outs {
+		switch {
+		case out.err == nil && len(proofs) == i:
+			l.landed(plans[i], batches[i], out.sig)
+			proofs = append(proofs, out.sig[:])
+		case out.err == nil:
+			// It landed after one that did not: it is read back, with
+			// the ones around it, before anything else is sent.
+			l.behind = true
+		}
 	}
-	sig, err := l.submit(ctx, p.transaction)
-	if err != nil {
-		return nil, err
+	if len(proofs) == len(plans) {
+		return proofs, nil
 	}
-	l.landed(p, entries, sig)
-	return sig[:], nil
+	// The transactions of a window land in any order: reading back
+	// starts from the last one known to be older than all of them, and
+	// skips those applied.
+	l.newest = newest
+	for _, proof := range proofs {
+		l.known[solana.Signature(proof)] = struct{}{}
+	}
+	return proofs, outs[len(proofs)].err
 }
 
 // landed takes in what a plan's transaction did on the chain.
 func (l *Ledger) landed(p *plan, entries []ledger.Entry, sig solana.Signature) {
+	l.adopt(p, entries)
+	l.newest = sig
+}
+
+// adopt takes in the accounts a plan's transaction created and the
+// wallets its entries opened.
+func (l *Ledger) adopt(p *plan, entries []ledger.Entry) {
 	l.chain.merge(p.chain)
 	for _, e := range entries {
 		if e.Op.Kind == ledger.Open {
@@ -240,7 +314,31 @@ func (l *Ledger) landed(p *plan, entries []ledger.Entry, sig solana.Signature) {
 			}
 		}
 	}
-	l.newest = sig
+}
+
+// planEntries plans the transaction of a batch, which must fit one.
+func (l *Ledger) planEntries(entries []ledger.Entry) (*plan, error) {
+	p := l.newPlan()
+	for _, e := range entries {
+		m := memo{Seq: e.Seq + l.skipped, Time: e.Time, Kind: e.Op.Kind, Key: e.Op.Key, Reason: e.Op.Reason}
+		if err := p.add(m, e.Op, l.withdrawals[e.Op.Key]); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.fits(); err != nil {
+		return nil, fmt.Errorf("%d ops in one transaction: %w", len(entries), err)
+	}
+	return p, nil
+}
+
+// overlaps says whether any account of a is in b.
+func overlaps[V, W any](a map[iog.WalletAddress]V, b map[iog.WalletAddress]W) bool {
+	for k := range a {
+		if _, ok := b[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Fit returns how many of ops, from the first, one transaction can take:
@@ -299,6 +397,9 @@ func (l *Ledger) Supply(ctx context.Context, c iog.Currency) (iog.Amount, error)
 func (l *Ledger) Entry(ctx context.Context, key string) (ledger.Entry, error) {
 	return l.book.Entry(ctx, key)
 }
+
+// Seq returns the sequence number of the ledger's last entry.
+func (l *Ledger) Seq() uint64 { return l.book.Seq() }
 
 // SignatureString returns the Solana signature of the transaction that
 // carried e, as explorers show it; it is empty for an entry that has

@@ -2,6 +2,7 @@ package solana
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -28,9 +29,15 @@ const signaturesPage = 1000
 
 // catchUp reads the ledger's transactions newer than the last it knows,
 // oldest first, and applies them: at start, the whole history; after a
-// transaction whose fate was unknown landed, that one. A transaction that
-// does not read back as the ledger writes it breaks the ledger
-// (ledger.ErrTampered).
+// transaction whose fate was unknown landed, or one of a window landed
+// after one that failed, those. A transaction that does not read back as
+// the ledger writes it breaks the ledger (ledger.ErrTampered).
+//
+// The transactions of a window may land in any order, and one may fail
+// while later ones land: their entries are applied in the order of the
+// sequence numbers their memos carry, which only ever grow, and numbered
+// on from the ledger's last entry, without the failed ones' numbers
+// (skipped).
 func (l *Ledger) catchUp(ctx context.Context) error {
 	l.catchMu.Lock()
 	defer l.catchMu.Unlock()
@@ -38,8 +45,19 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	type readTx struct {
+		entries []ledger.Entry
+		sig     solana.Signature
+	}
+	var read []readTx
 	zero := uint64(0)
 	for _, sig := range sigs {
+		l.mu.Lock()
+		_, known := l.known[sig]
+		l.mu.Unlock()
+		if known {
+			continue // a transaction of a window, applied when it landed
+		}
 		res, err := l.rpc.GetTransaction(ctx, sig, &rpc.GetTransactionOpts{Encoding: solana.EncodingBase64, Commitment: l.cfg.Commitment, MaxSupportedTransactionVersion: &zero})
 		if err != nil {
 			return unavailable("getTransaction", err)
@@ -56,21 +74,40 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 		}
 		l.mu.Lock()
 		entries, p, err := l.readBack(tx, sig)
+		if err == nil && len(entries) > 0 {
+			l.adopt(p, entries)
+		}
 		l.mu.Unlock()
 		if err != nil {
 			return l.tampered(fmt.Errorf("transaction %v: %w", sig, err))
 		}
-		if len(entries) == 0 {
-			continue // not one of the ledger's
+		if len(entries) > 0 {
+			read = append(read, readTx{entries, sig})
 		}
-		if err := l.book.Replay(entries); err != nil {
-			return l.tampered(fmt.Errorf("transaction %v: %w", sig, err))
+	}
+	slices.SortStableFunc(read, func(a, b readTx) int { return cmp.Compare(a.entries[0].Seq, b.entries[0].Seq) })
+	seq := l.book.Seq()
+	var memoSeq uint64
+	for _, tx := range read {
+		for i := range tx.entries {
+			seq++
+			if tx.entries[i].Seq < seq || tx.entries[i].Seq <= memoSeq {
+				return l.tampered(fmt.Errorf("transaction %v: a memo numbered %d after %d, for entry %d", tx.sig, tx.entries[i].Seq, memoSeq, seq))
+			}
+			memoSeq, tx.entries[i].Seq = tx.entries[i].Seq, seq
 		}
-		l.mu.Lock()
-		l.landed(p, entries, sig)
-		l.mu.Unlock()
+		if err := l.book.Replay(tx.entries); err != nil {
+			return l.tampered(fmt.Errorf("transaction %v: %w", tx.sig, err))
+		}
 	}
 	l.mu.Lock()
+	if len(read) > 0 {
+		l.skipped = memoSeq - seq
+	}
+	if len(sigs) > 0 {
+		l.newest = sigs[len(sigs)-1]
+	}
+	clear(l.known)
 	l.behind = false
 	l.mu.Unlock()
 	return nil

@@ -44,54 +44,97 @@ type sender struct {
 	cfg    Config
 	rpc    *rpc.Client
 	recent recentBlockhash
-	// suspect is the transaction whose fate the last submit left unknown.
-	suspect *inflight
+	// suspects are the transactions whose fate the last submit left
+	// unknown.
+	suspects []inflight
 }
 
-// submit sends the transaction build signs and waits until it lands at the ledger's
-// commitment. A transaction that provably did not land is signed again
-// on a fresh blockhash; one Solana refused returns its rejection; one
-// whose fate is unknown when ctx ends returns an error matching
-// iog.ErrUnavailable and is left in l.suspect for the next call to
-// settle.
+// submit sends the transaction build signs and waits until it lands at
+// the ledger's commitment: submitWindow with one transaction.
 func (l *sender) submit(ctx context.Context, build func(solana.Hash) (signed, error)) (solana.Signature, error) {
+	out := l.submitWindow(ctx, []func(solana.Hash) (signed, error){build})[0]
+	return out.sig, out.err
+}
+
+// sent is the fate of one transaction of a window: landed when err is
+// nil.
+type sent struct {
+	sig solana.Signature
+	err error
+}
+
+// submitWindow sends the transactions builds sign, all in one JSON-RPC
+// batch with a status request for each, and waits until each has landed
+// at the ledger's commitment. A transaction that provably did not land is
+// signed again on a fresh blockhash; one Solana refused returns its
+// rejection; one whose fate is unknown when ctx ends returns an error
+// matching iog.ErrUnavailable and is left in l.suspects for the next call
+// to settle. The transactions may land in any order.
+func (l *sender) submitWindow(ctx context.Context, builds []func(solana.Hash) (signed, error)) []sent {
+	out := make([]sent, len(builds))
+	todo := make([]int, len(builds))
+	for i := range todo {
+		todo[i] = i
+	}
 	fresh := false
-	for {
+	for len(todo) > 0 {
 		bh, err := l.blockhash(ctx, fresh)
 		if err != nil {
-			return solana.Signature{}, err
+			for _, i := range todo {
+				out[i].err = err
+			}
+			return out
 		}
-		tx, err := build(bh.hash)
-		if err != nil {
-			return solana.Signature{}, err
+		var (
+			txs   []signed
+			which []int
+		)
+		for _, i := range todo {
+			tx, err := builds[i](bh.hash)
+			if err != nil {
+				out[i].err = err
+				continue
+			}
+			out[i].sig = tx.sig
+			txs, which = append(txs, tx), append(which, i)
 		}
-		sent := inflight{sig: tx.sig, lastValid: bh.lastValid}
-		err = l.sendAndConfirm(ctx, tx.raw, sent, tx.programs)
-		switch {
-		case err == nil:
-			return sent.sig, nil
-		case errors.Is(err, errExpired):
-			fresh = true
-			continue
-		case errors.Is(err, iog.ErrUnavailable):
-			l.suspect = &sent
+		errs := l.sendAndConfirm(ctx, txs, bh.lastValid)
+		todo = todo[:0]
+		for k, err := range errs {
+			i := which[k]
+			switch {
+			case errors.Is(err, errExpired):
+				todo = append(todo, i)
+				continue
+			case errors.Is(err, iog.ErrUnavailable):
+				l.suspects = append(l.suspects, inflight{sig: txs[k].sig, lastValid: bh.lastValid})
+			}
+			out[i].err = err
 		}
-		return sent.sig, err
+		fresh = true
 	}
+	return out
 }
 
-// sendAndConfirm sends raw and polls its status until it lands, fails,
-// or provably expires. It sends raw again now and then while it waits, as
-// validators drop what they cannot forward; Solana applies a signature
-// once. The first send asks for the status in the same request (a
-// JSON-RPC batch), which a validator that processed the transaction at
-// once answers: one round trip.
-func (l *sender) sendAndConfirm(ctx context.Context, raw []byte, sent inflight, programs []string) error {
-	encoded := base64.StdEncoding.EncodeToString(raw)
+// sendAndConfirm sends txs and polls their statuses until each lands,
+// fails, or provably expires. It sends one again now and then while it
+// waits, as validators drop what they cannot forward; Solana applies a
+// signature once. The first send asks for the statuses in the same
+// request (a JSON-RPC batch), which a validator that processed the
+// transactions at once answers: one round trip.
+func (l *sender) sendAndConfirm(ctx context.Context, txs []signed, lastValid uint64) []error {
 	opts := rpc.TransactionOpts{PreflightCommitment: l.cfg.Commitment}
+	encoded := make([]string, len(txs))
+	sigs := make([]solana.Signature, len(txs))
+	reqs := make(jsonrpc.RPCRequests, 0, len(txs)+1)
+	for k, tx := range txs {
+		encoded[k], sigs[k] = base64.StdEncoding.EncodeToString(tx.raw), tx.sig
+		reqs = append(reqs, jsonrpc.NewRequest("sendTransaction", encoded[k], opts.ToMap()))
+	}
+	reqs = append(reqs, jsonrpc.NewRequest("getSignatureStatuses", sigs, rpc.M{"searchTransactionHistory": true}))
 	// refused reads a send's answer: nil when it was accepted, or when its
 	// fate is unknown and the status tells.
-	refused := func(re *jsonrpc.RPCError) error {
+	refused := func(k int, re *jsonrpc.RPCError) error {
 		te, logs, answered := preflightError(re)
 		switch {
 		case !answered, te.name == "AlreadyProcessed":
@@ -99,39 +142,47 @@ func (l *sender) sendAndConfirm(ctx context.Context, raw []byte, sent inflight, 
 		case te.name == "BlockhashNotFound":
 			return errExpired
 		}
-		return rejection(te, programOf(programs, te.instruction), logs)
+		return rejection(te, programOf(txs[k].programs, te.instruction), logs)
 	}
-	resend := func() error {
-		_, err := l.rpc.SendEncodedTransactionWithOpts(ctx, encoded, opts)
-		var re *jsonrpc.RPCError
-		if errors.As(err, &re) {
-			return refused(re)
-		}
-		return nil
-	}
-	answers, err := l.rpc.RPCCallBatch(ctx, jsonrpc.RPCRequests{
-		jsonrpc.NewRequest("sendTransaction", encoded, opts.ToMap()),
-		jsonrpc.NewRequest("getSignatureStatuses", []solana.Signature{sent.sig}, rpc.M{"searchTransactionHistory": true}),
-	})
+	errs := make([]error, len(txs))
+	done := make([]bool, len(txs))
+	answers, err := l.rpc.RPCCallBatch(ctx, reqs)
 	if err == nil {
-		send, status := answerTo(answers, 0), answerTo(answers, 1)
-		if send != nil && send.Error != nil {
-			if err := refused(send.Error); err != nil {
-				return err
-			}
-		}
 		var st rpc.GetSignatureStatusesResult
-		if status != nil && status.Error == nil && status.GetObject(&st) == nil && len(st.Value) == 1 && st.Value[0] != nil {
-			if st.Value[0].Err != nil {
-				te, _ := parseTxError(st.Value[0].Err)
-				return rejection(te, programOf(programs, te.instruction), nil)
+		status := answerTo(answers, len(txs))
+		known := status != nil && status.Error == nil && status.GetObject(&st) == nil && len(st.Value) == len(txs)
+		for k := range txs {
+			if send := answerTo(answers, k); send != nil && send.Error != nil {
+				if errs[k] = refused(k, send.Error); errs[k] != nil {
+					done[k] = true
+					continue
+				}
 			}
-			if final(st.Value[0].ConfirmationStatus, l.cfg.Commitment) {
-				return nil
+			switch {
+			case !known || st.Value[k] == nil:
+			case st.Value[k].Err != nil:
+				te, _ := parseTxError(st.Value[k].Err)
+				errs[k], done[k] = rejection(te, programOf(txs[k].programs, te.instruction), nil), true
+			case final(st.Value[k].ConfirmationStatus, l.cfg.Commitment):
+				done[k] = true
 			}
 		}
 	}
-	return l.confirm(ctx, sent, programs, resend)
+	for k := range txs {
+		if done[k] {
+			continue
+		}
+		resend := func() error {
+			_, err := l.rpc.SendEncodedTransactionWithOpts(ctx, encoded[k], opts)
+			var re *jsonrpc.RPCError
+			if errors.As(err, &re) {
+				return refused(k, re)
+			}
+			return nil
+		}
+		errs[k] = l.confirm(ctx, inflight{sig: sigs[k], lastValid: lastValid}, txs[k].programs, resend)
+	}
+	return errs
 }
 
 // answerTo finds the answer to the request numbered id in a batch.
@@ -221,23 +272,22 @@ func (l *sender) blockhash(ctx context.Context, fresh bool) (recentBlockhash, er
 	return l.recent, nil
 }
 
-// settle waits until the transaction whose fate the last call left
-// unknown has landed or provably expired.
+// settle waits until each transaction whose fate the last calls left
+// unknown has landed or provably expired, and says whether any landed.
 func (l *sender) settle(ctx context.Context) (landed bool, err error) {
-	if l.suspect == nil {
-		return false, nil
+	for len(l.suspects) > 0 {
+		err = l.confirm(ctx, l.suspects[0], nil, nil)
+		switch {
+		case err == nil:
+			landed = true
+		case errors.Is(err, errExpired):
+		case errors.Is(err, ErrRejected):
+			// It landed and failed: it moved nothing.
+		default:
+			return landed, err
+		}
+		l.suspects = l.suspects[1:]
 	}
-	err = l.confirm(ctx, *l.suspect, nil, nil)
-	switch {
-	case err == nil:
-		landed = true
-	case errors.Is(err, errExpired):
-	case errors.Is(err, ErrRejected):
-		// It landed and failed: it moved nothing.
-	default:
-		return false, err
-	}
-	l.suspect = nil
 	return landed, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -85,8 +86,11 @@ func TestRPCKilledMidPayout(t *testing.T) {
 
 // settlerEnv makes TestSettlerKilledMidPayout's child the settler it
 // kills: it settles an epoch's payouts on the validator the variable
-// names, saying how far it got.
-const settlerEnv = "IOG_SOLANA_SETTLER"
+// names, saying how far it got, windowEnv batches a call.
+const (
+	settlerEnv = "IOG_SOLANA_SETTLER"
+	windowEnv  = "IOG_SOLANA_SETTLER_WINDOW"
+)
 
 // TestSettlerKilledMidPayout: the process settling a payout is killed
 // (SIGKILL) in the middle of it; another, on the same authority, settles
@@ -94,17 +98,25 @@ const settlerEnv = "IOG_SOLANA_SETTLER"
 // had landed is found by its memo and not sent again.
 func TestSettlerKilledMidPayout(t *testing.T) {
 	if url := os.Getenv(settlerEnv); url != "" {
-		runSettler(t, url)
+		window, err := strconv.Atoi(os.Getenv(windowEnv))
+		require.NoError(t, err)
+		runSettler(t, url, window)
 		return
 	}
+	for name, window := range map[string]int{"one at a time": 1, "windows": 8} {
+		t.Run(name, func(t *testing.T) { testSettlerKilled(t, window) })
+	}
+}
+
+func testSettlerKilled(t *testing.T, window int) {
 	v := testValidator(t)
-	n := newNetwork(t, v, t.Name())
+	n := newNetwork(t, v, "TestSettlerKilledMidPayout")
 	l := n.open(t)
 	fundSuppliers(t, l, faultSuppliers)
 	require.NoError(t, l.Close())
 
 	child := exec.Command(os.Args[0], "-test.run=^TestSettlerKilledMidPayout$", "-test.count=1", "-test.v")
-	child.Env = append(os.Environ(), settlerEnv+"="+v.URL())
+	child.Env = append(os.Environ(), settlerEnv+"="+v.URL(), fmt.Sprintf("%s=%d", windowEnv, window))
 	out, err := child.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, child.Start())
@@ -142,20 +154,22 @@ func TestSettlerKilledMidPayout(t *testing.T) {
 }
 
 // runSettler is the child of TestSettlerKilledMidPayout: it settles
-// epoch 1's payouts, printing how many have landed after each
-// transaction, until it is killed.
-func runSettler(t *testing.T, url string) {
+// epoch 1's payouts, window batches packed by Fit a call, printing how
+// many have landed after each call, until it is killed.
+func runSettler(t *testing.T, url string, window int) {
 	n := network{cfg: networkConfig(url, "TestSettlerKilledMidPayout")}
 	l, err := solana.New(context.Background(), n.cfg)
 	require.NoError(t, err)
-	ops := payouts(t, l, faultSuppliers, 1)
+	batches := packs(t, l, payouts(t, l, faultSuppliers, 1))
 	done := 0
-	for len(ops) > 0 {
-		k := l.Fit(ops)
-		_, err := l.ApplyAll(ctx, ops[:k])
+	for len(batches) > 0 {
+		k := min(window, len(batches))
+		got, err := l.ApplyEach(ctx, batches[:k])
 		require.NoError(t, err)
-		done += k
-		ops = ops[k:]
+		for _, entries := range got {
+			done += len(entries)
+		}
+		batches = batches[k:]
 		fmt.Printf("settled %d\n", done)
 		time.Sleep(20 * time.Millisecond) // so that the parent's kill lands mid-payout
 	}

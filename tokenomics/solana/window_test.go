@@ -2,6 +2,7 @@ package solana_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	solanago "github.com/gagliardetto/solana-go"
 	"github.com/stretchr/testify/require"
@@ -169,4 +171,33 @@ func ledgerIO(t *testing.T, l *solana.Ledger) iog.Amount {
 	s, err := l.Supply(ctx, iog.IO)
 	require.NoError(t, err)
 	return s
+}
+
+// TestWindowUnknownFate: a window sent while the RPC server is gone
+// fails with iog.ErrUnavailable when its context ends, and changes
+// nothing the ledger shows; the next call settles every transaction of
+// it first, and the batches' retry applies each once.
+func TestWindowUnknownFate(t *testing.T) {
+	v := testValidator(t)
+	n := newNetwork(t, v, t.Name())
+	l := n.open(t)
+	fundSuppliers(t, l, 40)
+	batches := packs(t, l, payouts(t, l, 40, 1))
+	require.Greater(t, len(batches), 2)
+	seq := l.Seq()
+	v.Kill()
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	_, err := l.ApplyEach(short, batches)
+	require.ErrorIs(t, err, iog.ErrUnavailable)
+	require.Equal(t, seq, l.Seq())
+	v.Restart(t)
+	got, err := l.ApplyEach(ctx, batches)
+	require.NoError(t, err)
+	require.Len(t, got, len(batches))
+	require.Equal(t, seq+40, l.Seq())
+	require.NoError(t, l.Verify(ctx))
+	fresh := n.open(t)
+	require.Equal(t, l.Seq(), fresh.Seq())
+	require.NoError(t, fresh.Verify(ctx))
 }

@@ -40,6 +40,13 @@ type usageError struct{ err error }
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
+// noWallet is the error of a missing wallet file, whose message says
+// what to do.
+type noWallet struct{ err error }
+
+func (n noWallet) Error() string { return n.err.Error() }
+func (n noWallet) Unwrap() error { return n.err }
+
 // failure is what an error means to the person who ran the command: the
 // exit status and what to do about it.
 type failure struct {
@@ -51,7 +58,10 @@ type failure struct {
 // server's URL, named in the hint of a server that does not answer.
 func classify(err error, server string) failure {
 	var u usageError
+	var w noWallet
 	switch {
+	case errors.As(err, &w):
+		return failure{exitNotFound, ""}
 	case errors.As(err, &u):
 		return failure{exitUsage, "run the command with --help for its usage and examples"}
 	case errors.Is(err, context.DeadlineExceeded):

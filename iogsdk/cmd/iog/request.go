@@ -17,16 +17,16 @@ import (
 // requestFlags are the flags of a quote and a deploy: what is asked of
 // the devices, the terms, and for a deploy the name and the workload.
 type requestFlags struct {
-	file       string
-	model      string
-	count      int
-	hours      int
-	currency   string
-	locations  []string
-	name       string
-	image      string
-	ports      []uint
-	env        []string
+	file      string
+	model     string
+	count     int
+	hours     int
+	currency  string
+	locations []string
+	name      string
+	image     string
+	ports     []uint
+	env       []string
 }
 
 func (r *requestFlags) bind(c *cobra.Command, deploy bool) {

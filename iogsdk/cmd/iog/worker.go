@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -26,8 +29,9 @@ func (a *app) workerCmd() *cobra.Command {
 	return c
 }
 
-// probeOf returns the probe of --simulate MODEL:COUNT, or of the host.
-func probeOf(simulate string) (gpu.DeviceProbe, error) {
+// probeOf returns the probe of --simulate MODEL:COUNT, its GPUs' serial
+// numbers drawn from seed, or of the host.
+func probeOf(simulate string, seed uint64) (gpu.DeviceProbe, error) {
 	if simulate == "" {
 		return gpu.HostProbe{}, nil
 	}
@@ -36,7 +40,7 @@ func probeOf(simulate string) (gpu.DeviceProbe, error) {
 	if !ok || err != nil {
 		return nil, usageError{fmt.Errorf("--simulate %q: want MODEL:COUNT, such as H100-SXM:8", simulate)}
 	}
-	p, err := gpu.NewSimulatedProbe(model, n, 1)
+	p, err := gpu.NewSimulatedProbe(model, n, seed)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--simulate: %w", err)}
 	}
@@ -47,7 +51,7 @@ func (a *app) workerRunCmd() *cobra.Command {
 	var simulate, name, location, state string
 	var ports []uint
 	var heartbeat time.Duration
-	var downMbps, upMbps uint64
+	var downMbps, upMbps, seed uint64
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Register this machine as a device and serve its rentals until interrupted",
@@ -69,15 +73,28 @@ examples/worker, which reads them with NVML.`,
 			if location == "" {
 				return usageError{fmt.Errorf("--location is required, such as US/Virginia")}
 			}
-			probe, err := probeOf(simulate)
-			if err != nil {
-				return err
+			if downMbps == 0 || upMbps == 0 {
+				if simulate == "" {
+					return usageError{fmt.Errorf("--down-mbps and --up-mbps are required: the machine's measured network speeds")}
+				}
+				// A simulated rig's network is as good as a data center's.
+				downMbps, upMbps = max(downMbps, 1000), max(upMbps, 1000)
 			}
 			always, err := portsOf(ports)
 			if err != nil {
 				return err
 			}
 			key, err := a.wallet()
+			if err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("seed") {
+				// The same wallet's simulated rig is the same GPUs each
+				// run; another wallet's are others.
+				h := sha256.Sum256(key.Public().(ed25519.PublicKey))
+				seed = binary.BigEndian.Uint64(h[:8])
+			}
+			probe, err := probeOf(simulate, seed)
 			if err != nil {
 				return err
 			}
@@ -88,11 +105,17 @@ examples/worker, which reads them with NVML.`,
 			if state == "" {
 				state = filepath.Join(configDir(a.getenv), "worker.json")
 			}
-			w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{
+			cfg := iogsdk.WorkerConfig{
 				Client: c, Key: key, Probe: probe, Name: name, Location: location,
 				Bandwidth: api.Bandwidth{DownBytesPerSec: downMbps * 1e6 / 8, UpBytesPerSec: upMbps * 1e6 / 8},
 				StateFile: state, Ports: always, HeartbeatInterval: heartbeat, Logger: a.logger(),
-			})
+			}
+			if simulate != "" {
+				// Simulated GPUs are idle whatever else this machine
+				// runs: its CPU is not theirs.
+				cfg.CPUUse = func() (uint32, error) { return 0, nil }
+			}
+			w, err := iogsdk.NewWorker(cfg)
 			if err != nil {
 				return usageError{err}
 			}
@@ -122,13 +145,14 @@ examples/worker, which reads them with NVML.`,
 	}
 	f := c.Flags()
 	f.StringVar(&simulate, "simulate", "", "lend simulated GPUs, MODEL:COUNT such as H100-SXM:8 (test and demonstration networks)")
+	f.Uint64Var(&seed, "seed", 0, "with --simulate, the seed of the GPUs' serial numbers (default: drawn from the wallet), for several rigs of one wallet")
 	f.StringVar(&name, "name", "", "the device's name")
 	f.StringVar(&location, "location", "", "where the machine is, such as US/Virginia (required)")
 	f.StringVar(&state, "state", "", "the worker's state file, so that a restart is the same device (default $XDG_CONFIG_HOME/iog/worker.json)")
 	f.UintSliceVar(&ports, "port", nil, "local ports renters may always reach through the tunnel, such as 22 (repeat)")
 	f.DurationVar(&heartbeat, "heartbeat", 0, "how often the worker heartbeats (0: 20 s)")
-	f.Uint64Var(&downMbps, "down-mbps", 100, "the machine's measured download speed, in Mbit/s")
-	f.Uint64Var(&upMbps, "up-mbps", 50, "the machine's measured upload speed, in Mbit/s")
+	f.Uint64Var(&downMbps, "down-mbps", 0, "the machine's measured download speed, in Mbit/s (required, but with --simulate: 1000)")
+	f.Uint64Var(&upMbps, "up-mbps", 0, "the machine's measured upload speed, in Mbit/s (required, but with --simulate: 1000)")
 	return c
 }
 

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
+
+// TestDeploy runs the real binary against a test server with a worker
+// (iog worker run) lending two simulated H100s: a renter deploys with
+// --json, which waits until the cluster runs, and parses the output; the
+// progress display is off (stderr is no terminal, and stays empty); the
+// table lists the cluster; it is terminated.
+func TestDeploy(t *testing.T) {
+	n := startNetwork(t)
+	dev := supplier(t, n, "H100-SXM", 2)
+	renter := newUser(t, n.url).funded()
+
+	r := renter.run("--json", "cluster", "deploy", "--gpu", "H100-SXM", "--count", "2", "--hours", "2", "--name", "train")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Empty(t, r.stderr, "no progress display off a terminal")
+	var cl api.Cluster
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &cl), r.stdout)
+	require.Equal(t, api.ClusterRunning, cl.Status)
+	require.Equal(t, "train", cl.Name)
+	require.Len(t, cl.Devices, 1)
+	require.Equal(t, dev.ID, cl.Devices[0].Device)
+
+	list := renter.ok("cluster", "list")
+	lines := strings.Split(strings.TrimSpace(list), "\n")
+	require.Len(t, lines, 2, list)
+	require.Regexp(t, `^ID\s+NAME\s+STATUS\s+GPUS\s+HOURS\s+EXPIRES\s+COST$`, lines[0])
+	require.Regexp(t, `^`+string(cl.ID)+`\s+train\s+running\s+2× H100-SXM\s+2\s`, lines[1])
+	require.NotContains(t, list, "\x1b[", "no colors off a terminal")
+
+	var ended api.Cluster
+	renter.okJSON(&ended, "cluster", "terminate", string(cl.ID))
+	require.Equal(t, api.ClusterEnded, ended.Status)
+	require.Contains(t, renter.ok("cluster", "show", string(cl.ID)), "ended")
+}
+
+// TestPortForward: a renter reaches a port of the cluster's device
+// through the relay with iog port-forward.
+func TestPortForward(t *testing.T) {
+	n := startNetwork(t)
+	// What the workload serves, on the worker's machine (this one).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "hello from the device") }), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	supplier(t, n, "L40S", 1)
+	renter := newUser(t, n.url).funded()
+	var cl api.Cluster
+	renter.okJSON(&cl, "cluster", "deploy", "--gpu", "L40S", "--port", fmt.Sprint(port))
+	lines := renter.background("--json", "port-forward", string(cl.ID), fmt.Sprintf("0:%d", port))
+	var fw forwardOut
+	var out strings.Builder
+	for json.Unmarshal([]byte(out.String()), &fw) != nil {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "port-forward stopped")
+			out.WriteString(l + "\n")
+		case <-time.After(time.Minute):
+			t.Fatal("port-forward did not start in a minute")
+		}
+	}
+	require.Equal(t, cl.Devices[0].Device, fw.Device)
+	var body string
+	require.Eventually(t, func() bool {
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + fw.Local + "/")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return true
+	}, time.Minute, 200*time.Millisecond)
+	require.Equal(t, "hello from the device", body)
+}

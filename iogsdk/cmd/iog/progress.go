@@ -26,8 +26,12 @@ func (a *app) progress(ctx context.Context, title string, total int64) *progress
 	if !a.terminal(a.stderr) {
 		return nil
 	}
-	pr := &progress{p: mpb.NewWithContext(ctx, mpb.WithOutput(a.stderr), mpb.WithWidth(30))}
-	pr.bar = pr.p.New(total, mpb.BarStyle().Lbound("[").Rbound("]"),
+	pr := &progress{p: mpb.NewWithContext(ctx, mpb.WithOutput(a.stderr),
+		// We decided stderr is a terminal; mpb would not draw on one it
+		// cannot measure (the tests' buffers), and would cut its lines
+		// at 80 columns.
+		mpb.WithAutoRefresh(), mpb.WithWidth(120))}
+	pr.bar = pr.p.New(total, mpb.BarStyle().Lbound("[").Rbound("]"), mpb.BarWidth(22),
 		mpb.PrependDecorators(decor.Name(title, decor.WC{C: decor.DSyncSpaceR})),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
 			pr.mu.Lock()

@@ -43,6 +43,12 @@ func (a *app) stake(cmd *cobra.Command, argv []string, own bool) error {
 	if err != nil {
 		return err
 	}
+	var amount iog.Amount
+	if len(argv) == 2 {
+		if amount, err = parseAmount(argv[1], iog.IO); err != nil {
+			return err
+		}
+	}
 	c, err := a.client(true)
 	if err != nil {
 		return err
@@ -57,12 +63,7 @@ func (a *app) stake(cmd *cobra.Command, argv []string, own bool) error {
 	case !own && mine:
 		return usageError{fmt.Errorf("device %s is the wallet's own: stake on it with `iog stake`", id)}
 	}
-	var amount iog.Amount
-	if len(argv) == 2 {
-		if amount, err = parseAmount(argv[1], iog.IO); err != nil {
-			return err
-		}
-	} else {
+	if len(argv) == 1 {
 		amount, err = st.Required.Sub(st.Active)
 		if err != nil {
 			return err

@@ -63,7 +63,7 @@ func fixtures() ([]api.Cluster, []api.Device, api.Quote) {
 		Price: usdc("480"), RenterPays: usdc("481.2"), SupplierReceives: usdc("470.4"), FeesTotal: usdc("10.8"),
 		Fees:      []api.FeeLine{{Kind: "renter reservation fee", Rate: "1/400", Amount: usdc("1.2")}, {Kind: "supplier fee", Rate: "1/50", Amount: usdc("9.6")}},
 		Reference: &api.CloudPrice{Provider: "AWS", Offering: "p5.48xlarge", HourlyPerGPU: usdc("6.88")}, SavingPPM: 636627,
-		Factors:   []string{"H100-SXM: catalog price 2.5 USD"}}
+		Factors: []string{"H100-SXM: catalog price 2.5 USD"}}
 	return clusters, devices, quote
 }
 

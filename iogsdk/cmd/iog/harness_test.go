@@ -207,4 +207,3 @@ func golden(t *testing.T, name, got string) {
 	require.NoError(t, err, "no golden file: go test ./iogsdk/cmd/iog -update writes it")
 	require.Equal(t, string(want), got, "differs from %s (go test ./iogsdk/cmd/iog -update rewrites it)", path)
 }
-

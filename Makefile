@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 
 .PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz cli-tty
 
-test: tools litesvm litesvm-test fmt-check vet nocgo race
+test: tools litesvm litesvm-test fmt-check vet nocgo race cli-tty
 
 # tools installs what the tests need and a fresh machine may lack: iproute2
 # and iptables for the tunnel's NAT test in network namespaces. Installing

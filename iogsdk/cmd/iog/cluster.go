@@ -184,21 +184,32 @@ func (a *app) clusterShowCmd() *cobra.Command {
 	}
 }
 
-// onCluster reads one of the wallet's clusters, applies op, and shows
-// what op returns.
-func (a *app) onCluster(cmd *cobra.Command, arg string, op func(*iogsdk.Client, api.Cluster) (api.Cluster, error)) error {
+// myCluster reads one of the wallet's clusters, and returns it with the
+// wallet's client.
+func (a *app) myCluster(cmd *cobra.Command, arg string) (*iogsdk.Client, api.Cluster, error) {
 	id, err := parseCluster(arg)
 	if err != nil {
-		return err
+		return nil, api.Cluster{}, err
 	}
 	c, err := a.client(true)
 	if err != nil {
-		return err
+		return nil, api.Cluster{}, err
 	}
 	cl, err := c.Cluster(cmd.Context(), id)
 	if err != nil {
-		return fmt.Errorf("cluster %s: %w", id, err)
+		return nil, api.Cluster{}, fmt.Errorf("cluster %s: %w", id, err)
 	}
+	return c, cl, nil
+}
+
+// onCluster reads one of the wallet's clusters, applies op, and shows
+// what op returns.
+func (a *app) onCluster(cmd *cobra.Command, arg string, op func(*iogsdk.Client, api.Cluster) (api.Cluster, error)) error {
+	c, cl, err := a.myCluster(cmd, arg)
+	if err != nil {
+		return err
+	}
+	id := cl.ID
 	if cl, err = op(c, cl); err != nil {
 		return fmt.Errorf("cluster %s: %w", id, err)
 	}

@@ -14,18 +14,22 @@ import (
 
 func (a *app) earningsCmd() *cobra.Command {
 	var limit int
+	var after uint64
 	c := &cobra.Command{
 		Use:   "earnings",
-		Short: "Show the wallet's earnings and expenses: totals and the latest ledger entries",
+		Short: "Show the wallet's earnings and expenses: totals per currency and its ledger entries",
+		Long: `earnings shows what the wallet earned and spent, per currency, and its
+ledger entries, oldest first, --limit of them after the entry --after
+(the SEQ column; with --json, the answer's next).`,
 		Example: `  iog earnings
-  iog earnings --limit 200 --json`,
+  iog earnings --after 120 --limit 200 --json`,
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.client(true)
 			if err != nil {
 				return err
 			}
-			e, err := c.Earnings(cmd.Context(), 0, limit)
+			e, err := c.Earnings(cmd.Context(), after, limit)
 			if err != nil {
 				return fmt.Errorf("earnings: %w", err)
 			}
@@ -47,6 +51,7 @@ func (a *app) earningsCmd() *cobra.Command {
 		},
 	}
 	c.Flags().IntVar(&limit, "limit", 20, "ledger entries to show")
+	c.Flags().Uint64Var(&after, "after", 0, "show the entries after this SEQ")
 	return c
 }
 

@@ -65,7 +65,7 @@ func classify(err error, server string) failure {
 	case errors.As(err, &u):
 		return failure{exitUsage, "run the command with --help for its usage and examples"}
 	case errors.Is(err, context.DeadlineExceeded):
-		return failure{exitTimeout, "it goes on without this command: follow it with `iog cluster watch` or the matching show command, or wait longer with --timeout"}
+		return failure{exitTimeout, "it goes on without this command: check on it later (`iog cluster watch`, `iog device list`, `iog withdraw --list`), or wait longer with --timeout"}
 	case errors.Is(err, iog.ErrInsufficientFunds):
 		return failure{exitFunds, "`iog wallet show` shows the wallet's balances; fund it, or on a test network take test funds with `iog wallet faucet`"}
 	case errors.Is(err, iog.ErrUnauthorized):

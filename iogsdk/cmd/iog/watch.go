@@ -125,18 +125,11 @@ names.`,
 			default:
 				return usageError{fmt.Errorf("--until %q: want pending, placed, running or ended", until)}
 			}
-			id, err := parseCluster(argv[0])
+			c, cl, err := a.myCluster(cmd, argv[0])
 			if err != nil {
 				return err
 			}
-			c, err := a.client(true)
-			if err != nil {
-				return err
-			}
-			cl, err := c.Cluster(cmd.Context(), id)
-			if err != nil {
-				return fmt.Errorf("cluster %s: %w", id, err)
-			}
+			id := cl.ID
 			ctx, cancel := a.wait(cmd.Context())
 			defer cancel()
 			pr := a.progress(ctx, "watching "+string(id), stepsTotal)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +51,9 @@ func TestDeploy(t *testing.T) {
 }
 
 // TestPortForward: a renter reaches a port of the cluster's device
-// through the relay with iog port-forward.
+// through the relay with iog port-forward, and with iog ssh, which runs
+// ssh (here a stand-in that speaks HTTP to the port it is given) on a
+// forwarded port and exits with its status.
 func TestPortForward(t *testing.T) {
 	n := startNetwork(t)
 	// What the workload serves, on the worker's machine (this one).
@@ -89,4 +93,17 @@ func TestPortForward(t *testing.T) {
 		return true
 	}, time.Minute, 200*time.Millisecond)
 	require.Equal(t, "hello from the device", body)
+
+	ssh := filepath.Join(t.TempDir(), "ssh")
+	require.NoError(t, os.WriteFile(ssh, []byte(`#!/bin/bash
+echo "ssh $*"
+exec 3<>/dev/tcp/127.0.0.1/$2
+printf 'GET / HTTP/1.0\r\n\r\n' >&3
+cat <&3
+exit 3
+`), 0o755))
+	r := renter.run("ssh", string(cl.ID), "--port", fmt.Sprint(port), "--ssh", ssh, "--", "nvidia-smi")
+	require.Equal(t, 3, r.code, "ssh's own status: %s", r.stderr)
+	require.Regexp(t, `^ssh -p \d+ -o HostKeyAlias=`+string(cl.Devices[0].Device)+` root@127.0.0.1 nvidia-smi\n`, r.stdout)
+	require.Contains(t, r.stdout, "hello from the device")
 }

@@ -174,6 +174,13 @@ func (u *user) background(args ...string) <-chan string {
 // own and returns its device, once up.
 func supplier(t *testing.T, n *network, model string, gpus int) api.Device {
 	t.Helper()
+	_, d := supplierUser(t, n, model, gpus)
+	return d
+}
+
+// supplierUser is supplier, which also returns the supplier.
+func supplierUser(t *testing.T, n *network, model string, gpus int) (*user, api.Device) {
+	t.Helper()
 	s := newUser(t, n.url).funded()
 	lines := s.background("--json", "worker", "run", "--simulate", fmt.Sprintf("%s:%d", model, gpus), "--location", "US/Virginia", "--heartbeat", "1s", "--timeout", "2m")
 	var out strings.Builder
@@ -185,7 +192,7 @@ func supplier(t *testing.T, n *network, model string, gpus int) api.Device {
 			var d api.Device
 			if json.Unmarshal([]byte(out.String()), &d) == nil {
 				require.Equal(t, api.DeviceActive, d.State)
-				return d
+				return s, d
 			}
 		case <-time.After(3 * time.Minute):
 			t.Fatal("the worker's device was not up in 3 minutes")

@@ -88,7 +88,7 @@ agent, manages its devices, stakes and withdraws its earnings; anyone
 reads the explorer's summary or runs the scheduler simulator.
 
 Settings come from flags, then the environment (IOG_SERVER, IOG_KEYPAIR,
-IOG_CONFIG), then the configuration file (iog config set), then the
+IOG_CLI_CONFIG), then the configuration file (iog config set), then the
 defaults. Every command takes --json for scripts. Exit statuses are
 listed by "iog help exit-codes".`,
 		Example: `  iog wallet create
@@ -103,7 +103,7 @@ listed by "iog help exit-codes".`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.server, "server", defaultServer, "the server's URL (env IOG_SERVER)")
 	pf.StringVar(&a.keypair, "keypair", "", "the wallet's Solana keypair file (env IOG_KEYPAIR; default $XDG_CONFIG_HOME/iog/id.json)")
-	pf.StringVar(&a.configFile, "config", "", "the configuration file (env IOG_CONFIG; default $XDG_CONFIG_HOME/iog/config.yml)")
+	pf.StringVar(&a.configFile, "config", "", "the configuration file (env IOG_CLI_CONFIG; default $XDG_CONFIG_HOME/iog/config.yml)")
 	pf.BoolVar(&a.json, "json", false, "write JSON, for scripts, instead of tables")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log requests' retries and the worker's work on stderr")
 	pf.DurationVar(&a.timeout, "timeout", 10*time.Minute, "how long a command that waits waits")
@@ -144,7 +144,7 @@ func (a *app) resolve(cmd *cobra.Command) error {
 	flags := cmd.Flags()
 	var from string
 	a.set.From = map[string]string{}
-	a.set.ConfigFile, from = resolve(a.configFile, flags.Changed("config"), a.getenv("IOG_CONFIG"), "", filepath.Join(dir, "config.yml"))
+	a.set.ConfigFile, from = resolve(a.configFile, flags.Changed("config"), a.getenv("IOG_CLI_CONFIG"), "", filepath.Join(dir, "config.yml"))
 	a.set.From["config_file"] = from
 	file, err := loadConfig(a.set.ConfigFile)
 	if err != nil {

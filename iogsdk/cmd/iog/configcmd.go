@@ -11,7 +11,7 @@ func (a *app) configCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "config",
 		Short: "Show or change the settings: the server and the wallet's keypair file",
-		Long: `config reads and writes the configuration file (--config, IOG_CONFIG, by
+		Long: `config reads and writes the configuration file (--config, IOG_CLI_CONFIG, by
 default $XDG_CONFIG_HOME/iog/config.yml). A setting is taken from its
 flag, then its environment variable, then the file, then the default:
 

@@ -11,7 +11,7 @@
 //	iog cluster list
 //
 // Settings come from flags, then the environment (IOG_SERVER,
-// IOG_KEYPAIR, IOG_CONFIG), then the configuration file that `iog config
+// IOG_KEYPAIR, IOG_CLI_CONFIG), then the configuration file that `iog config
 // set` writes ($XDG_CONFIG_HOME/iog/config.yml), as `solana config` does.
 // Every command takes --json for scripts; people get aligned tables, and
 // on a terminal colors (never with NO_COLOR) and a progress display for

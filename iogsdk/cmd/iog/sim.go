@@ -94,8 +94,8 @@ Policies: ` + strings.Join(scheduler.PolicyNames(), ", ") + ".",
 	f := c.Flags()
 	f.StringVar(&policies, "policy", "best-fit,fgd", "comma-separated policies to compare")
 	f.StringVar(&tasksFile, "workload", "", "a JSON workload file (scheduler/sim's format) instead of a synthetic one")
-	f.IntVar(&nodes, "nodes", 100, "synthetic: devices in the pool")
-	f.IntVar(&tasks, "tasks", 2000, "synthetic: tasks to replay")
+	f.IntVar(&nodes, "nodes", 20, "synthetic: devices in the pool (few enough to be loaded, where policies differ)")
+	f.IntVar(&tasks, "tasks", 3000, "synthetic: tasks to replay")
 	f.Uint64Var(&seed, "seed", 1, "seed of the synthetic workload, the random policy and the failures")
 	f.Float64Var(&fail, "fail", 0, "share of devices that fail for a day, a third of the way through")
 	return c

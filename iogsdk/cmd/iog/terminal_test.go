@@ -118,7 +118,7 @@ func TestConfig(t *testing.T) {
 	require.Equal(t, "flag", s.From["server"])
 
 	other := filepath.Join(u.home, "other.yml")
-	s = get(map[string]string{"IOG_CONFIG": other})
+	s = get(map[string]string{"IOG_CLI_CONFIG": other})
 	require.Equal(t, defaultServer, s.Server, "another file, without settings")
 
 	_, stderr, code = u.inProcess(false, nil, "config", "set", "colour", "blue")

@@ -18,6 +18,8 @@ const (
 	exitRefused     = 6
 	exitConflict    = 7
 	exitTimeout     = 8
+	// exitInterrupted is a shell's status of a command killed by SIGINT.
+	exitInterrupted = 130
 )
 
 // exitCodesHelp is the text of `iog help exit-codes`.
@@ -32,6 +34,7 @@ const exitCodesHelp = `iog exits with one of these statuses, so scripts can tell
   6  refused: the server refused the wallet's signature, or the wallet may not do this
   7  conflict: the request does not fit what exists now (a cluster already ended, a name taken)
   8  timed out waiting: what was asked goes on, but did not finish within --timeout
+130  interrupted (Ctrl-C) before it finished
 `
 
 // usageError marks an error of the command line itself.
@@ -64,6 +67,8 @@ func classify(err error, server string) failure {
 		return failure{exitNotFound, ""}
 	case errors.As(err, &u):
 		return failure{exitUsage, "run the command with --help for its usage and examples"}
+	case errors.Is(err, context.Canceled):
+		return failure{exitInterrupted, ""}
 	case errors.Is(err, context.DeadlineExceeded):
 		return failure{exitTimeout, "it goes on without this command: check on it later (`iog cluster watch`, `iog device list`, `iog withdraw --list`), or wait longer with --timeout"}
 	case errors.Is(err, iog.ErrInsufficientFunds):

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
@@ -69,4 +73,23 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 	require.Contains(t, renter.ok("help", "exit-codes"), "8  timed out waiting")
+}
+
+// TestClassify: the statuses of errors that do not come from a server
+// under test, and the order of their kinds.
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		code int
+	}{
+		{fmt.Errorf("watch: %w", context.Canceled), exitInterrupted},
+		{fmt.Errorf("deploy: %w", context.DeadlineExceeded), exitTimeout},
+		{fmt.Errorf("a: %w (%w)", iog.ErrExpired, iog.ErrUnauthorized), exitRefused},
+		{&api.Error{Kind: api.KindInsufficientFunds}, exitFunds},
+		{&api.Error{Kind: api.KindRateLimited}, exitUnavailable},
+		{&api.Error{Kind: api.KindInternal}, exitError},
+		{usageError{errors.New("bad")}, exitUsage},
+	} {
+		require.Equal(t, c.code, classify(c.err, defaultServer).code, "%v", c.err)
+	}
 }

@@ -27,13 +27,14 @@ func TestDeploy(t *testing.T) {
 	dev := supplier(t, n, "H100-SXM", 2)
 	renter := newUser(t, n.url).funded()
 
-	r := renter.run("--json", "cluster", "deploy", "--gpu", "H100-SXM", "--count", "2", "--hours", "2", "--name", "train")
+	r := renter.run("--json", "cluster", "deploy", "--gpu", "H100-SXM", "--count", "2", "--hours", "2", "--name", "train", "true", "--epochs", "3")
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Empty(t, r.stderr, "no progress display off a terminal")
 	var cl api.Cluster
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &cl), r.stdout)
 	require.Equal(t, api.ClusterRunning, cl.Status)
 	require.Equal(t, "train", cl.Name)
+	require.Equal(t, []string{"true", "--epochs", "3"}, cl.Workload.Entrypoint, "the entrypoint keeps its flags")
 	require.Len(t, cl.Devices, 1)
 	require.Equal(t, dev.ID, cl.Devices[0].Device)
 

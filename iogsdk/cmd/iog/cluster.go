@@ -40,8 +40,8 @@ func (a *app) deployCmd() *cobra.Command {
 		Long: `deploy asks for a cluster: its price plus fees is held in escrow at once.
 It then waits, with a progress display on a terminal, until the cluster
 runs (every device's worker started it), and shows it; --no-wait shows it
-pending at once. What follows -- is the workload's command, run on every
-device.`,
+pending at once. The arguments are the workload's command, run on every
+device: iog's flags come first (or end at --).`,
 		Example: `  iog cluster deploy --gpu H100-SXM --count 8 --hours 24 --name train -- python3 train.py
   iog cluster deploy --gpu L40S --hours 2 --port 8265 --env EPOCHS=3
   iog cluster deploy -f deploy.json --no-wait --json`,
@@ -69,6 +69,8 @@ device.`,
 	}
 	r.bind(c, true)
 	c.Flags().BoolVar(&noWait, "no-wait", false, "show the cluster pending, without waiting for it to run")
+	// What follows the first argument is the entrypoint's, flags included.
+	c.Flags().SetInterspersed(false)
 	return c
 }
 

@@ -24,6 +24,8 @@ func (a *app) workerCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "worker",
 		Short: "Run the supplier's agent that lends this machine to the network",
+		Example: `  iog worker run --location US/Virginia --simulate H100-SXM:8
+  iog worker run --location DE/Hesse --down-mbps 940 --up-mbps 880 --port 22`,
 	}
 	c.AddCommand(a.workerRunCmd())
 	return c
@@ -67,7 +69,7 @@ the host's CPU and memory, or the simulated GPUs of --simulate (for test
 and demonstration networks). A machine with NVIDIA GPUs runs
 examples/worker, which reads them with NVML.`,
 		Example: `  iog worker run --location US/Virginia --simulate H100-SXM:8
-  iog worker run --location DE/Hesse --name "rack 4" --port 22`,
+  iog worker run --location DE/Hesse --name "rack 4" --down-mbps 940 --up-mbps 880 --port 22`,
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if location == "" {

@@ -45,6 +45,11 @@ func TestDeploy(t *testing.T) {
 	require.Regexp(t, `^`+string(cl.ID)+`\s+train\s+running\s+2× H100-SXM\s+2\s`, lines[1])
 	require.NotContains(t, list, "\x1b[", "no colors off a terminal")
 
+	var watched api.Cluster
+	renter.okJSON(&watched, "cluster", "watch", string(cl.ID), "--until", "running")
+	require.Equal(t, api.ClusterRunning, watched.Status, "one JSON object per change")
+	require.Regexp(t, `^\d\d:\d\d:\d\d  `+string(cl.ID)+`  running\n$`, renter.ok("cluster", "watch", string(cl.ID), "--until", "running"))
+
 	var ended api.Cluster
 	renter.okJSON(&ended, "cluster", "terminate", string(cl.ID))
 	require.Equal(t, api.ClusterEnded, ended.Status)

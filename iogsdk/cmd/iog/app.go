@@ -167,7 +167,7 @@ func (a *app) logger() *slog.Logger {
 func (a *app) wallet() (ed25519.PrivateKey, error) {
 	data, err := os.ReadFile(a.set.Keypair)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, noWallet{fmt.Errorf("no wallet at %s: create one with `iog wallet create`, import one with `iog wallet import`, or name a Solana keypair file with --keypair: %w", a.set.Keypair, iog.ErrNotFound)}
+		return nil, explained{fmt.Errorf("no wallet at %s: create one with `iog wallet create`, import one with `iog wallet import`, or name a Solana keypair file with --keypair: %w", a.set.Keypair, iog.ErrNotFound)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("wallet: %w", err)

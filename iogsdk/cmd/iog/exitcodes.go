@@ -43,12 +43,12 @@ type usageError struct{ err error }
 func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
-// noWallet is the error of a missing wallet file, whose message says
-// what to do.
-type noWallet struct{ err error }
+// explained is an error whose message already says what to do (a missing
+// wallet file, say): it exits with its kind's status, without a hint.
+type explained struct{ err error }
 
-func (n noWallet) Error() string { return n.err.Error() }
-func (n noWallet) Unwrap() error { return n.err }
+func (e explained) Error() string { return e.err.Error() }
+func (e explained) Unwrap() error { return e.err }
 
 // failure is what an error means to the person who ran the command: the
 // exit status and what to do about it.
@@ -61,10 +61,10 @@ type failure struct {
 // server's URL, named in the hint of a server that does not answer.
 func classify(err error, server string) failure {
 	var u usageError
-	var w noWallet
+	var e explained
 	switch {
-	case errors.As(err, &w):
-		return failure{exitNotFound, ""}
+	case errors.As(err, &e):
+		return failure{classify(e.err, server).code, ""}
 	case errors.As(err, &u):
 		return failure{exitUsage, "run the command with --help for its usage and examples"}
 	case errors.Is(err, context.Canceled):

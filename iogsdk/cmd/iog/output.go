@@ -15,7 +15,6 @@ const (
 	red    = "\x1b[31m"
 	green  = "\x1b[32m"
 	yellow = "\x1b[33m"
-	blue   = "\x1b[34m"
 	gray   = "\x1b[90m"
 	bold   = "\x1b[01m"
 	reset  = "\x1b[0m"

@@ -59,7 +59,7 @@ func (a *app) stake(cmd *cobra.Command, argv []string, own bool) error {
 	}
 	switch mine := st.Owner == c.Wallet(); {
 	case own && !mine:
-		return fmt.Errorf("device %s belongs to %v: co-stake on another wallet's device with `iog costake`: %w", id, st.Owner, iog.ErrForbidden)
+		return explained{fmt.Errorf("device %s belongs to %v: co-stake on another wallet's device with `iog costake`: %w", id, st.Owner, iog.ErrForbidden)}
 	case !own && mine:
 		return usageError{fmt.Errorf("device %s is the wallet's own: stake on it with `iog stake`", id)}
 	}

@@ -40,11 +40,11 @@ func (u *user) inProcess(terminal bool, vars map[string]string, args ...string) 
 	for k, v := range vars {
 		env[k] = v
 	}
-	code = run(context.Background(), args, env2(env, &out, &errs, terminal))
+	code = run(context.Background(), args, testEnv(env, &out, &errs, terminal))
 	return out.String(), errs.String(), code
 }
 
-func env2(vars map[string]string, stdout, stderr io.Writer, terminal bool) env {
+func testEnv(vars map[string]string, stdout, stderr io.Writer, terminal bool) env {
 	return env{stdin: strings.NewReader(""), stdout: stdout, stderr: stderr,
 		getenv: func(k string) string { return vars[k] }, terminal: func(io.Writer) bool { return terminal }}
 }

@@ -41,7 +41,7 @@ type walletOut struct {
 // and never over another key unless force.
 func (a *app) saveWallet(key ed25519.PrivateKey, force bool) error {
 	if _, err := os.Stat(a.set.Keypair); err == nil && !force {
-		return fmt.Errorf("a wallet already is at %s: give --force to replace it (its key is lost unless it is kept elsewhere), or another --keypair: %w", a.set.Keypair, iog.ErrConflict)
+		return explained{fmt.Errorf("a wallet already is at %s: give --force to replace it (its key is lost unless it is kept elsewhere), or another --keypair: %w", a.set.Keypair, iog.ErrConflict)}
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}

@@ -54,8 +54,9 @@ func (m tmux) until(want string) string {
 }
 
 // TestTTY deploys a cluster interactively in a terminal that tmux drives
-// (send-keys, capture-pane): the progress display is drawn, then the
-// cluster's table, its status painted; the list is an aligned table. It
+// (send-keys, capture-pane): the progress display is drawn while the
+// cluster waits for a device, and completes once a supplier comes; then
+// the cluster's table, its status painted; the list is an aligned table. It
 // runs with IOG_TTY=1 (make cli-tty installs tmux and sets it).
 func TestTTY(t *testing.T) {
 	if os.Getenv("IOG_TTY") == "" {
@@ -64,7 +65,6 @@ func TestTTY(t *testing.T) {
 	_, err := exec.LookPath("tmux")
 	require.NoError(t, err, "tmux is needed: apt-get install tmux (make cli-tty does)")
 	n := startNetwork(t)
-	supplier(t, n, "RTX-4090", 1)
 	renter := newUser(t, n.url).funded()
 
 	m := tmux{t: t, socket: filepath.Join(t.TempDir(), "tmux")}
@@ -73,8 +73,15 @@ func TestTTY(t *testing.T) {
 	t.Cleanup(func() { exec.Command("tmux", "-S", m.socket, "kill-server").Run() })
 	m.cmd("send-keys", "-t", "iog", "alias iog="+iogBinary, "Enter")
 
+	// No device fits yet: the progress display tells the cluster waits,
+	// until a supplier comes.
 	m.cmd("send-keys", "-t", "iog", "iog cluster deploy --gpu RTX-4090 --hours 1 --name tty; echo EXIT=$?", "Enter")
+	waiting := m.until(`deploying \S+ +\[[-=> ]+\] pending`)
+	t.Logf("the terminal while the cluster waits:\n%s", strings.TrimRight(waiting, "\n"))
+	require.NotContains(t, waiting, "status:")
+	supplier(t, n, "RTX-4090", 1)
 	final := m.until(`EXIT=\d`)
+	t.Logf("the terminal after the deploy:\n%s", strings.TrimRight(final, "\n"))
 	require.Contains(t, final, "EXIT=0", final)
 	require.Regexp(t, `deploying \S+ +\[=+\] running`, final, "the progress display, complete")
 	require.Regexp(t, `status: +running`, final)
@@ -82,6 +89,7 @@ func TestTTY(t *testing.T) {
 
 	m.cmd("send-keys", "-t", "iog", "clear; iog cluster list; echo EXIT=$?", "Enter")
 	final = m.until(`EXIT=\d`)
+	t.Logf("the terminal after the list:\n%s", strings.TrimRight(final, "\n"))
 	require.Regexp(t, `(?m)^ID +NAME +STATUS +GPUS +HOURS +EXPIRES +COST *$`, final)
 	require.Regexp(t, `(?m)^\S+ +tty +running +1× RTX-4090 +1 `, final)
 }

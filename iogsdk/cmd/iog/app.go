@@ -128,6 +128,11 @@ listed by "iog help exit-codes".`,
 		c.cmd.GroupID = c.group
 		root.AddCommand(c.cmd)
 	}
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			groupOnly(c)
+		}
+	}
 	root.SetHelpCommandGroupID("setup")
 	root.SetCompletionCommandGroupID("setup")
 	root.AddCommand(&cobra.Command{
@@ -136,6 +141,19 @@ listed by "iog help exit-codes".`,
 		Long:  exitCodesHelp,
 	})
 	return root
+}
+
+// groupOnly makes a command that only groups others show its help when
+// run alone, and refuse an unknown subcommand as a usage error (cobra
+// would show the help and succeed).
+func groupOnly(c *cobra.Command) {
+	c.Args = func(cmd *cobra.Command, argv []string) error {
+		if len(argv) > 0 {
+			return usageError{fmt.Errorf("unknown command %q for %q: %q lists its commands", argv[0], cmd.CommandPath(), cmd.CommandPath()+" --help")}
+		}
+		return nil
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // resolve resolves the settings before a command runs.

@@ -50,6 +50,7 @@ func TestExitCodes(t *testing.T) {
 		says []string
 	}{
 		{"unknown command", renter, []string{"clusterz"}, exitUsage, []string{"unknown command"}},
+		{"unknown subcommand", renter, []string{"cluster", "deplo"}, exitUsage, []string{`unknown command "deplo" for "iog cluster"`}},
 		{"unknown flag", renter, []string{"cluster", "list", "--bogus"}, exitUsage, []string{"unknown flag: --bogus", "--help"}},
 		{"missing argument", renter, []string{"cluster", "show"}, exitUsage, []string{"takes 1 arguments, got 0"}},
 		{"bad amount", renter, []string{"stake", string(dev.ID), "lots"}, exitUsage, []string{"lots"}},

@@ -45,6 +45,22 @@ func TestDeploy(t *testing.T) {
 	require.Regexp(t, `^`+string(cl.ID)+`\s+train\s+running\s+2× H100-SXM\s+2\s`, lines[1])
 	require.NotContains(t, list, "\x1b[", "no colors off a terminal")
 
+	// The quote of the same request, and a deploy of a body read from
+	// standard input, as the API takes it.
+	var q api.Quote
+	renter.okJSON(&q, "quote", "--gpu", "H100-SXM", "--count", "2", "--hours", "2")
+	require.Equal(t, "H100-SXM", q.Model)
+	require.Equal(t, 2, q.GPUCount)
+	require.Positive(t, q.RenterPays.Sign())
+	r = renter.runIn(`{"gpu_model": "H100-SXM", "gpu_count": 8, "hours": 1, "currency": "USDC", "name": "from stdin"}`,
+		"--json", "cluster", "deploy", "-f", "-", "--no-wait")
+	require.Equal(t, 0, r.code, r.stderr)
+	var pending api.Cluster
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &pending), r.stdout)
+	require.Equal(t, "from stdin", pending.Name)
+	require.Equal(t, api.ClusterPending, pending.Status, "no device has 8 H100s")
+	renter.ok("cluster", "terminate", string(pending.ID))
+
 	var watched api.Cluster
 	renter.okJSON(&watched, "cluster", "watch", string(cl.ID), "--until", "running")
 	require.Equal(t, api.ClusterRunning, watched.Status, "one JSON object per change")

@@ -99,10 +99,17 @@ type result struct {
 // run runs iog with args, within two minutes.
 func (u *user) run(args ...string) result {
 	u.t.Helper()
+	return u.runIn("", args...)
+}
+
+// runIn runs iog with args and stdin, within two minutes.
+func (u *user) runIn(stdin string, args ...string) result {
+	u.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, iogBinary, args...)
 	cmd.Env = u.environ()
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

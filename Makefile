@@ -3,9 +3,9 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz
+.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz cli-tty
 
-test: tools litesvm litesvm-test fmt-check vet nocgo race
+test: tools litesvm litesvm-test fmt-check vet nocgo race cli-tty
 
 # tools installs what the tests need and a fresh machine may lack: iproute2
 # and iptables for the tunnel's NAT test in network namespaces. Installing
@@ -103,6 +103,22 @@ CRASH_ROUNDS ?= 100
 FAILOVER_KILLS ?= 10
 crash:
 	IOG_CRASH_ROUNDS=$(CRASH_ROUNDS) IOG_FAILOVER_KILLS=$(FAILOVER_KILLS) .ci/with-postgres.sh $(GO) test -count=1 -timeout 60m -run '^(TestCrash|TestFailover)$$' -v ./refserver/
+
+# cli-tty drives the iog command in a terminal through tmux (send-keys,
+# capture-pane): a cluster deployed interactively against a test server,
+# its progress display drawn, then its table (TestTTY in iogsdk/cmd/iog,
+# every wait bounded). It installs Debian's tmux first when it is missing
+# and it can (as root).
+cli-tty:
+	@if ! command -v tmux >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing tmux"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; \
+		else \
+			echo "cli-tty needs tmux: apt-get install tmux"; exit 1; \
+		fi; \
+	fi
+	IOG_TTY=1 $(GO) test -count=1 -run '^TestTTY$$' -v ./iogsdk/cmd/iog/
 
 # bench runs every benchmark once; copy the figures into BENCHMARKS.md with
 # the command and the machine.

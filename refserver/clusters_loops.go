@@ -57,7 +57,7 @@ func newPlacer(s *Server) *placer {
 		Clock:  s.cfg.Clock,
 		Logger: s.log,
 		// No preemption: a paid cluster is never evicted for another.
-		Profile: scheduler.Profile{Filter: []scheduler.FilterPlugin{p}, Score: []scheduler.WeightedScore{{Plugin: scheduler.BestFit{}}}, Bind: []scheduler.BindPlugin{p}},
+		Profile: scheduler.Profile{Filter: []scheduler.FilterPlugin{p}, Score: []scheduler.WeightedScore{{Plugin: s.cfg.Policy}}, Bind: []scheduler.BindPlugin{p}},
 	})
 	return p
 }

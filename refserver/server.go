@@ -20,6 +20,7 @@ import (
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/pricing"
 	"github.com/internetofgpus/iog/refserver/store"
+	"github.com/internetofgpus/iog/scheduler"
 	"github.com/internetofgpus/iog/tokenomics"
 )
 
@@ -123,6 +124,10 @@ type Config struct {
 	// follows devices going down, pays out the hours that ran and ends
 	// clusters whose paid time is over. Zero means a second.
 	ScheduleEvery time.Duration
+	// Policy scores the devices a cluster fits on, the best placed on
+	// (scheduler.NewPolicy makes one of scheduler.PolicyNames). Nil means
+	// scheduler.BestFit, which packs clusters onto the fullest devices.
+	Policy scheduler.ScorePlugin
 
 	// Staking and governance.
 	//
@@ -300,6 +305,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.ScheduleEvery <= 0 {
 		cfg.ScheduleEvery = time.Second
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = scheduler.BestFit{}
 	}
 	if cfg.Multipliers == nil {
 		cfg.Multipliers = tokenomics.DefaultMultipliers()

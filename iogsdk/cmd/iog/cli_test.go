@@ -59,7 +59,26 @@ func TestDeploy(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &pending), r.stdout)
 	require.Equal(t, "from stdin", pending.Name)
 	require.Equal(t, api.ClusterPending, pending.Status, "no device has 8 H100s")
+	r = renter.run("cluster", "manifest", string(pending.ID))
+	require.NotEqual(t, 0, r.code, "a pending cluster has no manifest")
+	require.NotEmpty(t, r.stderr)
 	renter.ok("cluster", "terminate", string(pending.ID))
+
+	// The running cluster as KubeRay manifests: its RayCluster on the
+	// device, the workload's job and a sample's.
+	manifest := renter.ok("cluster", "manifest", string(cl.ID), "--sample", "tuning", "--namespace", "research")
+	docs := strings.Split(manifest, "\n---\n")
+	require.Len(t, docs, 3, manifest)
+	require.Contains(t, docs[0], "kind: RayCluster")
+	require.Contains(t, docs[0], "namespace: research")
+	require.Contains(t, docs[0], `nvidia.com/gpu: "2"`)
+	require.Contains(t, docs[0], string(dev.ID), "pinned to the device")
+	require.Contains(t, docs[1], "kind: RayJob")
+	require.Contains(t, docs[1], "--epochs")
+	require.Contains(t, docs[2], "kind: RayJob")
+	require.Contains(t, docs[2], "tune")
+	r = renter.run("cluster", "manifest", string(cl.ID), "--sample", "poetry")
+	require.Equal(t, 2, r.code, "an unknown sample is a usage error: %s", r.stderr)
 
 	var watched api.Cluster
 	renter.okJSON(&watched, "cluster", "watch", string(cl.ID), "--until", "running")

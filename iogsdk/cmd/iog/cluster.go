@@ -17,7 +17,7 @@ func (a *app) clusterCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:     "cluster",
 		Aliases: []string{"clusters"},
-		Short:   "Deploy, list, show, watch, extend and terminate clusters",
+		Short:   "Deploy, list, show, watch, extend and terminate clusters, and print them for KubeRay",
 		Long: `A cluster is GPUs rented for some hours: deploy holds its price in escrow
 and answers at once with the cluster pending; the scheduler places it on
 devices; their workers start its workload, and it runs. What ran is paid,
@@ -25,9 +25,10 @@ the rest refunded when it ends.`,
 		Example: `  iog cluster deploy --gpu H100-SXM --count 8 --hours 24 --name train -- python3 train.py
   iog cluster list
   iog cluster watch c-0123 --until running
-  iog cluster terminate c-0123`,
+  iog cluster terminate c-0123
+  iog cluster manifest c-0123 | kubectl apply -f -`,
 	}
-	c.AddCommand(a.deployCmd(), a.clusterListCmd(), a.clusterShowCmd(), a.watchCmd(), a.extendCmd(), a.terminateCmd())
+	c.AddCommand(a.deployCmd(), a.clusterListCmd(), a.clusterShowCmd(), a.watchCmd(), a.extendCmd(), a.terminateCmd(), a.manifestCmd())
 	return c
 }
 

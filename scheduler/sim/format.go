@@ -43,6 +43,9 @@ import (
 var (
 	nodeHeader = []string{"id", "gpu_model", "gpus", "cpu_milli", "memory_mib", "bandwidth", "location"}
 	taskHeader = []string{"id", "user", "arrival_s", "duration_s", "gpus", "gpu_share", "gpu_model", "cpu_milli", "memory_mib", "priority", "gang", "placement", "max_rtt_ms"}
+	// Every column of the iog CSV format is required.
+	nodeSchema = csvSchema{columns: nodeHeader, required: len(nodeHeader)}
+	taskSchema = csvSchema{columns: taskHeader, required: len(taskHeader)}
 )
 
 // nodeRecord is a node in the iog format.
@@ -144,7 +147,7 @@ func recordOfTask(t Task) taskRecord {
 // ReadCSV reads a workload in the iog CSV format from its nodes and tasks
 // files. Problems are iog.ErrInvalid, naming the line.
 func ReadCSV(nodes, tasks io.Reader) (Workload, error) {
-	return readWorkloadCSV(nodes, tasks, "iog CSV", nodeHeader, taskHeader, csvNode, csvTask)
+	return readWorkloadCSV(nodes, tasks, "iog CSV", nodeSchema, taskSchema, csvNode, csvTask)
 }
 
 // csvNode reads one row of an iog CSV node file.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"time"
 
@@ -16,10 +15,11 @@ import (
 
 // The openb trace (Alibaba cluster-trace-gpu-v2023, as used by the FGD
 // paper) comes as two CSV files; testdata/openb holds them with their
-// attribution.
+// attribution. The pod lists of the multi-GPU variants carry only the
+// first five task columns.
 var (
-	openbNodeHeader = []string{"sn", "cpu_milli", "memory_mib", "gpu", "model"}
-	openbTaskHeader = []string{"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "gpu_spec", "qos", "pod_phase", "creation_time", "deletion_time", "scheduled_time"}
+	openbNodeSchema = csvSchema{columns: []string{"sn", "cpu_milli", "memory_mib", "gpu", "model"}, required: 5}
+	openbTaskSchema = csvSchema{columns: []string{"name", "cpu_milli", "memory_mib", "num_gpu", "gpu_milli", "gpu_spec", "qos", "pod_phase", "creation_time", "deletion_time", "scheduled_time"}, required: 5}
 )
 
 const mib = 1 << 20
@@ -29,9 +29,19 @@ const mib = 1 << 20
 // when below 1000), the optional gpu_spec as the GPU model ("V100M16|V100M32"
 // allows either), its QoS class as the user, created at creation_time and
 // running until deletion_time counted from when it was scheduled (from its
-// creation if it never was). Problems are iog.ErrInvalid, naming the line.
+// creation if it never was).
+//
+// Columns are found by their header name, in any order. The node list
+// needs all five of its columns; the pod list needs name, cpu_milli,
+// memory_mib, num_gpu and gpu_milli, and a missing later column reads as
+// empty in every row. Empty means: no gpu_spec, any GPU model; no qos, no
+// user; no creation_time, created at the start of the trace; no
+// deletion_time, running until the end of the replay; no scheduled_time,
+// scheduled when created. pod_phase is not used. An unknown, repeated or
+// missing required column, like any other problem, is iog.ErrInvalid,
+// naming the file and the column or line.
 func LoadOpenB(nodes, tasks io.Reader) (Workload, error) {
-	return readWorkloadCSV(nodes, tasks, "openb", openbNodeHeader, openbTaskHeader, openbNode, openbTask)
+	return readWorkloadCSV(nodes, tasks, "openb", openbNodeSchema, openbTaskSchema, openbNode, openbTask)
 }
 
 // openbNode reads one row of the openb node list.
@@ -80,31 +90,30 @@ func openbTask(rec []string) (Task, error) {
 	if count == 0 {
 		r.GPUModel = ""
 	}
-	created, err := parseSeconds(rec[8], "creation_time")
+	if t.Arrival, err = parseSecondsOr(rec[8], "creation_time", 0); err != nil {
+		return t, err
+	}
+	start, err := parseSecondsOr(rec[10], "scheduled_time", t.Arrival)
 	if err != nil {
 		return t, err
 	}
-	deleted, err := parseSeconds(rec[9], "deletion_time")
-	if err != nil {
-		return t, err
-	}
-	start := created
-	if rec[10] != "" {
-		if start, err = parseSeconds(rec[10], "scheduled_time"); err != nil {
+	if rec[9] != "" {
+		deleted, err := parseSeconds(rec[9], "deletion_time")
+		if err != nil {
 			return t, err
 		}
+		t.Duration = max(deleted-start, time.Second)
 	}
-	t.Arrival, t.Duration = created, max(deleted-start, time.Second)
 	return t, nil
 }
 
 // readWorkloadCSV reads a node file and a task file, each a CSV file with
 // its header, row by row, up to maxNodes and maxTasks, and validates the
 // workload.
-func readWorkloadCSV(nodes, tasks io.Reader, what string, nodeHeader, taskHeader []string,
+func readWorkloadCSV(nodes, tasks io.Reader, what string, nodeSchema, taskSchema csvSchema,
 	node func([]string) (scheduler.Node, error), task func([]string) (Task, error)) (Workload, error) {
 	var w Workload
-	err := readCSV(nodes, what+" nodes", nodeHeader, func(rec []string) error {
+	err := readCSV(nodes, what+" nodes", nodeSchema, func(rec []string) error {
 		n, err := node(rec)
 		if err != nil {
 			return err
@@ -118,7 +127,7 @@ func readWorkloadCSV(nodes, tasks io.Reader, what string, nodeHeader, taskHeader
 	if err != nil {
 		return Workload{}, err
 	}
-	err = readCSV(tasks, what+" tasks", taskHeader, func(rec []string) error {
+	err = readCSV(tasks, what+" tasks", taskSchema, func(rec []string) error {
 		t, err := task(rec)
 		if err != nil {
 			return err
@@ -138,19 +147,22 @@ func readWorkloadCSV(nodes, tasks io.Reader, what string, nodeHeader, taskHeader
 	return w, nil
 }
 
-// readCSV reads a CSV file with the given header, calling row for each
-// record; errors name the line.
-func readCSV(r io.Reader, what string, header []string, row func(rec []string) error) error {
+// readCSV reads a CSV file whose header names the columns of schema,
+// calling row for each record with its fields in the schema's order;
+// errors name the line.
+func readCSV(r io.Reader, what string, schema csvSchema, row func(rec []string) error) error {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(header)
 	cr.ReuseRecord = true
-	got, err := cr.Read()
+	header, err := cr.Read()
 	if err != nil {
 		return fmt.Errorf("%s: header: %v: %w", what, err, iog.ErrInvalid)
 	}
-	if !slices.Equal(got, header) {
-		return fmt.Errorf("%s: header %q; want %q: %w", what, got, header, iog.ErrInvalid)
+	at, err := schema.positions(header)
+	if err != nil {
+		return fmt.Errorf("%s: header: %w", what, err)
 	}
+	cr.FieldsPerRecord = len(header)
+	fields := make([]string, len(at))
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -160,7 +172,13 @@ func readCSV(r io.Reader, what string, header []string, row func(rec []string) e
 		if err != nil {
 			return fmt.Errorf("%s: %v: %w", what, err, iog.ErrInvalid)
 		}
-		if err := row(rec); err != nil {
+		for i, p := range at {
+			fields[i] = ""
+			if p >= 0 {
+				fields[i] = rec[p]
+			}
+		}
+		if err := row(fields); err != nil {
 			if errors.Is(err, iog.ErrInvalid) {
 				return fmt.Errorf("%s: line %d: %w", what, line, err)
 			}
@@ -187,6 +205,14 @@ func parseSeconds(s, field string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s %d seconds is too long", field, v)
 	}
 	return time.Duration(v) * time.Second, nil
+}
+
+// parseSecondsOr is parseSeconds, or def for an empty field.
+func parseSecondsOr(s, field string, def time.Duration) (time.Duration, error) {
+	if s == "" {
+		return def, nil
+	}
+	return parseSeconds(s, field)
 }
 
 // parseMiB parses a whole number of MiB and returns it in bytes.

@@ -3,7 +3,6 @@ package sim_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,9 +17,7 @@ import (
 
 func readFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "openb", name))
-	require.NoError(t, err)
-	return b
+	return readPath(t, filepath.Join("testdata", "openb", name))
 }
 
 func openb(t testing.TB) sim.Workload {

@@ -13,26 +13,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/ed25519"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/internetofgpus/iog"
-	"github.com/internetofgpus/iog/gpu"
-	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/examples/internal/demonet"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/pricing"
-	"github.com/internetofgpus/iog/refserver"
 	"github.com/internetofgpus/iog/scheduler"
 	"github.com/internetofgpus/iog/scheduler/sim"
 )
@@ -51,84 +43,22 @@ func main() {
 }
 
 // rigs are the suppliers' machines.
-var rigs = []struct {
-	name string
-	gpus int
-}{{"big rig", 8}, {"small rig", 2}}
+var rigs = []demonet.Rig{{Name: "big rig", Model: "H100-SXM", GPUs: 8}, {Name: "small rig", Model: "H100-SXM", GPUs: 2}}
 
 // run starts a network scheduling with the named policy, its two
 // suppliers, and deploys the renter's three clusters.
 func run(ctx context.Context, out io.Writer, name string) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	policy, err := scheduler.NewPolicy(name, scheduler.PolicyOptions{Seed: 1, Price: sim.FlatPrice})
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "policy")
+	n, err := demonet.Start(ctx, demonet.Config{Rigs: rigs, Policy: policy})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.DiscardHandler)
-	s, err := refserver.New(ctx, refserver.Config{DataDir: filepath.Join(dir, "server"), Faucet: true, Logger: quiet,
-		Policy: policy, ScheduleEvery: 100 * time.Millisecond})
+	defer n.Close()
+	renter, err := n.Renter(ctx, 9)
 	if err != nil {
-		return err
-	}
-	defer s.Close()
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
-	done := make(chan error, len(rigs)+1)
-	go func() { done <- s.Run(ctx) }()
-	running := 1
-	defer func() {
-		cancel()
-		for range running {
-			<-done
-		}
-	}()
-
-	names := map[iog.DeviceID]string{}
-	for i, rig := range rigs {
-		key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(i + 1)}, 32))
-		c, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: hs.URL, Key: key, Logger: quiet})
-		if err != nil {
-			return err
-		}
-		probe, err := gpu.NewSimulatedProbe("H100-SXM", rig.gpus, uint64(i+1))
-		if err != nil {
-			return err
-		}
-		w, err := iogsdk.NewWorker(iogsdk.WorkerConfig{
-			Client: c, Key: key, Probe: probe, Name: rig.name, Location: "US/Virginia",
-			Bandwidth: api.Bandwidth{DownBytesPerSec: 1 << 30, UpBytesPerSec: 1 << 30},
-			CPUUse:    func() (uint32, error) { return 0, nil }, HeartbeatInterval: time.Second,
-			StateFile: filepath.Join(dir, fmt.Sprintf("worker-%d.json", i)), Logger: quiet,
-		})
-		if err != nil {
-			return err
-		}
-		go func() { done <- w.Run(ctx) }()
-		running++
-		d, err := until(ctx, func() (api.Device, bool, error) {
-			if w.Device() == "" {
-				return api.Device{}, false, nil
-			}
-			d, err := c.Device(ctx, w.Device())
-			return d, err == nil && d.State == api.DeviceActive && d.Up && d.Readiness.Schedulable, nil
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", rig.name, err)
-		}
-		names[d.ID] = rig.name
-	}
-
-	renter, err := iogsdk.NewClient(iogsdk.ClientConfig{Server: hs.URL, Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32)), Logger: quiet})
-	if err != nil {
-		return err
-	}
-	if _, err := renter.Faucet(ctx); err != nil {
 		return err
 	}
 	var placed []string
@@ -138,32 +68,15 @@ func run(ctx context.Context, out io.Writer, name string) error {
 		if err != nil {
 			return err
 		}
-		cl, err = until(ctx, func() (api.Cluster, bool, error) {
+		cl, err = demonet.Until(ctx, func() (api.Cluster, bool, error) {
 			cl, err := renter.Cluster(ctx, cl.ID)
 			return cl, err == nil && len(cl.Devices) > 0, err
 		})
 		if err != nil {
 			return err
 		}
-		placed = append(placed, names[cl.Devices[0].Device])
+		placed = append(placed, n.Rigs[cl.Devices[0].Device])
 	}
 	fmt.Fprintf(out, "%-10s three 1-GPU clusters on: %s\n", name, strings.Join(placed, ", "))
 	return nil
-}
-
-// until polls get every 50 ms until it says done, within a minute.
-func until[T any](ctx context.Context, get func() (T, bool, error)) (T, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for {
-		v, done, err := get()
-		if err != nil || done {
-			return v, err
-		}
-		select {
-		case <-ctx.Done():
-			return v, errors.New("not done in a minute")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

@@ -1,54 +1,90 @@
-// Command raytune prints the Kubernetes manifests of a rented cluster run
-// on KubeRay: the RayCluster of a cluster the scheduler placed (a head and
-// a worker group per GPU model, pinned to the devices it chose) and a
-// RayJob that runs a Ray Tune hyper-parameter search on it, or another of
-// the sample workloads.
+// Command raytune rents a cluster on a small network and prints it as
+// Kubernetes manifests for KubeRay, with a Ray Tune job to submit to it:
+// a renter deploys a cluster of GPUs of one model through iogsdk on an
+// embedded reference server whose suppliers lend simulated GPUs; once the
+// scheduler has placed it, iogsdk/ray turns the cluster and its devices
+// into a RayCluster (a head, a worker group per GPU model, pinned to the
+// devices chosen) and a RayJob running a hyper-parameter search with Ray
+// Tune on it, or another of the sample workloads.
 //
 //	go run ./examples/raytune
-//	go run ./examples/raytune -devices H100-SXM:8,H100-SXM:8,L40S:4 -kind tuning | kubectl apply -f -
+//	go run ./examples/raytune -rigs H100-SXM:8,H100-SXM:8 -gpus 16 -kind tuning | kubectl apply -f -
 //
-// Each device of -devices is a catalog GPU model and how many of its GPUs
-// the cluster holds; the devices are named rig-1, rig-2, ..., as the
-// Kubernetes nodes' iog.network/device labels must name them.
+// Each rig of -rigs is a catalog GPU model and how many GPUs a supplier
+// lends of it; the Kubernetes nodes' iog.network/device labels must name
+// the devices the server gave them. `iog cluster manifest CLUSTER
+// --sample tuning` prints the same for a cluster of the real network.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/examples/internal/demonet"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/iogsdk/ray"
+	"github.com/internetofgpus/iog/pricing"
 )
 
 func main() {
-	devices := flag.String("devices", "H100-SXM:8,H100-SXM:8,L40S:4", "the cluster's devices, as MODEL:GPUS pairs")
+	rigs := flag.String("rigs", "H100-SXM:8,H100-SXM:8", "the suppliers' rigs, as MODEL:GPUS pairs of one model")
+	gpus := flag.Int("gpus", 16, "the GPUs the cluster rents")
 	kind := flag.String("kind", string(ray.Tuning), fmt.Sprintf("the job's workload, one of %v", ray.Kinds()))
 	namespace := flag.String("namespace", ray.DefaultNamespace, "the Kubernetes namespace")
 	autoscale := flag.Bool("autoscale", false, "let KubeRay's autoscaler shrink idle worker groups")
 	flag.Parse()
-	if err := run(os.Stdout, *devices, ray.Kind(*kind), ray.Config{Namespace: *namespace, Autoscale: *autoscale}); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := run(ctx, os.Stdout, *rigs, *gpus, ray.Kind(*kind), ray.Config{Namespace: *namespace, Autoscale: *autoscale}); err != nil {
 		fmt.Fprintln(os.Stderr, "raytune:", err)
 		os.Exit(1)
 	}
 }
 
-// run writes the manifests of a cluster placed on devices and of a job
-// of kind.
-func run(w io.Writer, devices string, kind ray.Kind, cfg ray.Config) error {
-	c, views, err := placed(devices)
-	if err != nil {
-		return err
-	}
+// run rents gpus on a network of rigs and writes the manifests of the
+// cluster placed and of a job of kind.
+func run(ctx context.Context, w io.Writer, rigs string, gpus int, kind ray.Kind, cfg ray.Config) error {
 	job, err := ray.SampleJob(kind)
 	if err != nil {
 		return err
 	}
-	manifest, err := ray.ClusterManifest(c, views, cfg, job)
+	network, err := parseRigs(rigs)
+	if err != nil {
+		return err
+	}
+	n, err := demonet.Start(ctx, demonet.Config{Rigs: network})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	renter, err := n.Renter(ctx, 9)
+	if err != nil {
+		return err
+	}
+	cl, err := renter.Deploy(ctx, api.DeployRequest{Name: "tune", Request: pricing.Request{
+		Requirements: iog.Requirements{GPUModel: network[0].Model, GPUCount: gpus}, Hours: 4, Currency: iog.USDC}})
+	if err != nil {
+		return err
+	}
+	cl, err = demonet.Until(ctx, func() (api.Cluster, bool, error) {
+		cl, err := renter.Cluster(ctx, cl.ID)
+		return cl, err == nil && cl.Status == api.ClusterRunning, err
+	})
+	if err != nil {
+		return fmt.Errorf("cluster %s: %w", cl.ID, err)
+	}
+	devices, err := ray.ClusterDevices(ctx, renter, cl)
+	if err != nil {
+		return err
+	}
+	manifest, err := ray.ClusterManifest(cl, devices, cfg, job)
 	if err != nil {
 		return err
 	}
@@ -56,24 +92,20 @@ func run(w io.Writer, devices string, kind ray.Kind, cfg ray.Config) error {
 	return err
 }
 
-// placed is a running cluster on devices, as the server's API shows it
-// and its devices.
-func placed(devices string) (api.Cluster, []api.Device, error) {
-	c := api.Cluster{ID: "5f0c6c1e-2d4b-4c51-9a8e-3b7f2e1d0a99", Status: api.ClusterRunning}
-	var views []api.Device
-	for i, d := range strings.Split(devices, ",") {
-		model, count, ok := strings.Cut(d, ":")
+// parseRigs reads MODEL:GPUS pairs, all of one model: a cluster rents
+// GPUs of one.
+func parseRigs(s string) ([]demonet.Rig, error) {
+	var rigs []demonet.Rig
+	for i, r := range strings.Split(s, ",") {
+		model, count, ok := strings.Cut(r, ":")
 		n, err := strconv.Atoi(count)
-		if !ok || err != nil || n < 1 || n > 1024 {
-			return api.Cluster{}, nil, fmt.Errorf("-devices: %q: want MODEL:GPUS, as in H100-SXM:8", d)
+		if !ok || err != nil || n < 1 || n > 64 {
+			return nil, fmt.Errorf("-rigs: %q: want MODEL:GPUS, as in H100-SXM:8", r)
 		}
-		id := iog.DeviceID(fmt.Sprintf("rig-%d", i+1))
-		gpus := make([]int, n)
-		for g := range gpus {
-			gpus[g] = g
+		if i > 0 && model != rigs[0].Model {
+			return nil, fmt.Errorf("-rigs: %s and %s: a cluster rents GPUs of one model", rigs[0].Model, model)
 		}
-		c.Devices = append(c.Devices, api.ClusterDevice{Device: id, GPUs: gpus, Share: 1000, Started: true})
-		views = append(views, api.Device{ID: id, Model: model, GPUCount: n})
+		rigs = append(rigs, demonet.Rig{Name: fmt.Sprintf("rig-%d", i+1), Model: model, GPUs: n})
 	}
-	return c, views, nil
+	return rigs, nil
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -12,18 +14,20 @@ import (
 )
 
 func TestRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	var out bytes.Buffer
-	require.NoError(t, run(&out, "H100-SXM:8,H100-SXM:8,L40S:4", ray.Tuning, ray.Config{}))
+	require.NoError(t, run(ctx, &out, "H100-SXM:8,H100-SXM:8", 16, ray.Tuning, ray.Config{}))
 	docs := strings.Split(out.String(), "---\n")
 	require.Len(t, docs, 2)
 	require.Contains(t, docs[0], "kind: RayCluster")
 	require.Contains(t, docs[0], "groupName: h100-sxm")
-	require.Contains(t, docs[0], "groupName: l40s")
+	require.Contains(t, docs[0], `nvidia.com/gpu: "8"`)
 	require.Contains(t, docs[1], "kind: RayJob")
 	require.Contains(t, docs[1], "tune.Tuner(")
 
-	for _, devices := range []string{"H100-SXM", "H100-SXM:0", "H100-SXM:x", "H900:8", ""} {
-		require.Error(t, run(io.Discard, devices, ray.Tuning, ray.Config{}), devices)
+	for _, rigs := range []string{"H100-SXM", "H100-SXM:0", "H100-SXM:x", "H100-SXM:8,L40S:4", ""} {
+		require.Error(t, run(ctx, io.Discard, rigs, 8, ray.Tuning, ray.Config{}), rigs)
 	}
-	require.Error(t, run(io.Discard, "L4:1", "chess", ray.Config{}))
+	require.Error(t, run(ctx, io.Discard, "L4:1", 1, "chess", ray.Config{}))
 }

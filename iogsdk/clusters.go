@@ -30,6 +30,15 @@ func (c *Client) Cluster(ctx context.Context, id iog.ClusterID) (api.Cluster, er
 	return out, err
 }
 
+// ClusterManifest returns one of the wallet's clusters, placed, as the
+// YAML manifests of KubeRay the server writes for it; a server that
+// exports none answers iog.ErrNotFound.
+func (c *Client) ClusterManifest(ctx context.Context, id iog.ClusterID) (api.ClusterManifest, error) {
+	var out api.ClusterManifest
+	err := c.do(ctx, "GET", clusterPath(id, "manifest"), nil, &out)
+	return out, err
+}
+
 // Clusters returns a page of the wallet's clusters, by ID; after
 // continues from a page's Next.
 func (c *Client) Clusters(ctx context.Context, after string) (api.ClusterList, error) {

@@ -42,6 +42,7 @@ func (s *Server) clusterRoutes() []route {
 		deploy("POST", "/v1/clusters", s.deploy, "Deploy a cluster: its payment is held, the cluster answered pending"),
 		read("/v1/clusters", s.listClusters, "The caller's clusters, a page at a time"),
 		read("/v1/clusters/{id}", s.getCluster, "One of the caller's clusters: status, the reason it waits, devices, cost"),
+		read("/v1/clusters/{id}/manifest", s.clusterManifest, "One of the caller's clusters, placed, as the YAML manifests its renter applies to Kubernetes (KubeRay)"),
 		deploy("POST", "/v1/clusters/{id}/extend", s.extendCluster, "Buy more hours for one of the caller's clusters"),
 		deploy("POST", "/v1/clusters/{id}/terminate", s.terminateCluster, "End one of the caller's clusters: what ran is paid, the rest refunded"),
 		{method: "GET", pattern: "/v1/explorer/clusters", access: public, handle: s.listPublicClusters, summary: "Clusters' public details, a page at a time"},

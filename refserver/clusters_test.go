@@ -3,6 +3,7 @@ package refserver_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/pricing"
@@ -534,4 +536,42 @@ func TestSchedulingLoop(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}, withFaucet)
+}
+
+// TestClusterManifest: a renter reads its placed cluster as Config.Manifest
+// writes it, from the cluster's view and its devices' public views;
+// another wallet cannot; a server without Manifest exports none.
+func TestClusterManifest(t *testing.T) {
+	manifest := func(c api.Cluster, devices []api.Device) ([]byte, error) {
+		if len(c.Devices) == 0 {
+			return nil, fmt.Errorf("cluster %s is not placed: %w", c.ID, iog.ErrInvalid)
+		}
+		out := fmt.Sprintf("cluster: %s\n", c.ID)
+		for _, d := range devices {
+			out += fmt.Sprintf("device: %s %s %d\n", d.ID, d.Model, d.GPUCount)
+		}
+		return []byte(out), nil
+	}
+	eachDialect(t, func(t *testing.T, e *env) {
+		round := e.server.ClusterRounds()
+		_, d := upDevice(t, e, 1, 2)
+		renter := e.client(walletKey(7))
+		_, err := renter.Faucet(ctx)
+		require.NoError(t, err)
+		cl, err := renter.Deploy(ctx, deployBody(t, 2, 1))
+		require.NoError(t, err)
+		_, err = renter.ClusterManifest(ctx, cl.ID)
+		require.ErrorIs(t, err, iog.ErrInvalid, "not placed yet")
+		require.NoError(t, round(ctx))
+		got, err := renter.ClusterManifest(ctx, cl.ID)
+		require.NoError(t, err)
+		require.Equal(t, api.ClusterManifest{Cluster: cl.ID, YAML: fmt.Sprintf("cluster: %s\ndevice: %s H100-SXM 2\n", cl.ID, d.ID)}, got)
+		_, err = e.client(walletKey(8)).ClusterManifest(ctx, cl.ID)
+		require.ErrorIs(t, err, iog.ErrForbidden, "another wallet's cluster")
+	}, withFaucet, func(c *refserver.Config) { c.Manifest = manifest })
+
+	e := newEnv(t, sqldb.SQLite, withFaucet)
+	_, err := e.client(walletKey(7)).ClusterManifest(ctx, "5f0c6c1e-2d4b-4c51-9a8e-3b7f2e1d0a99")
+	require.ErrorIs(t, err, iog.ErrNotFound)
+	require.ErrorContains(t, err, "exports no cluster manifests")
 }

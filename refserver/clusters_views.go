@@ -23,6 +23,43 @@ func (s *Server) getCluster(c *call) (any, error) {
 	return out, err
 }
 
+// clusterManifest answers one of the caller's clusters as Config.Manifest
+// writes it.
+func (s *Server) clusterManifest(c *call) (any, error) {
+	if s.cfg.Manifest == nil {
+		return nil, fmt.Errorf("this server exports no cluster manifests: %w", iog.ErrNotFound)
+	}
+	var (
+		cl      api.Cluster
+		devices []api.Device
+	)
+	err := c.read(func(*store.Tx) error {
+		own, err := c.ownCluster()
+		if err != nil {
+			return err
+		}
+		if cl, err = s.clusterView(c.tx, own); err != nil {
+			return err
+		}
+		for _, d := range cl.Devices {
+			v, err := c.tx.DeviceView(d.Device, c.now)
+			if err != nil {
+				return err
+			}
+			devices = append(devices, s.publicDevice(v, c.now))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	yaml, err := s.cfg.Manifest(cl, devices)
+	if err != nil {
+		return nil, fmt.Errorf("the manifest of cluster %s: %w", cl.ID, err)
+	}
+	return api.ClusterManifest{Cluster: cl.ID, YAML: string(yaml)}, nil
+}
+
 func (s *Server) listClusters(c *call) (any, error) {
 	f := store.ClusterFilter{Renter: c.who.wallet, After: iog.ClusterID(c.r.URL.Query().Get("after"))}
 	list, next, err := clusterPage(c, f, func(cl store.Cluster) (api.Cluster, error) { return s.clusterView(c.tx, cl) })

@@ -128,6 +128,14 @@ type Config struct {
 	// (scheduler.NewPolicy makes one of scheduler.PolicyNames). Nil means
 	// scheduler.BestFit, which packs clusters onto the fullest devices.
 	Policy scheduler.ScorePlugin
+	// Manifest, when set, serves GET /v1/clusters/{id}/manifest: one of
+	// the caller's clusters, with its devices' public views, as the YAML
+	// manifests its renter applies to Kubernetes (iogd sets
+	// iogsdk/ray's ClusterManifest, so that this package does not pay for
+	// Kubernetes' dependencies). An error wrapping iog.ErrInvalid (a
+	// cluster not placed yet) is the caller's. Nil means the route answers
+	// iog.ErrNotFound: the server exports no manifests.
+	Manifest func(c api.Cluster, devices []api.Device) ([]byte, error)
 
 	// Staking and governance.
 	//

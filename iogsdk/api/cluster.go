@@ -289,6 +289,14 @@ type ClusterDevice struct {
 	Started bool  `json:"started"`
 }
 
+// ClusterManifest is a placed cluster as the YAML manifests its renter
+// applies to Kubernetes (GET /v1/clusters/{id}/manifest): KubeRay's
+// RayCluster, and a RayJob of its workload's entrypoint when it has one.
+type ClusterManifest struct {
+	Cluster iog.ClusterID `json:"cluster"`
+	YAML    string        `json:"yaml"`
+}
+
 // Endpoint is a port of a cluster's device that its renter reaches
 // through the relay (GET /v1/relay says where the relay is): the relay
 // dials Port on Device for the renter's wallet. No device's address is

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/iogsdk/ray"
 	"github.com/internetofgpus/iog/tokenomics/solana"
 )
 
@@ -46,6 +47,10 @@ type options struct {
 	SolanaKeypair, SolanaFeePayer ed25519.PrivateKey
 	SolanaMints                   map[iog.Currency]solana.Mint
 	SolanaTestNetwork             bool
+	// RayImage and RayNamespace are the Ray image and the Kubernetes
+	// namespace of the KubeRay manifests the server exports ("": iogsdk/ray's
+	// defaults).
+	RayImage, RayNamespace string
 }
 
 // option is one setting: its flag (and key in the file), environment
@@ -77,6 +82,8 @@ var optionTable = []option{
 	{"solana-fee-payer", "IOG_SOLANA_FEE_PAYER", "", "Solana CLI keypair file of the key paying the chain's fees and rent (empty: the authority)", keypairOption(func(o *options) *ed25519.PrivateKey { return &o.SolanaFeePayer })},
 	{"solana-mints", "IOG_SOLANA_MINTS", "", "the SPL mints, IO=ADDRESS,IOSD=ADDRESS,USDC=ADDRESS, with :issued after a mint the authority issues (mints and burns)", parseMints},
 	{"solana-test-network", "IOG_SOLANA_TEST_NETWORK", "false", "the endpoint is a test network (LiteSVM, devnet): airdrop SOL to the fee payer and create the three mints the first time, kept in the data directory", boolOption(func(o *options) *bool { return &o.SolanaTestNetwork })},
+	{"ray-image", "IOG_RAY_IMAGE", "", "the Ray container image of the KubeRay manifests GET /v1/clusters/{id}/manifest answers (empty: " + ray.DefaultImage + ")", func(o *options, v string) error { o.RayImage = v; return nil }},
+	{"ray-namespace", "IOG_RAY_NAMESPACE", "", "their Kubernetes namespace (empty: " + ray.DefaultNamespace + ")", func(o *options, v string) error { o.RayNamespace = v; return nil }},
 	{"log-level", "IOG_LOG_LEVEL", "info", "debug, info, warn or error", func(o *options, v string) error {
 		switch v {
 		case "debug", "info", "warn", "error":

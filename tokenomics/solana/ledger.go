@@ -51,9 +51,6 @@ type Ledger struct {
 	// of the entries': by the entries of the transactions that failed in
 	// a window while later ones landed, whose numbers the later ones took.
 	skipped uint64
-	// known are the transactions newer than newest that the ledger has
-	// applied: those of a window that landed before one that failed.
-	known map[solana.Signature]struct{}
 	// newest is the signature of the last transaction of the ledger.
 	newest solana.Signature
 	// behind is set while a transaction that landed after its fate was
@@ -82,7 +79,6 @@ func New(ctx context.Context, cfg Config) (*Ledger, error) {
 		chain:       newChain(),
 		wallets:     map[iog.WalletAddress]iog.WalletAddress{},
 		accounts:    map[[2]iog.WalletAddress]iog.WalletAddress{},
-		known:       map[solana.Signature]struct{}{},
 		withdrawals: map[string]iog.WalletAddress{},
 	}
 	l.authorityWallet = iog.WalletAddress(l.authority)
@@ -289,11 +285,8 @@ func (r recorder) RecordWindow(ctx context.Context, batches [][]ledger.Entry) ([
 	}
 	// The transactions of a window land in any order: reading back
 	// starts from the last one known to be older than all of them, and
-	// skips those applied.
+	// skips those applied (catchUp).
 	l.newest = newest
-	for _, proof := range proofs {
-		l.known[solana.Signature(proof)] = struct{}{}
-	}
 	return proofs, outs[len(proofs)].err
 }
 

@@ -52,12 +52,6 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	var read []readTx
 	zero := uint64(0)
 	for _, sig := range sigs {
-		l.mu.Lock()
-		_, known := l.known[sig]
-		l.mu.Unlock()
-		if known {
-			continue // a transaction of a window, applied when it landed
-		}
 		res, err := l.rpc.GetTransaction(ctx, sig, &rpc.GetTransactionOpts{Encoding: solana.EncodingBase64, Commitment: l.cfg.Commitment, MaxSupportedTransactionVersion: &zero})
 		if err != nil {
 			return unavailable("getTransaction", err)
@@ -71,6 +65,12 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 		tx, err := res.Transaction.GetTransaction()
 		if err != nil {
 			return l.tampered(fmt.Errorf("transaction %v does not decode: %w", sig, err))
+		}
+		if l.applied(ctx, tx, sig) {
+			// A transaction of a window, applied when it landed: the
+			// transactions of a window land in any order, so the newest
+			// the ledger knows may be older than some it applied.
+			continue
 		}
 		l.mu.Lock()
 		entries, p, err := l.readBack(tx, sig)
@@ -107,10 +107,27 @@ func (l *Ledger) catchUp(ctx context.Context) error {
 	if len(sigs) > 0 {
 		l.newest = sigs[len(sigs)-1]
 	}
-	clear(l.known)
 	l.behind = false
 	l.mu.Unlock()
 	return nil
+}
+
+// applied says whether the ledger has applied tx already: its first
+// entry is in the book, carried by tx.
+func (l *Ledger) applied(ctx context.Context, tx *solana.Transaction, sig solana.Signature) bool {
+	for _, ix := range tx.Message.Instructions {
+		program, err := tx.Message.ResolveProgramIDIndex(ix.ProgramIDIndex)
+		if err != nil || program != solana.MemoProgramID || !isOurs(ix.Data) {
+			continue
+		}
+		m, err := decodeMemo(ix.Data, nil)
+		if err != nil {
+			return false // readBack says what is wrong with it
+		}
+		e, err := l.book.Entry(ctx, m.Key)
+		return err == nil && bytes.Equal(e.Signature, sig[:])
+	}
+	return false
 }
 
 // tampered breaks the ledger with err: its state no longer follows the

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,12 +60,14 @@ func TestWindowedPayout(t *testing.T) {
 // refusingProxy forwards JSON-RPC to the validator. In the next batch
 // that sends more than three transactions it makes the third pay more
 // than the treasury holds, signed again with the authority's key, which
-// the validator's preflight refuses.
+// the validator's preflight refuses; when reversing, it sends the next
+// such batch's transactions last first, so that they land in that order.
 type refusingProxy struct {
-	t     *testing.T
-	to    string
-	key   solanago.PrivateKey
-	armed atomic.Bool
+	t         *testing.T
+	to        string
+	key       solanago.PrivateKey
+	armed     atomic.Bool
+	reversing atomic.Bool
 }
 
 func (p *refusingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,6 +77,13 @@ func (p *refusingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var reqs []map[string]any
+	if json.Unmarshal(body, &reqs) == nil && len(reqs) > 3 && reqs[2]["method"] == "sendTransaction" && p.reversing.CompareAndSwap(true, false) {
+		sends := reqs[:len(reqs)-1] // the last asks for the statuses
+		slices.Reverse(sends)
+		var err error
+		body, err = json.Marshal(reqs)
+		require.NoError(p.t, err)
+	}
 	if json.Unmarshal(body, &reqs) == nil && len(reqs) > 3 && reqs[2]["method"] == "sendTransaction" && p.armed.CompareAndSwap(true, false) {
 		params := reqs[2]["params"].([]any)
 		tx, err := solanago.TransactionFromBase64(params[0].(string))
@@ -200,4 +210,53 @@ func TestWindowUnknownFate(t *testing.T) {
 	fresh := n.open(t)
 	require.Equal(t, l.Seq(), fresh.Seq())
 	require.NoError(t, fresh.Verify(ctx))
+}
+
+// TestWindowLandsInAnyOrder: a window's transactions land last first, so
+// the one the ledger takes for the newest is the oldest on the chain; a
+// failure in the next window makes the ledger read back from there, and
+// it skips what it applied.
+func TestWindowLandsInAnyOrder(t *testing.T) {
+	v := testValidator(t)
+	n := newNetwork(t, v, t.Name())
+	proxy := &refusingProxy{t: t, to: v.URL(), key: solanago.PrivateKey(n.cfg.Authority)}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	n.cfg.Endpoint = srv.URL
+	l := n.open(t)
+	fundSuppliers(t, l, faultSuppliers)
+	batches := packs(t, l, payouts(t, l, faultSuppliers, 1))
+	require.Greater(t, len(batches), 16)
+
+	proxy.reversing.Store(true)
+	_, err := l.ApplyEach(ctx, batches[:8])
+	require.NoError(t, err)
+	proxy.armed.Store(true)
+	got, err := l.ApplyEach(ctx, batches[8:16])
+	require.ErrorIs(t, err, solana.ErrRejected)
+	require.Len(t, got, 2)
+	var rest [][]ledger.Op
+	for _, b := range batches[10:] {
+		if _, err := l.Entry(ctx, b[0].Key); err != nil {
+			rest = append(rest, b)
+		}
+	}
+	// The first call reads back; the batches of the window that landed are
+	// found by their keys.
+	_, err = l.ApplyEach(ctx, rest[:1])
+	require.NoError(t, err)
+	rest = rest[1:]
+	var left [][]ledger.Op
+	for _, b := range rest {
+		if _, err := l.Entry(ctx, b[0].Key); err != nil {
+			left = append(left, b)
+		}
+	}
+	require.Len(t, left, len(batches)-16, "the window's five after the refused one landed")
+	_, err = l.ApplyEach(ctx, left)
+	require.NoError(t, err)
+	require.NoError(t, l.Verify(ctx))
+	fresh := n.open(t)
+	require.Equal(t, l.Seq(), fresh.Seq())
+	checkPaidOnce(t, n, 1)
 }

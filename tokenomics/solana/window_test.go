@@ -111,12 +111,10 @@ func (p *refusingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.Copy(w, res.Body)
 }
 
-// TestWindowMiddleRefused: the third transaction of a window is refused
-// and the ones after it land. ApplyEach returns the first two batches
-// and the third's rejection; the next call reads back the ones that
-// landed, numbered on from the second without a gap; the third applies
-// when sent again; and a ledger opened afresh numbers every entry alike.
-func TestWindowMiddleRefused(t *testing.T) {
+// proxiedPayout is a network whose ledger reaches the validator through a
+// refusingProxy, with faultSuppliers funded, and epoch 1's payouts to
+// them packed by Fit.
+func proxiedPayout(t *testing.T) (network, *refusingProxy, *solana.Ledger, [][]ledger.Op) {
 	v := testValidator(t)
 	n := newNetwork(t, v, t.Name())
 	proxy := &refusingProxy{t: t, to: v.URL(), key: solanago.PrivateKey(n.cfg.Authority)}
@@ -125,7 +123,16 @@ func TestWindowMiddleRefused(t *testing.T) {
 	n.cfg.Endpoint = srv.URL
 	l := n.open(t)
 	fundSuppliers(t, l, faultSuppliers)
-	batches := packs(t, l, payouts(t, l, faultSuppliers, 1))
+	return n, proxy, l, packs(t, l, payouts(t, l, faultSuppliers, 1))
+}
+
+// TestWindowMiddleRefused: the third transaction of a window is refused
+// and the ones after it land. ApplyEach returns the first two batches
+// and the third's rejection; the next call reads back the ones that
+// landed, numbered on from the second without a gap; the third applies
+// when sent again; and a ledger opened afresh numbers every entry alike.
+func TestWindowMiddleRefused(t *testing.T) {
+	n, proxy, l, batches := proxiedPayout(t)
 	require.Greater(t, len(batches), 8)
 
 	proxy.armed.Store(true)
@@ -217,15 +224,7 @@ func TestWindowUnknownFate(t *testing.T) {
 // failure in the next window makes the ledger read back from there, and
 // it skips what it applied.
 func TestWindowLandsInAnyOrder(t *testing.T) {
-	v := testValidator(t)
-	n := newNetwork(t, v, t.Name())
-	proxy := &refusingProxy{t: t, to: v.URL(), key: solanago.PrivateKey(n.cfg.Authority)}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	n.cfg.Endpoint = srv.URL
-	l := n.open(t)
-	fundSuppliers(t, l, faultSuppliers)
-	batches := packs(t, l, payouts(t, l, faultSuppliers, 1))
+	n, proxy, l, batches := proxiedPayout(t)
 	require.Greater(t, len(batches), 16)
 
 	proxy.reversing.Store(true)

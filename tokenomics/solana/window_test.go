@@ -62,6 +62,9 @@ func TestWindowedPayout(t *testing.T) {
 // than the treasury holds, signed again with the authority's key, which
 // the validator's preflight refuses; when reversing, it sends the next
 // such batch's transactions last first, so that they land in that order.
+// A batch the validator turns away for its expired blockhash, which a
+// loaded machine can take long enough to send, does not count: the
+// ledger signs it again on a fresh one, and the proxy waits for that.
 type refusingProxy struct {
 	t         *testing.T
 	to        string
@@ -77,14 +80,17 @@ func (p *refusingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var reqs []map[string]any
-	if json.Unmarshal(body, &reqs) == nil && len(reqs) > 3 && reqs[2]["method"] == "sendTransaction" && p.reversing.CompareAndSwap(true, false) {
+	window := json.Unmarshal(body, &reqs) == nil && len(reqs) > 3 && reqs[2]["method"] == "sendTransaction"
+	reversed := window && p.reversing.CompareAndSwap(true, false)
+	if reversed {
 		sends := reqs[:len(reqs)-1] // the last asks for the statuses
 		slices.Reverse(sends)
 		var err error
 		body, err = json.Marshal(reqs)
 		require.NoError(p.t, err)
 	}
-	if json.Unmarshal(body, &reqs) == nil && len(reqs) > 3 && reqs[2]["method"] == "sendTransaction" && p.armed.CompareAndSwap(true, false) {
+	refused := window && p.armed.CompareAndSwap(true, false)
+	if refused {
 		params := reqs[2]["params"].([]any)
 		tx, err := solanago.TransactionFromBase64(params[0].(string))
 		require.NoError(p.t, err)
@@ -107,8 +113,35 @@ func (p *refusingProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer res.Body.Close()
+	answers, err := io.ReadAll(res.Body)
+	require.NoError(p.t, err)
+	if (reversed || refused) && blockhashExpired(answers) {
+		p.reversing.CompareAndSwap(false, reversed)
+		p.armed.CompareAndSwap(false, refused)
+	}
 	w.WriteHeader(res.StatusCode)
-	io.Copy(w, res.Body)
+	w.Write(answers)
+}
+
+// blockhashExpired says whether the validator turned away a batch's
+// transactions because their blockhash was not found.
+func blockhashExpired(answers []byte) bool {
+	var batch []struct {
+		Error *struct {
+			Data struct {
+				Err any `json:"err"`
+			} `json:"data"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(answers, &batch) != nil {
+		return false
+	}
+	for _, a := range batch {
+		if a.Error != nil && a.Error.Data.Err == "BlockhashNotFound" {
+			return true
+		}
+	}
+	return false
 }
 
 // proxiedPayout is a network whose ledger reaches the validator through a

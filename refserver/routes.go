@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/internetofgpus/iog/refserver/web"
 )
 
 // routeTable lists the API, every route once, area by area: the mux and
@@ -17,8 +19,9 @@ func (s *Server) routeTable() []route {
 }
 
 // routes builds the server's handler: the API's routes, the OpenAPI
-// document, health and metrics.
-func (s *Server) routes() http.Handler {
+// document, health and metrics, and the web interface at / unless
+// Config.NoWeb.
+func (s *Server) routes() (http.Handler, error) {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {
 		mux.Handle(rt.method+" "+rt.pattern, s.serve(rt))
@@ -29,10 +32,20 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	noRoute := func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute(r))
-	})
-	return mux
+	}
+	mux.HandleFunc("/v1/", noRoute)
+	if s.cfg.NoWeb {
+		mux.HandleFunc("/", noRoute)
+		return mux, nil
+	}
+	pages, err := web.New(web.Config{API: mux, Clock: s.cfg.Clock, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", pages)
+	return mux, nil
 }
 
 // ready answers whether the store answers, and how far the ledger is

@@ -88,6 +88,9 @@ type Config struct {
 	// Faucet, when set, lets any wallet take test funds (POST /v1/faucet):
 	// for a demonstration or a test network, never a real one.
 	Faucet bool
+	// NoWeb turns off the web interface (the explorer and dashboards
+	// package web serves at /): the server answers its API alone.
+	NoWeb bool
 
 	// The hourly epoch.
 
@@ -358,6 +361,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limiter:   newLimiter(cfg.Clock, cfg.Limits),
 		metrics:   newMetrics(),
 	}
+	if s.handler, err = s.routes(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("refserver: %w", err)
+	}
 	workers := 1 // SQLite writes one transaction at a time anyway
 	if cfg.PostgresDSN != "" {
 		workers = 4
@@ -368,7 +375,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.committer = newCommitter(st, workers, s.metrics.observeBatch)
 	s.metrics.registry.MustRegister(newStateCollector(s))
-	s.handler = s.routes()
 	return s, nil
 }
 

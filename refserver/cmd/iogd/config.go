@@ -33,7 +33,9 @@ type options struct {
 	// real time whatever the clock (fastClockBudgets).
 	StallBudget time.Duration
 	Faucet      bool
-	LogLevel    string
+	// Web serves the web interface at / beside the API.
+	Web      bool
+	LogLevel string
 	// Limits are the rate limits, requests a second (0: the server's
 	// defaults, refserver.Limits).
 	LimitIP, LimitWallet, LimitKey, LimitBurst int
@@ -71,6 +73,7 @@ var optionTable = []option{
 	{"speed", "IOG_SPEED", "0", "how many times faster than real time the network's clock runs (0: 720 in the demo, an hour in 5 s; 1 otherwise)", intOption(func(o *options) *int { return &o.Speed })},
 	{"epoch", "IOG_EPOCH", "1h", "length of an epoch, in the network's time", durationOption(func(o *options) *time.Duration { return &o.Epoch })},
 	{"stall-budget", "IOG_STALL_BUDGET", "10s", "with a fast clock, the real time a heartbeat or a proof may be late before the device counts as down (a loaded machine needs more)", durationOption(func(o *options) *time.Duration { return &o.StallBudget })},
+	{"web", "IOG_WEB", "true", "serve the web interface (explorer, dashboards) at / beside the API at /v1", boolOption(func(o *options) *bool { return &o.Web })},
 	{"faucet", "IOG_FAUCET", "false", "let any wallet take test funds (always on in the demo)", boolOption(func(o *options) *bool { return &o.Faucet })},
 	{"limit-ip", "IOG_LIMIT_IP", "0", "requests a second one client address may make (0: the server's default, 200)", intOption(func(o *options) *int { return &o.LimitIP })},
 	{"limit-wallet", "IOG_LIMIT_WALLET", "0", "signed requests a second one wallet may make (0: the server's default, 50)", intOption(func(o *options) *int { return &o.LimitWallet })},

@@ -74,7 +74,7 @@ func serve(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	cfg := refserver.Config{
 		DataDir: o.DataDir, PostgresDSN: o.PostgresDSN, Clock: clock, Logger: logger,
-		Faucet: o.Faucet || o.Demo, EpochLength: o.Epoch, RelayAddr: o.RelayAddr,
+		Faucet: o.Faucet || o.Demo, NoWeb: !o.Web, EpochLength: o.Epoch, RelayAddr: o.RelayAddr,
 		Limits:   refserver.Limits{PerIP: float64(o.LimitIP), PerWallet: float64(o.LimitWallet), PerKey: float64(o.LimitKey), Burst: o.LimitBurst},
 		ProofN:   o.ProofN,
 		Manifest: manifests(o),

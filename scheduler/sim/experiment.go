@@ -94,7 +94,7 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 		factor = 1.3
 	}
 	capacity := e.Workload.GPUMilli()
-	tasks, ranks, err := pr.arrivals(e.Workload, capacity, factor, e.Seed)
+	tasks, ranks, err := pr.Arrivals(e.Workload, factor, e.Seed)
 	if err != nil {
 		return nil, err
 	}

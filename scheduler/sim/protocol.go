@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/internetofgpus/iog"
@@ -118,9 +119,11 @@ func (p Protocol) policy(name string, seed uint64, w Workload, dist *scheduler.T
 	return scheduler.NewPolicy(name, scheduler.PolicyOptions{Seed: seed, Distribution: dist, Price: price})
 }
 
-// arrivals returns the tasks of a run in arrival order, brought to factor
-// times capacity, and the node ranks for ties (nil without RankTies).
-func (p Protocol) arrivals(w Workload, capacity uint64, factor float64, seed uint64) ([]Task, map[iog.DeviceID]int, error) {
+// Arrivals returns the tasks of a run of the workload with seed in
+// arrival order, brought to factor times its GPU capacity, and the node
+// ranks for ties (nil without RankTies). Problems are iog.ErrInvalid.
+func (p Protocol) Arrivals(w Workload, factor float64, seed uint64) ([]Task, map[iog.DeviceID]int, error) {
+	capacity := w.GPUMilli()
 	if !p.ArtifactTuning {
 		tasks, err := Inflate(w.Tasks, capacity, factor, seed)
 		if err != nil || !p.RankTies {
@@ -233,5 +236,9 @@ func (b *buckets) at(x int) (float64, bool) {
 	return round2(sum / float64(n)), true
 }
 
-// round2 rounds to two decimals.
-func round2(v float64) float64 { return math.RoundToEven(v*100) / 100 }
+// round2 rounds to two decimals as Python's round does: the exact binary
+// value to the nearest, half to even.
+func round2(v float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
+	return r
+}

@@ -64,7 +64,8 @@ var DefaultProtocol = Protocol{Name: "default", FirstSeed: 1}
 // FGDPaper is the protocol of the FGD paper's artifact
 // (../shared/fgd-protocol.md): its ordering and tuning, its random node
 // rank for ties, its bucketed metric, its six policies and its seeds 42
-// to 51.
+// to 51. The artifact's limit of 1001 pods a node is not kept: it never
+// binds on its traces.
 var FGDPaper = Protocol{Name: "fgd-paper", ArtifactTuning: true, RankTies: true, Bucketed: true,
 	ArtifactPolicies: true, TypicalCoverage: 0.95, FirstSeed: 42}
 

@@ -128,6 +128,23 @@ func TestFGDPaperTuning(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 }
 
+func TestProtocolSettingsCombine(t *testing.T) {
+	// Our sampling with the artifact's tie-break: the same tasks as the
+	// default protocol's, ranks drawn besides.
+	w := sim.Workload{Nodes: openb(t).Nodes[:50], Tasks: openb(t).Tasks[:300]}
+	mixed := sim.Protocol{Name: "mixed", RankTies: true}
+	tasks, ranks, err := mixed.Arrivals(w, 1.3, 7)
+	require.NoError(t, err)
+	plain, none, err := sim.DefaultProtocol.Arrivals(w, 1.3, 7)
+	require.NoError(t, err)
+	require.Equal(t, plain, tasks)
+	require.Nil(t, none)
+	require.Len(t, ranks, 50)
+	points, err := sim.Experiment{Workload: w, Policy: "best-fit", Protocol: mixed, Seed: 7}.Run(context.Background())
+	require.NoError(t, err)
+	require.Len(t, points, 131)
+}
+
 func TestProtocolNames(t *testing.T) {
 	for _, name := range []string{"", "default"} {
 		p, err := sim.ProtocolNamed(name)

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/refserver/store"
@@ -248,5 +250,38 @@ func TestSignInChallenges(t *testing.T) {
 		require.NoError(t, e.server.Prune(ctx))
 		require.Equal(t, 0, count("session_challenges"))
 		require.Equal(t, 0, count("sessions"))
+	})
+}
+
+// FuzzSessionCookie sends arbitrary session cookies and CSRF tokens, with
+// a live session's among the seeds, to a signed-only mutation: the server
+// never fails (5xx) or panics on them, and acts only for the live
+// session's own token and CSRF token.
+func FuzzSessionCookie(f *testing.F) {
+	e := newEnv(f, sqltest.Dialects[0])
+	alice := newSupplier(f, e, 1, "H100-SXM", 1)
+	device := alice.register(f)
+	sess, token := e.signIn(alice.key)
+	f.Add(token, sess.CSRF)
+	f.Add(token, "")
+	f.Add(token[1:], sess.CSRF)
+	f.Add("", sess.CSRF)
+	f.Add("\x00;=,\"", "\n")
+	body := []byte(`{"name":"fuzzed"}`)
+	f.Fuzz(func(t *testing.T, cookie, csrf string) {
+		if strings.IndexFunc(cookie+csrf, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			t.Skip("not a header value a client sends")
+		}
+		e.t = t
+		before := auditRows(t, e)
+		status, _, data := e.raw("PATCH", "/v1/devices/"+string(device.ID), body, func(r *http.Request) {
+			r.Header.Set("Cookie", api.SessionCookie+"="+cookie)
+			r.Header.Set(api.CSRFHeader, csrf)
+		})
+		require.Less(t, status, 500, "cookie %q, CSRF %q: %s", cookie, csrf, data)
+		if cookie != token || csrf != sess.CSRF {
+			require.GreaterOrEqual(t, status, 400, "cookie %q, CSRF %q acted", cookie, csrf)
+			require.Equal(t, before, auditRows(t, e))
+		}
 	})
 }

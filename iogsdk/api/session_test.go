@@ -23,10 +23,14 @@ var update = flag.Bool("update", false, "rewrite the test vectors in testdata")
 // page's signing (refserver/web/static/signin_test.mjs) must make too.
 type signInVector struct {
 	// Keypair is a Solana CLI keypair file's numbers: seed, then public key.
-	Keypair   []int             `json:"keypair"`
-	Wallet    iog.WalletAddress `json:"wallet"`
-	Message   string            `json:"message"`
-	Signature []byte            `json:"signature"`
+	Keypair []int             `json:"keypair"`
+	Wallet  iog.WalletAddress `json:"wallet"`
+	// Server, Nonce and Expires are what the message is made of.
+	Server    string    `json:"server"`
+	Nonce     string    `json:"nonce"`
+	Expires   time.Time `json:"expires"`
+	Message   string    `json:"message"`
+	Signature []byte    `json:"signature"`
 }
 
 // TestSignInVector holds testdata/signin_vector.json to what Go signs:
@@ -35,7 +39,8 @@ func TestSignInVector(t *testing.T) {
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	w, err := iog.WalletAddressOf(key.Public().(ed25519.PublicKey))
 	require.NoError(t, err)
-	v := signInVector{Wallet: w, Message: api.SignInMessage("127.0.0.1:8420", w, "nonce-0123456789abcdef", now.Add(5*time.Minute))}
+	v := signInVector{Wallet: w, Server: "127.0.0.1:8420", Nonce: "nonce-0123456789abcdef", Expires: now.Add(5 * time.Minute)}
+	v.Message = api.SignInMessage(v.Server, w, v.Nonce, v.Expires)
 	for _, b := range key {
 		v.Keypair = append(v.Keypair, int(b))
 	}

@@ -26,8 +26,9 @@ const (
 	// private routes need a signature or an API key with the route's
 	// scope.
 	private
-	// signedOnly routes need the wallet's own signature: an API key
-	// cannot call them (minting or revoking keys, withdrawals).
+	// signedOnly routes need the wallet's own signature, or a session
+	// the wallet signed in to: an API key cannot call them (minting or
+	// revoking keys, withdrawals).
 	signedOnly
 )
 

@@ -139,11 +139,27 @@ func TestSessions(t *testing.T) {
 		_, err := e.client(alice.key).Session(ctx)
 		require.ErrorIs(t, err, iog.ErrUnauthorized)
 
+		// A signed-only read: the wallet's API keys, none.
+		status, _, data = e.raw("GET", "/v1/api-keys", nil, withSession(token, ""))
+		require.Equal(t, http.StatusOK, status, "%s", data)
+		require.JSONEq(t, `{"keys":null}`, string(data))
+
 		// Sessions expire: "sign in again", and the cookie is cleared.
 		e.clock.Advance(30 * time.Minute)
 		status, eb, _ := e.raw("GET", "/v1/sessions/current", nil, withSession(token, ""))
 		require.Equal(t, http.StatusUnauthorized, status)
 		require.Contains(t, eb.Error.Message, "sign in again")
+		resp, err := http.Get(e.url + "/v1/devices/" + string(aliceDev.ID) + "/rentals")
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Empty(t, resp.Cookies(), "a request without the cookie has none to clear")
+		req, _ := http.NewRequest("GET", e.url+"/v1/sessions/current", nil)
+		withSession(token, "")(req)
+		resp, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Len(t, resp.Cookies(), 1)
+		require.Equal(t, [2]any{api.SessionCookie, -1}, [2]any{resp.Cookies()[0].Name, resp.Cookies()[0].MaxAge}, "the stale cookie is cleared")
 		status, eb = rename(aliceDev.ID, "late", withSession(token, sess.CSRF))
 		require.Equal(t, http.StatusUnauthorized, status)
 		require.Contains(t, eb.Error.Message, "expired")

@@ -12,6 +12,20 @@
 // or carry an API key the wallet minted; a wallet acts only on what is
 // its own.
 //
+// # Web sessions
+//
+// A browser signs in without handing the wallet's key to the server or
+// keeping it: POST /v1/sessions/challenge hands out a challenge (stored,
+// single use, Config.SessionChallengeTTL), whose message
+// (api.SignInMessage) the page signs with the key, in the page; POST
+// /v1/sessions trades the signature for a session of Config.SessionTTL in
+// the api.SessionCookie (HttpOnly, SameSite=Strict, its token stored
+// hashed) and answers its CSRF token. The cookie, alone, is the wallet on
+// every route its signature may call; beside a signature or an API key it
+// is ignored. A mutating request by a session carries the CSRF token in
+// api.CSRFHeader, or is refused. Its audit rows say "session:" and its
+// ID. A wrong signature spends no challenge; a right one spends it.
+//
 // # Block rewards
 //
 // Block rewards are claimed, as io.net's are. Each hourly epoch

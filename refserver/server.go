@@ -81,6 +81,13 @@ type Config struct {
 	// kept under its idempotency key, so that a retry within it is
 	// answered without acting again. Zero means 24 hours.
 	IdempotencyTTL time.Duration
+	// SessionChallengeTTL is how long a sign-in challenge may be signed
+	// and used (once). Zero means 5 minutes.
+	SessionChallengeTTL time.Duration
+	// SessionTTL is how long a web session lasts once signed in: short,
+	// for its cookie acts for the wallet as a signature would. Zero
+	// means 30 minutes.
+	SessionTTL time.Duration
 	// LeaderPoll is how often a server waiting to lead the loops tries
 	// for the leader's lock on PostgreSQL, and so how soon it takes over
 	// from a leader that died. Zero means 2 s.
@@ -286,6 +293,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.SessionChallengeTTL <= 0 {
+		cfg.SessionChallengeTTL = 5 * time.Minute
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 30 * time.Minute
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second

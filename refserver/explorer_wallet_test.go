@@ -1,7 +1,6 @@
 package refserver_test
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -57,18 +56,7 @@ func TestWalletTransactions(t *testing.T) {
 		require.Zero(t, none.Next)
 		_, err = anon.WalletTransactions(ctx, bob, iogsdk.Page{Cursor: "0"})
 		require.ErrorIs(t, err, iog.ErrInvalid)
-		status, _ := publicGet(t, e, "/v1/explorer/transactions?wallet=not-a-wallet")
+		status, _, _ := e.raw("GET", "/v1/explorer/transactions?wallet=not-a-wallet", nil, nil)
 		require.Equal(t, http.StatusBadRequest, status)
 	}, withFaucet)
-}
-
-// publicGet answers a stranger's GET of path: its status and body.
-func publicGet(t *testing.T, e *env, path string) (int, []byte) {
-	t.Helper()
-	resp, err := http.Get(e.url + path)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, body
 }

@@ -21,8 +21,9 @@ func (s *Server) pruneLoops() []loop {
 // batches take the database between the parts.
 const pruneBatch = 5000
 
-// prune deletes the expired nonces and the idempotency records older
-// than Config.IdempotencyTTL, a part at a time, until none is left.
+// prune deletes the expired nonces, the idempotency records older than
+// Config.IdempotencyTTL and the telemetry samples older than
+// Config.TelemetryKeep, a part at a time, until none is left.
 func (s *Server) prune(ctx context.Context) error {
 	now := s.cfg.Clock.Now().UTC()
 	for _, part := range []func(tx *store.Tx) (int64, error){
@@ -30,6 +31,7 @@ func (s *Server) prune(ctx context.Context) error {
 		func(tx *store.Tx) (int64, error) {
 			return tx.PruneIdempotency(now.Add(-s.cfg.IdempotencyTTL), pruneBatch)
 		},
+		func(tx *store.Tx) (int64, error) { return tx.PruneTelemetry(now.Add(-s.cfg.TelemetryKeep), pruneBatch) },
 	} {
 		for {
 			var n int64

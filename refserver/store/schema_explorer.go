@@ -1,0 +1,30 @@
+package store
+
+import "github.com/internetofgpus/iog/internal/sqldb"
+
+// explorerMigrations are the records the explorer's pages read beyond the
+// rest: devices' telemetry, the clusters each device hosted, devices' up
+// stretches, and the indexes of a wallet's earnings.
+var explorerMigrations = []sqldb.Migration{{
+	Version: 1,
+	Name:    "devices' telemetry samples",
+	Statements: []string{
+		// One sample of a device's heartbeats at most each telemetry
+		// interval: its GPUs' mean utilization (percent, rounded down),
+		// hottest temperature (°C) and summed power (milliwatts).
+		`CREATE TABLE device_telemetry (
+			device TEXT NOT NULL,
+			at BIGINT NOT NULL,
+			utilization BIGINT NOT NULL,
+			temperature BIGINT NOT NULL,
+			power_mw BIGINT NOT NULL,
+			PRIMARY KEY (device, at)
+		) WITHOUT_ROWID`,
+		// The prune loop deletes the samples older than it keeps.
+		`CREATE INDEX device_telemetry_at ON device_telemetry (at)`,
+		// When the device's last sample was taken, beside the health a
+		// heartbeat reads and writes anyway: a heartbeat learns whether
+		// a sample is due without another query. 0 is never.
+		`ALTER TABLE device_health ADD COLUMN telemetry_at BIGINT NOT NULL DEFAULT 0`,
+	},
+}}

@@ -153,6 +153,10 @@ func (t *Tx) Cluster(id iog.ClusterID) (Cluster, error) {
 // ClusterFilter selects clusters for a listing; zero fields select all.
 type ClusterFilter struct {
 	Renter iog.WalletAddress
+	// Device selects the clusters a device hosted (Tx.BookDevices), the
+	// latest booked first; After continues after a cluster's booking on
+	// it.
+	Device iog.DeviceID
 	// Statuses selects clusters in any of them.
 	Statuses []string
 	// After continues a listing after this cluster ID; Limit bounds it.
@@ -160,8 +164,12 @@ type ClusterFilter struct {
 	Limit int
 }
 
-// Clusters lists the clusters a filter selects, by ID.
+// Clusters lists the clusters a filter selects, by ID, or as its
+// Device's bookings.
 func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
+	if f.Device != "" {
+		return t.deviceClusters(f)
+	}
 	var where []string
 	var args []any
 	mark := func(v any) string {

@@ -27,4 +27,23 @@ var explorerMigrations = []sqldb.Migration{{
 		// a sample is due without another query. 0 is never.
 		`ALTER TABLE device_health ADD COLUMN telemetry_at BIGINT NOT NULL DEFAULT 0`,
 	},
+}, {
+	Version: 2,
+	Name:    "the clusters each device hosted",
+	Statements: []string{
+		// A device's booking: a cluster placed on it, from when it was
+		// first placed there. cluster_devices holds only the placements
+		// of now, and forgets a device a cluster moves off.
+		`CREATE TABLE device_bookings (
+			device TEXT NOT NULL,
+			cluster TEXT NOT NULL,
+			placed BIGINT NOT NULL,
+			PRIMARY KEY (device, cluster)
+		) WITHOUT_ROWID`,
+		// A device's bookings, the latest first.
+		`CREATE INDEX device_bookings_placed ON device_bookings (device, placed, cluster)`,
+		// The placements before, from their clusters' first placement.
+		`INSERT INTO device_bookings (device, cluster, placed)
+			SELECT cluster_devices.device, cluster_devices.cluster, clusters.placed FROM cluster_devices JOIN clusters ON clusters.id = cluster_devices.cluster`,
+	},
 }}

@@ -42,16 +42,7 @@ func (t *Tx) deviceClusters(f ClusterFilter) ([]Cluster, error) {
 		p, c := mark(placed), mark(string(f.After))
 		where = append(where, "(b.placed < "+p+" OR (b.placed = "+p+" AND b.cluster < "+c+"))")
 	}
-	if !f.Renter.IsZero() {
-		where = append(where, "clusters.renter = "+mark(f.Renter.String()))
-	}
-	if len(f.Statuses) > 0 {
-		marks := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			marks[i] = mark(s)
-		}
-		where = append(where, "clusters.status IN ("+strings.Join(marks, ", ")+")")
-	}
+	where = append(where, f.conditions("clusters", mark)...)
 	q := "SELECT " + qualified("clusters", clusterColumns) + " FROM device_bookings b JOIN clusters ON clusters.id = b.cluster WHERE " +
 		strings.Join(where, " AND ") + " ORDER BY b.placed DESC, b.cluster DESC"
 	if f.Limit > 0 {

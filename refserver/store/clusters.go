@@ -170,22 +170,12 @@ func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
 	if f.Device != "" {
 		return t.deviceClusters(f)
 	}
-	var where []string
 	var args []any
 	mark := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	if !f.Renter.IsZero() {
-		where = append(where, "renter = "+mark(f.Renter.String()))
-	}
-	if len(f.Statuses) > 0 {
-		marks := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			marks[i] = mark(s)
-		}
-		where = append(where, "status IN ("+strings.Join(marks, ", ")+")")
-	}
+	where := f.conditions("clusters", mark)
 	if f.After != "" {
 		where = append(where, "id > "+mark(string(f.After)))
 	}
@@ -198,6 +188,23 @@ func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
 		q += " LIMIT " + mark(f.Limit)
 	}
 	return queryAll(t, "clusters", q, args, scanCluster)
+}
+
+// conditions are the filter's conditions on the renter and the status of
+// the clusters of table, their arguments marked by mark.
+func (f ClusterFilter) conditions(table string, mark func(any) string) []string {
+	var where []string
+	if !f.Renter.IsZero() {
+		where = append(where, table+".renter = "+mark(f.Renter.String()))
+	}
+	if len(f.Statuses) > 0 {
+		marks := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			marks[i] = mark(s)
+		}
+		where = append(where, table+".status IN ("+strings.Join(marks, ", ")+")")
+	}
+	return where
 }
 
 // queryAll runs a query and scans each of its rows.

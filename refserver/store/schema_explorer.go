@@ -46,4 +46,12 @@ var explorerMigrations = []sqldb.Migration{{
 		`INSERT INTO device_bookings (device, cluster, placed)
 			SELECT cluster_devices.device, cluster_devices.cluster, clusters.placed FROM cluster_devices JOIN clusters ON clusters.id = cluster_devices.cluster`,
 	},
+}, {
+	Version: 3,
+	Name:    "a wallet's block reward shares by epoch",
+	Statements: []string{
+		// A wallet's earnings over time read its shares of the epochs
+		// since a day; reward_shares_unclaimed holds the unclaimed alone.
+		`CREATE INDEX reward_shares_wallet ON reward_shares (wallet, epoch)`,
+	},
 }}

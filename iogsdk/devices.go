@@ -128,3 +128,11 @@ func (c *Client) Telemetry(ctx context.Context, device iog.DeviceID, since time.
 	err := c.do(ctx, "GET", withQuery(devicePath(device, "telemetry"), v), nil, &out)
 	return out, err
 }
+
+// DeviceHealth returns one of the wallet's devices' health: its uptime of
+// the last day and week, proofs of compute, trust, and why it is blocked.
+func (c *Client) DeviceHealth(ctx context.Context, device iog.DeviceID) (api.DeviceHealth, error) {
+	var out api.DeviceHealth
+	err := c.do(ctx, "GET", devicePath(device, "health"), nil, &out)
+	return out, err
+}

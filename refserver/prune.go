@@ -22,8 +22,9 @@ func (s *Server) pruneLoops() []loop {
 const pruneBatch = 5000
 
 // prune deletes the expired nonces, the idempotency records older than
-// Config.IdempotencyTTL and the telemetry samples older than
-// Config.TelemetryKeep, a part at a time, until none is left.
+// Config.IdempotencyTTL, the telemetry samples older than
+// Config.TelemetryKeep and the up stretches that ended before the longest
+// health window, a part at a time, until none is left.
 func (s *Server) prune(ctx context.Context) error {
 	now := s.cfg.Clock.Now().UTC()
 	for _, part := range []func(tx *store.Tx) (int64, error){
@@ -32,6 +33,9 @@ func (s *Server) prune(ctx context.Context) error {
 			return tx.PruneIdempotency(now.Add(-s.cfg.IdempotencyTTL), pruneBatch)
 		},
 		func(tx *store.Tx) (int64, error) { return tx.PruneTelemetry(now.Add(-s.cfg.TelemetryKeep), pruneBatch) },
+		func(tx *store.Tx) (int64, error) {
+			return tx.PruneUptime(now.Add(-healthWindows[len(healthWindows)-1]), pruneBatch)
+		},
 	} {
 		for {
 			var n int64

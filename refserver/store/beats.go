@@ -47,7 +47,7 @@ func (b DeviceBeat) ProofDue(now time.Time, interval time.Duration) bool {
 // column of it.
 func (b DeviceBeat) Device(now time.Time) Device {
 	return Device{ID: b.ID, Owner: b.Owner, State: b.State, Health: b.Health, Updated: now,
-		stored: &storedDevice{tx: b.tx, up: b.up, healthOnly: true}}
+		stored: &storedDevice{tx: b.tx, up: b.up, healthOnly: true, stretch: upStateOf(b.Health)}}
 }
 
 // DeviceBeat returns what a heartbeat reads of a device, locked for the

@@ -54,4 +54,25 @@ var explorerMigrations = []sqldb.Migration{{
 		// since a day; reward_shares_unclaimed holds the unclaimed alone.
 		`CREATE INDEX reward_shares_wallet ON reward_shares (wallet, epoch)`,
 	},
+}, {
+	Version: 4,
+	Name:    "devices' up stretches",
+	Statements: []string{
+		// A stretch a device was up, as its health counts up time: from
+		// the first heartbeat of the stretch (started) to its last
+		// (ended), 0 while it lasts. One is written as a device goes up
+		// and as it goes down, not at each heartbeat.
+		`CREATE TABLE device_uptime (
+			device TEXT NOT NULL,
+			started BIGINT NOT NULL,
+			ended BIGINT NOT NULL,
+			PRIMARY KEY (device, started)
+		) WITHOUT_ROWID`,
+		// The prune loop deletes the stretches that ended longer ago than
+		// the longest window read.
+		`CREATE INDEX device_uptime_ended ON device_uptime (ended)`,
+		// A device up now is up from its last heartbeat as far as the
+		// stretches know: the time before is not recorded.
+		`INSERT INTO device_uptime (device, started, ended) SELECT device, last_seen, 0 FROM device_health WHERE health_up = 1`,
+	},
 }}

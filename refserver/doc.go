@@ -68,6 +68,29 @@
 // settlement: pending, settled with its transaction's signature, or
 // failed with the chain's refusal.
 //
+// # What the explorer's pages read
+//
+// Beyond the rest, the server keeps what a device's and a wallet's pages
+// show over time, each read by an index:
+//
+//   - telemetry (GET /v1/devices/{id}/telemetry): a sample of a device's
+//     heartbeats' GPU readings at most each Config.TelemetryInterval, kept
+//     Config.TelemetryKeep. A heartbeat learns whether one is due from the
+//     health row it reads and writes anyway, so most write nothing more;
+//   - bookings (GET /v1/explorer/clusters?device=): each cluster a device
+//     hosted, from its first placement there, ended ones too;
+//   - up stretches (GET /v1/devices/{id}/health, its owner's alone): each
+//     stretch a device was up, from the first heartbeat of it to its last,
+//     as its health counts up time, written as it goes up and as it goes
+//     down, and kept a week: the uptime of the last day and week is
+//     exactly their overlap with the window, one still open counted to
+//     now;
+//   - a wallet's ledger entries (GET /v1/explorer/transactions?wallet=)
+//     and earnings a UTC day at a time (GET
+//     /v1/accounts/{wallet}/earnings): its block reward shares by their
+//     epochs' ends, and from its entries its devices' payouts of cluster
+//     hours and the fees its clusters paid, exact amounts.
+//
 // # Metrics
 //
 // GET /metrics serves, besides the Go runtime's and the process's:

@@ -22,8 +22,10 @@ func (s *Server) pruneLoops() []loop {
 const pruneBatch = 5000
 
 // prune deletes the expired nonces, the idempotency records older than
-// Config.IdempotencyTTL, and the expired sign-in challenges and sessions,
-// a part at a time, until none is left.
+// Config.IdempotencyTTL, the expired sign-in challenges and sessions, the
+// telemetry samples older than Config.TelemetryKeep and the up stretches
+// that ended before the longest health window, a part at a time, until
+// none is left.
 func (s *Server) prune(ctx context.Context) error {
 	now := s.cfg.Clock.Now().UTC()
 	for _, part := range []func(tx *store.Tx) (int64, error){
@@ -33,6 +35,10 @@ func (s *Server) prune(ctx context.Context) error {
 		},
 		func(tx *store.Tx) (int64, error) { return tx.PruneSessionChallenges(now, pruneBatch) },
 		func(tx *store.Tx) (int64, error) { return tx.PruneSessions(now, pruneBatch) },
+		func(tx *store.Tx) (int64, error) { return tx.PruneTelemetry(now.Add(-s.cfg.TelemetryKeep), pruneBatch) },
+		func(tx *store.Tx) (int64, error) {
+			return tx.PruneUptime(now.Add(-healthWindows[len(healthWindows)-1]), pruneBatch)
+		},
 	} {
 		for {
 			var n int64

@@ -50,6 +50,12 @@ type Config struct {
 	// HeartbeatTimeout is how long a device may go without a heartbeat
 	// before it is marked down. Zero means a minute.
 	HeartbeatTimeout time.Duration
+	// TelemetryInterval is how often a device's heartbeats' telemetry is
+	// sampled for its charts: at most once an interval. Zero means a
+	// minute.
+	TelemetryInterval time.Duration
+	// TelemetryKeep is how long the samples are kept. Zero means 24 hours.
+	TelemetryKeep time.Duration
 	// ProofInterval is how often each GPU must pass a proof of compute.
 	// Zero means an hour. A device stays eligible for a quarter of the
 	// interval past it, the time its next task has to be answered in.
@@ -275,6 +281,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.HeartbeatTimeout <= 0 {
 		cfg.HeartbeatTimeout = time.Minute
+	}
+	if cfg.TelemetryInterval <= 0 {
+		cfg.TelemetryInterval = time.Minute
+	}
+	if cfg.TelemetryKeep <= 0 {
+		cfg.TelemetryKeep = 24 * time.Hour
 	}
 	if cfg.ProofInterval <= 0 {
 		cfg.ProofInterval = time.Hour

@@ -24,6 +24,7 @@ var components = []struct {
 	{"refserver-reads", readsMigrations},
 	{"refserver-settlement", settlementMigrations},
 	{"refserver-sessions", sessionMigrations},
+	{"refserver-explorer", explorerMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -3,9 +3,9 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz cli-tty
+.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz cli-tty signin-test
 
-test: tools litesvm litesvm-test fmt-check vet nocgo race cli-tty
+test: tools litesvm litesvm-test signin-test fmt-check vet nocgo race cli-tty
 
 # tools installs what the tests need and a fresh machine may lack: iproute2
 # and iptables for the tunnel's NAT test in network namespaces. Installing
@@ -35,6 +35,11 @@ $(LITESVM_DIR)/node_modules/.package-lock.json: $(LITESVM_DIR)/package-lock.json
 # litesvm-test runs the validator's own tests (node --test).
 litesvm-test: litesvm
 	cd $(LITESVM_DIR) && npm test --silent
+
+# signin-test runs the web pages' sign-in tests (node --test): the page
+# signs as Go does, against iogsdk/api's test vector.
+signin-test:
+	node --test refserver/web/static/signin_test.mjs
 
 # chain runs the LiteSVM test validator for people: a Solana JSON-RPC
 # endpoint on http://127.0.0.1:8899 whose chain lives in /tmp/iog-chain

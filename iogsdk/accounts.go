@@ -3,6 +3,7 @@ package iogsdk
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/internetofgpus/iog"
@@ -56,5 +57,19 @@ func (c *Client) Faucet(ctx context.Context) (api.Account, error) {
 func (c *Client) ClaimRewards(ctx context.Context) (api.RewardClaim, error) {
 	var out api.RewardClaim
 	err := c.do(ctx, "POST", "/v1/rewards/claim", nil, &out)
+	return out, err
+}
+
+// EarningsHistory returns a wallet's earnings of its last days (0 for the
+// server's default of 30, at most 90), a UTC day at a time: the block
+// rewards allotted, its devices' rental payouts and the fees its clusters
+// paid.
+func (c *Client) EarningsHistory(ctx context.Context, wallet iog.WalletAddress, days int) (api.EarningsHistory, error) {
+	v := url.Values{}
+	if days > 0 {
+		v.Set("days", strconv.Itoa(days))
+	}
+	var out api.EarningsHistory
+	err := c.do(ctx, "GET", withQuery("/v1/accounts/"+wallet.String()+"/earnings", v), nil, &out)
 	return out, err
 }

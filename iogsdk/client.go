@@ -159,6 +159,11 @@ func (c *Client) sign(r *http.Request) error {
 // decoded into out. A POST, PUT or DELETE carries an idempotency key that
 // stays the same across its retries.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doWith(ctx, method, path, nil, in, out)
+}
+
+// doWith is do with headers of the call's own (a session's CSRF token).
+func (c *Client) doWith(ctx context.Context, method, path string, header http.Header, in, out any) error {
 	var body []byte
 	if in != nil {
 		var err error
@@ -179,6 +184,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	for k, v := range header {
+		req.Header[http.CanonicalHeaderKey(k)] = v
+	}
 	if method != http.MethodGet {
 		key, err := c.token(18)
 		if err != nil {

@@ -77,19 +77,25 @@ func (c *Client) PublicCluster(ctx context.Context, id iog.ClusterID) (api.Publi
 // PublicClusters returns a page of clusters' public details, by ID, of
 // one status when status is not empty.
 func (c *Client) PublicClusters(ctx context.Context, status api.ClusterStatus, after string) (api.PublicClusterList, error) {
-	v := url.Values{}
+	return c.publicClusters(ctx, url.Values{}, status, after)
+}
+
+// DeviceBookings returns a page of the clusters a device hosted, the
+// latest placed on it first, of one status when status is not empty: its
+// booking history.
+func (c *Client) DeviceBookings(ctx context.Context, device iog.DeviceID, status api.ClusterStatus, after string) (api.PublicClusterList, error) {
+	return c.publicClusters(ctx, url.Values{"device": {string(device)}}, status, after)
+}
+
+func (c *Client) publicClusters(ctx context.Context, v url.Values, status api.ClusterStatus, after string) (api.PublicClusterList, error) {
 	if status != "" {
 		v.Set("status", string(status))
 	}
 	if after != "" {
 		v.Set("after", after)
 	}
-	path := "/v1/explorer/clusters"
-	if len(v) > 0 {
-		path += "?" + v.Encode()
-	}
 	var out api.PublicClusterList
-	err := c.do(ctx, "GET", path, nil, &out)
+	err := c.do(ctx, "GET", withQuery("/v1/explorer/clusters", v), nil, &out)
 	return out, err
 }
 

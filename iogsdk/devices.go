@@ -3,6 +3,7 @@ package iogsdk
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
@@ -113,4 +114,25 @@ func devicePath(device iog.DeviceID, sub string) string {
 		p += "/" + sub
 	}
 	return p
+}
+
+// Telemetry returns a device's telemetry samples from since on (zero for
+// as far back as the server keeps them), the oldest first; a series with
+// Next continues from it.
+func (c *Client) Telemetry(ctx context.Context, device iog.DeviceID, since time.Time) (api.TelemetrySeries, error) {
+	v := url.Values{}
+	if !since.IsZero() {
+		v.Set("since", since.UTC().Format(time.RFC3339Nano))
+	}
+	var out api.TelemetrySeries
+	err := c.do(ctx, "GET", withQuery(devicePath(device, "telemetry"), v), nil, &out)
+	return out, err
+}
+
+// DeviceHealth returns one of the wallet's devices' health: its uptime of
+// the last day and week, proofs of compute, trust, and why it is blocked.
+func (c *Client) DeviceHealth(ctx context.Context, device iog.DeviceID) (api.DeviceHealth, error) {
+	var out api.DeviceHealth
+	err := c.do(ctx, "GET", devicePath(device, "health"), nil, &out)
+	return out, err
 }

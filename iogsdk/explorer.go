@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
@@ -16,7 +17,10 @@ type Page struct {
 }
 
 // query returns the page as the query of path, the cursor under name.
-func (p Page) query(path, name string) string {
+func (p Page) query(path, name string) string { return withQuery(path, p.values(name)) }
+
+// values returns the page as query values, the cursor under name.
+func (p Page) values(name string) url.Values {
 	v := url.Values{}
 	if p.Cursor != "" {
 		v.Set(name, p.Cursor)
@@ -24,10 +28,7 @@ func (p Page) query(path, name string) string {
 	if p.Limit > 0 {
 		v.Set("limit", strconv.Itoa(p.Limit))
 	}
-	if len(v) > 0 {
-		path += "?" + v.Encode()
-	}
-	return path
+	return v
 }
 
 // Supply returns the $IO supply, emission and burns, and the emission
@@ -52,6 +53,18 @@ func (c *Client) Blocks(ctx context.Context, p Page) (api.BlockList, error) {
 func (c *Client) Transactions(ctx context.Context, p Page) (api.TransactionList, error) {
 	var out api.TransactionList
 	err := c.do(ctx, "GET", p.query("/v1/explorer/transactions", "before"), nil, &out)
+	return out, err
+}
+
+// WalletTransactions returns a page of the entries of the network's
+// ledger that moved a wallet's balances, the latest first, each with its
+// settlement on Solana when the server settles; the cursor is a page's
+// Next.
+func (c *Client) WalletTransactions(ctx context.Context, wallet iog.WalletAddress, p Page) (api.TransactionList, error) {
+	var out api.TransactionList
+	v := p.values("before")
+	v.Set("wallet", wallet.String())
+	err := c.do(ctx, "GET", withQuery("/v1/explorer/transactions", v), nil, &out)
 	return out, err
 }
 

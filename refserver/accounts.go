@@ -15,6 +15,7 @@ import (
 func (s *Server) accountRoutes() []route {
 	return []route{
 		{method: "GET", pattern: "/v1/accounts/{wallet}", access: public, handle: s.getAccount, summary: "A wallet's balances in every currency, and its unclaimed block rewards"},
+		{method: "GET", pattern: "/v1/accounts/{wallet}/earnings", access: public, handle: s.getEarnings, summary: "A wallet's earnings a UTC day at a time: block rewards allotted, its devices' rental payouts and the fees its clusters paid"},
 		{method: "POST", pattern: "/v1/faucet", access: signedOnly, mutates: true, handle: s.faucet, summary: "Test funds for the signing wallet, once a day, on a network with a faucet"},
 	}
 }

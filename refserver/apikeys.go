@@ -51,7 +51,11 @@ func (s *Server) createAPIKey(c *call) (any, error) {
 }
 
 func (s *Server) listAPIKeys(c *call) (any, error) {
-	keys, err := c.tx.APIKeys(c.who.wallet)
+	var keys []api.APIKey
+	err := c.read(func(tx *store.Tx) (err error) {
+		keys, err = tx.APIKeys(c.who.wallet)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

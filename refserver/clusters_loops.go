@@ -107,6 +107,13 @@ func (p *placer) Bind(ctx context.Context, job *scheduler.Job, pl scheduler.Plac
 		if err := tx.SetClusterDevices(id, devices); err != nil {
 			return err
 		}
+		booked := make([]iog.DeviceID, len(devices))
+		for i, d := range devices {
+			booked[i] = d.Device
+		}
+		if err := tx.BookDevices(id, booked, now); err != nil {
+			return err
+		}
 		if cl.Placed.IsZero() {
 			cl.Placed, cl.Expires = now, now.Add(time.Duration(cl.Hours)*time.Hour)
 		}

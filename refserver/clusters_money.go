@@ -179,9 +179,9 @@ func (s *Server) settleThrough(tx *store.Tx, c *store.Cluster, due int) error {
 				return err
 			}
 			for i, d := range devices {
-				release(":device:"+string(d.Device), owners[i], parts[i], fmt.Sprintf("cluster %s hour %d on device %s", c.ID, h, d.Device))
+				release(payoutKey+string(d.Device), owners[i], parts[i], fmt.Sprintf("cluster %s hour %d on device %s", c.ID, h, d.Device))
 			}
-			release(":fees", s.accounts.Fees, share.fees, fmt.Sprintf("fees of cluster %s hour %d", c.ID, h))
+			release(feesKey, s.accounts.Fees, share.fees, fmt.Sprintf("fees of cluster %s hour %d", c.ID, h))
 			if c.Paid, err = c.Paid.Add(share.renter); err != nil {
 				return err
 			}

@@ -166,9 +166,19 @@ func (s *Server) getPublicCluster(c *call) (any, error) {
 	return out, err
 }
 
+// listPublicClusters answers a page of clusters' public details, by ID,
+// or with a device parameter the clusters the device hosted, the latest
+// booked first; of one status with a status parameter.
 func (s *Server) listPublicClusters(c *call) (any, error) {
 	q := c.r.URL.Query()
 	f := store.ClusterFilter{After: iog.ClusterID(q.Get("after"))}
+	if v := q.Get("device"); v != "" {
+		id, err := iog.ParseDeviceID(v)
+		if err != nil {
+			return nil, err
+		}
+		f.Device = id
+	}
 	if st := q.Get("status"); st != "" {
 		if !slices.Contains(liveStatuses, st) && st != statusEnded {
 			return nil, fmt.Errorf("status %q: want pending, placed, running or ended: %w", clip(st), iog.ErrInvalid)

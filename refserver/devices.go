@@ -33,6 +33,8 @@ func (s *Server) deviceRoutes() []route {
 		{method: "PATCH", pattern: "/v1/devices/{id}", access: signedOnly, mutates: true, handle: s.renameDevice, summary: "Rename one of the signing wallet's devices"},
 		{method: "DELETE", pattern: "/v1/devices/{id}", access: signedOnly, mutates: true, handle: s.removeDevice, summary: "Remove one of the signing wallet's devices"},
 		{method: "GET", pattern: "/v1/devices/{id}", access: public, handle: s.getDevice, summary: "A device's public details"},
+		{method: "GET", pattern: "/v1/devices/{id}/health", access: private, scope: api.ScopeRead, handle: s.getHealth, summary: "One of the caller's devices' health: uptime of the last day and week, proofs of compute, trust, why it is blocked"},
+		{method: "GET", pattern: "/v1/devices/{id}/telemetry", access: public, handle: s.getTelemetry, summary: "A device's telemetry over time: its GPUs' utilization, temperature and power, sampled from its heartbeats"},
 		{method: "GET", pattern: "/v1/devices", access: public, handle: s.listDevices, summary: "Devices by state, model and owner, a page at a time"},
 	}
 }

@@ -148,6 +148,9 @@ func (s *Server) heartbeat(c *call) (any, error) {
 	if err := s.checkIdleUse(c, b, hb); err != nil {
 		return nil, err
 	}
+	if err := s.sampleTelemetry(c, b, hb); err != nil {
+		return nil, err
+	}
 	resp := api.HeartbeatResponse{Tasks: []api.ProofTask{}}
 	if b.OpenTasks == 0 && (b.State != string(api.DeviceActive) || !b.ProofDue(c.now, s.cfg.ProofInterval)) {
 		d := b.Device(c.now)

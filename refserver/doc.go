@@ -12,6 +12,20 @@
 // or carry an API key the wallet minted; a wallet acts only on what is
 // its own.
 //
+// # Web sessions
+//
+// A browser signs in without handing the wallet's key to the server or
+// keeping it: POST /v1/sessions/challenge hands out a challenge (stored,
+// single use, Config.SessionChallengeTTL), whose message
+// (api.SignInMessage) the page signs with the key, in the page; POST
+// /v1/sessions trades the signature for a session of Config.SessionTTL in
+// the api.SessionCookie (HttpOnly, SameSite=Strict, its token stored
+// hashed) and answers its CSRF token. The cookie, alone, is the wallet on
+// every route its signature may call; beside a signature or an API key it
+// is ignored. A mutating request by a session carries the CSRF token in
+// api.CSRFHeader, or is refused. Its audit rows say "session:" and its
+// ID. A wrong signature spends no challenge; a right one spends it.
+//
 // # Block rewards
 //
 // Block rewards are claimed, as io.net's are. Each hourly epoch
@@ -53,6 +67,29 @@
 // earnings' entries and the explorer's transactions show each entry's
 // settlement: pending, settled with its transaction's signature, or
 // failed with the chain's refusal.
+//
+// # What the explorer's pages read
+//
+// Beyond the rest, the server keeps what a device's and a wallet's pages
+// show over time, each read by an index:
+//
+//   - telemetry (GET /v1/devices/{id}/telemetry): a sample of a device's
+//     heartbeats' GPU readings at most each Config.TelemetryInterval, kept
+//     Config.TelemetryKeep. A heartbeat learns whether one is due from the
+//     health row it reads and writes anyway, so most write nothing more;
+//   - bookings (GET /v1/explorer/clusters?device=): each cluster a device
+//     hosted, from its first placement there, ended ones too;
+//   - up stretches (GET /v1/devices/{id}/health, its owner's alone): each
+//     stretch a device was up, from the first heartbeat of it to its last,
+//     as its health counts up time, written as it goes up and as it goes
+//     down, and kept a week: the uptime of the last day and week is
+//     exactly their overlap with the window, one still open counted to
+//     now;
+//   - a wallet's ledger entries (GET /v1/explorer/transactions?wallet=)
+//     and earnings a UTC day at a time (GET
+//     /v1/accounts/{wallet}/earnings): its block reward shares by their
+//     epochs' ends, and from its entries its devices' payouts of cluster
+//     hours and the fees its clusters paid, exact amounts.
 //
 // # Metrics
 //

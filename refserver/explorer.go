@@ -133,25 +133,35 @@ func (s *Server) listBlocks(c *call) (any, error) {
 }
 
 // listTransactions answers a page of the ledger's entries, the latest
-// first, before the seq the before parameter names. Seqs have no gaps, so
-// the page is the range of seqs below it.
+// first, before the seq the before parameter names; with a wallet
+// parameter, those of the entries that moved the wallet's balances
+// (listWalletTransactions). Seqs have no gaps, so the page of the whole
+// ledger is the range of seqs below it.
 func (s *Server) listTransactions(c *call) (any, error) {
 	limit, err := c.pageLimit()
 	if err != nil {
 		return nil, err
 	}
+	var before uint64
+	if v := c.r.URL.Query().Get("before"); v != "" {
+		if before, err = strconv.ParseUint(v, 10, 63); err != nil || before == 0 {
+			return nil, fmt.Errorf("before %q: an entry's seq: %w", clip(v), iog.ErrInvalid)
+		}
+	}
+	if v := c.r.URL.Query().Get("wallet"); v != "" {
+		w, err := iog.ParseWalletAddress(v)
+		if err != nil {
+			return nil, err
+		}
+		return s.listWalletTransactions(c, w, before, limit)
+	}
 	l := s.store.Ledger()
-	before, err := l.Len(c.r.Context())
+	last, err := l.Len(c.r.Context())
 	if err != nil {
 		return nil, err
 	}
-	before++
-	if v := c.r.URL.Query().Get("before"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 63)
-		if err != nil || n == 0 {
-			return nil, fmt.Errorf("before %q: an entry's seq: %w", clip(v), iog.ErrInvalid)
-		}
-		before = min(before, n)
+	if before == 0 || before > last+1 {
+		before = last + 1
 	}
 	after := before - 1 - min(before-1, uint64(limit))
 	var entries []ledger.Entry
@@ -160,17 +170,45 @@ func (s *Server) listTransactions(c *call) (any, error) {
 			return nil, err
 		}
 	}
+	slices.Reverse(entries)
+	out, err := s.transactions(c, entries)
+	if err == nil && after > 0 {
+		out.Next = after + 1
+	}
+	return out, err
+}
+
+// listWalletTransactions answers a page of the entries that moved a
+// wallet's balances (ledger.SQL.EntriesOfBefore, by the ledger's index of
+// them), the latest first, before the seq before (0 from the last): every
+// entry from or to the wallet but its account's open, which moves
+// nothing.
+func (s *Server) listWalletTransactions(c *call, w iog.WalletAddress, before uint64, limit int) (api.TransactionList, error) {
+	list, err := s.store.Ledger().EntriesOfBefore(c.r.Context(), w, before, limit)
+	if err != nil {
+		return api.TransactionList{}, err
+	}
+	entries := make([]ledger.Entry, len(list))
+	for i, e := range list {
+		entries[i] = e.Entry
+	}
+	out, err := s.transactions(c, entries)
+	if err == nil && len(entries) == limit {
+		out.Next = entries[len(entries)-1].Seq
+	}
+	return out, err
+}
+
+// transactions shows entries, in their order, with their settlements.
+func (s *Server) transactions(c *call, entries []ledger.Entry) (api.TransactionList, error) {
 	settled, err := s.settlementsOf(c, len(entries), func(i int) uint64 { return entries[i].Seq })
 	if err != nil {
-		return nil, err
+		return api.TransactionList{}, err
 	}
 	out := api.TransactionList{Transactions: make([]api.Transaction, 0, len(entries))}
-	for _, e := range slices.Backward(entries) {
+	for _, e := range entries {
 		out.Transactions = append(out.Transactions, api.Transaction{Seq: e.Seq, Time: e.Time.UTC(), Kind: e.Op.Kind.String(), Reason: e.Op.Reason,
 			From: e.Op.From, To: e.Op.To, Amount: e.Op.Amount, Settlement: settled[e.Seq]})
-	}
-	if after > 0 {
-		out.Next = after + 1
 	}
 	return out, nil
 }

@@ -45,7 +45,8 @@ func FuzzRequestBodies(f *testing.F) {
 	device := alice.register(f)
 	routes := bodyRoutes(f)
 	for i := range routes {
-		for _, seed := range []string{`{}`, `{"name":"x"}`, `[]`, `null`, `{"name":"rig","tunnel_key":"AAAA","location":"US","bandwidth":{}}`, `{"answers":["AAAA"]}`, `{"report":"AAAA"}`, `{"gpu_model":"H100","gpu_count":1,"hours":1}`} {
+		for _, seed := range []string{`{}`, `{"name":"x"}`, `[]`, `null`, `{"name":"rig","tunnel_key":"AAAA","location":"US","bandwidth":{}}`, `{"answers":["AAAA"]}`, `{"report":"AAAA"}`, `{"gpu_model":"H100","gpu_count":1,"hours":1}`,
+			`{"wallet":"` + walletOf(alice.key).String() + `"}`, `{"wallet":"` + walletOf(alice.key).String() + `","nonce":"nonce-0123456789abcdef","signature":"` + strings.Repeat("A", 86) + `=="}`} {
 			f.Add(uint8(i), []byte(seed))
 		}
 	}

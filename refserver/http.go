@@ -26,8 +26,9 @@ const (
 	// private routes need a signature or an API key with the route's
 	// scope.
 	private
-	// signedOnly routes need the wallet's own signature: an API key
-	// cannot call them (minting or revoking keys, withdrawals).
+	// signedOnly routes need the wallet's own signature, or a session
+	// the wallet signed in to: an API key cannot call them (minting or
+	// revoking keys, withdrawals).
 	signedOnly
 )
 
@@ -70,6 +71,8 @@ type call struct {
 	// audit, set by a mutating handler, is what the audit log records.
 	action, target, detail string
 	now                    time.Time
+	// cookies, set by a handler, go with a successful answer.
+	cookies []*http.Cookie
 }
 
 // decode decodes the request body, one strict JSON object, into v.
@@ -171,6 +174,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt route) int {
 			if api.IsSigned(r) {
 				s.rememberNonce(r, c.who, c.now)
 			}
+			clearStaleSession(w, r, err)
 			return s.writeError(w, r, err)
 		}
 		if err := s.limiter.allowPrincipal(c.who); err != nil {
@@ -188,6 +192,9 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt route) int {
 	if err != nil {
 		return s.writeError(w, r, err)
 	}
+	for _, cookie := range c.cookies {
+		http.SetCookie(w, cookie)
+	}
 	return s.writeRaw(w, out.Status, out.Body)
 }
 
@@ -199,7 +206,9 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	if key != "" && (len(key) > 128 || !rt.mutates) {
 		return store.Response{}, fmt.Errorf("%s: at most 128 bytes, on a mutating request: %w", api.IdempotencyHeader, iog.ErrInvalid)
 	}
-	if rt.liveness {
+	// A public route acts for no one, whose records a key could name:
+	// sign-in keeps none (sessionRoutes).
+	if rt.liveness || rt.access == public {
 		key = ""
 	}
 	digest := requestDigest(c.r, c.body)
@@ -208,7 +217,7 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 	var out store.Response
 	var refused error
 	step := store.Step{Do: func(tx *store.Tx) error {
-		c.tx, c.status, c.action, refused = tx, http.StatusOK, "", nil
+		c.tx, c.status, c.action, c.cookies, refused = tx, http.StatusOK, "", nil, nil
 		if c.who.signed() {
 			if err := tx.UseNonce(c.who.wallet, c.who.nonce, c.who.at); err != nil {
 				return err
@@ -237,7 +246,9 @@ func (s *Server) transact(c *call, rt route) (store.Response, error) {
 			return fmt.Errorf("encode response: %w", err)
 		}
 		out = store.Response{Status: c.status, Body: body}
-		if rt.mutates && !rt.liveness {
+		// A public call by no one (a sign-in challenge) is in no one's
+		// log.
+		if rt.mutates && !rt.liveness && !c.who.wallet.IsZero() {
 			action := c.action
 			if action == "" {
 				action = rt.method + " " + rt.pattern

@@ -11,8 +11,8 @@ import (
 	"github.com/internetofgpus/iog/refserver/store"
 )
 
-// principal is who made a request: a wallet, by its signature or by one
-// of its API keys.
+// principal is who made a request: a wallet, by its signature, by one of
+// its API keys, or by a web session it signed in to.
 type principal struct {
 	wallet iog.WalletAddress
 	// keyID is the API key's ID, or empty for a signed request.
@@ -21,20 +21,28 @@ type principal struct {
 	// nonce and at are a signed request's.
 	nonce string
 	at    time.Time
+	// session is a session's, its ID empty for another credential.
+	session api.Session
 }
 
-func (p principal) signed() bool { return !p.wallet.IsZero() && p.keyID == "" }
+func (p principal) signed() bool { return !p.wallet.IsZero() && p.keyID == "" && p.session.ID == "" }
 
 // via names the credential, for the audit log.
 func (p principal) via() string {
-	if p.keyID != "" {
+	switch {
+	case p.keyID != "":
 		return "api-key:" + p.keyID
+	case p.session.ID != "":
+		return "session:" + p.session.ID
 	}
 	return "signature"
 }
 
 // String identifies the principal for idempotency keys: a wallet's
-// signature and each of its keys keep keys apart.
+// signature and each of its keys keep keys apart. A session is its
+// wallet's signature here: a page that retries a mutation after signing
+// in again (its session expired meanwhile) must find the first answer,
+// not act twice, and a session can do whatever a signature can anyway.
 func (p principal) String() string {
 	if p.keyID != "" {
 		return p.wallet.String() + "/" + p.keyID
@@ -43,8 +51,12 @@ func (p principal) String() string {
 }
 
 // authenticate checks a private request's credential: a signature (which
-// may call any private route) or an API key (live, with the route's
-// scope, and never on a signed-only route).
+// may call any private route), an API key (live, with the route's scope,
+// and never on a signed-only route), or a web session's cookie (see
+// authenticateSession). A cookie beside a signature or an API key is
+// ignored: a browser sends its cookie with every request, and a page
+// that signs a request means the signature. Public routes read no
+// credential: they act for no one.
 func (s *Server) authenticate(r *http.Request, body []byte, rt route, now time.Time) (principal, error) {
 	if token := r.Header.Get(api.APIKeyHeader); token != "" {
 		if api.IsSigned(r) {
@@ -53,8 +65,11 @@ func (s *Server) authenticate(r *http.Request, body []byte, rt route, now time.T
 		return s.authenticateKey(r, token, rt, now)
 	}
 	if !api.IsSigned(r) {
-		return principal{}, fmt.Errorf("%s %s needs a wallet's signature (headers %s, %s, %s, %s) or an API key (%s): %w",
-			r.Method, r.URL.Path, api.WalletHeader, api.TimestampHeader, api.NonceHeader, api.SignatureHeader, api.APIKeyHeader, iog.ErrUnauthorized)
+		if cookie, err := r.Cookie(api.SessionCookie); err == nil {
+			return s.authenticateSession(r, cookie.Value, rt, now)
+		}
+		return principal{}, fmt.Errorf("%s %s needs a wallet's signature (headers %s, %s, %s, %s), an API key (%s) or a signed-in session (cookie %s): %w",
+			r.Method, r.URL.Path, api.WalletHeader, api.TimestampHeader, api.NonceHeader, api.SignatureHeader, api.APIKeyHeader, api.SessionCookie, iog.ErrUnauthorized)
 	}
 	signed, err := api.VerifyWithin(r, body, now, s.cfg.MaxClockSkew)
 	if err != nil {

@@ -21,14 +21,23 @@ func (s *Server) pruneLoops() []loop {
 // batches take the database between the parts.
 const pruneBatch = 5000
 
-// prune deletes the expired nonces and the idempotency records older
-// than Config.IdempotencyTTL, a part at a time, until none is left.
+// prune deletes the expired nonces, the idempotency records older than
+// Config.IdempotencyTTL, the expired sign-in challenges and sessions, the
+// telemetry samples older than Config.TelemetryKeep and the up stretches
+// that ended before the longest health window, a part at a time, until
+// none is left.
 func (s *Server) prune(ctx context.Context) error {
 	now := s.cfg.Clock.Now().UTC()
 	for _, part := range []func(tx *store.Tx) (int64, error){
 		func(tx *store.Tx) (int64, error) { return tx.PruneNonces(now.Add(-s.cfg.MaxClockSkew), pruneBatch) },
 		func(tx *store.Tx) (int64, error) {
 			return tx.PruneIdempotency(now.Add(-s.cfg.IdempotencyTTL), pruneBatch)
+		},
+		func(tx *store.Tx) (int64, error) { return tx.PruneSessionChallenges(now, pruneBatch) },
+		func(tx *store.Tx) (int64, error) { return tx.PruneSessions(now, pruneBatch) },
+		func(tx *store.Tx) (int64, error) { return tx.PruneTelemetry(now.Add(-s.cfg.TelemetryKeep), pruneBatch) },
+		func(tx *store.Tx) (int64, error) {
+			return tx.PruneUptime(now.Add(-healthWindows[len(healthWindows)-1]), pruneBatch)
 		},
 	} {
 		for {

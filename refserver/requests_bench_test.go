@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/sqldb"
 	"github.com/internetofgpus/iog/iogsdk/api"
 )
@@ -51,17 +54,37 @@ func BenchmarkPublicRead(b *testing.B) {
 // BenchmarkHeartbeat answers signed heartbeats of devices through the
 // server's handler, without the network, from 64 goroutines a core: the
 // group commit batches them as it batches a fleet's.
-func BenchmarkHeartbeat(b *testing.B) {
+func BenchmarkHeartbeat(b *testing.B) { benchHeartbeats(b, []byte(`{}`), 0) }
+
+// BenchmarkHeartbeatTelemetry is BenchmarkHeartbeat with the readings of
+// 8 GPUs in each heartbeat, on a clock that moves 20 s a round of the
+// devices, as a fleet's heartbeats come: every third of a device's
+// heartbeats is sampled at the default telemetry interval of a minute.
+func BenchmarkHeartbeatTelemetry(b *testing.B) {
+	hb := api.Heartbeat{CPUPercent: 3}
+	for i := range 8 {
+		hb.GPUs = append(hb.GPUs, api.GPUTelemetry{UUID: fmt.Sprintf("GPU-%d", i), TemperatureC: 40 + uint32(i), UtilizationPercent: 2, PowerMilliwatts: 90_000})
+	}
+	body, err := json.Marshal(hb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchHeartbeats(b, body, 20*time.Second/benchRequestDevices)
+}
+
+// benchHeartbeats sends heartbeats of body, the clock moving by tick
+// after each.
+func benchHeartbeats(b *testing.B, body []byte, tick time.Duration) {
 	s := benchNetwork(b, sqldb.SQLite, benchRequestDevices)
 	defer s.Close()
 	h := s.Handler()
+	clock := s.cfg.Clock.(*iog.ManualClock)
 	keys := make([]ed25519.PrivateKey, benchRequestDevices)
 	for i := range keys {
 		seed := make([]byte, 32)
 		binary.BigEndian.PutUint64(seed, uint64(i)+1)
 		keys[i] = ed25519.NewKeyFromSeed(seed)
 	}
-	body := []byte(`{}`)
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(64)
@@ -70,8 +93,11 @@ func BenchmarkHeartbeat(b *testing.B) {
 		for pb.Next() {
 			i := int(next.Add(1))
 			d := i % benchRequestDevices
+			if tick > 0 {
+				clock.Advance(tick)
+			}
 			r := httptest.NewRequest(http.MethodPost, "/v1/devices/bench-"+strconv.Itoa(d)+"/heartbeats", bytes.NewReader(body))
-			if err := api.Sign(r, body, keys[d], s.cfg.Clock.Now(), fmt.Sprintf("bench-nonce-%012d", i)); err != nil {
+			if err := api.Sign(r, body, keys[d], clock.Now(), fmt.Sprintf("bench-nonce-%012d", i)); err != nil {
 				b.Error(err)
 				return
 			}

@@ -12,7 +12,7 @@ import (
 // the OpenAPI test both read it.
 func (s *Server) routeTable() []route {
 	var all []route
-	for _, area := range [][]route{s.accountRoutes(), s.apiKeyRoutes(), s.deviceRoutes(), s.explorerRoutes(), s.clusterRoutes(), s.stakeRoutes(), s.slashRoutes(), s.withdrawalRoutes(), s.rewardRoutes(), s.relayRoutes()} {
+	for _, area := range [][]route{s.accountRoutes(), s.apiKeyRoutes(), s.sessionRoutes(), s.deviceRoutes(), s.explorerRoutes(), s.clusterRoutes(), s.stakeRoutes(), s.slashRoutes(), s.withdrawalRoutes(), s.rewardRoutes(), s.relayRoutes()} {
 		all = append(all, area...)
 	}
 	return all

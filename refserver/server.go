@@ -50,6 +50,12 @@ type Config struct {
 	// HeartbeatTimeout is how long a device may go without a heartbeat
 	// before it is marked down. Zero means a minute.
 	HeartbeatTimeout time.Duration
+	// TelemetryInterval is how often a device's heartbeats' telemetry is
+	// sampled for its charts: at most once an interval. Zero means a
+	// minute.
+	TelemetryInterval time.Duration
+	// TelemetryKeep is how long the samples are kept. Zero means 24 hours.
+	TelemetryKeep time.Duration
 	// ProofInterval is how often each GPU must pass a proof of compute.
 	// Zero means an hour. A device stays eligible for a quarter of the
 	// interval past it, the time its next task has to be answered in.
@@ -81,6 +87,13 @@ type Config struct {
 	// kept under its idempotency key, so that a retry within it is
 	// answered without acting again. Zero means 24 hours.
 	IdempotencyTTL time.Duration
+	// SessionChallengeTTL is how long a sign-in challenge may be signed
+	// and used (once). Zero means 5 minutes.
+	SessionChallengeTTL time.Duration
+	// SessionTTL is how long a web session lasts once signed in: short,
+	// for its cookie acts for the wallet as a signature would. Zero
+	// means 30 minutes.
+	SessionTTL time.Duration
 	// LeaderPoll is how often a server waiting to lead the loops tries
 	// for the leader's lock on PostgreSQL, and so how soon it takes over
 	// from a leader that died. Zero means 2 s.
@@ -272,6 +285,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.HeartbeatTimeout <= 0 {
 		cfg.HeartbeatTimeout = time.Minute
 	}
+	if cfg.TelemetryInterval <= 0 {
+		cfg.TelemetryInterval = time.Minute
+	}
+	if cfg.TelemetryKeep <= 0 {
+		cfg.TelemetryKeep = 24 * time.Hour
+	}
 	if cfg.ProofInterval <= 0 {
 		cfg.ProofInterval = time.Hour
 	}
@@ -289,6 +308,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.SessionChallengeTTL <= 0 {
+		cfg.SessionChallengeTTL = 5 * time.Minute
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 30 * time.Minute
 	}
 	if cfg.LeaderPoll <= 0 {
 		cfg.LeaderPoll = 2 * time.Second

@@ -173,7 +173,11 @@ func (f *Framework) options(job *Job) []Option {
 				if !n.fitsCore(r) || !f.filtered(job, n) {
 					continue
 				}
-				f.opts = appendOptions(f.opts, n, r.GPUCount, share)
+				if c := f.cfg.Profile.GPUChoice; c != nil && r.GPUCount == 1 && share < uint16(iog.FullGPU) {
+					f.opts = append(f.opts, Option{Node: n, GPU: c.ChooseGPU(&f.st, job, n)})
+				} else {
+					f.opts = appendOptions(f.opts, n, r.GPUCount, share)
+				}
 				found++
 				if limit > 0 && found >= limit {
 					return false
@@ -231,7 +235,9 @@ func assignOn(r *iog.Requirements, o Option) Assignment {
 	return a
 }
 
-// pick returns the best-scoring option; ties go to the one found first.
+// pick returns the best-scoring option; ties go to the node of the lowest
+// rank with Config.NodeRank, else (and on one node) to the one found
+// first.
 func (f *Framework) pick(job *Job, opts []Option) Option {
 	plugins := f.cfg.Profile.Score
 	if len(plugins) == 0 || len(opts) == 1 {
@@ -258,8 +264,9 @@ func (f *Framework) pick(job *Job, opts []Option) Option {
 		}
 	}
 	best := 0
+	ranked := f.cfg.NodeRank != nil
 	for i, s := range f.total {
-		if s > f.total[best] {
+		if s > f.total[best] || ranked && s == f.total[best] && opts[i].Node.rank < opts[best].Node.rank {
 			best = i
 		}
 	}

@@ -12,7 +12,11 @@
 // one score plugin, and a researcher swaps it without touching the rest:
 // Random, FirstFit, BestFit, DotProduct, GPUPacking, GPUClustering,
 // Spread, CostAware and FGD (fragmentation gradient descent) ship here,
-// and NewPolicy names them.
+// and NewPolicy names them. The FGD paper's artifact defines six of these
+// its own way (integer scores, fixed constants, its own choice of GPU
+// within a node): the Artifact* plugins, named by NewArtifactPolicy,
+// reproduce its published results with Config.NodeRank breaking ties and
+// Profile.GPUChoice leaving the choice of GPU to the policy.
 //
 // Requests come as iog.Requirements: GPU model (catalog names, families
 // and aliases, or a trace's own model codes matched exactly, with '|'

@@ -44,6 +44,13 @@ type Config struct {
 	// Logger receives evictions, re-placements and refused bindings; nil
 	// is slog.Default().
 	Logger *slog.Logger
+	// NodeRank, when set, breaks ties between equally scored options: the
+	// option on the node of the lowest rank wins, and on one node the
+	// first found (the lowest GPU). It is asked once per node, when the
+	// node is added. Nil leaves ties to the first option found in the
+	// index. The FGD paper's artifact breaks ties this way, by a random
+	// rank fixed for the run.
+	NodeRank func(Node) int
 }
 
 // Framework is the Scheduler of the package: a queue, an index of nodes,

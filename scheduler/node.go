@@ -148,6 +148,7 @@ func (g *modelGroup) matchesGPU(r *iog.Requirements) bool {
 type NodeInfo struct {
 	spec    Node
 	idx     int // order of addition, stable: first-fit prefers the lowest
+	rank    int // Config.NodeRank's, for ties
 	slot    int // position in Framework.nodes, for caches by node (versions tell nodes apart)
 	group   *modelGroup
 	gpuMem  uint64

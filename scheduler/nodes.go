@@ -39,6 +39,9 @@ func (f *Framework) addNode(spec Node, idx int) *NodeInfo {
 	for i := range n.free {
 		n.free[i] = uint16(iog.FullGPU)
 	}
+	if f.cfg.NodeRank != nil {
+		n.rank = f.cfg.NodeRank(spec)
+	}
 	n.gpuMem = spec.GPUMemoryBytes
 	if n.gpuMem == 0 && n.group.known {
 		n.gpuMem = n.group.model.MemoryBytes

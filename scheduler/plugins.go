@@ -68,6 +68,13 @@ type ScorePlugin interface {
 	Score(st *CycleState, job *Job, o Option) float64
 }
 
+// GPUChooser chooses which GPU of a node a fractional share goes on, as a
+// policy that owns that choice does (see Profile.GPUChoice). Only GPUs
+// whose free share holds the job's are to be returned; n has one.
+type GPUChooser interface {
+	ChooseGPU(st *CycleState, job *Job, n *NodeInfo) int
+}
+
 // ScoreNormalizer is a ScorePlugin that rescales its own scores. Without
 // it, and when a profile has several score plugins, scores are rescaled
 // linearly to 0..100.
@@ -160,6 +167,11 @@ type Profile struct {
 	PostFilter PostFilterPlugin
 	// Score rates options; none takes the first feasible option found.
 	Score []WeightedScore
+	// GPUChoice, when set, chooses the GPU of a fractional share on each
+	// node, so that a node offers one option; nil offers one option per
+	// distinct free share that holds the job, for the Score plugins to
+	// rate.
+	GPUChoice GPUChooser
 	// Reserve plugins are told of each placement, in order, and of its
 	// undoing, in reverse.
 	Reserve []ReservePlugin

@@ -218,11 +218,15 @@ func NewPolicy(name string, opts PolicyOptions) (ScorePlugin, error) {
 }
 
 // ProfileOf returns a profile that scores with p alone, with p as a filter
-// too when it is one (as CostAware is), and preemption.
+// too when it is one (as CostAware is), choosing the GPU of a share when
+// p is a GPUChooser, and preemption.
 func ProfileOf(p ScorePlugin) Profile {
 	prof := Profile{Score: []WeightedScore{{Plugin: p}}, PostFilter: Preemption{}}
 	if fp, ok := p.(FilterPlugin); ok {
 		prof.Filter = []FilterPlugin{fp}
+	}
+	if c, ok := p.(GPUChooser); ok {
+		prof.GPUChoice = c
 	}
 	return prof
 }

@@ -184,7 +184,8 @@ func (t *Tx) Remember(principal, key string, request []byte, r Response, now tim
 type Audit struct {
 	At     time.Time
 	Wallet iog.WalletAddress
-	// Via is the credential: "signature", or "api-key:" and the key's ID.
+	// Via is the credential: "signature", "api-key:" and the key's ID,
+	// or "session:" and the web session's ID.
 	Via    string
 	Action string
 	// Target names what was acted on (a device, a cluster).

@@ -24,6 +24,9 @@ type DeviceBeat struct {
 	// OpenTasks is how many proof tasks its record holds open; -1 when
 	// the row does not say (Tx.Device reads them).
 	OpenTasks int
+	// Sampled is when its last telemetry sample was taken (AddTelemetry);
+	// zero for never.
+	Sampled time.Time
 	// oldest is its oldest_proof column; up its up column, as its health
 	// copy says it.
 	oldest int64
@@ -44,7 +47,7 @@ func (b DeviceBeat) ProofDue(now time.Time, interval time.Duration) bool {
 // column of it.
 func (b DeviceBeat) Device(now time.Time) Device {
 	return Device{ID: b.ID, Owner: b.Owner, State: b.State, Health: b.Health, Updated: now,
-		stored: &storedDevice{tx: b.tx, up: b.up, healthOnly: true}}
+		stored: &storedDevice{tx: b.tx, up: b.up, healthOnly: true, stretch: upStateOf(b.Health)}}
 }
 
 // DeviceBeat returns what a heartbeat reads of a device, locked for the
@@ -53,9 +56,9 @@ func (t *Tx) DeviceBeat(id iog.DeviceID) (DeviceBeat, error) {
 	b := DeviceBeat{ID: id, tx: t}
 	var owner string
 	var health []byte
-	var open int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT owner, state, model, health, health_up, open_tasks, oldest_proof FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)).
-		Scan(&owner, &b.State, &b.Model, &health, &b.up, &open, &b.oldest)
+	var open, sampled int64
+	err := t.tx.QueryRowContext(t.ctx, "SELECT owner, state, model, health, health_up, open_tasks, oldest_proof, telemetry_at FROM "+deviceTables+" WHERE id = $1"+t.forUpdate(), string(id)).
+		Scan(&owner, &b.State, &b.Model, &health, &b.up, &open, &b.oldest, &sampled)
 	if noRows(err) {
 		return b, fmt.Errorf("device %s is not registered: %w", id, iog.ErrNotFound)
 	}
@@ -68,7 +71,7 @@ func (t *Tx) DeviceBeat(id iog.DeviceID) (DeviceBeat, error) {
 	if err != nil || open < -1 {
 		return b, fmt.Errorf("device %s: stored row is corrupt (%v): %w", id, err, iog.ErrInvalid)
 	}
-	b.OpenTasks = int(open)
+	b.OpenTasks, b.Sampled = int(open), timeOrZero(sampled)
 	return b, nil
 }
 

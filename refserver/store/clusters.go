@@ -153,6 +153,10 @@ func (t *Tx) Cluster(id iog.ClusterID) (Cluster, error) {
 // ClusterFilter selects clusters for a listing; zero fields select all.
 type ClusterFilter struct {
 	Renter iog.WalletAddress
+	// Device selects the clusters a device hosted (Tx.BookDevices), the
+	// latest booked first; After continues after a cluster's booking on
+	// it.
+	Device iog.DeviceID
 	// Statuses selects clusters in any of them.
 	Statuses []string
 	// After continues a listing after this cluster ID; Limit bounds it.
@@ -160,24 +164,18 @@ type ClusterFilter struct {
 	Limit int
 }
 
-// Clusters lists the clusters a filter selects, by ID.
+// Clusters lists the clusters a filter selects, by ID, or as its
+// Device's bookings.
 func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
-	var where []string
+	if f.Device != "" {
+		return t.deviceClusters(f)
+	}
 	var args []any
 	mark := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	if !f.Renter.IsZero() {
-		where = append(where, "renter = "+mark(f.Renter.String()))
-	}
-	if len(f.Statuses) > 0 {
-		marks := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			marks[i] = mark(s)
-		}
-		where = append(where, "status IN ("+strings.Join(marks, ", ")+")")
-	}
+	where := f.conditions("clusters", mark)
 	if f.After != "" {
 		where = append(where, "id > "+mark(string(f.After)))
 	}
@@ -190,6 +188,23 @@ func (t *Tx) Clusters(f ClusterFilter) ([]Cluster, error) {
 		q += " LIMIT " + mark(f.Limit)
 	}
 	return queryAll(t, "clusters", q, args, scanCluster)
+}
+
+// conditions are the filter's conditions on the renter and the status of
+// the clusters of table, their arguments marked by mark.
+func (f ClusterFilter) conditions(table string, mark func(any) string) []string {
+	var where []string
+	if !f.Renter.IsZero() {
+		where = append(where, table+".renter = "+mark(f.Renter.String()))
+	}
+	if len(f.Statuses) > 0 {
+		marks := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			marks[i] = mark(s)
+		}
+		where = append(where, table+".status IN ("+strings.Join(marks, ", ")+")")
+	}
+	return where
 }
 
 // queryAll runs a query and scans each of its rows.

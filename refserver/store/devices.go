@@ -57,9 +57,20 @@ type storedDevice struct {
 	gpus             []string
 	// up is the row's up column: its health's, copied (upColumns).
 	up int
+	// stretch is its health's up stretch as read (noteUp).
+	stretch upState
 	// healthOnly says that the rest is not known: the device was read
 	// by a heartbeat (Tx.DeviceBeat), for UpdateDeviceHealth.
 	healthOnly bool
+}
+
+// readIn returns the up stretch of a device as read in t, nil when it
+// was not.
+func (s *storedDevice) readIn(t *Tx) *upState {
+	if s == nil || s.tx != t {
+		return nil
+	}
+	return &s.stretch
 }
 
 // devicePlain are the columns of a device's row that are not its records.
@@ -149,6 +160,9 @@ func (t *Tx) InsertDevice(d Device) error {
 	if err != nil {
 		return fmt.Errorf("store device %s: %w", d.ID, err)
 	}
+	if err := t.noteUp(d.ID, &upState{}, d.Health); err != nil {
+		return err
+	}
 	return t.bindGPUs(d)
 }
 
@@ -184,6 +198,12 @@ func (t *Tx) UpdateDevice(d Device) error {
 		}
 		if err != nil {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
+		}
+		if err := t.noteUp(d.ID, old.readIn(t), d.Health); err != nil {
+			return err
+		}
+		if old.readIn(t) != nil {
+			old.stretch = upStateOf(d.Health)
 		}
 		return t.bindGPUs(d)
 	}
@@ -236,7 +256,10 @@ func (t *Tx) UpdateDevice(d Device) error {
 			return err
 		}
 	}
-	*old = storedDevice{tx: t, plain: plain, updated: unix(d.Updated), verifier: verifier, health: health, gpus: gpus, up: up}
+	if err := t.noteUp(d.ID, &old.stretch, d.Health); err != nil {
+		return err
+	}
+	*old = storedDevice{tx: t, plain: plain, updated: unix(d.Updated), verifier: verifier, health: health, gpus: gpus, up: up, stretch: upStateOf(d.Health)}
 	return nil
 }
 
@@ -264,8 +287,11 @@ func (t *Tx) UpdateDeviceHealth(d Device) error {
 			return fmt.Errorf("update device %s: %w", d.ID, err)
 		}
 	}
+	if err := t.noteUp(d.ID, old.readIn(t), d.Health); err != nil {
+		return err
+	}
 	if known {
-		old.health, old.up, old.updated = health, up, unix(d.Updated)
+		old.health, old.up, old.updated, old.stretch = health, up, unix(d.Updated), upStateOf(d.Health)
 	}
 	return nil
 }
@@ -482,7 +508,7 @@ func scanDevice(row scanner) (Device, error) {
 	d.Registered, d.Updated = time.Unix(0, registered).UTC(), time.Unix(0, updated).UTC()
 	d.BlockedAt = blockedTime(blocked)
 	isUp, _ := upColumns(d.Health)
-	d.stored = &storedDevice{plain: plainOf(d), updated: updated, verifier: verifier, health: health, gpus: knownUUIDs(d.Verifier), up: isUp}
+	d.stored = &storedDevice{plain: plainOf(d), updated: updated, verifier: verifier, health: health, gpus: knownUUIDs(d.Verifier), up: isUp, stretch: upStateOf(d.Health)}
 	return d, nil
 }
 

@@ -160,6 +160,9 @@ func (t *Tx) SaveHealth(devices []LiveDevice) error {
 		if _, err := stmt.ExecContext(t.ctx, string(d.ID), health, up, seen); err == nil {
 			_, err = upStmt.ExecContext(t.ctx, string(d.ID), up)
 		}
+		if err == nil {
+			err = t.noteUp(d.ID, nil, d.Health)
+		}
 		if err != nil {
 			return fmt.Errorf("save the health of %s: %w", d.ID, err)
 		}

@@ -23,6 +23,8 @@ var components = []struct {
 	{"refserver-heartbeats", heartbeatMigrations},
 	{"refserver-reads", readsMigrations},
 	{"refserver-settlement", settlementMigrations},
+	{"refserver-sessions", sessionMigrations},
+	{"refserver-explorer", explorerMigrations},
 }
 
 // migrations are the tables of requests, API keys and devices.

@@ -9,7 +9,15 @@
 // Fragmentation Gradient Descent", USENIX ATC '23): the task list is
 // inflated by seeded sampling until it asks for a multiple of the
 // cluster's GPUs, and the allocation and fragmentation are reported as
-// capacity arrives.
+// capacity arrives. Its Protocol says how: DefaultProtocol is this
+// simulator's own; FGDPaper is the paper's artifact's, step for step
+// (../shared/fgd-protocol.md): the trace shuffled and tuned by appended
+// random draws, ties to a random node rank fixed for the run, the
+// allocation bucketed by arrived percent, seeds 42 on, and the names
+// random, dot-product, gpu-clustering, gpu-packing, best-fit and fgd
+// meaning the artifact's policies (scheduler.NewArtifactPolicy); ours of
+// those names are then iog-random, iog-fgd and so on, and our others keep
+// their names. Either protocol is the same simulator, set up differently.
 //
 // Workloads come from the openb trace (LoadOpenB; the trace itself is in
 // testdata/openb with its attribution), from the iog CSV and JSON formats

@@ -70,32 +70,60 @@ type Experiment struct {
 	// Price prices nodes for the cost-aware policy; nil prices every GPU
 	// the same (one dollar an hour per GPU).
 	Price scheduler.PriceFunc
+	// Protocol is how the experiment is run; the zero Protocol is
+	// DefaultProtocol.
+	Protocol Protocol
+}
+
+// protocol returns the experiment's protocol, the default for the zero one.
+func (e Experiment) protocol() Protocol {
+	if e.Protocol == (Protocol{}) {
+		return DefaultProtocol
+	}
+	return e.Protocol
 }
 
 // Run schedules the inflated tasks one at a time in arrival order, with no
 // departures (a task that does not fit is dropped), and returns a point for
-// every whole percent of capacity that has arrived, from 0 to Inflate×100.
+// every whole percent of capacity that has arrived, from 0 to Inflate×100,
+// as the protocol orders, tunes and measures.
 func (e Experiment) Run(ctx context.Context) ([]Point, error) {
+	pr := e.protocol()
 	factor := e.Inflate
 	if factor == 0 {
 		factor = 1.3
 	}
 	capacity := e.Workload.GPUMilli()
-	tasks, err := Inflate(e.Workload.Tasks, capacity, factor, e.Seed)
+	tasks, ranks, err := pr.Arrivals(e.Workload, factor, e.Seed)
 	if err != nil {
 		return nil, err
 	}
 	dist := e.Workload.Distribution()
-	f, err := newPolicyFramework(e.Policy, e.Plugin, e.Seed, dist, e.Price, e.Workload.Nodes)
+	plugin := e.Plugin
+	if plugin == nil {
+		price := e.Price
+		if price == nil {
+			price = FlatPrice
+		}
+		if plugin, err = pr.policy(e.Policy, e.Seed, e.Workload, dist, price); err != nil {
+			return nil, err
+		}
+	}
+	f, err := newPolicyFramework(plugin, ranks, e.Workload.Nodes)
 	if err != nil {
 		return nil, err
 	}
+	last := int(factor*100 + 1e-9)
 	var points []Point
-	var arrived uint64
+	var arrived, used uint64
+	var bk *buckets
+	if pr.Bucketed {
+		bk = newBuckets(capacity, last)
+	}
 	next := 0
 	record := func() {
 		alloc, frag := allocAndFrag(f, dist)
-		for next <= int(factor*100+1e-9) && arrived*100 >= uint64(next)*capacity {
+		for next <= last && arrived*100 >= uint64(next)*capacity {
 			points = append(points, Point{ArrivedPct: next, AllocPct: 100 * float64(alloc) / float64(capacity), FragPct: 100 * frag / float64(capacity)})
 			next++
 		}
@@ -111,35 +139,59 @@ func (e Experiment) Run(ctx context.Context) ([]Point, error) {
 		if _, err := f.Schedule(ctx); err != nil {
 			return points, err
 		}
-		if _, placed := f.Placement(t.Job.ID); !placed {
-			if err := f.Cancel(t.Job.ID); err != nil {
-				return points, err
-			}
+		if p, placed := f.Placement(t.Job.ID); placed {
+			used += p.GPUMilli()
+		} else if err := f.Cancel(t.Job.ID); err != nil {
+			return points, err
 		}
 		arrived += t.Job.Requirements.GPUMilli()
+		if bk != nil {
+			bk.add(arrived, used)
+		}
 		if arrived*100 >= uint64(next)*capacity {
 			record()
 		}
 	}
+	if bk != nil {
+		return bk.points(points, last, f, dist, capacity), nil
+	}
 	return points, nil
 }
 
-// newPolicyFramework builds a Framework scoring with the named policy (or
-// plugin) alone, without preemption, with the nodes added.
-func newPolicyFramework(policy string, plugin scheduler.ScorePlugin, seed uint64, dist *scheduler.TaskDistribution, price scheduler.PriceFunc, nodes []scheduler.Node) (*scheduler.Framework, error) {
-	if price == nil {
-		price = FlatPrice
-	}
-	if plugin == nil {
-		var err error
-		plugin, err = scheduler.NewPolicy(policy, scheduler.PolicyOptions{Seed: seed, Distribution: dist, Price: price})
-		if err != nil {
-			return nil, err
+// points returns the points of a bucketed run: the allocation from the
+// buckets, for every percent up to last that a task arrived within one
+// percent of, and the fragmentation recorded when it first arrived (or
+// at the end, when it never did).
+func (b *buckets) points(recorded []Point, last int, f *scheduler.Framework, dist *scheduler.TaskDistribution, capacity uint64) []Point {
+	var out []Point
+	for x := 0; x <= last; x++ {
+		alloc, ok := b.at(x)
+		if !ok {
+			break
 		}
+		p := Point{ArrivedPct: x, AllocPct: alloc}
+		if x < len(recorded) {
+			p.FragPct = recorded[x].FragPct
+		} else {
+			_, frag := allocAndFrag(f, dist)
+			p.FragPct = 100 * frag / float64(capacity)
+		}
+		out = append(out, p)
 	}
+	return out
+}
+
+// newPolicyFramework builds a Framework scoring with plugin alone,
+// without preemption, ties broken by ranks when there are any, with the
+// nodes added.
+func newPolicyFramework(plugin scheduler.ScorePlugin, ranks map[iog.DeviceID]int, nodes []scheduler.Node) (*scheduler.Framework, error) {
 	prof := scheduler.ProfileOf(plugin)
 	prof.PostFilter = nil // no departures: a task that does not fit is dropped, it evicts nothing
-	f := scheduler.NewFramework(scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: prof, Logger: quiet})
+	cfg := scheduler.Config{Clock: iog.NewManualClock(epoch), Profile: prof, Logger: quiet}
+	if ranks != nil {
+		cfg.NodeRank = func(n scheduler.Node) int { return ranks[n.ID] }
+	}
+	f := scheduler.NewFramework(cfg)
 	for _, n := range nodes {
 		if err := f.AddNode(n); err != nil {
 			return nil, err
@@ -182,7 +234,8 @@ type Summary struct {
 	Runs     [][]float64 // allocation % by seed, then by At
 }
 
-// Summarize runs e for seeds 1..seeds and summarizes the allocation at
+// Summarize runs e for seeds seeds from its protocol's FirstSeed on and
+// summarizes the allocation at
 // the arrival percentages at.
 func (e Experiment) Summarize(ctx context.Context, seeds int, at []int) (Summary, error) {
 	s := Summary{Policy: e.Policy, Seeds: seeds, At: slices.Clone(at)}
@@ -192,8 +245,9 @@ func (e Experiment) Summarize(ctx context.Context, seeds int, at []int) (Summary
 			return s, fmt.Errorf("summarize: a stateful plugin cannot be reused across seeds; use Policy: %w", iog.ErrInvalid)
 		}
 	}
-	for seed := 1; seed <= seeds; seed++ {
-		e.Seed = uint64(seed)
+	first := max(e.protocol().FirstSeed, 1)
+	for seed := first; seed < first+uint64(seeds); seed++ {
+		e.Seed = seed
 		points, err := e.Run(ctx)
 		if err != nil {
 			return s, err

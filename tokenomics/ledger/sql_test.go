@@ -240,6 +240,24 @@ func TestSQLEntriesOf(t *testing.T) {
 			require.Empty(t, page)
 			_, err = l.EntriesOf(ctx, alice, 0, 0)
 			require.ErrorIs(t, err, iog.ErrInvalid)
+			_, err = l.EntriesOfBefore(ctx, alice, 0, 0)
+			require.ErrorIs(t, err, iog.ErrInvalid)
+
+			// Backwards, the latest first, a page at a time.
+			var back []change
+			for before := uint64(0); ; {
+				entries, err := l.EntriesOfBefore(ctx, alice, before, 4)
+				require.NoError(t, err)
+				for _, e := range entries {
+					back = append(back, change{e.Op.Key, e.Available, e.Held})
+					before = e.Seq
+				}
+				if len(entries) < 4 {
+					break
+				}
+			}
+			slices.Reverse(back)
+			require.Equal(t, wantAlice, back)
 
 			flows, err := l.FlowsOf(ctx, alice)
 			require.NoError(t, err)

@@ -104,14 +104,30 @@ func indexEntries(ctx context.Context, tx *sql.Tx, b *book, entries []Entry, nam
 // each with what it changed of them. It is empty past the last; an
 // account never moved has none.
 func (l *SQL) EntriesOf(ctx context.Context, account iog.WalletAddress, after uint64, limit int) ([]AccountEntry, error) {
+	return l.accountEntries(ctx, account, "x.seq > $2 ORDER BY x.seq", after, limit)
+}
+
+// EntriesOfBefore is EntriesOf the other way: up to limit of the
+// account's entries, the latest first, from the last before seq (0 for
+// the last of all).
+func (l *SQL) EntriesOfBefore(ctx context.Context, account iog.WalletAddress, before uint64, limit int) ([]AccountEntry, error) {
+	if before == 0 {
+		before = 1<<63 - 1
+	}
+	return l.accountEntries(ctx, account, "x.seq < $2 ORDER BY x.seq DESC", before, limit)
+}
+
+// accountEntries reads up to limit of an account's entries by its index,
+// those whose seq the range (on $2, seq) selects, in its order.
+func (l *SQL) accountEntries(ctx context.Context, account iog.WalletAddress, seqRange string, seq uint64, limit int) ([]AccountEntry, error) {
 	if limit < 1 {
 		return nil, fmt.Errorf("entries of %v: a limit of %d: want at least 1: %w", account, limit, iog.ErrInvalid)
 	}
 	var out []AccountEntry
 	err := scanRows(ctx, l.db, `SELECT e.seq, e.prev, e.hash, e.signature, e.body, x.available, x.held
 		FROM ledger_account_entries x JOIN ledger_entries e ON e.seq = x.seq
-		WHERE x.account = $1 AND x.seq > $2 ORDER BY x.seq LIMIT $3`,
-		[]any{account.String(), int64(min(after, 1<<63-1)), limit}, func(rows *sql.Rows) error {
+		WHERE x.account = $1 AND `+seqRange+` LIMIT $3`,
+		[]any{account.String(), int64(min(seq, 1<<63-1)), limit}, func(rows *sql.Rows) error {
 			var available, held int64
 			e, _, err := scanEntry(rows, &available, &held)
 			if err != nil {

@@ -74,7 +74,8 @@ func keepClock(ctx context.Context, dir string, clock iog.Clock) error {
 // fail every epoch. Each bound is raised to stall of real time (never
 // lowered), and the proof interval to four times the slack, so that a
 // device stays eligible while its next proof is answered
-// (refserver.Config.ProofSlack).
+// (refserver.Config.ProofSlack). A web session and its sign-in challenge
+// last as long in real time as they do by default.
 func fastClockBudgets(cfg *refserver.Config, speed int, stall time.Duration) {
 	budget := stall * time.Duration(speed)
 	cfg.HeartbeatTimeout = max(cfg.HeartbeatTimeout, budget)
@@ -82,4 +83,8 @@ func fastClockBudgets(cfg *refserver.Config, speed int, stall time.Duration) {
 	cfg.ProofInterval = max(cfg.ProofInterval, time.Hour, 4*cfg.ProofSlack+time.Minute)
 	cfg.ReportNonceTTL = max(cfg.ReportNonceTTL, budget)
 	cfg.MaxClockSkew = max(cfg.MaxClockSkew, budget)
+	// A person signs in, at a person's pace: the sign-in challenge and
+	// the session keep their default lengths in real time.
+	cfg.SessionChallengeTTL = max(cfg.SessionChallengeTTL, 5*time.Minute*time.Duration(speed))
+	cfg.SessionTTL = max(cfg.SessionTTL, 30*time.Minute*time.Duration(speed))
 }

@@ -68,6 +68,7 @@ func TestFastClockBudgets(t *testing.T) {
 		} {
 			require.GreaterOrEqual(t, real(d), stall, "speed %d: %s", speed, name)
 		}
+		require.Equal(t, [2]time.Duration{5 * time.Minute, 30 * time.Minute}, [2]time.Duration{real(cfg.SessionChallengeTTL), real(cfg.SessionTTL)}, "speed %d: sessions in real time", speed)
 		s, err := refserver.New(context.Background(), cfg)
 		require.NoError(t, err, "speed %d", speed)
 		require.NoError(t, s.Close())

@@ -21,6 +21,17 @@
 // allocation over time, fragmentation, queueing delay, completion time,
 // utilization, cost, preemptions and failures, fairness.
 //
+// -protocol fgd-paper runs the frag and table modes as the FGD paper's
+// artifact does (sim.FGDPaper): the trace shuffled and tuned by appending
+// random draws, ties to a random node rank fixed for the run, the
+// allocation bucketed by arrived percent, seeds 42 on, and the names
+// random, dot-product, gpu-clustering, gpu-packing, best-fit and fgd
+// meaning the artifact's policies (ours of those names are then
+// iog-random, iog-fgd and so on; our others keep their names). The
+// default, -protocol default, is this simulator's own.
+//
+//	go run ./scheduler/sim/cmd/iogsim -mode table -protocol fgd-paper -policy all -seeds 10
+//
 // -format says how -nodes and -tasks are written: openb (the default
 // trace, whose files are the defaults), csv (the iog CSV format), json
 // (the iog JSON format, all in -tasks), or synthetic (generated:
@@ -60,6 +71,7 @@ func main() {
 // options are the command's flags.
 type options struct {
 	mode, nodes, tasks, format, policy string
+	protocol                           sim.Protocol
 	seed                               uint64
 	seeds                              int
 	inflate, fail                      float64
@@ -75,17 +87,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.nodes, "nodes", defaultNodes, "node list file")
 	fs.StringVar(&o.tasks, "tasks", defaultTasks, "task list file")
 	fs.StringVar(&o.format, "format", "openb", "input format: openb, csv, json or synthetic")
-	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+" (table: a comma-separated list, or all; not given, all)")
+	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+
+		"; under -protocol fgd-paper also iog-<name> for ours of the artifact's names (table: a comma-separated list, or all; not given, all)")
+	protocol := fs.String("protocol", "default", "frag, table: default (this simulator's) or fgd-paper (the FGD paper's artifact's)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of sampling, shuffling and the random policy")
 	fs.IntVar(&o.seeds, "seeds", 10, "table: seeds 1 to this")
 	fs.Float64Var(&o.inflate, "inflate", 1.3, "frag, table: GPU request as a multiple of capacity")
 	fs.Float64Var(&o.fail, "fail", 0, "replay: share of devices that fail for a day, a third of the way through")
 	fs.IntVar(&o.synNodes, "synthetic-nodes", 1000, "synthetic: number of nodes")
 	fs.IntVar(&o.synTasks, "synthetic-tasks", 10000, "synthetic: number of tasks")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return err
 	}
 	fs.Visit(func(f *flag.Flag) { o.policySet = o.policySet || f.Name == "policy" })
+	if o.protocol, err = sim.ProtocolNamed(*protocol); err != nil {
+		return err
+	}
 	w, err := load(o)
 	if err != nil {
 		return err
@@ -132,7 +150,7 @@ func load(o options) (sim.Workload, error) {
 }
 
 func fragMode(ctx context.Context, out io.Writer, w sim.Workload, o options) error {
-	points, err := sim.Experiment{Workload: w, Policy: o.policy, Seed: o.seed, Inflate: o.inflate}.Run(ctx)
+	points, err := sim.Experiment{Workload: w, Policy: o.policy, Seed: o.seed, Inflate: o.inflate, Protocol: o.protocol}.Run(ctx)
 	if err != nil {
 		return err
 	}
@@ -144,7 +162,7 @@ func fragMode(ctx context.Context, out io.Writer, w sim.Workload, o options) err
 }
 
 func tableMode(ctx context.Context, out io.Writer, w sim.Workload, o options) error {
-	policies := scheduler.PolicyNames()
+	policies := o.protocol.PolicyNames()
 	if o.policySet && o.policy != "all" {
 		policies = strings.Split(o.policy, ",")
 	}
@@ -152,7 +170,7 @@ func tableMode(ctx context.Context, out io.Writer, w sim.Workload, o options) er
 	at := []int{min(100, last), last}
 	fmt.Fprintf(out, "| policy | alloc %% at %d%% arrived (mean, min–max) | alloc %% at %d%% arrived (mean, min–max) |\n|---|---|---|\n", at[0], at[1])
 	for _, p := range policies {
-		s, err := sim.Experiment{Workload: w, Policy: p, Inflate: o.inflate}.Summarize(ctx, o.seeds, at)
+		s, err := sim.Experiment{Workload: w, Policy: p, Inflate: o.inflate, Protocol: o.protocol}.Summarize(ctx, o.seeds, at)
 		if err != nil {
 			return err
 		}

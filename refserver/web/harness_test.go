@@ -31,11 +31,14 @@ import (
 // server with the web interface, two suppliers' workers, a renter with a
 // cluster, and a block settled; and one headless Chromium.
 type demo struct {
-	url     string
-	public  *iogsdk.Client
-	renter  *iogsdk.Client
-	devices []iog.DeviceID
-	cluster iog.ClusterID
+	url    string
+	public *iogsdk.Client
+	renter *iogsdk.Client
+	// supplier is the first device's owner, whose key signs in.
+	supplier    *iogsdk.Client
+	supplierKey ed25519.PrivateKey
+	devices     []iog.DeviceID
+	cluster     iog.ClusterID
 	// secrets are what no page may show: the wallets' keys and the
 	// devices' tunnel keys, in the forms they could take.
 	secrets []string
@@ -127,6 +130,9 @@ func startDemo(ctx context.Context) (*demo, func(), error) {
 			return nil, stop, fmt.Errorf("%s: %w", rig.name, err)
 		}
 		d.devices = append(d.devices, dev.ID)
+		if i == 0 {
+			d.supplier, d.supplierKey = c, key
+		}
 		data, err := os.ReadFile(state)
 		if err != nil {
 			return nil, stop, err

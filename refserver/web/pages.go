@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -16,6 +17,10 @@ import (
 // listLimit is how many rows a page's latest-first table shows.
 const listLimit = 10
 
+// telemetryWindow is how far back the dashboard looks for a device's latest
+// telemetry.
+const telemetryWindow = 10 * time.Minute
+
 // routes are the pages and fragments, by pattern.
 func (h *Handler) routes() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
@@ -25,6 +30,8 @@ func (h *Handler) routes() map[string]http.HandlerFunc {
 		"GET /clusters":               h.clusters,
 		"GET /clusters/{id}":          h.cluster,
 		"GET /blocks/{n}":             h.block,
+		"GET /signin":                 h.signin,
+		"GET /worker":                 h.worker,
 		"GET /fragments/blocks":       fragment(h, "blocks", h.latestBlocks),
 		"GET /fragments/transactions": fragment(h, "transactions", h.latestTransactions),
 		"GET /fragments/devices/{id}": fragment(h, "device-status", h.deviceStatus),
@@ -86,6 +93,8 @@ type deviceView struct {
 	Device   api.Device
 	Stake    api.DeviceStake
 	Bookings []api.PublicCluster
+	// Telemetry is the chart of the device's utilization and temperature.
+	Telemetry string
 }
 
 func (h *Handler) device(w http.ResponseWriter, r *http.Request) {
@@ -102,6 +111,13 @@ func (h *Handler) device(w http.ResponseWriter, r *http.Request) {
 					v.Bookings = append(v.Bookings, c)
 				}
 			}
+		}
+		return err
+	})
+	g.Go(func() error {
+		series, err := h.api.Telemetry(gctx, id, time.Time{})
+		if err == nil {
+			v.Telemetry, err = telemetryChart(series.Samples)
 		}
 		return err
 	})

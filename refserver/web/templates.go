@@ -17,7 +17,7 @@ var templateFS embed.FS
 
 // pageNames are the pages, a template file each beside the layout and the
 // partials every page shares.
-var pageNames = []string{"home", "devices", "device", "clusters", "cluster", "block", "error"}
+var pageNames = []string{"home", "devices", "device", "clusters", "cluster", "block", "signin", "worker", "error"}
 
 // view is what the layout renders: the page's title and its data.
 type view struct {
@@ -38,7 +38,10 @@ func parsePages(as assets) (map[string]*template.Template, error) {
 			}
 			return short(w.String())
 		},
-		"ppm":    func(p int64) string { return strconv.FormatFloat(float64(p)/1e4, 'f', 1, 64) + "%" },
+		"ppm": func(p int64) string { return strconv.FormatFloat(float64(p)/1e4, 'f', 1, 64) + "%" },
+		"rate": func(r iog.Rate) string {
+			return strconv.FormatFloat(float64(r.Num())*100/float64(r.Den()), 'f', 1, 64) + "%"
+		},
 		"counts": func(caption, name string, c []api.Count) countsView { return countsView{caption, name, c} },
 	}
 	pages := map[string]*template.Template{}
@@ -80,6 +83,8 @@ func short(s string) string {
 // chartData is a chart's series as app.js draws them with uPlot: the x
 // values, then each series' values and its label.
 type chartData struct {
+	// Time says X is Unix seconds.
+	Time   bool        `json:"time,omitempty"`
 	X      []float64   `json:"x"`
 	Series [][]float64 `json:"series"`
 	Labels []string    `json:"labels"`
@@ -93,6 +98,29 @@ func curveChart(curve []api.EmissionYear) (string, error) {
 		d.X = append(d.X, float64(y.Year))
 		d.Series[0] = append(d.Series[0], whole(y.Supply))
 		d.Series[1] = append(d.Series[1], whole(y.Emitted))
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// telemetryChart is a device's utilization and temperature over time.
+func telemetryChart(samples []api.TelemetrySample) (string, error) {
+	d := chartData{Time: true, Series: [][]float64{{}, {}}, Labels: []string{"Utilization (%)", "Temperature (°C)"}}
+	for _, s := range samples {
+		d.X = append(d.X, float64(s.Time.Unix()))
+		d.Series[0] = append(d.Series[0], float64(s.UtilizationPercent))
+		d.Series[1] = append(d.Series[1], float64(s.TemperatureC))
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+// earningsChart is a wallet's block rewards a day.
+func earningsChart(days []api.EarningsDay) (string, error) {
+	d := chartData{Time: true, Series: [][]float64{{}}, Labels: []string{"Rewards (IO)"}}
+	for _, day := range days {
+		d.X = append(d.X, float64(day.Day.Unix()))
+		d.Series[0] = append(d.Series[0], whole(day.Rewards))
 	}
 	b, err := json.Marshal(d)
 	return string(b), err

@@ -78,3 +78,13 @@ func TestAnAPIFailureIsNotShown(t *testing.T) {
 	require.NotContains(t, rec.Body.String(), "no such thing")
 	require.Contains(t, rec.Body.String(), "does not answer")
 }
+
+func TestSignInPageRenders(t *testing.T) {
+	h, err := web.New(web.Config{API: fakeAPI(http.StatusNotFound)})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/signin", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), `id="keypair"`)
+	require.NotContains(t, rec.Body.String(), "<script>", "no inline script")
+}

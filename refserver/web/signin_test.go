@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/internetofgpus/iog/iogsdk/api"
+)
+
+// TestSupplierSignsInAndRenames signs in with a supplier's keypair file,
+// as a person picks it, sees the dashboard the API's figures, and renames
+// a device.
+func TestSupplierSignsInAndRenames(t *testing.T) {
+	ctx := browser(t)
+	file := filepath.Join(t.TempDir(), "supplier.json")
+	nums := make([]int, 64)
+	for i, b := range network.supplierKey {
+		nums[i] = int(b)
+	}
+	data, err := json.Marshal(nums)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, data, 0o600))
+
+	require.NoError(t, load(ctx, "/signin"))
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetUploadFiles(chromedp.CSS("#keypair"), []string{file}),
+		chromedp.Click(chromedp.CSS(`#signin-file button[type="submit"]`))))
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-field="device-name"]`))))
+	screenshot(t, ctx, "worker")
+
+	bg := context.Background()
+	dev := network.devices[0]
+	health, err := network.supplier.DeviceHealth(bg, dev)
+	require.NoError(t, err)
+	proofs, err := text(ctx, `[data-field="proofs"]`)
+	require.NoError(t, err)
+	// Proofs keep coming; the page's are at most the API's now.
+	passed, err := strconv.Atoi(strings.Fields(proofs)[0])
+	require.NoError(t, err)
+	require.LessOrEqual(t, passed, health.Proofs.Passed)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`form.rename[data-device="`+string(dev)+`"] input[name="name"]`), "renamed rig"),
+		chromedp.Click(chromedp.CSS(`form.rename[data-device="`+string(dev)+`"] button`))))
+	_, err = until(bg, func() (api.Device, bool, error) {
+		d, err := network.public.Device(bg, dev)
+		return d, err == nil && d.Name == "renamed rig", err
+	})
+	require.NoError(t, err)
+	require.NoError(t, load(ctx, "/devices/"+string(dev)))
+	name, err := text(ctx, `[data-field="name"]`)
+	require.NoError(t, err)
+	require.Equal(t, "renamed rig", name)
+}

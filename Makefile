@@ -3,7 +3,7 @@
 GO ?= go
 BENCHTIME ?= 1s
 
-.PHONY: test tools litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz cli-tty signin-test
+.PHONY: test tools chromium litesvm litesvm-test chain fmt-check vet nocgo race crash bench bench-solana bench-reads bench-reference fuzz cli-tty signin-test
 
 test: tools litesvm litesvm-test signin-test fmt-check vet nocgo race cli-tty
 
@@ -18,6 +18,20 @@ tools:
 		if [ -n "$$missing" ]; then \
 			echo "installing$$missing"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		fi; \
+	fi
+
+# chromium installs Debian's chromium, which the web interface's browser
+# tests (refserver/web, driven with chromedp) run headless; `make race`
+# sets IOG_BROWSER_TESTS=required, so that they fail rather than skip
+# without it. Installing needs root.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing chromium"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "the browser tests need chromium: apt-get install chromium"; exit 1; \
 		fi; \
 	fi
 
@@ -95,8 +109,8 @@ nocgo:
 # timeout bounds a hang, not speed: the reference server's package takes
 # about 4 minutes on 2 quiet cores under the race detector, and several
 # times that beside a CPU hog, past go test's default of 10 minutes.
-race:
-	.ci/with-postgres.sh $(GO) test -race -count=1 -timeout 60m ./...
+race: chromium
+	IOG_BROWSER_TESTS=required .ci/with-postgres.sh $(GO) test -race -count=1 -timeout 60m ./...
 
 # crash kills the reference server with SIGKILL at CRASH_ROUNDS random
 # points under load, on SQLite and on PostgreSQL, and checks that nothing

@@ -31,7 +31,7 @@ func BenchmarkPages(b *testing.B) {
 			var fcp, bytes float64
 			for b.Loop() {
 				require.NoError(b, chromedp.Do(ctx, chromedp.Navigate(network.url+path)))
-				m, err := chromedp.Run(ctx, chromedp.Poll[pageLoad](`(() => { const m = ` + measure + `; return m.fcp >= 0 ? m : false })()`))
+				m, err := chromedp.Run(ctx, chromedp.Poll[pageLoad](`(() => { const m = `+measure+`; return m.fcp >= 0 ? m : false })()`))
 				require.NoError(b, err)
 				fcp += m.FCP
 				bytes += m.Bytes

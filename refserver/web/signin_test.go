@@ -55,6 +55,18 @@ func TestSupplierSignsInAndRenames(t *testing.T) {
 		return d, err == nil && d.Name == "renamed rig", err
 	})
 	require.NoError(t, err)
+	_, err = network.supplier.Faucet(bg)
+	require.NoError(t, err)
+	acct, err := network.supplier.Account(bg, network.supplier.Wallet())
+	require.NoError(t, err)
+	require.NoError(t, load(ctx, "/account"))
+	screenshot(t, ctx, "account")
+	for _, b := range acct.Balances {
+		shown, err := text(ctx, `[data-field="available-`+b.Currency.String()+`"]`)
+		require.NoError(t, err)
+		require.Equal(t, amount(b.Available), shown, "%s available", b.Currency)
+	}
+
 	require.NoError(t, load(ctx, "/devices/"+string(dev)))
 	name, err := text(ctx, `[data-field="name"]`)
 	require.NoError(t, err)

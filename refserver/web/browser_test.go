@@ -134,6 +134,7 @@ func pages() map[string]string {
 		"cluster":  "/clusters/" + string(network.cluster),
 		"block":    "/blocks/1",
 		"signin":   "/signin",
+		"rent":     "/rent",
 	}
 }
 

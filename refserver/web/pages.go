@@ -33,6 +33,7 @@ func (h *Handler) routes() map[string]http.HandlerFunc {
 		"GET /signin":                 h.signin,
 		"GET /worker":                 h.worker,
 		"GET /account":                h.account,
+		"GET /rent":                   h.rent,
 		"GET /fragments/blocks":       fragment(h, "blocks", h.latestBlocks),
 		"GET /fragments/transactions": fragment(h, "transactions", h.latestTransactions),
 		"GET /fragments/devices/{id}": fragment(h, "device-status", h.deviceStatus),

@@ -67,6 +67,22 @@ func TestSupplierSignsInAndRenames(t *testing.T) {
 		require.Equal(t, amount(b.Available), shown, "%s available", b.Currency)
 	}
 
+	// The supplier rents too: a cluster deployed from the form appears
+	// on the account page, as the API has it.
+	require.NoError(t, load(ctx, "/rent"))
+	screenshot(t, ctx, "rent")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#rent input[name="name"]`), "from the form"),
+		chromedp.Click(chromedp.CSS(`#rent button[value="deploy"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-field="cluster-name"]`))))
+	mine, err := network.supplier.Clusters(bg, "")
+	require.NoError(t, err)
+	require.NotEmpty(t, mine.Clusters)
+	require.Equal(t, "from the form", mine.Clusters[0].Name)
+	shown, err := text(ctx, `#cluster-`+string(mine.Clusters[0].ID)+` [data-field="cluster-name"]`)
+	require.NoError(t, err)
+	require.Equal(t, "from the form", shown)
+
 	require.NoError(t, load(ctx, "/devices/"+string(dev)))
 	name, err := text(ctx, `[data-field="name"]`)
 	require.NoError(t, err)

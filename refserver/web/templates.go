@@ -17,7 +17,7 @@ var templateFS embed.FS
 
 // pageNames are the pages, a template file each beside the layout and the
 // partials every page shares.
-var pageNames = []string{"home", "devices", "device", "clusters", "cluster", "block", "signin", "worker", "account", "error"}
+var pageNames = []string{"home", "devices", "device", "clusters", "cluster", "block", "signin", "worker", "account", "rent", "error"}
 
 // view is what the layout renders: the page's title and its data.
 type view struct {

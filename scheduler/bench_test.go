@@ -36,14 +36,17 @@ func benchPool(b *testing.B, n, candidates int, p scheduler.ScorePlugin) *schedu
 
 // BenchmarkPlaceSingleGPU places single-GPU tasks, one scheduling cycle
 // each, on 100,000 devices kept about half full (the oldest task is
-// cancelled once 400,000 run).
+// cancelled once 400,000 run): best-fit with 32 candidates, and best-fit
+// and first-fit with every candidate, which search the index by their
+// score bounds.
 func BenchmarkPlaceSingleGPU(b *testing.B) {
 	for _, bc := range []struct {
 		name       string
 		candidates int
-	}{{"candidates=32", 32}, {"candidates=all", 0}} {
+		policy     scheduler.ScorePlugin
+	}{{"candidates=32", 32, scheduler.BestFit{}}, {"candidates=all", 0, scheduler.BestFit{}}, {"first-fit/candidates=all", 0, scheduler.FirstFit{}}} {
 		b.Run(bc.name, func(b *testing.B) {
-			f := benchPool(b, 100_000, bc.candidates, scheduler.BestFit{})
+			f := benchPool(b, 100_000, bc.candidates, bc.policy)
 			ctx := context.Background()
 			const live = 400_000
 			ids := make([]iog.JobID, 0, live)
@@ -71,15 +74,30 @@ func BenchmarkPlaceSingleGPU(b *testing.B) {
 }
 
 // BenchmarkQueue100k submits 100,000 mixed tasks and places them in one
-// cycle on 100,000 devices.
+// cycle on 100,000 devices, with best-fit on 32 candidates.
 func BenchmarkQueue100k(b *testing.B) {
+	benchQueue(b, 32, scheduler.BestFit{}, true)
+}
+
+// BenchmarkQueueSingleGPU100k places 100,000 single-GPU tasks in one cycle
+// on 100,000 devices, every feasible node considered: best-fit and
+// first-fit search the index by their score bounds.
+func BenchmarkQueueSingleGPU100k(b *testing.B) {
+	for _, p := range []scheduler.ScorePlugin{scheduler.BestFit{}, scheduler.FirstFit{}} {
+		b.Run(p.Name(), func(b *testing.B) { benchQueue(b, 0, p, false) })
+	}
+}
+
+// benchQueue places 100,000 tasks, a third of them GPU shares when mixed,
+// in one cycle on 100,000 devices.
+func benchQueue(b *testing.B, candidates int, p scheduler.ScorePlugin, mixed bool) {
 	for range b.N {
 		b.StopTimer()
-		f := benchPool(b, 100_000, 32, scheduler.BestFit{})
+		f := benchPool(b, 100_000, candidates, p)
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := range 100_000 {
 			j := gpuJob(fmt.Sprint("j", i), 1, 0)
-			if rng.IntN(3) == 0 {
+			if mixed && rng.IntN(3) == 0 {
 				j.Requirements.GPUShare = iog.GPUShare(100 + rng.IntN(900))
 			}
 			if err := f.Submit(j); err != nil {

@@ -137,6 +137,23 @@ func BenchmarkGang64(b *testing.B) {
 	}
 }
 
+// BenchmarkGang10k places a 10,000-GPU gang on 100,000 devices a quarter
+// filled with single GPUs, and releases it; it reports the 99th
+// percentile of the placement time.
+func BenchmarkGang10k(b *testing.B) {
+	f := benchPool(b, 100_000, 0, scheduler.BestFit{})
+	ctx := context.Background()
+	for i := range 200_000 {
+		if err := f.Submit(gpuJob(fmt.Sprint("fill", i), 1, 0)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := f.Schedule(ctx); err != nil {
+		b.Fatal(err)
+	}
+	placeGangsOf(b, f, 10_000, iog.AnyPlacement, 0)
+}
+
 // BenchmarkMemoryPerDevice measures the heap the scheduler holds per
 // device, with 100,000 devices.
 func BenchmarkMemoryPerDevice(b *testing.B) {
@@ -186,16 +203,22 @@ func benchGangWorst(b *testing.B, thin, want int) {
 	placeGangs(b, f, iog.CoLocated, want)
 }
 
-// placeGangs places b.N 64-GPU gangs one at a time, each in a cycle of its
-// own and cancelled after, and reports the p99 latency. want, when not
-// zero, is the number of nodes each must take.
+// placeGangs places b.N 64-GPU gangs: see placeGangsOf.
 func placeGangs(b *testing.B, f *scheduler.Framework, place iog.Placement, want int) {
+	b.Helper()
+	placeGangsOf(b, f, 64, place, want)
+}
+
+// placeGangsOf places b.N gangs of gpus GPUs one at a time, each in a
+// cycle of its own and cancelled after, and reports the p99 latency. want,
+// when not zero, is the number of nodes each must take.
+func placeGangsOf(b *testing.B, f *scheduler.Framework, gpus int, place iog.Placement, want int) {
 	b.Helper()
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		g := gpuJob(fmt.Sprint("g", i), 64, 0)
+		g := gpuJob(fmt.Sprint("g", i), gpus, 0)
 		g.Gang, g.Requirements.Placement = true, place
 		start := time.Now()
 		if err := f.Submit(g); err != nil {

@@ -1,6 +1,9 @@
 package scheduler
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // ArtifactFGD is the artifact's FGD: a node scores
 // ⌊100·σ((before − after)/1000)⌋, before and after being the node's
@@ -13,6 +16,42 @@ type ArtifactFGD struct {
 	typical *TypicalPods
 	before  []artifactBefore // by node slot
 	scratch []uint16
+	memo    map[fragKey]float64
+}
+
+// fragKey is a node's state as TypicalPods.Frag sees it: its model, free
+// CPU and free GPU shares, in ascending order, since Frag depends on
+// the shares only through integer sums and counts. Nodes in the same
+// state, the many idle nodes of a model first, share one computation.
+type fragKey struct {
+	model string
+	cpu   uint64
+	gpus  int
+	free  [8]uint16
+}
+
+// maxFragMemo bounds the states remembered.
+const maxFragMemo = 1 << 16
+
+// frag returns typical.Frag(cpu, free, model), remembered by state.
+func (p *ArtifactFGD) frag(cpu uint64, free []uint16, model string) float64 {
+	k := fragKey{model: model, cpu: cpu, gpus: len(free)}
+	if len(free) > len(k.free) {
+		return p.typical.Frag(cpu, free, model)
+	}
+	copy(k.free[:], free)
+	slices.Sort(k.free[:len(free)])
+	if v, ok := p.memo[k]; ok {
+		return v
+	}
+	v := p.typical.Frag(cpu, free, model)
+	if p.memo == nil {
+		p.memo = map[fragKey]float64{}
+	}
+	if len(p.memo) < maxFragMemo {
+		p.memo[k] = v
+	}
+	return v
 }
 
 // artifactBefore is a node's fragmentation at a version.
@@ -41,7 +80,7 @@ func (p *ArtifactFGD) Score(_ *CycleState, job *Job, o Option) float64 {
 	default:
 		takeAscending(p.scratch, r.GPUCount, m)
 	}
-	return float64(fgdScore(before, p.typical.Frag(n.freeCPU-r.CPUMilli, p.scratch, n.spec.GPUModel)))
+	return float64(fgdScore(before, p.frag(n.freeCPU-r.CPUMilli, p.scratch, n.spec.GPUModel)))
 }
 
 // ChooseGPU returns the GPU of n whose FGD score for the job's share is
@@ -78,7 +117,7 @@ func (p *ArtifactFGD) fragOf(n *NodeInfo) float64 {
 	}
 	c := &p.before[n.slot]
 	if !c.valid || c.version != n.version {
-		*c = artifactBefore{version: n.version, valid: true, frag: p.typical.Frag(n.freeCPU, n.free, n.spec.GPUModel)}
+		*c = artifactBefore{version: n.version, valid: true, frag: p.frag(n.freeCPU, n.free, n.spec.GPUModel)}
 	}
 	return c.frag
 }

@@ -1,9 +1,6 @@
 package scheduler
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // ArtifactFGD is the artifact's FGD: a node scores
 // ⌊100·σ((before − after)/1000)⌋, before and after being the node's
@@ -16,41 +13,16 @@ type ArtifactFGD struct {
 	typical *TypicalPods
 	before  []artifactBefore // by node slot
 	scratch []uint16
-	memo    map[fragKey]float64
+	memo    stateMemo
 }
-
-// fragKey is a node's state as TypicalPods.Frag sees it: its model, free
-// CPU and free GPU shares, in ascending order, since Frag depends on
-// the shares only through integer sums and counts. Nodes in the same
-// state, the many idle nodes of a model first, share one computation.
-type fragKey struct {
-	model string
-	cpu   uint64
-	gpus  int
-	free  [8]uint16
-}
-
-// maxFragMemo bounds the states remembered.
-const maxFragMemo = 1 << 16
 
 // frag returns typical.Frag(cpu, free, model), remembered by state.
 func (p *ArtifactFGD) frag(cpu uint64, free []uint16, model string) float64 {
-	k := fragKey{model: model, cpu: cpu, gpus: len(free)}
-	if len(free) > len(k.free) {
-		return p.typical.Frag(cpu, free, model)
-	}
-	copy(k.free[:], free)
-	slices.Sort(k.free[:len(free)])
-	if v, ok := p.memo[k]; ok {
+	if v, ok := p.memo.find(0, model, cpu, 0, free); ok {
 		return v
 	}
 	v := p.typical.Frag(cpu, free, model)
-	if p.memo == nil {
-		p.memo = map[fragKey]float64{}
-	}
-	if len(p.memo) < maxFragMemo {
-		p.memo[k] = v
-	}
+	p.memo.keep(v)
 	return v
 }
 

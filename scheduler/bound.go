@@ -31,12 +31,12 @@ type NodeBounds struct {
 	MinMemoryBytes, MaxMemoryBytes uint64
 
 	// What the search prunes infeasible subtrees and ties with.
-	live     bool // at least one node
-	maxWhole int
-	maxShare uint16
 	maxCPU   uint64
 	maxMem   uint64
 	minRank  int
+	maxWhole int16 // GPUs wholly free
+	maxShare uint16
+	live     bool // at least one node
 }
 
 // ScoreBounder is a ScorePlugin that can bound its scores: ScoreBound
@@ -95,7 +95,7 @@ func (b *NodeBounds) mayFit(r *iog.Requirements) bool {
 	case share < uint16(iog.FullGPU):
 		return b.maxShare >= share
 	default:
-		return b.maxWhole >= r.GPUCount
+		return int(b.maxWhole) >= r.GPUCount
 	}
 }
 

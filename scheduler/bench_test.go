@@ -45,32 +45,48 @@ func BenchmarkPlaceSingleGPU(b *testing.B) {
 		candidates int
 		policy     scheduler.ScorePlugin
 	}{{"candidates=32", 32, scheduler.BestFit{}}, {"candidates=all", 0, scheduler.BestFit{}}, {"first-fit/candidates=all", 0, scheduler.FirstFit{}}} {
-		b.Run(bc.name, func(b *testing.B) {
-			f := benchPool(b, 100_000, bc.candidates, bc.policy)
-			ctx := context.Background()
-			const live = 400_000
-			ids := make([]iog.JobID, 0, live)
-			b.ResetTimer()
-			for i := range b.N {
-				id := iog.JobID(fmt.Sprint("j", i))
-				if err := f.Submit(gpuJob(string(id), 1, 0)); err != nil {
-					b.Fatal(err)
-				}
-				rep, err := f.Schedule(ctx)
-				if err != nil || len(rep.Placed) != 1 {
-					b.Fatal("not placed", err)
-				}
-				ids = append(ids, id)
-				if len(ids) == live {
-					if err := f.Cancel(ids[0]); err != nil {
-						b.Fatal(err)
-					}
-					ids = ids[1:]
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
-		})
+		b.Run(bc.name, func(b *testing.B) { benchPlace(b, bc.candidates, bc.policy) })
 	}
+}
+
+// benchPlace places single-GPU tasks, one scheduling cycle each, on
+// 100,000 devices kept about half full (the oldest task is cancelled once
+// 400,000 run).
+func benchPlace(b *testing.B, candidates int, p scheduler.ScorePlugin) {
+	f := benchPool(b, 100_000, candidates, p)
+	ctx := context.Background()
+	const live = 400_000
+	ids := make([]iog.JobID, 0, live)
+	b.ResetTimer()
+	for i := range b.N {
+		id := iog.JobID(fmt.Sprint("j", i))
+		if err := f.Submit(gpuJob(string(id), 1, 0)); err != nil {
+			b.Fatal(err)
+		}
+		rep, err := f.Schedule(ctx)
+		if err != nil || len(rep.Placed) != 1 {
+			b.Fatal("not placed", err)
+		}
+		ids = append(ids, id)
+		if len(ids) == live {
+			if err := f.Cancel(ids[0]); err != nil {
+				b.Fatal(err)
+			}
+			ids = ids[1:]
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
+}
+
+// BenchmarkPlaceFGD places single-GPU tasks with FGD as
+// BenchmarkPlaceSingleGPU does, planning for a mix of whole GPUs and
+// shares, every feasible node scored.
+func BenchmarkPlaceFGD(b *testing.B) {
+	d := scheduler.NewTaskDistribution(0)
+	for _, share := range []iog.GPUShare{0, 0, 250, 500} {
+		d.Observe(gpuJob("mix", 1, share).Requirements)
+	}
+	benchPlace(b, 0, scheduler.NewFGD(d))
 }
 
 // BenchmarkQueue100k submits 100,000 mixed tasks and places them in one

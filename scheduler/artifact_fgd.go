@@ -13,6 +13,17 @@ type ArtifactFGD struct {
 	typical *TypicalPods
 	before  []artifactBefore // by node slot
 	scratch []uint16
+	memo    stateMemo
+}
+
+// frag returns typical.Frag(cpu, free, model), remembered by state.
+func (p *ArtifactFGD) frag(cpu uint64, free []uint16, model string) float64 {
+	if v, ok := p.memo.find(0, model, cpu, 0, free); ok {
+		return v
+	}
+	v := p.typical.Frag(cpu, free, model)
+	p.memo.keep(v)
+	return v
 }
 
 // artifactBefore is a node's fragmentation at a version.
@@ -41,7 +52,7 @@ func (p *ArtifactFGD) Score(_ *CycleState, job *Job, o Option) float64 {
 	default:
 		takeAscending(p.scratch, r.GPUCount, m)
 	}
-	return float64(fgdScore(before, p.typical.Frag(n.freeCPU-r.CPUMilli, p.scratch, n.spec.GPUModel)))
+	return float64(fgdScore(before, p.frag(n.freeCPU-r.CPUMilli, p.scratch, n.spec.GPUModel)))
 }
 
 // ChooseGPU returns the GPU of n whose FGD score for the job's share is
@@ -78,7 +89,7 @@ func (p *ArtifactFGD) fragOf(n *NodeInfo) float64 {
 	}
 	c := &p.before[n.slot]
 	if !c.valid || c.version != n.version {
-		*c = artifactBefore{version: n.version, valid: true, frag: p.typical.Frag(n.freeCPU, n.free, n.spec.GPUModel)}
+		*c = artifactBefore{version: n.version, valid: true, frag: p.frag(n.freeCPU, n.free, n.spec.GPUModel)}
 	}
 	return c.frag
 }

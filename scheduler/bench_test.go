@@ -36,50 +36,84 @@ func benchPool(b *testing.B, n, candidates int, p scheduler.ScorePlugin) *schedu
 
 // BenchmarkPlaceSingleGPU places single-GPU tasks, one scheduling cycle
 // each, on 100,000 devices kept about half full (the oldest task is
-// cancelled once 400,000 run).
+// cancelled once 400,000 run): best-fit with 32 candidates, and best-fit
+// and first-fit with every candidate, which search the index by their
+// score bounds.
 func BenchmarkPlaceSingleGPU(b *testing.B) {
 	for _, bc := range []struct {
 		name       string
 		candidates int
-	}{{"candidates=32", 32}, {"candidates=all", 0}} {
-		b.Run(bc.name, func(b *testing.B) {
-			f := benchPool(b, 100_000, bc.candidates, scheduler.BestFit{})
-			ctx := context.Background()
-			const live = 400_000
-			ids := make([]iog.JobID, 0, live)
-			b.ResetTimer()
-			for i := range b.N {
-				id := iog.JobID(fmt.Sprint("j", i))
-				if err := f.Submit(gpuJob(string(id), 1, 0)); err != nil {
-					b.Fatal(err)
-				}
-				rep, err := f.Schedule(ctx)
-				if err != nil || len(rep.Placed) != 1 {
-					b.Fatal("not placed", err)
-				}
-				ids = append(ids, id)
-				if len(ids) == live {
-					if err := f.Cancel(ids[0]); err != nil {
-						b.Fatal(err)
-					}
-					ids = ids[1:]
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
-		})
+		policy     scheduler.ScorePlugin
+	}{{"candidates=32", 32, scheduler.BestFit{}}, {"candidates=all", 0, scheduler.BestFit{}}, {"first-fit/candidates=all", 0, scheduler.FirstFit{}}} {
+		b.Run(bc.name, func(b *testing.B) { benchPlace(b, bc.candidates, bc.policy) })
 	}
 }
 
+// benchPlace places single-GPU tasks, one scheduling cycle each, on
+// 100,000 devices kept about half full (the oldest task is cancelled once
+// 400,000 run).
+func benchPlace(b *testing.B, candidates int, p scheduler.ScorePlugin) {
+	f := benchPool(b, 100_000, candidates, p)
+	ctx := context.Background()
+	const live = 400_000
+	ids := make([]iog.JobID, 0, live)
+	b.ResetTimer()
+	for i := range b.N {
+		id := iog.JobID(fmt.Sprint("j", i))
+		if err := f.Submit(gpuJob(string(id), 1, 0)); err != nil {
+			b.Fatal(err)
+		}
+		rep, err := f.Schedule(ctx)
+		if err != nil || len(rep.Placed) != 1 {
+			b.Fatal("not placed", err)
+		}
+		ids = append(ids, id)
+		if len(ids) == live {
+			if err := f.Cancel(ids[0]); err != nil {
+				b.Fatal(err)
+			}
+			ids = ids[1:]
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "placements/s")
+}
+
+// BenchmarkPlaceFGD places single-GPU tasks with FGD as
+// BenchmarkPlaceSingleGPU does, planning for a mix of whole GPUs and
+// shares, every feasible node scored.
+func BenchmarkPlaceFGD(b *testing.B) {
+	d := scheduler.NewTaskDistribution(0)
+	for _, share := range []iog.GPUShare{0, 0, 250, 500} {
+		d.Observe(gpuJob("mix", 1, share).Requirements)
+	}
+	benchPlace(b, 0, scheduler.NewFGD(d))
+}
+
 // BenchmarkQueue100k submits 100,000 mixed tasks and places them in one
-// cycle on 100,000 devices.
+// cycle on 100,000 devices, with best-fit on 32 candidates.
 func BenchmarkQueue100k(b *testing.B) {
+	benchQueue(b, 32, scheduler.BestFit{}, true)
+}
+
+// BenchmarkQueueSingleGPU100k places 100,000 single-GPU tasks in one cycle
+// on 100,000 devices, every feasible node considered: best-fit and
+// first-fit search the index by their score bounds.
+func BenchmarkQueueSingleGPU100k(b *testing.B) {
+	for _, p := range []scheduler.ScorePlugin{scheduler.BestFit{}, scheduler.FirstFit{}} {
+		b.Run(p.Name(), func(b *testing.B) { benchQueue(b, 0, p, false) })
+	}
+}
+
+// benchQueue places 100,000 tasks, a third of them GPU shares when mixed,
+// in one cycle on 100,000 devices.
+func benchQueue(b *testing.B, candidates int, p scheduler.ScorePlugin, mixed bool) {
 	for range b.N {
 		b.StopTimer()
-		f := benchPool(b, 100_000, 32, scheduler.BestFit{})
+		f := benchPool(b, 100_000, candidates, p)
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := range 100_000 {
 			j := gpuJob(fmt.Sprint("j", i), 1, 0)
-			if rng.IntN(3) == 0 {
+			if mixed && rng.IntN(3) == 0 {
 				j.Requirements.GPUShare = iog.GPUShare(100 + rng.IntN(900))
 			}
 			if err := f.Submit(j); err != nil {
@@ -117,6 +151,23 @@ func BenchmarkGang64(b *testing.B) {
 			placeGangs(b, f, place, 0)
 		})
 	}
+}
+
+// BenchmarkGang10k places a 10,000-GPU gang on 100,000 devices a quarter
+// filled with single GPUs, and releases it; it reports the 99th
+// percentile of the placement time.
+func BenchmarkGang10k(b *testing.B) {
+	f := benchPool(b, 100_000, 0, scheduler.BestFit{})
+	ctx := context.Background()
+	for i := range 200_000 {
+		if err := f.Submit(gpuJob(fmt.Sprint("fill", i), 1, 0)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := f.Schedule(ctx); err != nil {
+		b.Fatal(err)
+	}
+	placeGangsOf(b, f, 10_000, iog.AnyPlacement, 0)
 }
 
 // BenchmarkMemoryPerDevice measures the heap the scheduler holds per
@@ -168,16 +219,22 @@ func benchGangWorst(b *testing.B, thin, want int) {
 	placeGangs(b, f, iog.CoLocated, want)
 }
 
-// placeGangs places b.N 64-GPU gangs one at a time, each in a cycle of its
-// own and cancelled after, and reports the p99 latency. want, when not
-// zero, is the number of nodes each must take.
+// placeGangs places b.N 64-GPU gangs: see placeGangsOf.
 func placeGangs(b *testing.B, f *scheduler.Framework, place iog.Placement, want int) {
+	b.Helper()
+	placeGangsOf(b, f, 64, place, want)
+}
+
+// placeGangsOf places b.N gangs of gpus GPUs one at a time, each in a
+// cycle of its own and cancelled after, and reports the p99 latency. want,
+// when not zero, is the number of nodes each must take.
+func placeGangsOf(b *testing.B, f *scheduler.Framework, gpus int, place iog.Placement, want int) {
 	b.Helper()
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
-		g := gpuJob(fmt.Sprint("g", i), 64, 0)
+		g := gpuJob(fmt.Sprint("g", i), gpus, 0)
 		g.Gang, g.Requirements.Placement = true, place
 		start := time.Now()
 		if err := f.Submit(g); err != nil {

@@ -146,15 +146,27 @@ func (f *Framework) scheduleOne(e *jobEntry) (outcome, *pendingBind) {
 			return noFit, nil
 		}
 	} else {
-		opts := f.options(&e.job)
-		if len(opts) == 0 {
+		best, ok := f.bestOption(&e.job)
+		if !ok {
 			e.cause = ""
 			return noFit, nil
 		}
-		best := f.pick(&e.job, opts)
 		nodes, as = []*NodeInfo{best.Node}, []Assignment{assignOn(&e.job.Requirements, best)}
 	}
 	return f.reserve(e, nodes, as)
+}
+
+// bestOption returns the option a single-node job takes, and whether it
+// has one.
+func (f *Framework) bestOption(job *Job) (Option, bool) {
+	if f.bound != nil {
+		return f.searchBounded(job, f.bound)
+	}
+	opts := f.options(job)
+	if len(opts) == 0 {
+		return Option{}, false
+	}
+	return f.pick(job, opts), true
 }
 
 // options collects the feasible options of a single-node job.
@@ -168,16 +180,12 @@ func (f *Framework) options(job *Job) []Option {
 		if !g.matchesGPU(r) {
 			continue
 		}
-		more := bucketsFor(g, r.GPUCount, share, func(list []*NodeInfo) bool {
-			for _, n := range list {
+		more := bucketsFor(g, r.GPUCount, share, func(b int) bool {
+			for _, n := range g.buckets[b] {
 				if !n.fitsCore(r) || !f.filtered(job, n) {
 					continue
 				}
-				if c := f.cfg.Profile.GPUChoice; c != nil && r.GPUCount == 1 && share < uint16(iog.FullGPU) {
-					f.opts = append(f.opts, Option{Node: n, GPU: c.ChooseGPU(&f.st, job, n)})
-				} else {
-					f.opts = appendOptions(f.opts, n, r.GPUCount, share)
-				}
+				f.opts = f.nodeOptions(f.opts, job, n)
 				found++
 				if limit > 0 && found >= limit {
 					return false
@@ -190,6 +198,16 @@ func (f *Framework) options(job *Job) []Option {
 		}
 	}
 	return f.opts
+}
+
+// nodeOptions adds the options of job on n, a feasible node.
+func (f *Framework) nodeOptions(opts []Option, job *Job, n *NodeInfo) []Option {
+	r := &job.Requirements
+	share := uint16(r.Share())
+	if c := f.cfg.Profile.GPUChoice; c != nil && r.GPUCount == 1 && share < uint16(iog.FullGPU) {
+		return append(opts, Option{Node: n, GPU: c.ChooseGPU(&f.st, job, n)})
+	}
+	return appendOptions(opts, n, r.GPUCount, share)
 }
 
 // filtered runs the budget check and the Filter plugins.

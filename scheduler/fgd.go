@@ -1,9 +1,6 @@
 package scheduler
 
 import (
-	"encoding/binary"
-	"slices"
-
 	"github.com/internetofgpus/iog"
 )
 
@@ -50,16 +47,14 @@ type TaskDistribution struct {
 	total  int
 	gen    uint64   // bumped on every change
 	masks  [][]bool // by model group id: which shapes its GPUs suit
-	memo   map[string]float64
+	memo   stateMemo
 	memoAt uint64 // gen the memo is for
-	key    []byte
-	sorted []uint16 // scratch for lookup
 }
 
 // NewTaskDistribution returns an empty distribution remembering the last
 // window observations; zero remembers them all.
 func NewTaskDistribution(window int) *TaskDistribution {
-	return &TaskDistribution{window: max(window, 0), index: map[TaskShape]int{}, memo: map[string]float64{}}
+	return &TaskDistribution{window: max(window, 0), index: map[TaskShape]int{}}
 }
 
 // Observe adds one task to the mix. A gang is best observed as one
@@ -202,9 +197,6 @@ type fgdCached struct {
 	frag    float64
 }
 
-// fragMemoLimit bounds the memo of fragmentation by node state.
-const fragMemoLimit = 1 << 16
-
 // NewFGD returns an FGD policy planning for the mix d.
 func NewFGD(d *TaskDistribution) *FGD { return &FGD{dist: d} }
 
@@ -250,28 +242,16 @@ func (p *FGD) Score(_ *CycleState, job *Job, o Option) float64 {
 const fgdTieBreak = 1e-8
 
 // lookup returns the fragmentation of v, memoized by the view's contents
-// (the order of GPUs does not matter) until the mix changes.
+// until the mix changes.
 func (d *TaskDistribution) lookup(v fragView) float64 {
 	if d.memoAt != d.gen {
 		d.memoAt = d.gen
-		clear(d.memo)
+		d.memo.reset()
 	}
-	d.sorted = append(d.sorted[:0], v.free...)
-	slices.Sort(d.sorted)
-	k := binary.AppendUvarint(d.key[:0], uint64(v.group.id))
-	k = binary.AppendUvarint(k, v.cpu)
-	k = binary.AppendUvarint(k, v.mem)
-	for _, f := range d.sorted {
-		k = binary.BigEndian.AppendUint16(k, f)
-	}
-	d.key = k
-	if f, ok := d.memo[string(k)]; ok {
+	if f, ok := d.memo.find(uint64(v.group.id), "", v.cpu, v.mem, v.free); ok {
 		return f
 	}
 	f := d.frag(v)
-	if len(d.memo) >= fragMemoLimit {
-		clear(d.memo)
-	}
-	d.memo[string(k)] = f
+	d.memo.keep(f)
 	return f
 }

@@ -82,6 +82,10 @@ type Framework struct {
 	stamp  uint64 // version base of the next node, so caches keyed by Index never confuse two nodes
 	st     CycleState
 	opts   []Option
+	// bound, when set, finds single-node jobs' options by branch and
+	// bound over the index instead of scoring every feasible one.
+	bound  ScoreBounder
+	roots  []subtree // scratch space of searchBounded
 	scores []float64
 	total  []float64
 	// gangCands and gangOrder are scratch space for gang planning.
@@ -153,5 +157,7 @@ func NewFramework(cfg Config) *Framework {
 		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{},
 		running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
 	f.queue.less = cfg.Profile.QueueSort.Less
+	f.bound = bounder(&f.cfg)
+	f.idx.bounded = f.bound != nil
 	return f
 }

@@ -32,6 +32,7 @@ type index struct {
 	groups  []*modelGroup // in the order their first node was added
 	byModel map[string]*modelGroup
 	nextID  int
+	bounded bool // the buckets keep trees of bounds (see ScoreBounder)
 }
 
 func newIndex() index { return index{byModel: map[string]*modelGroup{}} }
@@ -84,6 +85,9 @@ func (x *index) insert(n *NodeInfo) {
 	list := &n.group.buckets[b]
 	n.bucket, n.pos = b, int32(len(*list))
 	*list = append(*list, n)
+	if x.bounded {
+		n.group.trees[b].set(int(n.pos), boundsOf(n))
+	}
 }
 
 // remove takes n out of its bucket.
@@ -97,6 +101,11 @@ func (x *index) remove(n *NodeInfo) {
 	(*list)[n.pos] = moved
 	moved.pos = n.pos
 	*list = (*list)[:last]
+	if x.bounded {
+		bt := &n.group.trees[n.bucket]
+		bt.set(int(moved.pos), boundsOf(moved))
+		bt.clear(last)
+	}
 	n.bucket, n.pos = -1, 0
 }
 
@@ -108,12 +117,15 @@ func (x *index) update(n *NodeInfo) {
 	if b := bucketOf(n.free); b != n.bucket {
 		x.remove(n)
 		x.insert(n)
+	} else if x.bounded {
+		n.group.trees[b].set(int(n.pos), boundsOf(n))
 	}
 }
 
-// bucketsFor calls visit with each bucket that may hold a single-node
-// request of count GPUs of share, tightest first, until visit returns false.
-func bucketsFor(g *modelGroup, count int, share uint16, visit func([]*NodeInfo) bool) bool {
+// bucketsFor calls visit with each non-empty bucket that may hold a
+// single-node request of count GPUs of share, tightest first, until visit
+// returns false.
+func bucketsFor(g *modelGroup, count int, share uint16, visit func(b int) bool) bool {
 	minWhole, minPartial := 0, 0
 	switch {
 	case count == 0:
@@ -128,7 +140,7 @@ func bucketsFor(g *modelGroup, count int, share uint16, visit func([]*NodeInfo) 
 			p0 = minPartial
 		}
 		for p := p0; p < partialBuckets; p++ {
-			if list := g.buckets[w*partialBuckets+p]; len(list) > 0 && !visit(list) {
+			if b := w*partialBuckets + p; len(g.buckets[b]) > 0 && !visit(b) {
 				return false
 			}
 		}

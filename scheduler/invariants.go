@@ -128,6 +128,17 @@ func (f *Framework) CheckInvariants() error {
 			bad("node %s is not where the index says", n.spec.ID)
 		case !n.up && n.bucket >= 0:
 			bad("node %s is down but indexed", n.spec.ID)
+		case n.up && f.idx.bounded && n.group.trees[n.bucket].t[n.group.trees[n.bucket].size+int(n.pos)] != boundsOf(n):
+			bad("node %s: the index's tree of bounds does not hold its state", n.spec.ID)
+		}
+	}
+	if f.idx.bounded {
+		for _, g := range f.idx.groups {
+			for b := range g.trees {
+				if !g.trees[b].consistent(len(g.buckets[b])) {
+					bad("the tree of bounds of bucket %d of model %q does not join its leaves", b, g.key)
+				}
+			}
 		}
 	}
 	groups, regions, places := map[*modelGroup]bool{}, map[*regionLoad]bool{}, map[int32]bool{}

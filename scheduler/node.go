@@ -96,7 +96,8 @@ type modelGroup struct {
 	model   iog.GPUModel
 	known   bool // model is from the catalog
 	buckets [numBuckets][]*NodeInfo
-	matches map[string]bool // GPUModel requests already judged
+	trees   [numBuckets]boundTree // with index.bounded, over buckets
+	matches map[string]bool       // GPUModel requests already judged
 }
 
 // matchesModel reports whether the group's model satisfies want, which may

@@ -61,6 +61,12 @@ func (FirstFit) Score(_ *CycleState, _ *Job, o Option) float64 {
 	return -float64(o.Node.idx)*float64(maxGPUsPerNode+1) - float64(max(o.GPU, 0))
 }
 
+// ScoreBound is minus the least index of b's nodes: no option on them
+// scores more.
+func (FirstFit) ScoreBound(_ *CycleState, _ *Job, b NodeBounds) float64 {
+	return -float64(b.MinIndex) * float64(maxGPUsPerNode+1)
+}
+
 // BestFit prefers the node with the least resources left after the
 // placement: the sum of its free GPU, CPU and memory fractions.
 type BestFit struct{}
@@ -72,6 +78,33 @@ func (BestFit) Name() string { return "best-fit" }
 func (BestFit) Score(_ *CycleState, job *Job, o Option) float64 {
 	g, c, m := afterFree(&job.Requirements, o)
 	return -(g + c + m) + tieGPU(o)
+}
+
+// ScoreBound is minus the least each of b's nodes can have left: the
+// least free over the largest capacity, zero where a node has none, as
+// afterFree computes it, so that nodes alike reach their bound.
+func (BestFit) ScoreBound(_ *CycleState, job *Job, b NodeBounds) float64 {
+	r := &job.Requirements
+	var g, c, m float64
+	if b.MinGPUs > 0 {
+		g = leftOver(b.MinFreeGPUMilli, r.GPUMilli(), uint64(b.MaxGPUs)*uint64(iog.FullGPU))
+	}
+	if b.MinCPUMilli > 0 {
+		c = leftOver(b.MinFreeCPUMilli, r.CPUMilli, b.MaxCPUMilli)
+	}
+	if b.MinMemoryBytes > 0 {
+		m = leftOver(b.MinFreeMemoryBytes, r.MemoryBytes, b.MaxMemoryBytes)
+	}
+	return -(g + c + m)
+}
+
+// leftOver is the fraction of capacity left when used is taken from
+// free, zero when it does not fit.
+func leftOver(free, used, capacity uint64) float64 {
+	if free < used {
+		return 0
+	}
+	return float64(free-used) / float64(capacity)
 }
 
 // DotProduct prefers the node whose free resources align best with the

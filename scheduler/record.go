@@ -165,6 +165,7 @@ func (f *Framework) Restore(nodes []NodeRecord, jobs []JobRecord) error {
 		byID: map[iog.DeviceID]*NodeInfo{}, jobs: map[iog.JobID]*jobEntry{},
 		running: map[int32]int{}, regions: map[string]*regionLoad{}, locIDs: map[iog.Location]int32{}}
 	g.queue.less = f.queue.less
+	g.idx.bounded = f.idx.bounded
 	if err := g.restoreNodes(nodes); err != nil {
 		return err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/scheduler"
@@ -221,6 +223,37 @@ func allocAndFrag(f *scheduler.Framework, dist *scheduler.TaskDistribution) (uin
 	return alloc, frag
 }
 
+// runSeeds runs e for seeds seeds from its protocol's FirstSeed on, on
+// GOMAXPROCS workers (each run is independent and reads the workload
+// only), and returns the points of each seed in order, up to the first
+// that failed, and that failure.
+func (e Experiment) runSeeds(ctx context.Context, seeds int) ([][]Point, error) {
+	first := max(e.protocol().FirstSeed, 1)
+	runs, errs := make([][]Point, max(seeds, 0)), make([]error, max(seeds, 0))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), seeds) {
+		wg.Go(func() {
+			for i := range next {
+				run := e
+				run.Seed = first + uint64(i)
+				runs[i], errs[i] = run.Run(ctx)
+			}
+		})
+	}
+	for i := range seeds {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return runs[:i], err
+		}
+	}
+	return runs, nil
+}
+
 // Summary condenses the runs of an experiment over several seeds: the
 // mean and the range of the allocation at the given arrival percentages.
 type Summary struct {
@@ -245,13 +278,8 @@ func (e Experiment) Summarize(ctx context.Context, seeds int, at []int) (Summary
 			return s, fmt.Errorf("summarize: a stateful plugin cannot be reused across seeds; use Policy: %w", iog.ErrInvalid)
 		}
 	}
-	first := max(e.protocol().FirstSeed, 1)
-	for seed := first; seed < first+uint64(seeds); seed++ {
-		e.Seed = seed
-		points, err := e.Run(ctx)
-		if err != nil {
-			return s, err
-		}
+	runs, err := e.runSeeds(ctx, seeds)
+	for _, points := range runs {
 		row := make([]float64, len(at))
 		for i, pct := range at {
 			if pct < 0 || pct >= len(points) {
@@ -260,6 +288,9 @@ func (e Experiment) Summarize(ctx context.Context, seeds int, at []int) (Summary
 			row[i] = points[pct].AllocPct
 		}
 		s.Runs = append(s.Runs, row)
+	}
+	if err != nil {
+		return s, err
 	}
 	for i := range at {
 		var sum float64

@@ -36,3 +36,11 @@ func TestFGDOnlineBeatsFGD(t *testing.T) {
 		require.GreaterOrEqual(t, got["fgd-online"][i], got["fgd"][i]+1, "by a point at least")
 	}
 }
+
+func TestFGDOnlineUnderThePapersProtocol(t *testing.T) {
+	require.Contains(t, sim.FGDPaper.PolicyNames(), "fgd-online", "-policy all runs it")
+	small := sim.Workload{Nodes: openb(t).Nodes[:40], Tasks: openb(t).Tasks[:200]}
+	points, err := sim.Experiment{Workload: small, Policy: "fgd-online", Protocol: sim.FGDPaper, Seed: 42}.Run(context.Background())
+	require.NoError(t, err)
+	require.NotEmpty(t, points)
+}

@@ -109,10 +109,12 @@ func parseVariant(name string) (string, int, error) {
 	return "", 0, fmt.Errorf("no variant %q; want default, cpuX, gpushareX, gpuspecX or multigpuX: %w", name, iog.ErrInvalid)
 }
 
+// variantRange says which percentages each family takes, for errors.
 var variantRange = map[string]string{"cpu": "100 to 10000", "gpushare": "20, 40, 60, 80 or 100",
 	"gpuspec": "0 to 100", "multigpu": "1 to 99"}
 
-// taskKinds are the classes of tasks the families draw from.
+// isCPUOnly, isShare and isMultiGPU are the kinds of tasks the families
+// draw from: no GPU; a fractional share of one GPU; several whole GPUs.
 func isCPUOnly(t Task) bool { return t.Job.Requirements.GPUCount == 0 }
 func isShare(t Task) bool {
 	return t.Job.Requirements.GPUCount == 1 && t.Job.Requirements.Share() < iog.FullGPU

@@ -121,3 +121,24 @@ func TestVariantErrors(t *testing.T) {
 	require.ErrorIs(t, err, iog.ErrInvalid)
 	require.ErrorContains(t, err, "no multi-GPU tasks")
 }
+
+// FuzzVariant: a variant's name comes from the command line; any name
+// gives a variant or an ErrInvalid error, never a panic, and the trace
+// stays as it was.
+func FuzzVariant(f *testing.F) {
+	w := openb(f)
+	small := sim.Workload{Nodes: w.Nodes[:40], Tasks: w.Tasks[:300]}
+	for _, name := range append(sim.VariantNames(), "", "cpu", "gpushare30", "multigpu1", "gpuspec100", "cpu+100", "multigpu099") {
+		f.Add(name)
+	}
+	before := sharesOf(small)
+	f.Fuzz(func(t *testing.T, name string) {
+		v, err := sim.Variant(small, name)
+		if err != nil {
+			require.ErrorIs(t, err, iog.ErrInvalid)
+		} else {
+			require.NotEmpty(t, v.Tasks)
+		}
+		require.Equal(t, before, sharesOf(small))
+	})
+}

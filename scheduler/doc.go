@@ -16,7 +16,10 @@
 // its own way (integer scores, fixed constants, its own choice of GPU
 // within a node): the Artifact* plugins, named by NewArtifactPolicy,
 // reproduce its published results with Config.NodeRank breaking ties and
-// Profile.GPUChoice leaving the choice of GPU to the policy.
+// Profile.GPUChoice leaving the choice of GPU to the policy. FGDOnline
+// (fgd-online) is ours that beats the artifact's FGD on its protocol: the
+// typical pods learnt from the arrivals, and CPU-only pods sent where
+// they strand the least idle GPU.
 //
 // Requests come as iog.Requirements: GPU model (catalog names, families
 // and aliases, or a trace's own model codes matched exactly, with '|'

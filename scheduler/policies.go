@@ -215,7 +215,7 @@ type PolicyOptions struct {
 // PolicyNames lists the policies NewPolicy knows, in the order the
 // benchmarks report them.
 func PolicyNames() []string {
-	return []string{"random", "first-fit", "best-fit", "dot-product", "gpu-packing", "gpu-clustering", "spread", "cost-aware", "fgd"}
+	return []string{"random", "first-fit", "best-fit", "dot-product", "gpu-packing", "gpu-clustering", "spread", "cost-aware", "fgd", FGDOnlineName}
 }
 
 // NewPolicy returns the named policy. Problems are iog.ErrInvalid.
@@ -246,12 +246,15 @@ func NewPolicy(name string, opts PolicyOptions) (ScorePlugin, error) {
 			d = NewTaskDistribution(0)
 		}
 		return NewFGD(d), nil
+	case FGDOnlineName:
+		return NewFGDOnline(0.95), nil
 	}
 	return nil, fmt.Errorf("scheduler: no policy %q; known: %v: %w", name, PolicyNames(), iog.ErrInvalid)
 }
 
 // ProfileOf returns a profile that scores with p alone, with p as a filter
-// too when it is one (as CostAware is), choosing the GPU of a share when
+// too when it is one (as CostAware is), as a pre-filter when it is one
+// (FGDOnline learns the workload there), choosing the GPU of a share when
 // p is a GPUChooser, and preemption.
 func ProfileOf(p ScorePlugin) Profile {
 	prof := Profile{Score: []WeightedScore{{Plugin: p}}, PostFilter: Preemption{}}
@@ -260,6 +263,9 @@ func ProfileOf(p ScorePlugin) Profile {
 	}
 	if c, ok := p.(GPUChooser); ok {
 		prof.GPUChoice = c
+	}
+	if pf, ok := p.(PreFilterPlugin); ok {
+		prof.PreFilter = []PreFilterPlugin{pf}
 	}
 	return prof
 }

@@ -18,6 +18,9 @@
 // meaning the artifact's policies (scheduler.NewArtifactPolicy); ours of
 // those names are then iog-random, iog-fgd and so on, and our others keep
 // their names. Either protocol is the same simulator, set up differently.
+// Variant builds the paper's workload families (more CPU-only pods, more
+// GPU sharing, more GPU-type constraints, more multi-GPU pods) from a
+// trace, deterministically, at the request shares the description gives.
 //
 // Workloads come from the openb trace (LoadOpenB; the trace itself is in
 // testdata/openb with its attribution), from the iog CSV and JSON formats

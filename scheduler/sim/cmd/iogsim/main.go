@@ -32,6 +32,10 @@
 //
 //	go run ./scheduler/sim/cmd/iogsim -mode table -protocol fgd-paper -policy all -seeds 10
 //
+// -variant runs on a variant of the trace built like one of the FGD
+// paper's workload families (sim.Variant: cpu200, gpushare60, gpuspec20,
+// multigpu30 and others of those families; default, the trace itself).
+//
 // -format says how -nodes and -tasks are written: openb (the default
 // trace, whose files are the defaults), csv (the iog CSV format), json
 // (the iog JSON format, all in -tasks), or synthetic (generated:
@@ -71,6 +75,7 @@ func main() {
 // options are the command's flags.
 type options struct {
 	mode, nodes, tasks, format, policy string
+	variant                            string
 	protocol                           sim.Protocol
 	seed                               uint64
 	seeds                              int
@@ -86,6 +91,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.mode, "mode", "frag", "frag (the FGD fragmentation experiment), table (every policy × seeds) or replay (trace times)")
 	fs.StringVar(&o.nodes, "nodes", defaultNodes, "node list file")
 	fs.StringVar(&o.tasks, "tasks", defaultTasks, "task list file")
+	fs.StringVar(&o.variant, "variant", "default", "the trace itself (default) or a variant like a workload family of the FGD paper: cpuX, gpushareX, gpuspecX, multigpuX")
 	fs.StringVar(&o.format, "format", "openb", "input format: openb, csv, json or synthetic")
 	fs.StringVar(&o.policy, "policy", "fgd", "policy: "+strings.Join(scheduler.PolicyNames(), ", ")+
 		"; under -protocol fgd-paper also iog-<name> for ours of the artifact's names (table: a comma-separated list, or all; not given, all)")
@@ -106,6 +112,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	w, err := load(o)
 	if err != nil {
+		return err
+	}
+	if w, err = sim.Variant(w, o.variant); err != nil {
 		return err
 	}
 	switch o.mode {

@@ -22,11 +22,21 @@ const measure = `(() => {
   return { fcp: fcp ? fcp.startTime : -1, bytes };
 })()`
 
-// BenchmarkPages loads each page in Chromium and reports the first contentful paint and the bytes transferred.
+// BenchmarkPages loads each page in Chromium and reports the first
+// contentful paint and the bytes transferred: the public pages as a
+// stranger, and the worker dashboard and the account page signed in as a
+// supplier.
 func BenchmarkPages(b *testing.B) {
-	for name, path := range pages() {
+	all := pages()
+	for _, name := range []string{"worker", "account"} {
+		all[name] = "/" + name
+	}
+	for name, path := range all {
 		b.Run(name, func(b *testing.B) {
 			ctx := browser(b)
+			if name == "worker" || name == "account" || name == "rent" {
+				signIn(b, ctx)
+			}
 			require.NoError(b, chromedp.Do(ctx, chromedp.Navigate(network.url+"/signin")))
 			var fcp, bytes float64
 			for b.Loop() {

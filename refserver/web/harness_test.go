@@ -200,7 +200,8 @@ func browser(t testing.TB) context.Context {
 		}
 		t.Skip(network.why)
 	}
-	ctx, cancel := chromedp.NewContext(network.browser)
+	// A browser context of its own: one test's sign-in is no other's.
+	ctx, cancel := chromedp.NewContext(network.browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	ctx, cancel2 := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(cancel2)

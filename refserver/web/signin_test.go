@@ -15,11 +15,10 @@ import (
 	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
-// TestSupplierSignsInAndRenames signs in with a supplier's keypair file,
-// as a person picks it, sees the dashboard the API's figures, and renames
-// a device.
-func TestSupplierSignsInAndRenames(t *testing.T) {
-	ctx := browser(t)
+// signIn signs in as the supplier from the sign-in page, with its
+// keypair file as a person picks it, and lands on the worker dashboard.
+func signIn(t testing.TB, ctx context.Context) {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "supplier.json")
 	nums := make([]int, 64)
 	for i, b := range network.supplierKey {
@@ -28,12 +27,19 @@ func TestSupplierSignsInAndRenames(t *testing.T) {
 	data, err := json.Marshal(nums)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(file, data, 0o600))
-
 	require.NoError(t, load(ctx, "/signin"))
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SetUploadFiles(chromedp.CSS("#keypair"), []string{file}),
-		chromedp.Click(chromedp.CSS(`#signin-file button[type="submit"]`))))
-	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-field="device-name"]`))))
+		chromedp.Click(chromedp.CSS(`#signin-file button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-field="device-name"]`))))
+}
+
+// TestSupplierSignsInAndRenames signs in with a supplier's keypair file,
+// as a person picks it, sees the dashboard the API's figures, and renames
+// a device.
+func TestSupplierSignsInAndRenames(t *testing.T) {
+	ctx := browser(t)
+	signIn(t, ctx)
 	screenshot(t, ctx, "worker")
 
 	bg := context.Background()

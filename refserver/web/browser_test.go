@@ -18,6 +18,7 @@ import (
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/iogsdk"
+	"github.com/internetofgpus/iog/iogsdk/api"
 )
 
 // amount is an amount as the pages write it.
@@ -105,6 +106,17 @@ func TestPagesShowTheAPI(t *testing.T) {
 			s, err := network.public.DeviceStake(bg, network.devices[0])
 			return amount(s.Active), err
 		}},
+		{"device's owner's latest transaction", "/devices/" + string(network.devices[0]), `section[aria-labelledby="tx-h"] tbody tr td`, func() (string, error) {
+			d, err := network.public.Device(bg, network.devices[0])
+			if err != nil {
+				return "", err
+			}
+			txs, err := network.public.WalletTransactions(bg, d.Owner, iogsdk.Page{Limit: 1})
+			if err != nil || len(txs.Transactions) == 0 {
+				return "No transaction yet.", err
+			}
+			return strconv.FormatUint(txs.Transactions[0].Seq, 10), nil
+		}},
 		{"cluster status", "/clusters/" + string(network.cluster), `[data-field="status"]`, func() (string, error) {
 			c, err := network.public.PublicCluster(bg, network.cluster)
 			return string(c.Status), err
@@ -119,6 +131,23 @@ func TestPagesShowTheAPI(t *testing.T) {
 			require.Equal(t, api, page)
 		})
 	}
+	t.Run("device's bookings", func(t *testing.T) {
+		c, err := until(bg, func() (api.PublicCluster, bool, error) {
+			c, err := network.public.PublicCluster(bg, network.cluster)
+			return c, err == nil && len(c.Devices) > 0, err
+		})
+		require.NoError(t, err)
+		host := c.Devices[0]
+		page, latest := settled(t, ctx, "/devices/"+string(host), `section[aria-labelledby="book-h"] tbody tr td`, func() (string, error) {
+			list, err := network.public.DeviceBookings(bg, host, "", "")
+			if err != nil || len(list.Clusters) == 0 {
+				return "", err
+			}
+			return string(list.Clusters[0].ID), nil
+		})
+		require.Greater(t, len(latest), 14, "the device has a booking, its cluster's ID")
+		require.Equal(t, latest[:6]+"…"+latest[len(latest)-6:], page, "the latest cluster placed on it, shortened")
+	})
 }
 
 type apiSupply struct{ total, circulating, burned iog.Amount }

@@ -95,6 +95,9 @@ type deviceView struct {
 	Device   api.Device
 	Stake    api.DeviceStake
 	Bookings []api.PublicCluster
+	// Transactions are the latest entries that moved its owner's
+	// balances: its rewards and payouts among them.
+	Transactions api.TransactionList
 	// Telemetry is the chart of the device's utilization and temperature.
 	Telemetry string
 }
@@ -103,17 +106,17 @@ func (h *Handler) device(w http.ResponseWriter, r *http.Request) {
 	ctx, id := fromBrowser(r), iog.DeviceID(r.PathValue("id"))
 	var v deviceView
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { v.Device, err = h.api.Device(gctx, id); return })
+	g.Go(func() (err error) {
+		if v.Device, err = h.api.Device(gctx, id); err != nil {
+			return err
+		}
+		v.Transactions, err = h.api.WalletTransactions(gctx, v.Device.Owner, iogsdk.Page{Limit: listLimit})
+		return err
+	})
 	g.Go(func() (err error) { v.Stake, err = h.api.DeviceStake(gctx, id); return })
 	g.Go(func() error {
-		list, err := h.api.PublicClusters(gctx, "", "")
-		for _, c := range list.Clusters {
-			for _, d := range c.Devices {
-				if d == id {
-					v.Bookings = append(v.Bookings, c)
-				}
-			}
-		}
+		list, err := h.api.DeviceBookings(gctx, id, "", "")
+		v.Bookings = list.Clusters
 		return err
 	})
 	g.Go(func() error {

@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/leakcheck"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/refserver"
 	"github.com/internetofgpus/iog/tunnel"
@@ -75,8 +75,7 @@ func key(n byte) ed25519.PrivateKey { return ed25519.NewKeyFromSeed(bytes.Repeat
 // relay; when the rental ends the workload stops and the port is closed.
 // Stopped, the worker leaves no goroutine and no process behind.
 func TestWorkerRunsRentals(t *testing.T) {
-	leaks := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, leaks) })
+	leakcheck.Check(t)
 	quiet := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	server, err := refserver.New(ctx, refserver.Config{DataDir: t.TempDir(), Authority: key(9), Logger: quiet})

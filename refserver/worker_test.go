@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/gpu"
+	"github.com/internetofgpus/iog/internal/leakcheck"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/iogsdk/api"
 	"github.com/internetofgpus/iog/tunnel"
@@ -31,11 +31,11 @@ type workerRig struct {
 }
 
 func newWorkerRig(t *testing.T, e *env) *workerRig {
-	leaks := goleak.IgnoreCurrent()
+	leaks := leakcheck.Snapshot(t)
 	r := &workerRig{e: e, transport: &http.Transport{}}
 	t.Cleanup(func() {
 		r.transport.CloseIdleConnections()
-		goleak.VerifyNone(t, leaks)
+		leakcheck.Verify(t, leaks)
 	})
 	r.anon = r.client(t, nil)
 	return r

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/internetofgpus/iog"
+	"github.com/internetofgpus/iog/internal/leakcheck"
 	"github.com/internetofgpus/iog/tunnel"
 )
 
@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 			os.Exit(0)
 		}
 	}
-	goleak.VerifyTestMain(m)
+	leakcheck.Main(m)
 }
 
 var (
@@ -735,8 +735,7 @@ func TestClientDialHonorsContextWhileConnecting(t *testing.T) {
 // left no goroutine of its own running: relay, agents and streams all
 // stopped.
 func noLeaks(t *testing.T) {
-	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) })
+	leakcheck.Check(t)
 }
 
 // flakyListener fails its first Accept calls, as a listener does when the

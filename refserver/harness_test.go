@@ -8,19 +8,25 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
 	"github.com/internetofgpus/iog"
 	"github.com/internetofgpus/iog/internal/sqldb"
+	"github.com/internetofgpus/iog/internal/sqlopen"
 	"github.com/internetofgpus/iog/internal/sqltest"
 	"github.com/internetofgpus/iog/iogsdk"
 	"github.com/internetofgpus/iog/refserver"
+	"github.com/internetofgpus/iog/refserver/store"
 )
 
 var (
@@ -59,10 +65,48 @@ func newEnv(t testing.TB, d sqldb.Dialect, options ...func(*refserver.Config)) *
 	}
 	if d == sqldb.Postgres {
 		_, cfg.PostgresDSN = sqltest.OpenDSN(t, d)
+	} else {
+		fromMigrated(t, cfg.DataDir)
 	}
 	clock := iog.NewManualClock(t0)
 	cfg.Clock = clock
 	return startEnv(t, cfg, clock)
+}
+
+// migratedSQLite is an empty SQLite store's file with every migration
+// applied, made once for the test binary: migrating a new file takes a
+// third of a second under the race detector, for each of the hundreds
+// of servers the tests start. The store's own tests migrate from
+// nothing.
+var migratedSQLite = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "iog-migrated-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, store.SQLiteFile)
+	db, err := sqlopen.SQLite(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Closing the last connection folds the write-ahead log into the
+	// file, which then holds everything.
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
+
+// fromMigrated starts the SQLite store in dir as a copy of migratedSQLite.
+func fromMigrated(t testing.TB, dir string) {
+	t.Helper()
+	file, err := migratedSQLite()
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, store.SQLiteFile), file, 0o600))
 }
 
 // startEnv starts a server of cfg, on clock.
@@ -115,16 +159,27 @@ func walletOf(key ed25519.PrivateKey) iog.WalletAddress {
 	return w
 }
 
+// documentRouter finds a request's route in the OpenAPI document, read
+// and checked once for the test binary: parsing it is a fifth of a
+// second under the race detector, for every server the tests start.
+var documentRouter = sync.OnceValues(func() (routers.Router, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(refserver.OpenAPI())
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, err
+	}
+	return gorillamux.NewRouter(doc)
+})
+
 // validating wraps h so that every request that matches a documented
 // route, and its response, are validated against the OpenAPI document; a
 // response that does not match its schema fails the test. Requests the
 // document does not know are left to h (they get a 404).
 func validating(t testing.TB, h http.Handler) http.Handler {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(refserver.OpenAPI())
-	require.NoError(t, err)
-	require.NoError(t, doc.Validate(loader.Context))
-	router, err := gorillamux.NewRouter(doc)
+	router, err := documentRouter()
 	require.NoError(t, err)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		route, params, err := router.FindRoute(r)

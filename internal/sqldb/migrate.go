@@ -59,17 +59,30 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, component string, steps
 	if _, err := db.ExecContext(ctx, migrationsTable); err != nil {
 		return fmt.Errorf("migrate %s: %w", component, err)
 	}
-	for _, m := range steps {
+	// A database already up to date, as on every start but the first,
+	// needs no step's transaction: the version read outside them settles
+	// it, since no process takes a step back.
+	applied, err := appliedVersion(ctx, db, component)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
+	}
+	if err := newer(applied, steps); err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
+	}
+	if applied == len(steps) {
+		return nil
+	}
+	for _, m := range steps[applied:] {
 		err := InTx(ctx, db, func(tx *sql.Tx) error {
 			if err := lockMigrations(ctx, tx, d, component); err != nil {
 				return err
 			}
-			var applied int
-			if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = $1", component).Scan(&applied); err != nil {
+			applied, err := appliedVersion(ctx, tx, component)
+			if err != nil {
 				return err
 			}
-			if applied > len(steps) {
-				return fmt.Errorf("the database is at version %d, this program knows %d: %w", applied, len(steps), iog.ErrConflict)
+			if err := newer(applied, steps); err != nil {
+				return err
 			}
 			if applied >= m.Version {
 				return nil
@@ -79,12 +92,30 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, component string, steps
 					return fmt.Errorf("step %d (%s): %w", m.Version, m.Name, err)
 				}
 			}
-			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", component, m.Version, m.Name)
+			_, err = tx.ExecContext(ctx, "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)", component, m.Version, m.Name)
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", component, err)
 		}
+	}
+	return nil
+}
+
+// appliedVersion is the last step of component that q's database
+// recorded, 0 for none.
+func appliedVersion(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, component string) (int, error) {
+	var applied int
+	err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE component = $1", component).Scan(&applied)
+	return applied, err
+}
+
+// newer refuses a database migrated past the steps given.
+func newer(applied int, steps []Migration) error {
+	if applied > len(steps) {
+		return fmt.Errorf("the database is at version %d, this program knows %d: %w", applied, len(steps), iog.ErrConflict)
 	}
 	return nil
 }

@@ -115,14 +115,9 @@ func OpenDB(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = iog.SystemClock
 	}
-	d, err := sqldb.Detect(ctx, db)
+	d, err := migrate(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
-	}
-	for _, c := range components {
-		if err := sqldb.Migrate(ctx, db, d, c.name, c.steps); err != nil {
-			return nil, fmt.Errorf("open store: %w", err)
-		}
 	}
 	l, err := ledger.OpenSQL(ctx, db, ledger.SQLConfig{Authority: cfg.Authority, Clock: cfg.Clock})
 	if err != nil {
@@ -133,6 +128,31 @@ func OpenDB(ctx context.Context, db *sql.DB, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	return &Store{db: db, reader: reader, dialect: d, ledger: l, clock: cfg.Clock}, nil
+}
+
+// Migrate brings the schema of db, every component's and the ledger's,
+// up to date, and writes nothing else: for a deployment that migrates
+// its database before it starts servers, or a template database that
+// stores are copied from. Open and OpenDB migrate as well.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := migrate(ctx, db); err != nil {
+		return fmt.Errorf("migrate store: %w", err)
+	}
+	return nil
+}
+
+// migrate is Migrate, saying which database db is.
+func migrate(ctx context.Context, db *sql.DB) (sqldb.Dialect, error) {
+	d, err := sqldb.Detect(ctx, db)
+	if err != nil {
+		return d, err
+	}
+	for _, c := range components {
+		if err := sqldb.Migrate(ctx, db, d, c.name, c.steps); err != nil {
+			return d, err
+		}
+	}
+	return d, ledger.MigrateSQL(ctx, db)
 }
 
 // Close closes the database.

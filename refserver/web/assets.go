@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed static
@@ -26,8 +27,13 @@ type asset struct {
 // assets are the embedded static files by path under static/.
 type assets map[string]*asset
 
-// loadAssets reads the embedded files once, compressing the text ones.
-func loadAssets() (assets, error) {
+// loadAssets returns the embedded files, read and the text ones
+// compressed once for the process: every server of the process shares
+// them, read-only.
+var loadAssets = sync.OnceValues(readAssets)
+
+// readAssets reads the embedded files, compressing the text ones.
+func readAssets() (assets, error) {
 	out := assets{}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

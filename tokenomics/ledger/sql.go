@@ -52,11 +52,8 @@ func OpenSQL(ctx context.Context, db *sql.DB, cfg SQLConfig) (*SQL, error) {
 		return nil, fmt.Errorf("open SQL ledger: no ed25519 authority key: %w", iog.ErrInvalid)
 	}
 	cfg.Clock = clockOr(cfg.Clock)
-	d, err := sqldb.Detect(ctx, db)
+	d, err := migrateSQL(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("open SQL ledger: %w", err)
-	}
-	if err := sqldb.Migrate(ctx, db, d, "ledger", sqlMigrations); err != nil {
 		return nil, fmt.Errorf("open SQL ledger: %w", err)
 	}
 	l := &SQL{db: db, dialect: d, cfg: cfg, pub: cfg.Authority.Public().(ed25519.PublicKey)}
@@ -72,6 +69,24 @@ func OpenSQL(ctx context.Context, db *sql.DB, cfg SQLConfig) (*SQL, error) {
 		return nil, fmt.Errorf("open SQL ledger: signed by authority %x, not the key given (%x): %w", stored[:min(8, len(stored))], []byte(l.pub[:8]), iog.ErrUnauthorized)
 	}
 	return l, nil
+}
+
+// MigrateSQL creates or migrates the ledger's tables in db, as OpenSQL
+// does, and writes nothing else: the ledger's first entry, its authority,
+// is written when it is first opened.
+func MigrateSQL(ctx context.Context, db *sql.DB) error {
+	if _, err := migrateSQL(ctx, db); err != nil {
+		return fmt.Errorf("migrate SQL ledger: %w", err)
+	}
+	return nil
+}
+
+func migrateSQL(ctx context.Context, db *sql.DB) (sqldb.Dialect, error) {
+	d, err := sqldb.Detect(ctx, db)
+	if err != nil {
+		return d, err
+	}
+	return d, sqldb.Migrate(ctx, db, d, "ledger", sqlMigrations)
 }
 
 // Authority returns the wallet address of the ledger's authority key.

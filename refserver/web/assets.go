@@ -18,21 +18,25 @@ import (
 //go:embed static
 var staticFS embed.FS
 
-// asset is one embedded file, kept with its gzip form and its hash.
+// asset is one embedded file, kept with its hash and, for a text file,
+// its gzip form.
 type asset struct {
-	body, gzipped []byte
-	kind, hash    string
+	body []byte
+	// gzipped compresses body on the first request that accepts it and
+	// keeps the result, so that a server's start compresses nothing; nil
+	// for a file that is not text.
+	gzipped    func() []byte
+	kind, hash string
 }
 
 // assets are the embedded static files by path under static/.
 type assets map[string]*asset
 
-// loadAssets returns the embedded files, read and the text ones
-// compressed once for the process: every server of the process shares
-// them, read-only.
+// loadAssets returns the embedded files, read once for the process:
+// every server of the process shares them, read-only.
 var loadAssets = sync.OnceValues(readAssets)
 
-// readAssets reads the embedded files, compressing the text ones.
+// readAssets reads the embedded files.
 func readAssets() (assets, error) {
 	out := assets{}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
@@ -49,11 +53,7 @@ func readAssets() (assets, error) {
 			a.kind = "text/plain; charset=utf-8"
 		}
 		if isText(a.kind) {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			zw.Write(body)
-			zw.Close()
-			a.gzipped = buf.Bytes()
+			a.gzipped = sync.OnceValue(func() []byte { return compress(body) })
 		}
 		out[strings.TrimPrefix(p, "static/")] = a
 		return nil
@@ -62,6 +62,16 @@ func readAssets() (assets, error) {
 		return nil, fmt.Errorf("web: reading the embedded assets: %w", err)
 	}
 	return out, nil
+}
+
+// compress returns body gzipped at the best compression: done once an
+// asset, the cost is nothing beside the bytes it saves every visitor.
+func compress(body []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	return buf.Bytes()
 }
 
 func isText(kind string) bool {
@@ -105,7 +115,7 @@ func (as assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := a.body
 	if a.gzipped != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 		h.Set("Content-Encoding", "gzip")
-		body = a.gzipped
+		body = a.gzipped()
 	}
 	h.Set("Content-Length", fmt.Sprint(len(body)))
 	if r.Method != http.MethodHead {
